@@ -1,0 +1,260 @@
+package dev.kiln;
+
+import dev.kiln.autodiff.Autodiff;
+import dev.kiln.ir.GraphBuilder;
+import dev.kiln.ir.Leaf;
+import dev.kiln.ir.Node;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Eager backward. The tape is IR: the tensors reachable from the output through their recorded
+ * ops become a {@link dev.kiln.ir.Graph}, {@link Autodiff} appends the gradient nodes, and those
+ * nodes run as ordinary ops (recorded too when {@code createGraph} is set, so gradients of
+ * gradients work).
+ *
+ * <p>Lifetime: backward frees the saved inputs of every op it went through unless
+ * {@code retainGraph} is set; a second backward through the freed part fails with a clear
+ * message, as in PyTorch. Nothing is written to any {@code grad()} until every gradient has
+ * been computed, so a failing backward leaves all gradients as they were.
+ */
+public final class Autograd {
+    private Autograd() {
+    }
+
+    /** Adds d(output)/d(leaf) to the {@code grad()} of every leaf that requires grad and is reached. */
+    public static void backward(Tensor output, Tensor gradient, boolean retainGraph, boolean createGraph) {
+        Tape tape = Tape.record(output, "backward");
+        List<Tensor> leaves = tape.leaves();
+        List<Tensor> grads = tape.differentiate(output, gradient, leaves, createGraph, "backward");
+        if (!retainGraph && !createGraph) {
+            tape.release();
+        }
+        for (int i = 0; i < leaves.size(); i++) {
+            if (grads.get(i) != null) {
+                leaves.get(i).accumulateGrad(grads.get(i));
+            }
+        }
+    }
+
+    /** The gradients of a scalar {@code output} with respect to {@code inputs}, without touching any {@code grad()}. */
+    public static List<Tensor> grad(Tensor output, Tensor... inputs) {
+        return grad(output, List.of(inputs), null, false, false);
+    }
+
+    /**
+     * The gradients of {@code output} with respect to {@code inputs} (leaves or intermediate
+     * tensors), given {@code gradOutput} (null for a one-element output). With {@code createGraph}
+     * the results carry history and can be differentiated again.
+     */
+    public static List<Tensor> grad(Tensor output, List<Tensor> inputs, Tensor gradOutput, boolean retainGraph,
+            boolean createGraph) {
+        Tape tape = Tape.record(output, "grad");
+        List<Tensor> grads = tape.differentiate(output, gradOutput, inputs, createGraph, "grad");
+        for (int i = 0; i < grads.size(); i++) {
+            if (grads.get(i) == null) {
+                throw new KilnException("grad: input " + i + " (shape " + inputs.get(i).shape()
+                        + ") was not used to compute the output, or does not require grad");
+            }
+        }
+        if (!retainGraph && !createGraph) {
+            tape.release();
+        }
+        return grads;
+    }
+
+    /** The recorded ops reachable from one output, as a graph with each node bound to its tensor. */
+    private static final class Tape {
+        private final GraphBuilder builder = new GraphBuilder();
+        private final Map<Tensor, Node> nodeOf = new IdentityHashMap<>();
+        private final Map<Node, Tensor> valueOf = new IdentityHashMap<>();
+        private final Map<Tensor, Integer> expectedVersion = new IdentityHashMap<>();
+        private final List<Tensor> leaves = new ArrayList<>();
+        private final List<GradFn> visited = new ArrayList<>();
+
+        static Tape record(Tensor output, String what) {
+            if (!output.requiresGrad()) {
+                throw new KilnException(what + ": the tensor does not require grad and has no recorded history;"
+                        + " set requiresGrad_(true) on its leaves, and do not compute it inside Kiln.noGrad()");
+            }
+            Tape tape = new Tape();
+            tape.visit(output, what);
+            return tape;
+        }
+
+        /** Iterative post-order walk, so long chains of ops cannot overflow the stack. */
+        private void visit(Tensor root, String what) {
+            List<Tensor> stack = new ArrayList<>();
+            stack.add(root);
+            while (!stack.isEmpty()) {
+                Tensor t = stack.getLast();
+                if (nodeOf.containsKey(t)) {
+                    stack.removeLast();
+                    continue;
+                }
+                GradFn fn = t.gradFn();
+                if (fn == null) {
+                    stack.removeLast();
+                    String label = t.requiresGrad() ? "leaf" : "const";
+                    bind(t, builder.input(label, t.type()));
+                    if (t.requiresGrad()) {
+                        leaves.add(t);
+                    }
+                    continue;
+                }
+                Tensor[] inputs = fn.inputs();
+                if (inputs == null) {
+                    throw new KilnException(what + ": trying to go backward through the graph a second time (or to"
+                            + " use its tensors after backward freed them); pass retainGraph = true to"
+                            + " Autograd.backward the first time if you need to");
+                }
+                boolean ready = true;
+                for (Tensor in : inputs) {
+                    if (!nodeOf.containsKey(in)) {
+                        stack.add(in);
+                        ready = false;
+                    }
+                }
+                if (ready) {
+                    stack.removeLast();
+                    Node[] ins = new Node[inputs.length];
+                    for (int i = 0; i < inputs.length; i++) {
+                        ins[i] = nodeOf.get(inputs[i]);
+                        expectedVersion.merge(inputs[i], fn.version(i), (a, b) -> a.equals(b) ? a : -1);
+                    }
+                    visited.add(fn);
+                    bind(t, builder.add(fn.op, ins));
+                }
+            }
+        }
+
+        private void bind(Tensor t, Node n) {
+            nodeOf.put(t, n);
+            valueOf.putIfAbsent(n, t);
+        }
+
+        List<Tensor> leaves() {
+            return leaves;
+        }
+
+        /** Builds and runs the gradient graph; returns one gradient per tensor in {@code wrt} (null where unreached). */
+        List<Tensor> differentiate(Tensor output, Tensor gradient, List<Tensor> wrt, boolean createGraph, String what) {
+            Tensor seed = seed(output, gradient, what);
+            Node seedNode = builder.input("grad", output.type());
+            valueOf.put(seedNode, seed);
+            List<Node> wrtNodes = new ArrayList<>(wrt.size());
+            for (Tensor w : wrt) {
+                Node n = nodeOf.get(w);
+                if (n == null) {
+                    n = builder.input("unused", w.type()); // not reached from the output: its gradient is null
+                }
+                wrtNodes.add(n);
+            }
+            Autodiff.Gradients g = Autodiff.gradients(builder, nodeOf.get(output), wrtNodes, seedNode);
+            Map<Node, Tensor> values = execute(g, createGraph);
+            List<Tensor> result = new ArrayList<>(wrt.size());
+            for (Node n : g.grads()) {
+                result.add(n == null ? null : values.get(n));
+            }
+            return result;
+        }
+
+        private static Tensor seed(Tensor output, Tensor gradient, String what) {
+            if (gradient == null) {
+                if (output.numel() != 1) {
+                    throw new KilnException(what + ": the output has shape " + output.shape() + "; a gradient can only"
+                            + " be implied for a one-element output, so pass one of shape " + output.shape());
+                }
+                return Tensor.ones(output.shape(), output.dtype());
+            }
+            if (!gradient.shape().equals(output.shape())) {
+                throw new KilnException(what + ": the gradient has shape " + gradient.shape()
+                        + " but the output has shape " + output.shape());
+            }
+            return gradient.detach().to(output.dtype());
+        }
+
+        /** Runs the gradient nodes needed for the result, reading the forward values the tape bound. */
+        private Map<Node, Tensor> execute(Autodiff.Gradients g, boolean createGraph) {
+            Set<Node> needed = Collections.newSetFromMap(new IdentityHashMap<>());
+            List<Node> stack = new ArrayList<>();
+            for (Node n : g.grads()) {
+                if (n != null && needed.add(n)) {
+                    stack.add(n);
+                }
+            }
+            while (!stack.isEmpty()) {
+                Node n = stack.removeLast();
+                if (valueOf.containsKey(n)) {
+                    checkVersion(n);
+                    continue;
+                }
+                for (Node in : n.inputs()) {
+                    if (needed.add(in)) {
+                        stack.add(in);
+                    }
+                }
+            }
+            Map<Node, Tensor> values = new IdentityHashMap<>(valueOf);
+            boolean anomaly = Kiln.isAnomalyDetectionEnabled();
+            try (var mode = createGraph ? Kiln.enableGrad() : Kiln.noGrad()) {
+                for (Node n : builder.nodes()) {
+                    if (!needed.contains(n) || values.containsKey(n)) {
+                        continue;
+                    }
+                    Tensor[] ins = new Tensor[n.inputs().size()];
+                    for (int i = 0; i < ins.length; i++) {
+                        ins[i] = values.get(n.input(i));
+                    }
+                    Tensor v = Tensor.apply(n.op(), ins);
+                    if (anomaly) {
+                        checkFinite(v, g.origin().get(n));
+                    }
+                    values.put(n, v);
+                }
+            }
+            return values;
+        }
+
+        private void checkVersion(Node n) {
+            Tensor t = valueOf.get(n);
+            Integer expected = expectedVersion.get(t);
+            if (expected == null || n.op() instanceof Leaf.Input in && in.label().equals("grad")) {
+                return;
+            }
+            int now = t.data().storage().version();
+            if (expected != now) {
+                String producer = t.gradFn() == null ? "a leaf" : "the output of " + t.gradFn().op.name();
+                throw new KilnException("one of the tensors needed for gradient computation was modified by an"
+                        + " in-place operation: " + producer + " of shape " + t.shape() + " is at version " + now
+                        + ", expected version " + (expected < 0 ? "unchanged" : expected)
+                        + "; change it out of place, or in place only after backward");
+            }
+        }
+
+        private void checkFinite(Tensor v, Node forward) {
+            if (!v.dtype().isFloating()) {
+                return;
+            }
+            for (double x : v.toDoubleArray()) {
+                if (!Double.isFinite(x)) {
+                    Tensor t = forward == null ? null : valueOf.get(forward);
+                    String site = t == null || t.gradFn() == null ? null : t.gradFn().site;
+                    String op = forward == null ? "?" : forward.op().name();
+                    throw new KilnException("anomaly: the backward of '" + op + "' produced " + x
+                            + " values in its gradient; the forward op was created here", site);
+                }
+            }
+        }
+
+        void release() {
+            for (GradFn fn : visited) {
+                fn.release();
+            }
+        }
+    }
+}

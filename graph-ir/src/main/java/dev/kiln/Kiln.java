@@ -1,0 +1,70 @@
+package dev.kiln;
+
+/**
+ * Entry points and per-thread state: grad mode, anomaly detection and the default generator
+ * belong to the calling thread, as in PyTorch.
+ */
+public final class Kiln {
+    /** PyTorch's default seed, so a fresh thread draws reproducible numbers. */
+    public static final long DEFAULT_SEED = 67280421310721L;
+
+    private static final ThreadLocal<boolean[]> GRAD_ENABLED = ThreadLocal.withInitial(() -> new boolean[] {true});
+    private static final ThreadLocal<boolean[]> ANOMALY = ThreadLocal.withInitial(() -> new boolean[] {false});
+    private static final ThreadLocal<Generator> GENERATOR = ThreadLocal.withInitial(() -> new Generator(DEFAULT_SEED));
+
+    private Kiln() {
+    }
+
+    /** A scope in which ops record nothing for autograd: {@code try (var g = Kiln.noGrad()) { ... }}. */
+    public static Scope noGrad() {
+        return setGradEnabled(false);
+    }
+
+    /** A scope that re-enables recording inside a {@link #noGrad()} scope. */
+    public static Scope enableGrad() {
+        return setGradEnabled(true);
+    }
+
+    private static Scope setGradEnabled(boolean on) {
+        boolean[] state = GRAD_ENABLED.get();
+        boolean before = state[0];
+        state[0] = on;
+        return () -> state[0] = before;
+    }
+
+    public static boolean isGradEnabled() {
+        return GRAD_ENABLED.get()[0];
+    }
+
+    /**
+     * A scope in which ops record the user's source line (costly: a stack walk per op), and
+     * backward checks every gradient for NaN/Inf, naming the forward op that produced it.
+     */
+    public static Scope detectAnomaly() {
+        boolean[] state = ANOMALY.get();
+        boolean before = state[0];
+        state[0] = true;
+        return () -> state[0] = before;
+    }
+
+    public static boolean isAnomalyDetectionEnabled() {
+        return ANOMALY.get()[0];
+    }
+
+    /** Seeds the calling thread's default generator. */
+    public static void manualSeed(long seed) {
+        GENERATOR.get().manualSeed(seed);
+    }
+
+    /** The calling thread's default generator. */
+    public static Generator defaultGenerator() {
+        return GENERATOR.get();
+    }
+
+    /** A thread-confined mode switch, restored by {@link #close()}. */
+    @FunctionalInterface
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
+    }
+}

@@ -1,0 +1,47 @@
+package dev.kiln;
+
+import java.util.Set;
+
+/**
+ * An error in how Kiln is used: a shape, dtype or device mismatch, an autograd misuse. The
+ * message ends with the user's own source line, looked up only when the error is thrown.
+ */
+public class KilnException extends RuntimeException {
+    private static final Set<String> KILN_PACKAGES = Set.of(
+            "dev.kiln", "dev.kiln.ir", "dev.kiln.autodiff", "dev.kiln.pass", "dev.kiln.nn", "dev.kiln.optim",
+            "dev.kiln.cpu", "dev.kiln.cuda", "dev.kiln.codegen", "dev.kiln.codegen.kernel",
+            "dev.kiln.codegen.jvm", "dev.kiln.codegen.cuda");
+    private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+
+    private final String userSite;
+
+    public KilnException(String message) {
+        this(message, userSite());
+    }
+
+    /** An error found after the fact, at a site recorded earlier (anomaly mode). */
+    public KilnException(String message, String site) {
+        super(site == null ? message : message + " (at " + site + ")");
+        this.userSite = site;
+    }
+
+    /** {@code File.java:line} of the user's frame that led here, or null if there is none. */
+    public String site() {
+        return userSite;
+    }
+
+    /** The first frame outside Kiln's library packages and the JDK, as {@code Class.method(File.java:42)}. */
+    public static String userSite() {
+        return WALKER.walk(frames -> frames
+                .filter(f -> !isLibraryFrame(f.getDeclaringClass()))
+                .findFirst()
+                .map(f -> f.getFileName() + ":" + f.getLineNumber())
+                .orElse(null));
+    }
+
+    private static boolean isLibraryFrame(Class<?> c) {
+        String pkg = c.getPackageName();
+        return KILN_PACKAGES.contains(pkg) || pkg.startsWith("java.") || pkg.startsWith("jdk.")
+                || pkg.startsWith("sun.");
+    }
+}

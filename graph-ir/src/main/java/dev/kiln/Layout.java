@@ -1,0 +1,119 @@
+package dev.kiln;
+
+import dev.kiln.ir.Movement;
+import java.util.Arrays;
+
+/** How a tensor's elements sit in its storage: shape, strides (0 for broadcast) and offset. */
+public final class Layout {
+    private final Shape shape;
+    private final int[] strides;
+    private final int offset;
+
+    public Layout(Shape shape, int[] strides, int offset) {
+        if (strides.length != shape.rank()) {
+            throw new IllegalArgumentException("strides " + Arrays.toString(strides) + " for shape " + shape);
+        }
+        this.shape = shape;
+        this.strides = strides.clone();
+        this.offset = offset;
+    }
+
+    public static Layout contiguous(Shape shape) {
+        return new Layout(shape, shape.contiguousStrides(), 0);
+    }
+
+    public Shape shape() {
+        return shape;
+    }
+
+    public int stride(int axis) {
+        return strides[axis];
+    }
+
+    public int[] strides() {
+        return strides.clone();
+    }
+
+    public int offset() {
+        return offset;
+    }
+
+    /** True when the elements are packed in row-major order from the offset. */
+    public boolean isContiguous() {
+        int expected = 1;
+        for (int i = shape.rank() - 1; i >= 0; i--) {
+            int d = shape.dim(i);
+            if (d != 1 && strides[i] != expected) {
+                return false;
+            }
+            expected *= d;
+        }
+        return true;
+    }
+
+    /** Storage index of the element at a multi-index. */
+    public int index(int... idx) {
+        int at = offset;
+        for (int i = 0; i < idx.length; i++) {
+            at += idx[i] * strides[i];
+        }
+        return at;
+    }
+
+    /** Storage index of the {@code flat}-th element in row-major order. */
+    public int indexOfFlat(int flat) {
+        int at = offset;
+        for (int i = shape.rank() - 1; i >= 0; i--) {
+            int d = shape.dim(i);
+            at += (flat % d) * strides[i];
+            flat /= d;
+        }
+        return at;
+    }
+
+    /** The layout of {@code op}'s result as a view of this one's storage, or null where the op must copy. */
+    public Layout view(Movement op, Shape to) {
+        Layout in = this;
+        return switch (op) {
+            case Movement.Reshape r -> in.isContiguous() ? new Layout(to, to.contiguousStrides(), in.offset()) : null;
+            case Movement.Expand e -> {
+                int lead = to.rank() - in.shape().rank();
+                int[] strides = new int[to.rank()];
+                for (int i = lead; i < to.rank(); i++) {
+                    int d = in.shape().dim(i - lead);
+                    strides[i] = d == 1 && to.dim(i) != 1 ? 0 : in.stride(i - lead);
+                }
+                yield new Layout(to, strides, in.offset());
+            }
+            case Movement.Permute p -> {
+                int[] strides = new int[to.rank()];
+                for (int i = 0; i < strides.length; i++) {
+                    strides[i] = in.stride(p.order().get(i));
+                }
+                yield new Layout(to, strides, in.offset());
+            }
+            case Movement.Slice s -> {
+                int[] strides = in.strides();
+                int offset = in.offset() + (to.dim(s.axis()) == 0 ? 0 : s.start() * strides[s.axis()]);
+                strides[s.axis()] *= s.step();
+                yield new Layout(to, strides, offset);
+            }
+            case Movement.Unslice u -> null;
+        };
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Layout l && l.offset == offset && l.shape.equals(shape) && Arrays.equals(l.strides, strides);
+    }
+
+    @Override
+    public int hashCode() {
+        return shape.hashCode() * 31 + Arrays.hashCode(strides) + offset;
+    }
+
+    @Override
+    public String toString() {
+        return "Layout" + shape + " strides " + Arrays.toString(strides) + " offset " + offset;
+    }
+}

@@ -1,0 +1,130 @@
+package dev.kiln;
+
+import java.util.Arrays;
+
+/** The sizes of a tensor's dimensions; a value type. {@code Shape.of()} is a 0-d tensor, distinct from {@code [1]}. */
+public final class Shape {
+    private static final Shape SCALAR = new Shape(new int[0]);
+    private final int[] dims;
+    private final int hash;
+
+    private Shape(int[] dims) {
+        this.dims = dims;
+        this.hash = Arrays.hashCode(dims);
+    }
+
+    public static Shape of(int... dims) {
+        if (dims.length == 0) {
+            return SCALAR;
+        }
+        for (int d : dims) {
+            if (d < 0) {
+                throw new KilnException("shape " + Arrays.toString(dims) + " has a negative dimension");
+            }
+        }
+        return new Shape(dims.clone());
+    }
+
+    /** The shape of a 0-d tensor (PyTorch's {@code ()}). */
+    public static Shape scalar() {
+        return SCALAR;
+    }
+
+    public int rank() {
+        return dims.length;
+    }
+
+    /** Size of dimension {@code axis}; negative axes count from the end. */
+    public int dim(int axis) {
+        return dims[normalizeAxis(axis)];
+    }
+
+    public int[] toArray() {
+        return dims.clone();
+    }
+
+    public long numelLong() {
+        long n = 1;
+        for (int d : dims) {
+            n *= d;
+        }
+        return n;
+    }
+
+    /** Number of elements; fails for tensors of 2^31 elements or more. */
+    public int numel() {
+        long n = numelLong();
+        if (n > Integer.MAX_VALUE) {
+            throw new KilnException("shape " + this + " has " + n + " elements; at most 2^31-1 are supported");
+        }
+        return (int) n;
+    }
+
+    /** Maps a possibly negative axis into {@code [0, rank)}, or throws naming the shape. */
+    public int normalizeAxis(int axis) {
+        return normalizeAxis(axis, dims.length);
+    }
+
+    public static int normalizeAxis(int axis, int rank) {
+        int a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank) {
+            throw new KilnException("dimension " + axis + " is out of range for a tensor of rank " + rank
+                    + (rank == 0 ? "" : " (expected to be in [" + -rank + ", " + (rank - 1) + "])"));
+        }
+        return a;
+    }
+
+    /** Row-major strides of a contiguous tensor of this shape. */
+    public int[] contiguousStrides() {
+        int[] s = new int[dims.length];
+        int acc = 1;
+        for (int i = dims.length - 1; i >= 0; i--) {
+            s[i] = acc;
+            acc *= Math.max(dims[i], 1);
+        }
+        return s;
+    }
+
+    /** This shape with dimension {@code axis} replaced by {@code size}. */
+    public Shape with(int axis, int size) {
+        int[] d = dims.clone();
+        d[normalizeAxis(axis)] = size;
+        return new Shape(d);
+    }
+
+    /**
+     * NumPy broadcasting: align from the right; sizes must match or be 1. Returns null when the
+     * shapes are incompatible (the caller names the op in its error).
+     */
+    public static Shape broadcast(Shape a, Shape b) {
+        if (a.equals(b)) {
+            return a;
+        }
+        int rank = Math.max(a.rank(), b.rank());
+        int[] out = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            int da = i < rank - a.rank() ? 1 : a.dims[i - (rank - a.rank())];
+            int db = i < rank - b.rank() ? 1 : b.dims[i - (rank - b.rank())];
+            if (da != db && da != 1 && db != 1) {
+                return null;
+            }
+            out[i] = da == 1 ? db : da;
+        }
+        return new Shape(out);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Shape s && s.hash == hash && Arrays.equals(s.dims, dims);
+    }
+
+    @Override
+    public int hashCode() {
+        return hash;
+    }
+
+    @Override
+    public String toString() {
+        return Arrays.toString(dims);
+    }
+}

@@ -1,0 +1,124 @@
+package dev.kiln;
+
+/**
+ * The memory behind tensors: a flat array of one dtype with a version counter. Views share a
+ * storage; every in-place write bumps the version, so autograd can tell that a value it saved
+ * was overwritten. These are heap arrays; a device backend copies them to and from its memory.
+ */
+public abstract sealed class Storage permits Storage.F32, Storage.F64, Storage.I64, Storage.I32, Storage.Bool {
+    private volatile int version;
+
+    Storage() {
+    }
+
+    public static Storage allocate(DType dtype, int size) {
+        return switch (dtype) {
+            case FLOAT32 -> new F32(new float[size]);
+            case FLOAT64 -> new F64(new double[size]);
+            case INT64 -> new I64(new long[size]);
+            case INT32 -> new I32(new int[size]);
+            case BOOL -> new Bool(new boolean[size]);
+        };
+    }
+
+    public abstract DType dtype();
+
+    public abstract int size();
+
+    public abstract double getDouble(int i);
+
+    public abstract void setDouble(int i, double v);
+
+    public abstract long getLong(int i);
+
+    public abstract void setLong(int i, long v);
+
+    public final int version() {
+        return version;
+    }
+
+    /** Marks an in-place write. */
+    public final void bumpVersion() {
+        version++;
+    }
+
+    /** float32 storage; values round to float on every store. */
+    public static final class F32 extends Storage {
+        public final float[] data;
+
+        public F32(float[] data) {
+            this.data = data;
+        }
+
+        public DType dtype() { return DType.FLOAT32; }
+        public int size() { return data.length; }
+        public double getDouble(int i) { return data[i]; }
+        public void setDouble(int i, double v) { data[i] = (float) v; }
+        public long getLong(int i) { return (long) data[i]; }
+        public void setLong(int i, long v) { data[i] = v; }
+    }
+
+    /** float64 storage. */
+    public static final class F64 extends Storage {
+        public final double[] data;
+
+        public F64(double[] data) {
+            this.data = data;
+        }
+
+        public DType dtype() { return DType.FLOAT64; }
+        public int size() { return data.length; }
+        public double getDouble(int i) { return data[i]; }
+        public void setDouble(int i, double v) { data[i] = v; }
+        public long getLong(int i) { return (long) data[i]; }
+        public void setLong(int i, long v) { data[i] = v; }
+    }
+
+    /** int64 storage. */
+    public static final class I64 extends Storage {
+        public final long[] data;
+
+        public I64(long[] data) {
+            this.data = data;
+        }
+
+        public DType dtype() { return DType.INT64; }
+        public int size() { return data.length; }
+        public double getDouble(int i) { return data[i]; }
+        public void setDouble(int i, double v) { data[i] = (long) v; }
+        public long getLong(int i) { return data[i]; }
+        public void setLong(int i, long v) { data[i] = v; }
+    }
+
+    /** int32 storage; stores wrap as Java's int conversion does. */
+    public static final class I32 extends Storage {
+        public final int[] data;
+
+        public I32(int[] data) {
+            this.data = data;
+        }
+
+        public DType dtype() { return DType.INT32; }
+        public int size() { return data.length; }
+        public double getDouble(int i) { return data[i]; }
+        public void setDouble(int i, double v) { data[i] = (int) (long) v; }
+        public long getLong(int i) { return data[i]; }
+        public void setLong(int i, long v) { data[i] = (int) v; }
+    }
+
+    /** bool storage; any non-zero store is true. */
+    public static final class Bool extends Storage {
+        public final boolean[] data;
+
+        public Bool(boolean[] data) {
+            this.data = data;
+        }
+
+        public DType dtype() { return DType.BOOL; }
+        public int size() { return data.length; }
+        public double getDouble(int i) { return data[i] ? 1 : 0; }
+        public void setDouble(int i, double v) { data[i] = v != 0; }
+        public long getLong(int i) { return data[i] ? 1 : 0; }
+        public void setLong(int i, long v) { data[i] = v != 0; }
+    }
+}

@@ -1,0 +1,1007 @@
+package dev.kiln;
+
+import dev.kiln.ir.Axes;
+import dev.kiln.ir.Binary;
+import dev.kiln.ir.Cast;
+import dev.kiln.ir.Compare;
+import dev.kiln.ir.Leaf;
+import dev.kiln.ir.MatMul;
+import dev.kiln.ir.Movement;
+import dev.kiln.ir.Op;
+import dev.kiln.ir.Ops;
+import dev.kiln.ir.Promotion;
+import dev.kiln.ir.Reduce;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Unary;
+import dev.kiln.ir.Where;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * An n-dimensional array with autograd, in PyTorch's manner. A tensor is a view (shape, strides,
+ * offset) of a storage; movement ops return views that share it. Ops run at once; when a
+ * tensor that requires grad takes part and grad mode is on, the op is recorded on the tape.
+ *
+ * <p>In-place ops end in {@code _} as in PyTorch ({@code sub_}, {@code zero_}); a gradient is
+ * cleared with {@link #clearGrad()}.
+ */
+public final class Tensor {
+    private final TensorData data;
+    private final Device device;
+    private final boolean isView;
+    private boolean requiresGrad;
+    private Tensor grad;
+    private GradFn gradFn;
+
+    Tensor(TensorData data, Device device, boolean isView) {
+        this.data = data;
+        this.device = device;
+        this.isView = isView;
+    }
+
+    // ------------------------------------------------------------------ factories
+
+    /** A 1-D float32 tensor (Java doubles are PyTorch's Python floats: the default dtype is float32). */
+    public static Tensor of(double... values) {
+        return of(DType.DEFAULT_FLOAT, values);
+    }
+
+    /** A 1-D float32 tensor. */
+    public static Tensor of(float... values) {
+        TensorData d = TensorData.allocate(Shape.of(values.length), DType.FLOAT32);
+        System.arraycopy(values, 0, ((Storage.F32) d.storage()).data, 0, values.length);
+        return new Tensor(d, Device.CPU, false);
+    }
+
+    /** A 1-D int64 tensor, like {@code torch.tensor([1, 2, 3])}. */
+    public static Tensor of(long... values) {
+        TensorData d = TensorData.allocate(Shape.of(values.length), DType.INT64);
+        System.arraycopy(values, 0, ((Storage.I64) d.storage()).data, 0, values.length);
+        return new Tensor(d, Device.CPU, false);
+    }
+
+    /** A 1-D tensor of {@code dtype}. */
+    public static Tensor of(DType dtype, double... values) {
+        return fromArray(values, Shape.of(values.length), dtype);
+    }
+
+    /** A tensor of {@code shape} holding {@code values} in row-major order, converted to {@code dtype}. */
+    public static Tensor fromArray(double[] values, Shape shape, DType dtype) {
+        if (values.length != shape.numel()) {
+            throw new KilnException(values.length + " values cannot fill a tensor of shape " + shape);
+        }
+        TensorData d = TensorData.allocate(shape, dtype);
+        for (int i = 0; i < values.length; i++) {
+            d.storage().setDouble(i, values[i]);
+        }
+        return new Tensor(d, Device.CPU, false);
+    }
+
+    /** A 0-d float32 tensor. */
+    public static Tensor scalar(double value) {
+        return scalar(value, DType.DEFAULT_FLOAT);
+    }
+
+    public static Tensor scalar(double value, DType dtype) {
+        return full(Shape.scalar(), value, dtype);
+    }
+
+    public static Tensor full(Shape shape, double value, DType dtype) {
+        TensorData d = TensorData.allocate(shape, dtype);
+        for (int i = 0, n = shape.numel(); i < n; i++) {
+            d.storage().setDouble(i, value);
+        }
+        return new Tensor(d, Device.CPU, false);
+    }
+
+    public static Tensor full(Shape shape, double value) {
+        return full(shape, value, DType.DEFAULT_FLOAT);
+    }
+
+    public static Tensor zeros(int... dims) {
+        return zeros(Shape.of(dims), DType.DEFAULT_FLOAT);
+    }
+
+    public static Tensor zeros(Shape shape, DType dtype) {
+        return new Tensor(TensorData.allocate(shape, dtype), Device.CPU, false);
+    }
+
+    public static Tensor ones(int... dims) {
+        return full(Shape.of(dims), 1.0, DType.DEFAULT_FLOAT);
+    }
+
+    public static Tensor ones(Shape shape, DType dtype) {
+        return full(shape, 1.0, dtype);
+    }
+
+    /** {@code steps} evenly spaced float32 values from {@code start} to {@code end} inclusive. */
+    public static Tensor linspace(double start, double end, int steps) {
+        return linspace(start, end, steps, DType.DEFAULT_FLOAT);
+    }
+
+    public static Tensor linspace(double start, double end, int steps, DType dtype) {
+        if (steps < 0) {
+            throw new KilnException("linspace: number of steps must be non-negative, got " + steps);
+        }
+        double[] v = new double[steps];
+        double step = steps > 1 ? (end - start) / (steps - 1) : 0;
+        int half = steps / 2;
+        for (int i = 0; i < steps; i++) {
+            // As PyTorch: the first half counts up from start, the second down from end, so both ends are exact.
+            v[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+        }
+        return fromArray(v, Shape.of(steps), dtype);
+    }
+
+    /** {@code 0, 1, ..., end-1} as int64. */
+    public static Tensor arange(long end) {
+        return arange(0, end, 1);
+    }
+
+    /** {@code start, start+step, ...} below {@code end}, as int64. */
+    public static Tensor arange(long start, long end, long step) {
+        if (step == 0) {
+            throw new KilnException("arange: step must be non-zero");
+        }
+        int n = (int) Math.max(0, (end - start + step - Long.signum(step)) / step);
+        long[] v = new long[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = start + i * step;
+        }
+        return of(v);
+    }
+
+    /** Standard normal float32 values from the calling thread's generator. */
+    public static Tensor randn(int... dims) {
+        return randn(Shape.of(dims), DType.DEFAULT_FLOAT, Kiln.defaultGenerator());
+    }
+
+    public static Tensor randn(Shape shape, DType dtype, Generator generator) {
+        return random(Leaf.Distribution.NORMAL, shape, dtype, generator);
+    }
+
+    /** Uniform float32 values in [0, 1) from the calling thread's generator. */
+    public static Tensor rand(int... dims) {
+        return rand(Shape.of(dims), DType.DEFAULT_FLOAT, Kiln.defaultGenerator());
+    }
+
+    public static Tensor rand(Shape shape, DType dtype, Generator generator) {
+        return random(Leaf.Distribution.UNIFORM, shape, dtype, generator);
+    }
+
+    private static Tensor random(Leaf.Distribution dist, Shape shape, DType dtype, Generator generator) {
+        if (!dtype.isFloating()) {
+            throw new KilnException("random draws need a floating dtype, got " + dtype);
+        }
+        long offset = generator.reserve(2L * shape.numelLong());
+        Op op = new Leaf.Random(dist, generator.seed(), offset, new TensorType(shape, dtype));
+        return fromBackend(op, List.of(), Device.CPU);
+    }
+
+    private static Tensor fromBackend(Op op, List<Tensor> inputs, Device device) {
+        List<TensorData> in = new ArrayList<>(inputs.size());
+        List<TensorType> types = new ArrayList<>(inputs.size());
+        for (Tensor t : inputs) {
+            in.add(t.data);
+            types.add(t.type());
+        }
+        TensorType type = op.infer(types);
+        return new Tensor(Backends.of(device).execute(op, in, type), device, false);
+    }
+
+    // ------------------------------------------------------------------ properties
+
+    public Shape shape() {
+        return data.shape();
+    }
+
+    /** Size of dimension {@code axis} (negative counts from the end). */
+    public int size(int axis) {
+        return shape().dim(axis);
+    }
+
+    public int dim() {
+        return shape().rank();
+    }
+
+    public int numel() {
+        return shape().numel();
+    }
+
+    public DType dtype() {
+        return data.dtype();
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    public TensorType type() {
+        return new TensorType(shape(), dtype());
+    }
+
+    /** Storage and layout; shared with every view of the same storage. */
+    public TensorData data() {
+        return data;
+    }
+
+    public boolean isContiguous() {
+        return data.layout().isContiguous();
+    }
+
+    // ------------------------------------------------------------------ reading values
+
+    /** The value of a one-element tensor. */
+    public double item() {
+        if (numel() != 1) {
+            throw new KilnException("item() needs a tensor with one element, this one has shape " + shape());
+        }
+        return data.getDouble(0);
+    }
+
+    public float[] toFloatArray() {
+        float[] out = new float[numel()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) data.getDouble(i);
+        }
+        return out;
+    }
+
+    public double[] toDoubleArray() {
+        double[] out = new double[numel()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = data.getDouble(i);
+        }
+        return out;
+    }
+
+    public long[] toLongArray() {
+        long[] out = new long[numel()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = data.getLong(i);
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return TensorFormat.format(this);
+    }
+
+    // ------------------------------------------------------------------ autograd state
+
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /** Sets whether autograd tracks this leaf; returns this, like PyTorch's {@code requires_grad_()}. */
+    public Tensor requiresGrad_(boolean on) {
+        if (gradFn != null && !on) {
+            throw new KilnException("requiresGrad_(false) on a tensor computed from tensors that require grad;"
+                    + " use detach() to get one that does not");
+        }
+        if (on && !dtype().isFloating()) {
+            throw new KilnException("only floating-point tensors can require gradients, this one is " + dtype());
+        }
+        requiresGrad = on;
+        return this;
+    }
+
+    /** True for tensors created by the user rather than by a recorded op. */
+    public boolean isLeaf() {
+        return gradFn == null;
+    }
+
+    /** The accumulated gradient, or null if none has been computed (or it was cleared). */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** Clears the gradient (PyTorch's {@code t.grad = None}). */
+    public void clearGrad() {
+        grad = null;
+    }
+
+    /** Replaces the gradient; it must match this tensor's shape. */
+    public void setGrad(Tensor g) {
+        if (g == null) {
+            throw new KilnException("setGrad(null): use clearGrad() to clear a gradient");
+        }
+        if (!g.shape().equals(shape())) {
+            throw new KilnException("gradient of shape " + g.shape() + " assigned to a tensor of shape " + shape());
+        }
+        grad = g;
+    }
+
+    /** A tensor sharing this one's storage, outside any autograd graph. */
+    public Tensor detach() {
+        return new Tensor(data, device, isView);
+    }
+
+    /** Backpropagates from this scalar: adds d(this)/d(leaf) to the {@code grad()} of every leaf that requires grad. */
+    public void backward() {
+        Autograd.backward(this, null, false, false);
+    }
+
+    /** Backpropagates with an explicit gradient of this tensor's shape. */
+    public void backward(Tensor gradient) {
+        Autograd.backward(this, gradient, false, false);
+    }
+
+    GradFn gradFn() {
+        return gradFn;
+    }
+
+    void setGradFn(GradFn fn) {
+        gradFn = fn;
+        requiresGrad = fn != null || requiresGrad;
+    }
+
+    void accumulateGrad(Tensor g) {
+        grad = grad == null ? g : grad.add(g);
+    }
+
+    // ------------------------------------------------------------------ dispatch
+
+    /** Runs a computing op at once and records it when autograd needs it. */
+    static Tensor compute(Op op, Tensor... inputs) {
+        Device device = commonDevice(op, inputs);
+        Tensor out = fromBackend(op, Arrays.asList(inputs), device);
+        record(out, op, inputs);
+        return out;
+    }
+
+    /** Runs a movement op as a view of the same storage where the layout allows, else as a copy. */
+    static Tensor move(Movement op, Tensor in) {
+        TensorType type = op.infer(List.of(in.type()));
+        Layout view = in.data.layout().view(op, type.shape());
+        if (view == null) {
+            return compute(op, in);
+        }
+        Tensor out = new Tensor(new TensorData(in.data.storage(), view), in.device, true);
+        record(out, op, in);
+        return out;
+    }
+
+    /** Applies any op to tensors: the executor of gradient graphs. */
+    static Tensor apply(Op op, Tensor... inputs) {
+        return switch (op) {
+            case Movement m -> move(m, inputs[0]);
+            case Leaf.Constant c -> scalar(c.value(), c.dtype());
+            default -> compute(op, inputs);
+        };
+    }
+
+    private static void record(Tensor out, Op op, Tensor... inputs) {
+        if (!Kiln.isGradEnabled() || !out.dtype().isFloating()) {
+            return;
+        }
+        for (Tensor t : inputs) {
+            if (t.requiresGrad) {
+                out.setGradFn(new GradFn(op, inputs));
+                return;
+            }
+        }
+    }
+
+    private static Device commonDevice(Op op, Tensor... inputs) {
+        Device d = inputs.length == 0 ? Device.CPU : inputs[0].device;
+        for (Tensor t : inputs) {
+            if (!t.device.equals(d)) {
+                throw new KilnException(op.name() + ": expected all tensors on one device, got " + d + " and " + t.device);
+            }
+        }
+        return d;
+    }
+
+    private Tensor castTo(DType to) {
+        return dtype() == to ? this : compute(new Cast(to), this);
+    }
+
+    private Tensor expandTo(Shape to) {
+        return shape().equals(to) ? this : move(new Movement.Expand(to), this);
+    }
+
+    private static Tensor binary(Op op, Tensor a, Tensor b) {
+        DType t = Promotion.of(a.dtype(), a.dim() == 0, b.dtype(), b.dim() == 0);
+        if (op instanceof Binary.Div && !t.isFloating()) {
+            t = DType.DEFAULT_FLOAT;
+        }
+        Shape s = Shape.broadcast(a.shape(), b.shape());
+        if (s == null) {
+            throw Ops.error(op, "shapes " + a.shape() + " and " + b.shape() + " cannot be broadcast together");
+        }
+        return compute(op, a.castTo(t).expandTo(s), b.castTo(t).expandTo(s));
+    }
+
+    /** {@code this op s} with a weak Java scalar: the tensor's dtype wins within its category. */
+    private Tensor binary(Op op, double s, boolean floating) {
+        DType t = Promotion.withScalar(dtype(), floating);
+        return binary(op, castTo(t), scalar(s, t).on(device));
+    }
+
+    private Tensor on(Device d) {
+        if (d.equals(device)) {
+            return this;
+        }
+        Backends.of(d);
+        return new Tensor(data, d, isView);
+    }
+
+    // ------------------------------------------------------------------ elementwise
+
+    public Tensor add(Tensor other) {
+        return binary(new Binary.Add(), this, other);
+    }
+
+    public Tensor add(double s) {
+        return binary(new Binary.Add(), s, true);
+    }
+
+    public Tensor add(long s) {
+        return binary(new Binary.Add(), s, false);
+    }
+
+    public Tensor sub(Tensor other) {
+        return binary(new Binary.Sub(), this, other);
+    }
+
+    public Tensor sub(double s) {
+        return binary(new Binary.Sub(), s, true);
+    }
+
+    public Tensor sub(long s) {
+        return binary(new Binary.Sub(), s, false);
+    }
+
+    /** {@code s - this}. */
+    public Tensor rsub(double s) {
+        DType t = Promotion.withScalar(dtype(), true);
+        return binary(new Binary.Sub(), scalar(s, t).on(device), castTo(t));
+    }
+
+    public Tensor mul(Tensor other) {
+        return binary(new Binary.Mul(), this, other);
+    }
+
+    public Tensor mul(double s) {
+        return binary(new Binary.Mul(), s, true);
+    }
+
+    public Tensor mul(long s) {
+        return binary(new Binary.Mul(), s, false);
+    }
+
+    /** True division: integer tensors give the default float type. */
+    public Tensor div(Tensor other) {
+        return binary(new Binary.Div(), this, other);
+    }
+
+    public Tensor div(double s) {
+        return binary(new Binary.Div(), s, true);
+    }
+
+    public Tensor div(long s) {
+        return binary(new Binary.Div(), s, false);
+    }
+
+    /** Elementwise power; exact for integer exponents of negative bases. */
+    public Tensor pow(Tensor exponent) {
+        return binary(new Binary.Pow(), this, exponent);
+    }
+
+    public Tensor pow(double exponent) {
+        return binary(new Binary.Pow(), exponent, true);
+    }
+
+    public Tensor pow(long exponent) {
+        return binary(new Binary.Pow(), exponent, false);
+    }
+
+    public Tensor maximum(Tensor other) {
+        return binary(new Binary.Maximum(), this, other);
+    }
+
+    public Tensor minimum(Tensor other) {
+        return binary(new Binary.Minimum(), this, other);
+    }
+
+    private Tensor unary(Unary op) {
+        Tensor in = op.floatingOnly() && !dtype().isFloating() ? castTo(DType.DEFAULT_FLOAT) : this;
+        return compute(op, in);
+    }
+
+    public Tensor neg() {
+        return unary(new Unary.Neg());
+    }
+
+    public Tensor abs() {
+        return unary(new Unary.Abs());
+    }
+
+    public Tensor exp() {
+        return unary(new Unary.Exp());
+    }
+
+    public Tensor log() {
+        return unary(new Unary.Log());
+    }
+
+    public Tensor sin() {
+        return unary(new Unary.Sin());
+    }
+
+    public Tensor cos() {
+        return unary(new Unary.Cos());
+    }
+
+    public Tensor sqrt() {
+        return unary(new Unary.Sqrt());
+    }
+
+    public Tensor tanh() {
+        return unary(new Unary.Tanh());
+    }
+
+    /** {@code 1 / (1 + exp(-x))}. */
+    public Tensor sigmoid() {
+        return neg().exp().add(1.0).pow(-1.0);
+    }
+
+    /** {@code where(x > 0, x, 0)}: the gradient at 0 is 0, as PyTorch's. */
+    public Tensor relu() {
+        return where(gt(0.0), this, zerosLikeScalar());
+    }
+
+    private Tensor zerosLikeScalar() {
+        return scalar(0, dtype()).on(device);
+    }
+
+    private Tensor compare(Compare op, Tensor other) {
+        return binary(op, this, other);
+    }
+
+    public Tensor lt(Tensor o) {
+        return compare(new Compare.Lt(), o);
+    }
+
+    public Tensor le(Tensor o) {
+        return compare(new Compare.Le(), o);
+    }
+
+    public Tensor gt(Tensor o) {
+        return compare(new Compare.Gt(), o);
+    }
+
+    public Tensor ge(Tensor o) {
+        return compare(new Compare.Ge(), o);
+    }
+
+    public Tensor eq(Tensor o) {
+        return compare(new Compare.Eq(), o);
+    }
+
+    public Tensor ne(Tensor o) {
+        return compare(new Compare.Ne(), o);
+    }
+
+    public Tensor lt(double s) {
+        return binary(new Compare.Lt(), s, true);
+    }
+
+    public Tensor le(double s) {
+        return binary(new Compare.Le(), s, true);
+    }
+
+    public Tensor gt(double s) {
+        return binary(new Compare.Gt(), s, true);
+    }
+
+    public Tensor ge(double s) {
+        return binary(new Compare.Ge(), s, true);
+    }
+
+    public Tensor eq(double s) {
+        return binary(new Compare.Eq(), s, true);
+    }
+
+    public Tensor ne(double s) {
+        return binary(new Compare.Ne(), s, true);
+    }
+
+    /** {@code cond ? a : b} elementwise, broadcasting all three. */
+    public static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        Where op = new Where();
+        Shape ab = Shape.broadcast(a.shape(), b.shape());
+        Shape s = ab == null ? null : Shape.broadcast(cond.shape(), ab);
+        if (s == null) {
+            throw Ops.error(op, "shapes " + cond.shape() + ", " + a.shape() + " and " + b.shape()
+                    + " cannot be broadcast together");
+        }
+        DType t = Promotion.of(a.dtype(), a.dim() == 0, b.dtype(), b.dim() == 0);
+        return compute(op, cond.castTo(DType.BOOL).expandTo(s), a.castTo(t).expandTo(s), b.castTo(t).expandTo(s));
+    }
+
+    /** This tensor converted to {@code dtype} (itself if it already is). */
+    public Tensor to(DType dtype) {
+        return castTo(dtype);
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    /** Sum of all elements, a 0-d tensor (int64 for integer and bool tensors). */
+    public Tensor sum() {
+        return compute(new Reduce.Sum(Axes.all(dim()), false), this);
+    }
+
+    public Tensor sum(int axis) {
+        return sum(new int[] {axis}, false);
+    }
+
+    public Tensor sum(int[] axes, boolean keepDim) {
+        return compute(new Reduce.Sum(normalizeAxes(axes), keepDim), this);
+    }
+
+    /** Mean of all elements (floating tensors only, as in PyTorch). */
+    public Tensor mean() {
+        return mean(Axes.all(dim()).toArray(), false);
+    }
+
+    public Tensor mean(int[] axes, boolean keepDim) {
+        if (!dtype().isFloating()) {
+            throw new KilnException("mean() needs a floating tensor, got " + dtype() + "; convert it with to(...)");
+        }
+        Axes ax = normalizeAxes(axes);
+        long count = 1;
+        for (int i = 0; i < ax.size(); i++) {
+            count *= size(ax.get(i));
+        }
+        return compute(new Reduce.Sum(ax, keepDim), this).div((double) count);
+    }
+
+    /** Maximum of all elements. */
+    public Tensor max() {
+        return amax(Axes.all(dim()).toArray(), false);
+    }
+
+    /** Maximum over axes (PyTorch's {@code amax}); ties share the gradient equally. */
+    public Tensor amax(int[] axes, boolean keepDim) {
+        return compute(new Reduce.Max(normalizeAxes(axes), keepDim), this);
+    }
+
+    private Axes normalizeAxes(int[] axes) {
+        int[] a = new int[axes.length];
+        for (int i = 0; i < axes.length; i++) {
+            a[i] = shape().normalizeAxis(axes[i]);
+        }
+        Arrays.sort(a);
+        for (int i = 1; i < a.length; i++) {
+            if (a[i] == a[i - 1]) {
+                throw new KilnException("dimension " + a[i] + " appears twice in " + Arrays.toString(axes));
+            }
+        }
+        return Axes.of(a);
+    }
+
+    // ------------------------------------------------------------------ movement (views where possible)
+
+    /** The same elements in another shape; one dimension may be -1. A view when the layout allows, else a copy. */
+    public Tensor reshape(int... dims) {
+        return move(new Movement.Reshape(inferShape(dims)), this);
+    }
+
+    /** Like {@link #reshape} but fails rather than copy, as PyTorch's {@code view}. */
+    public Tensor view(int... dims) {
+        Shape to = inferShape(dims);
+        if (!isContiguous()) {
+            throw new KilnException("view(" + to + ") of a non-contiguous tensor of shape " + shape()
+                    + ": its strides do not allow it; use reshape(...) to copy");
+        }
+        return move(new Movement.Reshape(to), this);
+    }
+
+    private Shape inferShape(int[] dims) {
+        int[] d = dims.clone();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < d.length; i++) {
+            if (d[i] == -1) {
+                if (infer >= 0) {
+                    throw new KilnException("only one dimension can be -1 in " + Arrays.toString(dims));
+                }
+                infer = i;
+            } else {
+                known *= d[i];
+            }
+        }
+        if (infer >= 0) {
+            if (known == 0 || numel() % known != 0) {
+                throw new KilnException("shape " + Arrays.toString(dims) + " is invalid for " + numel() + " elements");
+            }
+            d[infer] = (int) (numel() / known);
+        }
+        return Shape.of(d);
+    }
+
+    /** Broadcasts size-1 dimensions (and new leading ones) to {@code dims}; -1 keeps a size. A view. */
+    public Tensor expand(int... dims) {
+        int[] d = dims.clone();
+        int lead = d.length - dim();
+        for (int i = 0; i < d.length; i++) {
+            if (d[i] == -1 && i >= lead) {
+                d[i] = size(i - lead);
+            }
+        }
+        return move(new Movement.Expand(Shape.of(d)), this);
+    }
+
+    public Tensor expand(Shape shape) {
+        return expandTo(shape);
+    }
+
+    /** Reorders dimensions; a view. */
+    public Tensor permute(int... order) {
+        int[] o = new int[order.length];
+        for (int i = 0; i < order.length; i++) {
+            o[i] = order[i] < 0 ? order[i] + dim() : order[i];
+        }
+        return move(new Movement.Permute(Axes.of(o)), this);
+    }
+
+    /** Swaps two dimensions; a view. */
+    public Tensor transpose(int a, int b) {
+        int[] order = Axes.all(dim()).toArray();
+        int x = shape().normalizeAxis(a);
+        int y = shape().normalizeAxis(b);
+        order[x] = y;
+        order[y] = x;
+        return permute(order);
+    }
+
+    /** Transpose of a matrix (a 0-d or 1-D tensor is returned as it is). */
+    public Tensor t() {
+        if (dim() > 2) {
+            throw new KilnException("t() expects a tensor with <= 2 dimensions, got " + shape() + "; use transpose(a, b)");
+        }
+        return dim() < 2 ? this : transpose(0, 1);
+    }
+
+    /** Inserts a size-1 dimension at {@code axis} (in {@code [-dim()-1, dim()]}). */
+    public Tensor unsqueeze(int axis) {
+        int a = Shape.normalizeAxis(axis, dim() + 1);
+        int[] d = new int[dim() + 1];
+        for (int i = 0, j = 0; i < d.length; i++) {
+            d[i] = i == a ? 1 : size(j++);
+        }
+        return reshape(d);
+    }
+
+    /** Removes every size-1 dimension. */
+    public Tensor squeeze() {
+        return reshape(Arrays.stream(shape().toArray()).filter(s -> s != 1).toArray());
+    }
+
+    /** Removes dimension {@code axis} if its size is 1 (else returns this tensor, as PyTorch). */
+    public Tensor squeeze(int axis) {
+        int a = shape().normalizeAxis(axis);
+        if (size(a) != 1) {
+            return this;
+        }
+        int[] d = new int[dim() - 1];
+        for (int i = 0, j = 0; i < dim(); i++) {
+            if (i != a) {
+                d[j++] = size(i);
+            }
+        }
+        return reshape(d);
+    }
+
+    /** Flattens everything into one dimension. */
+    public Tensor flatten() {
+        return flatten(0, -1);
+    }
+
+    /** Flattens dimensions {@code start..end} (inclusive) into one, as {@code torch.flatten}. */
+    public Tensor flatten(int start, int end) {
+        if (dim() == 0) {
+            return reshape(1);
+        }
+        int s = shape().normalizeAxis(start);
+        int e = shape().normalizeAxis(end);
+        if (s > e) {
+            throw new KilnException("flatten: start dimension " + start + " comes after end dimension " + end);
+        }
+        int[] d = new int[dim() - (e - s)];
+        int j = 0;
+        for (int i = 0; i < s; i++) {
+            d[j++] = size(i);
+        }
+        int merged = 1;
+        for (int i = s; i <= e; i++) {
+            merged *= size(i);
+        }
+        d[j++] = merged;
+        for (int i = e + 1; i < dim(); i++) {
+            d[j++] = size(i);
+        }
+        return reshape(d);
+    }
+
+    /** Elements {@code start, start+step, ...} below {@code end} along {@code axis} (Python's {@code t[start:end:step]}); a view. */
+    public Tensor slice(int axis, int start, int end, int step) {
+        int a = shape().normalizeAxis(axis);
+        int n = size(a);
+        int s = Math.min(Math.max(start < 0 ? start + n : start, 0), n);
+        int e = Math.min(Math.max(end < 0 ? end + n : end, s), n);
+        return move(new Movement.Slice(a, s, e, step), this);
+    }
+
+    /** The slice at {@code index} along {@code axis}, without that dimension (Python's {@code t[:, i]}); a view. */
+    public Tensor select(int axis, int index) {
+        int a = shape().normalizeAxis(axis);
+        int n = size(a);
+        int i = index < 0 ? index + n : index;
+        if (i < 0 || i >= n) {
+            throw new KilnException("index " + index + " is out of bounds for dimension " + axis + " with size " + n);
+        }
+        return move(new Movement.Slice(a, i, i + 1, 1), this).squeeze(a);
+    }
+
+    /** The element or sub-tensor at leading indices, as {@code t[i, j]}. */
+    public Tensor get(int... indices) {
+        Tensor t = this;
+        for (int index : indices) {
+            t = t.select(0, index);
+        }
+        return t;
+    }
+
+    /** A contiguous tensor with the same values (this one if it already is contiguous). */
+    public Tensor contiguous() {
+        return isContiguous() ? this : clone();
+    }
+
+    /** A copy with its own storage; autograd flows through it. */
+    @Override
+    public Tensor clone() {
+        // Through the backend, not Views: a reshape of a contiguous tensor would only be a view.
+        return compute(new Movement.Reshape(shape()), this);
+    }
+
+    // ------------------------------------------------------------------ matmul
+
+    /** Matrix product with {@code torch.matmul}'s rules: 1-D operands, 2-D, and broadcast batches. */
+    public Tensor matmul(Tensor other) {
+        if (dim() == 0 || other.dim() == 0) {
+            throw new KilnException("matmul: both arguments need at least 1 dimension, got " + shape() + " and " + other.shape());
+        }
+        DType t = Promotion.of(dtype(), false, other.dtype(), false);
+        Tensor a = castTo(t);
+        Tensor b = other.castTo(t);
+        boolean aVec = a.dim() == 1;
+        boolean bVec = b.dim() == 1;
+        if (aVec) {
+            a = a.unsqueeze(0);
+        }
+        if (bVec) {
+            b = b.unsqueeze(1);
+        }
+        int r = Math.max(a.dim(), b.dim());
+        Shape batchA = Shape.of(Arrays.copyOf(a.shape().toArray(), a.dim() - 2));
+        Shape batchB = Shape.of(Arrays.copyOf(b.shape().toArray(), b.dim() - 2));
+        Shape batch = Shape.broadcast(batchA, batchB);
+        if (batch == null || a.size(-1) != b.size(-2)) {
+            throw Ops.error(new MatMul(), "shapes " + shape() + " and " + other.shape() + " cannot be multiplied");
+        }
+        a = a.expandTo(concat(batch, a.size(-2), a.size(-1)));
+        b = b.expandTo(concat(batch, b.size(-2), b.size(-1)));
+        Tensor out = compute(new MatMul(), a, b);
+        if (aVec) {
+            out = out.squeeze(r - 2);
+        }
+        if (bVec) {
+            out = out.squeeze(-1);
+        }
+        return out;
+    }
+
+    private static Shape concat(Shape batch, int rows, int cols) {
+        int[] d = Arrays.copyOf(batch.toArray(), batch.rank() + 2);
+        d[batch.rank()] = rows;
+        d[batch.rank() + 1] = cols;
+        return Shape.of(d);
+    }
+
+    // ------------------------------------------------------------------ in-place
+
+    /** {@code this += other} (other broadcasts to this shape); returns this. */
+    public Tensor add_(Tensor other) {
+        return inPlace(new Binary.Add(), other);
+    }
+
+    public Tensor add_(double s) {
+        return inPlace(new Binary.Add(), scalar(s, dtype()).on(device));
+    }
+
+    /** {@code this -= other}, as the seed's {@code a -= learning_rate * a.grad}; returns this. */
+    public Tensor sub_(Tensor other) {
+        return inPlace(new Binary.Sub(), other);
+    }
+
+    public Tensor sub_(double s) {
+        return inPlace(new Binary.Sub(), scalar(s, dtype()).on(device));
+    }
+
+    public Tensor mul_(Tensor other) {
+        return inPlace(new Binary.Mul(), other);
+    }
+
+    public Tensor mul_(double s) {
+        return inPlace(new Binary.Mul(), scalar(s, dtype()).on(device));
+    }
+
+    public Tensor div_(Tensor other) {
+        return inPlace(new Binary.Div(), other);
+    }
+
+    public Tensor div_(double s) {
+        return inPlace(new Binary.Div(), scalar(s, dtype()).on(device));
+    }
+
+    /** Copies {@code src} (broadcast and converted) into this tensor; returns this. */
+    public Tensor copy_(Tensor src) {
+        return inPlace(null, src);
+    }
+
+    public Tensor fill_(double value) {
+        return inPlace(null, scalar(value, dtype()).on(device));
+    }
+
+    public Tensor zero_() {
+        return fill_(0);
+    }
+
+    /** Computes the new value in full, checks it, then writes: a failed in-place op changes nothing. */
+    private Tensor inPlace(Op op, Tensor other) {
+        String what = op == null ? "copy_" : op.name() + "_";
+        boolean tracking = Kiln.isGradEnabled() && (requiresGrad || other.requiresGrad);
+        if (tracking && requiresGrad && isLeaf()) {
+            throw new KilnException(what + ": a leaf tensor that requires grad cannot be changed in place while"
+                    + " grad mode is on; do the update inside try (var g = Kiln.noGrad()) { ... }");
+        }
+        if (tracking && isView) {
+            throw new KilnException(what + ": in-place ops on views are not recorded by autograd; use the out-of-place op");
+        }
+        if (!other.device.equals(device)) {
+            throw new KilnException(what + ": expected all tensors on one device, got " + device + " and " + other.device);
+        }
+        Shape s = Shape.broadcast(shape(), other.shape());
+        if (s == null || !s.equals(shape())) {
+            throw new KilnException(what + ": the value of shape " + other.shape()
+                    + " does not broadcast to this tensor's shape " + shape());
+        }
+        Tensor self = tracking ? aliasWithHistory() : this;
+        Tensor value = op == null ? other : binary(op, self, other);
+        if (value.dtype() != dtype() && value.dtype().category() > dtype().category()) {
+            throw new KilnException(what + ": the result type " + value.dtype() + " cannot be stored in this "
+                    + dtype() + " tensor");
+        }
+        value = value.castTo(dtype()).expandTo(shape());
+        data.copyFrom(value.data);
+        data.storage().bumpVersion();
+        if (tracking) {
+            gradFn = value.gradFn;
+            requiresGrad = value.requiresGrad;
+        }
+        return this;
+    }
+
+    /** A second handle on this tensor's value and history, so an in-place op can record "this, before". */
+    private Tensor aliasWithHistory() {
+        Tensor alias = new Tensor(data, device, isView);
+        alias.requiresGrad = requiresGrad;
+        alias.gradFn = gradFn;
+        return alias;
+    }
+}

@@ -1,0 +1,44 @@
+package dev.kiln;
+
+/** A tensor's value without autograd state: storage and the layout that views it. */
+public record TensorData(Storage storage, Layout layout) {
+    public Shape shape() {
+        return layout.shape();
+    }
+
+    public DType dtype() {
+        return storage.dtype();
+    }
+
+    /** A fresh contiguous, zero-filled value. */
+    public static TensorData allocate(Shape shape, DType dtype) {
+        return new TensorData(Storage.allocate(dtype, shape.numel()), Layout.contiguous(shape));
+    }
+
+    /** Element {@code flat} (row-major) as a double. */
+    public double getDouble(int flat) {
+        return storage.getDouble(layout.indexOfFlat(flat));
+    }
+
+    /** Element {@code flat} (row-major) as a long. */
+    public long getLong(int flat) {
+        return storage.getLong(layout.indexOfFlat(flat));
+    }
+
+    /** Copies {@code src} (same shape, converted to this dtype) into this view, element by element. */
+    public void copyFrom(TensorData src) {
+        if (!src.shape().equals(shape())) {
+            throw new IllegalArgumentException("copy of " + src.shape() + " into " + shape());
+        }
+        int n = shape().numel();
+        boolean exact = dtype().isIntegral() && src.dtype().isIntegral();
+        for (int i = 0; i < n; i++) {
+            int at = layout.indexOfFlat(i);
+            if (exact) {
+                storage.setLong(at, src.getLong(i));
+            } else {
+                storage.setDouble(at, src.getDouble(i));
+            }
+        }
+    }
+}

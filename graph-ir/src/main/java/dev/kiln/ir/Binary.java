@@ -1,0 +1,41 @@
+package dev.kiln.ir;
+
+import dev.kiln.DType;
+import java.util.List;
+
+/** Elementwise functions of two tensors of the same shape and dtype. */
+public sealed interface Binary extends Op {
+    @Override
+    default TensorType infer(List<TensorType> inputs) {
+        TensorType a = inputs.get(0);
+        TensorType b = inputs.get(1);
+        Ops.requireSameType(this, a, b);
+        if (a.dtype() == DType.BOOL || (this instanceof Div && !a.dtype().isFloating())) {
+            throw Ops.error(this, "is not defined for " + a.dtype() + " tensors");
+        }
+        return a;
+    }
+
+    @Override
+    default int arity() {
+        return 2;
+    }
+
+    record Add() implements Binary {}
+
+    record Sub() implements Binary {}
+
+    record Mul() implements Binary {}
+
+    /** True division; floating types only (front ends cast integers, as PyTorch's {@code /} does). */
+    record Div() implements Binary {}
+
+    /** {@code a^b}, exact for integer exponents of negative bases (never {@code exp(b log a)}). */
+    record Pow() implements Binary {}
+
+    /** Elementwise maximum; NaN propagates. */
+    record Maximum() implements Binary {}
+
+    /** Elementwise minimum; NaN propagates. */
+    record Minimum() implements Binary {}
+}

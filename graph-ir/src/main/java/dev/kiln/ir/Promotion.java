@@ -1,0 +1,38 @@
+package dev.kiln.ir;
+
+import dev.kiln.DType;
+
+/**
+ * PyTorch's type promotion (see docs/type-promotion.md). Operands fall in three tiers:
+ * dimensioned tensors, 0-d tensors, and Java scalars. A lower tier only decides the type when it
+ * is of a higher category (bool &lt; integer &lt; floating) than every tier above it; Java scalars
+ * are "weak": {@code 2.0 * t} stays float32, {@code 2.5 * intTensor} is float32 (the default float).
+ */
+public final class Promotion {
+    private Promotion() {
+    }
+
+    /** The result type of an op on two tensors. */
+    public static DType of(DType a, boolean aZeroDim, DType b, boolean bZeroDim) {
+        if (aZeroDim == bZeroDim) {
+            return DType.promote(a, b);
+        }
+        return aZeroDim ? combine(b, a) : combine(a, b);
+    }
+
+    /** The result type of an op on a tensor and a Java scalar (floating if {@code scalarIsFloating}). */
+    public static DType withScalar(DType tensor, boolean scalarIsFloating) {
+        return combine(tensor, scalarIsFloating ? DType.DEFAULT_FLOAT : DType.DEFAULT_INT);
+    }
+
+    /** The higher tier's type unless the lower tier is of a higher category (c10's combine_categories). */
+    static DType combine(DType higher, DType lower) {
+        if (higher.isFloating()) {
+            return higher;
+        }
+        if (higher == DType.BOOL || lower.isFloating()) {
+            return DType.promote(higher, lower);
+        }
+        return higher;
+    }
+}

@@ -1,0 +1,114 @@
+package dev.kiln.ir;
+
+import java.util.function.DoubleBinaryOperator;
+import java.util.function.DoubleUnaryOperator;
+import java.util.function.LongBinaryOperator;
+
+/**
+ * The reference meaning of each elementwise primitive on one element: the interpreter applies
+ * these, constant folding uses them, and compiled kernels are tested against them. Floating
+ * types compute in double and round once on store; integer types compute exactly in long.
+ */
+public final class Semantics {
+    private Semantics() {
+    }
+
+    public static double apply(Unary op, double x) {
+        return function(op).applyAsDouble(x);
+    }
+
+    /** The function itself, to hoist the dispatch out of a loop. */
+    public static DoubleUnaryOperator function(Unary op) {
+        return switch (op) {
+            case Unary.Neg n -> x -> -x;
+            case Unary.Abs a -> Math::abs;
+            case Unary.Exp e -> Math::exp;
+            case Unary.Log l -> Math::log;
+            case Unary.Sin s -> Math::sin;
+            case Unary.Cos c -> Math::cos;
+            case Unary.Sqrt s -> Math::sqrt;
+            case Unary.Tanh t -> Math::tanh;
+        };
+    }
+
+    /** Integer meaning; only neg and abs are defined on integers. */
+    public static long applyLong(Unary op, long x) {
+        return switch (op) {
+            case Unary.Neg n -> -x;
+            case Unary.Abs a -> Math.abs(x);
+            default -> throw new IllegalArgumentException(op.name() + " is not defined on integers");
+        };
+    }
+
+    public static double apply(Binary op, double a, double b) {
+        return function(op).applyAsDouble(a, b);
+    }
+
+    /** The function itself, to hoist the dispatch out of a loop. */
+    public static DoubleBinaryOperator function(Binary op) {
+        return switch (op) {
+            case Binary.Add x -> Double::sum;
+            case Binary.Sub x -> (a, b) -> a - b;
+            case Binary.Mul x -> (a, b) -> a * b;
+            case Binary.Div x -> (a, b) -> a / b;
+            // Math.pow is exact for integral exponents of negative bases: (-2)^3 = -8, not NaN.
+            case Binary.Pow x -> Math::pow;
+            case Binary.Maximum x -> Math::max;
+            case Binary.Minimum x -> Math::min;
+        };
+    }
+
+    public static long applyLong(Binary op, long a, long b) {
+        return longFunction(op).applyAsLong(a, b);
+    }
+
+    /** The integer function; division is not defined on integers (front ends cast to float first). */
+    public static LongBinaryOperator longFunction(Binary op) {
+        return switch (op) {
+            case Binary.Add x -> Long::sum;
+            case Binary.Sub x -> (a, b) -> a - b;
+            case Binary.Mul x -> (a, b) -> a * b;
+            case Binary.Div x -> throw new IllegalArgumentException("div is not defined on integers");
+            case Binary.Pow x -> Semantics::powLong;
+            case Binary.Maximum x -> Math::max;
+            case Binary.Minimum x -> Math::min;
+        };
+    }
+
+    public static boolean compare(Compare op, double a, double b) {
+        return switch (op) {
+            case Compare.Lt x -> a < b;
+            case Compare.Le x -> a <= b;
+            case Compare.Gt x -> a > b;
+            case Compare.Ge x -> a >= b;
+            case Compare.Eq x -> a == b;
+            case Compare.Ne x -> a != b;
+        };
+    }
+
+    public static boolean compareLong(Compare op, long a, long b) {
+        return switch (op) {
+            case Compare.Lt x -> a < b;
+            case Compare.Le x -> a <= b;
+            case Compare.Gt x -> a > b;
+            case Compare.Ge x -> a >= b;
+            case Compare.Eq x -> a == b;
+            case Compare.Ne x -> a != b;
+        };
+    }
+
+    private static long powLong(long base, long exp) {
+        if (exp < 0) {
+            throw new ArithmeticException("integers to negative integer powers are not allowed");
+        }
+        long result = 1;
+        while (exp > 0) {
+            if ((exp & 1) != 0) {
+                result *= base;
+            }
+            base *= base;
+            exp >>= 1;
+        }
+        return result;
+    }
+}

@@ -1,0 +1,20 @@
+package dev.kiln.cpu;
+
+import dev.kiln.Backend;
+import dev.kiln.TensorData;
+import dev.kiln.ir.Op;
+import dev.kiln.ir.TensorType;
+import java.util.List;
+
+/** The CPU backend, found by {@link java.util.ServiceLoader}. Eager ops run on the reference interpreter for now. */
+public final class CpuBackend implements Backend {
+    @Override
+    public String deviceType() {
+        return "cpu";
+    }
+
+    @Override
+    public TensorData execute(Op op, List<TensorData> inputs, TensorType result) {
+        return Interpreter.execute(op, inputs, result);
+    }
+}

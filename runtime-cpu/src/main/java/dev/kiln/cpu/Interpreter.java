@@ -1,0 +1,256 @@
+package dev.kiln.cpu;
+
+import dev.kiln.DType;
+import dev.kiln.Generator;
+import dev.kiln.Layout;
+import dev.kiln.Shape;
+import dev.kiln.Storage;
+import dev.kiln.TensorData;
+import dev.kiln.ir.Binary;
+import dev.kiln.ir.Cast;
+import dev.kiln.ir.Compare;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.Leaf;
+import dev.kiln.ir.MatMul;
+import dev.kiln.ir.Movement;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Op;
+import dev.kiln.ir.Reduce;
+import dev.kiln.ir.Semantics;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Unary;
+import dev.kiln.ir.Where;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.DoubleBinaryOperator;
+import java.util.function.DoubleUnaryOperator;
+import java.util.function.LongBinaryOperator;
+
+/**
+ * The reference interpreter: plain loops over dense arrays, floating values computed in double
+ * and rounded once on store. It is the oracle every backend and pass is tested against.
+ */
+public final class Interpreter {
+    private Interpreter() {
+    }
+
+    /** Evaluates a graph's outputs, with each input bound by its slot. */
+    public static List<TensorData> run(Graph g, Map<Integer, TensorData> inputsBySlot) {
+        Map<Node, TensorData> values = new IdentityHashMap<>();
+        for (Node n : g.nodes()) {
+            if (n.op() instanceof Leaf.Input in) {
+                TensorData v = inputsBySlot.get(in.slot());
+                if (v == null || !v.shape().equals(n.shape()) || v.dtype() != n.dtype()) {
+                    throw new IllegalArgumentException("input #" + in.slot() + " needs " + n.type() + ", got "
+                            + (v == null ? "nothing" : v.dtype() + "" + v.shape()));
+                }
+                values.put(n, v);
+                continue;
+            }
+            List<TensorData> ins = new ArrayList<>(n.inputs().size());
+            for (Node i : n.inputs()) {
+                ins.add(values.get(i));
+            }
+            values.put(n, execute(n.op(), ins, n.type()));
+        }
+        List<TensorData> out = new ArrayList<>();
+        for (Node o : g.outputs()) {
+            out.add(values.get(o));
+        }
+        return out;
+    }
+
+    /** Computes one op; the result is a fresh contiguous tensor. */
+    public static TensorData execute(Op op, List<TensorData> in, TensorType type) {
+        Shape shape = type.shape();
+        DType dtype = type.dtype();
+        return switch (op) {
+            case Leaf.Input i -> throw new IllegalArgumentException("an input has no value of its own: bind it");
+            case Leaf.Constant c -> Values.of(new double[] {c.value()}, shape, dtype);
+            case Leaf.Random r -> random(r, type);
+            case Unary u -> unary(u, in.get(0), type);
+            case Binary b -> binary(b, in.get(0), in.get(1), type);
+            case Compare c -> compare(c, in.get(0), in.get(1), shape);
+            case Where w -> where(in.get(0), in.get(1), in.get(2), type);
+            case Cast c -> in.get(0).dtype().isIntegral() && dtype.isIntegral()
+                    ? Values.ofLongs(Values.longs(in.get(0)), shape, dtype)
+                    : Values.of(Values.doubles(in.get(0)), shape, dtype);
+            case Reduce r -> reduce(r, in.get(0), type);
+            case Movement.Unslice u -> unslice(u, in.get(0), type);
+            case Movement m -> {
+                Layout view = in.get(0).layout().view(m, shape);
+                // Only a reshape of a non-contiguous tensor has no view: its row-major order is the input's.
+                yield dense(view == null ? in.get(0) : new TensorData(in.get(0).storage(), view), type);
+            }
+            case MatMul mm -> matmul(in.get(0), in.get(1), type);
+        };
+    }
+
+    private static TensorData random(Leaf.Random r, TensorType type) {
+        int n = type.shape().numel();
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = r.distribution() == Leaf.Distribution.NORMAL
+                    ? Generator.normal(r.seed(), r.offset(), i)
+                    : Generator.uniform(r.seed(), r.offset(), i, type.dtype());
+        }
+        return Values.of(v, type.shape(), type.dtype());
+    }
+
+    private static TensorData unary(Unary op, TensorData x, TensorType type) {
+        if (type.dtype().isIntegral()) {
+            long[] a = Values.longs(x);
+            for (int i = 0; i < a.length; i++) {
+                a[i] = Semantics.applyLong(op, a[i]);
+            }
+            return Values.ofLongs(a, type.shape(), type.dtype());
+        }
+        DoubleUnaryOperator f = Semantics.function(op);
+        double[] a = Values.doubles(x);
+        for (int i = 0; i < a.length; i++) {
+            a[i] = f.applyAsDouble(a[i]);
+        }
+        return Values.of(a, type.shape(), type.dtype());
+    }
+
+    private static TensorData binary(Binary op, TensorData x, TensorData y, TensorType type) {
+        if (type.dtype().isIntegral()) {
+            LongBinaryOperator f = Semantics.longFunction(op);
+            long[] a = Values.longs(x);
+            long[] b = Values.longs(y);
+            for (int i = 0; i < a.length; i++) {
+                a[i] = f.applyAsLong(a[i], b[i]);
+            }
+            return Values.ofLongs(a, type.shape(), type.dtype());
+        }
+        DoubleBinaryOperator f = Semantics.function(op);
+        double[] a = Values.doubles(x);
+        double[] b = Values.doubles(y);
+        for (int i = 0; i < a.length; i++) {
+            a[i] = f.applyAsDouble(a[i], b[i]);
+        }
+        return Values.of(a, type.shape(), type.dtype());
+    }
+
+    private static TensorData compare(Compare op, TensorData x, TensorData y, Shape shape) {
+        boolean[] out = new boolean[shape.numel()];
+        if (x.dtype().isIntegral()) {
+            long[] a = Values.longs(x);
+            long[] b = Values.longs(y);
+            for (int i = 0; i < out.length; i++) {
+                out[i] = Semantics.compareLong(op, a[i], b[i]);
+            }
+        } else {
+            double[] a = Values.doubles(x);
+            double[] b = Values.doubles(y);
+            for (int i = 0; i < out.length; i++) {
+                out[i] = Semantics.compare(op, a[i], b[i]);
+            }
+        }
+        return new TensorData(new Storage.Bool(out), Layout.contiguous(shape));
+    }
+
+    private static TensorData where(TensorData c, TensorData x, TensorData y, TensorType type) {
+        long[] cond = Values.longs(c);
+        if (type.dtype().isIntegral()) {
+            long[] a = Values.longs(x);
+            long[] b = Values.longs(y);
+            for (int i = 0; i < a.length; i++) {
+                a[i] = cond[i] != 0 ? a[i] : b[i];
+            }
+            return Values.ofLongs(a, type.shape(), type.dtype());
+        }
+        double[] a = Values.doubles(x);
+        double[] b = Values.doubles(y);
+        for (int i = 0; i < a.length; i++) {
+            a[i] = cond[i] != 0 ? a[i] : b[i];
+        }
+        return Values.of(a, type.shape(), type.dtype());
+    }
+
+    /** Sum or max over axes; each input element maps to its output element through stride-0 reduced axes. */
+    private static TensorData reduce(Reduce r, TensorData x, TensorType type) {
+        Shape in = x.shape();
+        int[] outStrides = new int[in.rank()];
+        int stride = 1;
+        for (int k = in.rank() - 1; k >= 0; k--) {
+            if (!r.axes().contains(k)) {
+                outStrides[k] = stride;
+                stride *= in.dim(k);
+            }
+        }
+        Values.Odometer target = new Values.Odometer(new Layout(in, outStrides, 0));
+        int n = in.numel();
+        int m = type.shape().numel();
+        boolean max = r instanceof Reduce.Max;
+        if (type.dtype().isIntegral()) {
+            long[] a = Values.longs(x);
+            long[] acc = new long[m];
+            if (max) {
+                java.util.Arrays.fill(acc, Long.MIN_VALUE);
+            }
+            for (int i = 0; i < n; i++, target.next()) {
+                int j = target.index();
+                acc[j] = max ? Math.max(acc[j], a[i]) : acc[j] + a[i];
+            }
+            return Values.ofLongs(acc, type.shape(), type.dtype());
+        }
+        double[] a = Values.doubles(x);
+        double[] acc = new double[m];
+        if (max) {
+            java.util.Arrays.fill(acc, Double.NEGATIVE_INFINITY);
+        }
+        for (int i = 0; i < n; i++, target.next()) {
+            int j = target.index();
+            acc[j] = max ? Math.max(acc[j], a[i]) : acc[j] + a[i];
+        }
+        return Values.of(acc, type.shape(), type.dtype());
+    }
+
+    /** The elements of {@code view} in row-major order, as a fresh contiguous tensor of {@code type}. */
+    private static TensorData dense(TensorData view, TensorType type) {
+        return type.dtype().isIntegral()
+                ? Values.ofLongs(Values.longs(view), type.shape(), type.dtype())
+                : Values.of(Values.doubles(view), type.shape(), type.dtype());
+    }
+
+    private static TensorData unslice(Movement.Unslice u, TensorData x, TensorType type) {
+        TensorData out = TensorData.allocate(type.shape(), type.dtype());
+        int[] strides = type.shape().contiguousStrides();
+        int offset = u.start() * strides[u.axis()];
+        strides[u.axis()] *= u.step();
+        TensorData target = new TensorData(out.storage(), new Layout(x.shape(), strides, offset));
+        target.copyFrom(x);
+        return out;
+    }
+
+    private static TensorData matmul(TensorData x, TensorData y, TensorType type) {
+        Shape sa = x.shape();
+        Shape sb = y.shape();
+        int r = sa.rank();
+        int rows = sa.dim(r - 2);
+        int inner = sa.dim(r - 1);
+        int cols = sb.dim(r - 1);
+        int batches = rows * cols == 0 ? type.shape().numel() : type.shape().numel() / (rows * cols);
+        double[] a = Values.doubles(x);
+        double[] b = Values.doubles(y);
+        double[] c = new double[type.shape().numel()];
+        for (int bt = 0; bt < batches; bt++) {
+            int ao = bt * rows * inner;
+            int bo = bt * inner * cols;
+            int co = bt * rows * cols;
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    double s = 0;
+                    for (int k = 0; k < inner; k++) {
+                        s += a[ao + i * inner + k] * b[bo + k * cols + j];
+                    }
+                    c[co + i * cols + j] = s;
+                }
+            }
+        }
+        return Values.of(c, type.shape(), type.dtype());
+    }
+}

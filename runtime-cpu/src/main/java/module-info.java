@@ -1,0 +1,9 @@
+/** The CPU backend. Embedding Kiln on the JVM needs only this artifact (it brings the rest). */
+module dev.kiln.cpu {
+    requires transitive dev.kiln;
+    requires dev.kiln.codegen;
+
+    exports dev.kiln.cpu;
+
+    provides dev.kiln.Backend with dev.kiln.cpu.CpuBackend;
+}

@@ -1,0 +1,64 @@
+package dev.kiln.samples;
+
+import dev.kiln.Kiln;
+import dev.kiln.Tensor;
+import java.io.PrintStream;
+
+/** The seed's third program: autograd computes the gradients. */
+public final class AutogradSample {
+    /** The fixed seed of the random start. */
+    public static final long SEED = 2;
+
+    private AutogradSample() {
+    }
+
+    public static void main(String[] args) {
+        run(System.out);
+    }
+
+    /** Trains and prints; returns the coefficients {a, b, c, d}. */
+    public static Tensor[] run(PrintStream out) {
+        Kiln.manualSeed(SEED);
+
+        // Inputs and targets
+        Tensor x = Tensor.linspace(-Math.PI, Math.PI, 2000);
+        Tensor y = x.sin();
+
+        // Weights that autograd tracks
+        Tensor a = Tensor.randn().requiresGrad_(true);
+        Tensor b = Tensor.randn().requiresGrad_(true);
+        Tensor c = Tensor.randn().requiresGrad_(true);
+        Tensor d = Tensor.randn().requiresGrad_(true);
+
+        double learningRate = 1e-6;
+        for (int t = 0; t < 2000; t++) {
+            // Forward pass: the prediction
+            Tensor yPred = a.add(b.mul(x)).add(c.mul(x.pow(2))).add(d.mul(x.pow(3)));
+
+            // Loss
+            Tensor loss = yPred.sub(y).pow(2).sum();
+            if (t % 100 == 88) {
+                out.println(t + " " + Py.str(loss.item()));
+            }
+
+            // Autograd fills a.grad(), b.grad(), ... (they accumulate until cleared)
+            loss.backward();
+
+            // Update the weights without recording the update
+            try (var noGrad = Kiln.noGrad()) {
+                a.sub_(a.grad().mul(learningRate));
+                b.sub_(b.grad().mul(learningRate));
+                c.sub_(c.grad().mul(learningRate));
+                d.sub_(d.grad().mul(learningRate));
+
+                a.clearGrad();
+                b.clearGrad();
+                c.clearGrad();
+                d.clearGrad();
+            }
+        }
+        out.println("Result: y = " + Py.str(a.item()) + " + " + Py.str(b.item()) + " x + " + Py.str(c.item())
+                + " x^2 + " + Py.str(d.item()) + " x^3");
+        return new Tensor[] {a, b, c, d};
+    }
+}

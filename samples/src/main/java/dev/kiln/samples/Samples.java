@@ -1,0 +1,57 @@
+package dev.kiln.samples;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** The launcher's entry point: {@code samples [--list]} or {@code sample NAME}. */
+public final class Samples {
+    /** The seed's programs that exist so far, by their fixed names, in the seed's order. */
+    static final Map<String, Consumer<String[]>> ALL = new LinkedHashMap<>();
+
+    static {
+        ALL.put("numpy", NumpySample::main);
+        ALL.put("tensor", TensorSample::main);
+        ALL.put("autograd", AutogradSample::main);
+    }
+
+    private Samples() {
+    }
+
+    public static void main(String[] args) {
+        if (args.length == 0) {
+            usage();
+            return;
+        }
+        switch (args[0]) {
+            case "samples" -> {
+                if (args.length > 1 && args[1].equals("--list")) {
+                    ALL.keySet().forEach(System.out::println);
+                    return;
+                }
+                for (var e : ALL.entrySet()) {
+                    System.out.println("== " + e.getKey());
+                    e.getValue().accept(new String[0]);
+                    System.out.println();
+                }
+            }
+            case "sample" -> {
+                Consumer<String[]> sample = args.length > 1 ? ALL.get(args[1]) : null;
+                if (sample == null) {
+                    System.err.println(args.length > 1 ? "no sample named '" + args[1] + "'; the samples are "
+                            + String.join(", ", ALL.keySet()) : "sample: name one of " + String.join(", ", ALL.keySet()));
+                    System.exit(2);
+                }
+                sample.accept(java.util.Arrays.copyOfRange(args, 2, args.length));
+            }
+            default -> {
+                usage();
+                System.exit(2);
+            }
+        }
+    }
+
+    private static void usage() {
+        System.err.println("usage: kiln samples [--list] | kiln sample NAME");
+    }
+}
