@@ -75,7 +75,10 @@ public final class Layout {
     public Layout view(Movement op, Shape to) {
         Layout in = this;
         return switch (op) {
-            case Movement.Reshape r -> in.isContiguous() ? new Layout(to, to.contiguousStrides(), in.offset()) : null;
+            case Movement.Reshape r -> {
+                int[] strides = reshapedStrides(to);
+                yield strides == null ? null : new Layout(to, strides, in.offset());
+            }
             case Movement.Expand e -> {
                 int lead = to.rank() - in.shape().rank();
                 int[] strides = new int[to.rank()];
@@ -100,6 +103,41 @@ public final class Layout {
             }
             case Movement.Unslice u -> null;
         };
+    }
+
+    /**
+     * Strides that view this layout's elements, in row-major order, as {@code to}; null when no
+     * strides can (then a reshape must copy). Groups of dimensions that are contiguous with each
+     * other can be split and merged freely, as in PyTorch's {@code computeStride}.
+     */
+    private int[] reshapedStrides(Shape to) {
+        int[] out = new int[to.rank()];
+        if (shape.numelLong() == 0 || shape.rank() == 0) {
+            return to.contiguousStrides();
+        }
+        int viewD = to.rank() - 1;
+        long chunkBaseStride = strides[strides.length - 1];
+        long tensorNumel = 1;
+        long viewNumel = 1;
+        for (int d = shape.rank() - 1; d >= 0; d--) {
+            tensorNumel *= shape.dim(d);
+            if (d == 0 || (shape.dim(d - 1) != 1 && strides[d - 1] != tensorNumel * chunkBaseStride)) {
+                while (viewD >= 0 && (viewNumel < tensorNumel || to.dim(viewD) == 1)) {
+                    out[viewD] = (int) (viewNumel * chunkBaseStride);
+                    viewNumel *= to.dim(viewD);
+                    viewD--;
+                }
+                if (viewNumel != tensorNumel) {
+                    return null;
+                }
+                if (d > 0) {
+                    chunkBaseStride = strides[d - 1];
+                    tensorNumel = 1;
+                    viewNumel = 1;
+                }
+            }
+        }
+        return viewD == -1 ? out : null;
     }
 
     @Override

@@ -422,11 +422,21 @@ public final class Tensor {
     }
 
     private Tensor on(Device d) {
-        if (d.equals(device)) {
+        return d.equals(device) ? this : to(d);
+    }
+
+    /**
+     * A copy on {@code device} (this tensor if it is already there). Fails, naming the artifact to
+     * add, when no backend for the device is on the class path. Not recorded by autograd yet.
+     */
+    public Tensor to(Device target) {
+        if (target.equals(device)) {
             return this;
         }
-        Backends.of(d);
-        return new Tensor(data, d, isView);
+        Backends.of(target);
+        TensorData copy = TensorData.allocate(shape(), dtype());
+        copy.copyFrom(data);
+        return new Tensor(copy, target, false);
     }
 
     // ------------------------------------------------------------------ elementwise
