@@ -53,12 +53,19 @@ public final class Autograd {
      */
     public static List<Tensor> grad(Tensor output, List<Tensor> inputs, Tensor gradOutput, boolean retainGraph,
             boolean createGraph) {
+        return grad(output, inputs, gradOutput, retainGraph, createGraph, false);
+    }
+
+    /** As {@link #grad(Tensor, List, Tensor, boolean, boolean)}; with {@code allowUnused}, unused inputs get null instead of an error. */
+    public static List<Tensor> grad(Tensor output, List<Tensor> inputs, Tensor gradOutput, boolean retainGraph,
+            boolean createGraph, boolean allowUnused) {
         Tape tape = Tape.record(output, "grad");
         List<Tensor> grads = tape.differentiate(output, gradOutput, inputs, createGraph, "grad");
-        for (int i = 0; i < grads.size(); i++) {
+        for (int i = 0; i < grads.size() && !allowUnused; i++) {
             if (grads.get(i) == null) {
                 throw new KilnException("grad: input " + i + " (shape " + inputs.get(i).shape()
-                        + ") was not used to compute the output, or does not require grad");
+                        + ") was not used to compute the output, or does not require grad;"
+                        + " pass allowUnused = true to get null for it");
             }
         }
         if (!retainGraph && !createGraph) {

@@ -43,12 +43,12 @@ public final class Generator {
     /** Word {@code index} of the stream of {@code seed}, as an unsigned 32-bit value in a long. */
     public static long word(long seed, long index) {
         long block = index >>> 2;
-        int c0 = (int) block;
-        int c1 = (int) (block >>> 32);
-        int c2 = 0;
-        int c3 = 0;
-        int k0 = (int) seed;
-        int k1 = (int) (seed >>> 32);
+        int[] out = philox((int) block, (int) (block >>> 32), 0, 0, (int) seed, (int) (seed >>> 32));
+        return out[(int) (index & 3)] & 0xFFFFFFFFL;
+    }
+
+    /** One Philox4x32-10 block: four 32-bit words of counter {@code c0..c3} under key {@code k0, k1}. */
+    static int[] philox(int c0, int c1, int c2, int c3, int k0, int k1) {
         for (int round = 0; round < 10; round++) {
             long p0 = (M0 & 0xFFFFFFFFL) * (c0 & 0xFFFFFFFFL);
             long p1 = (M1 & 0xFFFFFFFFL) * (c2 & 0xFFFFFFFFL);
@@ -63,9 +63,7 @@ public final class Generator {
             k0 += W0;
             k1 += W1;
         }
-        int lane = (int) (index & 3);
-        int w = lane == 0 ? c0 : lane == 1 ? c1 : lane == 2 ? c2 : c3;
-        return w & 0xFFFFFFFFL;
+        return new int[] {c0, c1, c2, c3};
     }
 
     /** Uniform in [0, 1) for element {@code i} of a draw starting at {@code offset} (two words per element). */

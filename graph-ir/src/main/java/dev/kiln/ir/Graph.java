@@ -9,6 +9,7 @@ public final class Graph {
     private final List<Node> nodes;
     private final List<Node> outputs;
 
+    /** A graph of these nodes; normally made by {@link GraphBuilder#build}. Checked only by {@link Verifier}. */
     Graph(List<Node> nodes, List<Node> outputs) {
         this.nodes = nodes;
         this.outputs = outputs;

@@ -1,0 +1,36 @@
+package dev.kiln;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import org.junit.jupiter.api.Test;
+
+class GeneratorTest {
+    @Test
+    void philoxMatchesTheRandom123KnownAnswers() {
+        assertArrayEquals(new int[] {0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8},
+                Generator.philox(0, 0, 0, 0, 0, 0));
+        assertArrayEquals(new int[] {0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd},
+                Generator.philox(-1, -1, -1, -1, -1, -1));
+        assertArrayEquals(new int[] {0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1},
+                Generator.philox(0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0));
+        assertEquals(0x6627e8d5L, Generator.word(0, 0));
+        assertEquals(0x9b00dbd8L, Generator.word(0, 3));
+    }
+
+    @Test
+    void drawsAreAPureFunctionOfSeedAndOffset() {
+        Generator g = new Generator(5);
+        long first = g.reserve(6);
+        long second = g.reserve(1);
+        assertEquals(0, first);
+        assertEquals(8, second); // whole 4-word blocks
+        assertEquals(Generator.normal(5, 8, 0), Generator.normal(5, second, 0));
+        assertNotEquals(Generator.normal(5, 0, 0), Generator.normal(6, 0, 0));
+        g.manualSeed(5);
+        assertEquals(0, g.offset());
+        double u = Generator.uniform(5, 0, 3, DType.FLOAT32);
+        assertEquals(u, (float) u);
+    }
+}

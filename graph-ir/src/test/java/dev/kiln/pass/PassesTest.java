@@ -1,0 +1,106 @@
+package dev.kiln.pass;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.DType;
+import dev.kiln.Shape;
+import dev.kiln.ir.Axes;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.GraphBuilder;
+import dev.kiln.ir.Leaf;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Ops;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Verifier;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Structural checks of each pass; that they preserve values is a property test in runtime-cpu. */
+class PassesTest {
+    private final GraphBuilder b = new GraphBuilder();
+    private final Ops o = new Ops(b);
+    private final Node x = b.input("x", TensorType.of(DType.FLOAT32, 4));
+
+    @Test
+    void constantsFold() {
+        Node two = o.constant(2, DType.FLOAT32);
+        Node three = o.constant(3, DType.FLOAT32);
+        Node y = o.mul(x, o.mul(two, three));
+        Graph g = new FoldConstants().apply(b.build(y));
+        Graph clean = new EliminateDeadCode().apply(g);
+        assertTrue(clean.toString().contains("const 6.0"), clean.toString());
+        assertTrue(!clean.toString().contains("const 2.0"), clean.toString());
+    }
+
+    @Test
+    void foldingRoundsThroughTheResultType() {
+        Node third = o.div(o.constant(1, DType.FLOAT32), o.constant(3, DType.FLOAT32));
+        Graph g = new EliminateDeadCode().apply(new FoldConstants().apply(b.build(third)));
+        Leaf.Constant c = (Leaf.Constant) g.outputs().getFirst().op();
+        assertEquals((double) (1f / 3f), c.value());
+    }
+
+    @Test
+    void simplificationRulesFireByName() {
+        Node y = o.neg(o.neg(o.add(o.mul(x, 1.0), o.zerosLike(x))));
+        Node r = o.reshape(o.reshape(y, Shape.of(2, 2)), Shape.of(4, 1));
+        Node p = o.permute(o.permute(r, Axes.of(1, 0)), Axes.of(1, 0));
+        Simplify simplify = new Simplify(AlgebraicRules.RULES);
+        Graph g = new EliminateDeadCode().apply(simplify.apply(b.build(p)));
+        assertEquals("""
+                %0 = input #0 "x" : f32[4]
+                %1 = reshape(%0) [4, 1] : f32[4, 1]
+                return %1
+                """, g.toString());
+        Map<String, Integer> fired = simplify.fired();
+        for (String rule : List.of("mul-one", "add-zero", "neg-neg", "reshape-reshape", "permute-permute")) {
+            assertTrue(fired.containsKey(rule), rule + " did not fire: " + fired);
+        }
+    }
+
+    @Test
+    void multiplyingByZeroIsNotSimplified() {
+        // x * 0 is NaN for x = NaN or inf, so no rule may drop x.
+        Node y = o.mul(x, 0.0);
+        Graph g = Pipeline.standard(true).run(b.build(y));
+        assertTrue(g.toString().contains("mul("), g.toString());
+    }
+
+    @Test
+    void deadCodeGoesInputsStay() {
+        Node unusedInput = b.input("unused", TensorType.of(DType.FLOAT32, 2));
+        o.exp(x); // dead
+        Node y = o.neg(x);
+        Graph g = new EliminateDeadCode().apply(b.build(y));
+        assertEquals(3, g.nodes().size());
+        assertEquals(2, g.inputs().size());
+        assertSame(Leaf.Input.class, g.inputs().get(1).op().getClass());
+        assertEquals(unusedInput.type(), g.inputs().get(1).type());
+    }
+
+    @Test
+    void rebuildingMergesCommonSubexpressions() {
+        GraphBuilder raw = new GraphBuilder();
+        Node in = raw.input("x", TensorType.of(DType.FLOAT32, 4));
+        Node e1 = raw.add(new dev.kiln.ir.Unary.Exp(), in);
+        Graph g = raw.build(e1, e1);
+        Graph cse = new EliminateCommonSubexpressions().apply(g);
+        assertSame(cse.outputs().get(0), cse.outputs().get(1));
+        Verifier.verify(cse, "cse");
+    }
+
+    @Test
+    void pipelineVerifiesAfterEveryPass() {
+        Pipeline p = Pipeline.standard(true);
+        assertEquals(List.of("fold-constants", "simplify", "cse", "dead-code"),
+                p.passes().stream().map(Pass::name).toList());
+        Graph g = p.run(b.build(o.add(x, o.mul(o.constant(0, DType.FLOAT32), o.constant(5, DType.FLOAT32)))));
+        assertEquals("""
+                %0 = input #0 "x" : f32[4]
+                return %0
+                """, g.toString());
+    }
+}
