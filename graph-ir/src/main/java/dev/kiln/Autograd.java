@@ -162,6 +162,7 @@ public final class Autograd {
                 wrtNodes.add(n);
             }
             Autodiff.Gradients g = Autodiff.gradients(builder, nodeOf.get(output), wrtNodes, seedNode);
+            g.captured().forEach(valueOf::putIfAbsent);
             Map<Node, Tensor> values = execute(g, createGraph);
             List<Tensor> result = new ArrayList<>(wrt.size());
             for (Node n : g.grads()) {

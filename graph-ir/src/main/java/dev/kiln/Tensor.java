@@ -6,6 +6,7 @@ import dev.kiln.ir.Cast;
 import dev.kiln.ir.Compare;
 import dev.kiln.ir.Leaf;
 import dev.kiln.ir.MatMul;
+import dev.kiln.ir.Node;
 import dev.kiln.ir.Movement;
 import dev.kiln.ir.Op;
 import dev.kiln.ir.Ops;
@@ -33,11 +34,58 @@ public final class Tensor {
     private boolean requiresGrad;
     private Tensor grad;
     private GradFn gradFn;
+    /** Set for symbolic tensors (data is null): the node they stand for in a trace. */
+    private final Node node;
+    private final Trace trace;
+    /** Set for the 0-d tensors made from Java scalars, which traces turn into constants. */
+    private Double literal;
 
     Tensor(TensorData data, Device device, boolean isView) {
         this.data = data;
         this.device = device;
         this.isView = isView;
+        this.node = null;
+        this.trace = null;
+    }
+
+    private Tensor(Node node, Trace trace) {
+        this.data = null;
+        this.device = Device.CPU;
+        this.isView = false;
+        this.node = node;
+        this.trace = trace;
+    }
+
+    static Tensor symbolic(Node node, Trace trace) {
+        return new Tensor(node, trace);
+    }
+
+    /** A tensor over existing storage and layout (a backend's result, or a view it made). */
+    public static Tensor wrap(TensorData data) {
+        return new Tensor(data, Device.CPU, false);
+    }
+
+    /** True for tensors that stand for a node of a graph being traced, with no values yet. */
+    public boolean isSymbolic() {
+        return node != null;
+    }
+
+    Node node() {
+        return node;
+    }
+
+    Trace trace() {
+        return trace;
+    }
+
+    Double literal() {
+        return literal;
+    }
+
+    private static Tensor literal(double value, DType dtype) {
+        Tensor t = scalar(value, dtype);
+        t.literal = value;
+        return t;
     }
 
     // ------------------------------------------------------------------ factories
@@ -193,7 +241,7 @@ public final class Tensor {
     // ------------------------------------------------------------------ properties
 
     public Shape shape() {
-        return data.shape();
+        return node != null ? node.shape() : data.shape();
     }
 
     /** Size of dimension {@code axis} (negative counts from the end). */
@@ -210,7 +258,7 @@ public final class Tensor {
     }
 
     public DType dtype() {
-        return data.dtype();
+        return node != null ? node.dtype() : data.dtype();
     }
 
     public Device device() {
@@ -223,11 +271,15 @@ public final class Tensor {
 
     /** Storage and layout; shared with every view of the same storage. */
     public TensorData data() {
+        if (data == null) {
+            throw new KilnException("this tensor is symbolic (it is being traced) and has no values yet;"
+                    + " item(), toFloatArray() and the like cannot be used while tracing");
+        }
         return data;
     }
 
     public boolean isContiguous() {
-        return data.layout().isContiguous();
+        return node != null || data.layout().isContiguous();
     }
 
     // ------------------------------------------------------------------ reading values
@@ -237,13 +289,13 @@ public final class Tensor {
         if (numel() != 1) {
             throw new KilnException("item() needs a tensor with one element, this one has shape " + shape());
         }
-        return data.getDouble(0);
+        return data().getDouble(0);
     }
 
     public float[] toFloatArray() {
         float[] out = new float[numel()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = (float) data.getDouble(i);
+            out[i] = (float) data().getDouble(i);
         }
         return out;
     }
@@ -251,7 +303,7 @@ public final class Tensor {
     public double[] toDoubleArray() {
         double[] out = new double[numel()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = data.getDouble(i);
+            out[i] = data().getDouble(i);
         }
         return out;
     }
@@ -259,14 +311,14 @@ public final class Tensor {
     public long[] toLongArray() {
         long[] out = new long[numel()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = data.getLong(i);
+            out[i] = data().getLong(i);
         }
         return out;
     }
 
     @Override
     public String toString() {
-        return TensorFormat.format(this);
+        return node != null ? "tensor(symbolic " + node + ")" : TensorFormat.format(this);
     }
 
     // ------------------------------------------------------------------ autograd state
@@ -346,6 +398,10 @@ public final class Tensor {
 
     /** Runs a computing op at once and records it when autograd needs it. */
     static Tensor compute(Op op, Tensor... inputs) {
+        Trace t = traceOf(inputs);
+        if (t != null) {
+            return traced(t, op, inputs);
+        }
         Device device = commonDevice(op, inputs);
         Tensor out = fromBackend(op, Arrays.asList(inputs), device);
         record(out, op, inputs);
@@ -354,6 +410,9 @@ public final class Tensor {
 
     /** Runs a movement op as a view of the same storage where the layout allows, else as a copy. */
     static Tensor move(Movement op, Tensor in) {
+        if (in.isSymbolic()) {
+            return traced(in.trace, op, in);
+        }
         TensorType type = op.infer(List.of(in.type()));
         Layout view = in.data.layout().view(op, type.shape());
         if (view == null) {
@@ -368,9 +427,33 @@ public final class Tensor {
     static Tensor apply(Op op, Tensor... inputs) {
         return switch (op) {
             case Movement m -> move(m, inputs[0]);
-            case Leaf.Constant c -> scalar(c.value(), c.dtype());
+            case Leaf.Constant c -> literal(c.value(), c.dtype());
             default -> compute(op, inputs);
         };
+    }
+
+    /** Records a custom function's call: a new tensor over {@code value}'s data whose history is {@code call(inputs)}. */
+    static Tensor recordCall(Op call, Tensor value, Tensor... inputs) {
+        Tensor out = new Tensor(value.data(), value.device, value.isView);
+        record(out, call, inputs);
+        return out;
+    }
+
+    private static Trace traceOf(Tensor... inputs) {
+        for (Tensor t : inputs) {
+            if (t.node != null) {
+                return t.trace;
+            }
+        }
+        return null;
+    }
+
+    private static Tensor traced(Trace t, Op op, Tensor... inputs) {
+        Node[] nodes = new Node[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            nodes[i] = t.nodeOf(inputs[i]);
+        }
+        return new Tensor(t.builder().add(op, nodes), t);
     }
 
     private static void record(Tensor out, Op op, Tensor... inputs) {
@@ -418,7 +501,7 @@ public final class Tensor {
     /** {@code this op s} with a weak Java scalar: the tensor's dtype wins within its category. */
     private Tensor binary(Op op, double s, boolean floating) {
         DType t = Promotion.withScalar(dtype(), floating);
-        return binary(op, castTo(t), scalar(s, t).on(device));
+        return binary(op, castTo(t), literal(s, t).on(device));
     }
 
     private Tensor on(Device d) {
@@ -435,7 +518,7 @@ public final class Tensor {
         }
         Backends.of(target);
         TensorData copy = TensorData.allocate(shape(), dtype());
-        copy.copyFrom(data);
+        copy.copyFrom(data());
         return new Tensor(copy, target, false);
     }
 
@@ -468,7 +551,7 @@ public final class Tensor {
     /** {@code s - this}. */
     public Tensor rsub(double s) {
         DType t = Promotion.withScalar(dtype(), true);
-        return binary(new Binary.Sub(), scalar(s, t).on(device), castTo(t));
+        return binary(new Binary.Sub(), literal(s, t).on(device), castTo(t));
     }
 
     public Tensor mul(Tensor other) {
@@ -565,7 +648,7 @@ public final class Tensor {
     }
 
     private Tensor zerosLikeScalar() {
-        return scalar(0, dtype()).on(device);
+        return literal(0, dtype()).on(device);
     }
 
     private Tensor compare(Compare op, Tensor other) {
@@ -975,6 +1058,9 @@ public final class Tensor {
     /** Computes the new value in full, checks it, then writes: a failed in-place op changes nothing. */
     private Tensor inPlace(Op op, Tensor other) {
         String what = op == null ? "copy_" : op.name() + "_";
+        if (isSymbolic() || other.isSymbolic()) {
+            throw new KilnException(what + ": in-place ops on tensors being traced are not supported yet");
+        }
         boolean tracking = Kiln.isGradEnabled() && (requiresGrad || other.requiresGrad);
         if (tracking && requiresGrad && isLeaf()) {
             throw new KilnException(what + ": a leaf tensor that requires grad cannot be changed in place while"

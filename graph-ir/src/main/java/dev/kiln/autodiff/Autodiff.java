@@ -1,5 +1,6 @@
 package dev.kiln.autodiff;
 
+import dev.kiln.Tensor;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.GraphBuilder;
 import dev.kiln.ir.Node;
@@ -20,8 +21,12 @@ public final class Autodiff {
     private Autodiff() {
     }
 
-    /** The result: one gradient node per requested node (null where the output does not depend on it). */
-    public record Gradients(List<Node> grads, Map<Node, Node> origin) {
+    /**
+     * The result: one gradient node per requested node (null where the output does not depend on
+     * it); the forward node whose rule made each new node; and the concrete tensors that custom
+     * functions' traced backward passes captured, by the input node that stands for each.
+     */
+    public record Gradients(List<Node> grads, Map<Node, Node> origin, Map<Node, Tensor> captured) {
     }
 
     /**
@@ -38,6 +43,7 @@ public final class Autodiff {
         Set<Node> relevant = relevant(forward, output, wrt);
         Map<Node, Node> grads = new IdentityHashMap<>();
         Map<Node, Node> origin = new IdentityHashMap<>();
+        Map<Node, Tensor> captured = new IdentityHashMap<>();
         Ops ops = new Ops(b);
         if (relevant.contains(output)) {
             grads.put(output, seed);
@@ -59,7 +65,7 @@ public final class Autodiff {
                 continue;
             }
             int before = b.nodes().size();
-            Node[] inputGrads = VjpRules.vjp(ops, n, g, needed);
+            Node[] inputGrads = VjpRules.vjp(ops, n, g, needed, captured);
             for (int k = 0; k < needed.length; k++) {
                 if (needed[k] && inputGrads[k] != null) {
                     Node in = n.input(k);
@@ -75,7 +81,7 @@ public final class Autodiff {
         for (Node w : wrt) {
             result.add(grads.get(w));
         }
-        return new Gradients(result, origin);
+        return new Gradients(result, origin, captured);
     }
 
     /**

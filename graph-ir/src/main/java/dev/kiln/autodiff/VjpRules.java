@@ -1,6 +1,12 @@
 package dev.kiln.autodiff;
 
 import dev.kiln.DType;
+import dev.kiln.Function;
+import dev.kiln.KilnException;
+import dev.kiln.Tensor;
+import dev.kiln.ir.Barrier;
+import dev.kiln.ir.Call;
+import java.util.Map;
 import dev.kiln.Shape;
 import dev.kiln.ir.Axes;
 import dev.kiln.ir.Binary;
@@ -24,7 +30,7 @@ final class VjpRules {
      * Gradients of node {@code n}'s inputs, given {@code g}, the gradient of {@code n}. Entries
      * whose {@code needed} flag is false may be null.
      */
-    static Node[] vjp(Ops o, Node n, Node g, boolean[] needed) {
+    static Node[] vjp(Ops o, Node n, Node g, boolean[] needed, Map<Node, Tensor> captured) {
         Node x = n.inputs().isEmpty() ? null : n.input(0);
         Node y = n.inputs().size() > 1 ? n.input(1) : null;
         DType t = n.dtype();
@@ -77,6 +83,12 @@ final class VjpRules {
             }
             case MatMul mm -> of(needed[0] ? o.matmul(g, o.transposeLast(y)) : null,
                     needed[1] ? o.matmul(o.transposeLast(x), g) : null);
+            case Call c -> {
+                Function.TracedVjp traced = c.function().traceBackward(o, n, g, needed);
+                captured.putAll(traced.captured());
+                yield traced.grads();
+            }
+            case Barrier b -> throw new KilnException(b.reason());
         };
     }
 

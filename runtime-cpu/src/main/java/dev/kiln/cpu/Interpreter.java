@@ -6,7 +6,9 @@ import dev.kiln.Layout;
 import dev.kiln.Shape;
 import dev.kiln.Storage;
 import dev.kiln.TensorData;
+import dev.kiln.ir.Barrier;
 import dev.kiln.ir.Binary;
+import dev.kiln.ir.Call;
 import dev.kiln.ir.Cast;
 import dev.kiln.ir.Compare;
 import dev.kiln.ir.Graph;
@@ -85,6 +87,8 @@ public final class Interpreter {
                 yield dense(view == null ? in.get(0) : new TensorData(in.get(0).storage(), view), type);
             }
             case MatMul mm -> matmul(in.get(0), in.get(1), type);
+            case Call c -> c.function().evaluate(in);
+            case Barrier b -> dense(in.get(0), type);
         };
     }
 

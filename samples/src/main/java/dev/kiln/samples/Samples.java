@@ -13,6 +13,7 @@ public final class Samples {
         ALL.put("numpy", NumpySample::main);
         ALL.put("tensor", TensorSample::main);
         ALL.put("autograd", AutogradSample::main);
+        ALL.put("custom-function", CustomFunctionSample::main);
     }
 
     private Samples() {

@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -104,13 +105,33 @@ class SeedSamplesTest {
     }
 
     @Test
+    void customFunctionReproducesTheSeedsNumbers() {
+        // The seed's printed losses (PyTorch, float32) for its fixed start; 1e-4 relative.
+        List<String> lines = output(CustomFunctionSample::run);
+        Map<Integer, Double> seed = Map.of(88, 218.8590850830078, 588, 38.650856018066406, 1988, 8.949139595031738);
+        for (String line : lines.subList(0, 20)) {
+            String[] parts = line.split(" ");
+            Double expected = seed.get(Integer.parseInt(parts[0]));
+            if (expected != null) {
+                assertEquals(expected, Double.parseDouble(parts[1]), 1e-4 * expected, line);
+            }
+        }
+        Matcher m = Pattern.compile("Result: y = (\\S+) \\+ (\\S+) \\* P3\\((\\S+) \\+ (\\S+) x\\)").matcher(lines.get(20));
+        assertTrue(m.matches(), lines.get(20));
+        assertEquals(0.0, Double.parseDouble(m.group(1)), 1e-6);
+        assertEquals(-2.208526849746704, Double.parseDouble(m.group(2)), 2.3e-4);
+        assertEquals(0.0, Double.parseDouble(m.group(3)), 1e-6);
+        assertEquals(0.2554861009120941, Double.parseDouble(m.group(4)), 2.6e-5);
+    }
+
+    @Test
     void runsRepeatExactly() {
         assertEquals(output(AutogradSample::run), output(AutogradSample::run));
     }
 
     @Test
     void sampleNamesAreTheFixedOnes() {
-        assertEquals(List.of("numpy", "tensor", "autograd"), List.copyOf(Samples.ALL.keySet()));
+        assertEquals(List.of("numpy", "tensor", "autograd", "custom-function"), List.copyOf(Samples.ALL.keySet()));
     }
 
     @Test

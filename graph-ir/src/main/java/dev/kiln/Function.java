@@ -1,0 +1,156 @@
+package dev.kiln;
+
+import dev.kiln.ir.Barrier;
+import dev.kiln.ir.Call;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Ops;
+import dev.kiln.ir.TensorType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A custom autograd function, as PyTorch's {@code torch.autograd.Function}: subclass it with your
+ * own {@code forward} and {@code backward}, both written in tensor ops, and call {@link #apply}.
+ * In the IR a call is one node; its VJP is your backward, traced into the gradient graph, so it is
+ * differentiable again (double backward) unless {@link #onceDifferentiable()} says otherwise.
+ */
+public abstract class Function {
+    /** Computes the output; runs with grad mode off. Save what backward needs with {@link Context#saveForBackward}. */
+    protected abstract Tensor forward(Context ctx, Tensor... inputs);
+
+    /**
+     * The gradient of each input given the gradient of the output: one entry per input of
+     * forward, each of that input's shape, or null for inputs that need none.
+     */
+    protected abstract Tensor[] backward(Context ctx, Tensor gradOutput);
+
+    /** Return true if backward is not itself differentiable; a second derivative then fails clearly. */
+    protected boolean onceDifferentiable() {
+        return false;
+    }
+
+    /** Applies the function: runs forward now and records one node for autograd. */
+    public final Tensor apply(Tensor... inputs) {
+        for (Tensor t : inputs) {
+            if (t.isSymbolic()) {
+                throw new KilnException(name() + ".apply: custom functions inside traced code are not supported yet");
+            }
+        }
+        boolean[] needs = new boolean[inputs.length];
+        boolean any = false;
+        for (int i = 0; i < inputs.length; i++) {
+            needs[i] = Kiln.isGradEnabled() && inputs[i].requiresGrad();
+            any |= needs[i];
+        }
+        Context ctx = new Context(inputs.clone(), needs);
+        Tensor out;
+        try (var noGrad = Kiln.noGrad()) {
+            out = forward(ctx, inputs);
+        }
+        if (out == null) {
+            throw new KilnException(name() + ".forward returned null");
+        }
+        ctx.output = out;
+        if (!any || !out.dtype().isFloating()) {
+            return out;
+        }
+        List<TensorType> types = Arrays.stream(inputs).map(Tensor::type).toList();
+        return Tensor.recordCall(new Call(this, ctx, types, out.type()), out, inputs);
+    }
+
+    private String name() {
+        return getClass().getSimpleName();
+    }
+
+    /** Re-runs forward on fresh inputs (for interpreting a graph that holds a call). */
+    public final TensorData evaluate(List<TensorData> inputs) {
+        Tensor[] ts = inputs.stream().map(Tensor::wrap).toArray(Tensor[]::new);
+        try (var noGrad = Kiln.noGrad()) {
+            return forward(new Context(ts, new boolean[ts.length]), ts).contiguous().data();
+        }
+    }
+
+    /** The traced VJP of one call node: input gradients (null where not needed) and the concrete tensors they captured. */
+    public record TracedVjp(Node[] grads, Map<Node, Tensor> captured) {
+    }
+
+    /** Traces this function's backward for {@code call} into {@code ops}' graph, given the output's gradient {@code grad}. */
+    public final TracedVjp traceBackward(Ops ops, Node call, Node grad, boolean[] needed) {
+        Call op = (Call) call.op();
+        Context saved = op.context();
+        Trace trace = new Trace(ops.builder());
+        List<Tensor> mapped = new ArrayList<>();
+        for (Tensor s : saved.saved) {
+            mapped.add(symbolicOrSelf(s, saved, call, trace));
+        }
+        Context ctx = new Context(saved.inputs, needed.clone());
+        ctx.saved.addAll(mapped);
+        ctx.output = saved.output;
+        Tensor[] grads;
+        try (var noGrad = Kiln.noGrad()) {
+            grads = backward(ctx, trace.symbolic(grad));
+        }
+        if (grads == null || grads.length != call.inputs().size()) {
+            throw new KilnException(name() + ".backward returned " + (grads == null ? "null" : grads.length + " gradients")
+                    + " but forward took " + call.inputs().size() + " inputs; return one gradient (or null) per input");
+        }
+        Node[] out = new Node[grads.length];
+        for (int i = 0; i < grads.length; i++) {
+            if (grads[i] == null || !needed[i]) {
+                continue;
+            }
+            Node in = call.input(i);
+            Shape gs = grads[i].shape();
+            // As PyTorch: a gradient the input broadcasts to is summed back to the input's shape.
+            if (!gs.equals(in.shape()) && !gs.equals(Shape.broadcast(in.shape(), gs))) {
+                throw new KilnException(name() + ".backward returned a gradient of shape " + gs
+                        + " for input " + i + ", which has shape " + in.shape());
+            }
+            Node g = ops.sumTo(ops.cast(trace.nodeOf(grads[i]), in.dtype()), in.shape());
+            out[i] = onceDifferentiable()
+                    ? ops.builder().add(new Barrier(name() + " is once-differentiable: its backward cannot be"
+                            + " differentiated (a second derivative through it is not available)"), g)
+                    : g;
+        }
+        return new TracedVjp(out, trace.captured());
+    }
+
+    private static Tensor symbolicOrSelf(Tensor s, Context saved, Node call, Trace trace) {
+        for (int i = 0; i < saved.inputs.length; i++) {
+            if (saved.inputs[i] == s) {
+                return trace.symbolic(call.input(i));
+            }
+        }
+        return s == saved.output ? trace.symbolic(call) : s;
+    }
+
+    /** What forward leaves for backward, like PyTorch's {@code ctx}. */
+    public static final class Context {
+        private final Tensor[] inputs;
+        private final boolean[] needsInputGrad;
+        private final List<Tensor> saved = new ArrayList<>();
+        private Tensor output;
+
+        Context(Tensor[] inputs, boolean[] needsInputGrad) {
+            this.inputs = inputs;
+            this.needsInputGrad = needsInputGrad;
+        }
+
+        /** Keeps tensors for backward (inputs, the output, or anything forward computed). */
+        public void saveForBackward(Tensor... tensors) {
+            saved.addAll(Arrays.asList(tensors));
+        }
+
+        /** The saved tensors, in the order saved. */
+        public List<Tensor> savedTensors() {
+            return List.copyOf(saved);
+        }
+
+        /** Whether input {@code i} needs a gradient; backward may skip the others. */
+        public boolean needsInputGrad(int i) {
+            return needsInputGrad[i];
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.kiln.ir;
+
+import dev.kiln.Function;
+import java.util.List;
+
+/**
+ * One application of a user's custom {@link Function}: a single node whose VJP is the user's
+ * backward, traced into the gradient graph. {@code context} carries what forward saved; it also
+ * makes every call a distinct node.
+ */
+public record Call(Function function, Function.Context context, List<TensorType> inputTypes, TensorType result)
+        implements Op {
+    @Override
+    public TensorType infer(List<TensorType> inputs) {
+        if (!inputs.equals(inputTypes)) {
+            throw Ops.error(this, function.getClass().getSimpleName() + " was called with " + inputTypes
+                    + " and cannot be re-applied to " + inputs);
+        }
+        return result;
+    }
+
+    @Override
+    public int arity() {
+        return inputTypes.size();
+    }
+
+    @Override
+    public String attributes() {
+        return function.getClass().getSimpleName();
+    }
+}
