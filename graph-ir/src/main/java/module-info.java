@@ -4,6 +4,8 @@ module dev.kiln {
     exports dev.kiln.ir;
     exports dev.kiln.autodiff;
     exports dev.kiln.pass;
+    exports dev.kiln.nn;
+    exports dev.kiln.optim;
 
     uses dev.kiln.Backend;
 }

@@ -1,0 +1,28 @@
+package dev.kiln.nn;
+
+import dev.kiln.Tensor;
+
+/** Flattens dimensions {@code startDim..endDim} into one, as {@code torch.nn.Flatten} (default 1..-1). */
+public final class Flatten extends Module {
+    private final int startDim;
+    private final int endDim;
+
+    public Flatten() {
+        this(1, -1);
+    }
+
+    public Flatten(int startDim, int endDim) {
+        this.startDim = startDim;
+        this.endDim = endDim;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return input.flatten(startDim, endDim);
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "start_dim=" + startDim + ", end_dim=" + endDim;
+    }
+}

@@ -1,0 +1,47 @@
+package dev.kiln.nn;
+
+import dev.kiln.DType;
+import dev.kiln.Generator;
+import dev.kiln.Kiln;
+import dev.kiln.Shape;
+import dev.kiln.Tensor;
+
+/** {@code y = x Wᵀ + b} with W of shape [out, in], as {@code torch.nn.Linear}. */
+public final class Linear extends Module {
+    public final Tensor weight;
+    /** Null when made without bias. */
+    public final Tensor bias;
+    private final int inFeatures;
+    private final int outFeatures;
+
+    public Linear(int inFeatures, int outFeatures) {
+        this(inFeatures, outFeatures, true, Kiln.defaultGenerator());
+    }
+
+    /**
+     * PyTorch's initialisation: weights Kaiming-uniform with a = √5, which is U(±1/√in), and
+     * bias U(±1/√in), drawn from {@code generator} (weights first).
+     */
+    public Linear(int inFeatures, int outFeatures, boolean bias, Generator generator) {
+        this.inFeatures = inFeatures;
+        this.outFeatures = outFeatures;
+        double bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
+        this.weight = parameter("weight", uniform(Shape.of(outFeatures, inFeatures), bound, generator));
+        this.bias = bias ? parameter("bias", uniform(Shape.of(outFeatures), bound, generator)) : null;
+    }
+
+    private static Tensor uniform(Shape shape, double bound, Generator generator) {
+        return Tensor.rand(shape, DType.FLOAT32, generator).mul(2 * bound).sub(bound);
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        Tensor y = input.matmul(weight.t());
+        return bias == null ? y : y.add(bias);
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "in_features=" + inFeatures + ", out_features=" + outFeatures + ", bias=" + (bias != null ? "True" : "False");
+    }
+}

@@ -1,0 +1,49 @@
+package dev.kiln.nn;
+
+import dev.kiln.KilnException;
+import dev.kiln.Shape;
+import dev.kiln.Tensor;
+
+/**
+ * Mean squared error, as {@code torch.nn.MSELoss}. Unlike PyTorch, prediction and target must
+ * have the same shape: PyTorch silently broadcasts {@code [N, 1]} against {@code [N]} to
+ * {@code [N, N]} (with only a warning), a classic bug; Kiln refuses and explains.
+ */
+public final class MSELoss extends Module {
+    /** How the squared errors are combined. */
+    public enum Reduction { NONE, MEAN, SUM }
+
+    private final Reduction reduction;
+
+    public MSELoss() {
+        this(Reduction.MEAN);
+    }
+
+    public MSELoss(Reduction reduction) {
+        this.reduction = reduction;
+    }
+
+    public Tensor forward(Tensor input, Tensor target) {
+        Shape a = input.shape();
+        Shape b = target.shape();
+        if (!a.equals(b)) {
+            Shape both = Shape.broadcast(a, b);
+            String why = both == null ? "they do not broadcast either"
+                    : "they would broadcast to " + both + ", which compares every prediction with every target"
+                            + " (the [N, 1] vs [N] trap; PyTorch only warns) — reshape one, for example with"
+                            + " Flatten(0, 1) or squeeze(-1), so both are " + (a.numel() == b.numel() ? b : "the same shape");
+            throw new KilnException("MSELoss: prediction shape " + a + " and target shape " + b + " differ; " + why);
+        }
+        Tensor sq = input.sub(target).pow(2);
+        return switch (reduction) {
+            case NONE -> sq;
+            case MEAN -> sq.mean();
+            case SUM -> sq.sum();
+        };
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "reduction=" + reduction.name().toLowerCase();
+    }
+}

@@ -1,0 +1,11 @@
+package dev.kiln.nn;
+
+import dev.kiln.Tensor;
+
+/** Applies {@code Tensor.relu} elementwise, as {@code torch.nn.ReLU}. */
+public final class ReLU extends Module {
+    @Override
+    public Tensor forward(Tensor input) {
+        return input.relu();
+    }
+}

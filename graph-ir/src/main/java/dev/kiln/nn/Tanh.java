@@ -1,0 +1,11 @@
+package dev.kiln.nn;
+
+import dev.kiln.Tensor;
+
+/** Applies {@code Tensor.tanh} elementwise, as {@code torch.nn.Tanh}. */
+public final class Tanh extends Module {
+    @Override
+    public Tensor forward(Tensor input) {
+        return input.tanh();
+    }
+}

@@ -1,0 +1,97 @@
+package dev.kiln.optim;
+
+import dev.kiln.DType;
+import dev.kiln.Tensor;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Adam exactly as PyTorch, with bias correction, optional AMSGrad (the running maximum of the raw
+ * second moment) and L2 weight decay; with {@code decoupled} it is AdamW.
+ */
+public class Adam extends Optimizer<Adam.Options> {
+    /** Hyper-parameters (PyTorch's defaults: betas 0.9, 0.999; eps 1e-8). */
+    public record Options(double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad,
+            boolean maximize) implements Optimizer.Options<Options> {
+        public Options {
+            require(lr >= 0, "Adam: invalid learning rate " + lr);
+            require(eps >= 0, "Adam: invalid epsilon " + eps);
+            require(beta1 >= 0 && beta1 < 1, "Adam: invalid beta1 " + beta1 + " (must be in [0, 1))");
+            require(beta2 >= 0 && beta2 < 1, "Adam: invalid beta2 " + beta2 + " (must be in [0, 1))");
+            require(weightDecay >= 0, "Adam: invalid weight decay " + weightDecay);
+        }
+
+        public static Options lr(double lr) {
+            return new Options(lr, 0.9, 0.999, 1e-8, 0, false, false);
+        }
+
+        public Options withLr(double v) {
+            return new Options(v, beta1, beta2, eps, weightDecay, amsgrad, maximize);
+        }
+
+        public Options withBetas(double b1, double b2) {
+            return new Options(lr, b1, b2, eps, weightDecay, amsgrad, maximize);
+        }
+
+        public Options withEps(double v) {
+            return new Options(lr, beta1, beta2, v, weightDecay, amsgrad, maximize);
+        }
+
+        public Options withWeightDecay(double v) {
+            return new Options(lr, beta1, beta2, eps, v, amsgrad, maximize);
+        }
+
+        public Options withAmsgrad(boolean v) {
+            return new Options(lr, beta1, beta2, eps, weightDecay, v, maximize);
+        }
+
+        public Options withMaximize(boolean v) {
+            return new Options(lr, beta1, beta2, eps, weightDecay, amsgrad, v);
+        }
+    }
+
+    private final boolean decoupled;
+
+    public Adam(List<Tensor> params, Options options) {
+        this(single(params, options), false);
+    }
+
+    public Adam(List<ParamGroup<Options>> groups) {
+        this(groups, false);
+    }
+
+    Adam(List<ParamGroup<Options>> groups, boolean decoupled) {
+        super(groups);
+        this.decoupled = decoupled;
+    }
+
+    @Override
+    protected final Update update(Tensor p, Tensor grad, Map<String, Tensor> state, Options o) {
+        Tensor d = o.maximize() ? grad.neg() : grad;
+        if (decoupled) {
+            p = p.mul(1 - o.lr() * o.weightDecay());
+        } else if (o.weightDecay() != 0) {
+            d = d.add(p.mul(o.weightDecay()));
+        }
+        // The step count is a tensor, so a traced step reads it rather than baking it in.
+        Tensor step = state.getOrDefault("step", Tensor.scalar(0, DType.FLOAT64)).add(1.0);
+        state.put("step", step);
+        Tensor m = state.getOrDefault("exp_avg", Tensor.zeros(p.shape(), p.dtype()));
+        Tensor v = state.getOrDefault("exp_avg_sq", Tensor.zeros(p.shape(), p.dtype()));
+        m = m.mul(o.beta1()).add(d.mul(1 - o.beta1()));
+        v = v.mul(o.beta2()).add(d.mul(d).mul(1 - o.beta2()));
+        state.put("exp_avg", m);
+        state.put("exp_avg_sq", v);
+        Tensor biasCorrection1 = Tensor.scalar(o.beta1(), DType.FLOAT64).pow(step).rsub(1.0);
+        Tensor biasCorrection2Sqrt = Tensor.scalar(o.beta2(), DType.FLOAT64).pow(step).rsub(1.0).sqrt();
+        Tensor stepSize = Tensor.scalar(o.lr(), DType.FLOAT64).div(biasCorrection1);
+        Tensor second = v;
+        if (o.amsgrad()) {
+            Tensor vmax = state.getOrDefault("max_exp_avg_sq", Tensor.zeros(p.shape(), p.dtype())).maximum(v);
+            state.put("max_exp_avg_sq", vmax);
+            second = vmax;
+        }
+        Tensor denom = second.sqrt().div(biasCorrection2Sqrt).add(o.eps());
+        return new Update(p.sub(m.div(denom).mul(stepSize)), state);
+    }
+}

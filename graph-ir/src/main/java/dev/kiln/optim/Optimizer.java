@@ -1,0 +1,210 @@
+package dev.kiln.optim;
+
+import dev.kiln.Kiln;
+import dev.kiln.KilnException;
+import dev.kiln.Tensor;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The base of optimizers, as {@code torch.optim.Optimizer}: parameter groups with their own
+ * hyper-parameters, per-parameter state, {@code step()}, {@code zeroGrad()} and state dicts.
+ * Updates are tensor ops (IR ops), so a compiled step can trace them. A step computes every new
+ * value before it writes any: if it fails, parameters and state are as they were.
+ *
+ * @param <O> the optimizer's hyper-parameters
+ */
+public abstract class Optimizer<O extends Optimizer.Options<O>> {
+    /** Hyper-parameters of one group; every optimizer has at least a learning rate. */
+    public interface Options<O> {
+        double lr();
+
+        O withLr(double lr);
+    }
+
+    /** Parameters that share hyper-parameters. */
+    public static final class ParamGroup<O> {
+        private final List<Tensor> params;
+        private O options;
+
+        public ParamGroup(List<Tensor> params, O options) {
+            this.params = List.copyOf(params);
+            this.options = options;
+        }
+
+        public List<Tensor> params() {
+            return params;
+        }
+
+        public O options() {
+            return options;
+        }
+
+        /** Changes this group's hyper-parameters (for example a learning-rate schedule). */
+        public void setOptions(O options) {
+            this.options = options;
+        }
+    }
+
+    /** What {@link #stateDict()} returns: state by parameter index (across groups, in order) and each group's options. */
+    public record StateDict<O>(Map<Integer, Map<String, Tensor>> state, List<O> groups) {
+    }
+
+    /** The new value of one parameter and its state after a step. */
+    protected record Update(Tensor param, Map<String, Tensor> state) {
+    }
+
+    private final List<ParamGroup<O>> groups;
+    private final Map<Tensor, Map<String, Tensor>> state = new IdentityHashMap<>();
+
+    protected Optimizer(List<ParamGroup<O>> groups) {
+        if (groups.isEmpty()) {
+            throw new KilnException(getClass().getSimpleName() + " got an empty parameter list");
+        }
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (ParamGroup<O> g : groups) {
+            for (Tensor p : g.params()) {
+                if (!p.isLeaf() || !p.requiresGrad()) {
+                    throw new KilnException(getClass().getSimpleName() + " can only optimize leaf tensors that require grad");
+                }
+                if (!seen.add(p)) {
+                    throw new KilnException("a parameter appears in more than one parameter group");
+                }
+            }
+        }
+        this.groups = List.copyOf(groups);
+    }
+
+    protected static <O> List<ParamGroup<O>> single(List<Tensor> params, O options) {
+        return List.of(new ParamGroup<>(params, options));
+    }
+
+    public final List<ParamGroup<O>> paramGroups() {
+        return groups;
+    }
+
+    /** Sets the learning rate of every group. */
+    public final void setLr(double lr) {
+        groups.forEach(g -> g.setOptions(g.options().withLr(lr)));
+    }
+
+    /** Clears every parameter's gradient (PyTorch 2's default). */
+    public final void zeroGrad() {
+        zeroGrad(true);
+    }
+
+    /** Clears the gradients, or with {@code setToNone = false} fills them with zeros. */
+    public final void zeroGrad(boolean setToNone) {
+        for (ParamGroup<O> g : groups) {
+            for (Tensor p : g.params()) {
+                if (setToNone) {
+                    p.clearGrad();
+                } else if (p.grad() != null) {
+                    try (var noGrad = Kiln.noGrad()) {
+                        p.grad().zero_();
+                    }
+                }
+            }
+        }
+    }
+
+    /** One update of every parameter that has a gradient. */
+    public final void step() {
+        List<Tensor> params = new ArrayList<>();
+        List<Update> updates = new ArrayList<>();
+        try (var noGrad = Kiln.noGrad()) {
+            for (ParamGroup<O> g : groups) {
+                for (Tensor p : g.params()) {
+                    Tensor grad = p.grad();
+                    if (grad == null) {
+                        continue;
+                    }
+                    if (!grad.shape().equals(p.shape())) {
+                        throw new KilnException("the gradient of a parameter of shape " + p.shape() + " has shape " + grad.shape());
+                    }
+                    Map<String, Tensor> s = new LinkedHashMap<>(state.getOrDefault(p, Map.of()));
+                    params.add(p);
+                    updates.add(update(p, grad, s, g.options()));
+                }
+            }
+            for (int i = 0; i < params.size(); i++) {
+                commit(params.get(i), updates.get(i));
+            }
+        }
+    }
+
+    private void commit(Tensor p, Update u) {
+        p.copy_(u.param());
+        Map<String, Tensor> old = state.computeIfAbsent(p, k -> new LinkedHashMap<>());
+        u.state().forEach((k, v) -> {
+            Tensor t = old.get(k);
+            if (t != null && t.shape().equals(v.shape()) && t.dtype() == v.dtype()) {
+                t.copy_(v); // the same buffers every step, so a compiled step can write them in place
+            } else {
+                old.put(k, v.clone());
+            }
+        });
+    }
+
+    /** Computes one parameter's new value and state; must not change {@code param}, {@code grad} or {@code state}'s tensors. */
+    protected abstract Update update(Tensor param, Tensor grad, Map<String, Tensor> state, O options);
+
+    /** This parameter's state (empty before its first step), read-only. */
+    public final Map<String, Tensor> state(Tensor param) {
+        return Collections.unmodifiableMap(state.getOrDefault(param, Map.of()));
+    }
+
+    /** The state and hyper-parameters, with state tensors detached (sharing storage). */
+    public final StateDict<O> stateDict() {
+        Map<Integer, Map<String, Tensor>> out = new LinkedHashMap<>();
+        int index = 0;
+        for (ParamGroup<O> g : groups) {
+            for (Tensor p : g.params()) {
+                Map<String, Tensor> s = state.get(p);
+                if (s != null) {
+                    Map<String, Tensor> copy = new LinkedHashMap<>();
+                    s.forEach((k, v) -> copy.put(k, v.detach()));
+                    out.put(index, copy);
+                }
+                index++;
+            }
+        }
+        return new StateDict<>(out, groups.stream().map(ParamGroup::options).toList());
+    }
+
+    /** Restores state and hyper-parameters; everything is checked before anything changes. */
+    public final void loadStateDict(StateDict<O> dict) {
+        if (dict.groups().size() != groups.size()) {
+            throw new KilnException("loadStateDict: the dict has " + dict.groups().size() + " parameter groups, this optimizer "
+                    + groups.size());
+        }
+        List<Tensor> all = groups.stream().flatMap(g -> g.params().stream()).toList();
+        for (var e : dict.state().entrySet()) {
+            if (e.getKey() < 0 || e.getKey() >= all.size()) {
+                throw new KilnException("loadStateDict: state for parameter " + e.getKey() + " of " + all.size());
+            }
+        }
+        Map<Tensor, Map<String, Tensor>> restored = new IdentityHashMap<>();
+        dict.state().forEach((i, s) -> {
+            Map<String, Tensor> copy = new LinkedHashMap<>();
+            s.forEach((k, v) -> copy.put(k, v.detach().clone()));
+            restored.put(all.get(i), copy);
+        });
+        state.clear();
+        state.putAll(restored);
+        for (int i = 0; i < groups.size(); i++) {
+            groups.get(i).setOptions(dict.groups().get(i));
+        }
+    }
+
+    static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new KilnException(message);
+        }
+    }
+}

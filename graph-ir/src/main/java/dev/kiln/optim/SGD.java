@@ -1,0 +1,78 @@
+package dev.kiln.optim;
+
+import dev.kiln.Tensor;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Stochastic gradient descent with momentum, dampening, Nesterov momentum, weight decay and
+ * maximize, exactly as PyTorch: the first momentum buffer is the (decayed) gradient itself.
+ */
+public final class SGD extends Optimizer<SGD.Options> {
+    /** Hyper-parameters; Nesterov needs momentum &gt; 0 and no dampening (PyTorch's rule). */
+    public record Options(double lr, double momentum, double dampening, double weightDecay, boolean nesterov,
+            boolean maximize) implements Optimizer.Options<Options> {
+        public Options {
+            require(lr >= 0, "SGD: invalid learning rate " + lr);
+            require(momentum >= 0, "SGD: invalid momentum " + momentum);
+            require(weightDecay >= 0, "SGD: invalid weight decay " + weightDecay);
+            require(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum requires a momentum and zero dampening");
+        }
+
+        public static Options lr(double lr) {
+            return new Options(lr, 0, 0, 0, false, false);
+        }
+
+        public Options withLr(double v) {
+            return new Options(v, momentum, dampening, weightDecay, nesterov, maximize);
+        }
+
+        public Options withMomentum(double v) {
+            return new Options(lr, v, dampening, weightDecay, nesterov, maximize);
+        }
+
+        public Options withDampening(double v) {
+            return new Options(lr, momentum, v, weightDecay, nesterov, maximize);
+        }
+
+        public Options withWeightDecay(double v) {
+            return new Options(lr, momentum, dampening, v, nesterov, maximize);
+        }
+
+        public Options withNesterov(boolean v) {
+            return new Options(lr, momentum, dampening, weightDecay, v, maximize);
+        }
+
+        public Options withMaximize(boolean v) {
+            return new Options(lr, momentum, dampening, weightDecay, nesterov, v);
+        }
+    }
+
+    public SGD(List<Tensor> params, Options options) {
+        super(single(params, options));
+    }
+
+    /** {@code SGD(params, lr, momentum)}, the seed's form. */
+    public SGD(List<Tensor> params, double lr, double momentum) {
+        this(params, Options.lr(lr).withMomentum(momentum));
+    }
+
+    public SGD(List<ParamGroup<Options>> groups) {
+        super(groups);
+    }
+
+    @Override
+    protected Update update(Tensor p, Tensor grad, Map<String, Tensor> state, Options o) {
+        Tensor d = o.maximize() ? grad.neg() : grad;
+        if (o.weightDecay() != 0) {
+            d = d.add(p.mul(o.weightDecay()));
+        }
+        if (o.momentum() != 0) {
+            Tensor buf = state.get("momentum_buffer");
+            buf = buf == null ? d : buf.mul(o.momentum()).add(d.mul(1 - o.dampening()));
+            state.put("momentum_buffer", buf);
+            d = o.nesterov() ? d.add(buf.mul(o.momentum())) : buf;
+        }
+        return new Update(p.sub(d.mul(o.lr())), state);
+    }
+}
