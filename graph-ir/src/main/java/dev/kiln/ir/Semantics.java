@@ -51,8 +51,7 @@ public final class Semantics {
             case Binary.Sub x -> (a, b) -> a - b;
             case Binary.Mul x -> (a, b) -> a * b;
             case Binary.Div x -> (a, b) -> a / b;
-            // Math.pow is exact for integral exponents of negative bases: (-2)^3 = -8, not NaN.
-            case Binary.Pow x -> Math::pow;
+            case Binary.Pow x -> Semantics::pow;
             case Binary.Maximum x -> Math::max;
             case Binary.Minimum x -> Math::min;
         };
@@ -95,6 +94,28 @@ public final class Semantics {
             case Compare.Eq x -> a == b;
             case Compare.Ne x -> a != b;
         };
+    }
+
+    /**
+     * {@code a^b}. Small integral exponents (|b| &lt;= 16) multiply by squaring (a sign-correct,
+     * fast path: (-2)^3 = -8, never NaN); others use {@code Math.pow}, which is also exact in sign
+     * for integral exponents of negative bases.
+     */
+    public static double pow(double a, double b) {
+        if (b == (int) b && Math.abs(b) <= 16) {
+            int n = (int) Math.abs(b);
+            double result = 1;
+            double base = a;
+            while (n > 0) {
+                if ((n & 1) != 0) {
+                    result *= base;
+                }
+                base *= base;
+                n >>= 1;
+            }
+            return b < 0 ? 1 / result : result;
+        }
+        return Math.pow(a, b);
     }
 
     private static long powLong(long base, long exp) {

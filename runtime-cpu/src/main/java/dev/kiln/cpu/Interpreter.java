@@ -129,11 +129,42 @@ public final class Interpreter {
             }
             return Values.ofLongs(a, type.shape(), type.dtype());
         }
-        DoubleBinaryOperator f = Semantics.function(op);
         double[] a = Values.doubles(x);
         double[] b = Values.doubles(y);
-        for (int i = 0; i < a.length; i++) {
-            a[i] = f.applyAsDouble(a[i], b[i]);
+        // The commonest ops get their own loops (a shared loop calling Semantics' function would
+        // make a megamorphic call per element); each loop is exactly Semantics' definition.
+        switch (op) {
+            case Binary.Add o -> {
+                for (int i = 0; i < a.length; i++) {
+                    a[i] += b[i];
+                }
+            }
+            case Binary.Sub o -> {
+                for (int i = 0; i < a.length; i++) {
+                    a[i] -= b[i];
+                }
+            }
+            case Binary.Mul o -> {
+                for (int i = 0; i < a.length; i++) {
+                    a[i] *= b[i];
+                }
+            }
+            case Binary.Div o -> {
+                for (int i = 0; i < a.length; i++) {
+                    a[i] /= b[i];
+                }
+            }
+            case Binary.Pow o -> {
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = Semantics.pow(a[i], b[i]);
+                }
+            }
+            default -> {
+                DoubleBinaryOperator f = Semantics.function(op);
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = f.applyAsDouble(a[i], b[i]);
+                }
+            }
         }
         return Values.of(a, type.shape(), type.dtype());
     }

@@ -32,11 +32,25 @@ final class Values {
             return out;
         }
         double[] out = new double[n];
+        if (isBroadcastScalar(l)) {
+            java.util.Arrays.fill(out, s.getDouble(l.offset()));
+            return out;
+        }
         Odometer it = new Odometer(l);
         for (int i = 0; i < n; i++, it.next()) {
             out[i] = s.getDouble(it.index());
         }
         return out;
+    }
+
+    /** True when every element is the same storage element (a broadcast 0-d value). */
+    static boolean isBroadcastScalar(Layout l) {
+        for (int i = 0; i < l.shape().rank(); i++) {
+            if (l.stride(i) != 0 && l.shape().dim(i) != 1) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The elements in row-major order as longs (integer and bool tensors). */

@@ -14,6 +14,10 @@ public final class Samples {
         ALL.put("tensor", TensorSample::main);
         ALL.put("autograd", AutogradSample::main);
         ALL.put("custom-function", CustomFunctionSample::main);
+        ALL.put("nn", NnSample::main);
+        ALL.put("optim", OptimSample::main);
+        ALL.put("module", ModuleSample::main);
+        ALL.put("dynamic", DynamicSample::main);
     }
 
     private Samples() {

@@ -1,0 +1,81 @@
+package dev.kiln.samples;
+
+import dev.kiln.Kiln;
+import dev.kiln.Tensor;
+import dev.kiln.nn.MSELoss;
+import dev.kiln.nn.Module;
+import dev.kiln.optim.SGD;
+import java.io.PrintStream;
+import java.util.Random;
+
+/** The seed's eighth program: ordinary Java control flow in forward, and one weight shared by several terms. */
+public final class DynamicSample {
+    /** The fixed seed of the parameters' start and of the random number of terms. */
+    public static final long SEED = 8;
+
+    private DynamicSample() {
+    }
+
+    /** A cubic plus 0, 1 or 2 more terms (x⁴, x⁵), chosen at random on every call, all sharing the weight e. */
+    static final class DynamicNet extends Module {
+        final Tensor a = parameter("a", Tensor.randn());
+        final Tensor b = parameter("b", Tensor.randn());
+        final Tensor c = parameter("c", Tensor.randn());
+        final Tensor d = parameter("d", Tensor.randn());
+        final Tensor e = parameter("e", Tensor.randn());
+        private final Random random;
+
+        DynamicNet(Random random) {
+            this.random = random;
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor y = a.add(b.mul(x)).add(c.mul(x.pow(2))).add(d.mul(x.pow(3)));
+            // Python's random.randint(4, 6) includes 6; range(4, k) then adds k - 4 terms.
+            // (The seed's docstring says "4 or 5"; the code gives 0, 1 or 2 extra terms.)
+            int last = 4 + random.nextInt(3);
+            for (int exp = 4; exp < last; exp++) {
+                y = y.add(e.mul(x.pow(exp)));
+            }
+            return y;
+        }
+
+        String string() {
+            return "y = " + Py.str(a.item()) + " + " + Py.str(b.item()) + " x + " + Py.str(c.item()) + " x^2 + "
+                    + Py.str(d.item()) + " x^3 + " + Py.str(e.item()) + " x^4 ? + " + Py.str(e.item()) + " x^5 ?";
+        }
+    }
+
+    public static void main(String[] args) {
+        run(System.out);
+    }
+
+    /** Trains and prints; returns the model. */
+    public static Module run(PrintStream out) {
+        Kiln.manualSeed(SEED);
+
+        Tensor x = Tensor.linspace(-Math.PI, Math.PI, 2000);
+        Tensor y = x.sin();
+
+        DynamicNet model = new DynamicNet(new Random(SEED));
+
+        // Plain SGD struggles with this model, so it uses momentum
+        MSELoss criterion = new MSELoss(MSELoss.Reduction.SUM);
+        SGD optimizer = new SGD(model.parameters(), 1e-8, 0.9);
+        for (int t = 0; t < 30000; t++) {
+            Tensor yPred = model.forward(x);
+
+            Tensor loss = criterion.forward(yPred, y);
+            if (t % 2000 == 1999) {
+                out.println(t + " " + Py.str(loss.item()));
+            }
+
+            optimizer.zeroGrad();
+            loss.backward();
+            optimizer.step();
+        }
+        out.println("Result: " + model.string());
+        return model;
+    }
+}

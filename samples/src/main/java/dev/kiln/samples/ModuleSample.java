@@ -1,0 +1,73 @@
+package dev.kiln.samples;
+
+import dev.kiln.Kiln;
+import dev.kiln.Tensor;
+import dev.kiln.nn.MSELoss;
+import dev.kiln.nn.Module;
+import dev.kiln.optim.RMSprop;
+import java.io.PrintStream;
+
+/** The seed's seventh program: a custom Module with four scalar parameters, trained with RMSprop. */
+public final class ModuleSample {
+    /** The fixed seed of the parameters' random start. */
+    public static final long SEED = 7;
+
+    private ModuleSample() {
+    }
+
+    /** y = a + b x + c x² + d x³, with its parameters registered in declaration order. */
+    static final class Polynomial3 extends Module {
+        final Tensor a = parameter("a", Tensor.randn());
+        final Tensor b = parameter("b", Tensor.randn());
+        final Tensor c = parameter("c", Tensor.randn());
+        final Tensor d = parameter("d", Tensor.randn());
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return a.add(b.mul(x)).add(c.mul(x.pow(2))).add(d.mul(x.pow(3)));
+        }
+
+        /** A method of our own, like any class may have. */
+        String string() {
+            return "y = " + Py.str(a.item()) + " + " + Py.str(b.item()) + " x + " + Py.str(c.item()) + " x^2 + "
+                    + Py.str(d.item()) + " x^3";
+        }
+    }
+
+    public static void main(String[] args) {
+        run(System.out);
+    }
+
+    /** Trains and prints; returns the model. */
+    public static Module run(PrintStream out) {
+        Kiln.manualSeed(SEED);
+
+        Tensor x = Tensor.linspace(-Math.PI, Math.PI, 2000);
+        Tensor y = x.sin();
+
+        Polynomial3 model = new Polynomial3();
+        MSELoss criterion = new MSELoss(MSELoss.Reduction.SUM);
+
+        // The seed trains this at 1e-6, where RMSprop barely moves (its losses stay near 76000).
+        // From a randn start RMSprop needs a larger rate; 3e-3 converges from this fixed seed.
+        double learningRate = 3e-3;
+        RMSprop optimizer = new RMSprop(model.parameters(), learningRate);
+
+        for (int t = 0; t < 2000; t++) {
+            Tensor yPred = model.forward(x);
+
+            Tensor loss = criterion.forward(yPred, y);
+            if (t % 100 == 88) {
+                out.println(t + " " + Py.str(loss.item()));
+            }
+
+            optimizer.zeroGrad();
+            loss.backward();
+            optimizer.step();
+        }
+
+        // The seed prints "Result: y = y = ..." by a slip: string() already starts with "y =".
+        out.println("Result: " + model.string());
+        return model;
+    }
+}
