@@ -131,7 +131,8 @@ class SeedSamplesTest {
 
     @Test
     void sampleNamesAreTheFixedOnes() {
-        assertEquals(List.of("numpy", "tensor", "autograd", "custom-function"), List.copyOf(Samples.ALL.keySet()));
+        assertEquals(List.of("numpy", "tensor", "autograd", "custom-function", "nn", "optim", "module", "dynamic"),
+                List.copyOf(Samples.ALL.keySet()));
     }
 
     @Test
