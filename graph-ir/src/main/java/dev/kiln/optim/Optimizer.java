@@ -56,14 +56,14 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
     }
 
     /** The new value of one parameter and its state after a step. */
-    protected record Update(Tensor param, Map<String, Tensor> state) {
+    public record Update(Tensor param, Map<String, Tensor> state) {
     }
 
     private final List<ParamGroup<O>> groups;
     private final Map<Tensor, Map<String, Tensor>> state = new IdentityHashMap<>();
 
     protected Optimizer(List<ParamGroup<O>> groups) {
-        if (groups.isEmpty()) {
+        if (groups.stream().allMatch(g -> g.params().isEmpty())) {
             throw new KilnException(getClass().getSimpleName() + " got an empty parameter list");
         }
         Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());

@@ -1,0 +1,196 @@
+package dev.kiln.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.DType;
+import dev.kiln.Generator;
+import dev.kiln.KilnException;
+import dev.kiln.Shape;
+import dev.kiln.Tensor;
+import dev.kiln.autodiff.GradCheck;
+import dev.kiln.nn.Flatten;
+import dev.kiln.nn.Linear;
+import dev.kiln.nn.MSELoss;
+import dev.kiln.nn.Module;
+import dev.kiln.nn.Parameter;
+import dev.kiln.nn.ReLU;
+import dev.kiln.nn.Sequential;
+import dev.kiln.nn.Sigmoid;
+import dev.kiln.nn.Tanh;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class NnTest {
+    /** Two layers sharing one weight, inside a container. */
+    static final class Tied extends Module {
+        final Linear first = module("first", new Linear(2, 2));
+        final Tensor scale = parameter("scale", Tensor.ones(1));
+        final Linear second = module("second", new Linear(2, 2));
+
+        Tied() {
+            second.registerParameter("tied", first.weight);
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return second.forward(first.forward(x)).mul(scale);
+        }
+    }
+
+    @Test
+    void parametersAreOrderedWithDottedPathsAndSharedOnesOnce() {
+        Tied m = new Tied();
+        assertEquals(List.of("scale", "first.weight", "first.bias", "second.weight", "second.bias"),
+                List.copyOf(m.namedParameters().keySet()));
+        assertEquals(5, m.parameters().size());
+        assertSame(m.scale, m.parameters().getFirst());
+        assertEquals(List.of("scale", "first.weight", "first.bias", "second.weight", "second.bias", "second.tied"),
+                List.copyOf(m.stateDict().keySet()));
+        assertEquals(List.of(m.first, m.second), m.children());
+    }
+
+    @Test
+    void trainEvalReachEveryModule() {
+        Tied m = new Tied();
+        assertTrue(m.second.isTraining());
+        m.eval();
+        assertFalse(m.isTraining());
+        assertFalse(m.second.isTraining());
+        m.train();
+        assertTrue(m.first.isTraining());
+    }
+
+    @Test
+    void zeroGradClearsEveryGradient() {
+        Tied m = new Tied();
+        m.forward(Tensor.ones(3, 2)).sum().backward();
+        assertTrue(m.parameters().stream().allMatch(p -> p.grad() != null));
+        m.zeroGrad();
+        assertTrue(m.parameters().stream().allMatch(p -> p.grad() == null));
+    }
+
+    @Test
+    void printsTheModuleTreeLikePyTorch() {
+        Sequential model = new Sequential(new Linear(3, 1), new Flatten(0, 1));
+        assertEquals("""
+                Sequential(
+                  (0): Linear(in_features=3, out_features=1, bias=True)
+                  (1): Flatten(start_dim=0, end_dim=1)
+                )""", model.toString());
+        assertEquals("""
+                Sequential(
+                  (0): Sequential(
+                    (0): ReLU()
+                  )
+                  (1): MSELoss(reduction=sum)
+                )""", new Sequential(new Sequential(new ReLU()), new MSELoss(MSELoss.Reduction.SUM)).toString());
+    }
+
+    @Test
+    void stateDictRoundTripAndStrictChecks() {
+        Sequential a = new Sequential(new Linear(3, 2));
+        Sequential b = new Sequential(new Linear(3, 2));
+        b.loadStateDict(a.stateDict(), true);
+        Linear la = a.get(0);
+        Linear lb = b.get(0);
+        assertArrayEquals(la.weight.toFloatArray(), lb.weight.toFloatArray());
+        assertArrayEquals(la.bias.toFloatArray(), lb.bias.toFloatArray());
+        assertTrue(lb.weight.isLeaf() && lb.weight.requiresGrad());
+
+        float[] before = lb.weight.toFloatArray();
+        Map<String, Tensor> missing = Map.of("0.weight", Tensor.zeros(2, 3));
+        KilnException e = assertThrows(KilnException.class, () -> b.loadStateDict(missing, true));
+        assertTrue(e.getMessage().contains("missing keys [0.bias]"), e.getMessage());
+        assertArrayEquals(before, lb.weight.toFloatArray());
+        b.loadStateDict(missing, false);
+        assertArrayEquals(new float[6], lb.weight.toFloatArray());
+
+        Map<String, Tensor> wrong = Map.of("0.weight", Tensor.ones(3, 2), "0.bias", Tensor.ones(2));
+        KilnException shape = assertThrows(KilnException.class, () -> b.loadStateDict(wrong, true));
+        assertTrue(shape.getMessage().contains("size mismatch for 0.weight"), shape.getMessage());
+        assertArrayEquals(new float[6], lb.weight.toFloatArray());
+        assertArrayEquals(la.bias.toFloatArray(), lb.bias.toFloatArray()); // nothing half-written
+    }
+
+    @Test
+    void linearMatchesItsFormulaAndPyTorchsInit() {
+        Linear l = new Linear(4, 3, true, new Generator(11));
+        assertEquals(Shape.of(3, 4), l.weight.shape());
+        Tensor x = Tensor.randn(Shape.of(5, 4), DType.FLOAT32, new Generator(1));
+        float[] y = l.forward(x).toFloatArray();
+        float[] w = l.weight.toFloatArray();
+        float[] bias = l.bias.toFloatArray();
+        float[] xv = x.toFloatArray();
+        for (int i = 0; i < 5; i++) {
+            for (int j = 0; j < 3; j++) {
+                double s = bias[j];
+                for (int k = 0; k < 4; k++) {
+                    s += xv[i * 4 + k] * w[j * 4 + k];
+                }
+                assertEquals(s, y[i * 3 + j], 1e-5);
+            }
+        }
+        assertEquals(Shape.of(3), l.forward(Tensor.ones(4)).shape());
+        Linear big = new Linear(100, 300, true, new Generator(2));
+        double bound = 0.1;
+        assertTrue(big.weight.abs().max().item() <= bound);
+        assertEquals(0, big.weight.mean().item(), 0.01);
+        assertEquals(bound * bound / 3, big.weight.pow(2).mean().item(), 0.0005);
+        assertTrue(big.bias.abs().max().item() <= bound);
+        assertNull(new Linear(2, 2, false, new Generator(1)).bias);
+    }
+
+    @Test
+    void mseLossReductions() {
+        Tensor p = Tensor.of(1.0, 2.0, 4.0);
+        Tensor t = Tensor.of(0.0, 2.0, 1.0);
+        assertArrayEquals(new float[] {1, 0, 9}, new MSELoss(MSELoss.Reduction.NONE).forward(p, t).toFloatArray());
+        assertEquals(10.0, new MSELoss(MSELoss.Reduction.SUM).forward(p, t).item());
+        assertEquals(10.0 / 3, new MSELoss().forward(p, t).item(), 1e-6);
+        GradCheck.check(xs -> new MSELoss().forward(xs.get(0), xs.get(1)), List.of(
+                Tensor.of(DType.FLOAT64, 0.5, 1, 2), Tensor.of(DType.FLOAT64, 3, 1, -1)), GradCheck.defaults()).assertPassed();
+    }
+
+    @Test
+    void mseLossRefusesTheBroadcastTrap() {
+        Tensor prediction = Tensor.zeros(2000, 1);
+        Tensor target = Tensor.zeros(2000);
+        KilnException e = assertThrows(KilnException.class,
+                () -> new MSELoss(MSELoss.Reduction.SUM).forward(prediction, target));
+        assertTrue(e.getMessage().contains("prediction shape [2000, 1] and target shape [2000] differ"), e.getMessage());
+        assertTrue(e.getMessage().contains("[2000, 2000]"), e.getMessage());
+        assertTrue(e.getMessage().contains("Flatten(0, 1)"), e.getMessage());
+        assertThrows(KilnException.class, () -> new MSELoss().forward(Tensor.zeros(3), Tensor.zeros(4)));
+    }
+
+    @Test
+    void activationsAndFlatten() {
+        Tensor x = Tensor.of(-1.0, 0.5);
+        assertArrayEquals(new float[] {0, 0.5f}, new ReLU().forward(x).toFloatArray());
+        assertArrayEquals(x.tanh().toFloatArray(), new Tanh().forward(x).toFloatArray());
+        assertArrayEquals(x.sigmoid().toFloatArray(), new Sigmoid().forward(x).toFloatArray());
+        assertEquals(Shape.of(2, 12), new Flatten().forward(Tensor.zeros(2, 3, 4)).shape());
+        assertEquals(Shape.of(6), new Flatten(0, 1).forward(Tensor.zeros(6, 1)).shape());
+    }
+
+    @Test
+    void registrationErrors() {
+        class Bad extends Module {
+            Bad() {
+                parameter("w", Tensor.ones(1));
+                parameter("w", Tensor.ones(1));
+            }
+        }
+        KilnException e = assertThrows(KilnException.class, Bad::new);
+        assertTrue(e.getMessage().contains("already has a member named 'w'"), e.getMessage());
+        assertThrows(KilnException.class, () -> Parameter.of(Tensor.arange(3)));
+        assertThrows(KilnException.class, () -> new MSELoss().forward(Tensor.ones(1)));
+    }
+}
