@@ -66,32 +66,47 @@ public class Adam extends Optimizer<Adam.Options> {
     }
 
     @Override
-    protected final Update update(Tensor p, Tensor grad, Map<String, Tensor> state, Options o) {
+    protected final Map<String, Tensor> initialState(Tensor p, Options o) {
+        Map<String, Tensor> s = new java.util.LinkedHashMap<>();
+        // The step count is a tensor, so a traced step reads it rather than baking it in.
+        s.put("step", Tensor.scalar(0, DType.FLOAT64));
+        s.put("exp_avg", Tensor.zeros(p.shape(), p.dtype()));
+        s.put("exp_avg_sq", Tensor.zeros(p.shape(), p.dtype()));
+        if (o.amsgrad()) {
+            s.put("max_exp_avg_sq", Tensor.zeros(p.shape(), p.dtype()));
+        }
+        return s;
+    }
+
+    @Override
+    protected final Update update(Tensor p, Tensor grad, Map<String, Tensor> state, ParamGroup<Options> group) {
+        Options o = group.options();
+        initialState(p, o).forEach(state::putIfAbsent);
+        Tensor lr = group.hyper("lr");
+        Tensor beta1 = group.hyper("beta1");
+        Tensor beta2 = group.hyper("beta2");
         Tensor d = o.maximize() ? grad.neg() : grad;
         if (decoupled) {
-            p = p.mul(1 - o.lr() * o.weightDecay());
+            p = p.mul(lr.mul(group.hyper("weightDecay")).rsub(1.0));
         } else if (o.weightDecay() != 0) {
-            d = d.add(p.mul(o.weightDecay()));
+            d = d.add(p.mul(group.hyper("weightDecay")));
         }
-        // The step count is a tensor, so a traced step reads it rather than baking it in.
-        Tensor step = state.getOrDefault("step", Tensor.scalar(0, DType.FLOAT64)).add(1.0);
+        Tensor step = state.get("step").add(1.0);
         state.put("step", step);
-        Tensor m = state.getOrDefault("exp_avg", Tensor.zeros(p.shape(), p.dtype()));
-        Tensor v = state.getOrDefault("exp_avg_sq", Tensor.zeros(p.shape(), p.dtype()));
-        m = m.mul(o.beta1()).add(d.mul(1 - o.beta1()));
-        v = v.mul(o.beta2()).add(d.mul(d).mul(1 - o.beta2()));
+        Tensor m = state.get("exp_avg").mul(beta1).add(d.mul(beta1.rsub(1.0)));
+        Tensor v = state.get("exp_avg_sq").mul(beta2).add(d.mul(d).mul(beta2.rsub(1.0)));
         state.put("exp_avg", m);
         state.put("exp_avg_sq", v);
-        Tensor biasCorrection1 = Tensor.scalar(o.beta1(), DType.FLOAT64).pow(step).rsub(1.0);
-        Tensor biasCorrection2Sqrt = Tensor.scalar(o.beta2(), DType.FLOAT64).pow(step).rsub(1.0).sqrt();
-        Tensor stepSize = Tensor.scalar(o.lr(), DType.FLOAT64).div(biasCorrection1);
+        Tensor biasCorrection1 = beta1.pow(step).rsub(1.0);
+        Tensor biasCorrection2Sqrt = beta2.pow(step).rsub(1.0).sqrt();
+        Tensor stepSize = lr.div(biasCorrection1);
         Tensor second = v;
         if (o.amsgrad()) {
-            Tensor vmax = state.getOrDefault("max_exp_avg_sq", Tensor.zeros(p.shape(), p.dtype())).maximum(v);
+            Tensor vmax = state.get("max_exp_avg_sq").maximum(v);
             state.put("max_exp_avg_sq", vmax);
             second = vmax;
         }
-        Tensor denom = second.sqrt().div(biasCorrection2Sqrt).add(o.eps());
+        Tensor denom = second.sqrt().div(biasCorrection2Sqrt).add(group.hyper("eps"));
         return new Update(p.sub(m.div(denom).mul(stepSize)), state);
     }
 }

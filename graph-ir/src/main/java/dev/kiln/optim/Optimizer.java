@@ -1,8 +1,10 @@
 package dev.kiln.optim;
 
+import dev.kiln.DType;
 import dev.kiln.Kiln;
 import dev.kiln.KilnException;
 import dev.kiln.Tensor;
+import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -27,14 +29,19 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
         O withLr(double lr);
     }
 
-    /** Parameters that share hyper-parameters. */
+    /**
+     * Parameters that share hyper-parameters. Each numeric hyper-parameter is also held as a 0-d
+     * float64 tensor that updates read, so a compiled step takes it as an input: changing the
+     * learning rate changes a value, not the compiled code.
+     */
     public static final class ParamGroup<O> {
         private final List<Tensor> params;
+        private final Map<String, Tensor> hyper = new LinkedHashMap<>();
         private O options;
 
         public ParamGroup(List<Tensor> params, O options) {
             this.params = List.copyOf(params);
-            this.options = options;
+            setOptions(options);
         }
 
         public List<Tensor> params() {
@@ -48,6 +55,30 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
         /** Changes this group's hyper-parameters (for example a learning-rate schedule). */
         public void setOptions(O options) {
             this.options = options;
+            try (var noGrad = Kiln.noGrad()) {
+                for (RecordComponent c : options.getClass().getRecordComponents()) {
+                    if (c.getType() == double.class) {
+                        double v = (double) c.getAccessor().invoke(options);
+                        Tensor t = hyper.get(c.getName());
+                        if (t == null) {
+                            hyper.put(c.getName(), Tensor.scalar(v, DType.FLOAT64));
+                        } else {
+                            t.fill_(v);
+                        }
+                    }
+                }
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("options must be a record of public components", e);
+            }
+        }
+
+        /** The 0-d float64 tensor holding the numeric hyper-parameter {@code name} (such as "lr"). */
+        public Tensor hyper(String name) {
+            Tensor t = hyper.get(name);
+            if (t == null) {
+                throw new KilnException("no numeric hyper-parameter '" + name + "' in " + options);
+            }
+            return t;
         }
     }
 
@@ -78,7 +109,23 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
             }
         }
         this.groups = List.copyOf(groups);
+        try (var noGrad = Kiln.noGrad()) {
+            for (ParamGroup<O> g : groups) {
+                for (Tensor p : g.params()) {
+                    Map<String, Tensor> s = new LinkedHashMap<>(initialState(p, g.options()));
+                    if (!s.isEmpty()) {
+                        state.put(p, s);
+                    }
+                }
+            }
+        }
     }
+
+    /**
+     * The state of a parameter before its first step. Creating it up front (rather than at the
+     * first step, as PyTorch does) lets every step, the first included, have one structure.
+     */
+    protected abstract Map<String, Tensor> initialState(Tensor param, O options);
 
     protected static <O> List<ParamGroup<O>> single(List<Tensor> params, O options) {
         return List.of(new ParamGroup<>(params, options));
@@ -129,7 +176,7 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
                     }
                     Map<String, Tensor> s = new LinkedHashMap<>(state.getOrDefault(p, Map.of()));
                     params.add(p);
-                    updates.add(update(p, grad, s, g.options()));
+                    updates.add(update(p, grad, s, g));
                 }
             }
             for (int i = 0; i < params.size(); i++) {
@@ -145,14 +192,20 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
             Tensor t = old.get(k);
             if (t != null && t.shape().equals(v.shape()) && t.dtype() == v.dtype()) {
                 t.copy_(v); // the same buffers every step, so a compiled step can write them in place
+            } else if (v.isSymbolic()) {
+                throw new KilnException("optimizer state '" + k + "' would be created inside a compiled step;"
+                        + " state must exist before the step is traced");
             } else {
                 old.put(k, v.clone());
             }
         });
     }
 
-    /** Computes one parameter's new value and state; must not change {@code param}, {@code grad} or {@code state}'s tensors. */
-    protected abstract Update update(Tensor param, Tensor grad, Map<String, Tensor> state, O options);
+    /**
+     * Computes one parameter's new value and state from the group's options and hyper-parameter
+     * tensors; must not change {@code param}, {@code grad} or {@code state}'s tensors.
+     */
+    protected abstract Update update(Tensor param, Tensor grad, Map<String, Tensor> state, ParamGroup<O> group);
 
     /** This parameter's state (empty before its first step), read-only. */
     public final Map<String, Tensor> state(Tensor param) {
@@ -195,8 +248,19 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
             s.forEach((k, v) -> copy.put(k, v.detach().clone()));
             restored.put(all.get(i), copy);
         });
-        state.clear();
-        state.putAll(restored);
+        try (var noGrad = Kiln.noGrad()) {
+            restored.forEach((p, s) -> {
+                Map<String, Tensor> own = state.computeIfAbsent(p, k -> new LinkedHashMap<>());
+                s.forEach((k, v) -> {
+                    Tensor t = own.get(k);
+                    if (t != null && t.shape().equals(v.shape())) {
+                        t.copy_(v);
+                    } else {
+                        own.put(k, v);
+                    }
+                });
+            });
+        }
         for (int i = 0; i < groups.size(); i++) {
             groups.get(i).setOptions(dict.groups().get(i));
         }

@@ -64,29 +64,42 @@ public final class RMSprop extends Optimizer<RMSprop.Options> {
     }
 
     @Override
-    protected Update update(Tensor p, Tensor grad, Map<String, Tensor> state, Options o) {
+    protected Map<String, Tensor> initialState(Tensor p, Options o) {
+        Map<String, Tensor> s = new java.util.LinkedHashMap<>();
+        s.put("square_avg", Tensor.zeros(p.shape(), p.dtype()));
+        if (o.centered()) {
+            s.put("grad_avg", Tensor.zeros(p.shape(), p.dtype()));
+        }
+        if (o.momentum() > 0) {
+            s.put("momentum_buffer", Tensor.zeros(p.shape(), p.dtype()));
+        }
+        return s;
+    }
+
+    @Override
+    protected Update update(Tensor p, Tensor grad, Map<String, Tensor> state, ParamGroup<Options> group) {
+        Options o = group.options();
+        initialState(p, o).forEach(state::putIfAbsent);
+        Tensor alpha = group.hyper("alpha");
         Tensor d = o.maximize() ? grad.neg() : grad;
         if (o.weightDecay() != 0) {
-            d = d.add(p.mul(o.weightDecay()));
+            d = d.add(p.mul(group.hyper("weightDecay")));
         }
-        Tensor squareAvg = state.getOrDefault("square_avg", Tensor.zeros(p.shape(), p.dtype()));
-        squareAvg = squareAvg.mul(o.alpha()).add(d.mul(d).mul(1 - o.alpha()));
+        Tensor squareAvg = state.get("square_avg").mul(alpha).add(d.mul(d).mul(alpha.rsub(1.0)));
         state.put("square_avg", squareAvg);
         Tensor avg;
         if (o.centered()) {
-            Tensor gradAvg = state.getOrDefault("grad_avg", Tensor.zeros(p.shape(), p.dtype()));
-            gradAvg = gradAvg.mul(o.alpha()).add(d.mul(1 - o.alpha()));
+            Tensor gradAvg = state.get("grad_avg").mul(alpha).add(d.mul(alpha.rsub(1.0)));
             state.put("grad_avg", gradAvg);
-            avg = squareAvg.sub(gradAvg.mul(gradAvg)).sqrt().add(o.eps());
+            avg = squareAvg.sub(gradAvg.mul(gradAvg)).sqrt().add(group.hyper("eps"));
         } else {
-            avg = squareAvg.sqrt().add(o.eps());
+            avg = squareAvg.sqrt().add(group.hyper("eps"));
         }
         if (o.momentum() > 0) {
-            Tensor buf = state.getOrDefault("momentum_buffer", Tensor.zeros(p.shape(), p.dtype()));
-            buf = buf.mul(o.momentum()).add(d.div(avg));
+            Tensor buf = state.get("momentum_buffer").mul(group.hyper("momentum")).add(d.div(avg));
             state.put("momentum_buffer", buf);
-            return new Update(p.sub(buf.mul(o.lr())), state);
+            return new Update(p.sub(buf.mul(group.hyper("lr"))), state);
         }
-        return new Update(p.sub(d.div(avg).mul(o.lr())), state);
+        return new Update(p.sub(d.div(avg).mul(group.hyper("lr"))), state);
     }
 }

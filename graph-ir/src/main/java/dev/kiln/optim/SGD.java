@@ -1,5 +1,6 @@
 package dev.kiln.optim;
 
+import dev.kiln.DType;
 import dev.kiln.Tensor;
 import java.util.List;
 import java.util.Map;
@@ -62,17 +63,31 @@ public final class SGD extends Optimizer<SGD.Options> {
     }
 
     @Override
-    protected Update update(Tensor p, Tensor grad, Map<String, Tensor> state, Options o) {
+    protected Map<String, Tensor> initialState(Tensor p, Options o) {
+        return o.momentum() == 0 ? Map.of()
+                : Map.of("momentum_buffer", Tensor.zeros(p.shape(), p.dtype()), "step", Tensor.scalar(0, DType.FLOAT64));
+    }
+
+    @Override
+    protected Update update(Tensor p, Tensor grad, Map<String, Tensor> state, ParamGroup<Options> group) {
+        Options o = group.options();
         Tensor d = o.maximize() ? grad.neg() : grad;
         if (o.weightDecay() != 0) {
-            d = d.add(p.mul(o.weightDecay()));
+            d = d.add(p.mul(group.hyper("weightDecay")));
         }
         if (o.momentum() != 0) {
-            Tensor buf = state.get("momentum_buffer");
-            buf = buf == null ? d : buf.mul(o.momentum()).add(d.mul(1 - o.dampening()));
+            if (!state.containsKey("momentum_buffer")) {
+                state.putAll(initialState(p, o));
+            }
+            Tensor step = state.get("step");
+            Tensor momentum = group.hyper("momentum");
+            Tensor running = state.get("momentum_buffer").mul(momentum).add(d.mul(group.hyper("dampening").rsub(1.0)));
+            // The first buffer is the gradient itself (PyTorch's rule), chosen by data, not by structure.
+            Tensor buf = Tensor.where(step.eq(0.0), d, running);
             state.put("momentum_buffer", buf);
-            d = o.nesterov() ? d.add(buf.mul(o.momentum())) : buf;
+            state.put("step", step.add(1.0));
+            d = o.nesterov() ? d.add(buf.mul(momentum)) : buf;
         }
-        return new Update(p.sub(d.mul(o.lr())), state);
+        return new Update(p.sub(d.mul(group.hyper("lr"))), state);
     }
 }
