@@ -23,6 +23,11 @@ public final class FakeDeviceBackend implements Backend {
         return cpu.execute(op, inputs, result);
     }
 
+    @Override
+    public dev.kiln.Executable compile(dev.kiln.ir.Graph graph) {
+        return cpu.compile(graph);
+    }
+
     static Tensor onFakeDevice(Tensor t) {
         return t.to(new Device("fake", 0));
     }

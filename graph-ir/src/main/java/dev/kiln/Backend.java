@@ -18,4 +18,7 @@ public interface Backend {
      * Leaf ops other than inputs (constants, random draws) take no inputs.
      */
     TensorData execute(Op op, List<TensorData> inputs, TensorType result);
+
+    /** Compiles a whole (optimized) graph into something that runs it repeatedly. */
+    Executable compile(dev.kiln.ir.Graph graph);
 }

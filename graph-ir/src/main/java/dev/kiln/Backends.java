@@ -6,6 +6,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** Finds the backend of a device on the class or module path. */
 final class Backends {
+    static Backend cpu() {
+        return of(Device.CPU);
+    }
+
     private static final Map<String, Backend> BY_TYPE = new ConcurrentHashMap<>();
 
     private Backends() {

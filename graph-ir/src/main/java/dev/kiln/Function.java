@@ -33,10 +33,14 @@ public abstract class Function {
 
     /** Applies the function: runs forward now and records one node for autograd. */
     public final Tensor apply(Tensor... inputs) {
+        Trace trace = Trace.active();
         for (Tensor t : inputs) {
             if (t.isSymbolic()) {
-                throw new KilnException(name() + ".apply: custom functions inside traced code are not supported yet");
+                trace = t.trace();
             }
+        }
+        if (trace != null) {
+            return applyTraced(trace, inputs);
         }
         boolean[] needs = new boolean[inputs.length];
         boolean any = false;
@@ -58,6 +62,31 @@ public abstract class Function {
         }
         List<TensorType> types = Arrays.stream(inputs).map(Tensor::type).toList();
         return Tensor.recordCall(new Call(this, ctx, types, out.type()), out, inputs);
+    }
+
+    /**
+     * While tracing, forward's ops are traced in place and a {@code call} node stands for the
+     * result, so autodiff uses this function's backward; the {@code inline-calls} pass then
+     * replaces the call by the traced forward.
+     */
+    private Tensor applyTraced(Trace trace, Tensor[] inputs) {
+        boolean[] needs = new boolean[inputs.length];
+        Node[] nodes = new Node[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            needs[i] = inputs[i].isSymbolic() || inputs[i].requiresGrad();
+            nodes[i] = trace.nodeOf(inputs[i]);
+        }
+        Context ctx = new Context(inputs.clone(), needs);
+        Tensor out = forward(ctx, inputs);
+        ctx.output = trace.symbolic(trace.nodeOf(out));
+        List<TensorType> types = Arrays.stream(nodes).map(Node::type).toList();
+        return trace.symbolic(trace.builder().add(new Call(this, ctx, types, out.type()), nodes));
+    }
+
+    /** The traced forward result that a call recorded while tracing stands for, or null for an eager call. */
+    public static Node inlinedForward(Call call) {
+        Tensor out = call.context().output;
+        return out != null && out.isSymbolic() ? out.node() : null;
     }
 
     private String name() {

@@ -61,6 +61,28 @@ public final class Kiln {
         return GENERATOR.get();
     }
 
+    /**
+     * Compiles {@code fn}, which may be a whole training step (zeroGrad, forward, loss, backward,
+     * optimizer step): traced once per input signature, then replayed. See {@link CompiledFunction}.
+     */
+    public static CompiledFunction compile(CompiledFunction.Step fn) {
+        return new CompiledFunction(fn, CompiledFunction.Mode.STATIC, 0);
+    }
+
+    /**
+     * Compiles {@code fn} in the given mode. {@code DYNAMIC} re-traces every call (for models with
+     * Java control flow in forward), hashes the trace by structure and reuses compiled plans from
+     * a cache of 64; eviction is logged.
+     */
+    public static CompiledFunction compile(CompiledFunction.Step fn, CompiledFunction.Mode mode) {
+        return new CompiledFunction(fn, mode, 64);
+    }
+
+    /** The traced graph, optimized graph and plan of a compiled function's last call, readable. */
+    public static String explain(CompiledFunction f) {
+        return f.explain();
+    }
+
     /** A thread-confined mode switch, restored by {@link #close()}. */
     @FunctionalInterface
     public interface Scope extends AutoCloseable {

@@ -35,7 +35,7 @@ public final class Tensor {
     private Tensor grad;
     private GradFn gradFn;
     /** Set for symbolic tensors (data is null): the node they stand for in a trace. */
-    private final Node node;
+    private Node node;
     private final Trace trace;
     /** Set for the 0-d tensors made from Java scalars, which traces turn into constants. */
     private Double literal;
@@ -222,6 +222,10 @@ public final class Tensor {
         if (!dtype.isFloating()) {
             throw new KilnException("random draws need a floating dtype, got " + dtype);
         }
+        if (Trace.active() != null) {
+            throw new KilnException("random draws inside a compiled function are not supported yet; draw outside it"
+                    + " and pass the tensor in");
+        }
         long offset = generator.reserve(2L * shape.numelLong());
         Op op = new Leaf.Random(dist, generator.seed(), offset, new TensorType(shape, dtype));
         return fromBackend(op, List.of(), Device.CPU);
@@ -352,7 +356,20 @@ public final class Tensor {
 
     /** Clears the gradient (PyTorch's {@code t.grad = None}). */
     public void clearGrad() {
+        noteGradChange();
         grad = null;
+    }
+
+    private void noteGradChange() {
+        Trace t = Trace.active();
+        if (t != null) {
+            t.noteGradChange(this);
+        }
+    }
+
+    /** Puts back a gradient field after tracing. */
+    void restoreGrad(Tensor g) {
+        grad = g;
     }
 
     /** Replaces the gradient; it must match this tensor's shape. */
@@ -363,6 +380,7 @@ public final class Tensor {
         if (!g.shape().equals(shape())) {
             throw new KilnException("gradient of shape " + g.shape() + " assigned to a tensor of shape " + shape());
         }
+        noteGradChange();
         grad = g;
     }
 
@@ -373,11 +391,19 @@ public final class Tensor {
 
     /** Backpropagates from this scalar: adds d(this)/d(leaf) to the {@code grad()} of every leaf that requires grad. */
     public void backward() {
+        if (isSymbolic()) {
+            trace.backward(this, null);
+            return;
+        }
         Autograd.backward(this, null, false, false);
     }
 
     /** Backpropagates with an explicit gradient of this tensor's shape. */
     public void backward(Tensor gradient) {
+        if (isSymbolic()) {
+            trace.backward(this, gradient);
+            return;
+        }
         Autograd.backward(this, gradient, false, false);
     }
 
@@ -391,6 +417,11 @@ public final class Tensor {
     }
 
     void accumulateGrad(Tensor g) {
+        Trace t = Trace.active();
+        if (t != null) {
+            t.noteInitialGradRead(this);
+        }
+        noteGradChange();
         grad = grad == null ? g : grad.add(g);
     }
 
@@ -410,8 +441,9 @@ public final class Tensor {
 
     /** Runs a movement op as a view of the same storage where the layout allows, else as a copy. */
     static Tensor move(Movement op, Tensor in) {
-        if (in.isSymbolic()) {
-            return traced(in.trace, op, in);
+        Trace t = traceOf(in);
+        if (t != null) {
+            return traced(t, op, in);
         }
         TensorType type = op.infer(List.of(in.type()));
         Layout view = in.data.layout().view(op, type.shape());
@@ -445,7 +477,7 @@ public final class Tensor {
                 return t.trace;
             }
         }
-        return null;
+        return Trace.active();
     }
 
     private static Tensor traced(Trace t, Op op, Tensor... inputs) {
@@ -1058,8 +1090,9 @@ public final class Tensor {
     /** Computes the new value in full, checks it, then writes: a failed in-place op changes nothing. */
     private Tensor inPlace(Op op, Tensor other) {
         String what = op == null ? "copy_" : op.name() + "_";
-        if (isSymbolic() || other.isSymbolic()) {
-            throw new KilnException(what + ": in-place ops on tensors being traced are not supported yet");
+        Trace active = traceOf(this, other);
+        if (active != null) {
+            return inPlaceTraced(active, op, other, what);
         }
         boolean tracking = Kiln.isGradEnabled() && (requiresGrad || other.requiresGrad);
         if (tracking && requiresGrad && isLeaf()) {
@@ -1089,6 +1122,31 @@ public final class Tensor {
         if (tracking) {
             gradFn = value.gradFn;
             requiresGrad = value.requiresGrad;
+        }
+        return this;
+    }
+
+    /** An in-place op while tracing: computes the value as ops and records "this now reads as that value". */
+    private Tensor inPlaceTraced(Trace t, Op op, Tensor other, String what) {
+        if (isView && !isSymbolic()) {
+            throw new KilnException(what + ": in-place writes into a view of a concrete tensor are not supported in"
+                    + " compiled code yet; write to the whole tensor");
+        }
+        Shape s = Shape.broadcast(shape(), other.shape());
+        if (s == null || !s.equals(shape())) {
+            throw new KilnException(what + ": the value of shape " + other.shape()
+                    + " does not broadcast to this tensor's shape " + shape());
+        }
+        Tensor value = op == null ? other : binary(op, this, other);
+        if (value.dtype() != dtype() && value.dtype().category() > dtype().category()) {
+            throw new KilnException(what + ": the result type " + value.dtype() + " cannot be stored in this "
+                    + dtype() + " tensor");
+        }
+        Node v = t.nodeOf(value.castTo(dtype()).expandTo(shape()));
+        if (isSymbolic()) {
+            node = v;
+        } else {
+            t.write(this, v);
         }
         return this;
     }

@@ -1,21 +1,37 @@
 package dev.kiln;
 
+import dev.kiln.autodiff.Autodiff;
 import dev.kiln.ir.GraphBuilder;
 import dev.kiln.ir.Leaf;
 import dev.kiln.ir.Node;
+import dev.kiln.ir.TensorType;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Records ops on symbolic tensors into a graph instead of running them. A concrete tensor that
  * meets a symbolic one becomes an input of the graph, keyed by identity (so the same parameter is
- * one input however often it is used); Java scalars become constants. Custom functions' backward
- * passes are traced this way into gradient graphs, and {@code Kiln.compile} will trace whole steps.
+ * one input however often it is used); Java scalars become constants.
+ *
+ * <p>While a trace is {@linkplain #activate() active} on a thread (as when {@code Kiln.compile}
+ * traces a step) every op is recorded, even on concrete tensors, and side effects are
+ * functionalized: an in-place write to a concrete tensor becomes "its value is now this node"
+ * (written back after the compiled step runs), and gradient fields that change are remembered,
+ * reported as outputs and restored, so tracing itself changes nothing.
  */
 public final class Trace {
+    private static final ThreadLocal<Trace> ACTIVE = new ThreadLocal<>();
+
     private final GraphBuilder builder;
     private final Map<Tensor, Node> captured = new IdentityHashMap<>();
+    private final List<Tensor> capturedOrder = new ArrayList<>();
+    private final Map<Tensor, Node> written = new IdentityHashMap<>();
+    private final Map<Tensor, Tensor> gradsBefore = new IdentityHashMap<>();
+    private final List<Tensor> gradOrder = new ArrayList<>();
 
     public Trace(GraphBuilder builder) {
         this.builder = builder;
@@ -23,6 +39,23 @@ public final class Trace {
 
     public GraphBuilder builder() {
         return builder;
+    }
+
+    /** The trace active on this thread, or null. */
+    static Trace active() {
+        return ACTIVE.get();
+    }
+
+    /** Makes this the active trace of the calling thread until the scope closes. */
+    public Kiln.Scope activate() {
+        Trace before = ACTIVE.get();
+        ACTIVE.set(this);
+        return () -> ACTIVE.set(before);
+    }
+
+    /** A new explicit input of the graph, as a symbolic tensor. */
+    public Tensor input(String label, TensorType type) {
+        return symbolic(builder.input(label, type));
     }
 
     /** A symbolic tensor standing for {@code node} of this trace's graph. */
@@ -33,20 +66,105 @@ public final class Trace {
         return Tensor.symbolic(node, this);
     }
 
-    /** The node of a tensor in this trace: its own node, or an input (a constant for a Java scalar) for a concrete one. */
-    Node nodeOf(Tensor t) {
+    /** The node of a tensor in this trace: its own node, its latest in-trace value, or a new input (a constant for a Java scalar). */
+    public Node nodeOf(Tensor t) {
         if (t.isSymbolic()) {
-            if (t.trace() != this) {
+            if (t.trace().builder != builder) {
                 throw new KilnException("a symbolic tensor from another trace was used here; tensors of one trace"
                         + " cannot flow into another");
             }
             return t.node();
         }
+        Node w = written.get(t);
+        if (w != null) {
+            return w;
+        }
         Double literal = t.literal();
         if (literal != null) {
             return builder.add(new Leaf.Constant(literal, t.dtype()));
         }
-        return captured.computeIfAbsent(t, c -> builder.input("captured", c.type()));
+        return capture(t);
+    }
+
+    private Node capture(Tensor t) {
+        Node n = captured.get(t);
+        if (n == null) {
+            n = builder.input("captured", t.type());
+            captured.put(t, n);
+            capturedOrder.add(t);
+        }
+        return n;
+    }
+
+    /** The input node standing for a concrete tensor's value before any in-trace write. */
+    Node originalNodeOf(Tensor t) {
+        return capture(t);
+    }
+
+    /** Functionalizes an in-place write: from now on {@code target} reads as {@code value}. */
+    void write(Tensor target, Node value) {
+        capture(target);
+        written.put(target, value);
+    }
+
+    private final java.util.Set<Tensor> initialGradRead = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+
+    /** Notes that the trace read a gradient field's value from before the trace (so plans must guard on it). */
+    void noteInitialGradRead(Tensor t) {
+        if (!gradsBefore.containsKey(t)) {
+            initialGradRead.add(t);
+        }
+    }
+
+    /** Tensors whose gradient from before the trace was read (accumulated into). */
+    public java.util.Set<Tensor> initialGradReads() {
+        return Collections.unmodifiableSet(initialGradRead);
+    }
+
+    /** Remembers a gradient field before its first change, to report and restore it. */
+    void noteGradChange(Tensor t) {
+        if (!gradsBefore.containsKey(t)) {
+            gradsBefore.put(t, t.grad());
+            gradOrder.add(t);
+        }
+    }
+
+    /** Backward of a symbolic scalar: gradients w.r.t. every captured leaf that requires grad, accumulated into its grad field. */
+    void backward(Tensor output, Tensor gradient) {
+        if (gradient == null && output.numel() != 1) {
+            throw new KilnException("backward: the output has shape " + output.shape()
+                    + "; a gradient can only be implied for a one-element output");
+        }
+        List<Tensor> leaves = new ArrayList<>();
+        List<Node> wrt = new ArrayList<>();
+        for (Tensor t : capturedOrder) {
+            if (t.requiresGrad() && t.isLeaf()) {
+                leaves.add(t);
+                wrt.add(captured.get(t));
+            }
+        }
+        Node seed = gradient == null
+                ? builder.add(new dev.kiln.ir.Movement.Reshape(output.shape()),
+                        builder.add(new Leaf.Constant(1, output.dtype())))
+                : nodeOf(gradient);
+        Autodiff.Gradients g = Autodiff.gradients(builder, output.node(), wrt, seed);
+        g.captured().forEach((node, tensor) -> {
+            captured.putIfAbsent(tensor, node);
+            if (!capturedOrder.contains(tensor)) {
+                capturedOrder.add(tensor);
+            }
+        });
+        for (int i = 0; i < leaves.size(); i++) {
+            Node gn = g.grads().get(i);
+            if (gn != null) {
+                leaves.get(i).accumulateGrad(symbolic(gn));
+            }
+        }
+    }
+
+    /** Concrete tensors the graph reads, in input-slot order of first use. */
+    public List<Tensor> capturedTensors() {
+        return Collections.unmodifiableList(capturedOrder);
     }
 
     /** The concrete tensors captured as inputs, by their input node. */
@@ -54,5 +172,27 @@ public final class Trace {
         Map<Node, Tensor> byNode = new IdentityHashMap<>();
         captured.forEach((t, n) -> byNode.put(n, t));
         return Collections.unmodifiableMap(byNode);
+    }
+
+    /** Concrete tensors written in place during the trace, with their final value nodes, in order of capture. */
+    public Map<Tensor, Node> writes() {
+        Map<Tensor, Node> out = new LinkedHashMap<>();
+        for (Tensor t : capturedOrder) {
+            Node w = written.get(t);
+            if (w != null) {
+                out.put(t, w);
+            }
+        }
+        return out;
+    }
+
+    /** Tensors whose gradient field changed during the trace, in order. */
+    public List<Tensor> gradChanges() {
+        return Collections.unmodifiableList(gradOrder);
+    }
+
+    /** Puts every changed gradient field back as it was before the trace. */
+    public void restoreGrads() {
+        gradsBefore.forEach(Tensor::restoreGrad);
     }
 }

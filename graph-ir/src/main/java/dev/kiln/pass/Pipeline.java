@@ -14,9 +14,10 @@ public final class Pipeline {
         this.verify = verify;
     }
 
-    /** Constant folding, algebraic simplification, common subexpressions, dead code. */
+    /** Inlining traced custom functions, constant folding, algebraic simplification, common subexpressions, dead code. */
     public static Pipeline standard(boolean verify) {
         return new Pipeline(List.of(
+                new InlineCalls(),
                 new FoldConstants(),
                 new Simplify(AlgebraicRules.RULES),
                 new EliminateCommonSubexpressions(),

@@ -1,6 +1,8 @@
 package dev.kiln.cpu;
 
 import dev.kiln.Backend;
+import dev.kiln.Executable;
+import dev.kiln.ir.Graph;
 import dev.kiln.TensorData;
 import dev.kiln.ir.Op;
 import dev.kiln.ir.TensorType;
@@ -11,6 +13,11 @@ public final class CpuBackend implements Backend {
     @Override
     public String deviceType() {
         return "cpu";
+    }
+
+    @Override
+    public Executable compile(Graph graph) {
+        return new InterpretedPlan(graph);
     }
 
     @Override

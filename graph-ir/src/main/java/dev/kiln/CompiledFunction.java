@@ -1,0 +1,295 @@
+package dev.kiln;
+
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.GraphBuilder;
+import dev.kiln.ir.GraphText;
+import dev.kiln.ir.Leaf;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.TensorType;
+import dev.kiln.pass.Pipeline;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A function compiled by {@link Kiln#compile}: traced with symbolic tensors into a graph,
+ * optimized, compiled by the backend, then replayed. Every concrete tensor the function touches
+ * (parameters, optimizer state, data it closes over) is an implicit input, read fresh on every
+ * call; its in-place updates and gradient changes become outputs, written back after the plan
+ * has run completely — so a failing call changes nothing.
+ */
+public final class CompiledFunction {
+    private static final System.Logger LOG = System.getLogger("dev.kiln.compile");
+
+    /** Static: trace once per input signature. Dynamic: trace every call and look the plan up by structure. */
+    public enum Mode { STATIC, DYNAMIC }
+
+    /** The function to compile: tensors in, one tensor out. It may call backward() and optimizer steps. */
+    @FunctionalInterface
+    public interface Step {
+        Tensor apply(Tensor... inputs);
+    }
+
+    private final Step fn;
+    private final Mode mode;
+    private final int capacity;
+    private boolean checkTraces;
+    private final Map<List<TensorType>, List<Plan>> bySignature = new HashMap<>();
+    private final LinkedHashMap<String, Executable> byStructure;
+    private int compilations;
+    private int evictions;
+    private Traced last;
+    private String lastMiss = "no call has missed the cache yet";
+
+    CompiledFunction(Step fn, Mode mode, int capacity) {
+        this.fn = fn;
+        this.mode = mode;
+        this.capacity = capacity;
+        this.byStructure = new LinkedHashMap<>(16, 0.75f, true);
+    }
+
+    /**
+     * In static mode, re-trace on every call and fail if the trace differs from the compiled one
+     * (a model that is really dynamic). It re-runs the function's Java code each call, so it costs
+     * a trace per call; meant for development.
+     */
+    public CompiledFunction checkTraces(boolean on) {
+        this.checkTraces = on;
+        return this;
+    }
+
+    /** How many plans have been compiled so far. */
+    public int compilations() {
+        return compilations;
+    }
+
+    /** Why the last cache miss missed: the first line where its graph differs from the nearest cached one. */
+    public String explainLastMiss() {
+        return lastMiss;
+    }
+
+    public Tensor call(Tensor... inputs) {
+        for (Tensor t : inputs) {
+            if (t.isSymbolic()) {
+                throw new KilnException("a compiled function was called with a symbolic tensor");
+            }
+        }
+        Plan plan;
+        if (mode == Mode.STATIC) {
+            List<TensorType> signature = java.util.Arrays.stream(inputs).map(Tensor::type).toList();
+            List<Plan> plans = bySignature.computeIfAbsent(signature, k -> new ArrayList<>());
+            plan = plans.stream().filter(Plan::guardsHold).findFirst().orElse(null);
+            if (plan == null) {
+                Traced traced = trace(inputs);
+                plan = new Plan(traced, compile(traced, plans.isEmpty() ? "new input signature " + signature
+                        : "a gradient that was " + (plans.getFirst().traced.describeGuards()) + " when traced is not now"));
+                plans.add(plan);
+            } else if (checkTraces) {
+                Traced again = trace(inputs);
+                if (!again.key.equals(plan.traced.key)) {
+                    throw new KilnException("the compiled function traced differently on this call (" + firstDifference(
+                            plan.traced.key, again.key) + "); its graph depends on more than input shapes, so compile it"
+                            + " with Kiln.compile(fn, CompiledFunction.Mode.DYNAMIC)");
+                }
+            }
+        } else {
+            Traced traced = trace(inputs);
+            Executable exe = byStructure.get(traced.key);
+            if (exe == null) {
+                exe = compile(traced, null);
+                byStructure.put(traced.key, exe);
+                if (byStructure.size() > capacity) {
+                    var eldest = byStructure.entrySet().iterator().next();
+                    byStructure.remove(eldest.getKey());
+                    evictions++;
+                    LOG.log(Level.WARNING, "Kiln: dynamic plan cache full (" + capacity + " plans); evicted the least"
+                            + " recently used plan (" + evictions + " evictions so far). Raise the capacity if this repeats.");
+                }
+            }
+            plan = new Plan(traced, exe);
+        }
+        last = plan.traced;
+        return plan.run(inputs);
+    }
+
+    private Executable compile(Traced traced, String reason) {
+        if (reason == null) {
+            String nearest = null;
+            for (String k : byStructure.keySet()) {
+                nearest = k;
+            }
+            reason = nearest == null ? "first call" : firstDifference(nearest, traced.key);
+        }
+        lastMiss = reason;
+        compilations++;
+        Graph optimized = Pipeline.standard(false).run(traced.graph);
+        traced.optimized = optimized;
+        return Backends.cpu().compile(optimized);
+    }
+
+    private static String firstDifference(String a, String b) {
+        String[] x = a.split("\n");
+        String[] y = b.split("\n");
+        for (int i = 0; i < Math.min(x.length, y.length); i++) {
+            if (!x[i].equals(y[i])) {
+                return "line " + i + " of the graph was '" + x[i] + "', now '" + y[i] + "'";
+            }
+        }
+        return x.length == y.length ? "graphs are equal" : "the graph had " + x.length + " lines, now " + y.length;
+    }
+
+    /** The traced graph, the optimized graph and the compiled plan of the last call. */
+    public String explain() {
+        if (last == null) {
+            return "not called yet";
+        }
+        Executable exe = mode == Mode.STATIC ? bySignature.values().stream().flatMap(List::stream)
+                .filter(p -> p.traced == last).map(p -> p.exe).findFirst().orElse(null) : byStructure.get(last.key);
+        return "== traced graph (forward, backward and updates)\n" + last.graph
+                + "== optimized graph\n" + (last.optimized != null ? last.optimized : "(compiled from an earlier, identical trace)\n")
+                + "== plan\n" + (exe != null ? exe.describe() : "(evicted)\n");
+    }
+
+    /** What one trace of the function found. */
+    private static final class Traced {
+        final Graph graph;
+        final String key;
+        /** Per input slot: an explicit input index (Integer) or a captured tensor. */
+        final List<Object> bindings;
+        final List<Tensor> writeTargets;
+        /** Per tensor whose grad changed: null to clear, an output index (Integer), or a concrete tensor to set. */
+        final Map<Tensor, Object> gradEffects;
+        /** Whether each touched gradient was null when traced: accumulating into null is a different graph. */
+        final Map<Tensor, Boolean> gradWasNull;
+        Graph optimized;
+
+        Traced(Graph graph, List<Object> bindings, List<Tensor> writeTargets, Map<Tensor, Object> gradEffects,
+                Map<Tensor, Boolean> gradWasNull) {
+            this.graph = graph;
+            this.key = GraphText.print(graph);
+            this.bindings = bindings;
+            this.writeTargets = writeTargets;
+            this.gradEffects = gradEffects;
+            this.gradWasNull = gradWasNull;
+        }
+
+        boolean guardsHold() {
+            for (var e : gradWasNull.entrySet()) {
+                if ((e.getKey().grad() == null) != e.getValue()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        String describeGuards() {
+            long nulls = gradWasNull.values().stream().filter(b -> b).count();
+            return nulls + " of " + gradWasNull.size() + " null";
+        }
+    }
+
+    private Traced trace(Tensor[] inputs) {
+        Trace trace = new Trace(new GraphBuilder());
+        Tensor[] symbolic = new Tensor[inputs.length];
+        Map<Node, Integer> explicit = new IdentityHashMap<>();
+        for (int i = 0; i < inputs.length; i++) {
+            symbolic[i] = trace.input("input" + i, inputs[i].type());
+            explicit.put(trace.nodeOf(symbolic[i]), i);
+        }
+        Map<Tensor, Tensor> finalGrads = new IdentityHashMap<>();
+        Map<Tensor, Boolean> gradWasNull = new IdentityHashMap<>();
+        Tensor out;
+        try (var active = trace.activate(); var grad = Kiln.enableGrad()) {
+            out = fn.apply(symbolic);
+            if (out == null) {
+                throw new KilnException("the compiled function returned null; return a tensor (for example the loss)");
+            }
+            for (Tensor t : trace.gradChanges()) {
+                finalGrads.put(t, t.grad());
+            }
+        } finally {
+            trace.restoreGrads();
+        }
+        for (Tensor t : trace.initialGradReads()) {
+            gradWasNull.put(t, t.grad() == null);
+        }
+        GraphBuilder b = trace.builder();
+        List<Node> outputs = new ArrayList<>();
+        outputs.add(trace.nodeOf(out));
+        List<Tensor> writeTargets = new ArrayList<>();
+        trace.writes().forEach((t, n) -> {
+            writeTargets.add(t);
+            outputs.add(n);
+        });
+        Map<Tensor, Object> gradEffects = new LinkedHashMap<>();
+        for (Tensor t : trace.gradChanges()) {
+            Tensor g = finalGrads.get(t);
+            if (g == null) {
+                gradEffects.put(t, null);
+            } else if (g.isSymbolic()) {
+                gradEffects.put(t, outputs.size());
+                outputs.add(trace.nodeOf(g));
+            } else {
+                gradEffects.put(t, g);
+            }
+        }
+        Graph graph = b.build(outputs);
+        Map<Node, Tensor> captured = trace.captured();
+        List<Object> bindings = new ArrayList<>();
+        for (Node in : graph.inputs()) {
+            Integer index = explicit.get(in);
+            bindings.add(index != null ? index : captured.get(in));
+        }
+        return new Traced(graph, bindings, writeTargets, gradEffects, gradWasNull);
+    }
+
+    /** A trace with its executable: binds, runs, then writes back. */
+    private record Plan(Traced traced, Executable exe) {
+        boolean guardsHold() {
+            return traced.guardsHold();
+        }
+
+        Tensor run(Tensor[] inputs) {
+            List<TensorData> in = new ArrayList<>(traced.bindings.size());
+            for (Object b : traced.bindings) {
+                Tensor t = b instanceof Integer i ? inputs[i] : (Tensor) b;
+                if (t == null) {
+                    throw new IllegalStateException("unbound input in a compiled plan");
+                }
+                in.add(t.contiguous().data());
+            }
+            List<TensorData> out = exe.run(in);
+            // Everything has been computed; only now is anything written.
+            for (int i = 0; i < traced.writeTargets.size(); i++) {
+                TensorData target = traced.writeTargets.get(i).data();
+                target.copyFrom(out.get(1 + i));
+                target.storage().bumpVersion();
+            }
+            traced.gradEffects.forEach((t, effect) -> {
+                if (effect == null) {
+                    t.clearGrad();
+                } else if (effect instanceof Integer i) {
+                    TensorData value = out.get(i);
+                    Tensor g = t.grad();
+                    if (g != null && g.shape().equals(value.shape()) && g.dtype() == value.dtype() && g.isContiguous()) {
+                        g.data().copyFrom(value);
+                        g.data().storage().bumpVersion();
+                    } else {
+                        t.setGrad(Tensor.wrap(value));
+                    }
+                } else {
+                    t.setGrad((Tensor) effect);
+                }
+            });
+            return Tensor.wrap(out.get(0));
+        }
+    }
+
+    static boolean isInput(Node n) {
+        return n.op() instanceof Leaf.Input;
+    }
+}

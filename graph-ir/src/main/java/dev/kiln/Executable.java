@@ -1,0 +1,12 @@
+package dev.kiln;
+
+import java.util.List;
+
+/** A graph compiled by a backend: run it on values bound by input slot. */
+public interface Executable {
+    /** Runs the graph; {@code inputs} are in input-slot order, the results in output order. */
+    List<TensorData> run(List<TensorData> inputs);
+
+    /** A readable account of the plan: its kernels and buffers. */
+    String describe();
+}
