@@ -22,17 +22,11 @@ import java.util.Map;
  * call; its in-place updates and gradient changes become outputs, written back after the plan
  * has run completely — so a failing call changes nothing.
  */
-public final class CompiledFunction {
+public final class CompiledFunction implements Step {
     private static final System.Logger LOG = System.getLogger("dev.kiln.compile");
 
     /** Static: trace once per input signature. Dynamic: trace every call and look the plan up by structure. */
     public enum Mode { STATIC, DYNAMIC }
-
-    /** The function to compile: tensors in, one tensor out. It may call backward() and optimizer steps. */
-    @FunctionalInterface
-    public interface Step {
-        Tensor apply(Tensor... inputs);
-    }
 
     private final Step fn;
     private final Mode mode;
@@ -70,6 +64,12 @@ public final class CompiledFunction {
     /** Why the last cache miss missed: the first line where its graph differs from the nearest cached one. */
     public String explainLastMiss() {
         return lastMiss;
+    }
+
+    /** Same as {@link #call}: a compiled function is itself a step. */
+    @Override
+    public Tensor apply(Tensor... inputs) {
+        return call(inputs);
     }
 
     public Tensor call(Tensor... inputs) {

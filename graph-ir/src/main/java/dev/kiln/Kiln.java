@@ -65,7 +65,7 @@ public final class Kiln {
      * Compiles {@code fn}, which may be a whole training step (zeroGrad, forward, loss, backward,
      * optimizer step): traced once per input signature, then replayed. See {@link CompiledFunction}.
      */
-    public static CompiledFunction compile(CompiledFunction.Step fn) {
+    public static CompiledFunction compile(Step fn) {
         return new CompiledFunction(fn, CompiledFunction.Mode.STATIC, 0);
     }
 
@@ -74,7 +74,7 @@ public final class Kiln {
      * Java control flow in forward), hashes the trace by structure and reuses compiled plans from
      * a cache of 64; eviction is logged.
      */
-    public static CompiledFunction compile(CompiledFunction.Step fn, CompiledFunction.Mode mode) {
+    public static CompiledFunction compile(Step fn, CompiledFunction.Mode mode) {
         return new CompiledFunction(fn, mode, 64);
     }
 

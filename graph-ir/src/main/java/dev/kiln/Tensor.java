@@ -39,6 +39,8 @@ public final class Tensor {
     private final Trace trace;
     /** Set for the 0-d tensors made from Java scalars, which traces turn into constants. */
     private Double literal;
+    /** A 0-d tensor that promotes like a Java scalar (PyTorch's "wrapped number"). */
+    private boolean weak;
 
     Tensor(TensorData data, Device device, boolean isView) {
         this.data = data;
@@ -124,6 +126,21 @@ public final class Tensor {
             d.storage().setDouble(i, values[i]);
         }
         return new Tensor(d, Device.CPU, false);
+    }
+
+    /**
+     * A 0-d float64 tensor that takes part in type promotion like a Java scalar, as PyTorch's
+     * wrapped numbers do: {@code float32Tensor.mul(weakScalar(0.1))} stays float32. Optimizers
+     * keep hyper-parameters in these, so compiled steps read them as inputs.
+     */
+    public static Tensor weakScalar(double value) {
+        Tensor t = scalar(value, DType.FLOAT64);
+        t.weak = true;
+        return t;
+    }
+
+    private int tier() {
+        return weak || literal != null ? Promotion.SCALAR : dim() == 0 ? Promotion.ZERO_DIM : Promotion.DIMENSIONED;
     }
 
     /** A 0-d float32 tensor. */
@@ -519,7 +536,7 @@ public final class Tensor {
     }
 
     private static Tensor binary(Op op, Tensor a, Tensor b) {
-        DType t = Promotion.of(a.dtype(), a.dim() == 0, b.dtype(), b.dim() == 0);
+        DType t = Promotion.of(a.dtype(), a.tier(), b.dtype(), b.tier());
         if (op instanceof Binary.Div && !t.isFloating()) {
             t = DType.DEFAULT_FLOAT;
         }
@@ -744,7 +761,7 @@ public final class Tensor {
             throw Ops.error(op, "shapes " + cond.shape() + ", " + a.shape() + " and " + b.shape()
                     + " cannot be broadcast together");
         }
-        DType t = Promotion.of(a.dtype(), a.dim() == 0, b.dtype(), b.dim() == 0);
+        DType t = Promotion.of(a.dtype(), a.tier(), b.dtype(), b.tier());
         return compute(op, cond.castTo(DType.BOOL).expandTo(s), a.castTo(t).expandTo(s), b.castTo(t).expandTo(s));
     }
 
@@ -1128,6 +1145,10 @@ public final class Tensor {
 
     /** An in-place op while tracing: computes the value as ops and records "this now reads as that value". */
     private Tensor inPlaceTraced(Trace t, Op op, Tensor other, String what) {
+        if (Kiln.isGradEnabled() && requiresGrad && isLeaf() && !isSymbolic()) {
+            throw new KilnException(what + ": a leaf tensor that requires grad cannot be changed in place while"
+                    + " grad mode is on; do the update inside try (var g = Kiln.noGrad()) { ... }");
+        }
         if (isView && !isSymbolic()) {
             throw new KilnException(what + ": in-place writes into a view of a concrete tensor are not supported in"
                     + " compiled code yet; write to the whole tensor");

@@ -12,12 +12,30 @@ public final class Promotion {
     private Promotion() {
     }
 
+    /** Tier of a dimensioned tensor. */
+    public static final int DIMENSIONED = 0;
+    /** Tier of a 0-d tensor. */
+    public static final int ZERO_DIM = 1;
+    /** Tier of a Java scalar, or of a 0-d tensor that stands for one (hyper-parameters). */
+    public static final int SCALAR = 2;
+
     /** The result type of an op on two tensors. */
     public static DType of(DType a, boolean aZeroDim, DType b, boolean bZeroDim) {
-        if (aZeroDim == bZeroDim) {
-            return DType.promote(a, b);
+        return of(a, aZeroDim ? ZERO_DIM : DIMENSIONED, b, bZeroDim ? ZERO_DIM : DIMENSIONED);
+    }
+
+    /** The result type of an op on two operands of the given tiers. */
+    public static DType of(DType a, int tierA, DType b, int tierB) {
+        DType ea = tierA == SCALAR ? defaultOf(a) : a;
+        DType eb = tierB == SCALAR ? defaultOf(b) : b;
+        if (tierA == tierB) {
+            return DType.promote(ea, eb);
         }
-        return aZeroDim ? combine(b, a) : combine(a, b);
+        return tierA < tierB ? combine(ea, eb) : combine(eb, ea);
+    }
+
+    private static DType defaultOf(DType t) {
+        return t.isFloating() ? DType.DEFAULT_FLOAT : t == DType.BOOL ? DType.BOOL : DType.DEFAULT_INT;
     }
 
     /** The result type of an op on a tensor and a Java scalar (floating if {@code scalarIsFloating}). */

@@ -31,8 +31,9 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
 
     /**
      * Parameters that share hyper-parameters. Each numeric hyper-parameter is also held as a 0-d
-     * float64 tensor that updates read, so a compiled step takes it as an input: changing the
-     * learning rate changes a value, not the compiled code.
+     * float64 tensor that promotes like a Java scalar ({@link Tensor#weakScalar}); updates read it,
+     * so a compiled step takes it as an input: changing the learning rate changes a value, not the
+     * compiled code.
      */
     public static final class ParamGroup<O> {
         private final List<Tensor> params;
@@ -61,7 +62,7 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
                         double v = (double) c.getAccessor().invoke(options);
                         Tensor t = hyper.get(c.getName());
                         if (t == null) {
-                            hyper.put(c.getName(), Tensor.scalar(v, DType.FLOAT64));
+                            hyper.put(c.getName(), Tensor.weakScalar(v));
                         } else {
                             t.fill_(v);
                         }

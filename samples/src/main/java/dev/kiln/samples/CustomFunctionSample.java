@@ -2,6 +2,7 @@ package dev.kiln.samples;
 
 import dev.kiln.Function;
 import dev.kiln.Kiln;
+import dev.kiln.Step;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import java.io.PrintStream;
@@ -28,11 +29,11 @@ public final class CustomFunctionSample {
     }
 
     public static void main(String[] args) {
-        run(System.out);
+        run(System.out, Samples.compiled(args));
     }
 
     /** Trains and prints; returns the coefficients {a, b, c, d}. */
-    public static Tensor[] run(PrintStream out) {
+    public static Tensor[] run(PrintStream out, boolean compiled) {
         // Inputs and targets
         Tensor x = Tensor.linspace(-Math.PI, Math.PI, 2000);
         Tensor y = x.sin();
@@ -45,15 +46,13 @@ public final class CustomFunctionSample {
 
         double learningRate = 5e-6;
         LegendrePolynomial3 p3 = new LegendrePolynomial3();
-        for (int t = 0; t < 2000; t++) {
+        // One training step; with --compiled, Kiln.compile traces it once and replays the plan
+        Step step = inputs -> {
             // Forward pass: P3 runs our forward, and autograd will use our backward
             Tensor yPred = a.add(b.mul(p3.apply(c.add(d.mul(x)))));
 
             // Loss
             Tensor loss = yPred.sub(y).pow(2).sum();
-            if (t % 100 == 88) {
-                out.println(t + " " + Py.str(loss.item()));
-            }
 
             loss.backward();
 
@@ -67,6 +66,14 @@ public final class CustomFunctionSample {
                 b.clearGrad();
                 c.clearGrad();
                 d.clearGrad();
+            }
+            return loss;
+        };
+        Step train = compiled ? Kiln.compile(step) : step;
+        for (int t = 0; t < 2000; t++) {
+            Tensor loss = train.apply();
+            if (t % 100 == 88) {
+                out.println(t + " " + Py.str(loss.item()));
             }
         }
         out.println("Result: y = " + Py.str(a.item()) + " + " + Py.str(b.item()) + " * P3(" + Py.str(c.item()) + " + "

@@ -1,6 +1,8 @@
 package dev.kiln.samples;
 
+import dev.kiln.CompiledFunction;
 import dev.kiln.Kiln;
+import dev.kiln.Step;
 import dev.kiln.Tensor;
 import dev.kiln.nn.MSELoss;
 import dev.kiln.nn.Module;
@@ -48,11 +50,11 @@ public final class DynamicSample {
     }
 
     public static void main(String[] args) {
-        run(System.out);
+        run(System.out, Samples.compiled(args));
     }
 
     /** Trains and prints; returns the model. */
-    public static Module run(PrintStream out) {
+    public static Module run(PrintStream out, boolean compiled) {
         Kiln.manualSeed(SEED);
 
         Tensor x = Tensor.linspace(-Math.PI, Math.PI, 2000);
@@ -63,17 +65,24 @@ public final class DynamicSample {
         // Plain SGD struggles with this model, so it uses momentum
         MSELoss criterion = new MSELoss(MSELoss.Reduction.SUM);
         SGD optimizer = new SGD(model.parameters(), 1e-8, 0.9);
-        for (int t = 0; t < 30000; t++) {
+        // One training step. With --compiled it is traced again on every call (forward draws a random
+        // number of terms), and the compiled plan is found by the trace's structure: three plans in all
+        Step step = inputs -> {
             Tensor yPred = model.forward(x);
 
             Tensor loss = criterion.forward(yPred, y);
-            if (t % 2000 == 1999) {
-                out.println(t + " " + Py.str(loss.item()));
-            }
 
             optimizer.zeroGrad();
             loss.backward();
             optimizer.step();
+            return loss;
+        };
+        Step train = compiled ? Kiln.compile(step, CompiledFunction.Mode.DYNAMIC) : step;
+        for (int t = 0; t < 30000; t++) {
+            Tensor loss = train.apply();
+            if (t % 2000 == 1999) {
+                out.println(t + " " + Py.str(loss.item()));
+            }
         }
         out.println("Result: " + model.string());
         return model;

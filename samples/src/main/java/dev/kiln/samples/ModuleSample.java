@@ -1,6 +1,7 @@
 package dev.kiln.samples;
 
 import dev.kiln.Kiln;
+import dev.kiln.Step;
 import dev.kiln.Tensor;
 import dev.kiln.nn.MSELoss;
 import dev.kiln.nn.Module;
@@ -35,11 +36,11 @@ public final class ModuleSample {
     }
 
     public static void main(String[] args) {
-        run(System.out);
+        run(System.out, Samples.compiled(args));
     }
 
     /** Trains and prints; returns the model. */
-    public static Module run(PrintStream out) {
+    public static Module run(PrintStream out, boolean compiled) {
         Kiln.manualSeed(SEED);
 
         Tensor x = Tensor.linspace(-Math.PI, Math.PI, 2000);
@@ -53,17 +54,23 @@ public final class ModuleSample {
         double learningRate = 3e-3;
         RMSprop optimizer = new RMSprop(model.parameters(), learningRate);
 
-        for (int t = 0; t < 2000; t++) {
+        // One training step; with --compiled, Kiln.compile traces it (once) and replays the plan
+        Step step = inputs -> {
             Tensor yPred = model.forward(x);
 
             Tensor loss = criterion.forward(yPred, y);
-            if (t % 100 == 88) {
-                out.println(t + " " + Py.str(loss.item()));
-            }
 
             optimizer.zeroGrad();
             loss.backward();
             optimizer.step();
+            return loss;
+        };
+        Step train = compiled ? Kiln.compile(step) : step;
+        for (int t = 0; t < 2000; t++) {
+            Tensor loss = train.apply();
+            if (t % 100 == 88) {
+                out.println(t + " " + Py.str(loss.item()));
+            }
         }
 
         // The seed prints "Result: y = y = ..." by a slip: string() already starts with "y =".

@@ -1,6 +1,7 @@
 package dev.kiln.samples;
 
 import dev.kiln.Kiln;
+import dev.kiln.Step;
 import dev.kiln.Tensor;
 import dev.kiln.nn.Flatten;
 import dev.kiln.nn.Linear;
@@ -17,11 +18,11 @@ public final class NnSample {
     }
 
     public static void main(String[] args) {
-        run(System.out);
+        run(System.out, Samples.compiled(args));
     }
 
     /** Trains and prints; returns the model. */
-    public static Sequential run(PrintStream out) {
+    public static Sequential run(PrintStream out, boolean compiled) {
         Kiln.manualSeed(SEED);
 
         // Inputs and targets
@@ -40,15 +41,13 @@ public final class NnSample {
         MSELoss lossFn = new MSELoss(MSELoss.Reduction.SUM);
 
         double learningRate = 1e-6;
-        for (int t = 0; t < 2000; t++) {
+        // One training step; with --compiled, Kiln.compile traces it (once) and replays the plan
+        Step step = inputs -> {
             // Forward pass
             Tensor yPred = model.forward(xx);
 
             // Loss
             Tensor loss = lossFn.forward(yPred, y);
-            if (t % 100 == 88) {
-                out.println(t + " " + Py.str(loss.item()));
-            }
 
             // Clear the gradients, then backpropagate into the model's parameters
             model.zeroGrad();
@@ -59,6 +58,14 @@ public final class NnSample {
                 for (Tensor param : model.parameters()) {
                     param.sub_(param.grad().mul(learningRate));
                 }
+            }
+            return loss;
+        };
+        Step train = compiled ? Kiln.compile(step) : step;
+        for (int t = 0; t < 2000; t++) {
+            Tensor loss = train.apply();
+            if (t % 100 == 88) {
+                out.println(t + " " + Py.str(loss.item()));
             }
         }
 

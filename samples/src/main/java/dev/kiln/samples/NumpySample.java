@@ -16,11 +16,11 @@ public final class NumpySample {
     }
 
     public static void main(String[] args) {
-        run(System.out);
+        run(System.out, Samples.compiled(args));
     }
 
-    /** Trains and prints; returns the coefficients {a, b, c, d}. */
-    public static double[] run(PrintStream out) {
+    /** Trains and prints; returns the coefficients {a, b, c, d}. Plain Java: there is nothing to compile. */
+    public static double[] run(PrintStream out, boolean compiled) {
         // Inputs and targets
         int n = 2000;
         double[] x = new double[n];

@@ -1,6 +1,7 @@
 package dev.kiln.samples;
 
 import dev.kiln.Kiln;
+import dev.kiln.Step;
 import dev.kiln.Tensor;
 import dev.kiln.nn.Flatten;
 import dev.kiln.nn.Linear;
@@ -18,11 +19,11 @@ public final class OptimSample {
     }
 
     public static void main(String[] args) {
-        run(System.out);
+        run(System.out, Samples.compiled(args));
     }
 
     /** Trains and prints; returns the model. */
-    public static Sequential run(PrintStream out) {
+    public static Sequential run(PrintStream out, boolean compiled) {
         Kiln.manualSeed(SEED);
 
         // Inputs, targets and the features x, x², x³
@@ -42,18 +43,24 @@ public final class OptimSample {
         double learningRate = 1e-3;
         RMSprop optimizer = new RMSprop(model.parameters(), learningRate);
 
-        for (int t = 0; t < 2000; t++) {
+        // One training step; with --compiled, Kiln.compile traces it (once) and replays the plan
+        Step step = inputs -> {
             Tensor yPred = model.forward(xx);
 
             Tensor loss = lossFn.forward(yPred, y);
-            if (t % 100 == 88) {
-                out.println(t + " " + Py.str(loss.item()));
-            }
 
             // Clear the gradients, backpropagate, and let the optimizer update the weights
             optimizer.zeroGrad();
             loss.backward();
             optimizer.step();
+            return loss;
+        };
+        Step train = compiled ? Kiln.compile(step) : step;
+        for (int t = 0; t < 2000; t++) {
+            Tensor loss = train.apply();
+            if (t % 100 == 88) {
+                out.println(t + " " + Py.str(loss.item()));
+            }
         }
 
         Linear linearLayer = model.get(0);

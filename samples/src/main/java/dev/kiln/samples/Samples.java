@@ -23,6 +23,11 @@ public final class Samples {
     private Samples() {
     }
 
+    /** Whether the arguments ask for compiled training steps ({@code --compiled}). */
+    static boolean compiled(String[] args) {
+        return java.util.Arrays.asList(args).contains("--compiled");
+    }
+
     public static void main(String[] args) {
         if (args.length == 0) {
             usage();
@@ -34,9 +39,10 @@ public final class Samples {
                     ALL.keySet().forEach(System.out::println);
                     return;
                 }
+                String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
                 for (var e : ALL.entrySet()) {
-                    System.out.println("== " + e.getKey());
-                    e.getValue().accept(new String[0]);
+                    System.out.println("== " + e.getKey() + (compiled(rest) ? " (compiled)" : ""));
+                    e.getValue().accept(rest);
                     System.out.println();
                 }
             }
@@ -57,6 +63,6 @@ public final class Samples {
     }
 
     private static void usage() {
-        System.err.println("usage: kiln samples [--list] | kiln sample NAME");
+        System.err.println("usage: kiln samples [--list | --compiled] | kiln sample NAME [--compiled]");
     }
 }

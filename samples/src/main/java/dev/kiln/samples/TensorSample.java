@@ -1,6 +1,7 @@
 package dev.kiln.samples;
 
 import dev.kiln.Kiln;
+import dev.kiln.Step;
 import dev.kiln.Tensor;
 import java.io.PrintStream;
 
@@ -13,11 +14,11 @@ public final class TensorSample {
     }
 
     public static void main(String[] args) {
-        run(System.out);
+        run(System.out, Samples.compiled(args));
     }
 
     /** Trains and prints; returns the coefficients {a, b, c, d}. */
-    public static Tensor[] run(PrintStream out) {
+    public static Tensor[] run(PrintStream out, boolean compiled) {
         Kiln.manualSeed(SEED);
 
         // Inputs and targets
@@ -31,15 +32,13 @@ public final class TensorSample {
         Tensor d = Tensor.randn();
 
         double learningRate = 1e-6;
-        for (int t = 0; t < 2000; t++) {
+        // One training step; with --compiled, Kiln.compile traces it once and replays the plan
+        Step step = inputs -> {
             // Forward pass: the prediction
             Tensor yPred = a.add(b.mul(x)).add(c.mul(x.pow(2))).add(d.mul(x.pow(3)));
 
             // Loss
-            double loss = yPred.sub(y).pow(2).sum().item();
-            if (t % 100 == 88) {
-                out.println(t + " " + Py.str(loss));
-            }
+            Tensor loss = yPred.sub(y).pow(2).sum();
 
             // Backward pass by hand
             Tensor gradYPred = yPred.sub(y).mul(2.0);
@@ -53,6 +52,14 @@ public final class TensorSample {
             b.sub_(gradB.mul(learningRate));
             c.sub_(gradC.mul(learningRate));
             d.sub_(gradD.mul(learningRate));
+            return loss;
+        };
+        Step train = compiled ? Kiln.compile(step) : step;
+        for (int t = 0; t < 2000; t++) {
+            double loss = train.apply().item();
+            if (t % 100 == 88) {
+                out.println(t + " " + Py.str(loss));
+            }
         }
         out.println("Result: y = " + Py.str(a.item()) + " + " + Py.str(b.item()) + " x + " + Py.str(c.item())
                 + " x^2 + " + Py.str(d.item()) + " x^3");

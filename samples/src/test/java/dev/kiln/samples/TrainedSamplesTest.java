@@ -155,7 +155,7 @@ class TrainedSamplesTest {
     @Test
     void nn() {
         List<Double> replay = replay(linearStart(NnSample.SEED), sgd(1e-6, 0), 2000, 100, 88, () -> 0);
-        List<Double> printed = printedNumbers(NnSample::run);
+        List<Double> printed = printedNumbers(o -> NnSample.run(o, false));
         assertLossesClose(printed, replay, 20, 1e-3);
         for (int k = 0; k < 4; k++) {
             assertEquals(replay.get(20 + k), printed.get(20 + k), 1e-4);
@@ -165,7 +165,7 @@ class TrainedSamplesTest {
     @Test
     void optimWithTheIntendedLearningRate() {
         List<Double> replay = replay(linearStart(OptimSample.SEED), rmsprop(1e-3), 2000, 100, 88, () -> 0);
-        List<Double> printed = printedNumbers(OptimSample::run);
+        List<Double> printed = printedNumbers(o -> OptimSample.run(o, false));
         assertLossesClose(printed, replay, 20, 1e-2);
         assertTrue(printed.get(0) > 10 * printed.get(19), "RMSprop at 1e-3 must make real progress: " + printed);
     }
@@ -173,7 +173,7 @@ class TrainedSamplesTest {
     @Test
     void moduleConvergesFromItsFixedStart() {
         List<Double> replay = replay(randnStart(ModuleSample.SEED, 4), rmsprop(3e-3), 2000, 100, 88, () -> 0);
-        List<Double> printed = printedNumbers(ModuleSample::run);
+        List<Double> printed = printedNumbers(o -> ModuleSample.run(o, false));
         assertLossesClose(printed, replay, 20, 1e-2);
     }
 
@@ -182,7 +182,7 @@ class TrainedSamplesTest {
         Random random = new Random(DynamicSample.SEED);
         List<Double> replay = replay(randnStart(DynamicSample.SEED, 5), sgd(1e-8, 0.9), 30000, 2000, 1999,
                 () -> random.nextInt(3));
-        List<Double> printed = printedNumbers(DynamicSample::run);
+        List<Double> printed = printedNumbers(o -> DynamicSample.run(o, false));
         // Later printed losses depend on how many x⁴, x⁵ terms that very step drew and on the noisy
         // shared weight e, so only the early descent is compared step by step, then the cubic's coefficients.
         assertLossesClose(printed, replay, 15, 1e-2, 100);
