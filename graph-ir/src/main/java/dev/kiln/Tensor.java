@@ -447,12 +447,19 @@ public final class Tensor {
     /** Runs a computing op at once and records it when autograd needs it. */
     static Tensor compute(Op op, Tensor... inputs) {
         Trace t = traceOf(inputs);
+        Tensor out;
         if (t != null) {
-            return traced(t, op, inputs);
+            out = traced(t, op, inputs);
+        } else {
+            out = fromBackend(op, Arrays.asList(inputs), commonDevice(op, inputs));
+            record(out, op, inputs);
         }
-        Device device = commonDevice(op, inputs);
-        Tensor out = fromBackend(op, Arrays.asList(inputs), device);
-        record(out, op, inputs);
+        // Arithmetic among weak scalars (hyper-parameters, Java scalars) stays a weak scalar.
+        boolean allWeak = inputs.length > 0 && out.dim() == 0;
+        for (Tensor in : inputs) {
+            allWeak &= in.tier() == Promotion.SCALAR;
+        }
+        out.weak = allWeak;
         return out;
     }
 

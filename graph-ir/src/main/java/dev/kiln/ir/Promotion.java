@@ -26,11 +26,11 @@ public final class Promotion {
 
     /** The result type of an op on two operands of the given tiers. */
     public static DType of(DType a, int tierA, DType b, int tierB) {
+        if (tierA == tierB) {
+            return DType.promote(a, b); // scalars among themselves keep full precision, as Python's do
+        }
         DType ea = tierA == SCALAR ? defaultOf(a) : a;
         DType eb = tierB == SCALAR ? defaultOf(b) : b;
-        if (tierA == tierB) {
-            return DType.promote(ea, eb);
-        }
         return tierA < tierB ? combine(ea, eb) : combine(eb, ea);
     }
 
