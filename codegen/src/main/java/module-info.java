@@ -1,9 +1,13 @@
 /**
- * Code generation, to come with the compiler issue: the kernel IR both emitters read (iteration
- * domain, input views, expression DAG, reductions, outputs), the fusion planner's output, the
- * ASM bytecode emitter, the CUDA C emitter, the {@code @Model} annotation processor and the
- * Java-source exporter. It exports nothing yet; eager execution uses runtime-cpu's interpreter.
+ * Code generation: the kernel IR both emitters read (iteration domain, strided loads, an
+ * expression list, reductions, stores, scalar prologue and epilogue), the fusion planner that
+ * turns a graph into kernels, and the JVM bytecode emitter (ASM types stay inside it). The CUDA C
+ * emitter, the {@code @Model} processor and the Java-source exporter come later.
  */
 module dev.kiln.codegen {
     requires transitive dev.kiln;
+    requires org.objectweb.asm;
+
+    exports dev.kiln.codegen.kernel;
+    exports dev.kiln.codegen.jvm;
 }

@@ -2,6 +2,7 @@
 module dev.kiln.cpu {
     requires transitive dev.kiln;
     requires dev.kiln.codegen;
+    requires org.objectweb.asm;
 
     exports dev.kiln.cpu;
 

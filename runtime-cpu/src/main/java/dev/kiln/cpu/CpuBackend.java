@@ -8,7 +8,7 @@ import dev.kiln.ir.Op;
 import dev.kiln.ir.TensorType;
 import java.util.List;
 
-/** The CPU backend, found by {@link java.util.ServiceLoader}. Eager ops run on the reference interpreter for now. */
+/** The CPU backend, found by {@link java.util.ServiceLoader}: eager ops on the reference interpreter, compiled graphs as fused bytecode kernels. */
 public final class CpuBackend implements Backend {
     @Override
     public String deviceType() {
@@ -17,7 +17,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Executable compile(Graph graph) {
-        return new InterpretedPlan(graph);
+        return new CompiledPlan(graph);
     }
 
     @Override

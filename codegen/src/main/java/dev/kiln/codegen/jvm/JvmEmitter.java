@@ -1,0 +1,403 @@
+package dev.kiln.codegen.jvm;
+
+import static org.objectweb.asm.Opcodes.*;
+
+import dev.kiln.DType;
+import dev.kiln.codegen.kernel.Instr;
+import dev.kiln.codegen.kernel.Kernel;
+import dev.kiln.ir.Binary;
+import dev.kiln.ir.Cast;
+import dev.kiln.ir.Compare;
+import dev.kiln.ir.Unary;
+import dev.kiln.ir.Where;
+import java.util.List;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+
+/**
+ * Turns a {@link Kernel} into the bytes of a class implementing {@link KernelFunction}, with ASM.
+ * The loop over the domain is a nest of counted loops, the innermost one advancing each load's
+ * index by its last stride; every instruction's value lives in a double local; float32 values
+ * are rounded to float after each op, as the interpreter stores them. ASM stays in this class.
+ */
+public final class JvmEmitter {
+    private static final String FUNCTION = "dev/kiln/codegen/jvm/KernelFunction";
+    private static final String MATH = "java/lang/Math";
+
+    private final Kernel kernel;
+    private final MethodVisitor mv;
+    private final int[] bufferLocal;
+    private int nextLocal = 3; // 0 this, 1 buffers, 2 scalars
+
+    private JvmEmitter(Kernel kernel, MethodVisitor mv, int bufferCount) {
+        this.kernel = kernel;
+        this.mv = mv;
+        this.bufferLocal = new int[bufferCount];
+    }
+
+    /** The class file of {@code kernel}, named {@code className} (internal form, e.g. {@code dev/kiln/cpu/Kernel$1}). */
+    public static byte[] emit(Kernel kernel, String className, int bufferCount) {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
+        cw.visit(V21, ACC_PUBLIC | ACC_FINAL | ACC_SUPER, className, null, "java/lang/Object", new String[] {FUNCTION});
+        MethodVisitor init = cw.visitMethod(ACC_PUBLIC, "<init>", "()V", null, null);
+        init.visitCode();
+        init.visitVarInsn(ALOAD, 0);
+        init.visitMethodInsn(INVOKESPECIAL, "java/lang/Object", "<init>", "()V", false);
+        init.visitInsn(RETURN);
+        init.visitMaxs(0, 0);
+        init.visitEnd();
+        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC, "run", "([Ljava/lang/Object;[D)V", null, null);
+        mv.visitCode();
+        new JvmEmitter(kernel, mv, bufferCount).body();
+        mv.visitInsn(RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    private int newLocal(int size) {
+        int l = nextLocal;
+        nextLocal += size;
+        return l;
+    }
+
+    private void body() {
+        statements(kernel.prologue());
+        if (kernel.hasLoop()) {
+            loop();
+        }
+        statements(kernel.epilogue());
+    }
+
+    /** Scalar statements: evaluate each small expression over slots, store into its slot. */
+    private void statements(List<Kernel.Statement> stmts) {
+        for (Kernel.Statement s : stmts) {
+            int[] locals = new int[s.instrs().size()];
+            for (int i = 0; i < locals.length; i++) {
+                locals[i] = newLocal(2);
+                value(s.instrs().get(i), locals, null);
+                mv.visitVarInsn(DSTORE, locals[i]);
+            }
+            mv.visitVarInsn(ALOAD, 2);
+            pushInt(s.slot());
+            mv.visitVarInsn(DLOAD, locals[locals.length - 1]);
+            mv.visitInsn(DASTORE);
+        }
+    }
+
+    private void loop() {
+        int[] dims = kernel.domain().toArray();
+        int rank = dims.length;
+        // typed locals for every buffer the loop touches
+        for (Kernel.Load l : kernel.loads()) {
+            bufferLocal(l.buffer(), l.dtype());
+        }
+        for (Kernel.Store s : kernel.stores()) {
+            bufferLocal(s.buffer(), s.dtype());
+        }
+        // scalars read by the body, hoisted
+        int[] instrLocal = new int[kernel.body().size()];
+        for (int i = 0; i < instrLocal.length; i++) {
+            instrLocal[i] = newLocal(2);
+        }
+        for (int i = 0; i < instrLocal.length; i++) {
+            if (kernel.body().get(i) instanceof Instr.Scalar s) {
+                mv.visitVarInsn(ALOAD, 2);
+                pushInt(s.slot());
+                mv.visitInsn(DALOAD);
+                mv.visitVarInsn(DSTORE, instrLocal[i]);
+            }
+        }
+        int[] acc = new int[kernel.reductions().size()];
+        for (int r = 0; r < acc.length; r++) {
+            acc[r] = newLocal(2);
+            mv.visitLdcInsn(kernel.reductions().get(r).max() ? Double.NEGATIVE_INFINITY : 0.0);
+            mv.visitVarInsn(DSTORE, acc[r]);
+        }
+        int out = newLocal(1);
+        mv.visitInsn(ICONST_0);
+        mv.visitVarInsn(ISTORE, out);
+        int[] counter = new int[rank];
+        for (int d = 0; d < rank; d++) {
+            counter[d] = newLocal(1);
+        }
+        int[] base = new int[kernel.loads().size()];
+        for (int k = 0; k < base.length; k++) {
+            base[k] = newLocal(1);
+        }
+        Label[] top = new Label[rank];
+        Label[] end = new Label[rank];
+        for (int d = 0; d < rank; d++) {
+            top[d] = new Label();
+            end[d] = new Label();
+            mv.visitInsn(ICONST_0);
+            mv.visitVarInsn(ISTORE, counter[d]);
+            if (d == rank - 1) {
+                // each load's index at the start of the innermost row
+                for (int k = 0; k < base.length; k++) {
+                    Kernel.Load l = kernel.loads().get(k);
+                    pushInt(l.offset());
+                    for (int o = 0; o < rank - 1; o++) {
+                        if (l.strides()[o] != 0) {
+                            mv.visitVarInsn(ILOAD, counter[o]);
+                            pushInt(l.strides()[o]);
+                            mv.visitInsn(IMUL);
+                            mv.visitInsn(IADD);
+                        }
+                    }
+                    mv.visitVarInsn(ISTORE, base[k]);
+                }
+            }
+            mv.visitLabel(top[d]);
+            mv.visitVarInsn(ILOAD, counter[d]);
+            pushInt(dims[d]);
+            mv.visitJumpInsn(IF_ICMPGE, end[d]);
+        }
+        // the body, once per position
+        for (int i = 0; i < instrLocal.length; i++) {
+            Instr in = kernel.body().get(i);
+            if (in instanceof Instr.Scalar) {
+                continue;
+            }
+            value(in, instrLocal, base);
+            mv.visitVarInsn(DSTORE, instrLocal[i]);
+        }
+        for (int r = 0; r < acc.length; r++) {
+            Kernel.Reduction red = kernel.reductions().get(r);
+            mv.visitVarInsn(DLOAD, acc[r]);
+            mv.visitVarInsn(DLOAD, instrLocal[red.instr()]);
+            if (red.max()) {
+                mv.visitMethodInsn(INVOKESTATIC, MATH, "max", "(DD)D", false);
+            } else {
+                mv.visitInsn(DADD);
+            }
+            mv.visitVarInsn(DSTORE, acc[r]);
+        }
+        for (Kernel.Store s : kernel.stores()) {
+            mv.visitVarInsn(ALOAD, bufferLocal[s.buffer()]);
+            mv.visitVarInsn(ILOAD, out);
+            mv.visitVarInsn(DLOAD, instrLocal[s.instr()]);
+            storeElement(s.dtype());
+        }
+        mv.visitIincInsn(out, 1);
+        for (int k = 0; k < base.length; k++) {
+            int stride = kernel.loads().get(k).strides()[rank - 1];
+            if (stride != 0) {
+                mv.visitVarInsn(ILOAD, base[k]);
+                pushInt(stride);
+                mv.visitInsn(IADD);
+                mv.visitVarInsn(ISTORE, base[k]);
+            }
+        }
+        for (int d = rank - 1; d >= 0; d--) {
+            mv.visitIincInsn(counter[d], 1);
+            mv.visitJumpInsn(GOTO, top[d]);
+            mv.visitLabel(end[d]);
+        }
+        for (int r = 0; r < acc.length; r++) {
+            mv.visitVarInsn(ALOAD, 2);
+            pushInt(kernel.reductions().get(r).slot());
+            mv.visitVarInsn(DLOAD, acc[r]);
+            mv.visitInsn(DASTORE);
+        }
+    }
+
+    private void bufferLocal(int buffer, DType dtype) {
+        if (bufferLocal[buffer] != 0) {
+            return;
+        }
+        int l = newLocal(1);
+        mv.visitVarInsn(ALOAD, 1);
+        pushInt(buffer);
+        mv.visitInsn(AALOAD);
+        mv.visitTypeInsn(CHECKCAST, arrayType(dtype));
+        mv.visitVarInsn(ASTORE, l);
+        bufferLocal[buffer] = l;
+    }
+
+    private static String arrayType(DType t) {
+        return switch (t) {
+            case FLOAT32 -> "[F";
+            case FLOAT64 -> "[D";
+            case INT64 -> "[J";
+            case INT32 -> "[I";
+            case BOOL -> "[Z";
+        };
+    }
+
+    /** Pushes the double value of {@code in}; {@code locals} hold earlier values, {@code base} the loads' indices (null outside the loop). */
+    private void value(Instr in, int[] locals, int[] base) {
+        switch (in) {
+            case Instr.Load l -> {
+                Kernel.Load load = kernel.loads().get(l.load());
+                mv.visitVarInsn(ALOAD, bufferLocal[load.buffer()]);
+                mv.visitVarInsn(ILOAD, base[l.load()]);
+                loadElement(load.dtype());
+            }
+            case Instr.Scalar s -> {
+                mv.visitVarInsn(ALOAD, 2);
+                pushInt(s.slot());
+                mv.visitInsn(DALOAD);
+            }
+            case Instr.Const c -> mv.visitLdcInsn(c.value());
+            case Instr.Apply a -> {
+                apply(a, locals);
+                if (a.dtype() == DType.FLOAT32) {
+                    mv.visitInsn(D2F);
+                    mv.visitInsn(F2D);
+                }
+            }
+        }
+    }
+
+    private void apply(Instr.Apply a, int[] locals) {
+        int[] args = a.args();
+        for (int arg : args) {
+            mv.visitVarInsn(DLOAD, locals[arg]);
+        }
+        switch (a.op()) {
+            case Unary u -> unary(u);
+            case Binary b -> binary(b);
+            case Compare c -> compare(c);
+            case Where w -> {
+                // stack: cond, a, b -> cond != 0 ? a : b
+                int bl = newLocal(2);
+                int al = newLocal(2);
+                mv.visitVarInsn(DSTORE, bl);
+                mv.visitVarInsn(DSTORE, al);
+                mv.visitInsn(DCONST_0);
+                mv.visitInsn(DCMPL);
+                Label takeB = new Label();
+                Label done = new Label();
+                mv.visitJumpInsn(IFEQ, takeB);
+                mv.visitVarInsn(DLOAD, al);
+                mv.visitJumpInsn(GOTO, done);
+                mv.visitLabel(takeB);
+                mv.visitVarInsn(DLOAD, bl);
+                mv.visitLabel(done);
+            }
+            case Cast c -> cast(c.to());
+            default -> throw new IllegalArgumentException("not an elementwise op: " + a.op());
+        }
+    }
+
+    private void unary(Unary u) {
+        switch (u) {
+            case Unary.Neg n -> mv.visitInsn(DNEG);
+            case Unary.Abs x -> math("abs");
+            case Unary.Exp x -> math("exp");
+            case Unary.Log x -> math("log");
+            case Unary.Sin x -> math("sin");
+            case Unary.Cos x -> math("cos");
+            case Unary.Sqrt x -> math("sqrt");
+            case Unary.Tanh x -> math("tanh");
+        }
+    }
+
+    private void math(String name) {
+        mv.visitMethodInsn(INVOKESTATIC, MATH, name, "(D)D", false);
+    }
+
+    private void binary(Binary b) {
+        switch (b) {
+            case Binary.Add x -> mv.visitInsn(DADD);
+            case Binary.Sub x -> mv.visitInsn(DSUB);
+            case Binary.Mul x -> mv.visitInsn(DMUL);
+            case Binary.Div x -> mv.visitInsn(DDIV);
+            case Binary.Pow x -> mv.visitMethodInsn(INVOKESTATIC, "dev/kiln/ir/Semantics", "pow", "(DD)D", false);
+            case Binary.Maximum x -> mv.visitMethodInsn(INVOKESTATIC, MATH, "max", "(DD)D", false);
+            case Binary.Minimum x -> mv.visitMethodInsn(INVOKESTATIC, MATH, "min", "(DD)D", false);
+        }
+    }
+
+    /** IEEE comparisons: NaN compares false, except for "not equal". */
+    private void compare(Compare c) {
+        int jump = switch (c) {
+            case Compare.Lt x -> { mv.visitInsn(DCMPG); yield IFLT; }
+            case Compare.Le x -> { mv.visitInsn(DCMPG); yield IFLE; }
+            case Compare.Gt x -> { mv.visitInsn(DCMPL); yield IFGT; }
+            case Compare.Ge x -> { mv.visitInsn(DCMPL); yield IFGE; }
+            case Compare.Eq x -> { mv.visitInsn(DCMPL); yield IFEQ; }
+            case Compare.Ne x -> { mv.visitInsn(DCMPL); yield IFNE; }
+        };
+        boolToDouble(jump);
+    }
+
+    private void boolToDouble(int jumpIfTrue) {
+        Label yes = new Label();
+        Label done = new Label();
+        mv.visitJumpInsn(jumpIfTrue, yes);
+        mv.visitInsn(DCONST_0);
+        mv.visitJumpInsn(GOTO, done);
+        mv.visitLabel(yes);
+        mv.visitInsn(DCONST_1);
+        mv.visitLabel(done);
+    }
+
+    private void cast(DType to) {
+        switch (to) {
+            case FLOAT32 -> {
+                mv.visitInsn(D2F);
+                mv.visitInsn(F2D);
+            }
+            case FLOAT64 -> { }
+            case BOOL -> {
+                mv.visitInsn(DCONST_0);
+                mv.visitInsn(DCMPL);
+                boolToDouble(IFNE);
+            }
+            default -> throw new IllegalArgumentException("casts to " + to + " are not fused");
+        }
+    }
+
+    private void loadElement(DType t) {
+        switch (t) {
+            case FLOAT32 -> {
+                mv.visitInsn(FALOAD);
+                mv.visitInsn(F2D);
+            }
+            case FLOAT64 -> mv.visitInsn(DALOAD);
+            case INT64 -> {
+                mv.visitInsn(LALOAD);
+                mv.visitInsn(L2D);
+            }
+            case INT32 -> {
+                mv.visitInsn(IALOAD);
+                mv.visitInsn(I2D);
+            }
+            case BOOL -> {
+                mv.visitInsn(BALOAD);
+                mv.visitInsn(I2D);
+            }
+        }
+    }
+
+    private void storeElement(DType t) {
+        switch (t) {
+            case FLOAT32 -> {
+                mv.visitInsn(D2F);
+                mv.visitInsn(FASTORE);
+            }
+            case FLOAT64 -> mv.visitInsn(DASTORE);
+            case BOOL -> {
+                mv.visitInsn(D2I);
+                mv.visitInsn(BASTORE);
+            }
+            default -> throw new IllegalArgumentException("stores of " + t + " are not fused");
+        }
+    }
+
+    private void pushInt(int v) {
+        if (v >= -1 && v <= 5) {
+            mv.visitInsn(ICONST_0 + v);
+        } else if (v >= Byte.MIN_VALUE && v <= Byte.MAX_VALUE) {
+            mv.visitIntInsn(BIPUSH, v);
+        } else if (v >= Short.MIN_VALUE && v <= Short.MAX_VALUE) {
+            mv.visitIntInsn(SIPUSH, v);
+        } else {
+            mv.visitLdcInsn(v);
+        }
+    }
+}

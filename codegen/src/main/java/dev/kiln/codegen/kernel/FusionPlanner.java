@@ -1,0 +1,422 @@
+package dev.kiln.codegen.kernel;
+
+import dev.kiln.DType;
+import dev.kiln.Layout;
+import dev.kiln.Shape;
+import dev.kiln.ir.Binary;
+import dev.kiln.ir.Cast;
+import dev.kiln.ir.Compare;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.Leaf;
+import dev.kiln.ir.Movement;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Reduce;
+import dev.kiln.ir.Unary;
+import dev.kiln.ir.Where;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a graph into a {@link Plan}. Elementwise chains over one shape fuse into one loop;
+ * reductions over that loop's whole domain fuse into it as extra accumulators (horizontal
+ * fusion); one-element values (parameters, reduction results, hyper-parameters) are scalar slots
+ * computed before the loop or, when they need its reductions, after it — so an optimizer update
+ * on scalar parameters is the epilogue of the loop that computed their gradients. Movement ops
+ * are strided loads of buffers, never copies, when their source is in a buffer. What no kernel
+ * covers yet (matmul, partial reductions, integer arithmetic, unslice) runs as single
+ * interpreted ops between kernels.
+ */
+public final class FusionPlanner {
+    /** Above this many instructions a loop is split, far below the JVM's 64 KB method limit. */
+    static final int MAX_BODY = 1500;
+
+    private final List<Plan.Buffer> buffers = new ArrayList<>();
+    private final List<Object> steps = new ArrayList<>(); // Plan.Step or KernelBuilder
+    private final List<Integer> inputs = new ArrayList<>();
+    private final Map<Node, Integer> bufferOf = new IdentityHashMap<>();
+    private final Map<Node, Integer> slotOf = new IdentityHashMap<>();
+    /** For each slot, the first kernel whose loop may read it. */
+    private final List<Integer> slotAvailable = new ArrayList<>();
+    /** Node computed in a loop: which kernel. */
+    private final Map<Node, KernelBuilder> loopOf = new IdentityHashMap<>();
+    private final List<KernelBuilder> kernels = new ArrayList<>();
+    private KernelBuilder open;
+
+    private FusionPlanner() {
+    }
+
+    public static Plan plan(Graph g) {
+        FusionPlanner p = new FusionPlanner();
+        for (Node n : g.inputs()) {
+            p.input(n);
+        }
+        for (Node n : g.nodes()) {
+            p.visit(n);
+        }
+        List<Integer> outs = new ArrayList<>();
+        for (Node o : g.outputs()) {
+            outs.add(p.materialize(o));
+        }
+        p.close();
+        List<Plan.Step> steps = new ArrayList<>();
+        for (Object s : p.steps) {
+            steps.add(s instanceof KernelBuilder k ? new Plan.KernelStep(k.build()) : (Plan.Step) s);
+        }
+        return new Plan(List.copyOf(p.buffers), p.slotAvailable.size(), steps, List.copyOf(p.inputs), outs);
+    }
+
+    // ---------------------------------------------------------------- classification
+
+    private static boolean isOne(Node n) {
+        return n.shape().numelLong() == 1;
+    }
+
+    private static boolean fusableType(DType t) {
+        return t.isFloating() || t == DType.BOOL;
+    }
+
+    private static boolean isElementwise(Node n) {
+        return n.op() instanceof Unary || n.op() instanceof Binary || n.op() instanceof Compare
+                || n.op() instanceof Where || n.op() instanceof Cast;
+    }
+
+    /** Elementwise on fusable types, inputs too. */
+    private static boolean fusableElementwise(Node n) {
+        if (!isElementwise(n) || !fusableType(n.dtype())) {
+            return false;
+        }
+        for (Node in : n.inputs()) {
+            if (!fusableType(in.dtype())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isView(Node n) {
+        return n.op() instanceof Movement && !(n.op() instanceof Movement.Unslice);
+    }
+
+    // ---------------------------------------------------------------- visiting
+
+    private void input(Node n) {
+        int b = newBuffer(n);
+        inputs.add(b);
+        bufferOf.put(n, b);
+        if (isOne(n) && fusableType(n.dtype())) {
+            int slot = newSlot(0);
+            steps.add(new Plan.ReadScalar(b, slot));
+            slotOf.put(n, slot);
+        }
+    }
+
+    private void visit(Node n) {
+        if (bufferOf.containsKey(n) || slotOf.containsKey(n)) {
+            return;
+        }
+        switch (n.op()) {
+            case Leaf.Constant c -> scalar(n, List.of(new Instr.Const(c.value(), n.dtype())), 0);
+            case Leaf.Input in -> { }
+            case Movement m when isView(n) && isOne(n) && slotOf.containsKey(n.input(0)) -> slotOf.put(n, slotOf.get(n.input(0)));
+            case Movement m when isView(n) -> { } // a view: resolved where it is read
+            case Reduce r when isOne(n) && isOne(n.input(0)) && slotOf.containsKey(n.input(0)) && n.dtype().isFloating() ->
+                    slotOf.put(n, slotOf.get(n.input(0)));
+            case Reduce r when isOne(n) && n.dtype().isFloating() && fusableType(n.input(0).dtype()) -> reduceAll(n, r);
+            default -> {
+                if (fusableElementwise(n) && isOne(n)) {
+                    scalarOp(n);
+                } else if (fusableElementwise(n)) {
+                    loopOp(n);
+                } else {
+                    opStep(n);
+                }
+            }
+        }
+    }
+
+    /** A one-element elementwise op: a statement over slots, before or after a loop. */
+    private void scalarOp(Node n) {
+        List<Instr> instrs = new ArrayList<>();
+        int[] args = new int[n.inputs().size()];
+        int needs = 0;
+        for (int i = 0; i < args.length; i++) {
+            int slot = slot(n.input(i));
+            needs = Math.max(needs, slotAvailable.get(slot));
+            instrs.add(new Instr.Scalar(slot, n.input(i).dtype()));
+            args[i] = i;
+        }
+        instrs.add(new Instr.Apply(n.op(), args, n.dtype()));
+        scalar(n, instrs, needs);
+    }
+
+    /** Places a scalar statement in the open kernel's prologue, or its epilogue if it needs that kernel's reductions. */
+    private void scalar(Node n, List<Instr> instrs, int needs) {
+        KernelBuilder k = openKernel(needs);
+        int slot;
+        if (needs > k.index) {
+            slot = newSlot(k.index + 1);
+            k.epilogue.add(new Kernel.Statement(slot, instrs));
+        } else {
+            slot = newSlot(k.index);
+            k.prologue.add(new Kernel.Statement(slot, instrs));
+        }
+        slotOf.put(n, slot);
+    }
+
+    /** The open kernel, or a new one; a scalar that needs kernel {@code needs} may go into kernel needs-1's epilogue. */
+    private KernelBuilder openKernel(int needs) {
+        if (open == null || needs > open.index + 1) {
+            close();
+            open = new KernelBuilder(kernels.size());
+            kernels.add(open);
+            steps.add(open);
+        }
+        return open;
+    }
+
+    private void close() {
+        open = null;
+    }
+
+    /** The slot holding a one-element node's value (reading it from its buffer if needed). */
+    private int slot(Node n) {
+        Integer s = slotOf.get(n);
+        if (s != null) {
+            return s;
+        }
+        int b = materialize(n);
+        close();
+        int slot = newSlot(kernels.size());
+        steps.add(new Plan.ReadScalar(b, slot));
+        slotOf.put(n, slot);
+        return slot;
+    }
+
+    private void loopOp(Node n) {
+        KernelBuilder k = loopKernel(n.shape(), n.inputs());
+        int[] args = new int[n.inputs().size()];
+        for (int i = 0; i < args.length; i++) {
+            args[i] = operand(k, n.input(i));
+        }
+        int instr = k.add(new Instr.Apply(n.op(), args, n.dtype()));
+        k.local.put(n, instr);
+        loopOf.put(n, k);
+    }
+
+    private void reduceAll(Node n, Reduce r) {
+        Node in = n.input(0);
+        KernelBuilder k = loopKernel(in.shape(), List.of(in));
+        int v = operand(k, in);
+        int slot = newSlot(k.index + 1);
+        k.reductions.add(new Kernel.Reduction(r instanceof Reduce.Max, v, slot));
+        slotOf.put(n, slot);
+    }
+
+    /** A kernel whose loop over {@code domain} can take an op reading {@code args}: the open one, or a new one. */
+    private KernelBuilder loopKernel(Shape domain, List<Node> args) {
+        for (Node a : args) {
+            Node base = a;
+            while (isView(base)) {
+                base = base.input(0);
+            }
+            if (isOne(base) && fusableType(base.dtype())) {
+                slot(base); // any read of a buffer into a slot happens before the loop opens
+            }
+        }
+        KernelBuilder k = open;
+        boolean fits = k != null && (k.domain == null || k.domain.equals(domain)) && k.body.size() < MAX_BODY;
+        for (Node a : args) {
+            fits &= fits && readableIn(k, a);
+        }
+        if (!fits) {
+            close();
+            for (Node a : args) {
+                prepare(a);
+            }
+            k = openKernel(0);
+            if (k.domain != null || !k.body.isEmpty()) {
+                close();
+                k = openKernel(0);
+            }
+        }
+        k.domain = domain;
+        return k;
+    }
+
+    /** Whether kernel {@code k}'s loop can read {@code a} without closing: a scalar ready before it, its own value, or a buffer. */
+    private boolean readableIn(KernelBuilder k, Node a) {
+        if (isOne(a) && fusableType(a.dtype())) {
+            return slotAvailable.get(slotOf.get(a)) <= k.index;
+        }
+        if (k.local.containsKey(a)) {
+            return true;
+        }
+        Node base = a;
+        while (isView(base)) {
+            base = base.input(0);
+        }
+        if (base != a && isOne(base) && slotOf.containsKey(base)) {
+            return slotAvailable.get(slotOf.get(base)) <= k.index;
+        }
+        return loopOf.get(base) != k;
+    }
+
+    /** Before a new kernel opens: make sure an argument's value will be readable (buffers for views of loop values). */
+    private void prepare(Node a) {
+        Node base = a;
+        while (isView(base)) {
+            base = base.input(0);
+        }
+        if (!(isOne(base) && slotOf.containsKey(base)) && loopOf.containsKey(base)) {
+            materialize(base);
+        }
+    }
+
+    /** The instruction reading {@code a} in kernel {@code k}'s loop. */
+    private int operand(KernelBuilder k, Node a) {
+        Integer local = k.local.get(a);
+        if (local != null) {
+            return local;
+        }
+        if (isOne(a) && fusableType(a.dtype())) {
+            return k.add(new Instr.Scalar(slot(a), a.dtype()));
+        }
+        List<Movement> chain = new ArrayList<>();
+        Node base = a;
+        while (isView(base)) {
+            chain.addFirst((Movement) base.op());
+            base = base.input(0);
+        }
+        if (isOne(base) && fusableType(base.dtype())) {
+            return k.add(new Instr.Scalar(slot(base), a.dtype()));
+        }
+        int buffer = materialize(base);
+        Layout layout = Layout.contiguous(base.shape());
+        Node at = base;
+        for (Movement m : chain) {
+            Node next = nextTowards(a, at);
+            layout = layout == null ? null : layout.view(m, next.shape());
+            at = next;
+        }
+        if (layout == null) {
+            buffer = materialize(a);
+            layout = Layout.contiguous(a.shape());
+        }
+        return k.load(buffer, a.dtype(), layout);
+    }
+
+    /** The node one step up the view chain from {@code from} towards {@code top}. */
+    private static Node nextTowards(Node top, Node from) {
+        Node n = top;
+        while (n.input(0) != from) {
+            n = n.input(0);
+        }
+        return n;
+    }
+
+    /** Runs a node the kernels do not cover as a single interpreted op. */
+    private void opStep(Node n) {
+        close();
+        List<Integer> ins = new ArrayList<>();
+        for (Node in : n.inputs()) {
+            ins.add(materialize(in));
+        }
+        close();
+        int out = newBuffer(n);
+        bufferOf.put(n, out);
+        steps.add(new Plan.OpStep(n.op(), ins, out));
+        if (isOne(n) && fusableType(n.dtype())) {
+            int slot = newSlot(kernels.size());
+            steps.add(new Plan.ReadScalar(out, slot));
+            slotOf.put(n, slot);
+        }
+    }
+
+    /** The buffer holding {@code n}'s value, storing it from its loop or computing it as needed. */
+    private int materialize(Node n) {
+        Integer b = bufferOf.get(n);
+        if (b != null) {
+            return b;
+        }
+        KernelBuilder k = loopOf.get(n);
+        if (k != null) {
+            if (k == open) {
+                close();
+            }
+            int buf = newBuffer(n);
+            k.stores.add(new Kernel.Store(buf, n.dtype(), k.local.get(n)));
+            bufferOf.put(n, buf);
+            return buf;
+        }
+        Integer slot = slotOf.get(n);
+        if (slot != null) {
+            close();
+            int buf = newBuffer(n);
+            steps.add(new Plan.WriteScalar(slot, buf));
+            bufferOf.put(n, buf);
+            return buf;
+        }
+        // a view (or anything not yet placed) needed whole: an interpreted op on its materialized input
+        opStep(n);
+        return bufferOf.get(n);
+    }
+
+    private int newBuffer(Node n) {
+        buffers.add(new Plan.Buffer(n.dtype(), n.shape()));
+        return buffers.size() - 1;
+    }
+
+    private int newSlot(int available) {
+        slotAvailable.add(available);
+        return slotAvailable.size() - 1;
+    }
+
+    /** A kernel under construction. */
+    private static final class KernelBuilder {
+        final int index;
+        Shape domain;
+        final List<Kernel.Statement> prologue = new ArrayList<>();
+        final List<Kernel.Load> loads = new ArrayList<>();
+        final Map<String, Integer> loadIndex = new HashMap<>();
+        final List<Instr> body = new ArrayList<>();
+        final Map<Node, Integer> local = new IdentityHashMap<>();
+        final List<Kernel.Reduction> reductions = new ArrayList<>();
+        final List<Kernel.Store> stores = new ArrayList<>();
+        final List<Kernel.Statement> epilogue = new ArrayList<>();
+        final Map<String, Integer> interned = new HashMap<>();
+
+        KernelBuilder(int index) {
+            this.index = index;
+        }
+
+        int add(Instr i) {
+            String key = i instanceof Instr.Apply a ? a.op() + java.util.Arrays.toString(a.args()) + a.dtype() : i.toString();
+            Integer existing = interned.get(key);
+            if (existing != null) {
+                return existing;
+            }
+            body.add(i);
+            interned.put(key, body.size() - 1);
+            return body.size() - 1;
+        }
+
+        int load(int buffer, DType dtype, Layout layout) {
+            String key = buffer + ":" + layout;
+            Integer l = loadIndex.get(key);
+            if (l == null) {
+                loads.add(new Kernel.Load(buffer, dtype, layout.strides(), layout.offset()));
+                l = loads.size() - 1;
+                loadIndex.put(key, l);
+            }
+            return add(new Instr.Load(l, dtype));
+        }
+
+        Kernel build() {
+            return new Kernel("k" + index, List.copyOf(prologue), domain, List.copyOf(loads), List.copyOf(body),
+                    List.copyOf(reductions), List.copyOf(stores), List.copyOf(epilogue));
+        }
+    }
+}

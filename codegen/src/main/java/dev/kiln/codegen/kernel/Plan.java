@@ -1,0 +1,66 @@
+package dev.kiln.codegen.kernel;
+
+import dev.kiln.DType;
+import dev.kiln.Shape;
+import dev.kiln.ir.Op;
+import java.util.List;
+
+/**
+ * A graph as a sequence of steps over numbered buffers and scalar slots: fused kernels, and
+ * single ops that no kernel covers yet (run by the reference interpreter, and listed so).
+ */
+public record Plan(List<Buffer> buffers, int scalarSlots, List<Step> steps, List<Integer> inputs, List<Integer> outputs) {
+
+    /** A dense row-major buffer. */
+    public record Buffer(DType dtype, Shape shape) {
+    }
+
+    /** One step of a plan. */
+    public sealed interface Step {
+    }
+
+    /** Runs a fused kernel. */
+    public record KernelStep(Kernel kernel) implements Step {
+    }
+
+    /** Runs one op on whole buffers with the reference interpreter (ops the fusion planner does not cover yet). */
+    public record OpStep(Op op, List<Integer> inputs, int output) implements Step {
+    }
+
+    /** Reads the single element of a buffer into a scalar slot. */
+    public record ReadScalar(int buffer, int slot) implements Step {
+    }
+
+    /** Writes a scalar slot into a one-element buffer. */
+    public record WriteScalar(int slot, int buffer) implements Step {
+    }
+
+    /** How many steps are fused kernels, and how many single ops. */
+    public String summary() {
+        long kernels = steps.stream().filter(s -> s instanceof KernelStep k && k.kernel().hasLoop()).count();
+        long scalarOnly = steps.stream().filter(s -> s instanceof KernelStep k && !k.kernel().hasLoop()).count();
+        long ops = steps.stream().filter(s -> s instanceof OpStep).count();
+        return kernels + " fused loop kernel(s), " + scalarOnly + " scalar-only kernel(s), " + ops
+                + " op(s) run by the interpreter";
+    }
+
+    /** Readable form, for {@code Kiln.explain}. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder(summary()).append('\n');
+        for (int i = 0; i < buffers.size(); i++) {
+            sb.append("buf").append(i).append(": ").append(buffers.get(i).dtype()).append(buffers.get(i).shape())
+                    .append(inputs.contains(i) ? " (input " + inputs.indexOf(i) + ")" : "")
+                    .append(outputs.contains(i) ? " (output " + outputs.indexOf(i) + ")" : "").append('\n');
+        }
+        for (Step s : steps) {
+            switch (s) {
+                case KernelStep k -> sb.append(k.kernel().describe());
+                case OpStep o -> sb.append("interpreted ").append(o.op().name()).append(' ').append(o.op().attributes())
+                        .append(" buf").append(o.inputs()).append(" -> buf").append(o.output()).append('\n');
+                case ReadScalar r -> sb.append("s").append(r.slot()).append(" = buf").append(r.buffer()).append("[0]\n");
+                case WriteScalar w -> sb.append("buf").append(w.buffer()).append("[0] = s").append(w.slot()).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+}

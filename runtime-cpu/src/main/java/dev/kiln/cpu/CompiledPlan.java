@@ -1,0 +1,139 @@
+package dev.kiln.cpu;
+
+import dev.kiln.Executable;
+import dev.kiln.Layout;
+import dev.kiln.Storage;
+import dev.kiln.TensorData;
+import dev.kiln.codegen.jvm.JvmEmitter;
+import dev.kiln.codegen.jvm.KernelFunction;
+import dev.kiln.codegen.kernel.Plan;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.TensorType;
+import java.lang.invoke.MethodHandles;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A plan whose kernels are JVM bytecode, defined as hidden classes (collected with the plan).
+ * Buffers are allocated once per plan and reused on every run, so a steady-state run allocates
+ * nothing but what interpreted single ops produce; results are valid until the next run.
+ */
+public final class CompiledPlan implements Executable {
+    private static final AtomicLong COUNTER = new AtomicLong();
+
+    private final Plan plan;
+    private final Object[] buffers;
+    private final TensorData[] views;
+    private final double[] scalars;
+    private final Object[] steps;
+
+    public CompiledPlan(Graph graph) {
+        this(dev.kiln.codegen.kernel.FusionPlanner.plan(graph));
+    }
+
+    CompiledPlan(Plan plan) {
+        this.plan = plan;
+        int n = plan.buffers().size();
+        this.buffers = new Object[n];
+        this.views = new TensorData[n];
+        for (int i = 0; i < n; i++) {
+            if (!plan.inputs().contains(i)) {
+                Plan.Buffer b = plan.buffers().get(i);
+                TensorData d = TensorData.allocate(b.shape(), b.dtype());
+                views[i] = d;
+                buffers[i] = array(d.storage());
+            }
+        }
+        this.scalars = new double[plan.scalarSlots()];
+        this.steps = new Object[plan.steps().size()];
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        for (int i = 0; i < steps.length; i++) {
+            Plan.Step s = plan.steps().get(i);
+            steps[i] = s instanceof Plan.KernelStep k ? define(lookup, k) : s;
+        }
+    }
+
+    /** The generated class bytes of every kernel, for inspection (tests check them with ASM's CheckClassAdapter). */
+    public static List<byte[]> classFiles(Graph graph) {
+        Plan plan = dev.kiln.codegen.kernel.FusionPlanner.plan(graph);
+        List<byte[]> out = new ArrayList<>();
+        for (Plan.Step s : plan.steps()) {
+            if (s instanceof Plan.KernelStep k) {
+                out.add(JvmEmitter.emit(k.kernel(), "dev/kiln/cpu/Kernel$" + k.kernel().name(), plan.buffers().size()));
+            }
+        }
+        return out;
+    }
+
+    /** The plan this runs. */
+    public Plan plan() {
+        return plan;
+    }
+
+    private KernelFunction define(MethodHandles.Lookup lookup, Plan.KernelStep k) {
+        String name = "dev/kiln/cpu/Kernel$" + k.kernel().name() + "$" + COUNTER.incrementAndGet();
+        byte[] bytes = JvmEmitter.emit(k.kernel(), name, buffers.length);
+        try {
+            Class<?> c = lookup.defineHiddenClass(bytes, true).lookupClass();
+            return (KernelFunction) c.getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("could not define kernel " + k.kernel().name(), e);
+        }
+    }
+
+    private static Object array(Storage s) {
+        return switch (s) {
+            case Storage.F32 f -> f.data;
+            case Storage.F64 f -> f.data;
+            case Storage.I64 f -> f.data;
+            case Storage.I32 f -> f.data;
+            case Storage.Bool f -> f.data;
+        };
+    }
+
+    @Override
+    public List<TensorData> run(List<TensorData> inputs) {
+        for (int i = 0; i < inputs.size(); i++) {
+            int b = plan.inputs().get(i);
+            TensorData in = inputs.get(i);
+            if (in.layout().offset() != 0 || !in.layout().isContiguous() || in.storage().size() != in.shape().numel()) {
+                TensorData copy = TensorData.allocate(in.shape(), in.dtype());
+                copy.copyFrom(in);
+                in = copy;
+            }
+            views[b] = in;
+            buffers[b] = array(in.storage());
+        }
+        for (Object step : steps) {
+            switch (step) {
+                case KernelFunction k -> k.run(buffers, scalars);
+                case Plan.OpStep o -> {
+                    List<TensorData> ins = new ArrayList<>(o.inputs().size());
+                    for (int b : o.inputs()) {
+                        ins.add(views[b]);
+                    }
+                    Plan.Buffer out = plan.buffers().get(o.output());
+                    TensorData result = Interpreter.execute(o.op(), ins, new TensorType(out.shape(), out.dtype()));
+                    views[o.output()] = result;
+                    buffers[o.output()] = array(result.storage());
+                }
+                case Plan.ReadScalar r -> scalars[r.slot()] = views[r.buffer()].getDouble(0);
+                case Plan.WriteScalar w -> views[w.buffer()].storage().setDouble(0, scalars[w.slot()]);
+                default -> throw new IllegalStateException("unknown step " + step);
+            }
+        }
+        List<TensorData> out = new ArrayList<>(plan.outputs().size());
+        for (int b : plan.outputs()) {
+            TensorData v = views[b];
+            out.add(new TensorData(v.storage(), Layout.contiguous(plan.buffers().get(b).shape())));
+        }
+        return out;
+    }
+
+    @Override
+    public String describe() {
+        return plan.describe();
+    }
+
+}
