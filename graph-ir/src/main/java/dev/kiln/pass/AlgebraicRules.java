@@ -36,6 +36,10 @@ public final class AlgebraicRules {
                     && n.input(0).op() instanceof Movement.Permute q ? o.permute(n.input(0).input(0), compose(q.order(), p.order())) : null),
             new Rule("identity-movement", (o, n) -> n.op() instanceof Movement && !(n.op() instanceof Movement.Unslice)
                     && n.input(0).type().equals(n.type()) && isIdentity((Movement) n.op()) ? n.input(0) : null),
+            new Rule("where-constant", (o, n) -> {
+                Double c = n.op() instanceof dev.kiln.ir.Where ? FoldConstants.constantValue(n.input(0)) : null;
+                return c == null ? null : c != 0 ? n.input(1) : n.input(2);
+            }),
             new Rule("identity-cast", (o, n) -> n.op() instanceof Cast && n.input(0).dtype() == n.dtype() ? n.input(0) : null));
 
     private static boolean isConst(Node n, double v) {

@@ -56,13 +56,13 @@ public final class FoldConstants implements Pass {
         return f.apply(v);
     }
 
-    /** The value of a 0-d constant, or of a broadcast 0-d constant; null otherwise. */
+    /** The value of a 0-d constant, or of any view (broadcast, reshape) of one; null otherwise. */
     static Double constantValue(Node n) {
         if (n.op() instanceof Leaf.Constant c) {
             return c.value();
         }
-        if (n.op() instanceof Movement.Expand && n.input(0).op() instanceof Leaf.Constant c) {
-            return c.value();
+        if (n.op() instanceof Movement && !(n.op() instanceof Movement.Unslice)) {
+            return constantValue(n.input(0)); // any view of a constant is that constant everywhere
         }
         return null;
     }

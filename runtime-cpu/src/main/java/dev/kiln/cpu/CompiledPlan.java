@@ -74,6 +74,7 @@ public final class CompiledPlan implements Executable {
     private KernelFunction define(MethodHandles.Lookup lookup, Plan.KernelStep k) {
         String name = "dev/kiln/cpu/Kernel$" + k.kernel().name() + "$" + COUNTER.incrementAndGet();
         byte[] bytes = JvmEmitter.emit(k.kernel(), name, buffers.length);
+        BytecodeCheck.verify(bytes, name);
         try {
             Class<?> c = lookup.defineHiddenClass(bytes, true).lookupClass();
             return (KernelFunction) c.getDeclaredConstructor().newInstance();

@@ -1,0 +1,119 @@
+package dev.kiln.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.DType;
+import dev.kiln.Shape;
+import dev.kiln.Tensor;
+import dev.kiln.TensorData;
+import dev.kiln.autodiff.Autodiff;
+import dev.kiln.codegen.kernel.Plan;
+import dev.kiln.cpu.CompiledPlan;
+import dev.kiln.cpu.Interpreter;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.GraphBuilder;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Ops;
+import dev.kiln.ir.TensorType;
+import dev.kiln.pass.Pipeline;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
+
+/** Compiled plans (fused bytecode kernels) agree with the reference interpreter on random forward and gradient graphs. */
+class CodegenProperties {
+    record Example(RandomProgram program, Shape[] shapes, long dataSeed, DType dtype) {
+        @Override
+        public String toString() {
+            return program + " on " + java.util.Arrays.toString(shapes) + " " + dtype + ", values from seed " + dataSeed;
+        }
+    }
+
+    @Test
+    void compiledPlansMatchTheInterpreter() {
+        Gen<RandomProgram> programs = Props.seeds().zip(Generate.range(2, 10), (s, n) -> new RandomProgram(s, n, true));
+        Gen<Example> examples = programs.zip(Props.broadcastPair(), Props.seeds(), Generate.pick(List.of(DType.FLOAT32, DType.FLOAT64)),
+                Example::new);
+        Props.check("compiled equals interpreted", 200, examples, e -> {
+            GraphBuilder b = new GraphBuilder();
+            Ops o = new Ops(b);
+            Node x = b.input("x", new TensorType(e.shapes()[0], e.dtype()));
+            Node y = b.input("y", new TensorType(e.shapes()[1], e.dtype()));
+            Node out = e.program().apply(RandomProgram.nodes(o), x, y);
+            Graph forward = b.build(out);
+            Graph gradient = Autodiff.gradientGraph(forward, out, List.of(x, y));
+            TensorData xs = Props.normal(e.shapes()[0], e.dataSeed()).to(e.dtype()).data();
+            TensorData ys = Props.normal(e.shapes()[1], e.dataSeed() + 1).to(e.dtype()).data();
+            for (Graph g : List.of(forward, gradient)) {
+                Graph optimized = Pipeline.standard(true).run(g);
+                List<TensorData> expected = Interpreter.run(g, Map.of(0, xs, 1, ys));
+                List<TensorData> actual = new CompiledPlan(optimized).run(List.of(xs, ys));
+                for (int i = 0; i < expected.size(); i++) {
+                    assertClose(expected.get(i), actual.get(i), e.dtype() == DType.FLOAT32 ? 2e-5 : 1e-12, i);
+                }
+            }
+        });
+    }
+
+    private static void assertClose(TensorData a, TensorData b, double rtol, int output) {
+        assertEquals(a.shape(), b.shape());
+        for (int i = 0; i < a.shape().numel(); i++) {
+            double u = a.getDouble(i);
+            double v = b.getDouble(i);
+            if (!(Math.abs(u - v) <= rtol * Math.max(1, Math.abs(u))) && !(Double.isNaN(u) && Double.isNaN(v))) {
+                throw new AssertionError("output " + output + " element " + i + ": interpreter " + u + ", compiled " + v);
+            }
+        }
+    }
+
+    @Test
+    void theSeedsTrainingStepIsOneKernel() {
+        GraphBuilder b = new GraphBuilder();
+        Ops o = new Ops(b);
+        TensorType scalar = new TensorType(Shape.scalar(), DType.FLOAT32);
+        Node x = b.input("x", new TensorType(Shape.of(2000), DType.FLOAT32));
+        Node y = b.input("y", new TensorType(Shape.of(2000), DType.FLOAT32));
+        Node[] w = new Node[4];
+        for (int i = 0; i < 4; i++) {
+            w[i] = b.input("w" + i, scalar);
+        }
+        Node pred = o.add(o.add(o.add(w[0], o.mul(w[1], x)), o.mul(w[2], o.pow(x, 2))), o.mul(w[3], o.pow(x, 3)));
+        Node loss = o.sumAll(o.pow(o.sub(pred, y), 2));
+        Graph grads = Autodiff.gradientGraph(b.build(loss), loss, List.of(w));
+        GraphBuilder step = new GraphBuilder(grads);
+        Ops s = new Ops(step);
+        Node[] outs = new Node[5];
+        outs[0] = loss;
+        for (int i = 0; i < 4; i++) {
+            outs[i + 1] = s.sub(w[i], s.mul(grads.outputs().get(i), 1e-6));
+        }
+        Plan plan = new CompiledPlan(Pipeline.standard(true).run(step.build(outs))).plan();
+        assertEquals("1 fused loop kernel(s), 0 scalar-only kernel(s), 0 op(s) run by the interpreter", plan.summary(),
+                plan.describe());
+        Plan.KernelStep k = (Plan.KernelStep) plan.steps().stream().filter(st -> st instanceof Plan.KernelStep).findFirst().orElseThrow();
+        assertEquals(5, k.kernel().reductions().size());
+        assertTrue(k.kernel().epilogue().size() >= 4, "the four updates run after the loop: " + k.kernel().describe());
+        assertTrue(k.kernel().stores().isEmpty(), "nothing of size 2000 is written");
+    }
+
+    @Test
+    void generatedClassesPassTheVerifier() throws Exception {
+        assertTrue(Boolean.getBoolean("kiln.checkBytecode"), "the test suite runs with -Dkiln.checkBytecode=true");
+        GraphBuilder b = new GraphBuilder();
+        Ops o = new Ops(b);
+        Node x = b.input("x", new TensorType(Shape.of(3, 5), DType.FLOAT32));
+        Node m = o.max(o.where(o.compare(new dev.kiln.ir.Compare.Gt(), x, o.constant(0, DType.FLOAT32)), x, o.neg(x)),
+                dev.kiln.ir.Axes.of(0, 1), false);
+        for (byte[] bytes : CompiledPlan.classFiles(b.build(m))) {
+            java.io.StringWriter report = new java.io.StringWriter();
+            org.objectweb.asm.util.CheckClassAdapter.verify(new org.objectweb.asm.ClassReader(bytes),
+                    CompiledPlan.class.getClassLoader(), false, new java.io.PrintWriter(report));
+            assertEquals("", report.toString());
+        }
+        Tensor t = Tensor.arange(15).to(DType.FLOAT32).sub(9.0).reshape(3, 5);
+        assertEquals(9.0, new CompiledPlan(b.build(m)).run(List.of(t.data())).getFirst().getDouble(0));
+    }
+}
