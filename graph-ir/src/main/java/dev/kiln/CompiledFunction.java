@@ -80,9 +80,12 @@ public final class CompiledFunction implements Step {
         }
         Plan plan;
         if (mode == Mode.STATIC) {
-            List<TensorType> signature = java.util.Arrays.stream(inputs).map(Tensor::type).toList();
+            List<TensorType> signature = signature(inputs);
             List<Plan> plans = bySignature.computeIfAbsent(signature, k -> new ArrayList<>());
-            plan = plans.stream().filter(Plan::guardsHold).findFirst().orElse(null);
+            plan = null;
+            for (int i = 0; i < plans.size() && plan == null; i++) {
+                plan = plans.get(i).guardsHold() ? plans.get(i) : null;
+            }
             if (plan == null) {
                 Traced traced = trace(inputs);
                 plan = new Plan(traced, compile(traced, plans.isEmpty() ? "new input signature " + signature
@@ -114,6 +117,17 @@ public final class CompiledFunction implements Step {
         }
         last = plan.traced;
         return plan.run(inputs);
+    }
+
+    private static List<TensorType> signature(Tensor[] inputs) {
+        if (inputs.length == 0) {
+            return List.of();
+        }
+        TensorType[] types = new TensorType[inputs.length];
+        for (int i = 0; i < types.length; i++) {
+            types[i] = inputs[i].type();
+        }
+        return List.of(types);
     }
 
     private Executable compile(Traced traced, String reason) {
@@ -255,7 +269,8 @@ public final class CompiledFunction implements Step {
 
         Tensor run(Tensor[] inputs) {
             List<TensorData> in = new ArrayList<>(traced.bindings.size());
-            for (Object b : traced.bindings) {
+            for (int k = 0, n = traced.bindings.size(); k < n; k++) {
+                Object b = traced.bindings.get(k);
                 Tensor t = b instanceof Integer i ? inputs[i] : (Tensor) b;
                 if (t == null) {
                     throw new IllegalStateException("unbound input in a compiled plan");
@@ -269,7 +284,9 @@ public final class CompiledFunction implements Step {
                 target.copyFrom(out.get(1 + i));
                 target.storage().bumpVersion();
             }
-            traced.gradEffects.forEach((t, effect) -> {
+            for (var e : traced.gradEffects.entrySet()) {
+                Tensor t = e.getKey();
+                Object effect = e.getValue();
                 if (effect == null) {
                     t.clearGrad();
                 } else if (effect instanceof Integer i) {
@@ -284,8 +301,11 @@ public final class CompiledFunction implements Step {
                 } else {
                     t.setGrad((Tensor) effect);
                 }
-            });
-            return Tensor.wrap(out.get(0));
+            }
+            // The plan's buffers are reused by the next call: hand the caller its own copy.
+            TensorData result = TensorData.allocate(out.get(0).shape(), out.get(0).dtype());
+            result.copyFrom(out.get(0));
+            return Tensor.wrap(result);
         }
     }
 

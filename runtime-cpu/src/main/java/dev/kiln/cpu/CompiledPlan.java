@@ -27,6 +27,7 @@ public final class CompiledPlan implements Executable {
     private final TensorData[] views;
     private final double[] scalars;
     private final Object[] steps;
+    private final TensorData[] outputViews;
 
     public CompiledPlan(Graph graph) {
         this(dev.kiln.codegen.kernel.FusionPlanner.plan(graph));
@@ -46,6 +47,7 @@ public final class CompiledPlan implements Executable {
             }
         }
         this.scalars = new double[plan.scalarSlots()];
+        this.outputViews = new TensorData[plan.outputs().size()];
         this.steps = new Object[plan.steps().size()];
         MethodHandles.Lookup lookup = MethodHandles.lookup();
         for (int i = 0; i < steps.length; i++) {
@@ -98,6 +100,9 @@ public final class CompiledPlan implements Executable {
         for (int i = 0; i < inputs.size(); i++) {
             int b = plan.inputs().get(i);
             TensorData in = inputs.get(i);
+            if (in == views[b]) {
+                continue;
+            }
             if (in.layout().offset() != 0 || !in.layout().isContiguous() || in.storage().size() != in.shape().numel()) {
                 TensorData copy = TensorData.allocate(in.shape(), in.dtype());
                 copy.copyFrom(in);
@@ -125,9 +130,12 @@ public final class CompiledPlan implements Executable {
             }
         }
         List<TensorData> out = new ArrayList<>(plan.outputs().size());
-        for (int b : plan.outputs()) {
-            TensorData v = views[b];
-            out.add(new TensorData(v.storage(), Layout.contiguous(plan.buffers().get(b).shape())));
+        for (int i = 0; i < plan.outputs().size(); i++) {
+            int b = plan.outputs().get(i);
+            if (outputViews[i] == null || outputViews[i].storage() != views[b].storage()) {
+                outputViews[i] = new TensorData(views[b].storage(), Layout.contiguous(plan.buffers().get(b).shape()));
+            }
+            out.add(outputViews[i]);
         }
         return out;
     }

@@ -74,16 +74,44 @@ public final class JvmEmitter {
     /** Scalar statements: evaluate each small expression over slots, store into its slot. */
     private void statements(List<Kernel.Statement> stmts) {
         for (Kernel.Statement s : stmts) {
-            int[] locals = new int[s.instrs().size()];
+            List<Instr> instrs = s.instrs();
+            int[] locals = new int[instrs.size()];
             for (int i = 0; i < locals.length; i++) {
                 locals[i] = newLocal(2);
-                value(s.instrs().get(i), locals, null);
-                mv.visitVarInsn(DSTORE, locals[i]);
+                value(instrs.get(i), locals, null, instrs);
+                store(instrs.get(i), locals[i]);
             }
             mv.visitVarInsn(ALOAD, 2);
             pushInt(s.slot());
-            mv.visitVarInsn(DLOAD, locals[locals.length - 1]);
+            pushAsDouble(instrs, locals, locals.length - 1);
             mv.visitInsn(DASTORE);
+        }
+    }
+
+    /** float32 values live in float locals and use float arithmetic, which for + - * / rounds exactly as double-then-round does. */
+    private static boolean isFloat(Instr i) {
+        return i.dtype() == DType.FLOAT32;
+    }
+
+    private void store(Instr i, int local) {
+        mv.visitVarInsn(isFloat(i) ? FSTORE : DSTORE, local);
+    }
+
+    private void pushAsDouble(List<Instr> instrs, int[] locals, int i) {
+        if (isFloat(instrs.get(i))) {
+            mv.visitVarInsn(FLOAD, locals[i]);
+            mv.visitInsn(F2D);
+        } else {
+            mv.visitVarInsn(DLOAD, locals[i]);
+        }
+    }
+
+    private void pushAsFloat(List<Instr> instrs, int[] locals, int i) {
+        if (isFloat(instrs.get(i))) {
+            mv.visitVarInsn(FLOAD, locals[i]);
+        } else {
+            mv.visitVarInsn(DLOAD, locals[i]);
+            mv.visitInsn(D2F);
         }
     }
 
@@ -104,10 +132,8 @@ public final class JvmEmitter {
         }
         for (int i = 0; i < instrLocal.length; i++) {
             if (kernel.body().get(i) instanceof Instr.Scalar s) {
-                mv.visitVarInsn(ALOAD, 2);
-                pushInt(s.slot());
-                mv.visitInsn(DALOAD);
-                mv.visitVarInsn(DSTORE, instrLocal[i]);
+                value(s, instrLocal, null, kernel.body());
+                store(s, instrLocal[i]);
             }
         }
         int[] acc = new int[kernel.reductions().size()];
@@ -161,13 +187,13 @@ public final class JvmEmitter {
             if (in instanceof Instr.Scalar) {
                 continue;
             }
-            value(in, instrLocal, base);
-            mv.visitVarInsn(DSTORE, instrLocal[i]);
+            value(in, instrLocal, base, kernel.body());
+            store(in, instrLocal[i]);
         }
         for (int r = 0; r < acc.length; r++) {
             Kernel.Reduction red = kernel.reductions().get(r);
             mv.visitVarInsn(DLOAD, acc[r]);
-            mv.visitVarInsn(DLOAD, instrLocal[red.instr()]);
+            pushAsDouble(kernel.body(), instrLocal, red.instr());
             if (red.max()) {
                 mv.visitMethodInsn(INVOKESTATIC, MATH, "max", "(DD)D", false);
             } else {
@@ -178,8 +204,13 @@ public final class JvmEmitter {
         for (Kernel.Store s : kernel.stores()) {
             mv.visitVarInsn(ALOAD, bufferLocal[s.buffer()]);
             mv.visitVarInsn(ILOAD, out);
-            mv.visitVarInsn(DLOAD, instrLocal[s.instr()]);
-            storeElement(s.dtype());
+            if (s.dtype() == DType.FLOAT32) {
+                pushAsFloat(kernel.body(), instrLocal, s.instr());
+                mv.visitInsn(FASTORE);
+            } else {
+                pushAsDouble(kernel.body(), instrLocal, s.instr());
+                storeElement(s.dtype());
+            }
         }
         mv.visitIincInsn(out, 1);
         for (int k = 0; k < base.length; k++) {
@@ -227,36 +258,94 @@ public final class JvmEmitter {
         };
     }
 
-    /** Pushes the double value of {@code in}; {@code locals} hold earlier values, {@code base} the loads' indices (null outside the loop). */
-    private void value(Instr in, int[] locals, int[] base) {
+    /**
+     * Pushes the value of {@code in} — a float for float32 instructions, else a double;
+     * {@code locals} hold earlier values, {@code base} the loads' indices (null outside the loop).
+     */
+    private void value(Instr in, int[] locals, int[] base, List<Instr> instrs) {
         switch (in) {
             case Instr.Load l -> {
                 Kernel.Load load = kernel.loads().get(l.load());
                 mv.visitVarInsn(ALOAD, bufferLocal[load.buffer()]);
                 mv.visitVarInsn(ILOAD, base[l.load()]);
-                loadElement(load.dtype());
+                if (load.dtype() == DType.FLOAT32) {
+                    mv.visitInsn(FALOAD);
+                    if (!isFloat(in)) {
+                        mv.visitInsn(F2D);
+                    }
+                } else {
+                    loadElement(load.dtype());
+                    if (isFloat(in)) {
+                        mv.visitInsn(D2F);
+                    }
+                }
             }
             case Instr.Scalar s -> {
                 mv.visitVarInsn(ALOAD, 2);
                 pushInt(s.slot());
                 mv.visitInsn(DALOAD);
-            }
-            case Instr.Const c -> mv.visitLdcInsn(c.value());
-            case Instr.Apply a -> {
-                apply(a, locals);
-                if (a.dtype() == DType.FLOAT32) {
+                if (isFloat(in)) {
                     mv.visitInsn(D2F);
-                    mv.visitInsn(F2D);
                 }
             }
+            case Instr.Const c -> {
+                if (isFloat(in)) {
+                    mv.visitLdcInsn((float) c.value());
+                } else {
+                    mv.visitLdcInsn(c.value());
+                }
+            }
+            case Instr.Apply a -> apply(a, locals, instrs);
         }
     }
 
-    private void apply(Instr.Apply a, int[] locals) {
+    private void apply(Instr.Apply a, int[] locals, List<Instr> instrs) {
         int[] args = a.args();
-        for (int arg : args) {
-            mv.visitVarInsn(DLOAD, locals[arg]);
+        if (isFloat(a) && floatArithmetic(a, instrs)) {
+            for (int arg : args) {
+                pushAsFloat(instrs, locals, arg);
+            }
+            mv.visitInsn(switch (a.op()) {
+                case Binary.Add x -> FADD;
+                case Binary.Sub x -> FSUB;
+                case Binary.Mul x -> FMUL;
+                case Binary.Div x -> FDIV;
+                default -> FNEG;
+            });
+            return;
         }
+        if (a.op() instanceof Binary.Pow && smallIntegerConstant(instrs, args[1]) != null) {
+            pushAsDouble(instrs, locals, args[0]);
+            int x = newLocal(2);
+            mv.visitVarInsn(DSTORE, x);
+            powByMultiplication(x, smallIntegerConstant(instrs, args[1]));
+        } else {
+            for (int arg : args) {
+                pushAsDouble(instrs, locals, arg);
+            }
+            applyDouble(a);
+        }
+        if (isFloat(a)) {
+            mv.visitInsn(D2F);
+        }
+    }
+
+    /** + - * / and negation of float32 values: float arithmetic gives the same bits as double-then-round. */
+    private static boolean floatArithmetic(Instr.Apply a, List<Instr> instrs) {
+        boolean op = a.op() instanceof Binary.Add || a.op() instanceof Binary.Sub || a.op() instanceof Binary.Mul
+                || a.op() instanceof Binary.Div || a.op() instanceof Unary.Neg;
+        if (!op) {
+            return false;
+        }
+        for (int arg : a.args()) {
+            if (!isFloat(instrs.get(arg))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void applyDouble(Instr.Apply a) {
         switch (a.op()) {
             case Unary u -> unary(u);
             case Binary b -> binary(b);
@@ -280,6 +369,46 @@ public final class JvmEmitter {
             }
             case Cast c -> cast(c.to());
             default -> throw new IllegalArgumentException("not an elementwise op: " + a.op());
+        }
+    }
+
+    /** The value of instruction {@code i} if it is a constant small integer (|n| <= 16), else null. */
+    private static Integer smallIntegerConstant(List<Instr> instrs, int i) {
+        if (instrs.get(i) instanceof Instr.Const c
+                && c.value() == Math.rint(c.value()) && Math.abs(c.value()) <= 16) {
+            return (int) c.value();
+        }
+        return null;
+    }
+
+    /** x^n by squaring, the very sequence of {@code Semantics.pow}, unrolled: bit for bit the same result. */
+    private void powByMultiplication(int x, int n) {
+        int result = newLocal(2);
+        int base = newLocal(2);
+        mv.visitInsn(DCONST_1);
+        mv.visitVarInsn(DSTORE, result);
+        mv.visitVarInsn(DLOAD, x);
+        mv.visitVarInsn(DSTORE, base);
+        for (int m = Math.abs(n); m > 0; m >>= 1) {
+            if ((m & 1) != 0) {
+                mv.visitVarInsn(DLOAD, result);
+                mv.visitVarInsn(DLOAD, base);
+                mv.visitInsn(DMUL);
+                mv.visitVarInsn(DSTORE, result);
+            }
+            if (m > 1) {
+                mv.visitVarInsn(DLOAD, base);
+                mv.visitInsn(DUP2);
+                mv.visitInsn(DMUL);
+                mv.visitVarInsn(DSTORE, base);
+            }
+        }
+        if (n < 0) {
+            mv.visitInsn(DCONST_1);
+            mv.visitVarInsn(DLOAD, result);
+            mv.visitInsn(DDIV);
+        } else {
+            mv.visitVarInsn(DLOAD, result);
         }
     }
 

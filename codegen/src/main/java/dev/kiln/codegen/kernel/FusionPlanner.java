@@ -281,6 +281,10 @@ public final class FusionPlanner {
         if (local != null) {
             return local;
         }
+        Double constant = constant(a);
+        if (constant != null) {
+            return k.add(new Instr.Const(constant, a.dtype())); // a literal in the loop, so the emitter can specialise on it
+        }
         if (isOne(a) && fusableType(a.dtype())) {
             return k.add(new Instr.Scalar(slot(a), a.dtype()));
         }
@@ -306,6 +310,14 @@ public final class FusionPlanner {
             layout = Layout.contiguous(a.shape());
         }
         return k.load(buffer, a.dtype(), layout);
+    }
+
+    /** The value of a constant, or of a view of one; null otherwise. */
+    private static Double constant(Node n) {
+        while (isView(n)) {
+            n = n.input(0);
+        }
+        return n.op() instanceof Leaf.Constant c ? c.value() : null;
     }
 
     /** The node one step up the view chain from {@code from} towards {@code top}. */
