@@ -33,7 +33,9 @@ public final class CompiledFunction implements Step {
     private final int capacity;
     private boolean checkTraces;
     private final Map<List<TensorType>, List<Plan>> bySignature = new HashMap<>();
-    private final LinkedHashMap<String, Executable> byStructure;
+    private final LinkedHashMap<Graph.Fingerprint, Executable> byStructure;
+    /** Text forms of cached graphs, only to explain misses. */
+    private final Map<Graph.Fingerprint, String> texts = new HashMap<>();
     private int compilations;
     private int evictions;
     private Traced last;
@@ -95,8 +97,8 @@ public final class CompiledFunction implements Step {
                 Traced again = trace(inputs);
                 if (!again.key.equals(plan.traced.key)) {
                     throw new KilnException("the compiled function traced differently on this call (" + firstDifference(
-                            plan.traced.key, again.key) + "); its graph depends on more than input shapes, so compile it"
-                            + " with Kiln.compile(fn, CompiledFunction.Mode.DYNAMIC)");
+                            GraphText.print(plan.traced.graph), GraphText.print(again.graph)) + "); its graph depends on"
+                            + " more than input shapes, so compile it with Kiln.compile(fn, CompiledFunction.Mode.DYNAMIC)");
                 }
             }
         } else {
@@ -105,9 +107,11 @@ public final class CompiledFunction implements Step {
             if (exe == null) {
                 exe = compile(traced, null);
                 byStructure.put(traced.key, exe);
+                texts.put(traced.key, GraphText.print(traced.graph));
                 if (byStructure.size() > capacity) {
                     var eldest = byStructure.entrySet().iterator().next();
                     byStructure.remove(eldest.getKey());
+                    texts.remove(eldest.getKey());
                     evictions++;
                     LOG.log(Level.WARNING, "Kiln: dynamic plan cache full (" + capacity + " plans); evicted the least"
                             + " recently used plan (" + evictions + " evictions so far). Raise the capacity if this repeats.");
@@ -133,10 +137,10 @@ public final class CompiledFunction implements Step {
     private Executable compile(Traced traced, String reason) {
         if (reason == null) {
             String nearest = null;
-            for (String k : byStructure.keySet()) {
-                nearest = k;
+            for (String t : texts.values()) {
+                nearest = t;
             }
-            reason = nearest == null ? "first call" : firstDifference(nearest, traced.key);
+            reason = nearest == null ? "first call" : firstDifference(nearest, GraphText.print(traced.graph));
         }
         lastMiss = reason;
         compilations++;
@@ -171,7 +175,7 @@ public final class CompiledFunction implements Step {
     /** What one trace of the function found. */
     private static final class Traced {
         final Graph graph;
-        final String key;
+        final Graph.Fingerprint key;
         /** Per input slot: an explicit input index (Integer) or a captured tensor. */
         final List<Object> bindings;
         final List<Tensor> writeTargets;
@@ -184,7 +188,7 @@ public final class CompiledFunction implements Step {
         Traced(Graph graph, List<Object> bindings, List<Tensor> writeTargets, Map<Tensor, Object> gradEffects,
                 Map<Tensor, Boolean> gradWasNull) {
             this.graph = graph;
-            this.key = GraphText.print(graph);
+            this.key = graph.fingerprint();
             this.bindings = bindings;
             this.writeTargets = writeTargets;
             this.gradEffects = gradEffects;

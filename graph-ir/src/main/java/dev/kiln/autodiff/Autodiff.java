@@ -33,7 +33,7 @@ public final class Autodiff {
      * Appends to {@code b} the gradients of {@code output} with respect to {@code wrt}, given
      * {@code seed}, the gradient flowing into {@code output} (same type as it). Contributions of a
      * node used several times are summed; broadcasting is undone by summing to the input's shape.
-     * {@code origin} maps each new node to the forward node whose rule made it.
+     * {@code origin} maps each new node to the forward node whose rule made it (in anomaly mode).
      */
     public static Gradients gradients(GraphBuilder b, Node output, List<Node> wrt, Node seed) {
         if (!seed.type().equals(output.type())) {
@@ -43,6 +43,7 @@ public final class Autodiff {
         Set<Node> relevant = relevant(forward, output, wrt);
         Map<Node, Node> grads = new IdentityHashMap<>();
         Map<Node, Node> origin = new IdentityHashMap<>();
+        boolean trackOrigin = dev.kiln.Kiln.isAnomalyDetectionEnabled(); // only anomaly mode reads it
         Map<Node, Tensor> captured = new IdentityHashMap<>();
         Ops ops = new Ops(b);
         if (relevant.contains(output)) {
@@ -73,8 +74,10 @@ public final class Autodiff {
                     grads.put(in, prev == null ? inputGrads[k] : ops.add(prev, inputGrads[k]));
                 }
             }
-            for (int k = before; k < b.nodes().size(); k++) {
-                origin.putIfAbsent(b.nodes().get(k), n);
+            if (trackOrigin) {
+                for (int k = before; k < b.nodes().size(); k++) {
+                    origin.putIfAbsent(b.nodes().get(k), n);
+                }
             }
         }
         List<Node> result = new ArrayList<>(wrt.size());

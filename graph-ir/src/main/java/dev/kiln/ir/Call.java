@@ -25,6 +25,11 @@ public record Call(Function function, Function.Context context, List<TensorType>
     }
 
     @Override
+    public long structuralHash() {
+        return function.getClass().getName().hashCode() * 31L + inputTypes.hashCode() * 17L + result.hashCode();
+    }
+
+    @Override
     public String attributes() {
         return function.getClass().getSimpleName();
     }

@@ -17,9 +17,10 @@ public final class GraphBuilder {
         // Node has identity equality, so List.equals compares inputs by identity.
     }
 
-    private final List<Node> nodes = new ArrayList<>();
-    private final Map<Key, Node> interned = new HashMap<>();
-    private final Set<Node> members = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final List<Node> nodes = new ArrayList<>(256);
+    private final Map<Key, Node> interned = new HashMap<>(512);
+    /** Nodes adopted from a base graph; nodes made here know their owner. */
+    private final Set<Node> adopted = Collections.newSetFromMap(new IdentityHashMap<>());
     private int nextSlot;
 
     public GraphBuilder() {
@@ -34,7 +35,7 @@ public final class GraphBuilder {
 
     private void adopt(Node n) {
         nodes.add(n);
-        members.add(n);
+        adopted.add(n);
         interned.putIfAbsent(new Key(n.op(), n.inputs()), n);
         if (n.op() instanceof Leaf.Input in) {
             nextSlot = Math.max(nextSlot, in.slot() + 1);
@@ -54,7 +55,7 @@ public final class GraphBuilder {
         }
         TensorType[] types = new TensorType[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
-            if (!members.contains(inputs[i])) {
+            if (!contains(inputs[i])) {
                 throw new IllegalArgumentException("input " + inputs[i] + " of " + op.name() + " is not in this graph");
             }
             types[i] = inputs[i].type();
@@ -63,9 +64,8 @@ public final class GraphBuilder {
         if (op instanceof Leaf.Input in) {
             nextSlot = Math.max(nextSlot, in.slot() + 1);
         }
-        Node n = new Node(nodes.size(), op, ins, type, Kiln.isAnomalyDetectionEnabled() ? KilnException.userSite() : null);
+        Node n = new Node(this, nodes.size(), op, ins, type, Kiln.isAnomalyDetectionEnabled() ? KilnException.userSite() : null);
         nodes.add(n);
-        members.add(n);
         interned.put(key, n);
         return n;
     }
@@ -76,7 +76,7 @@ public final class GraphBuilder {
     }
 
     public boolean contains(Node n) {
-        return members.contains(n);
+        return n.owner == this || adopted.contains(n);
     }
 
     /** Nodes added so far, in topological order. */
@@ -86,7 +86,7 @@ public final class GraphBuilder {
 
     public Graph build(List<Node> outputs) {
         for (Node o : outputs) {
-            if (!members.contains(o)) {
+            if (!contains(o)) {
                 throw new IllegalArgumentException("output " + o + " is not in this graph");
             }
         }

@@ -14,8 +14,10 @@ public final class Node {
     private final List<Node> inputs;
     private final TensorType type;
     private final String site;
+    final GraphBuilder owner;
 
-    Node(int id, Op op, List<Node> inputs, TensorType type, String site) {
+    Node(GraphBuilder owner, int id, Op op, List<Node> inputs, TensorType type, String site) {
+        this.owner = owner;
         this.id = id;
         this.op = op;
         this.inputs = inputs;

@@ -18,12 +18,30 @@ public sealed interface Op permits Leaf, Unary, Binary, Compare, Where, Cast, Re
 
     /** Lower-case name used in the text form and in error messages. */
     default String name() {
-        String n = getClass().getSimpleName();
-        return Character.toLowerCase(n.charAt(0)) + n.substring(1);
+        return Names.NAMES.get(getClass());
     }
 
     /** Attributes in the text form, or "" for none. */
     default String attributes() {
         return "";
+    }
+
+    /** A hash of what the op does, stable across traces (a custom function's call hashes by its class and types). */
+    default long structuralHash() {
+        return hashCode();
+    }
+
+    /** Op names, computed once per class (getSimpleName is slow). */
+    final class Names {
+        static final ClassValue<String> NAMES = new ClassValue<>() {
+            @Override
+            protected String computeValue(Class<?> c) {
+                String n = c.getSimpleName();
+                return Character.toLowerCase(n.charAt(0)) + n.substring(1);
+            }
+        };
+
+        private Names() {
+        }
     }
 }
