@@ -1,7 +1,9 @@
 package dev.kiln;
 
 import dev.kiln.autodiff.Autodiff;
+import dev.kiln.ir.Graph;
 import dev.kiln.ir.GraphBuilder;
+import dev.kiln.pass.Pipeline;
 import dev.kiln.ir.Leaf;
 import dev.kiln.ir.Node;
 import java.util.ArrayList;
@@ -23,6 +25,15 @@ import java.util.Set;
  * been computed, so a failing backward leaves all gradients as they were.
  */
 public final class Autograd {
+    /** Compiled backward plans by graph structure, per thread (a plan's buffers are not shared), at most 256. */
+    private static final ThreadLocal<Map<Graph.Fingerprint, Executable>> BACKWARD_PLANS = ThreadLocal.withInitial(
+            () -> new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Graph.Fingerprint, Executable> eldest) {
+                    return size() > 256;
+                }
+            });
+
     private Autograd() {
     }
 
@@ -207,8 +218,11 @@ public final class Autograd {
                     }
                 }
             }
-            Map<Node, Tensor> values = new IdentityHashMap<>(valueOf);
             boolean anomaly = Kiln.isAnomalyDetectionEnabled();
+            if (!createGraph && !anomaly && onCpu()) {
+                return executeCompiled(g, needed);
+            }
+            Map<Node, Tensor> values = new IdentityHashMap<>(valueOf);
             try (var mode = createGraph ? Kiln.enableGrad() : Kiln.noGrad()) {
                 for (Node n : builder.nodes()) {
                     if (!needed.contains(n) || values.containsKey(n)) {
@@ -224,6 +238,64 @@ public final class Autograd {
                     }
                     values.put(n, v);
                 }
+            }
+            return values;
+        }
+
+        private boolean onCpu() {
+            for (Tensor t : valueOf.values()) {
+                if (!t.device().equals(Device.CPU)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /**
+         * Runs the gradient nodes as one compiled plan: the forward values they read become inputs,
+         * and the plan is cached by the graph's structure (per thread, since a plan's buffers are
+         * reused), so a training loop compiles its backward once per distinct graph.
+         */
+        private Map<Node, Tensor> executeCompiled(Autodiff.Gradients g, Set<Node> needed) {
+            GraphBuilder b = new GraphBuilder();
+            Map<Node, Node> map = new IdentityHashMap<>();
+            List<TensorData> bound = new ArrayList<>();
+            for (Node n : builder.nodes()) {
+                if (!needed.contains(n)) {
+                    continue;
+                }
+                Tensor value = valueOf.get(n);
+                if (value != null) {
+                    map.put(n, b.input("value", n.type()));
+                    bound.add(value.contiguous().data());
+                    continue;
+                }
+                Node[] ins = new Node[n.inputs().size()];
+                for (int i = 0; i < ins.length; i++) {
+                    ins[i] = map.get(n.input(i));
+                }
+                map.put(n, b.add(n.op(), ins));
+            }
+            List<Node> outputs = new ArrayList<>();
+            for (Node grad : g.grads()) {
+                if (grad != null) {
+                    outputs.add(map.get(grad));
+                }
+            }
+            Graph graph = b.build(outputs);
+            Executable exe = BACKWARD_PLANS.get().computeIfAbsent(graph.fingerprint(),
+                    k -> Backends.cpu().compile(Pipeline.standard(false).run(graph)));
+            List<TensorData> results = exe.run(bound);
+            Map<Node, Tensor> values = new IdentityHashMap<>();
+            int i = 0;
+            for (Node grad : g.grads()) {
+                if (grad != null && !values.containsKey(grad)) {
+                    // the plan reuses its buffers on the next run: copy out
+                    TensorData copy = TensorData.allocate(results.get(i).shape(), results.get(i).dtype());
+                    copy.copyFrom(results.get(i));
+                    values.put(grad, Tensor.wrap(copy));
+                }
+                i++;
             }
             return values;
         }

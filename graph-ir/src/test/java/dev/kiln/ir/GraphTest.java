@@ -75,6 +75,24 @@ class GraphTest {
     }
 
     @Test
+    void fingerprintsSeparateStructuresAndMatchEqualOnes() {
+        java.util.function.Function<Op, Graph.Fingerprint> of = op -> {
+            GraphBuilder b = new GraphBuilder();
+            Node x = b.input("x", F32_2000);
+            Node y = b.input("y", F32_2000);
+            return b.build(b.add(op, x, y)).fingerprint();
+        };
+        // ops without attributes are records whose hashCode is 0: the class must count
+        java.util.Set<Graph.Fingerprint> prints = new java.util.HashSet<>();
+        for (Op op : List.of(new Binary.Add(), new Binary.Sub(), new Binary.Mul(), new Binary.Div(), new Binary.Pow(),
+                new Binary.Maximum(), new Binary.Minimum())) {
+            prints.add(of.apply(op));
+        }
+        assertEquals(7, prints.size());
+        assertEquals(of.apply(new Binary.Add()), of.apply(new Binary.Add()));
+    }
+
+    @Test
     void verifierCatchesBrokenGraphs() {
         GraphBuilder b = new GraphBuilder();
         Node x = b.input("x", F32_2000);
