@@ -9,8 +9,9 @@ import dev.kiln.ir.Unary;
 import java.util.List;
 
 /**
- * Identities that hold bit for bit in IEEE arithmetic, as data. {@code x * 0 -> 0} is not here:
- * it is false for NaN and infinities.
+ * Rewrites as data. All hold bit for bit in float64; {@code pow-three} ({@code x³ → (x·x)·x}, which
+ * shares {@code x·x} with {@code x²}) may differ by one float32 ulp from a single rounded power.
+ * {@code x * 0 -> 0} is not here: it is false for NaN and infinities.
  */
 public final class AlgebraicRules {
     private AlgebraicRules() {
@@ -26,6 +27,8 @@ public final class AlgebraicRules {
             new Rule("pow-one", (o, n) -> n.op() instanceof Binary.Pow && isConst(n.input(1), 1) ? n.input(0) : null),
             new Rule("pow-two", (o, n) -> n.op() instanceof Binary.Pow && isConst(n.input(1), 2) && n.dtype().isFloating()
                     ? o.mul(n.input(0), n.input(0)) : null),
+            new Rule("pow-three", (o, n) -> n.op() instanceof Binary.Pow && isConst(n.input(1), 3) && n.dtype().isFloating()
+                    ? o.mul(o.mul(n.input(0), n.input(0)), n.input(0)) : null),
             new Rule("neg-neg", (o, n) -> n.op() instanceof Unary.Neg && n.input(0).op() instanceof Unary.Neg
                     ? n.input(0).input(0) : null),
             new Rule("reshape-reshape", (o, n) -> n.op() instanceof Movement.Reshape r

@@ -29,6 +29,7 @@ public final class JvmEmitter {
     private final MethodVisitor mv;
     private final int[] bufferLocal;
     private int nextLocal = 3; // 0 this, 1 buffers, 2 scalars
+    private int innerCounter;
 
     private JvmEmitter(Kernel kernel, MethodVisitor mv, int bufferCount) {
         this.kernel = kernel;
@@ -149,6 +150,7 @@ public final class JvmEmitter {
         for (int d = 0; d < rank; d++) {
             counter[d] = newLocal(1);
         }
+        innerCounter = counter[rank - 1];
         int[] base = new int[kernel.loads().size()];
         for (int k = 0; k < base.length; k++) {
             base[k] = newLocal(1);
@@ -204,6 +206,8 @@ public final class JvmEmitter {
         for (Kernel.Store s : kernel.stores()) {
             mv.visitVarInsn(ALOAD, bufferLocal[s.buffer()]);
             mv.visitVarInsn(ILOAD, out);
+            mv.visitVarInsn(ILOAD, innerCounter);
+            mv.visitInsn(IADD);
             if (s.dtype() == DType.FLOAT32) {
                 pushAsFloat(kernel.body(), instrLocal, s.instr());
                 mv.visitInsn(FASTORE);
@@ -212,20 +216,17 @@ public final class JvmEmitter {
                 storeElement(s.dtype());
             }
         }
-        mv.visitIincInsn(out, 1);
-        for (int k = 0; k < base.length; k++) {
-            int stride = kernel.loads().get(k).strides()[rank - 1];
-            if (stride != 0) {
-                mv.visitVarInsn(ILOAD, base[k]);
-                pushInt(stride);
-                mv.visitInsn(IADD);
-                mv.visitVarInsn(ISTORE, base[k]);
-            }
-        }
         for (int d = rank - 1; d >= 0; d--) {
             mv.visitIincInsn(counter[d], 1);
             mv.visitJumpInsn(GOTO, top[d]);
             mv.visitLabel(end[d]);
+            if (d == rank - 1) {
+                // next row of the output
+                mv.visitVarInsn(ILOAD, out);
+                pushInt(dims[rank - 1]);
+                mv.visitInsn(IADD);
+                mv.visitVarInsn(ISTORE, out);
+            }
         }
         for (int r = 0; r < acc.length; r++) {
             mv.visitVarInsn(ALOAD, 2);
@@ -268,6 +269,17 @@ public final class JvmEmitter {
                 Kernel.Load load = kernel.loads().get(l.load());
                 mv.visitVarInsn(ALOAD, bufferLocal[load.buffer()]);
                 mv.visitVarInsn(ILOAD, base[l.load()]);
+                // one induction variable (the innermost counter) for every access, so the JIT can
+                // drop the range checks and unroll
+                int stride = load.strides()[load.strides().length - 1];
+                if (stride != 0) {
+                    mv.visitVarInsn(ILOAD, innerCounter);
+                    if (stride != 1) {
+                        pushInt(stride);
+                        mv.visitInsn(IMUL);
+                    }
+                    mv.visitInsn(IADD);
+                }
                 if (load.dtype() == DType.FLOAT32) {
                     mv.visitInsn(FALOAD);
                     if (!isFloat(in)) {
