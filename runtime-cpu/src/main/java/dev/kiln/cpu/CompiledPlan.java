@@ -29,12 +29,20 @@ public final class CompiledPlan implements Executable {
     private final Object[] steps;
     private final TensorData[] outputViews;
 
+    private final boolean freshOutputs;
+
     public CompiledPlan(Graph graph) {
-        this(dev.kiln.codegen.kernel.FusionPlanner.plan(graph));
+        this(dev.kiln.codegen.kernel.FusionPlanner.plan(graph), false);
     }
 
-    CompiledPlan(Plan plan) {
+    /** With {@code freshOutputs}, every run writes its outputs into new buffers (eager ops hand them out). */
+    CompiledPlan(Graph graph, boolean freshOutputs) {
+        this(dev.kiln.codegen.kernel.FusionPlanner.plan(graph), freshOutputs);
+    }
+
+    CompiledPlan(Plan plan, boolean freshOutputs) {
         this.plan = plan;
+        this.freshOutputs = freshOutputs;
         int n = plan.buffers().size();
         this.buffers = new Object[n];
         this.views = new TensorData[n];
@@ -110,6 +118,15 @@ public final class CompiledPlan implements Executable {
             }
             views[b] = in;
             buffers[b] = array(in.storage());
+        }
+        if (freshOutputs) {
+            for (int b : plan.outputs()) {
+                if (!plan.inputs().contains(b)) {
+                    Plan.Buffer spec = plan.buffers().get(b);
+                    views[b] = TensorData.allocate(spec.shape(), spec.dtype());
+                    buffers[b] = array(views[b].storage());
+                }
+            }
         }
         for (Object step : steps) {
             switch (step) {

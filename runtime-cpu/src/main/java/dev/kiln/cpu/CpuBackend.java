@@ -22,6 +22,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public TensorData execute(Op op, List<TensorData> inputs, TensorType result) {
-        return Interpreter.execute(op, inputs, result);
+        return EagerKernels.worthCompiling(op, inputs, result) ? EagerKernels.run(op, inputs, result)
+                : Interpreter.execute(op, inputs, result);
     }
 }
