@@ -183,10 +183,12 @@ public final class CompiledFunction implements Step {
         final Map<Tensor, Object> gradEffects;
         /** Whether each touched gradient was null when traced: accumulating into null is a different graph. */
         final Map<Tensor, Boolean> gradWasNull;
+        final List<Trace.GeneratorUse> generators;
         Graph optimized;
 
         Traced(Graph graph, List<Object> bindings, List<Tensor> writeTargets, Map<Tensor, Object> gradEffects,
-                Map<Tensor, Boolean> gradWasNull) {
+                Map<Tensor, Boolean> gradWasNull, List<Trace.GeneratorUse> generators) {
+            this.generators = generators;
             this.graph = graph;
             this.key = graph.fingerprint();
             this.bindings = bindings;
@@ -262,7 +264,7 @@ public final class CompiledFunction implements Step {
             Integer index = explicit.get(in);
             bindings.add(index != null ? index : captured.get(in));
         }
-        return new Traced(graph, bindings, writeTargets, gradEffects, gradWasNull);
+        return new Traced(graph, bindings, writeTargets, gradEffects, gradWasNull, trace.generatorUses());
     }
 
     /** A trace with its executable: binds, runs, then writes back. */
@@ -272,6 +274,9 @@ public final class CompiledFunction implements Step {
         }
 
         Tensor run(Tensor[] inputs) {
+            for (Trace.GeneratorUse g : traced.generators) {
+                g.bind();
+            }
             List<TensorData> in = new ArrayList<>(traced.bindings.size());
             for (int k = 0, n = traced.bindings.size(); k < n; k++) {
                 Object b = traced.bindings.get(k);
@@ -283,6 +288,9 @@ public final class CompiledFunction implements Step {
             }
             List<TensorData> out = exe.run(in);
             // Everything has been computed; only now is anything written.
+            for (Trace.GeneratorUse g : traced.generators) {
+                g.advance();
+            }
             for (int i = 0; i < traced.writeTargets.size(); i++) {
                 TensorData target = traced.writeTargets.get(i).data();
                 target.copyFrom(out.get(1 + i));

@@ -240,8 +240,7 @@ public final class Tensor {
             throw new KilnException("random draws need a floating dtype, got " + dtype);
         }
         if (Trace.active() != null) {
-            throw new KilnException("random draws inside a compiled function are not supported yet; draw outside it"
-                    + " and pass the tensor in");
+            return Trace.active().draw(generator, dist, new TensorType(shape, dtype));
         }
         long offset = generator.reserve(2L * shape.numelLong());
         Op op = new Leaf.Random(dist, generator.seed(), offset, new TensorType(shape, dtype));

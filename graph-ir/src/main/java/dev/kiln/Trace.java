@@ -162,6 +162,54 @@ public final class Trace {
         }
     }
 
+    /** A generator used while tracing: its seed and offset as input tensors, and the words drawn so far. */
+    public static final class GeneratorUse {
+        final Generator generator;
+        final Tensor seed;
+        final Tensor offset;
+        long words;
+
+        GeneratorUse(Generator g) {
+            this.generator = g;
+            // made directly, not by ops: ops would be traced
+            this.seed = Tensor.wrap(new TensorData(new Storage.I64(new long[] {g.seed()}), Layout.contiguous(Shape.scalar())));
+            this.offset = Tensor.wrap(new TensorData(new Storage.I64(new long[] {g.offset()}), Layout.contiguous(Shape.scalar())));
+        }
+
+        /** Before a compiled call: the inputs take the generator's current state. */
+        public void bind() {
+            set(seed, generator.seed());
+            set(offset, generator.offset());
+        }
+
+        private static void set(Tensor t, long v) {
+            t.data().storage().setLong(t.data().layout().offset(), v); // exact for any long, unlike fill_(double)
+            t.data().storage().bumpVersion();
+        }
+
+        /** After a compiled call: the generator moves past what the call drew. */
+        public void advance() {
+            generator.reserve(words);
+        }
+    }
+
+    private final Map<Generator, GeneratorUse> generators = new LinkedHashMap<>();
+
+    /** A random draw while tracing: its counter offset is an input, so each call draws anew (as eager code would). */
+    Tensor draw(Generator g, Leaf.Distribution distribution, TensorType type) {
+        GeneratorUse use = generators.computeIfAbsent(g, GeneratorUse::new);
+        long start = use.words;
+        use.words += (2L * type.shape().numelLong() + 3) & ~3L; // as Generator.reserve rounds each draw
+        Node offset = builder.add(new dev.kiln.ir.Binary.Add(), nodeOf(use.offset),
+                builder.add(new Leaf.Constant(start, DType.INT64)));
+        return symbolic(builder.add(new dev.kiln.ir.Draw(distribution, type), nodeOf(use.seed), offset));
+    }
+
+    /** Generators the trace drew from. */
+    public List<GeneratorUse> generatorUses() {
+        return List.copyOf(generators.values());
+    }
+
     /** Concrete tensors the graph reads, in input-slot order of first use. */
     public List<Tensor> capturedTensors() {
         return Collections.unmodifiableList(capturedOrder);

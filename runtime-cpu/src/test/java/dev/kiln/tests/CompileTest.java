@@ -126,6 +126,24 @@ class CompileTest {
     }
 
     @Test
+    void randomDrawsInsideACompiledStepMatchEagerDraws() {
+        Tensor w = Tensor.of(1.0, 2.0, 3.0);
+        CompiledFunction f = Kiln.compile(in -> Tensor.randn(3).mul(w).add(Tensor.rand(3)));
+        Kiln.manualSeed(7);
+        float[][] eager = new float[3][];
+        for (int i = 0; i < 3; i++) {
+            eager[i] = Tensor.randn(3).mul(w).add(Tensor.rand(3)).toFloatArray();
+        }
+        long eagerOffset = Kiln.defaultGenerator().offset();
+        Kiln.manualSeed(7);
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(eager[i], f.call().toFloatArray(), 1e-6f);
+        }
+        assertEquals(eagerOffset, Kiln.defaultGenerator().offset());
+        assertEquals(1, f.compilations());
+    }
+
+    @Test
     void itemWhileTracingFailsClearly() {
         CompiledFunction f = Kiln.compile(in -> {
             double v = in[0].sum().item();
