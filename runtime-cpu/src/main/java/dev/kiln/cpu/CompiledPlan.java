@@ -30,6 +30,12 @@ public final class CompiledPlan implements Executable {
     private final TensorData[] outputViews;
 
     private final boolean freshOutputs;
+    private final int shared;
+
+    /** How many buffers reuse another buffer's array (liveness-based reuse). */
+    public int sharedBuffers() {
+        return shared;
+    }
 
     public CompiledPlan(Graph graph) {
         this(dev.kiln.codegen.kernel.FusionPlanner.plan(graph), false);
@@ -46,13 +52,19 @@ public final class CompiledPlan implements Executable {
         int n = plan.buffers().size();
         this.buffers = new Object[n];
         this.views = new TensorData[n];
+        // Liveness-based reuse: intermediates whose lifetimes do not overlap share one array.
+        int[] shareWith = Arena.assign(plan);
+        this.shared = (int) java.util.Arrays.stream(shareWith).filter(x -> x >= 0).count();
         for (int i = 0; i < n; i++) {
-            if (!plan.inputs().contains(i)) {
-                Plan.Buffer b = plan.buffers().get(i);
-                TensorData d = TensorData.allocate(b.shape(), b.dtype());
-                views[i] = d;
-                buffers[i] = array(d.storage());
+            if (plan.inputs().contains(i)) {
+                continue;
             }
+            Plan.Buffer b = plan.buffers().get(i);
+            TensorData d = shareWith[i] >= 0 && views[shareWith[i]] != null
+                    ? new TensorData(views[shareWith[i]].storage(), Layout.contiguous(b.shape()))
+                    : TensorData.allocate(b.shape(), b.dtype());
+            views[i] = d;
+            buffers[i] = array(d.storage());
         }
         this.scalars = new double[plan.scalarSlots()];
         this.outputViews = new TensorData[plan.outputs().size()];

@@ -100,6 +100,23 @@ class CodegenProperties {
     }
 
     @Test
+    void buffersWithDisjointLifetimesShareArrays() {
+        GraphBuilder b = new GraphBuilder();
+        Ops o = new Ops(b);
+        Node x = b.input("x", new TensorType(Shape.of(64, 8), DType.FLOAT32));
+        Node s1 = o.sum(o.exp(x), dev.kiln.ir.Axes.of(1), true); // a partial reduction: an interpreted op on a stored buffer
+        Node e2 = o.add(o.unary(new dev.kiln.ir.Unary.Sin(), x), s1);
+        Node s2 = o.sum(o.mul(e2, e2), dev.kiln.ir.Axes.of(1), false);
+        Graph g = b.build(s2);
+        CompiledPlan plan = new CompiledPlan(g);
+        assertTrue(plan.sharedBuffers() >= 1, plan.describe());
+        TensorData in = Props.normal(Shape.of(64, 8), 3).to(DType.FLOAT32).data();
+        for (int run = 0; run < 2; run++) {
+            assertClose(Interpreter.run(g, Map.of(0, in)).getFirst(), plan.run(List.of(in)).getFirst(), 2e-5, 0);
+        }
+    }
+
+    @Test
     void generatedClassesPassTheVerifier() throws Exception {
         assertTrue(Boolean.getBoolean("kiln.checkBytecode"), "the test suite runs with -Dkiln.checkBytecode=true");
         GraphBuilder b = new GraphBuilder();

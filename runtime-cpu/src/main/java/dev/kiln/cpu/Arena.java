@@ -1,0 +1,87 @@
+package dev.kiln.cpu;
+
+import dev.kiln.codegen.kernel.Kernel;
+import dev.kiln.codegen.kernel.Plan;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Assigns a plan's intermediate buffers to shared arrays: two buffers of the same dtype and size
+ * share one array when the first is last read before the second is first written. Inputs and
+ * outputs never share. Buffers written by interpreted ops get fresh arrays from the interpreter.
+ */
+final class Arena {
+    private Arena() {
+    }
+
+    /** For each buffer, an earlier buffer whose array it reuses, or -1 for an array of its own. */
+    static int[] assign(Plan plan) {
+        int n = plan.buffers().size();
+        int[] first = new int[n];
+        int[] last = new int[n];
+        java.util.Arrays.fill(first, Integer.MAX_VALUE);
+        java.util.Arrays.fill(last, -1);
+        boolean[] pinned = new boolean[n];
+        for (int b : plan.inputs()) {
+            pinned[b] = true;
+        }
+        for (int b : plan.outputs()) {
+            pinned[b] = true;
+        }
+        List<Plan.Step> steps = plan.steps();
+        for (int s = 0; s < steps.size(); s++) {
+            for (int b : written(steps.get(s), pinned)) {
+                first[b] = Math.min(first[b], s);
+                last[b] = Math.max(last[b], s);
+            }
+            for (int b : read(steps.get(s))) {
+                last[b] = Math.max(last[b], s);
+            }
+        }
+        int[] share = new int[n];
+        java.util.Arrays.fill(share, -1);
+        List<Integer> owners = new ArrayList<>(); // buffers that own an array
+        List<Integer> freeAfter = new ArrayList<>(); // step after which each owner's array is free
+        for (int b = 0; b < n; b++) {
+            if (pinned[b] || first[b] == Integer.MAX_VALUE) {
+                continue;
+            }
+            Plan.Buffer spec = plan.buffers().get(b);
+            int chosen = -1;
+            for (int o = 0; o < owners.size() && chosen < 0; o++) {
+                Plan.Buffer other = plan.buffers().get(owners.get(o));
+                if (other.dtype() == spec.dtype() && other.shape().numelLong() == spec.shape().numelLong()
+                        && freeAfter.get(o) < first[b]) {
+                    chosen = o;
+                }
+            }
+            if (chosen >= 0) {
+                share[b] = owners.get(chosen);
+                freeAfter.set(chosen, last[b]);
+            } else {
+                owners.add(b);
+                freeAfter.add(last[b]);
+            }
+        }
+        return share;
+    }
+
+    /** Buffers a step writes into an array the plan owns (interpreted ops bring their own). */
+    private static List<Integer> written(Plan.Step step, boolean[] pinned) {
+        return switch (step) {
+            case Plan.KernelStep k -> k.kernel().stores().stream().map(Kernel.Store::buffer).toList();
+            case Plan.WriteScalar w -> List.of(w.buffer());
+            case Plan.OpStep o -> List.of();
+            case Plan.ReadScalar r -> List.of();
+        };
+    }
+
+    private static List<Integer> read(Plan.Step step) {
+        return switch (step) {
+            case Plan.KernelStep k -> k.kernel().loads().stream().map(Kernel.Load::buffer).toList();
+            case Plan.OpStep o -> o.inputs();
+            case Plan.ReadScalar r -> List.of(r.buffer());
+            case Plan.WriteScalar w -> List.of();
+        };
+    }
+}
