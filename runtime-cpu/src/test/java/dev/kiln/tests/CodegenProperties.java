@@ -100,6 +100,43 @@ class CodegenProperties {
     }
 
     @Test
+    void matmulKernelsWithFusedEpiloguesMatchTheInterpreter() {
+        Gen<Integer> d = Generate.pick(List.of(1, 2, 3, 5, 13, 33));
+        Gen<int[]> dims = d.zip(d, d, (n, k, m) -> new int[] {n, k, m}).zip(Generate.range(0, 2), Generate.range(1, 3),
+                (a, transposed, batch) -> new int[] {a[0], a[1], a[2], transposed, batch});
+        Props.check("matmul kernels", 60, dims.zip(Props.seeds(), (a, seed) -> new long[] {a[0], a[1], a[2], a[3], a[4], seed}), p -> {
+            int n = (int) p[0];
+            int k = (int) p[1];
+            int m = (int) p[2];
+            boolean transposed = p[3] == 1;
+            int batch = (int) p[4];
+            GraphBuilder b = new GraphBuilder();
+            Ops o = new Ops(b);
+            Node x = b.input("x", new TensorType(Shape.of(batch, n, k), DType.FLOAT32));
+            Node w = b.input("w", new TensorType(transposed ? Shape.of(m, k) : Shape.of(k, m), DType.FLOAT32));
+            Node bias = b.input("bias", new TensorType(Shape.of(m), DType.FLOAT32));
+            Node wv = transposed ? o.transposeLast(w) : w;
+            Node y = o.matmul(x, o.expand(wv, Shape.of(batch, k, m)));
+            Node act = o.unary(new dev.kiln.ir.Unary.Tanh(), o.add(y, bias));
+            Node loss = o.sumAll(o.mul(act, act));
+            Graph forward = b.build(loss, act);
+            Graph grads = Autodiff.gradientGraph(b.build(loss), loss, List.of(x, w, bias));
+            List<TensorData> in = List.of(Props.normal(Shape.of(batch, n, k), p[5]).to(DType.FLOAT32).data(),
+                    Props.normal(transposed ? Shape.of(m, k) : Shape.of(k, m), p[5] + 1).to(DType.FLOAT32).data(),
+                    Props.normal(Shape.of(m), p[5] + 2).to(DType.FLOAT32).data());
+            for (Graph g : List.of(forward, grads)) {
+                List<TensorData> expected = Interpreter.run(g, Map.of(0, in.get(0), 1, in.get(1), 2, in.get(2)));
+                CompiledPlan plan = new CompiledPlan(Pipeline.standard(true).run(g));
+                List<TensorData> actual = plan.run(in);
+                for (int i = 0; i < expected.size(); i++) {
+                    assertClose(expected.get(i), actual.get(i), 2e-5, i);
+                }
+                assertTrue(!plan.describe().contains("interpreted matMul"), plan.describe());
+            }
+        });
+    }
+
+    @Test
     void buffersWithDisjointLifetimesShareArrays() {
         GraphBuilder b = new GraphBuilder();
         Ops o = new Ops(b);

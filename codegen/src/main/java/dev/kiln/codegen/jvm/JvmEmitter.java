@@ -308,7 +308,72 @@ public final class JvmEmitter {
                 }
             }
             case Instr.Apply a -> apply(a, locals, instrs);
+            case Instr.Dot d -> dot(d, base);
         }
+    }
+
+    /** Σ_k A[a + k·sA]·B[b + k·sB] in double, then rounded to the result type, as the interpreter computes matmul. */
+    private void dot(Instr.Dot d, int[] base) {
+        int ia = newLocal(1);
+        int ib = newLocal(1);
+        int kk = newLocal(1);
+        int acc = newLocal(2);
+        positionIndex(d.loadA(), base);
+        mv.visitVarInsn(ISTORE, ia);
+        positionIndex(d.loadB(), base);
+        mv.visitVarInsn(ISTORE, ib);
+        mv.visitInsn(DCONST_0);
+        mv.visitVarInsn(DSTORE, acc);
+        mv.visitInsn(ICONST_0);
+        mv.visitVarInsn(ISTORE, kk);
+        Label top = new Label();
+        Label end = new Label();
+        mv.visitLabel(top);
+        mv.visitVarInsn(ILOAD, kk);
+        pushInt(d.inner());
+        mv.visitJumpInsn(IF_ICMPGE, end);
+        mv.visitVarInsn(DLOAD, acc);
+        operandElement(d.loadA(), ia, kk, d.strideA());
+        operandElement(d.loadB(), ib, kk, d.strideB());
+        mv.visitInsn(DMUL);
+        mv.visitInsn(DADD);
+        mv.visitVarInsn(DSTORE, acc);
+        mv.visitIincInsn(kk, 1);
+        mv.visitJumpInsn(GOTO, top);
+        mv.visitLabel(end);
+        mv.visitVarInsn(DLOAD, acc);
+        if (isFloat(d)) {
+            mv.visitInsn(D2F);
+        }
+    }
+
+    /** Pushes the storage index load {@code l} points at for the current position. */
+    private void positionIndex(int l, int[] base) {
+        Kernel.Load load = kernel.loads().get(l);
+        mv.visitVarInsn(ILOAD, base[l]);
+        int stride = load.strides()[load.strides().length - 1];
+        if (stride != 0) {
+            mv.visitVarInsn(ILOAD, innerCounter);
+            if (stride != 1) {
+                pushInt(stride);
+                mv.visitInsn(IMUL);
+            }
+            mv.visitInsn(IADD);
+        }
+    }
+
+    /** Pushes, as a double, element {@code index + k·stride} of load {@code l}'s buffer. */
+    private void operandElement(int l, int index, int k, int stride) {
+        Kernel.Load load = kernel.loads().get(l);
+        mv.visitVarInsn(ALOAD, bufferLocal[load.buffer()]);
+        mv.visitVarInsn(ILOAD, index);
+        mv.visitVarInsn(ILOAD, k);
+        if (stride != 1) {
+            pushInt(stride);
+            mv.visitInsn(IMUL);
+        }
+        mv.visitInsn(IADD);
+        loadElement(load.dtype() == DType.FLOAT32 ? DType.FLOAT32 : load.dtype());
     }
 
     private void apply(Instr.Apply a, int[] locals, List<Instr> instrs) {

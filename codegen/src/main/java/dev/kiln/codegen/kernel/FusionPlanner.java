@@ -8,6 +8,7 @@ import dev.kiln.ir.Cast;
 import dev.kiln.ir.Compare;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.Leaf;
+import dev.kiln.ir.MatMul;
 import dev.kiln.ir.Movement;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Reduce;
@@ -125,6 +126,7 @@ public final class FusionPlanner {
             case Reduce r when isOne(n) && isOne(n.input(0)) && slotOf.containsKey(n.input(0)) && n.dtype().isFloating() ->
                     slotOf.put(n, slotOf.get(n.input(0)));
             case Reduce r when isOne(n) && n.dtype().isFloating() && fusableType(n.input(0).dtype()) -> reduceAll(n, r);
+            case MatMul mm when n.dtype().isFloating() -> matmul(n);
             default -> {
                 if (fusableElementwise(n) && isOne(n)) {
                     scalarOp(n);
@@ -204,6 +206,70 @@ public final class FusionPlanner {
         int instr = k.add(new Instr.Apply(n.op(), args, n.dtype()));
         k.local.put(n, instr);
         loopOf.put(n, k);
+    }
+
+    /**
+     * A matmul is a loop over its output: each position is an inner product read straight from the
+     * operands' buffers (transposes are just strides), and elementwise consumers and reductions of
+     * the result fuse into the same loop — matmul with a fused epilogue.
+     */
+    private void matmul(Node n) {
+        Node a = n.input(0);
+        Node b = n.input(1);
+        Shape out = n.shape();
+        int r = out.rank();
+        int inner = a.shape().dim(r - 1);
+        BufferView va = bufferView(a);
+        BufferView vb = bufferView(b);
+        Layout la = va.layout();
+        Layout lb = vb.layout();
+        KernelBuilder k = open;
+        if (k == null || (k.domain != null && !k.domain.equals(out)) || k.body.size() >= MAX_BODY) {
+            close();
+            k = openKernel(0);
+        }
+        k.domain = out;
+        // A over the output domain: its row stride for dimension r-2, nothing along r-1; B the other way round.
+        int[] sa = new int[r];
+        int[] sb = new int[r];
+        for (int d = 0; d < r - 2; d++) {
+            sa[d] = la.stride(d);
+            sb[d] = lb.stride(d);
+        }
+        sa[r - 2] = la.stride(r - 2);
+        sb[r - 1] = lb.stride(r - 1);
+        int loadA = k.loadIndex(va.buffer(), a.dtype(), sa, la.offset());
+        int loadB = k.loadIndex(vb.buffer(), b.dtype(), sb, lb.offset());
+        int instr = k.add(new Instr.Dot(loadA, loadB, inner, la.stride(r - 1), lb.stride(r - 2), n.dtype()));
+        k.local.put(n, instr);
+        loopOf.put(n, k);
+    }
+
+    /** A buffer and the layout through which a node reads it. */
+    private record BufferView(int buffer, Layout layout) {
+    }
+
+    /** The buffer and layout through which a node is read (views of a buffer are strides), materializing as needed. */
+    private BufferView bufferView(Node a) {
+        List<Movement> chain = new ArrayList<>();
+        Node base = a;
+        while (isView(base)) {
+            chain.addFirst((Movement) base.op());
+            base = base.input(0);
+        }
+        KernelBuilder k = loopOf.get(base);
+        if (k != null && k == open) {
+            close();
+        }
+        int buffer = materialize(base);
+        Layout layout = Layout.contiguous(base.shape());
+        Node at = base;
+        for (Movement m : chain) {
+            Node next = nextTowards(a, at);
+            layout = layout == null ? null : layout.view(m, next.shape());
+            at = next;
+        }
+        return layout != null ? new BufferView(buffer, layout) : new BufferView(materialize(a), Layout.contiguous(a.shape()));
     }
 
     private void reduceAll(Node n, Reduce r) {
@@ -416,14 +482,18 @@ public final class FusionPlanner {
         }
 
         int load(int buffer, DType dtype, Layout layout) {
-            String key = buffer + ":" + layout;
+            return add(new Instr.Load(loadIndex(buffer, dtype, layout.strides(), layout.offset()), dtype));
+        }
+
+        int loadIndex(int buffer, DType dtype, int[] strides, int offset) {
+            String key = buffer + ":" + java.util.Arrays.toString(strides) + "@" + offset;
             Integer l = loadIndex.get(key);
             if (l == null) {
-                loads.add(new Kernel.Load(buffer, dtype, layout.strides(), layout.offset()));
+                loads.add(new Kernel.Load(buffer, dtype, strides, offset));
                 l = loads.size() - 1;
                 loadIndex.put(key, l);
             }
-            return add(new Instr.Load(l, dtype));
+            return l;
         }
 
         Kernel build() {

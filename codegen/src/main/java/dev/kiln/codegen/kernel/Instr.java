@@ -23,6 +23,14 @@ public sealed interface Instr {
     record Const(double value, DType dtype) implements Instr {
     }
 
+    /**
+     * The inner product of a matmul at the current position: {@code Σ_k A[a + k·strideA] · B[b + k·strideB]}
+     * (accumulated in double), where {@code a} and {@code b} are where loads {@code loadA} and
+     * {@code loadB} point at this position (their strides along the other operand's axis are 0).
+     */
+    record Dot(int loadA, int loadB, int inner, int strideA, int strideB, DType dtype) implements Instr {
+    }
+
     /** An elementwise primitive (unary, binary, compare, where or cast) applied to earlier instructions. */
     record Apply(Op op, int[] args, DType dtype) implements Instr {
     }

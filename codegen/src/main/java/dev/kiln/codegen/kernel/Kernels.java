@@ -13,6 +13,7 @@ final class Kernels {
             case Instr.Load l -> "load" + l.load();
             case Instr.Scalar s -> "s" + s.slot();
             case Instr.Const c -> Double.toString(c.value());
+            case Instr.Dot d -> "dot(load" + d.loadA() + ", load" + d.loadB() + ", k=" + d.inner() + ")";
             case Instr.Apply a -> {
                 StringJoiner j = new StringJoiner(", ", a.op().name() + "(", ")");
                 for (int arg : a.args()) {
