@@ -41,21 +41,21 @@ public final class Graph {
      * Cheap enough to compute on every call of a dynamic compiled function.
      */
     public Fingerprint fingerprint() {
-        java.util.IdentityHashMap<Node, Integer> index = new java.util.IdentityHashMap<>(nodes.size() * 2);
+        // Node ids are positions in the builder that made the graph (extensions keep them), so they
+        // identify wiring without a map.
         long h1 = 0x9E3779B97F4A7C15L;
         long h2 = 0xC2B2AE3D27D4EB4FL;
         for (Node n : nodes) {
-            index.put(n, index.size());
-            long v = n.op().structuralHash() * 0xFF51AFD7ED558CCDL + n.type().hashCode();
+            long v = n.op().structuralHash() * 0xFF51AFD7ED558CCDL + n.type().hashCode() * 31L + n.id();
             for (Node in : n.inputs()) {
-                v = v * 1_000_003L + index.get(in);
+                v = v * 1_000_003L + in.id();
             }
             h1 = Long.rotateLeft(h1 ^ v, 27) * 0x9E3779B97F4A7C15L;
             h2 = (h2 + v) * 0xC4CEB9FE1A85EC53L ^ (h2 >>> 29);
         }
         for (Node o : outputs) {
-            h1 = Long.rotateLeft(h1 ^ index.get(o), 31) * 0x9E3779B97F4A7C15L;
-            h2 = (h2 + index.get(o)) * 0xC4CEB9FE1A85EC53L ^ (h2 >>> 29);
+            h1 = Long.rotateLeft(h1 ^ o.id(), 31) * 0x9E3779B97F4A7C15L;
+            h2 = (h2 + o.id()) * 0xC4CEB9FE1A85EC53L ^ (h2 >>> 29);
         }
         return new Fingerprint(h1, h2, nodes.size());
     }

@@ -59,6 +59,17 @@ public final class Node {
         return site;
     }
 
+    /** Identity equality; the hash is the position, cheap and stable within a graph. */
+    @Override
+    public int hashCode() {
+        return id;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return this == o;
+    }
+
     @Override
     public String toString() {
         return "%" + id + " = " + op.name() + " : " + type;
