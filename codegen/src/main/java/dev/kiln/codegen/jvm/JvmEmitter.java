@@ -268,18 +268,7 @@ public final class JvmEmitter {
             case Instr.Load l -> {
                 Kernel.Load load = kernel.loads().get(l.load());
                 mv.visitVarInsn(ALOAD, bufferLocal[load.buffer()]);
-                mv.visitVarInsn(ILOAD, base[l.load()]);
-                // one induction variable (the innermost counter) for every access, so the JIT can
-                // drop the range checks and unroll
-                int stride = load.strides()[load.strides().length - 1];
-                if (stride != 0) {
-                    mv.visitVarInsn(ILOAD, innerCounter);
-                    if (stride != 1) {
-                        pushInt(stride);
-                        mv.visitInsn(IMUL);
-                    }
-                    mv.visitInsn(IADD);
-                }
+                positionIndex(l.load(), base);
                 if (load.dtype() == DType.FLOAT32) {
                     mv.visitInsn(FALOAD);
                     if (!isFloat(in)) {
@@ -347,7 +336,11 @@ public final class JvmEmitter {
         }
     }
 
-    /** Pushes the storage index load {@code l} points at for the current position. */
+    /**
+     * Pushes the storage index load {@code l} points at for the current position: the row's base plus
+     * the innermost counter times the last stride — one induction variable for every access, so the
+     * JIT can drop the range checks and unroll.
+     */
     private void positionIndex(int l, int[] base) {
         Kernel.Load load = kernel.loads().get(l);
         mv.visitVarInsn(ILOAD, base[l]);
