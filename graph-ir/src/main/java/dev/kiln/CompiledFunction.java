@@ -167,7 +167,12 @@ public final class CompiledFunction implements Step {
         }
         Executable exe = mode == Mode.STATIC ? bySignature.values().stream().flatMap(List::stream)
                 .filter(p -> p.traced == last).map(p -> p.exe).findFirst().orElse(null) : byStructure.get(last.key);
+        StringBuilder grads = new StringBuilder();
+        for (int[] r : last.gradientRanges) {
+            grads.append("nodes %").append(r[0]).append(" to %").append(r[1] - 1).append(" (made by backward)\n");
+        }
         return "== traced graph (forward, backward and updates)\n" + last.graph
+                + "== gradient graph\n" + (grads.isEmpty() ? "(no backward in this step)\n" : grads)
                 + "== optimized graph\n" + (last.optimized != null ? last.optimized : "(compiled from an earlier, identical trace)\n")
                 + "== plan\n" + (exe != null ? exe.describe() : "(evicted)\n");
     }
@@ -184,11 +189,13 @@ public final class CompiledFunction implements Step {
         /** Whether each touched gradient was null when traced: accumulating into null is a different graph. */
         final Map<Tensor, Boolean> gradWasNull;
         final List<Trace.GeneratorUse> generators;
+        final List<int[]> gradientRanges;
         Graph optimized;
 
         Traced(Graph graph, List<Object> bindings, List<Tensor> writeTargets, Map<Tensor, Object> gradEffects,
-                Map<Tensor, Boolean> gradWasNull, List<Trace.GeneratorUse> generators) {
+                Map<Tensor, Boolean> gradWasNull, List<Trace.GeneratorUse> generators, List<int[]> gradientRanges) {
             this.generators = generators;
+            this.gradientRanges = gradientRanges;
             this.graph = graph;
             this.key = graph.fingerprint();
             this.bindings = bindings;
@@ -264,7 +271,8 @@ public final class CompiledFunction implements Step {
             Integer index = explicit.get(in);
             bindings.add(index != null ? index : captured.get(in));
         }
-        return new Traced(graph, bindings, writeTargets, gradEffects, gradWasNull, trace.generatorUses());
+        return new Traced(graph, bindings, writeTargets, gradEffects, gradWasNull, trace.generatorUses(),
+                trace.gradientRanges());
     }
 
     /** A trace with its executable: binds, runs, then writes back. */

@@ -147,7 +147,9 @@ public final class Trace {
                 ? builder.add(new dev.kiln.ir.Movement.Reshape(output.shape()),
                         builder.add(new Leaf.Constant(1, output.dtype())))
                 : nodeOf(gradient);
+        int before = builder.nodes().size();
         Autodiff.Gradients g = Autodiff.gradients(builder, output.node(), wrt, seed);
+        gradientRanges.add(new int[] {before, builder.nodes().size()});
         g.captured().forEach((node, tensor) -> {
             captured.putIfAbsent(tensor, node);
             if (!capturedOrder.contains(tensor)) {
@@ -194,6 +196,12 @@ public final class Trace {
     }
 
     private final Map<Generator, GeneratorUse> generators = new LinkedHashMap<>();
+    private final List<int[]> gradientRanges = new ArrayList<>();
+
+    /** Node positions {@code [from, to)} that each backward() added (the gradient graphs). */
+    public List<int[]> gradientRanges() {
+        return List.copyOf(gradientRanges);
+    }
 
     /** A random draw while tracing: its counter offset is an input, so each call draws anew (as eager code would). */
     Tensor draw(Generator g, Leaf.Distribution distribution, TensorType type) {

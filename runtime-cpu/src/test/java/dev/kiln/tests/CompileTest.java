@@ -201,10 +201,17 @@ class CompileTest {
 
     @Test
     void explainShowsGraphsAndPlan() {
-        CompiledFunction f = Kiln.compile(in -> in[0].mul(2.0).add(1.0).sum());
+        Tensor w = Tensor.ones(3).requiresGrad_(true);
+        CompiledFunction f = Kiln.compile(in -> {
+            Tensor loss = in[0].mul(w).add(1.0).sum();
+            loss.backward();
+            return loss;
+        });
         f.call(Tensor.ones(3));
         String text = Kiln.explain(f);
-        assertTrue(text.contains("== traced graph") && text.contains("== optimized graph") && text.contains("== plan"), text);
+        assertTrue(text.contains("== traced graph") && text.contains("== gradient graph") && text.contains("== optimized graph")
+                && text.contains("== plan"), text);
+        assertTrue(text.contains("(made by backward)") && text.contains("kernel k0"), text);
         assertTrue(text.contains("mul("), text);
     }
 
