@@ -144,6 +144,29 @@ class CompileTest {
     }
 
     @Test
+    void aFailingCallWritesNothingBack() {
+        Tensor w = Tensor.of(1.0, 2.0).requiresGrad_(true);
+        SGD opt = new SGD(List.of(w), SGD.Options.lr(0.1).withMomentum(0.9));
+        CompiledFunction step = Kiln.compile(in -> {
+            opt.zeroGrad();
+            // integer powers of negative exponents fail at run time, after the update was computed
+            Tensor scale = Tensor.of(2L).pow(in[0]).to(DType.FLOAT32);
+            Tensor loss = w.mul(w).sum().mul(scale.sum());
+            loss.backward();
+            opt.step();
+            return loss;
+        });
+        step.call(Tensor.of(1L));
+        float[] params = w.toFloatArray();
+        float[] grads = w.grad().toFloatArray();
+        float[] momentum = opt.state(w).get("momentum_buffer").toFloatArray();
+        assertThrows(ArithmeticException.class, () -> step.call(Tensor.of(-1L)));
+        assertArrayEquals(params, w.toFloatArray());
+        assertArrayEquals(grads, w.grad().toFloatArray());
+        assertArrayEquals(momentum, opt.state(w).get("momentum_buffer").toFloatArray());
+    }
+
+    @Test
     void itemWhileTracingFailsClearly() {
         CompiledFunction f = Kiln.compile(in -> {
             double v = in[0].sum().item();
