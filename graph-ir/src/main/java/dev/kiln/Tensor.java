@@ -494,7 +494,7 @@ public final class Tensor {
         return out;
     }
 
-    private static Trace traceOf(Tensor... inputs) {
+    static Trace traceOf(Tensor... inputs) {
         for (Tensor t : inputs) {
             if (t.node != null) {
                 return t.trace;
@@ -533,15 +533,15 @@ public final class Tensor {
         return d;
     }
 
-    private Tensor castTo(DType to) {
+    Tensor castTo(DType to) {
         return dtype() == to ? this : compute(new Cast(to), this);
     }
 
-    private Tensor expandTo(Shape to) {
+    Tensor expandTo(Shape to) {
         return shape().equals(to) ? this : move(new Movement.Expand(to), this);
     }
 
-    private static Tensor binary(Op op, Tensor a, Tensor b) {
+    static Tensor binary(Op op, Tensor a, Tensor b) {
         DType t = Promotion.of(a.dtype(), a.tier(), b.dtype(), b.tier());
         if (op instanceof Binary.Div && !t.isFloating()) {
             t = DType.DEFAULT_FLOAT;
@@ -1110,79 +1110,30 @@ public final class Tensor {
         return fill_(0);
     }
 
-    /** Computes the new value in full, checks it, then writes: a failed in-place op changes nothing. */
     private Tensor inPlace(Op op, Tensor other) {
-        String what = op == null ? "copy_" : op.name() + "_";
-        Trace active = traceOf(this, other);
-        if (active != null) {
-            return inPlaceTraced(active, op, other, what);
-        }
-        boolean tracking = Kiln.isGradEnabled() && (requiresGrad || other.requiresGrad);
-        if (tracking && requiresGrad && isLeaf()) {
-            throw new KilnException(what + ": a leaf tensor that requires grad cannot be changed in place while"
-                    + " grad mode is on; do the update inside try (var g = Kiln.noGrad()) { ... }");
-        }
-        if (tracking && isView) {
-            throw new KilnException(what + ": in-place ops on views are not recorded by autograd; use the out-of-place op");
-        }
-        if (!other.device.equals(device)) {
-            throw new KilnException(what + ": expected all tensors on one device, got " + device + " and " + other.device);
-        }
-        Shape s = Shape.broadcast(shape(), other.shape());
-        if (s == null || !s.equals(shape())) {
-            throw new KilnException(what + ": the value of shape " + other.shape()
-                    + " does not broadcast to this tensor's shape " + shape());
-        }
-        Tensor self = tracking ? aliasWithHistory() : this;
-        Tensor value = op == null ? other : binary(op, self, other);
-        if (value.dtype() != dtype() && value.dtype().category() > dtype().category()) {
-            throw new KilnException(what + ": the result type " + value.dtype() + " cannot be stored in this "
-                    + dtype() + " tensor");
-        }
-        value = value.castTo(dtype()).expandTo(shape());
-        data.copyFrom(value.data);
-        data.storage().bumpVersion();
-        if (tracking) {
-            gradFn = value.gradFn;
-            requiresGrad = value.requiresGrad;
-        }
-        return this;
+        return InPlace.apply(this, op, other);
     }
 
-    /** An in-place op while tracing: computes the value as ops and records "this now reads as that value". */
-    private Tensor inPlaceTraced(Trace t, Op op, Tensor other, String what) {
-        if (Kiln.isGradEnabled() && requiresGrad && isLeaf() && !isSymbolic()) {
-            throw new KilnException(what + ": a leaf tensor that requires grad cannot be changed in place while"
-                    + " grad mode is on; do the update inside try (var g = Kiln.noGrad()) { ... }");
-        }
-        if (isView && !isSymbolic()) {
-            throw new KilnException(what + ": in-place writes into a view of a concrete tensor are not supported in"
-                    + " compiled code yet; write to the whole tensor");
-        }
-        Shape s = Shape.broadcast(shape(), other.shape());
-        if (s == null || !s.equals(shape())) {
-            throw new KilnException(what + ": the value of shape " + other.shape()
-                    + " does not broadcast to this tensor's shape " + shape());
-        }
-        Tensor value = op == null ? other : binary(op, this, other);
-        if (value.dtype() != dtype() && value.dtype().category() > dtype().category()) {
-            throw new KilnException(what + ": the result type " + value.dtype() + " cannot be stored in this "
-                    + dtype() + " tensor");
-        }
-        Node v = t.nodeOf(value.castTo(dtype()).expandTo(shape()));
-        if (isSymbolic()) {
-            node = v;
-        } else {
-            t.write(this, v);
-        }
-        return this;
+    boolean isView() {
+        return isView;
     }
 
     /** A second handle on this tensor's value and history, so an in-place op can record "this, before". */
-    private Tensor aliasWithHistory() {
+    Tensor aliasWithHistory() {
         Tensor alias = new Tensor(data, device, isView);
         alias.requiresGrad = requiresGrad;
         alias.gradFn = gradFn;
         return alias;
+    }
+
+    /** After an in-place op recorded by autograd: this tensor's history is now the value's. */
+    void adoptHistory(Tensor value) {
+        gradFn = value.gradFn;
+        requiresGrad = value.requiresGrad;
+    }
+
+    /** After an in-place op on a symbolic tensor: it now stands for another node. */
+    void rebind(Node n) {
+        node = n;
     }
 }

@@ -1,0 +1,63 @@
+package dev.kiln;
+
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Op;
+
+/**
+ * In-place ops ({@code add_}, {@code sub_}, {@code copy_}, ...). The new value is computed and
+ * checked in full before anything is written, so a failing in-place op changes nothing. While
+ * tracing, the write is functionalized instead: the tensor reads as the new value from then on.
+ */
+final class InPlace {
+    private InPlace() {
+    }
+
+    /** {@code target = op(target, other)}, or {@code target = other} when {@code op} is null. */
+    static Tensor apply(Tensor target, Op op, Tensor other) {
+        String what = op == null ? "copy_" : op.name() + "_";
+        Trace trace = Tensor.traceOf(target, other);
+        boolean recording = trace == null && Kiln.isGradEnabled() && (target.requiresGrad() || other.requiresGrad());
+        boolean leafGuard = trace == null ? recording : Kiln.isGradEnabled() && !target.isSymbolic();
+        if (leafGuard && target.requiresGrad() && target.isLeaf()) {
+            throw new KilnException(what + ": a leaf tensor that requires grad cannot be changed in place while"
+                    + " grad mode is on; do the update inside try (var g = Kiln.noGrad()) { ... }");
+        }
+        if (target.isView() && (trace == null ? recording : !target.isSymbolic())) {
+            throw new KilnException(what + (trace == null
+                    ? ": in-place ops on views are not recorded by autograd; use the out-of-place op"
+                    : ": in-place writes into a view of a concrete tensor are not supported in compiled code yet;"
+                            + " write to the whole tensor"));
+        }
+        if (trace == null && !other.device().equals(target.device())) {
+            throw new KilnException(what + ": expected all tensors on one device, got " + target.device() + " and "
+                    + other.device());
+        }
+        Shape s = Shape.broadcast(target.shape(), other.shape());
+        if (s == null || !s.equals(target.shape())) {
+            throw new KilnException(what + ": the value of shape " + other.shape()
+                    + " does not broadcast to this tensor's shape " + target.shape());
+        }
+        Tensor before = recording ? target.aliasWithHistory() : target;
+        Tensor value = op == null ? other : Tensor.binary(op, before, other);
+        if (value.dtype() != target.dtype() && value.dtype().category() > target.dtype().category()) {
+            throw new KilnException(what + ": the result type " + value.dtype() + " cannot be stored in this "
+                    + target.dtype() + " tensor");
+        }
+        value = value.castTo(target.dtype()).expandTo(target.shape());
+        if (trace != null) {
+            Node v = trace.nodeOf(value);
+            if (target.isSymbolic()) {
+                target.rebind(v);
+            } else {
+                trace.write(target, v);
+            }
+            return target;
+        }
+        target.data().copyFrom(value.data());
+        target.data().storage().bumpVersion();
+        if (recording) {
+            target.adoptHistory(value);
+        }
+        return target;
+    }
+}
