@@ -20,7 +20,8 @@ import java.util.Map;
  * optimized, compiled by the backend, then replayed. Every concrete tensor the function touches
  * (parameters, optimizer state, data it closes over) is an implicit input, read fresh on every
  * call; its in-place updates and gradient changes become outputs, written back after the plan
- * has run completely — so a failing call changes nothing.
+ * has run completely — so a failing call changes nothing. Not thread-safe: a compiled function
+ * (like the model it trains) belongs to one thread at a time.
  */
 public final class CompiledFunction implements Step {
     private static final System.Logger LOG = System.getLogger("dev.kiln.compile");

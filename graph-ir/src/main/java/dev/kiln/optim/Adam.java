@@ -81,7 +81,9 @@ public class Adam extends Optimizer<Adam.Options> {
     @Override
     protected final Update update(Tensor p, Tensor grad, Map<String, Tensor> state, ParamGroup<Options> group) {
         Options o = group.options();
-        initialState(p, o).forEach(state::putIfAbsent);
+        if (!state.containsKey("exp_avg") || o.amsgrad() && !state.containsKey("max_exp_avg_sq")) {
+            initialState(p, o).forEach(state::putIfAbsent); // options changed after construction
+        }
         Tensor lr = group.hyper("lr");
         Tensor beta1 = group.hyper("beta1");
         Tensor beta2 = group.hyper("beta2");

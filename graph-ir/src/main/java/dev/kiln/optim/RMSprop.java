@@ -79,7 +79,10 @@ public final class RMSprop extends Optimizer<RMSprop.Options> {
     @Override
     protected Update update(Tensor p, Tensor grad, Map<String, Tensor> state, ParamGroup<Options> group) {
         Options o = group.options();
-        initialState(p, o).forEach(state::putIfAbsent);
+        if (!state.containsKey("square_avg") || o.centered() && !state.containsKey("grad_avg")
+                || o.momentum() > 0 && !state.containsKey("momentum_buffer")) {
+            initialState(p, o).forEach(state::putIfAbsent); // options changed after construction
+        }
         Tensor alpha = group.hyper("alpha");
         Tensor d = o.maximize() ? grad.neg() : grad;
         if (o.weightDecay() != 0) {
