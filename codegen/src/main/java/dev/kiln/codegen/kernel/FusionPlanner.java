@@ -97,6 +97,21 @@ public final class FusionPlanner {
         return true;
     }
 
+    /**
+     * A loop's domain without its size-1 dimensions: [2000, 1] and [2000] are iterated in the same
+     * row-major order, so values of both shapes share one loop (reshapes between them are free).
+     */
+    static Shape canonical(Shape s) {
+        int[] d = java.util.Arrays.stream(s.toArray()).filter(x -> x != 1).toArray();
+        return d.length == 0 ? Shape.of(1) : Shape.of(d);
+    }
+
+    /** A layout over {@code shape} re-expressed over {@code canonical(shape)}. */
+    private static Layout onDomain(Layout l) {
+        Shape c = canonical(l.shape());
+        return c.equals(l.shape()) ? l : l.view(new Movement.Reshape(c), c);
+    }
+
     private static boolean isView(Node n) {
         return n.op() instanceof Movement && !(n.op() instanceof Movement.Unslice);
     }
@@ -224,11 +239,12 @@ public final class FusionPlanner {
         Layout la = va.layout();
         Layout lb = vb.layout();
         KernelBuilder k = open;
-        if (k == null || (k.domain != null && !k.domain.equals(out)) || k.body.size() >= MAX_BODY) {
+        Shape domain = canonical(out);
+        if (k == null || (k.domain != null && !k.domain.equals(domain)) || k.body.size() >= MAX_BODY) {
             close();
             k = openKernel(0);
         }
-        k.domain = out;
+        k.domain = domain;
         // A over the output domain: its row stride for dimension r-2, nothing along r-1; B the other way round.
         int[] sa = new int[r];
         int[] sb = new int[r];
@@ -238,11 +254,23 @@ public final class FusionPlanner {
         }
         sa[r - 2] = la.stride(r - 2);
         sb[r - 1] = lb.stride(r - 1);
-        int loadA = k.loadIndex(va.buffer(), a.dtype(), sa, la.offset());
-        int loadB = k.loadIndex(vb.buffer(), b.dtype(), sb, lb.offset());
+        int loadA = k.loadIndex(va.buffer(), a.dtype(), dropUnit(out, sa), la.offset());
+        int loadB = k.loadIndex(vb.buffer(), b.dtype(), dropUnit(out, sb), lb.offset());
         int instr = k.add(new Instr.Dot(loadA, loadB, inner, la.stride(r - 1), lb.stride(r - 2), n.dtype()));
         k.local.put(n, instr);
         loopOf.put(n, k);
+    }
+
+    /** Strides over {@code shape} without the entries of its size-1 dimensions (the canonical domain's strides). */
+    private static int[] dropUnit(Shape shape, int[] strides) {
+        int[] out = new int[canonical(shape).rank()];
+        int j = 0;
+        for (int d = 0; d < shape.rank(); d++) {
+            if (shape.dim(d) != 1) {
+                out[j++] = strides[d];
+            }
+        }
+        return j == out.length ? out : new int[] {0}; // all dims 1: a one-element domain
     }
 
     /** A buffer and the layout through which a node reads it. */
@@ -293,6 +321,7 @@ public final class FusionPlanner {
             }
         }
         KernelBuilder k = open;
+        domain = canonical(domain);
         boolean fits = k != null && (k.domain == null || k.domain.equals(domain)) && k.body.size() < MAX_BODY;
         for (Node a : args) {
             fits &= fits && readableIn(k, a);
@@ -317,7 +346,7 @@ public final class FusionPlanner {
         if (isOne(a) && fusableType(a.dtype())) {
             return slotAvailable.get(slotOf.get(a)) <= k.index;
         }
-        if (k.local.containsKey(a)) {
+        if (k.local.containsKey(a) || reshapeOfLocal(k, a) != null) {
             return true;
         }
         Node base = a;
@@ -328,6 +357,15 @@ public final class FusionPlanner {
             return slotAvailable.get(slotOf.get(base)) <= k.index;
         }
         return loopOf.get(base) != k;
+    }
+
+    /** The loop-local node {@code a} is a chain of reshapes of (same order, same elements), or null. */
+    private static Node reshapeOfLocal(KernelBuilder k, Node a) {
+        Node base = a;
+        while (base.op() instanceof Movement.Reshape) {
+            base = base.input(0);
+        }
+        return base != a && k.local.containsKey(base) ? base : null;
     }
 
     /** Before a new kernel opens: make sure an argument's value will be readable (buffers for views of loop values). */
@@ -346,6 +384,10 @@ public final class FusionPlanner {
         Integer local = k.local.get(a);
         if (local != null) {
             return local;
+        }
+        Node reshaped = reshapeOfLocal(k, a);
+        if (reshaped != null) {
+            return k.local.get(reshaped);
         }
         Double constant = constant(a);
         if (constant != null) {
@@ -375,7 +417,7 @@ public final class FusionPlanner {
             buffer = materialize(a);
             layout = Layout.contiguous(a.shape());
         }
-        return k.load(buffer, a.dtype(), layout);
+        return k.load(buffer, a.dtype(), onDomain(layout));
     }
 
     /** The value of a constant, or of a view of one; null otherwise. */
@@ -437,7 +479,18 @@ public final class FusionPlanner {
             bufferOf.put(n, buf);
             return buf;
         }
-        // a view (or anything not yet placed) needed whole: an interpreted op on its materialized input
+        if (isView(n) && fusableType(n.dtype())) {
+            // a view needed whole: a copy loop of its own that reads the source through strides
+            close();
+            KernelBuilder copy = loopKernel(n.shape(), List.of(n));
+            int v = operand(copy, n);
+            int buf = newBuffer(n);
+            copy.stores.add(new Kernel.Store(buf, n.dtype(), v));
+            bufferOf.put(n, buf);
+            close();
+            return buf;
+        }
+        // anything else not yet placed: an interpreted op on its materialized input
         opStep(n);
         return bufferOf.get(n);
     }
