@@ -479,7 +479,7 @@ public final class FusionPlanner {
             bufferOf.put(n, buf);
             return buf;
         }
-        if (isView(n) && fusableType(n.dtype())) {
+        if (isView(n) && fusableType(n.dtype()) && !isOne(n)) {
             // a view needed whole: a copy loop of its own that reads the source through strides
             close();
             KernelBuilder copy = loopKernel(n.shape(), List.of(n));
