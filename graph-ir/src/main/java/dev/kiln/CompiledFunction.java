@@ -3,7 +3,6 @@ package dev.kiln;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.GraphBuilder;
 import dev.kiln.ir.GraphText;
-import dev.kiln.ir.Leaf;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.TensorType;
 import dev.kiln.pass.Pipeline;
@@ -328,9 +327,5 @@ public final class CompiledFunction implements Step {
             result.copyFrom(out.get(0));
             return Tensor.wrap(result);
         }
-    }
-
-    static boolean isInput(Node n) {
-        return n.op() instanceof Leaf.Input;
     }
 }

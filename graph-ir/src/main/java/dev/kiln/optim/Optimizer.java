@@ -1,6 +1,5 @@
 package dev.kiln.optim;
 
-import dev.kiln.DType;
 import dev.kiln.Kiln;
 import dev.kiln.KilnException;
 import dev.kiln.Tensor;
