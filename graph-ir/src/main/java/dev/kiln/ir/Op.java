@@ -29,7 +29,8 @@ public sealed interface Op permits Leaf, Unary, Binary, Compare, Where, Cast, Re
     /** A hash of what the op does, stable across traces (a custom function's call hashes by its class and types). */
     default long structuralHash() {
         // The class matters: records without components (add, pow, ...) all have hashCode 0.
-        return (long) Names.NAMES.get(getClass()).hashCode() << 32 ^ hashCode();
+        // (Class identity hashes are stable within a run, which is all a plan cache needs.)
+        return (long) getClass().hashCode() << 32 ^ hashCode();
     }
 
     /** Op names, computed once per class (getSimpleName is slow). */
