@@ -286,6 +286,7 @@ public final class Autograd {
             Executable exe = BACKWARD_PLANS.get().computeIfAbsent(graph.fingerprint(),
                     k -> Backends.cpu().compile(Pipeline.standard(false).run(graph)));
             List<TensorData> results = exe.run(bound);
+            exe.releaseInputs(); // the cached plan must not keep this step's activations alive
             Map<Node, Tensor> values = new IdentityHashMap<>();
             int i = 0;
             for (Node grad : g.grads()) {

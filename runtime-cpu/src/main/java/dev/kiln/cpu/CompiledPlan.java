@@ -170,6 +170,14 @@ public final class CompiledPlan implements Executable {
     }
 
     @Override
+    public void releaseInputs() {
+        for (int b : plan.inputs()) {
+            views[b] = null;
+            buffers[b] = null;
+        }
+    }
+
+    @Override
     public String describe() {
         return plan.describe();
     }

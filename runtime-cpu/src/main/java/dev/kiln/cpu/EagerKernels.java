@@ -79,7 +79,9 @@ final class EagerKernels {
             bound.add(b ? new TensorData(in.storage(), new Layout(Shape.scalar(), new int[0], in.layout().offset())) : in);
         }
         CompiledPlan plan = PLANS.get().computeIfAbsent(new Signature(op, types, broadcast), s -> compile(s));
-        return plan.run(bound).getFirst();
+        TensorData out = plan.run(bound).getFirst();
+        plan.releaseInputs(); // a cached plan must not keep the caller's tensors alive
+        return out;
     }
 
     private static CompiledPlan compile(Signature s) {
