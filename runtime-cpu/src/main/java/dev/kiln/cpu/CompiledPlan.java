@@ -175,6 +175,13 @@ public final class CompiledPlan implements Executable {
             views[b] = null;
             buffers[b] = null;
         }
+        if (freshOutputs) {
+            for (int b : plan.outputs()) {
+                views[b] = null;
+                buffers[b] = null;
+            }
+            java.util.Arrays.fill(outputViews, null);
+        }
     }
 
     @Override

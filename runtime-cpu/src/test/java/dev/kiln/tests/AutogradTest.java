@@ -133,6 +133,21 @@ class AutogradTest {
     }
 
     @Test
+    void cachedBackwardPlansDoNotKeepActivationsAlive() {
+        Tensor w = Tensor.ones(1000).requiresGrad_(true);
+        for (int step = 0; step < 2; step++) { // the second backward reuses the cached plan
+            Tensor h = w.mul(3.0);
+            WeakReference<Storage> activation = new WeakReference<>(h.data().storage());
+            h.mul(h).sum().backward();
+            h = null;
+            for (int i = 0; i < 20 && activation.get() != null; i++) {
+                System.gc();
+            }
+            assertNull(activation.get(), "step " + step + ": the activation is still reachable");
+        }
+    }
+
+    @Test
     void backwardFreesTheGraphUnlessRetained() {
         Tensor w = leaf(2);
         Tensor y = w.mul(w).sum();
