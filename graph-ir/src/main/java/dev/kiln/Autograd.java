@@ -232,7 +232,7 @@ public final class Autograd {
                     for (int i = 0; i < ins.length; i++) {
                         ins[i] = values.get(n.input(i));
                     }
-                    Tensor v = Tensor.apply(n.op(), ins);
+                    Tensor v = Dispatch.apply(n.op(), ins);
                     if (anomaly) {
                         checkFinite(v, g.origin().get(n));
                     }

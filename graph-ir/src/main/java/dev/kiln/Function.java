@@ -61,7 +61,7 @@ public abstract class Function {
             return out;
         }
         List<TensorType> types = Arrays.stream(inputs).map(Tensor::type).toList();
-        return Tensor.recordCall(new Call(this, ctx, types, out.type()), out, inputs);
+        return Dispatch.recordCall(new Call(this, ctx, types, out.type()), out, inputs);
     }
 
     /**

@@ -15,7 +15,7 @@ final class InPlace {
     /** {@code target = op(target, other)}, or {@code target = other} when {@code op} is null. */
     static Tensor apply(Tensor target, Op op, Tensor other) {
         String what = op == null ? "copy_" : op.name() + "_";
-        Trace trace = Tensor.traceOf(target, other);
+        Trace trace = Dispatch.traceOf(target, other);
         boolean recording = trace == null && Kiln.isGradEnabled() && (target.requiresGrad() || other.requiresGrad());
         boolean leafGuard = trace == null ? recording : Kiln.isGradEnabled() && !target.isSymbolic();
         if (leafGuard && target.requiresGrad() && target.isLeaf()) {

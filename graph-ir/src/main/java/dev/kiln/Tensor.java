@@ -1,5 +1,9 @@
 package dev.kiln;
 
+import static dev.kiln.Dispatch.compute;
+import static dev.kiln.Dispatch.fromBackend;
+import static dev.kiln.Dispatch.move;
+
 import dev.kiln.ir.Axes;
 import dev.kiln.ir.Binary;
 import dev.kiln.ir.Cast;
@@ -15,7 +19,6 @@ import dev.kiln.ir.Reduce;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Unary;
 import dev.kiln.ir.Where;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -84,7 +87,7 @@ public final class Tensor {
         return literal;
     }
 
-    private static Tensor literal(double value, DType dtype) {
+    static Tensor literal(double value, DType dtype) {
         Tensor t = scalar(value, dtype);
         t.literal = value;
         return t;
@@ -139,7 +142,11 @@ public final class Tensor {
         return t;
     }
 
-    private int tier() {
+    void setWeak(boolean on) {
+        weak = on;
+    }
+
+    int tier() {
         return weak || literal != null ? Promotion.SCALAR : dim() == 0 ? Promotion.ZERO_DIM : Promotion.DIMENSIONED;
     }
 
@@ -245,17 +252,6 @@ public final class Tensor {
         long offset = generator.reserve(2L * shape.numelLong());
         Op op = new Leaf.Random(dist, generator.seed(), offset, new TensorType(shape, dtype));
         return fromBackend(op, List.of(), Device.CPU);
-    }
-
-    private static Tensor fromBackend(Op op, List<Tensor> inputs, Device device) {
-        List<TensorData> in = new ArrayList<>(inputs.size());
-        List<TensorType> types = new ArrayList<>(inputs.size());
-        for (Tensor t : inputs) {
-            in.add(t.data);
-            types.add(t.type());
-        }
-        TensorType type = op.infer(types);
-        return new Tensor(Backends.of(device).execute(op, in, type), device, false);
     }
 
     // ------------------------------------------------------------------ properties
@@ -439,98 +435,6 @@ public final class Tensor {
         }
         noteGradChange();
         grad = grad == null ? g : grad.add(g);
-    }
-
-    // ------------------------------------------------------------------ dispatch
-
-    /** Runs a computing op at once and records it when autograd needs it. */
-    static Tensor compute(Op op, Tensor... inputs) {
-        Trace t = traceOf(inputs);
-        Tensor out;
-        if (t != null) {
-            out = traced(t, op, inputs);
-        } else {
-            out = fromBackend(op, Arrays.asList(inputs), commonDevice(op, inputs));
-            record(out, op, inputs);
-        }
-        // Arithmetic among weak scalars (hyper-parameters, Java scalars) stays a weak scalar.
-        boolean allWeak = inputs.length > 0 && out.dim() == 0;
-        for (Tensor in : inputs) {
-            allWeak &= in.tier() == Promotion.SCALAR;
-        }
-        out.weak = allWeak;
-        return out;
-    }
-
-    /** Runs a movement op as a view of the same storage where the layout allows, else as a copy. */
-    static Tensor move(Movement op, Tensor in) {
-        Trace t = traceOf(in);
-        if (t != null) {
-            return traced(t, op, in);
-        }
-        TensorType type = op.infer(List.of(in.type()));
-        Layout view = in.data.layout().view(op, type.shape());
-        if (view == null) {
-            return compute(op, in);
-        }
-        Tensor out = new Tensor(new TensorData(in.data.storage(), view), in.device, true);
-        record(out, op, in);
-        return out;
-    }
-
-    /** Applies any op to tensors: the executor of gradient graphs. */
-    static Tensor apply(Op op, Tensor... inputs) {
-        return switch (op) {
-            case Movement m -> move(m, inputs[0]);
-            case Leaf.Constant c -> literal(c.value(), c.dtype());
-            default -> compute(op, inputs);
-        };
-    }
-
-    /** Records a custom function's call: a new tensor over {@code value}'s data whose history is {@code call(inputs)}. */
-    static Tensor recordCall(Op call, Tensor value, Tensor... inputs) {
-        Tensor out = new Tensor(value.data(), value.device, value.isView);
-        record(out, call, inputs);
-        return out;
-    }
-
-    static Trace traceOf(Tensor... inputs) {
-        for (Tensor t : inputs) {
-            if (t.node != null) {
-                return t.trace;
-            }
-        }
-        return Trace.active();
-    }
-
-    private static Tensor traced(Trace t, Op op, Tensor... inputs) {
-        Node[] nodes = new Node[inputs.length];
-        for (int i = 0; i < inputs.length; i++) {
-            nodes[i] = t.nodeOf(inputs[i]);
-        }
-        return new Tensor(t.builder().add(op, nodes), t);
-    }
-
-    private static void record(Tensor out, Op op, Tensor... inputs) {
-        if (!Kiln.isGradEnabled() || !out.dtype().isFloating()) {
-            return;
-        }
-        for (Tensor t : inputs) {
-            if (t.requiresGrad) {
-                out.setGradFn(new GradFn(op, inputs));
-                return;
-            }
-        }
-    }
-
-    private static Device commonDevice(Op op, Tensor... inputs) {
-        Device d = inputs.length == 0 ? Device.CPU : inputs[0].device;
-        for (Tensor t : inputs) {
-            if (!t.device.equals(d)) {
-                throw new KilnException(op.name() + ": expected all tensors on one device, got " + d + " and " + t.device);
-            }
-        }
-        return d;
     }
 
     Tensor castTo(DType to) {
