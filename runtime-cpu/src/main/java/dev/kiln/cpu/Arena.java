@@ -69,7 +69,9 @@ final class Arena {
     /** Buffers a step writes into an array the plan owns (interpreted ops bring their own). */
     private static List<Integer> written(Plan.Step step, boolean[] pinned) {
         return switch (step) {
-            case Plan.KernelStep k -> k.kernel().stores().stream().map(Kernel.Store::buffer).toList();
+            case Plan.KernelStep k -> java.util.stream.Stream.concat(
+                    k.kernel().stores().stream().map(Kernel.Store::buffer),
+                    k.kernel().accumulates().stream().map(a -> k.kernel().loads().get(a.target()).buffer())).toList();
             case Plan.WriteScalar w -> List.of(w.buffer());
             case Plan.OpStep o -> List.of();
             case Plan.ReadScalar r -> List.of();
@@ -78,7 +80,7 @@ final class Arena {
 
     private static List<Integer> read(Plan.Step step) {
         return switch (step) {
-            case Plan.KernelStep k -> k.kernel().loads().stream().map(Kernel.Load::buffer).toList();
+            case Plan.KernelStep k -> k.kernel().loads().stream().map(Kernel.Load::buffer).toList(); // includes accumulation targets
             case Plan.OpStep o -> o.inputs();
             case Plan.ReadScalar r -> List.of(r.buffer());
             case Plan.WriteScalar w -> List.of();

@@ -141,10 +141,12 @@ class CodegenProperties {
         GraphBuilder b = new GraphBuilder();
         Ops o = new Ops(b);
         Node x = b.input("x", new TensorType(Shape.of(64, 8), DType.FLOAT32));
-        Node s1 = o.sum(o.exp(x), dev.kiln.ir.Axes.of(1), true); // a partial reduction: an interpreted op on a stored buffer
-        Node e2 = o.add(o.unary(new dev.kiln.ir.Unary.Sin(), x), s1);
-        Node s2 = o.sum(o.mul(e2, e2), dev.kiln.ir.Axes.of(1), false);
-        Graph g = b.build(s2);
+        // each transpose of a loop value needs it stored; a's array is free once the second loop has read it
+        Node a = o.exp(x);
+        Node t1 = o.add(o.transposeLast(a), o.constant(1, DType.FLOAT32));
+        Node t2 = o.mul(o.transposeLast(t1), 2.0);
+        Node t3 = o.sub(o.transposeLast(t2), o.constant(3, DType.FLOAT32));
+        Graph g = b.build(t3);
         CompiledPlan plan = new CompiledPlan(g);
         assertTrue(plan.sharedBuffers() >= 1, plan.describe());
         TensorData in = Props.normal(Shape.of(64, 8), 3).to(DType.FLOAT32).data();

@@ -137,6 +137,12 @@ public final class JvmEmitter {
                 store(s, instrLocal[i]);
             }
         }
+        for (Kernel.Accumulate a : kernel.accumulates()) {
+            Kernel.Load target = kernel.loads().get(a.target());
+            mv.visitVarInsn(ALOAD, bufferLocal[target.buffer()]);
+            mv.visitLdcInsn(a.max() ? Double.NEGATIVE_INFINITY : 0.0);
+            mv.visitMethodInsn(INVOKESTATIC, "java/util/Arrays", "fill", "([DD)V", false);
+        }
         int[] acc = new int[kernel.reductions().size()];
         for (int r = 0; r < acc.length; r++) {
             acc[r] = newLocal(2);
@@ -202,6 +208,24 @@ public final class JvmEmitter {
                 mv.visitInsn(DADD);
             }
             mv.visitVarInsn(DSTORE, acc[r]);
+        }
+        for (Kernel.Accumulate a : kernel.accumulates()) {
+            int at = newLocal(1);
+            positionIndex(a.target(), base);
+            mv.visitVarInsn(ISTORE, at);
+            int buf = bufferLocal[kernel.loads().get(a.target()).buffer()];
+            mv.visitVarInsn(ALOAD, buf);
+            mv.visitVarInsn(ILOAD, at);
+            mv.visitVarInsn(ALOAD, buf);
+            mv.visitVarInsn(ILOAD, at);
+            mv.visitInsn(DALOAD);
+            pushAsDouble(kernel.body(), instrLocal, a.instr());
+            if (a.max()) {
+                mv.visitMethodInsn(INVOKESTATIC, MATH, "max", "(DD)D", false);
+            } else {
+                mv.visitInsn(DADD);
+            }
+            mv.visitInsn(DASTORE);
         }
         for (Kernel.Store s : kernel.stores()) {
             mv.visitVarInsn(ALOAD, bufferLocal[s.buffer()]);

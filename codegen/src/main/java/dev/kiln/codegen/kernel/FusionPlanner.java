@@ -59,7 +59,8 @@ public final class FusionPlanner {
         }
         List<Integer> outs = new ArrayList<>();
         for (Node o : g.outputs()) {
-            outs.add(p.materialize(o));
+            int b = p.materialize(o);
+            outs.add(p.buffers.get(b).dtype() == o.dtype() ? b : p.converted(o, b));
         }
         p.close();
         List<Plan.Step> steps = new ArrayList<>();
@@ -141,6 +142,7 @@ public final class FusionPlanner {
             case Reduce r when isOne(n) && isOne(n.input(0)) && slotOf.containsKey(n.input(0)) && n.dtype().isFloating() ->
                     slotOf.put(n, slotOf.get(n.input(0)));
             case Reduce r when isOne(n) && n.dtype().isFloating() && fusableType(n.input(0).dtype()) -> reduceAll(n, r);
+            case Reduce r when n.dtype().isFloating() && fusableType(n.input(0).dtype()) -> reducePartial(n, r);
             case MatMul mm when n.dtype().isFloating() -> matmul(n);
             default -> {
                 if (fusableElementwise(n) && isOne(n)) {
@@ -254,8 +256,8 @@ public final class FusionPlanner {
         }
         sa[r - 2] = la.stride(r - 2);
         sb[r - 1] = lb.stride(r - 1);
-        int loadA = k.loadIndex(va.buffer(), a.dtype(), dropUnit(out, sa), la.offset());
-        int loadB = k.loadIndex(vb.buffer(), b.dtype(), dropUnit(out, sb), lb.offset());
+        int loadA = k.loadIndex(va.buffer(), buffers.get(va.buffer()).dtype(), dropUnit(out, sa), la.offset());
+        int loadB = k.loadIndex(vb.buffer(), buffers.get(vb.buffer()).dtype(), dropUnit(out, sb), lb.offset());
         int instr = k.add(new Instr.Dot(loadA, loadB, inner, la.stride(r - 1), lb.stride(r - 2), n.dtype()));
         k.local.put(n, instr);
         loopOf.put(n, k);
@@ -309,6 +311,30 @@ public final class FusionPlanner {
         slotOf.put(n, slot);
     }
 
+    /**
+     * A reduction over some axes: an accumulation, in the loop over the input, into a float64 buffer
+     * of the reduced shape (read back as the node's dtype, rounded once, as the interpreter does).
+     */
+    private void reducePartial(Node n, Reduce r) {
+        Node in = n.input(0);
+        KernelBuilder k = loopKernel(in.shape(), List.of(in));
+        int v = operand(k, in);
+        int[] keep = in.shape().toArray();
+        for (int i = 0; i < r.axes().size(); i++) {
+            keep[r.axes().get(i)] = 1;
+        }
+        int[] strides = Shape.of(keep).contiguousStrides();
+        for (int i = 0; i < r.axes().size(); i++) {
+            strides[r.axes().get(i)] = 0;
+        }
+        buffers.add(new Plan.Buffer(DType.FLOAT64, n.shape()));
+        int buf = buffers.size() - 1;
+        int target = k.loadIndex(buf, DType.FLOAT64, dropUnit(in.shape(), strides), 0);
+        k.accumulates.add(new Kernel.Accumulate(target, r instanceof Reduce.Max, v));
+        bufferOf.put(n, buf);
+        k.accumulated.add(n);
+    }
+
     /** A kernel whose loop over {@code domain} can take an op reading {@code args}: the open one, or a new one. */
     private KernelBuilder loopKernel(Shape domain, List<Node> args) {
         for (Node a : args) {
@@ -356,7 +382,7 @@ public final class FusionPlanner {
         if (base != a && isOne(base) && slotOf.containsKey(base)) {
             return slotAvailable.get(slotOf.get(base)) <= k.index;
         }
-        return loopOf.get(base) != k;
+        return loopOf.get(base) != k && !k.accumulated.contains(base);
     }
 
     /** The loop-local node {@code a} is a chain of reshapes of (same order, same elements), or null. */
@@ -417,7 +443,7 @@ public final class FusionPlanner {
             buffer = materialize(a);
             layout = Layout.contiguous(a.shape());
         }
-        return k.load(buffer, a.dtype(), onDomain(layout));
+        return k.load(buffer, buffers.get(buffer).dtype(), a.dtype(), onDomain(layout));
     }
 
     /** The value of a constant, or of a view of one; null otherwise. */
@@ -435,6 +461,19 @@ public final class FusionPlanner {
             n = n.input(0);
         }
         return n;
+    }
+
+    /** A copy of buffer {@code b} (a float64 accumulator) in {@code n}'s own dtype, for outputs. */
+    private int converted(Node n, int b) {
+        close();
+        KernelBuilder copy = openKernel(0);
+        copy.domain = canonical(n.shape());
+        int v = copy.load(b, DType.FLOAT64, n.dtype(), onDomain(Layout.contiguous(n.shape())));
+        buffers.add(new Plan.Buffer(n.dtype(), n.shape()));
+        int out = buffers.size() - 1;
+        copy.stores.add(new Kernel.Store(out, n.dtype(), v));
+        close();
+        return out;
     }
 
     /** Runs a node the kernels do not cover as a single interpreted op. */
@@ -515,6 +554,8 @@ public final class FusionPlanner {
         final List<Instr> body = new ArrayList<>();
         final Map<Node, Integer> local = new IdentityHashMap<>();
         final List<Kernel.Reduction> reductions = new ArrayList<>();
+        final List<Kernel.Accumulate> accumulates = new ArrayList<>();
+        final java.util.Set<Node> accumulated = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         final List<Kernel.Store> stores = new ArrayList<>();
         final List<Kernel.Statement> epilogue = new ArrayList<>();
         final Map<String, Integer> interned = new HashMap<>();
@@ -534,8 +575,9 @@ public final class FusionPlanner {
             return body.size() - 1;
         }
 
-        int load(int buffer, DType dtype, Layout layout) {
-            return add(new Instr.Load(loadIndex(buffer, dtype, layout.strides(), layout.offset()), dtype));
+        /** Reads a buffer of {@code bufferType} as values of {@code valueType}. */
+        int load(int buffer, DType bufferType, DType valueType, Layout layout) {
+            return add(new Instr.Load(loadIndex(buffer, bufferType, layout.strides(), layout.offset()), valueType));
         }
 
         int loadIndex(int buffer, DType dtype, int[] strides, int offset) {
@@ -551,7 +593,7 @@ public final class FusionPlanner {
 
         Kernel build() {
             return new Kernel("k" + index, List.copyOf(prologue), domain, List.copyOf(loads), List.copyOf(body),
-                    List.copyOf(reductions), List.copyOf(stores), List.copyOf(epilogue));
+                    List.copyOf(reductions), List.copyOf(accumulates), List.copyOf(stores), List.copyOf(epilogue));
         }
     }
 }

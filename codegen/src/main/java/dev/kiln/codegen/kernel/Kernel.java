@@ -13,7 +13,7 @@ import java.util.List;
  * the JVM and the CUDA emitter read this.
  */
 public record Kernel(String name, List<Statement> prologue, Shape domain, List<Load> loads, List<Instr> body,
-        List<Reduction> reductions, List<Store> stores, List<Statement> epilogue) {
+        List<Reduction> reductions, List<Accumulate> accumulates, List<Store> stores, List<Statement> epilogue) {
 
     /** Reads buffer {@code buffer} (of {@code dtype}) at {@code offset + Σ index[d]·strides[d]}; stride 0 broadcasts. */
     public record Load(int buffer, DType dtype, int[] strides, int offset) {
@@ -27,6 +27,15 @@ public record Kernel(String name, List<Statement> prologue, Shape domain, List<L
     public record Reduction(boolean max, int instr, int slot) {
     }
 
+    /**
+     * A reduction over some axes: {@code instr} is added into (or maxed with) the float64 buffer
+     * element that load {@code target} points at (stride 0 along the reduced axes). The buffer is
+     * filled with 0 (or -inf) before the loop; elements arrive in row-major order, as the
+     * interpreter adds them.
+     */
+    public record Accumulate(int target, boolean max, int instr) {
+    }
+
     /** Stores {@code instr} at every position of the domain, row-major, into buffer {@code buffer}. */
     public record Store(int buffer, DType dtype, int instr) {
     }
@@ -37,7 +46,7 @@ public record Kernel(String name, List<Statement> prologue, Shape domain, List<L
 
     /** True when the kernel has a loop (a non-empty domain). */
     public boolean hasLoop() {
-        return domain != null && domain.numelLong() > 0 && (!body.isEmpty() || !reductions.isEmpty());
+        return domain != null && domain.numelLong() > 0 && (!body.isEmpty() || !reductions.isEmpty() || !accumulates.isEmpty());
     }
 
     /** Readable form, for {@code Kiln.explain}. */
@@ -58,6 +67,10 @@ public record Kernel(String name, List<Statement> prologue, Shape domain, List<L
         }
         for (Reduction r : reductions) {
             sb.append("  s").append(r.slot()).append(" = ").append(r.max() ? "max" : "sum").append("(v").append(r.instr()).append(")\n");
+        }
+        for (Accumulate a : accumulates) {
+            sb.append("  buf").append(loads.get(a.target()).buffer()).append("[load").append(a.target()).append("] ")
+                    .append(a.max() ? "max=" : "+=").append(" v").append(a.instr()).append('\n');
         }
         for (Store s : stores) {
             sb.append("  buf").append(s.buffer()).append("[i] = v").append(s.instr()).append(" (").append(s.dtype()).append(")\n");
