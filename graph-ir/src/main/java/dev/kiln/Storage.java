@@ -23,6 +23,9 @@ public abstract sealed class Storage permits Storage.F32, Storage.F64, Storage.I
 
     public abstract DType dtype();
 
+    /** The backing array ({@code float[]}, {@code double[]}, {@code long[]}, {@code int[]} or {@code boolean[]}). */
+    public abstract Object array();
+
     public abstract int size();
 
     public abstract double getDouble(int i);
@@ -51,6 +54,7 @@ public abstract sealed class Storage permits Storage.F32, Storage.F64, Storage.I
         }
 
         public DType dtype() { return DType.FLOAT32; }
+        public Object array() { return data; }
         public int size() { return data.length; }
         public double getDouble(int i) { return data[i]; }
         public void setDouble(int i, double v) { data[i] = (float) v; }
@@ -67,6 +71,7 @@ public abstract sealed class Storage permits Storage.F32, Storage.F64, Storage.I
         }
 
         public DType dtype() { return DType.FLOAT64; }
+        public Object array() { return data; }
         public int size() { return data.length; }
         public double getDouble(int i) { return data[i]; }
         public void setDouble(int i, double v) { data[i] = v; }
@@ -83,6 +88,7 @@ public abstract sealed class Storage permits Storage.F32, Storage.F64, Storage.I
         }
 
         public DType dtype() { return DType.INT64; }
+        public Object array() { return data; }
         public int size() { return data.length; }
         public double getDouble(int i) { return data[i]; }
         public void setDouble(int i, double v) { data[i] = (long) v; }
@@ -99,6 +105,7 @@ public abstract sealed class Storage permits Storage.F32, Storage.F64, Storage.I
         }
 
         public DType dtype() { return DType.INT32; }
+        public Object array() { return data; }
         public int size() { return data.length; }
         public double getDouble(int i) { return data[i]; }
         public void setDouble(int i, double v) { data[i] = (int) (long) v; }
@@ -115,6 +122,7 @@ public abstract sealed class Storage permits Storage.F32, Storage.F64, Storage.I
         }
 
         public DType dtype() { return DType.BOOL; }
+        public Object array() { return data; }
         public int size() { return data.length; }
         public double getDouble(int i) { return data[i] ? 1 : 0; }
         public void setDouble(int i, double v) { data[i] = v != 0; }

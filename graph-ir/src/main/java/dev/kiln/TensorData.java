@@ -15,16 +15,6 @@ public record TensorData(Storage storage, Layout layout) {
         return new TensorData(Storage.allocate(dtype, shape.numel()), Layout.contiguous(shape));
     }
 
-    private static Object array(Storage s) {
-        return switch (s) {
-            case Storage.F32 f -> f.data;
-            case Storage.F64 f -> f.data;
-            case Storage.I64 f -> f.data;
-            case Storage.I32 f -> f.data;
-            case Storage.Bool f -> f.data;
-        };
-    }
-
     /** Element {@code flat} (row-major) as a double. */
     public double getDouble(int flat) {
         return storage.getDouble(layout.indexOfFlat(flat));
@@ -42,12 +32,8 @@ public record TensorData(Storage storage, Layout layout) {
         }
         int n = shape().numel();
         if (src.dtype() == dtype() && layout.isContiguous() && src.layout().isContiguous()) {
-            Object from = array(src.storage());
-            Object to = array(storage);
-            if (from != null && to != null) {
-                System.arraycopy(from, src.layout().offset(), to, layout.offset(), n);
-                return;
-            }
+            System.arraycopy(src.storage().array(), src.layout().offset(), storage.array(), layout.offset(), n);
+            return;
         }
         boolean exact = dtype().isIntegral() && src.dtype().isIntegral();
         for (int i = 0; i < n; i++) {

@@ -64,7 +64,7 @@ public final class CompiledPlan implements Executable {
                     ? new TensorData(views[shareWith[i]].storage(), Layout.contiguous(b.shape()))
                     : TensorData.allocate(b.shape(), b.dtype());
             views[i] = d;
-            buffers[i] = array(d.storage());
+            buffers[i] = d.storage().array();
         }
         this.scalars = new double[plan.scalarSlots()];
         this.outputViews = new TensorData[plan.outputs().size()];
@@ -105,16 +105,6 @@ public final class CompiledPlan implements Executable {
         }
     }
 
-    private static Object array(Storage s) {
-        return switch (s) {
-            case Storage.F32 f -> f.data;
-            case Storage.F64 f -> f.data;
-            case Storage.I64 f -> f.data;
-            case Storage.I32 f -> f.data;
-            case Storage.Bool f -> f.data;
-        };
-    }
-
     @Override
     public List<TensorData> run(List<TensorData> inputs) {
         for (int i = 0; i < inputs.size(); i++) {
@@ -129,14 +119,14 @@ public final class CompiledPlan implements Executable {
                 in = copy;
             }
             views[b] = in;
-            buffers[b] = array(in.storage());
+            buffers[b] = in.storage().array();
         }
         if (freshOutputs) {
             for (int b : plan.outputs()) {
                 if (!plan.inputs().contains(b)) {
                     Plan.Buffer spec = plan.buffers().get(b);
                     views[b] = TensorData.allocate(spec.shape(), spec.dtype());
-                    buffers[b] = array(views[b].storage());
+                    buffers[b] = views[b].storage().array();
                 }
             }
         }
@@ -151,7 +141,7 @@ public final class CompiledPlan implements Executable {
                     Plan.Buffer out = plan.buffers().get(o.output());
                     TensorData result = Interpreter.execute(o.op(), ins, new TensorType(out.shape(), out.dtype()));
                     views[o.output()] = result;
-                    buffers[o.output()] = array(result.storage());
+                    buffers[o.output()] = result.storage().array();
                 }
                 case Plan.ReadScalar r -> scalars[r.slot()] = views[r.buffer()].getDouble(0);
                 case Plan.WriteScalar w -> views[w.buffer()].storage().setDouble(0, scalars[w.slot()]);

@@ -422,28 +422,15 @@ public final class FusionPlanner {
         if (isOne(a) && fusableType(a.dtype())) {
             return k.add(new Instr.Scalar(slot(a), a.dtype()));
         }
-        List<Movement> chain = new ArrayList<>();
         Node base = a;
         while (isView(base)) {
-            chain.addFirst((Movement) base.op());
             base = base.input(0);
         }
         if (isOne(base) && fusableType(base.dtype())) {
             return k.add(new Instr.Scalar(slot(base), a.dtype()));
         }
-        int buffer = materialize(base);
-        Layout layout = Layout.contiguous(base.shape());
-        Node at = base;
-        for (Movement m : chain) {
-            Node next = nextTowards(a, at);
-            layout = layout == null ? null : layout.view(m, next.shape());
-            at = next;
-        }
-        if (layout == null) {
-            buffer = materialize(a);
-            layout = Layout.contiguous(a.shape());
-        }
-        return k.load(buffer, buffers.get(buffer).dtype(), a.dtype(), onDomain(layout));
+        BufferView v = bufferView(a);
+        return k.load(v.buffer(), buffers.get(v.buffer()).dtype(), a.dtype(), onDomain(v.layout()));
     }
 
     /** The value of a constant, or of a view of one; null otherwise. */
