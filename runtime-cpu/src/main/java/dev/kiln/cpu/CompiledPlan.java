@@ -2,7 +2,6 @@ package dev.kiln.cpu;
 
 import dev.kiln.Executable;
 import dev.kiln.Layout;
-import dev.kiln.Storage;
 import dev.kiln.TensorData;
 import dev.kiln.codegen.jvm.JvmEmitter;
 import dev.kiln.codegen.jvm.KernelFunction;
