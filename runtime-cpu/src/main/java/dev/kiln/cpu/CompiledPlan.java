@@ -4,7 +4,9 @@ import dev.kiln.Executable;
 import dev.kiln.Layout;
 import dev.kiln.TensorData;
 import dev.kiln.codegen.jvm.JvmEmitter;
+import dev.kiln.codegen.jvm.KernelTooLargeException;
 import dev.kiln.codegen.jvm.KernelFunction;
+import dev.kiln.codegen.kernel.FusionPlanner;
 import dev.kiln.codegen.kernel.Plan;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.TensorType;
@@ -37,12 +39,45 @@ public final class CompiledPlan implements Executable {
     }
 
     public CompiledPlan(Graph graph) {
-        this(dev.kiln.codegen.kernel.FusionPlanner.plan(graph), false);
+        this(graph, false);
     }
 
     /** With {@code freshOutputs}, every run writes its outputs into new buffers (eager ops hand them out). */
     CompiledPlan(Graph graph, boolean freshOutputs) {
-        this(dev.kiln.codegen.kernel.FusionPlanner.plan(graph), freshOutputs);
+        this(graph, freshOutputs, FusionPlanner.MAX_BODY);
+    }
+
+    /**
+     * HotSpot never JIT-compiles a method of more than 8000 bytes of bytecode (DontCompileHugeMethods):
+     * a kernel that big would run interpreted, so plans whose kernels come out larger are redone
+     * with smaller loops (this also keeps far away from the 64 KB method limit).
+     */
+    static final int MAX_KERNEL_BYTES = 8000;
+
+    /** Plans and emits; a kernel over the size limits makes it re-plan with smaller loops. */
+    private CompiledPlan(Graph graph, boolean freshOutputs, int maxBody) {
+        this(planFitting(graph, maxBody), freshOutputs);
+    }
+
+    private static Plan planFitting(Graph graph, int maxBody) {
+        for (int limit = maxBody; ; limit /= 2) {
+            Plan plan = FusionPlanner.plan(graph, limit);
+            boolean fits = true;
+            try {
+                for (Plan.Step s : plan.steps()) {
+                    // only big loops can pass the limit; small ones are not emitted twice
+                    if (s instanceof Plan.KernelStep k && k.kernel().body().size() > 60) {
+                        fits &= JvmEmitter.emit(k.kernel(), "dev/kiln/cpu/Probe", plan.buffers().size()).length
+                                <= MAX_KERNEL_BYTES;
+                    }
+                }
+            } catch (KernelTooLargeException e) {
+                fits = false;
+            }
+            if (fits || limit < 16) {
+                return plan;
+            }
+        }
     }
 
     CompiledPlan(Plan plan, boolean freshOutputs) {

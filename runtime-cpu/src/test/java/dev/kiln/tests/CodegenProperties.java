@@ -137,6 +137,29 @@ class CodegenProperties {
     }
 
     @Test
+    void longChainsAreSplitToFitTheMethodLimit() {
+        GraphBuilder b = new GraphBuilder();
+        Ops o = new Ops(b);
+        Node x = b.input("x", new TensorType(Shape.of(100), DType.FLOAT64));
+        Node y = x;
+        for (int i = 0; i < 600; i++) {
+            // unrolled powers and branches make big methods: the plan is redone with smaller loops
+            // until every kernel's class stays under HotSpot's huge-method limit (so it gets compiled)
+            Node t = o.unary(new dev.kiln.ir.Unary.Tanh(), y);
+            y = o.add(o.mul(y, 0.5), o.where(o.compare(new dev.kiln.ir.Compare.Gt(), t, o.constant(0, DType.FLOAT64)),
+                    o.pow(t, 15.0), o.pow(t, 13.0)));
+        }
+        Graph g = b.build(o.sumAll(y));
+        CompiledPlan plan = new CompiledPlan(g);
+        long kernels = plan.plan().steps().stream().filter(s -> s instanceof Plan.KernelStep).count();
+        int largest = plan.plan().steps().stream().filter(s -> s instanceof Plan.KernelStep)
+                .mapToInt(s -> ((Plan.KernelStep) s).kernel().body().size()).max().orElse(0);
+        assertTrue(kernels > 1 && largest < dev.kiln.codegen.kernel.FusionPlanner.MAX_BODY, plan.plan().summary() + ", largest " + largest);
+        TensorData in = Props.normal(Shape.of(100), 5).data();
+        assertClose(Interpreter.run(g, Map.of(0, in)).getFirst(), plan.run(List.of(in)).getFirst(), 1e-12, 0);
+    }
+
+    @Test
     void buffersWithDisjointLifetimesShareArrays() {
         GraphBuilder b = new GraphBuilder();
         Ops o = new Ops(b);

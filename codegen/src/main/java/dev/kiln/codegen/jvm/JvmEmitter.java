@@ -55,7 +55,11 @@ public final class JvmEmitter {
         mv.visitMaxs(0, 0);
         mv.visitEnd();
         cw.visitEnd();
-        return cw.toByteArray();
+        try {
+            return cw.toByteArray();
+        } catch (org.objectweb.asm.MethodTooLargeException e) {
+            throw new KernelTooLargeException(kernel.name(), e);
+        }
     }
 
     private int newLocal(int size) {

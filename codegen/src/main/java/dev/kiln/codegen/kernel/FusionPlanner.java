@@ -31,8 +31,10 @@ import java.util.Map;
  * interpreted ops between kernels.
  */
 public final class FusionPlanner {
-    /** Above this many instructions a loop is split, far below the JVM's 64 KB method limit. */
-    static final int MAX_BODY = 1500;
+    /** Above this many instructions a loop is split, normally far below the JVM's 64 KB method limit. */
+    public static final int MAX_BODY = 1500;
+
+    private final int maxBody;
 
     private final List<Plan.Buffer> buffers = new ArrayList<>();
     private final List<Object> steps = new ArrayList<>(); // Plan.Step or KernelBuilder
@@ -46,11 +48,17 @@ public final class FusionPlanner {
     private final List<KernelBuilder> kernels = new ArrayList<>();
     private KernelBuilder open;
 
-    private FusionPlanner() {
+    private FusionPlanner(int maxBody) {
+        this.maxBody = maxBody;
     }
 
     public static Plan plan(Graph g) {
-        FusionPlanner p = new FusionPlanner();
+        return plan(g, MAX_BODY);
+    }
+
+    /** Plans with loops split above {@code maxBody} instructions (smaller when a kernel's method came out too large). */
+    public static Plan plan(Graph g, int maxBody) {
+        FusionPlanner p = new FusionPlanner(maxBody);
         for (Node n : g.inputs()) {
             p.input(n);
         }
@@ -242,7 +250,7 @@ public final class FusionPlanner {
         Layout lb = vb.layout();
         KernelBuilder k = open;
         Shape domain = canonical(out);
-        if (k == null || (k.domain != null && !k.domain.equals(domain)) || k.body.size() >= MAX_BODY) {
+        if (k == null || (k.domain != null && !k.domain.equals(domain)) || k.body.size() >= maxBody) {
             close();
             k = openKernel(0);
         }
@@ -348,7 +356,7 @@ public final class FusionPlanner {
         }
         KernelBuilder k = open;
         domain = canonical(domain);
-        boolean fits = k != null && (k.domain == null || k.domain.equals(domain)) && k.body.size() < MAX_BODY;
+        boolean fits = k != null && (k.domain == null || k.domain.equals(domain)) && k.body.size() < maxBody;
         for (Node a : args) {
             fits &= fits && readableIn(k, a);
         }
