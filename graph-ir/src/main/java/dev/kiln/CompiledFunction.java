@@ -100,6 +100,13 @@ public final class CompiledFunction implements Step {
                             GraphText.print(plan.traced.graph), GraphText.print(again.graph)) + "); its graph depends on"
                             + " more than input shapes, so compile it with Kiln.compile(fn, CompiledFunction.Mode.DYNAMIC)");
                 }
+                for (int i = 0; i < again.bindings.size(); i++) {
+                    if (again.bindings.get(i) != plan.traced.bindings.get(i)) {
+                        throw new KilnException("the compiled function read a different tensor object on this call (implicit"
+                                + " input " + i + " of type " + plan.traced.graph.inputs().get(i).type() + "); tensors it closes"
+                                + " over are bound when it is traced, so pass data that changes between calls as an argument");
+                    }
+                }
             }
         } else {
             Traced traced = trace(inputs);

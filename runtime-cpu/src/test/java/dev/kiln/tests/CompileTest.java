@@ -223,6 +223,19 @@ class CompileTest {
     }
 
     @Test
+    void traceCheckCatchesClosedOverTensorsThatChange() {
+        Tensor[] batch = {Tensor.ones(2)};
+        CompiledFunction f = Kiln.compile(in -> batch[0].mul(2.0).sum()).checkTraces(true);
+        assertEquals(4.0, f.call().item());
+        batch[0] = Tensor.full(Shape.of(2), 3.0);
+        KilnException e = assertThrows(KilnException.class, f::call);
+        assertTrue(e.getMessage().contains("pass data that changes between calls as an argument"), e.getMessage());
+        CompiledFunction g = Kiln.compile(in -> in[0].mul(2.0).sum());
+        assertEquals(4.0, g.call(Tensor.ones(2)).item());
+        assertEquals(12.0, g.call(Tensor.full(Shape.of(2), 3.0)).item());
+    }
+
+    @Test
     void explainShowsGraphsAndPlan() {
         Tensor w = Tensor.ones(3).requiresGrad_(true);
         CompiledFunction f = Kiln.compile(in -> {
