@@ -42,7 +42,7 @@ public enum DType {
     }
 
     /** The default type of a category (bool, int64, float32). */
-    static DType defaultOf(int category) {
+    public static DType defaultOf(int category) {
         return switch (category) {
             case 0 -> BOOL;
             case 1 -> DEFAULT_INT;

@@ -96,11 +96,6 @@ public final class Trace {
         return n;
     }
 
-    /** The input node standing for a concrete tensor's value before any in-trace write. */
-    Node originalNodeOf(Tensor t) {
-        return capture(t);
-    }
-
     /** Functionalizes an in-place write: from now on {@code target} reads as {@code value}. */
     void write(Tensor target, Node value) {
         capture(target);

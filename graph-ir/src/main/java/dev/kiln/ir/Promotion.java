@@ -29,14 +29,11 @@ public final class Promotion {
         if (tierA == tierB) {
             return DType.promote(a, b); // scalars among themselves keep full precision, as Python's do
         }
-        DType ea = tierA == SCALAR ? defaultOf(a) : a;
-        DType eb = tierB == SCALAR ? defaultOf(b) : b;
+        DType ea = tierA == SCALAR ? DType.defaultOf(a.category()) : a;
+        DType eb = tierB == SCALAR ? DType.defaultOf(b.category()) : b;
         return tierA < tierB ? combine(ea, eb) : combine(eb, ea);
     }
 
-    private static DType defaultOf(DType t) {
-        return t.isFloating() ? DType.DEFAULT_FLOAT : t == DType.BOOL ? DType.BOOL : DType.DEFAULT_INT;
-    }
 
     /** The result type of an op on a tensor and a Java scalar (floating if {@code scalarIsFloating}). */
     public static DType withScalar(DType tensor, boolean scalarIsFloating) {

@@ -604,11 +604,7 @@ public final class JvmEmitter {
 
     private void cast(DType to) {
         switch (to) {
-            case FLOAT32 -> {
-                mv.visitInsn(D2F);
-                mv.visitInsn(F2D);
-            }
-            case FLOAT64 -> { }
+            case FLOAT32, FLOAT64 -> { } // apply() rounds float32 results to float
             case BOOL -> {
                 mv.visitInsn(DCONST_0);
                 mv.visitInsn(DCMPL);

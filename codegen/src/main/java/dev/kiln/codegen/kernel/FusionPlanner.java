@@ -366,10 +366,6 @@ public final class FusionPlanner {
                 prepare(a);
             }
             k = openKernel(0);
-            if (k.domain != null || !k.body.isEmpty()) {
-                close();
-                k = openKernel(0);
-            }
         }
         k.domain = domain;
         return k;
