@@ -3,11 +3,14 @@ package dev.kiln;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.GraphBuilder;
 import dev.kiln.ir.GraphText;
+import dev.kiln.ir.Leaf;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.TraceTree;
 import dev.kiln.pass.Pipeline;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -36,6 +39,10 @@ public final class CompiledFunction implements Step {
     private final LinkedHashMap<Graph.Fingerprint, Executable> byStructure;
     /** Text forms of cached graphs, only to explain misses. */
     private final Map<Graph.Fingerprint, String> texts = new HashMap<>();
+    /** Dynamic mode: earlier traces, so a trace that repeats one replays its nodes instead of building them. */
+    private final TraceTree tree = new TraceTree();
+    /** Dynamic mode: where in the tree the traces of each cached structure end (pruned on eviction). */
+    private final Map<Graph.Fingerprint, List<TraceTree.Step>> ends = new HashMap<>();
     private int compilations;
     private int evictions;
     private Traced last;
@@ -89,12 +96,12 @@ public final class CompiledFunction implements Step {
                 plan = plans.get(i).guardsHold() ? plans.get(i) : null;
             }
             if (plan == null) {
-                Traced traced = trace(inputs);
+                Traced traced = trace(inputs, false);
                 plan = new Plan(traced, compile(traced, plans.isEmpty() ? "new input signature " + signature
                         : "a gradient that was " + (plans.getFirst().traced.describeGuards()) + " when traced is not now"));
                 plans.add(plan);
             } else if (checkTraces) {
-                Traced again = trace(inputs);
+                Traced again = trace(inputs, false);
                 if (!again.key.equals(plan.traced.key)) {
                     throw new KilnException("the compiled function traced differently on this call (" + firstDifference(
                             GraphText.print(plan.traced.graph), GraphText.print(again.graph)) + "); its graph depends on"
@@ -109,7 +116,7 @@ public final class CompiledFunction implements Step {
                 }
             }
         } else {
-            Traced traced = trace(inputs);
+            Traced traced = trace(inputs, true);
             Executable exe = byStructure.get(traced.key);
             if (exe == null) {
                 exe = compile(traced, null);
@@ -119,6 +126,7 @@ public final class CompiledFunction implements Step {
                     var eldest = byStructure.entrySet().iterator().next();
                     byStructure.remove(eldest.getKey());
                     texts.remove(eldest.getKey());
+                    forget(eldest.getKey());
                     evictions++;
                     LOG.log(Level.WARNING, "Kiln: dynamic plan cache full (" + capacity + " plans); evicted the least"
                             + " recently used plan (" + evictions + " evictions so far). Raise the capacity if this repeats.");
@@ -128,6 +136,28 @@ public final class CompiledFunction implements Step {
         }
         last = plan.traced;
         return plan.run(inputs);
+    }
+
+    /** Unhooks an evicted structure's plan from the trace tree, and the branches only it used. */
+    private void forget(Graph.Fingerprint key) {
+        for (TraceTree.Step end : ends.getOrDefault(key, List.of())) {
+            if (end.attachment() instanceof Ending e && e.key.equals(key)) {
+                tree.prune(end);
+            }
+        }
+        ends.remove(key);
+    }
+
+    /**
+     * How many steps of earlier traces the dynamic mode keeps to replay (a diagnostic: it grows with
+     * the distinct structures seen and shrinks when their plans are evicted).
+     */
+    public int recordedSteps() {
+        return tree.size();
+    }
+
+    /** A trace's graph as attached where the trace ended in the tree: for a repeat of the same calls returning the same nodes. */
+    private record Ending(List<Node> outputs, Graph graph, Graph.Fingerprint key, List<Node> inputs) {
     }
 
     private static List<TensorType> signature(Tensor[] inputs) {
@@ -199,12 +229,13 @@ public final class CompiledFunction implements Step {
         final List<int[]> gradientRanges;
         Graph optimized;
 
-        Traced(Graph graph, List<Object> bindings, List<Tensor> writeTargets, Map<Tensor, Object> gradEffects,
-                Map<Tensor, Boolean> gradWasNull, List<Trace.GeneratorUse> generators, List<int[]> gradientRanges) {
+        Traced(Graph graph, Graph.Fingerprint key, List<Object> bindings, List<Tensor> writeTargets,
+                Map<Tensor, Object> gradEffects, Map<Tensor, Boolean> gradWasNull, List<Trace.GeneratorUse> generators,
+                List<int[]> gradientRanges) {
             this.generators = generators;
             this.gradientRanges = gradientRanges;
             this.graph = graph;
-            this.key = graph.fingerprint();
+            this.key = key;
             this.bindings = bindings;
             this.writeTargets = writeTargets;
             this.gradEffects = gradEffects;
@@ -226,16 +257,17 @@ public final class CompiledFunction implements Step {
         }
     }
 
-    private Traced trace(Tensor[] inputs) {
-        Trace trace = new Trace(new GraphBuilder());
+    /** Traces {@code fn}; {@code replay}: against the tree of earlier traces (dynamic mode). */
+    private Traced trace(Tensor[] inputs, boolean replay) {
+        // anomaly mode records each node's user line, which replayed nodes would not have
+        boolean recording = replay && !Kiln.isAnomalyDetectionEnabled();
+        Trace trace = new Trace(recording ? GraphBuilder.recording(tree) : new GraphBuilder());
         Tensor[] symbolic = new Tensor[inputs.length];
-        Map<Node, Integer> explicit = new IdentityHashMap<>();
         for (int i = 0; i < inputs.length; i++) {
             symbolic[i] = trace.input("input" + i, inputs[i].type());
-            explicit.put(trace.nodeOf(symbolic[i]), i);
         }
-        Map<Tensor, Tensor> finalGrads = new IdentityHashMap<>();
-        Map<Tensor, Boolean> gradWasNull = new IdentityHashMap<>();
+        Map<Tensor, Tensor> finalGrads = new IdentityHashMap<>(8);
+        Map<Tensor, Boolean> gradWasNull = new IdentityHashMap<>(8);
         Tensor out;
         try (var active = trace.activate(); var grad = Kiln.enableGrad()) {
             out = fn.apply(symbolic);
@@ -271,15 +303,31 @@ public final class CompiledFunction implements Step {
                 gradEffects.put(t, g);
             }
         }
-        Graph graph = b.build(outputs);
-        Map<Node, Tensor> captured = trace.captured();
-        List<Object> bindings = new ArrayList<>();
-        for (Node in : graph.inputs()) {
-            Integer index = explicit.get(in);
-            bindings.add(index != null ? index : captured.get(in));
+        TraceTree.Step end = recording ? b.end() : null;
+        Ending ending = end != null && end.attachment() instanceof Ending e && e.outputs.equals(outputs) ? e : null;
+        if (ending == null) {
+            Graph graph = b.build(outputs);
+            ending = new Ending(List.copyOf(outputs), graph, graph.fingerprint(), graph.inputs());
+            if (end != null) {
+                // the latest graph that ended here is kept (a different one ending at the same step is rare)
+                end.attach(ending);
+                ends.computeIfAbsent(ending.key, k -> new ArrayList<>()).add(end);
+            }
         }
-        return new Traced(graph, bindings, writeTargets, gradEffects, gradWasNull, trace.generatorUses(),
+        // Input slots are numbered from 0 as the trace made them: slot k is the graph's k-th input.
+        Object[] bindings = new Object[ending.inputs.size()];
+        for (int i = 0; i < inputs.length; i++) {
+            bindings[slot(symbolic[i].node())] = i;
+        }
+        for (Tensor t : trace.capturedTensors()) {
+            bindings[slot(trace.nodeOfCaptured(t))] = t;
+        }
+        return new Traced(ending.graph, ending.key, Arrays.asList(bindings), writeTargets, gradEffects, gradWasNull, trace.generatorUses(),
                 trace.gradientRanges());
+    }
+
+    private static int slot(Node input) {
+        return ((Leaf.Input) input.op()).slot();
     }
 
     /** A trace with its executable: binds, runs, then writes back. */

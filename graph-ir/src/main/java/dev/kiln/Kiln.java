@@ -75,7 +75,15 @@ public final class Kiln {
      * a cache of 64; eviction is logged.
      */
     public static CompiledFunction compile(Step fn, CompiledFunction.Mode mode) {
-        return new CompiledFunction(fn, mode, 64);
+        return compile(fn, mode, 64);
+    }
+
+    /** As {@link #compile(Step, CompiledFunction.Mode)}, keeping at most {@code plans} plans in dynamic mode. */
+    public static CompiledFunction compile(Step fn, CompiledFunction.Mode mode, int plans) {
+        if (plans < 1) {
+            throw new KilnException("a compiled function needs room for at least one plan, got " + plans);
+        }
+        return new CompiledFunction(fn, mode, plans);
     }
 
     /** The traced graph, optimized graph and plan of a compiled function's last call, readable. */

@@ -97,8 +97,11 @@ public final class Shape {
      * shapes are incompatible (the caller names the op in its error).
      */
     public static Shape broadcast(Shape a, Shape b) {
-        if (a.equals(b)) {
+        if (a.equals(b) || b.rank() == 0) {
             return a;
+        }
+        if (a.rank() == 0) {
+            return b;
         }
         int rank = Math.max(a.rank(), b.rank());
         int[] out = new int[rank];
@@ -115,7 +118,7 @@ public final class Shape {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Shape s && s.hash == hash && Arrays.equals(s.dims, dims);
+        return o == this || o instanceof Shape s && s.hash == hash && Arrays.equals(s.dims, dims);
     }
 
     @Override

@@ -44,6 +44,9 @@ public final class Tensor {
     private Double literal;
     /** A 0-d tensor that promotes like a Java scalar (PyTorch's "wrapped number"). */
     private boolean weak;
+    /** A concrete tensor's node in the trace that last read it (a memo of that trace's maps). */
+    private Trace tracedIn;
+    private Node tracedAs;
 
     Tensor(TensorData data, Device device, boolean isView) {
         this.data = data;
@@ -91,6 +94,26 @@ public final class Tensor {
         Tensor t = scalar(value, dtype);
         t.literal = value;
         return t;
+    }
+
+    /** This concrete tensor's node in {@code t}, if {@code t} noted one. */
+    Node tracedNode(Trace t) {
+        return tracedIn == t ? tracedAs : null;
+    }
+
+    void noteTraced(Trace t, Node n) {
+        tracedIn = t;
+        tracedAs = n;
+    }
+
+    void markLiteral(double value) {
+        this.literal = value;
+    }
+
+    /** A Java scalar meeting this tensor: a constant node when traced, else a 0-d literal on this device. */
+    private Tensor scalarLike(double value, DType dtype) {
+        Trace t = isSymbolic() ? trace : Trace.active();
+        return t != null ? t.constant(value, dtype) : literal(value, dtype).on(device);
     }
 
     // ------------------------------------------------------------------ factories
@@ -460,7 +483,7 @@ public final class Tensor {
     /** {@code this op s} with a weak Java scalar: the tensor's dtype wins within its category. */
     private Tensor binary(Op op, double s, boolean floating) {
         DType t = Promotion.withScalar(dtype(), floating);
-        return binary(op, castTo(t), literal(s, t).on(device));
+        return binary(op, castTo(t), scalarLike(s, t));
     }
 
     private Tensor on(Device d) {
@@ -510,7 +533,7 @@ public final class Tensor {
     /** {@code s - this}. */
     public Tensor rsub(double s) {
         DType t = Promotion.withScalar(dtype(), true);
-        return binary(new Binary.Sub(), literal(s, t).on(device), castTo(t));
+        return binary(new Binary.Sub(), scalarLike(s, t), castTo(t));
     }
 
     public Tensor mul(Tensor other) {

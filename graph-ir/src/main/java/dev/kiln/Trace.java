@@ -6,6 +6,7 @@ import dev.kiln.ir.Leaf;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.TensorType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -27,10 +28,10 @@ public final class Trace {
     private static final ThreadLocal<Trace> ACTIVE = new ThreadLocal<>();
 
     private final GraphBuilder builder;
-    private final Map<Tensor, Node> captured = new IdentityHashMap<>();
-    private final List<Tensor> capturedOrder = new ArrayList<>();
-    private final Map<Tensor, Node> written = new IdentityHashMap<>();
-    private final Map<Tensor, Tensor> gradsBefore = new IdentityHashMap<>();
+    private final Map<Tensor, Node> captured = new IdentityHashMap<>(32);
+    private final List<Tensor> capturedOrder = new ArrayList<>(32);
+    private final Map<Tensor, Node> written = new IdentityHashMap<>(16);
+    private final Map<Tensor, Tensor> gradsBefore = new IdentityHashMap<>(8);
     private final List<Tensor> gradOrder = new ArrayList<>();
 
     public Trace(GraphBuilder builder) {
@@ -75,6 +76,10 @@ public final class Trace {
             }
             return t.node();
         }
+        Node known = t.tracedNode(this);
+        if (known != null) {
+            return known;
+        }
         Node w = written.get(t);
         if (w != null) {
             return w;
@@ -92,17 +97,90 @@ public final class Trace {
             n = builder.input("captured", t.type());
             captured.put(t, n);
             capturedOrder.add(t);
+            t.noteTraced(this, n);
         }
         return n;
+    }
+
+    /** The input node of a captured tensor (one of {@link #capturedTensors()}). */
+    Node nodeOfCaptured(Tensor t) {
+        return captured.get(t);
+    }
+
+    /** A Java scalar in a traced op: a constant node, promoting as a weak scalar. */
+    Tensor constant(double value, DType dtype) {
+        Tensor c = symbolic(builder.add(new Leaf.Constant(value, dtype)));
+        c.markLiteral(value);
+        return c;
+    }
+
+    /**
+     * Library code whose tensor results depend only on the values of {@code reads} and on
+     * {@code key} (which must say everything else it depends on, such as options): run as is when
+     * no trace is active; while tracing, the reads are turned into nodes first and the computation
+     * is replayed when an earlier trace made the same call with the same nodes (see
+     * {@link GraphBuilder#memo}). A computation that turns out to read other tensors, write or
+     * change gradients is never replayed.
+     */
+    public static List<Tensor> memoize(Object key, List<Tensor> reads, java.util.function.Supplier<List<Tensor>> compute) {
+        Trace t = Dispatch.traceOf(reads.toArray(new Tensor[0]));
+        return t == null ? compute.get() : t.memo(key, reads, compute);
+    }
+
+    private long drawnWords() {
+        long words = 0;
+        for (GeneratorUse g : generators.values()) {
+            words += g.words + 1; // + 1: a generator first used inside counts too
+        }
+        return words;
+    }
+
+    /** Whether ops on these tensors would be traced (a trace is active, or one of them is symbolic). */
+    public static boolean tracing(List<Tensor> tensors) {
+        for (Tensor t : tensors) {
+            if (t.isSymbolic()) {
+                return true;
+            }
+        }
+        return active() != null;
+    }
+
+    private record MemoKey(Object key, List<Node> reads) {
+    }
+
+    private List<Tensor> memo(Object key, List<Tensor> reads, java.util.function.Supplier<List<Tensor>> compute) {
+        Node[] in = new Node[reads.size()];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = nodeOf(reads.get(i));
+        }
+        int captures = capturedOrder.size();
+        int writes = written.size();
+        int grads = gradOrder.size();
+        long draws = drawnWords();
+        List<Node> out = builder.memo(new MemoKey(key, Arrays.asList(in)), () -> {
+            List<Tensor> result = compute.get();
+            Node[] nodes = new Node[result.size()];
+            for (int i = 0; i < nodes.length; i++) {
+                nodes[i] = nodeOf(result.get(i));
+            }
+            return Arrays.asList(nodes);
+        }, () -> capturedOrder.size() == captures && written.size() == writes && gradOrder.size() == grads
+                && drawnWords() == draws);
+        Tensor[] symbolic = new Tensor[out.size()];
+        for (int i = 0; i < symbolic.length; i++) {
+            symbolic[i] = symbolic(out.get(i));
+        }
+        return Arrays.asList(symbolic);
     }
 
     /** Functionalizes an in-place write: from now on {@code target} reads as {@code value}. */
     void write(Tensor target, Node value) {
         capture(target);
         written.put(target, value);
+        target.noteTraced(this, value);
     }
 
-    private final java.util.Set<Tensor> initialGradRead = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    private final java.util.Set<Tensor> initialGradRead = java.util.Collections.newSetFromMap(new IdentityHashMap<>(8));
 
     /** Notes that the trace read a gradient field's value from before the trace (so plans must guard on it). */
     void noteInitialGradRead(Tensor t) {
@@ -143,7 +221,11 @@ public final class Trace {
                         builder.add(new Leaf.Constant(1, output.dtype())))
                 : nodeOf(gradient);
         int before = builder.nodes().size();
-        Autodiff.Gradients g = Autodiff.gradients(builder, output.node(), wrt, seed);
+        // Differentiation depends only on the graph so far and these nodes: a recording builder
+        // replays it when an earlier trace got here the same way.
+        Node out = output.node();
+        Autodiff.Gradients g = builder.memo(new BackwardKey(out, List.copyOf(wrt), seed),
+                () -> Autodiff.gradients(builder, out, wrt, seed));
         gradientRanges.add(new int[] {before, builder.nodes().size()});
         g.captured().forEach((node, tensor) -> {
             captured.putIfAbsent(tensor, node);
@@ -157,6 +239,9 @@ public final class Trace {
                 leaves.get(i).accumulateGrad(symbolic(gn));
             }
         }
+    }
+
+    private record BackwardKey(Node output, List<Node> wrt, Node seed) {
     }
 
     /** A generator used while tracing: its seed and offset as input tensors, and the words drawn so far. */

@@ -3,6 +3,7 @@ package dev.kiln.optim;
 import dev.kiln.Kiln;
 import dev.kiln.KilnException;
 import dev.kiln.Tensor;
+import dev.kiln.Trace;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -38,6 +39,8 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
         private final List<Tensor> params;
         private final Map<String, Tensor> hyper = new LinkedHashMap<>();
         private O options;
+        /** What of the options can change an update's ops: flags, and the sign of each number. */
+        private List<Object> structure;
 
         public ParamGroup(List<Tensor> params, O options) {
             this.params = List.copyOf(params);
@@ -55,10 +58,13 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
         /** Changes this group's hyper-parameters (for example a learning-rate schedule). */
         public void setOptions(O options) {
             this.options = options;
+            List<Object> structure = new ArrayList<>();
             try (var noGrad = Kiln.noGrad()) {
                 for (RecordComponent c : options.getClass().getRecordComponents()) {
+                    Object value = c.getAccessor().invoke(options);
+                    structure.add(value instanceof Double d ? (Object) Math.signum(d) : value);
                     if (c.getType() == double.class) {
-                        double v = (double) c.getAccessor().invoke(options);
+                        double v = (double) value;
                         Tensor t = hyper.get(c.getName());
                         if (t == null) {
                             hyper.put(c.getName(), Tensor.weakScalar(v));
@@ -70,6 +76,7 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException("options must be a record of public components", e);
             }
+            this.structure = List.copyOf(structure);
         }
 
         /** The 0-d float64 tensor holding the numeric hyper-parameter {@code name} (such as "lr"). */
@@ -163,24 +170,88 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
     /** One update of every parameter that has a gradient. */
     public final void step() {
         List<Tensor> params = new ArrayList<>();
-        List<Update> updates = new ArrayList<>();
-        try (var noGrad = Kiln.noGrad()) {
-            for (ParamGroup<O> g : groups) {
-                for (Tensor p : g.params()) {
-                    Tensor grad = p.grad();
-                    if (grad == null) {
-                        continue;
-                    }
-                    if (!grad.shape().equals(p.shape())) {
-                        throw new KilnException("the gradient of a parameter of shape " + p.shape() + " has shape " + grad.shape());
-                    }
-                    Map<String, Tensor> s = new LinkedHashMap<>(state.getOrDefault(p, Map.of()));
-                    params.add(p);
-                    updates.add(update(p, grad, s, g));
+        List<ParamGroup<O>> groupOf = new ArrayList<>();
+        for (ParamGroup<O> g : groups) {
+            for (Tensor p : g.params()) {
+                Tensor grad = p.grad();
+                if (grad == null) {
+                    continue;
+                }
+                if (!grad.shape().equals(p.shape())) {
+                    throw new KilnException("the gradient of a parameter of shape " + p.shape() + " has shape " + grad.shape());
+                }
+                params.add(p);
+                groupOf.add(g);
+            }
+        }
+        List<Tensor> reads = new ArrayList<>(4 * params.size() + 8);
+        for (Tensor p : params) {
+            reads.add(p);
+            reads.add(p.grad());
+            reads.addAll(state.getOrDefault(p, Map.of()).values());
+        }
+        for (ParamGroup<O> g : groups) {
+            reads.addAll(g.hyper.values());
+        }
+        if (!Trace.tracing(reads)) {
+            List<Update> updates = new ArrayList<>();
+            try (var noGrad = Kiln.noGrad()) {
+                for (int i = 0; i < params.size(); i++) {
+                    updates.add(update(params.get(i), groupOf.get(i)));
+                }
+                // Everything is computed; only now is anything written.
+                for (int i = 0; i < params.size(); i++) {
+                    commit(params.get(i), updates.get(i));
                 }
             }
+            return;
+        }
+        tracedStep(params, groupOf, reads);
+    }
+
+    /**
+     * A step while tracing. State must exist already (it becomes the compiled step's inputs and
+     * outputs). A built-in optimizer's update is a function of what it reads and of its options
+     * alone, so a dynamic compiled step replays it when it reads the same nodes.
+     */
+    private void tracedStep(List<Tensor> params, List<ParamGroup<O>> groupOf, List<Tensor> reads) {
+        List<List<String>> names = new ArrayList<>(params.size());
+        List<Object> options = new ArrayList<>(params.size());
+        for (int i = 0; i < params.size(); i++) {
+            names.add(List.copyOf(state.getOrDefault(params.get(i), Map.of()).keySet()));
+            options.add(groupOf.get(i).structure);
+        }
+        java.util.function.Supplier<List<Tensor>> compute = () -> {
+            List<Tensor> values = new ArrayList<>(reads.size());
+            try (var noGrad = Kiln.noGrad()) {
+                for (int i = 0; i < params.size(); i++) {
+                    Update u = update(params.get(i), groupOf.get(i));
+                    for (String k : u.state().keySet()) {
+                        if (!names.get(i).contains(k)) {
+                            throw new KilnException("optimizer state '" + k + "' would be created inside a compiled step;"
+                                    + " state must exist before the step is traced");
+                        }
+                    }
+                    values.add(u.param());
+                    Map<String, Tensor> old = state.getOrDefault(params.get(i), Map.of());
+                    for (String k : names.get(i)) {
+                        values.add(u.state().getOrDefault(k, old.get(k)));
+                    }
+                }
+            }
+            return values;
+        };
+        // Built-in updates branch only on option flags and on whether a number is zero or positive.
+        boolean builtIn = getClass().getPackageName().equals(Optimizer.class.getPackageName());
+        List<Tensor> values = builtIn ? Trace.memoize(List.of(getClass(), options, names), reads, compute) : compute.get();
+        int j = 0;
+        try (var noGrad = Kiln.noGrad()) {
             for (int i = 0; i < params.size(); i++) {
-                commit(params.get(i), updates.get(i));
+                params.get(i).copy_(values.get(j++));
+                Map<String, Tensor> old = state.get(params.get(i));
+                for (String k : names.get(i)) {
+                    old.get(k).copy_(values.get(j++)); // the same buffers every step, written in place
+                }
             }
         }
     }
@@ -191,14 +262,15 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
         u.state().forEach((k, v) -> {
             Tensor t = old.get(k);
             if (t != null && t.shape().equals(v.shape()) && t.dtype() == v.dtype()) {
-                t.copy_(v); // the same buffers every step, so a compiled step can write them in place
-            } else if (v.isSymbolic()) {
-                throw new KilnException("optimizer state '" + k + "' would be created inside a compiled step;"
-                        + " state must exist before the step is traced");
+                t.copy_(v); // the same buffers every step
             } else {
                 old.put(k, v.clone());
             }
         });
+    }
+
+    private Update update(Tensor p, ParamGroup<O> g) {
+        return update(p, p.grad(), new LinkedHashMap<>(state.getOrDefault(p, Map.of())), g);
     }
 
     /**
