@@ -86,6 +86,26 @@ public final class Kiln {
         return new CompiledFunction(fn, mode, plans);
     }
 
+    private static volatile int threads = Math.max(1, Integer.getInteger("kiln.threads",
+            Runtime.getRuntime().availableProcessors()));
+
+    /**
+     * How many threads a backend may use for one large kernel (PyTorch's {@code set_num_threads}):
+     * the calling thread and up to {@code n - 1} of the backend's own bounded pool. Defaults to the
+     * number of processors, or the system property {@code kiln.threads}. Results do not depend on
+     * it: work is split the same way whatever the count, and combined in a fixed order.
+     */
+    public static void setNumThreads(int n) {
+        if (n < 1) {
+            throw new KilnException("setNumThreads: need at least one thread, got " + n);
+        }
+        threads = n;
+    }
+
+    public static int numThreads() {
+        return threads;
+    }
+
     /** The traced graph, optimized graph and plan of a compiled function's last call, readable. */
     public static String explain(CompiledFunction f) {
         return f.explain();

@@ -75,6 +75,7 @@ final class Arena {
             case Plan.WriteScalar w -> List.of(w.buffer());
             case Plan.OpStep o -> List.of();
             case Plan.ReadScalar r -> List.of();
+            case Plan.MatMulStep m -> List.of(m.out());
         };
     }
 
@@ -84,6 +85,7 @@ final class Arena {
             case Plan.OpStep o -> o.inputs();
             case Plan.ReadScalar r -> List.of(r.buffer());
             case Plan.WriteScalar w -> List.of();
+            case Plan.MatMulStep m -> List.of(m.a(), m.b());
         };
     }
 }

@@ -177,6 +177,8 @@ public final class CompiledPlan implements Executable {
                     views[o.output()] = result;
                     buffers[o.output()] = result.storage().array();
                 }
+                case Plan.MatMulStep m -> Gemm.matmul(buffers[m.a()], m.aView(), buffers[m.b()], m.bView(), buffers[m.out()],
+                        plan.buffers().get(m.out()).shape());
                 case Plan.ReadScalar r -> scalars[r.slot()] = views[r.buffer()].getDouble(0);
                 case Plan.WriteScalar w -> views[w.buffer()].storage().setDouble(0, scalars[w.slot()]);
                 default -> throw new IllegalStateException("unknown step " + step);

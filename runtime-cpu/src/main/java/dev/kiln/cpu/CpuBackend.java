@@ -22,6 +22,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public TensorData execute(Op op, List<TensorData> inputs, TensorType result) {
+        if (op instanceof dev.kiln.ir.MatMul && result.dtype().isFloating()) {
+            TensorData out = TensorData.allocate(result.shape(), result.dtype());
+            TensorData a = inputs.get(0);
+            TensorData b = inputs.get(1);
+            Gemm.matmul(a.storage().array(), a.layout(), b.storage().array(), b.layout(), out.storage().array(), result.shape());
+            return out;
+        }
         return EagerKernels.worthCompiling(op, inputs, result) ? EagerKernels.run(op, inputs, result)
                 : Interpreter.execute(op, inputs, result);
     }

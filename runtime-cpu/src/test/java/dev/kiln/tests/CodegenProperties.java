@@ -101,7 +101,7 @@ class CodegenProperties {
 
     @Test
     void matmulKernelsWithFusedEpiloguesMatchTheInterpreter() {
-        Gen<Integer> d = Generate.pick(List.of(1, 2, 3, 5, 13, 33));
+        Gen<Integer> d = Generate.pick(List.of(1, 2, 3, 5, 13, 33, 70));
         Gen<int[]> dims = d.zip(d, d, (n, k, m) -> new int[] {n, k, m}).zip(Generate.range(0, 2), Generate.range(1, 3),
                 (a, transposed, batch) -> new int[] {a[0], a[1], a[2], transposed, batch});
         Props.check("matmul kernels", 60, dims.zip(Props.seeds(), (a, seed) -> new long[] {a[0], a[1], a[2], a[3], a[4], seed}), p -> {
@@ -132,6 +132,10 @@ class CodegenProperties {
                     assertClose(expected.get(i), actual.get(i), 2e-5, i);
                 }
                 assertTrue(!plan.describe().contains("interpreted matMul"), plan.describe());
+                if (g == forward) {
+                    boolean large = k >= 8 && (long) n * k * m >= dev.kiln.codegen.kernel.FusionPlanner.GEMM_MIN_FLOPS;
+                    assertEquals(large, plan.describe().contains("gemm"), "large products are GEMMs: " + plan.describe());
+                }
             }
         });
     }

@@ -26,9 +26,9 @@ import java.util.Map;
  * fusion); one-element values (parameters, reduction results, hyper-parameters) are scalar slots
  * computed before the loop or, when they need its reductions, after it — so an optimizer update
  * on scalar parameters is the epilogue of the loop that computed their gradients. Movement ops
- * are strided loads of buffers, never copies, when their source is in a buffer. What no kernel
- * covers yet (matmul, partial reductions, integer arithmetic, unslice) runs as single
- * interpreted ops between kernels.
+ * are strided loads of buffers, never copies, when their source is in a buffer. Large matmuls
+ * are GEMM steps; small ones are inner-product loops with their consumers fused. What no kernel
+ * covers yet (integer arithmetic, unslice) runs as single interpreted ops between kernels.
  */
 public final class FusionPlanner {
     /** Above this many instructions a loop is split, normally far below the JVM's 64 KB method limit. */
@@ -151,6 +151,7 @@ public final class FusionPlanner {
                     slotOf.put(n, slotOf.get(n.input(0)));
             case Reduce r when isOne(n) && n.dtype().isFloating() && fusableType(n.input(0).dtype()) -> reduceAll(n, r);
             case Reduce r when n.dtype().isFloating() && fusableType(n.input(0).dtype()) -> reducePartial(n, r);
+            case MatMul mm when n.dtype().isFloating() && gemmSized(n) -> gemm(n);
             case MatMul mm when n.dtype().isFloating() -> matmul(n);
             default -> {
                 if (fusableElementwise(n) && isOne(n)) {
@@ -269,6 +270,31 @@ public final class FusionPlanner {
         int instr = k.add(new Instr.Dot(loadA, loadB, inner, la.stride(r - 1), lb.stride(r - 2), n.dtype()));
         k.local.put(n, instr);
         loopOf.put(n, k);
+    }
+
+    /**
+     * Above this many multiply-adds per output matrix a matmul is a blocked GEMM (packed panels,
+     * register blocking, SIMD and threads where the backend has them); below it, the inner-product
+     * loop with its consumers fused is cheaper.
+     */
+    public static final long GEMM_MIN_FLOPS = 16 * 16 * 16;
+
+    private static boolean gemmSized(Node n) {
+        Shape s = n.shape();
+        int r = s.rank();
+        long inner = n.input(0).shape().dim(r - 1);
+        return inner >= 8 && (long) s.dim(r - 2) * s.dim(r - 1) * inner >= GEMM_MIN_FLOPS;
+    }
+
+    /** A large matmul: a GEMM step into its own buffer; elementwise consumers fuse into the next loop. */
+    private void gemm(Node n) {
+        close();
+        BufferView va = bufferView(n.input(0));
+        BufferView vb = bufferView(n.input(1));
+        close();
+        int out = newBuffer(n);
+        bufferOf.put(n, out);
+        steps.add(new Plan.MatMulStep(va.buffer(), va.layout(), vb.buffer(), vb.layout(), out));
     }
 
     /** Strides over {@code shape} without the entries of its size-1 dimensions (the canonical domain's strides). */

@@ -1,6 +1,7 @@
 package dev.kiln.codegen.kernel;
 
 import dev.kiln.DType;
+import dev.kiln.Layout;
 import dev.kiln.Shape;
 import dev.kiln.ir.Op;
 import java.util.List;
@@ -27,6 +28,14 @@ public record Plan(List<Buffer> buffers, int scalarSlots, List<Step> steps, List
     public record OpStep(Op op, List<Integer> inputs, int output) implements Step {
     }
 
+    /**
+     * A matrix product {@code out = a @ b} by a blocked GEMM: {@code a} and {@code b} are read
+     * through views of their buffers ({@code [..., n, k]} and {@code [..., k, m]}; transposes are
+     * strides), {@code out} is dense {@code [..., n, m]}. Consumers read {@code out} in later kernels.
+     */
+    public record MatMulStep(int a, Layout aView, int b, Layout bView, int out) implements Step {
+    }
+
     /** Reads the single element of a buffer into a scalar slot. */
     public record ReadScalar(int buffer, int slot) implements Step {
     }
@@ -40,8 +49,9 @@ public record Plan(List<Buffer> buffers, int scalarSlots, List<Step> steps, List
         long kernels = steps.stream().filter(s -> s instanceof KernelStep k && k.kernel().hasLoop()).count();
         long scalarOnly = steps.stream().filter(s -> s instanceof KernelStep k && !k.kernel().hasLoop()).count();
         long ops = steps.stream().filter(s -> s instanceof OpStep).count();
-        return kernels + " fused loop kernel(s), " + scalarOnly + " scalar-only kernel(s), " + ops
-                + " op(s) run by the interpreter";
+        long gemms = steps.stream().filter(s -> s instanceof MatMulStep).count();
+        return kernels + " fused loop kernel(s), " + scalarOnly + " scalar-only kernel(s), " + (gemms > 0 ? gemms + " GEMM(s), " : "")
+                + ops + " op(s) run by the interpreter";
     }
 
     /** Readable form, for {@code Kiln.explain}. */
@@ -57,6 +67,8 @@ public record Plan(List<Buffer> buffers, int scalarSlots, List<Step> steps, List
                 case KernelStep k -> sb.append(k.kernel().describe());
                 case OpStep o -> sb.append("interpreted ").append(o.op().name()).append(' ').append(o.op().attributes())
                         .append(" buf").append(o.inputs()).append(" -> buf").append(o.output()).append('\n');
+                case MatMulStep m -> sb.append("gemm buf").append(m.out()).append(m.aView().shape().toString().replace(" ", ""))
+                        .append(" = buf").append(m.a()).append(" @ buf").append(m.b()).append(m.bView().shape()).append('\n');
                 case ReadScalar r -> sb.append("s").append(r.slot()).append(" = buf").append(r.buffer()).append("[0]\n");
                 case WriteScalar w -> sb.append("buf").append(w.buffer()).append("[0] = s").append(w.slot()).append('\n');
             }

@@ -1,0 +1,212 @@
+package dev.kiln.cpu;
+
+import dev.kiln.Layout;
+import dev.kiln.Shape;
+
+/**
+ * Matrix products for {@link dev.kiln.codegen.kernel.Plan.MatMulStep}: {@code c = a @ b} over
+ * strided views (a transpose is just strides) into a dense row-major {@code c}.
+ *
+ * <p>float32 is a blocked GEMM in the manner of GotoBLAS: {@code b} is packed by blocks of
+ * {@link #KC} rows and {@link #NC} columns into panels {@link #NR} wide, {@code a} by blocks of
+ * {@link #MC} rows into panels {@link #MR} high, and a register-blocked micro-kernel computes each
+ * {@code MR x NR} tile over the block's depth — with the Vector API when {@code jdk.incubator.vector}
+ * is present, else in scalar Java. Row blocks are independent tasks for {@link Threads}; every
+ * element is summed in the same order however many threads run, so results do not depend on the
+ * thread count. float64 (gradient checks, not speed) is a plain loop with the same row split.
+ */
+final class Gemm {
+    static final int MR = 6;
+    static final int NR = 16;
+    static final int KC = 256;
+    static final int MC = 96;
+    static final int NC = 512;
+    /** Below this many multiply-adds a product runs on the calling thread. */
+    static final long PARALLEL_FLOPS = 1L << 21;
+
+    /** The micro-kernel: {@code c[MR x NR tile] (+)= packedA panel x packedB panel} over {@code kc}. */
+    interface MicroKernel {
+        void tile(float[] pa, int aOff, float[] pb, int bOff, int kc, float[] c, int cOff, int ldc, int rows, int cols,
+                boolean accumulate);
+    }
+
+    private static final MicroKernel KERNEL = choose();
+    private static final ThreadLocal<float[]> PACKED_A = ThreadLocal.withInitial(() -> new float[MC * KC]);
+    private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[KC * NC]);
+
+    private Gemm() {
+    }
+
+    private static MicroKernel choose() {
+        boolean wanted = !"false".equals(System.getProperty("kiln.simd"));
+        if (wanted && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+            MicroKernel k = VectorSupport.gemmKernel();
+            if (k != null) {
+                return k;
+            }
+        }
+        if (wanted) {
+            VectorSupport.noteScalar();
+        }
+        return new ScalarKernel();
+    }
+
+    /** Whether float32 products use the Vector API. */
+    static boolean simd() {
+        return !(KERNEL instanceof ScalarKernel);
+    }
+
+    /** {@code c = a @ b} for views {@code [..., n, k]} and {@code [..., k, m]}; {@code c} is dense {@code [..., n, m]}. */
+    static void matmul(Object a, Layout la, Object b, Layout lb, Object c, Shape out) {
+        int r = out.rank();
+        int n = out.dim(r - 2);
+        int m = out.dim(r - 1);
+        int k = la.shape().dim(r - 1);
+        int batches = 1;
+        for (int d = 0; d < r - 2; d++) {
+            batches *= out.dim(d);
+        }
+        int[] index = new int[Math.max(0, r - 2)];
+        for (int batch = 0; batch < batches; batch++) {
+            int offA = la.offset();
+            int offB = lb.offset();
+            for (int d = 0; d < index.length; d++) {
+                offA += index[d] * la.stride(d);
+                offB += index[d] * lb.stride(d);
+            }
+            int offC = batch * n * m;
+            if (c instanceof float[] fc) {
+                sgemm((float[]) a, offA, la.stride(r - 2), la.stride(r - 1), (float[]) b, offB, lb.stride(r - 2),
+                        lb.stride(r - 1), fc, offC, n, m, k);
+            } else {
+                dgemm((double[]) a, offA, la.stride(r - 2), la.stride(r - 1), (double[]) b, offB, lb.stride(r - 2),
+                        lb.stride(r - 1), (double[]) c, offC, n, m, k);
+            }
+            for (int d = index.length - 1; d >= 0 && ++index[d] == out.dim(d); d--) {
+                index[d] = 0;
+            }
+        }
+    }
+
+    /** float32: {@code c[offC + i*m + j] = sum_p a[i, p] * b[p, j]} with the given row and column strides. */
+    static void sgemm(float[] a, int offA, int ars, int acs, float[] b, int offB, int brs, int bcs, float[] c, int offC,
+            int n, int m, int k) {
+        sgemm(a, offA, ars, acs, b, offB, brs, bcs, c, offC, n, m, k, KERNEL);
+    }
+
+    /** As above, with the given micro-kernel (tests run the scalar one beside the SIMD one). */
+    static void sgemm(float[] a, int offA, int ars, int acs, float[] b, int offB, int brs, int bcs, float[] c, int offC,
+            int n, int m, int k, MicroKernel kernel) {
+        if (k == 0) {
+            for (int i = 0; i < n; i++) {
+                java.util.Arrays.fill(c, offC + i * m, offC + i * m + m, 0f);
+            }
+            return;
+        }
+        boolean parallel = (long) n * m * k >= PARALLEL_FLOPS;
+        int rowBlocks = (n + MC - 1) / MC;
+        float[] pb = PACKED_B.get();
+        for (int jc = 0; jc < m; jc += NC) {
+            int nc = Math.min(NC, m - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                packB(b, offB + pc * brs + jc * bcs, brs, bcs, kc, nc, pb);
+                boolean accumulate = pc > 0;
+                int column = jc;
+                int depth = pc;
+                Threads.forEach(rowBlocks, parallel, block -> {
+                    int ic = block * MC;
+                    int mc = Math.min(MC, n - ic);
+                    float[] pa = PACKED_A.get();
+                    packA(a, offA + ic * ars + depth * acs, ars, acs, mc, kc, pa);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            kernel.tile(pa, ir * kc, pb, jr * kc, kc, c, offC + (ic + ir) * m + column + jr, m,
+                                    Math.min(MR, mc - ir), Math.min(NR, nc - jr), accumulate);
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    /** Packs a {@code kc x nc} block of b into panels NR wide: panel j holds rows p at {@code j*kc*NR + p*NR}, zero-padded. */
+    private static void packB(float[] b, int off, int brs, int bcs, int kc, int nc, float[] pb) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int cols = Math.min(NR, nc - jr);
+            int base = jr * kc;
+            for (int p = 0; p < kc; p++) {
+                int src = off + p * brs + jr * bcs;
+                int dst = base + p * NR;
+                if (bcs == 1) {
+                    System.arraycopy(b, src, pb, dst, cols);
+                } else {
+                    for (int j = 0; j < cols; j++) {
+                        pb[dst + j] = b[src + j * bcs];
+                    }
+                }
+                for (int j = cols; j < NR; j++) {
+                    pb[dst + j] = 0f;
+                }
+            }
+        }
+    }
+
+    /** Packs an {@code mc x kc} block of a into panels MR high: panel i holds column p at {@code i*kc*MR... + p*MR}, zero-padded. */
+    private static void packA(float[] a, int off, int ars, int acs, int mc, int kc, float[] pa) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int rows = Math.min(MR, mc - ir);
+            int base = ir * kc;
+            for (int p = 0; p < kc; p++) {
+                int dst = base + p * MR;
+                int src = off + ir * ars + p * acs;
+                for (int i = 0; i < rows; i++) {
+                    pa[dst + i] = a[src + i * ars];
+                }
+                for (int i = rows; i < MR; i++) {
+                    pa[dst + i] = 0f;
+                }
+            }
+        }
+    }
+
+    /** float64: rows split as tasks; each element summed in order of p in a double. */
+    static void dgemm(double[] a, int offA, int ars, int acs, double[] b, int offB, int brs, int bcs, double[] c, int offC,
+            int n, int m, int k) {
+        boolean parallel = (long) n * m * k >= PARALLEL_FLOPS;
+        Threads.forEach(n, parallel, i -> {
+            int row = offC + i * m;
+            java.util.Arrays.fill(c, row, row + m, 0.0);
+            for (int p = 0; p < k; p++) {
+                double x = a[offA + i * ars + p * acs];
+                int src = offB + p * brs;
+                for (int j = 0; j < m; j++) {
+                    c[row + j] += x * b[src + j * bcs];
+                }
+            }
+        });
+    }
+
+    /** The micro-kernel in scalar Java, for JVMs started without {@code jdk.incubator.vector}: rows of c as contiguous loops. */
+    static final class ScalarKernel implements MicroKernel {
+        @Override
+        public void tile(float[] pa, int aOff, float[] pb, int bOff, int kc, float[] c, int cOff, int ldc, int rows,
+                int cols, boolean accumulate) {
+            if (!accumulate) {
+                for (int i = 0; i < rows; i++) {
+                    java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + cols, 0f);
+                }
+            }
+            for (int i = 0; i < rows; i++) {
+                int row = cOff + i * ldc;
+                for (int p = 0; p < kc; p++) {
+                    float x = pa[aOff + p * MR + i];
+                    int bp = bOff + p * NR;
+                    for (int j = 0; j < cols; j++) {
+                        c[row + j] += x * pb[bp + j];
+                    }
+                }
+            }
+        }
+    }
+}

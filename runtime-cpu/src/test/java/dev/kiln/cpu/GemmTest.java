@@ -1,0 +1,134 @@
+package dev.kiln.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.Kiln;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The blocked GEMM against a float64 triple loop, on sizes that leave partial tiles and blocks everywhere. */
+class GemmTest {
+    private static final int[][] SIZES = {{1, 1, 1}, {5, 7, 3}, {6, 16, 8}, {7, 17, 9}, {13, 33, 257}, {97, 31, 300},
+        {200, 515, 70}, {301, 257, 33}};
+
+    private static float[] random(Random r, int size) {
+        float[] x = new float[size];
+        for (int i = 0; i < size; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        return x;
+    }
+
+    /** c = a @ b in float64, a read as [n, k] with strides (ars, acs), b as [k, m] with (brs, bcs). */
+    private static double[] reference(float[] a, int ars, int acs, float[] b, int brs, int bcs, int n, int m, int k) {
+        double[] c = new double[n * m];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < m; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += (double) a[i * ars + p * acs] * b[p * brs + j * bcs];
+                }
+                c[i * m + j] = s;
+            }
+        }
+        return c;
+    }
+
+    private static void check(double[] expected, float[] actual, int k, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            // float32 accumulation over k terms of unit-variance products
+            double tolerance = 1e-5 * Math.sqrt(k) * (4 + Math.abs(expected[i]));
+            assertEquals(expected[i], actual[i], tolerance, what + " at " + i);
+        }
+    }
+
+    @Test
+    void bothMicroKernelsMatchTheReferenceForEveryLayout() {
+        Random r = new Random(5);
+        for (int[] s : SIZES) {
+            int n = s[0];
+            int m = s[1];
+            int k = s[2];
+            float[] a = random(r, n * k);
+            float[] b = random(r, k * m);
+            // a as [n, k] row-major or as the transpose of a [k, n] matrix; the same for b
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    int ars = ta ? 1 : k;
+                    int acs = ta ? n : 1;
+                    int brs = tb ? 1 : m;
+                    int bcs = tb ? k : 1;
+                    double[] expected = reference(a, ars, acs, b, brs, bcs, n, m, k);
+                    String what = n + "x" + k + " @ " + k + "x" + m + (ta ? " (a transposed)" : "") + (tb ? " (b transposed)" : "");
+                    float[] c = new float[n * m + 3];
+                    Gemm.sgemm(a, 0, ars, acs, b, 0, brs, bcs, c, 3, n, m, k);
+                    check(expected, java.util.Arrays.copyOfRange(c, 3, c.length), k, what);
+                    float[] scalar = new float[n * m];
+                    Gemm.sgemm(a, 0, ars, acs, b, 0, brs, bcs, scalar, 0, n, m, k, new Gemm.ScalarKernel());
+                    check(expected, scalar, k, what + ", scalar kernel");
+                }
+            }
+        }
+    }
+
+    @Test
+    void resultsDoNotDependOnTheThreadCount() {
+        Random r = new Random(9);
+        int before = Kiln.numThreads();
+        try {
+            for (int[] s : new int[][] {{301, 257, 33}, {97, 513, 300}, {1000, 17, 129}}) {
+                int n = s[0];
+                int m = s[1];
+                int k = s[2];
+                assertTrue((long) n * m * k >= Gemm.PARALLEL_FLOPS, "big enough to be shared");
+                float[] a = random(r, n * k);
+                float[] b = random(r, k * m);
+                float[][] results = new float[3][];
+                for (int threads = 1; threads <= 3; threads++) {
+                    Kiln.setNumThreads(threads);
+                    results[threads - 1] = new float[n * m];
+                    Gemm.sgemm(a, 0, k, 1, b, 0, 1, k, results[threads - 1], 0, n, m, k);
+                }
+                assertArrayEquals(results[0], results[1], "1 and 2 threads");
+                assertArrayEquals(results[0], results[2], "1 and 3 threads");
+            }
+        } finally {
+            Kiln.setNumThreads(before);
+        }
+    }
+
+    @Test
+    void theVectorPathIsTheOneTestsRun() {
+        // surefire starts the JVM with --add-modules jdk.incubator.vector, as ./kiln does
+        assertTrue(Gemm.simd(), "the Vector API micro-kernel should be in use");
+    }
+
+    @Test
+    void float64ProductsAreExactSumsInOrder() {
+        Random r = new Random(3);
+        int n = 37;
+        int m = 29;
+        int k = 41;
+        double[] a = new double[n * k];
+        double[] b = new double[k * m];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = r.nextGaussian();
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = r.nextGaussian();
+        }
+        double[] c = new double[n * m];
+        Gemm.dgemm(a, 0, 1, n, b, 0, m, 1, c, 0, n, m, k);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < m; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += a[i + p * n] * b[p * m + j];
+                }
+                assertEquals(s, c[i * m + j], 1e-12 * (1 + Math.abs(s)));
+            }
+        }
+    }
+}
