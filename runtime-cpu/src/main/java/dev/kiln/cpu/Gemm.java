@@ -16,10 +16,10 @@ import dev.kiln.Shape;
  * thread count. float64 (gradient checks, not speed) is a plain loop with the same row split.
  */
 final class Gemm {
-    static final int MR = 6;
+    static final int MR = 4;
     static final int NR = 16;
     static final int KC = 256;
-    static final int MC = 96;
+    static final int MC = 80;
     static final int NC = 512;
     /** Below this many multiply-adds a product runs on the calling thread. */
     static final long PARALLEL_FLOPS = 1L << 21;

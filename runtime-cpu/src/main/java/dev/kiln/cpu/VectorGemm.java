@@ -5,7 +5,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The float32 GEMM micro-kernel with the Vector API: a 6 x 16 tile of c in twelve 256-bit
+ * The float32 GEMM micro-kernel with the Vector API: a 4 x 16 tile of c in eight 256-bit
  * accumulators (two vectors per row), one broadcast of a and two loads of b per step of depth, all
  * fused multiply-adds. Loaded only by name ({@link VectorSupport}).
  */
@@ -24,6 +24,9 @@ final class VectorGemm implements Gemm.MicroKernel, BooleanSupplier {
     @Override
     public void tile(float[] pa, int aOff, float[] pb, int bOff, int kc, float[] c, int cOff, int ldc, int rows, int cols,
             boolean accumulate) {
+        // Four rows: eight accumulators, two b vectors and the broadcasts leave C2 room to unroll
+        // without spilling AVX2's sixteen registers (six rows ran at half the speed, five rows at
+        // full or half speed depending on how C2 compiled it).
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = c00;
         FloatVector c10 = c00;
@@ -32,10 +35,6 @@ final class VectorGemm implements Gemm.MicroKernel, BooleanSupplier {
         FloatVector c21 = c00;
         FloatVector c30 = c00;
         FloatVector c31 = c00;
-        FloatVector c40 = c00;
-        FloatVector c41 = c00;
-        FloatVector c50 = c00;
-        FloatVector c51 = c00;
         for (int p = 0; p < kc; p++) {
             int bp = bOff + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, pb, bp);
@@ -53,20 +52,12 @@ final class VectorGemm implements Gemm.MicroKernel, BooleanSupplier {
             a = FloatVector.broadcast(S, pa[ap + 3]);
             c30 = a.fma(b0, c30);
             c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(S, pa[ap + 4]);
-            c40 = a.fma(b0, c40);
-            c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(S, pa[ap + 5]);
-            c50 = a.fma(b0, c50);
-            c51 = a.fma(b1, c51);
         }
         if (rows == MR && cols == NR) {
             store(c, cOff, c00, c01, accumulate);
             store(c, cOff + ldc, c10, c11, accumulate);
             store(c, cOff + 2 * ldc, c20, c21, accumulate);
             store(c, cOff + 3 * ldc, c30, c31, accumulate);
-            store(c, cOff + 4 * ldc, c40, c41, accumulate);
-            store(c, cOff + 5 * ldc, c50, c51, accumulate);
             return;
         }
         // an edge tile: only its valid part is written
@@ -79,10 +70,6 @@ final class VectorGemm implements Gemm.MicroKernel, BooleanSupplier {
         c21.intoArray(t, 40);
         c30.intoArray(t, 48);
         c31.intoArray(t, 56);
-        c40.intoArray(t, 64);
-        c41.intoArray(t, 72);
-        c50.intoArray(t, 80);
-        c51.intoArray(t, 88);
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < cols; j++) {
                 int at = cOff + i * ldc + j;
