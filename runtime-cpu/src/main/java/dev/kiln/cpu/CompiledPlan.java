@@ -106,7 +106,12 @@ public final class CompiledPlan implements Executable {
         MethodHandles.Lookup lookup = MethodHandles.lookup();
         for (int i = 0; i < steps.length; i++) {
             Plan.Step s = plan.steps().get(i);
-            steps[i] = s instanceof Plan.KernelStep k ? define(lookup, k) : s;
+            if (s instanceof Plan.KernelStep k) {
+                KernelFunction fn = define(lookup, k);
+                steps[i] = fn.rows() > 0 ? new ChunkedKernel(fn, k.kernel()) : fn;
+            } else {
+                steps[i] = s;
+            }
         }
     }
 
@@ -167,6 +172,7 @@ public final class CompiledPlan implements Executable {
         for (Object step : steps) {
             switch (step) {
                 case KernelFunction k -> k.run(buffers, scalars);
+                case ChunkedKernel k -> k.run(buffers, scalars);
                 case Plan.OpStep o -> {
                     List<TensorData> ins = new ArrayList<>(o.inputs().size());
                     for (int b : o.inputs()) {

@@ -48,18 +48,68 @@ public final class JvmEmitter {
         init.visitInsn(RETURN);
         init.visitMaxs(0, 0);
         init.visitEnd();
-        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC, "run", "([Ljava/lang/Object;[D)V", null, null);
-        mv.visitCode();
-        new JvmEmitter(kernel, mv, bufferCount).body();
-        mv.visitInsn(RETURN);
-        mv.visitMaxs(0, 0);
-        mv.visitEnd();
+        if (chunked(kernel)) {
+            MethodVisitor before = method(cw, "before", "([Ljava/lang/Object;[D)V");
+            JvmEmitter e = new JvmEmitter(kernel, before, bufferCount);
+            e.statements(kernel.prologue());
+            e.fills();
+            end(before);
+            MethodVisitor range = method(cw, "range", "([Ljava/lang/Object;[DII[DI)V");
+            e = new JvmEmitter(kernel, range, bufferCount);
+            e.nextLocal = 7; // 3 from, 4 to, 5 partials, 6 at
+            e.loop(true);
+            end(range);
+            MethodVisitor after = method(cw, "after", "([Ljava/lang/Object;[D)V");
+            new JvmEmitter(kernel, after, bufferCount).statements(kernel.epilogue());
+            end(after);
+            MethodVisitor rows = method(cw, "rows", "()I");
+            new JvmEmitter(kernel, rows, bufferCount).pushInt(kernel.domain().dim(0));
+            rows.visitInsn(IRETURN);
+            rows.visitMaxs(0, 0);
+            rows.visitEnd();
+        } else {
+            MethodVisitor mv = method(cw, "run", "([Ljava/lang/Object;[D)V");
+            new JvmEmitter(kernel, mv, bufferCount).body();
+            end(mv);
+        }
         cw.visitEnd();
         try {
             return cw.toByteArray();
         } catch (org.objectweb.asm.MethodTooLargeException e) {
             throw new KernelTooLargeException(kernel.name(), e);
         }
+    }
+
+    /** Below this many positions a loop runs whole on the calling thread. */
+    public static final long CHUNKED_MIN_POSITIONS = 1 << 15;
+
+    /**
+     * Whether a kernel is emitted in chunks ({@link KernelFunction#range}): a large loop whose first
+     * dimension can be cut, and whose accumulations into buffers keep that dimension (so chunks write
+     * disjoint elements; a sum over the first dimension runs whole).
+     */
+    public static boolean chunked(Kernel kernel) {
+        if (!kernel.hasLoop() || kernel.domain().numelLong() < CHUNKED_MIN_POSITIONS || kernel.domain().dim(0) < 2) {
+            return false;
+        }
+        for (Kernel.Accumulate a : kernel.accumulates()) {
+            if (kernel.loads().get(a.target()).strides()[0] == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static MethodVisitor method(ClassWriter cw, String name, String descriptor) {
+        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC, name, descriptor, null, null);
+        mv.visitCode();
+        return mv;
+    }
+
+    private static void end(MethodVisitor mv) {
+        mv.visitInsn(RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
     }
 
     private int newLocal(int size) {
@@ -71,7 +121,8 @@ public final class JvmEmitter {
     private void body() {
         statements(kernel.prologue());
         if (kernel.hasLoop()) {
-            loop();
+            fills();
+            loop(false);
         }
         statements(kernel.epilogue());
     }
@@ -120,7 +171,19 @@ public final class JvmEmitter {
         }
     }
 
-    private void loop() {
+    /** Accumulation buffers start at 0 (or -inf for max). */
+    private void fills() {
+        for (Kernel.Accumulate a : kernel.accumulates()) {
+            Kernel.Load target = kernel.loads().get(a.target());
+            bufferLocal(target.buffer(), target.dtype());
+            mv.visitVarInsn(ALOAD, bufferLocal[target.buffer()]);
+            mv.visitLdcInsn(a.max() ? Double.NEGATIVE_INFINITY : 0.0);
+            mv.visitMethodInsn(INVOKESTATIC, "java/util/Arrays", "fill", "([DD)V", false);
+        }
+    }
+
+    /** The loop over the domain; {@code ranged}: only rows {@code from..to} of the first dimension, reductions into partials. */
+    private void loop(boolean ranged) {
         int[] dims = kernel.domain().toArray();
         int rank = dims.length;
         // typed locals for every buffer the loop touches
@@ -141,12 +204,6 @@ public final class JvmEmitter {
                 store(s, instrLocal[i]);
             }
         }
-        for (Kernel.Accumulate a : kernel.accumulates()) {
-            Kernel.Load target = kernel.loads().get(a.target());
-            mv.visitVarInsn(ALOAD, bufferLocal[target.buffer()]);
-            mv.visitLdcInsn(a.max() ? Double.NEGATIVE_INFINITY : 0.0);
-            mv.visitMethodInsn(INVOKESTATIC, "java/util/Arrays", "fill", "([DD)V", false);
-        }
         int[] acc = new int[kernel.reductions().size()];
         for (int r = 0; r < acc.length; r++) {
             acc[r] = newLocal(2);
@@ -154,7 +211,13 @@ public final class JvmEmitter {
             mv.visitVarInsn(DSTORE, acc[r]);
         }
         int out = newLocal(1);
-        mv.visitInsn(ICONST_0);
+        if (ranged && rank > 1) {
+            mv.visitVarInsn(ILOAD, 3);
+            pushInt(kernel.domain().numel() / dims[0]);
+            mv.visitInsn(IMUL);
+        } else {
+            mv.visitInsn(ICONST_0);
+        }
         mv.visitVarInsn(ISTORE, out);
         int[] counter = new int[rank];
         for (int d = 0; d < rank; d++) {
@@ -170,7 +233,11 @@ public final class JvmEmitter {
         for (int d = 0; d < rank; d++) {
             top[d] = new Label();
             end[d] = new Label();
-            mv.visitInsn(ICONST_0);
+            if (ranged && d == 0) {
+                mv.visitVarInsn(ILOAD, 3);
+            } else {
+                mv.visitInsn(ICONST_0);
+            }
             mv.visitVarInsn(ISTORE, counter[d]);
             if (d == rank - 1) {
                 // each load's index at the start of the innermost row
@@ -190,7 +257,11 @@ public final class JvmEmitter {
             }
             mv.visitLabel(top[d]);
             mv.visitVarInsn(ILOAD, counter[d]);
-            pushInt(dims[d]);
+            if (ranged && d == 0) {
+                mv.visitVarInsn(ILOAD, 4);
+            } else {
+                pushInt(dims[d]);
+            }
             mv.visitJumpInsn(IF_ICMPGE, end[d]);
         }
         // the body, once per position
@@ -257,8 +328,15 @@ public final class JvmEmitter {
             }
         }
         for (int r = 0; r < acc.length; r++) {
-            mv.visitVarInsn(ALOAD, 2);
-            pushInt(kernel.reductions().get(r).slot());
+            if (ranged) {
+                mv.visitVarInsn(ALOAD, 5);
+                mv.visitVarInsn(ILOAD, 6);
+                pushInt(r);
+                mv.visitInsn(IADD);
+            } else {
+                mv.visitVarInsn(ALOAD, 2);
+                pushInt(kernel.reductions().get(r).slot());
+            }
             mv.visitVarInsn(DLOAD, acc[r]);
             mv.visitInsn(DASTORE);
         }

@@ -1,0 +1,54 @@
+package dev.kiln.cpu;
+
+import dev.kiln.codegen.jvm.KernelFunction;
+import dev.kiln.codegen.kernel.Kernel;
+
+/**
+ * Runs a large kernel in chunks of rows of its domain's first dimension, shared by Kiln's threads.
+ * The chunks depend only on the domain (about {@link #CHUNK_POSITIONS} positions each), each
+ * chunk's reductions go to its own partials, and the partials are combined in chunk order — so
+ * the result has the same bits whether one thread or several ran the chunks.
+ */
+final class ChunkedKernel {
+    static final long CHUNK_POSITIONS = 1 << 14;
+
+    private final KernelFunction fn;
+    private final int rows;
+    private final int chunkRows;
+    private final int chunks;
+    private final boolean[] max;
+    private final int[] slots;
+    private final double[] partials;
+
+    ChunkedKernel(KernelFunction fn, Kernel kernel) {
+        this.fn = fn;
+        this.rows = fn.rows();
+        long rowSize = kernel.domain().numelLong() / rows;
+        this.chunkRows = (int) Math.max(1, CHUNK_POSITIONS / rowSize);
+        this.chunks = (rows + chunkRows - 1) / chunkRows;
+        int r = kernel.reductions().size();
+        this.max = new boolean[r];
+        this.slots = new int[r];
+        for (int i = 0; i < r; i++) {
+            max[i] = kernel.reductions().get(i).max();
+            slots[i] = kernel.reductions().get(i).slot();
+        }
+        this.partials = new double[chunks * r];
+    }
+
+    void run(Object[] buffers, double[] scalars) {
+        fn.before(buffers, scalars);
+        int r = slots.length;
+        Threads.forEach(chunks, true, c -> fn.range(buffers, scalars, c * chunkRows, Math.min(rows, (c + 1) * chunkRows),
+                partials, c * r));
+        for (int i = 0; i < r; i++) {
+            double s = max[i] ? Double.NEGATIVE_INFINITY : 0.0;
+            for (int c = 0; c < chunks; c++) {
+                double v = partials[c * r + i];
+                s = max[i] ? Math.max(s, v) : s + v;
+            }
+            scalars[slots[i]] = s;
+        }
+        fn.after(buffers, scalars);
+    }
+}
