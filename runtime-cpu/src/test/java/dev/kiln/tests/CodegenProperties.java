@@ -129,7 +129,9 @@ class CodegenProperties {
                 CompiledPlan plan = new CompiledPlan(Pipeline.standard(true).run(g));
                 List<TensorData> actual = plan.run(in);
                 for (int i = 0; i < expected.size(); i++) {
-                    assertClose(expected.get(i), actual.get(i), 2e-5, i);
+                    // compiled float32 tanh is within 4e-7 of the exact one (FloatTanhTest); its gradient,
+                    // 1 - tanh², loses relative precision near saturation, so gradients get 1e-4
+                    assertClose(expected.get(i), actual.get(i), g == forward ? 2e-5 : 1e-4, i);
                 }
                 assertTrue(!plan.describe().contains("interpreted matMul"), plan.describe());
                 if (g == forward) {
