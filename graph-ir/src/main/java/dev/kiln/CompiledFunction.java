@@ -331,16 +331,27 @@ public final class CompiledFunction implements Step {
     }
 
     /** A trace with its executable: binds, runs, then writes back. */
-    private record Plan(Traced traced, Executable exe) {
+    private static final class Plan {
+        final Traced traced;
+        final Executable exe;
+        /** The bound inputs, refilled on every call (a compiled function is used by one thread at a time). */
+        private final List<TensorData> in;
+
+        Plan(Traced traced, Executable exe) {
+            this.traced = traced;
+            this.exe = exe;
+            this.in = new ArrayList<>(traced.bindings.size());
+        }
+
         boolean guardsHold() {
             return traced.guardsHold();
         }
 
         Tensor run(Tensor[] inputs) {
-            for (Trace.GeneratorUse g : traced.generators) {
-                g.bind();
+            for (int i = 0; i < traced.generators.size(); i++) { // indexed: no iterator per call
+                traced.generators.get(i).bind();
             }
-            List<TensorData> in = new ArrayList<>(traced.bindings.size());
+            in.clear();
             for (int k = 0, n = traced.bindings.size(); k < n; k++) {
                 Object b = traced.bindings.get(k);
                 Tensor t = b instanceof Integer i ? inputs[i] : (Tensor) b;
@@ -350,9 +361,10 @@ public final class CompiledFunction implements Step {
                 in.add(t.contiguous().data());
             }
             List<TensorData> out = exe.run(in);
+            in.clear(); // nothing of this call's inputs is kept alive by the plan
             // Everything has been computed; only now is anything written.
-            for (Trace.GeneratorUse g : traced.generators) {
-                g.advance();
+            for (int i = 0; i < traced.generators.size(); i++) {
+                traced.generators.get(i).advance();
             }
             for (int i = 0; i < traced.writeTargets.size(); i++) {
                 TensorData target = traced.writeTargets.get(i).data();

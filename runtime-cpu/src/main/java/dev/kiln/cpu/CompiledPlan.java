@@ -29,6 +29,7 @@ public final class CompiledPlan implements Executable {
     private final double[] scalars;
     private final Object[] steps;
     private final TensorData[] outputViews;
+    private final List<TensorData> outputs;
 
     private final boolean freshOutputs;
     private final int shared;
@@ -102,6 +103,7 @@ public final class CompiledPlan implements Executable {
         }
         this.scalars = new double[plan.scalarSlots()];
         this.outputViews = new TensorData[plan.outputs().size()];
+        this.outputs = java.util.Collections.unmodifiableList(java.util.Arrays.asList(outputViews));
         this.steps = new Object[plan.steps().size()];
         MethodHandles.Lookup lookup = MethodHandles.lookup();
         for (int i = 0; i < steps.length; i++) {
@@ -190,15 +192,13 @@ public final class CompiledPlan implements Executable {
                 default -> throw new IllegalStateException("unknown step " + step);
             }
         }
-        List<TensorData> out = new ArrayList<>(plan.outputs().size());
-        for (int i = 0; i < plan.outputs().size(); i++) {
+        for (int i = 0; i < outputViews.length; i++) {
             int b = plan.outputs().get(i);
             if (outputViews[i] == null || outputViews[i].storage() != views[b].storage()) {
                 outputViews[i] = new TensorData(views[b].storage(), Layout.contiguous(plan.buffers().get(b).shape()));
             }
-            out.add(outputViews[i]);
         }
-        return out;
+        return outputs; // a view of outputViews: like the buffers, valid until the next run
     }
 
     @Override

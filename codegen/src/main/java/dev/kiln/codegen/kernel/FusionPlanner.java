@@ -283,7 +283,9 @@ public final class FusionPlanner {
         Shape s = n.shape();
         int r = s.rank();
         long inner = n.input(0).shape().dim(r - 1);
-        return inner >= 8 && (long) s.dim(r - 2) * s.dim(r - 1) * inner >= GEMM_MIN_FLOPS;
+        // a single output row or column (a matrix-vector product) gains nothing from tiles
+        return inner >= 8 && s.dim(r - 2) >= 2 && s.dim(r - 1) >= 2
+                && (long) s.dim(r - 2) * s.dim(r - 1) * inner >= GEMM_MIN_FLOPS;
     }
 
     /** A large matmul: a GEMM step into its own buffer; elementwise consumers fuse into the next loop. */
