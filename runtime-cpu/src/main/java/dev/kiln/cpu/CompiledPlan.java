@@ -68,7 +68,7 @@ public final class CompiledPlan implements Executable {
                 for (Plan.Step s : plan.steps()) {
                     // only big loops can pass the limit; small ones are not emitted twice
                     if (s instanceof Plan.KernelStep k && k.kernel().body().size() > 60) {
-                        fits &= JvmEmitter.emit(k.kernel(), "dev/kiln/cpu/Probe", plan.buffers().size()).length
+                        fits &= JvmEmitter.emit(k.kernel(), "dev/kiln/cpu/Probe", plan.buffers().size(), Gemm.simd()).length
                                 <= MAX_KERNEL_BYTES;
                     }
                 }
@@ -123,7 +123,7 @@ public final class CompiledPlan implements Executable {
         List<byte[]> out = new ArrayList<>();
         for (Plan.Step s : plan.steps()) {
             if (s instanceof Plan.KernelStep k) {
-                out.add(JvmEmitter.emit(k.kernel(), "dev/kiln/cpu/Kernel$" + k.kernel().name(), plan.buffers().size()));
+                out.add(JvmEmitter.emit(k.kernel(), "dev/kiln/cpu/Kernel$" + k.kernel().name(), plan.buffers().size(), Gemm.simd()));
             }
         }
         return out;
@@ -136,7 +136,7 @@ public final class CompiledPlan implements Executable {
 
     private KernelFunction define(MethodHandles.Lookup lookup, Plan.KernelStep k) {
         String name = "dev/kiln/cpu/Kernel$" + k.kernel().name() + "$" + COUNTER.incrementAndGet();
-        byte[] bytes = JvmEmitter.emit(k.kernel(), name, buffers.length);
+        byte[] bytes = JvmEmitter.emit(k.kernel(), name, buffers.length, Gemm.simd());
         BytecodeCheck.verify(bytes, name);
         try {
             Class<?> c = lookup.defineHiddenClass(bytes, true).lookupClass();

@@ -30,15 +30,26 @@ public final class JvmEmitter {
     private final int[] bufferLocal;
     private int nextLocal = 3; // 0 this, 1 buffers, 2 scalars
     private int innerCounter;
+    /** Whether the innermost loop gets a Vector API part (see {@link #vectorizable}). */
+    private final boolean vector;
 
-    private JvmEmitter(Kernel kernel, MethodVisitor mv, int bufferCount) {
+    private JvmEmitter(Kernel kernel, MethodVisitor mv, int bufferCount, boolean vectorApi) {
         this.kernel = kernel;
         this.mv = mv;
         this.bufferLocal = new int[bufferCount];
+        this.vector = vectorApi && vectorizable(kernel);
     }
 
     /** The class file of {@code kernel}, named {@code className} (internal form, e.g. {@code dev/kiln/cpu/Kernel$1}). */
     public static byte[] emit(Kernel kernel, String className, int bufferCount) {
+        return emit(kernel, className, bufferCount, false);
+    }
+
+    /**
+     * As {@link #emit(Kernel, String, int)}; with {@code vectorApi} (only when the JVM has
+     * {@code jdk.incubator.vector}), eligible loops run eight float32 positions at a time.
+     */
+    public static byte[] emit(Kernel kernel, String className, int bufferCount, boolean vectorApi) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
         cw.visit(V21, ACC_PUBLIC | ACC_FINAL | ACC_SUPER, className, null, "java/lang/Object", new String[] {FUNCTION});
         MethodVisitor init = cw.visitMethod(ACC_PUBLIC, "<init>", "()V", null, null);
@@ -50,26 +61,26 @@ public final class JvmEmitter {
         init.visitEnd();
         if (chunked(kernel)) {
             MethodVisitor before = method(cw, "before", "([Ljava/lang/Object;[D)V");
-            JvmEmitter e = new JvmEmitter(kernel, before, bufferCount);
+            JvmEmitter e = new JvmEmitter(kernel, before, bufferCount, vectorApi);
             e.statements(kernel.prologue());
             e.fills();
             end(before);
             MethodVisitor range = method(cw, "range", "([Ljava/lang/Object;[DII[DI)V");
-            e = new JvmEmitter(kernel, range, bufferCount);
+            e = new JvmEmitter(kernel, range, bufferCount, vectorApi);
             e.nextLocal = 7; // 3 from, 4 to, 5 partials, 6 at
             e.loop(true);
             end(range);
             MethodVisitor after = method(cw, "after", "([Ljava/lang/Object;[D)V");
-            new JvmEmitter(kernel, after, bufferCount).statements(kernel.epilogue());
+            new JvmEmitter(kernel, after, bufferCount, vectorApi).statements(kernel.epilogue());
             end(after);
             MethodVisitor rows = method(cw, "rows", "()I");
-            new JvmEmitter(kernel, rows, bufferCount).pushInt(kernel.domain().dim(0));
+            new JvmEmitter(kernel, rows, bufferCount, vectorApi).pushInt(kernel.domain().dim(0));
             rows.visitInsn(IRETURN);
             rows.visitMaxs(0, 0);
             rows.visitEnd();
         } else {
             MethodVisitor mv = method(cw, "run", "([Ljava/lang/Object;[D)V");
-            new JvmEmitter(kernel, mv, bufferCount).body();
+            new JvmEmitter(kernel, mv, bufferCount, vectorApi).body();
             end(mv);
         }
         cw.visitEnd();
@@ -204,6 +215,7 @@ public final class JvmEmitter {
                 store(s, instrLocal[i]);
             }
         }
+        int[] vlocal = vector ? hoistVectors(instrLocal) : null;
         int[] acc = new int[kernel.reductions().size()];
         for (int r = 0; r < acc.length; r++) {
             acc[r] = newLocal(2);
@@ -253,6 +265,9 @@ public final class JvmEmitter {
                         }
                     }
                     mv.visitVarInsn(ISTORE, base[k]);
+                }
+                if (vector) {
+                    vectorRow(counter[d], ranged && d == 0 ? -4 : dims[d], base, vlocal, acc, out);
                 }
             }
             mv.visitLabel(top[d]);
@@ -339,6 +354,309 @@ public final class JvmEmitter {
             }
             mv.visitVarInsn(DLOAD, acc[r]);
             mv.visitInsn(DASTORE);
+        }
+    }
+
+    // ---------------------------------------------------------------- Vector API loops
+
+    private static final String FV = "jdk/incubator/vector/FloatVector";
+    private static final String FV_DESC = "L" + FV + ";";
+    private static final String VEC_DESC = "Ljdk/incubator/vector/Vector;";
+    private static final String SPECIES_DESC = "Ljdk/incubator/vector/VectorSpecies;";
+    /** Lanes per vector (256-bit float vectors). */
+    static final int LANES = 8;
+    /**
+     * Vector sums are folded into their float64 accumulator every this many positions (64 float
+     * additions per lane in between): folding costs eight lane reads, so rarer is faster; 512 kept
+     * every sample's compiled numbers on its eager ones, 1024 did not (a chaotic RMSprop run).
+     */
+    static final int REDUCTION_BLOCK = 512;
+
+    /**
+     * Loops the Vector API part handles: float32 throughout (loads with unit or zero innermost
+     * stride, + − × ÷, negation, tanh, small integer powers), sums, float32 stores; no
+     * accumulation into buffers and no inner products. Others stay scalar.
+     */
+    static boolean vectorizable(Kernel k) {
+        if (!k.hasLoop() || !k.accumulates().isEmpty()) {
+            return false;
+        }
+        for (Kernel.Load l : k.loads()) {
+            int last = l.strides()[l.strides().length - 1];
+            if (l.dtype() != DType.FLOAT32 || (last != 0 && last != 1)) {
+                return false;
+            }
+        }
+        for (Instr in : k.body()) {
+            if (in.dtype() != DType.FLOAT32) {
+                return false;
+            }
+            boolean ok = switch (in) {
+                case Instr.Load l -> true;
+                case Instr.Scalar sc -> true;
+                case Instr.Const c -> true;
+                case Instr.Apply a -> a.op() instanceof Binary.Add || a.op() instanceof Binary.Sub
+                        || a.op() instanceof Binary.Mul || a.op() instanceof Binary.Div || a.op() instanceof Unary.Neg
+                        || a.op() instanceof Unary.Tanh
+                        || a.op() instanceof Binary.Pow && smallIntegerConstant(k.body(), a.args()[1]) != null
+                        && smallIntegerConstant(k.body(), a.args()[1]) >= 1;
+                default -> false;
+            };
+            if (!ok) {
+                return false;
+            }
+        }
+        for (Kernel.Reduction r : k.reductions()) {
+            if (r.max()) {
+                return false;
+            }
+        }
+        for (Kernel.Store st : k.stores()) {
+            if (st.dtype() != DType.FLOAT32) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void species() {
+        mv.visitFieldInsn(GETSTATIC, FV, "SPECIES_256", SPECIES_DESC);
+    }
+
+    private void broadcastTop() {
+        // stack: species, float -> vector
+        mv.visitMethodInsn(INVOKESTATIC, FV, "broadcast", "(" + SPECIES_DESC + "F)" + FV_DESC, false);
+    }
+
+    /** Scalars and constants of the body as broadcast vectors, once before the loops. */
+    private int[] hoistVectors(int[] instrLocal) {
+        int[] v = new int[kernel.body().size()];
+        for (int i = 0; i < v.length; i++) {
+            Instr in = kernel.body().get(i);
+            if (in instanceof Instr.Scalar || in instanceof Instr.Const) {
+                v[i] = newLocal(1);
+                species();
+                if (in instanceof Instr.Scalar) {
+                    mv.visitVarInsn(FLOAD, instrLocal[i]);
+                } else {
+                    mv.visitLdcInsn((float) ((Instr.Const) in).value());
+                }
+                broadcastTop();
+                mv.visitVarInsn(ASTORE, v[i]);
+            } else {
+                v[i] = newLocal(1);
+            }
+        }
+        return v;
+    }
+
+    /**
+     * The vector part of one innermost row: positions {@code j} from the counter's start while eight
+     * remain, leaving the counter where the scalar loop takes over. Sums add up in float vectors
+     * for {@value #REDUCTION_BLOCK} positions, then into the float64 accumulators lane by lane in
+     * order (the same bits however the JIT compiled it). {@code bound}: the row's size, or -4 for
+     * "local 4" (a chunk's end).
+     */
+    private void vectorRow(int j, int bound, int[] base, int[] v, int[] acc, int out) {
+        int vEnd = newLocal(1);
+        // vEnd = j + ((bound - j) & ~(LANES - 1))
+        mv.visitVarInsn(ILOAD, j);
+        if (bound == -4) {
+            mv.visitVarInsn(ILOAD, 4);
+        } else {
+            pushInt(bound);
+        }
+        mv.visitVarInsn(ILOAD, j);
+        mv.visitInsn(ISUB);
+        pushInt(~(LANES - 1));
+        mv.visitInsn(IAND);
+        mv.visitInsn(IADD);
+        mv.visitVarInsn(ISTORE, vEnd);
+        int blockEnd = newLocal(1);
+        // each sum in a float vector, folded lane by lane into its float64 accumulator every
+        // REDUCTION_BLOCK positions
+        int[] vacc = new int[acc.length];
+        for (int r = 0; r < vacc.length; r++) {
+            vacc[r] = newLocal(1);
+        }
+        Label blocks = new Label();
+        Label done = new Label();
+        mv.visitLabel(blocks);
+        mv.visitVarInsn(ILOAD, j);
+        mv.visitVarInsn(ILOAD, vEnd);
+        mv.visitJumpInsn(IF_ICMPGE, done);
+        // blockEnd = min(j + BLOCK, vEnd)
+        mv.visitVarInsn(ILOAD, j);
+        pushInt(REDUCTION_BLOCK);
+        mv.visitInsn(IADD);
+        mv.visitVarInsn(ILOAD, vEnd);
+        mv.visitMethodInsn(INVOKESTATIC, MATH, "min", "(II)I", false);
+        mv.visitVarInsn(ISTORE, blockEnd);
+        for (int r = 0; r < vacc.length; r++) {
+            species();
+            mv.visitMethodInsn(INVOKESTATIC, FV, "zero", "(" + SPECIES_DESC + ")" + FV_DESC, false);
+            mv.visitVarInsn(ASTORE, vacc[r]);
+        }
+        Label top = new Label();
+        Label blockDone = new Label();
+        mv.visitLabel(top);
+        mv.visitVarInsn(ILOAD, j);
+        mv.visitVarInsn(ILOAD, blockEnd);
+        mv.visitJumpInsn(IF_ICMPGE, blockDone);
+        List<Instr> body = kernel.body();
+        for (int i = 0; i < body.size(); i++) {
+            Instr in = body.get(i);
+            if (in instanceof Instr.Scalar || in instanceof Instr.Const) {
+                continue;
+            }
+            vectorValue(in, v, base, j);
+            mv.visitVarInsn(ASTORE, v[i]);
+        }
+        for (int r = 0; r < vacc.length; r++) {
+            mv.visitVarInsn(ALOAD, vacc[r]);
+            mv.visitVarInsn(ALOAD, v[kernel.reductions().get(r).instr()]);
+            lanewise("add");
+            mv.visitVarInsn(ASTORE, vacc[r]);
+        }
+        for (Kernel.Store st : kernel.stores()) {
+            mv.visitVarInsn(ALOAD, v[st.instr()]);
+            mv.visitVarInsn(ALOAD, bufferLocal[st.buffer()]);
+            mv.visitVarInsn(ILOAD, out);
+            mv.visitVarInsn(ILOAD, j);
+            mv.visitInsn(IADD);
+            mv.visitMethodInsn(INVOKEVIRTUAL, FV, "intoArray", "([FI)V", false);
+        }
+        mv.visitIincInsn(j, LANES);
+        mv.visitJumpInsn(GOTO, top);
+        mv.visitLabel(blockDone);
+        for (int r = 0; r < vacc.length; r++) {
+            for (int lane = 0; lane < LANES; lane++) {
+                mv.visitVarInsn(DLOAD, acc[r]);
+                mv.visitVarInsn(ALOAD, vacc[r]);
+                pushInt(lane);
+                mv.visitMethodInsn(INVOKEVIRTUAL, FV, "lane", "(I)F", false);
+                mv.visitInsn(F2D);
+                mv.visitInsn(DADD);
+                mv.visitVarInsn(DSTORE, acc[r]);
+            }
+        }
+        mv.visitJumpInsn(GOTO, blocks);
+        mv.visitLabel(done);
+    }
+
+    /** Pushes the vector of eight positions from {@code j} for a body instruction. */
+    private void vectorValue(Instr in, int[] v, int[] base, int j) {
+        switch (in) {
+            case Instr.Load l -> {
+                Kernel.Load load = kernel.loads().get(l.load());
+                int last = load.strides()[load.strides().length - 1];
+                species();
+                mv.visitVarInsn(ALOAD, bufferLocal[load.buffer()]);
+                mv.visitVarInsn(ILOAD, base[l.load()]);
+                if (last == 0) {
+                    mv.visitInsn(FALOAD);
+                    broadcastTop();
+                } else {
+                    mv.visitVarInsn(ILOAD, j);
+                    mv.visitInsn(IADD);
+                    mv.visitMethodInsn(INVOKESTATIC, FV, "fromArray", "(" + SPECIES_DESC + "[FI)" + FV_DESC, false);
+                }
+            }
+            case Instr.Apply a -> {
+                int[] args = a.args();
+                switch (a.op()) {
+                    case Unary.Neg n -> {
+                        mv.visitVarInsn(ALOAD, v[args[0]]);
+                        mv.visitMethodInsn(INVOKEVIRTUAL, FV, "neg", "()" + FV_DESC, false);
+                    }
+                    case Unary.Tanh t -> vectorTanh(v[args[0]]);
+                    case Binary.Pow p -> vectorPower(v[args[0]], smallIntegerConstant(kernel.body(), args[1]));
+                    default -> {
+                        mv.visitVarInsn(ALOAD, v[args[0]]);
+                        mv.visitVarInsn(ALOAD, v[args[1]]);
+                        lanewise(switch (a.op()) {
+                            case Binary.Add x -> "add";
+                            case Binary.Sub x -> "sub";
+                            case Binary.Mul x -> "mul";
+                            default -> "div";
+                        });
+                    }
+                }
+            }
+            default -> throw new IllegalStateException("not vectorized: " + in);
+        }
+    }
+
+    /** stack: vector, vector -> vector.name(vector). */
+    private void lanewise(String name) {
+        mv.visitMethodInsn(INVOKEVIRTUAL, FV, name, "(" + VEC_DESC + ")" + FV_DESC, false);
+    }
+
+    /** x^n (1 <= n <= 16) by squaring in float vectors. */
+    private void vectorPower(int x, int n) {
+        int result = newLocal(1);
+        int base = newLocal(1);
+        mv.visitVarInsn(ALOAD, x);
+        mv.visitVarInsn(ASTORE, base);
+        boolean first = true;
+        for (int m = n; m > 0; m >>= 1) {
+            if ((m & 1) != 0) {
+                if (first) {
+                    mv.visitVarInsn(ALOAD, base);
+                } else {
+                    mv.visitVarInsn(ALOAD, result);
+                    mv.visitVarInsn(ALOAD, base);
+                    lanewise("mul");
+                }
+                mv.visitVarInsn(ASTORE, result);
+                first = false;
+            }
+            if (m > 1) {
+                mv.visitVarInsn(ALOAD, base);
+                mv.visitInsn(DUP);
+                lanewise("mul");
+                mv.visitVarInsn(ASTORE, base);
+            }
+        }
+        mv.visitVarInsn(ALOAD, result);
+    }
+
+    /** The float32 tanh of {@link #floatTanh} on a vector. */
+    private void vectorTanh(int in) {
+        int x = newLocal(1);
+        int x2 = newLocal(1);
+        mv.visitVarInsn(ALOAD, in);
+        species();
+        mv.visitLdcInsn(TANH_CLAMP);
+        broadcastTop();
+        lanewise("min");
+        species();
+        mv.visitLdcInsn(-TANH_CLAMP);
+        broadcastTop();
+        lanewise("max");
+        mv.visitVarInsn(ASTORE, x);
+        mv.visitVarInsn(ALOAD, x);
+        mv.visitVarInsn(ALOAD, x);
+        lanewise("mul");
+        mv.visitVarInsn(ASTORE, x2);
+        vectorPolynomial(TANH_P, x2);
+        mv.visitVarInsn(ALOAD, x);
+        lanewise("mul");
+        vectorPolynomial(TANH_Q, x2);
+        lanewise("div");
+    }
+
+    private void vectorPolynomial(float[] c, int v) {
+        species();
+        mv.visitLdcInsn(c[0]);
+        broadcastTop();
+        for (int i = 1; i < c.length; i++) {
+            mv.visitVarInsn(ALOAD, v);
+            lanewise("mul");
+            species();
+            mv.visitLdcInsn(c[i]);
+            broadcastTop();
+            lanewise("add");
         }
     }
 
