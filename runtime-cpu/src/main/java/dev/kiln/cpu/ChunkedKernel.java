@@ -36,6 +36,10 @@ final class ChunkedKernel {
         this.partials = new double[chunks * r];
     }
 
+    KernelFunction function() {
+        return fn;
+    }
+
     void run(Object[] buffers, double[] scalars) {
         fn.before(buffers, scalars);
         int r = slots.length;

@@ -12,16 +12,17 @@ import dev.kiln.ir.Graph;
 import dev.kiln.ir.TensorType;
 import java.lang.invoke.MethodHandles;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.Map;
 
 /**
- * A plan whose kernels are JVM bytecode, defined as hidden classes (collected with the plan).
+ * A plan whose kernels are JVM bytecode, defined as hidden classes shared by plans with identical
+ * kernels (the 512 most recently used are kept; an evicted class is collected once no plan uses it).
  * Buffers are allocated once per plan and reused on every run, so a steady-state run allocates
  * nothing but what interpreted single ops produce; results are valid until the next run.
  */
 public final class CompiledPlan implements Executable {
-    private static final AtomicLong COUNTER = new AtomicLong();
 
     private final Plan plan;
     private final Object[] buffers;
@@ -129,18 +130,73 @@ public final class CompiledPlan implements Executable {
         return out;
     }
 
+    /** The classes of this plan's kernels (for tests: identical kernels share a class). */
+    List<Class<?>> kernelClasses() {
+        List<Class<?>> out = new ArrayList<>();
+        for (Object s : steps) {
+            if (s instanceof KernelFunction k) {
+                out.add(k.getClass());
+            } else if (s instanceof ChunkedKernel c) {
+                out.add(c.function().getClass());
+            }
+        }
+        return out;
+    }
+
     /** The plan this runs. */
     public Plan plan() {
         return plan;
     }
 
+    /** Generated classes by their bytes: stateless, so plans with an identical kernel share one (already JIT-compiled) class. */
+    private static final int SHARED_KERNELS = 512;
+    private static final Map<Bytes, KernelFunction> KERNELS = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Bytes, KernelFunction> eldest) {
+            return size() > SHARED_KERNELS;
+        }
+    };
+
+    private record Bytes(byte[] bytes, int hash) {
+        Bytes(byte[] bytes) {
+            this(bytes, java.util.Arrays.hashCode(bytes));
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Bytes b && b.hash == hash && java.util.Arrays.equals(b.bytes, bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    /**
+     * The kernel's class: one already defined for identical bytes (a new plan of a structure seen
+     * before — a re-run training loop, a dynamic model's recompile — then starts on JIT-compiled
+     * code instead of interpreting fresh bytecode), else a new hidden class.
+     */
     private KernelFunction define(MethodHandles.Lookup lookup, Plan.KernelStep k) {
-        String name = "dev/kiln/cpu/Kernel$" + k.kernel().name() + "$" + COUNTER.incrementAndGet();
+        // one name for all: defineHiddenClass makes each class's name unique
+        String name = "dev/kiln/cpu/Kernel";
         byte[] bytes = JvmEmitter.emit(k.kernel(), name, buffers.length, Gemm.simd());
-        BytecodeCheck.verify(bytes, name);
+        Bytes key = new Bytes(bytes);
+        synchronized (KERNELS) {
+            KernelFunction known = KERNELS.get(key);
+            if (known != null) {
+                return known;
+            }
+        }
+        BytecodeCheck.verify(bytes, name + "$" + k.kernel().name());
         try {
             Class<?> c = lookup.defineHiddenClass(bytes, true).lookupClass();
-            return (KernelFunction) c.getDeclaredConstructor().newInstance();
+            KernelFunction fn = (KernelFunction) c.getDeclaredConstructor().newInstance();
+            synchronized (KERNELS) {
+                KERNELS.putIfAbsent(key, fn);
+            }
+            return fn;
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("could not define kernel " + k.kernel().name(), e);
         }
