@@ -7,12 +7,13 @@ Set-up (Debian): apt-get install python3-torch libopenblas0-pthread; run with /u
 Not part of the test command. One thread, as in the Kiln table.
 """
 import math
-import random
 import statistics
 import time
 
 import numpy as np
 import torch
+
+from pytorch_cubic import DynamicNet  # the same model as the DynamicNet step timing
 
 torch.set_num_threads(1)
 
@@ -137,18 +138,6 @@ def module_program():
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-
-
-class DynamicNet(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.a, self.b, self.c, self.d, self.e = (torch.nn.Parameter(torch.randn(())) for _ in range(5))
-
-    def forward(self, x):
-        y = self.a + self.b * x + self.c * x ** 2 + self.d * x ** 3
-        for exp in range(4, random.randint(4, 6)):
-            y = y + self.e * x ** exp
-        return y
 
 
 def dynamic_program():

@@ -103,11 +103,9 @@ class DynamicReplayTest {
         });
     }
 
-    @Test
-    void recordedTracesStayBoundedWhenPlansAreEvicted() {
-        Setup s = new Setup(0);
-        int[] terms = {0};
-        CompiledFunction f = Kiln.compile(in -> {
+    /** A step with {@code terms[0]} extra powers of x, each a different structure. */
+    private static Step withTerms(Setup s, int[] terms) {
+        return in -> {
             Tensor y = s.xs[0].mul(s.w);
             for (int k = 0; k < terms[0]; k++) {
                 y = y.add(s.xs[0].pow(2 + k).mul(s.w));
@@ -117,7 +115,14 @@ class DynamicReplayTest {
             loss.backward();
             s.opt.step();
             return loss;
-        }, CompiledFunction.Mode.DYNAMIC, 2);
+        };
+    }
+
+    @Test
+    void recordedTracesStayBoundedWhenPlansAreEvicted() {
+        Setup s = new Setup(0);
+        int[] terms = {0};
+        CompiledFunction f = Kiln.compile(withTerms(s, terms), CompiledFunction.Mode.DYNAMIC, 2);
         int[] sizes = new int[3];
         for (int round = 0; round < 3; round++) {
             for (int t = 0; t < 5; t++) {
@@ -130,19 +135,7 @@ class DynamicReplayTest {
         assertEquals(sizes[0], sizes[1]);
         assertEquals(sizes[1], sizes[2]);
         // an unbounded record would hold all five structures; two plans' worth of traces is less
-        Setup alone = new Setup(0);
-        int[] one = {4};
-        CompiledFunction g = Kiln.compile(in -> {
-            Tensor y = alone.xs[0].mul(alone.w);
-            for (int k = 0; k < one[0]; k++) {
-                y = y.add(alone.xs[0].pow(2 + k).mul(alone.w));
-            }
-            Tensor loss = y.sum();
-            alone.opt.zeroGrad();
-            loss.backward();
-            alone.opt.step();
-            return loss;
-        }, CompiledFunction.Mode.DYNAMIC);
+        CompiledFunction g = Kiln.compile(withTerms(new Setup(0), new int[] {4}), CompiledFunction.Mode.DYNAMIC);
         g.call();
         assertTrue(sizes[2] < 2 * g.recordedSteps(), sizes[2] + " steps kept for 2 plans; one 5-term trace has "
                 + g.recordedSteps());
