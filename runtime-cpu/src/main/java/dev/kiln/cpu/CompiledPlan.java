@@ -110,7 +110,15 @@ public final class CompiledPlan implements Executable {
         for (int i = 0; i < steps.length; i++) {
             Plan.Step s = plan.steps().get(i);
             if (s instanceof Plan.KernelStep k) {
-                KernelFunction fn = define(lookup, k);
+                // A Vector API loop runs the API's slow Java fallback until C2 has compiled it: a
+                // long loop gets there within a few calls, a short one only after thousands, so
+                // short loops start scalar and switch once the plan has proved it runs that often.
+                boolean vector = Gemm.simd() && JvmEmitter.vectorizable(k.kernel());
+                boolean now = vector && k.kernel().domain().numelLong() >= JvmEmitter.CHUNKED_MIN_POSITIONS;
+                if (vector && !now && !freshOutputs) { // eager single ops stay scalar: their loops are short
+                    laterVector.add(i);
+                }
+                KernelFunction fn = define(lookup, k, now);
                 steps[i] = fn.rows() > 0 ? new ChunkedKernel(fn, k.kernel()) : fn;
             } else {
                 steps[i] = s;
@@ -178,10 +186,10 @@ public final class CompiledPlan implements Executable {
      * before — a re-run training loop, a dynamic model's recompile — then starts on JIT-compiled
      * code instead of interpreting fresh bytecode), else a new hidden class.
      */
-    private KernelFunction define(MethodHandles.Lookup lookup, Plan.KernelStep k) {
+    private KernelFunction define(MethodHandles.Lookup lookup, Plan.KernelStep k, boolean vector) {
         // one name for all: defineHiddenClass makes each class's name unique
         String name = "dev/kiln/cpu/Kernel";
-        byte[] bytes = JvmEmitter.emit(k.kernel(), name, buffers.length, Gemm.simd());
+        byte[] bytes = JvmEmitter.emit(k.kernel(), name, buffers.length, vector);
         Bytes key = new Bytes(bytes);
         synchronized (KERNELS) {
             KernelFunction known = KERNELS.get(key);
@@ -202,8 +210,27 @@ public final class CompiledPlan implements Executable {
         }
     }
 
+    /** Runs after which short loops switch to their Vector API form (see the constructor). */
+    static final int VECTOR_AFTER_RUNS = 5000;
+    /** Kernel steps still in scalar form that have a Vector API form. */
+    private final List<Integer> laterVector = new ArrayList<>();
+    private int runs;
+
+    private void switchToVectors() {
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        for (int i : laterVector) {
+            Plan.KernelStep k = (Plan.KernelStep) plan.steps().get(i);
+            KernelFunction fn = define(lookup, k, true);
+            steps[i] = fn.rows() > 0 ? new ChunkedKernel(fn, k.kernel()) : fn;
+        }
+        laterVector.clear();
+    }
+
     @Override
     public List<TensorData> run(List<TensorData> inputs) {
+        if (!laterVector.isEmpty() && ++runs >= VECTOR_AFTER_RUNS) {
+            switchToVectors();
+        }
         for (int i = 0; i < inputs.size(); i++) {
             int b = plan.inputs().get(i);
             TensorData in = inputs.get(i);

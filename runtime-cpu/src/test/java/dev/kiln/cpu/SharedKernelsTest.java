@@ -22,6 +22,27 @@ class SharedKernelsTest {
     }
 
     @Test
+    void shortLoopsSwitchToTheirVectorFormAfterManyRuns() {
+        Graph g = scaled(0.5, 1003);
+        float[] x = new float[1003];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) Math.sin(i);
+        }
+        java.util.List<dev.kiln.TensorData> in = java.util.List.of(dev.kiln.Tensor.of(x).data());
+        double expected = dev.kiln.Tensor.wrap(Interpreter.run(g, java.util.Map.of(0, in.getFirst())).getFirst()).item();
+        CompiledPlan plan = new CompiledPlan(g);
+        java.util.List<Class<?>> scalar = plan.kernelClasses();
+        double before = dev.kiln.Tensor.wrap(plan.run(in).getFirst()).item();
+        for (int i = 1; i < CompiledPlan.VECTOR_AFTER_RUNS; i++) {
+            plan.run(in);
+        }
+        double after = dev.kiln.Tensor.wrap(plan.run(in).getFirst()).item();
+        assertNotEquals(scalar, plan.kernelClasses(), "switched to the Vector API form");
+        assertEquals(expected, before, 1e-6 * Math.abs(expected));
+        assertEquals(expected, after, 1e-6 * Math.abs(expected));
+    }
+
+    @Test
     void identicalKernelsShareAClass() {
         CompiledPlan first = new CompiledPlan(scaled(3.0, 1000));
         CompiledPlan again = new CompiledPlan(scaled(3.0, 1000));

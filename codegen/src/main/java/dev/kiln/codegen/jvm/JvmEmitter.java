@@ -377,7 +377,7 @@ public final class JvmEmitter {
      * stride, + − × ÷, negation, tanh, small integer powers), sums, float32 stores; no
      * accumulation into buffers and no inner products. Others stay scalar.
      */
-    static boolean vectorizable(Kernel k) {
+    public static boolean vectorizable(Kernel k) {
         if (!k.hasLoop() || !k.accumulates().isEmpty()) {
             return false;
         }
