@@ -82,6 +82,22 @@ public final class CompiledFunction implements Step {
     }
 
     public Tensor call(Tensor... inputs) {
+        return planFor(inputs).run(inputs);
+    }
+
+    /**
+     * Everything a call does before running: traces as the mode requires and finds the plan these
+     * inputs would run, compiling it on a miss — so a first call can be prepared ahead of time.
+     * Nothing is run or written (tracing restores what it touches). Returns whether the plan was
+     * already compiled.
+     */
+    public boolean prepare(Tensor... inputs) {
+        int before = compilations;
+        planFor(inputs);
+        return compilations == before;
+    }
+
+    private Plan planFor(Tensor... inputs) {
         for (Tensor t : inputs) {
             if (t.isSymbolic()) {
                 throw new KilnException("a compiled function was called with a symbolic tensor");
@@ -135,7 +151,7 @@ public final class CompiledFunction implements Step {
             plan = new Plan(traced, exe);
         }
         last = plan.traced;
-        return plan.run(inputs);
+        return plan;
     }
 
     /** Unhooks an evicted structure's plan from the trace tree, and the branches only it used. */

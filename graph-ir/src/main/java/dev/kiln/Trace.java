@@ -135,6 +135,22 @@ public final class Trace {
         return words;
     }
 
+    /**
+     * {@code target.copy_(value)} for library code that writes many results while tracing (an
+     * optimizer's parameters and state): when a trace is active, the target is a whole concrete
+     * tensor and the value has its shape and dtype, the write is recorded directly, skipping the
+     * general in-place checks that cannot fail then; otherwise it is {@code copy_}.
+     */
+    public static void assign(Tensor target, Tensor value) {
+        Trace t = value.isSymbolic() ? value.trace() : active();
+        if (t == null || target.isSymbolic() || target.isView() || !target.shape().equals(value.shape())
+                || target.dtype() != value.dtype() || Kiln.isGradEnabled() && target.requiresGrad()) {
+            target.copy_(value);
+            return;
+        }
+        t.write(target, t.nodeOf(value));
+    }
+
     /** Whether ops on these tensors would be traced (a trace is active, or one of them is symbolic). */
     public static boolean tracing(List<Tensor> tensors) {
         for (Tensor t : tensors) {

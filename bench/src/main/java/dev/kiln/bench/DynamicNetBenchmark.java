@@ -88,6 +88,12 @@ public class DynamicNetBenchmark {
         return dynamic.call();
     }
 
+    /** Re-trace and plan lookup alone: {@code prepare} does what a call does before running the plan. */
+    @Benchmark
+    public boolean retraceAndLookup() {
+        return dynamic.prepare();
+    }
+
     @Benchmark
     public Tensor staticStepSameSize() {
         return fixed.call();

@@ -247,10 +247,10 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
         int j = 0;
         try (var noGrad = Kiln.noGrad()) {
             for (int i = 0; i < params.size(); i++) {
-                params.get(i).copy_(values.get(j++));
+                Trace.assign(params.get(i), values.get(j++));
                 Map<String, Tensor> old = state.get(params.get(i));
                 for (String k : names.get(i)) {
-                    old.get(k).copy_(values.get(j++)); // the same buffers every step, written in place
+                    Trace.assign(old.get(k), values.get(j++)); // the same buffers every step, written in place
                 }
             }
         }

@@ -142,6 +142,22 @@ class DynamicReplayTest {
     }
 
     @Test
+    void prepareCompilesWithoutRunningOrChangingAnything() {
+        for (CompiledFunction.Mode mode : CompiledFunction.Mode.values()) {
+            Setup s = new Setup(1);
+            CompiledFunction f = Kiln.compile(s.step(), mode);
+            double[] w = s.w.toDoubleArray();
+            assertEquals(false, f.prepare(), mode + ": the first prepare compiles");
+            assertEquals(true, f.prepare(), mode + ": then the plan is there");
+            assertEquals(1, f.compilations());
+            assertEquals(java.util.Arrays.toString(w), java.util.Arrays.toString(s.w.toDoubleArray()), "nothing ran");
+            assertEquals(null, s.w.grad(), "tracing restored the gradient");
+            f.call();
+            assertEquals(1, f.compilations(), mode + ": the call used the prepared plan");
+        }
+    }
+
+    @Test
     void aLearningRateScheduleNeitherRecompilesNorGrowsTheRecord() {
         Setup s = new Setup(1);
         CompiledFunction f = Kiln.compile(s.step(), CompiledFunction.Mode.DYNAMIC);
