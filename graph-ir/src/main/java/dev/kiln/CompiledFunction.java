@@ -300,10 +300,10 @@ public final class CompiledFunction implements Step {
             gradWasNull.put(t, t.grad() == null);
         }
         GraphBuilder b = trace.builder();
-        List<Node> outputs = new ArrayList<>();
+        List<Node> outputs = new ArrayList<>(64);
         outputs.add(trace.nodeOf(out));
-        List<Tensor> writeTargets = new ArrayList<>();
-        trace.writes().forEach((t, n) -> {
+        List<Tensor> writeTargets = new ArrayList<>(32);
+        trace.forEachWrite((t, n) -> {
             writeTargets.add(t);
             outputs.add(n);
         });

@@ -326,6 +326,17 @@ public final class Trace {
         return Collections.unmodifiableMap(byNode);
     }
 
+    /** {@link #writes()} without building the map. */
+    void forEachWrite(java.util.function.BiConsumer<Tensor, Node> action) {
+        for (int i = 0, n = capturedOrder.size(); i < n; i++) {
+            Tensor t = capturedOrder.get(i);
+            Node w = t.tracedNode(this) != null ? written.get(t) : null;
+            if (w != null) {
+                action.accept(t, w);
+            }
+        }
+    }
+
     /** Concrete tensors written in place during the trace, with their final value nodes, in order of capture. */
     public Map<Tensor, Node> writes() {
         Map<Tensor, Node> out = new LinkedHashMap<>();
