@@ -258,9 +258,20 @@ public final class CompiledFunction implements Step {
             this.gradWasNull = gradWasNull;
         }
 
+        /** The guards as arrays: checked on every static call. */
+        private Tensor[] guarded;
+        private boolean[] wasNull;
+
         boolean guardsHold() {
-            for (var e : gradWasNull.entrySet()) {
-                if ((e.getKey().grad() == null) != e.getValue()) {
+            if (guarded == null) {
+                guarded = gradWasNull.keySet().toArray(new Tensor[0]);
+                wasNull = new boolean[guarded.length];
+                for (int i = 0; i < guarded.length; i++) {
+                    wasNull[i] = gradWasNull.get(guarded[i]);
+                }
+            }
+            for (int i = 0; i < guarded.length; i++) {
+                if ((guarded[i].grad() == null) != wasNull[i]) {
                     return false;
                 }
             }

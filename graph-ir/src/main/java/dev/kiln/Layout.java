@@ -8,6 +8,8 @@ public final class Layout {
     private final Shape shape;
     private final int[] strides;
     private final int offset;
+    /** Row-major with no gaps (offset aside); computed once, asked on every compiled call. */
+    private final boolean contiguous;
 
     public Layout(Shape shape, int[] strides, int offset) {
         if (strides.length != shape.rank()) {
@@ -16,6 +18,7 @@ public final class Layout {
         this.shape = shape;
         this.strides = strides.clone();
         this.offset = offset;
+        this.contiguous = computeContiguous();
     }
 
     public static Layout contiguous(Shape shape) {
@@ -40,6 +43,10 @@ public final class Layout {
 
     /** True when the elements are packed in row-major order from the offset. */
     public boolean isContiguous() {
+        return contiguous;
+    }
+
+    private boolean computeContiguous() {
         int expected = 1;
         for (int i = shape.rank() - 1; i >= 0; i--) {
             int d = shape.dim(i);
