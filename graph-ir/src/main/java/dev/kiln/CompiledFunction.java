@@ -349,8 +349,8 @@ public final class CompiledFunction implements Step {
         for (Tensor t : trace.capturedTensors()) {
             bindings[slot(trace.nodeOfCaptured(t))] = t;
         }
-        return new Traced(ending.graph, ending.key, Arrays.asList(bindings), writeTargets, gradEffects, gradWasNull, trace.generatorUses(),
-                trace.gradientRanges());
+        return new Traced(ending.graph, ending.key, Arrays.asList(bindings), writeTargets, gradEffects, gradWasNull,
+                trace.generatorUses(), trace.gradientRanges());
     }
 
     private static int slot(Node input) {

@@ -326,26 +326,21 @@ public final class Trace {
         return Collections.unmodifiableMap(byNode);
     }
 
-    /** {@link #writes()} without building the map. */
-    void forEachWrite(java.util.function.BiConsumer<Tensor, Node> action) {
+    /** Each concrete tensor written in place during the trace, with its final value node, in order of capture. */
+    public void forEachWrite(java.util.function.BiConsumer<Tensor, Node> action) {
         for (int i = 0, n = capturedOrder.size(); i < n; i++) {
             Tensor t = capturedOrder.get(i);
-            Node w = t.tracedNode(this) != null ? written.get(t) : null;
+            Node w = written.get(t);
             if (w != null) {
                 action.accept(t, w);
             }
         }
     }
 
-    /** Concrete tensors written in place during the trace, with their final value nodes, in order of capture. */
+    /** {@link #forEachWrite} as a map. */
     public Map<Tensor, Node> writes() {
         Map<Tensor, Node> out = new LinkedHashMap<>();
-        for (Tensor t : capturedOrder) {
-            Node w = written.get(t);
-            if (w != null) {
-                out.put(t, w);
-            }
-        }
+        forEachWrite(out::put);
         return out;
     }
 

@@ -170,6 +170,7 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
     /** One update of every parameter that has a gradient. */
     public final void step() {
         List<Tensor> params = new ArrayList<>();
+        List<Tensor> grads = new ArrayList<>();
         List<ParamGroup<O>> groupOf = new ArrayList<>();
         for (ParamGroup<O> g : groups) {
             for (Tensor p : g.params()) {
@@ -181,19 +182,12 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
                     throw new KilnException("the gradient of a parameter of shape " + p.shape() + " has shape " + grad.shape());
                 }
                 params.add(p);
+                grads.add(grad);
                 groupOf.add(g);
             }
         }
-        List<Tensor> reads = new ArrayList<>(4 * params.size() + 8);
-        for (Tensor p : params) {
-            reads.add(p);
-            reads.add(p.grad());
-            reads.addAll(state.getOrDefault(p, Map.of()).values());
-        }
-        for (ParamGroup<O> g : groups) {
-            reads.addAll(g.hyper.values());
-        }
-        if (!Trace.tracing(reads)) {
+        // Parameters, state and hyper-parameters are always concrete: only a gradient can be symbolic.
+        if (!Trace.tracing(grads)) {
             List<Update> updates = new ArrayList<>();
             try (var noGrad = Kiln.noGrad()) {
                 for (int i = 0; i < params.size(); i++) {
@@ -206,7 +200,7 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
             }
             return;
         }
-        tracedStep(params, groupOf, reads);
+        tracedStep(params, groupOf);
     }
 
     /**
@@ -214,7 +208,16 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
      * outputs). A built-in optimizer's update is a function of what it reads and of its options
      * alone, so a dynamic compiled step replays it when it reads the same nodes.
      */
-    private void tracedStep(List<Tensor> params, List<ParamGroup<O>> groupOf, List<Tensor> reads) {
+    private void tracedStep(List<Tensor> params, List<ParamGroup<O>> groupOf) {
+        List<Tensor> reads = new ArrayList<>(4 * params.size() + 8);
+        for (Tensor p : params) {
+            reads.add(p);
+            reads.add(p.grad());
+            reads.addAll(state.getOrDefault(p, Map.of()).values());
+        }
+        for (ParamGroup<O> g : groups) {
+            reads.addAll(g.hyper.values());
+        }
         List<List<String>> names = new ArrayList<>(params.size());
         List<Object> options = new ArrayList<>(params.size());
         for (int i = 0; i < params.size(); i++) {

@@ -69,7 +69,7 @@ public final class CompiledPlan implements Executable {
                 for (Plan.Step s : plan.steps()) {
                     // only big loops can pass the limit; small ones are not emitted twice
                     if (s instanceof Plan.KernelStep k && k.kernel().body().size() > 60) {
-                        fits &= JvmEmitter.emit(k.kernel(), "dev/kiln/cpu/Probe", plan.buffers().size(), Gemm.simd()).length
+                        fits &= JvmEmitter.emit(k.kernel(), "dev/kiln/cpu/Probe", plan.buffers().size(), VectorSupport.enabled()).length
                                 <= MAX_KERNEL_BYTES;
                     }
                 }
@@ -113,7 +113,7 @@ public final class CompiledPlan implements Executable {
                 // A Vector API loop runs the API's slow Java fallback until C2 has compiled it: a
                 // long loop gets there within a few calls, a short one only after thousands, so
                 // short loops start scalar and switch once the plan has proved it runs that often.
-                boolean vector = Gemm.simd() && JvmEmitter.vectorizable(k.kernel());
+                boolean vector = VectorSupport.enabled() && JvmEmitter.vectorizable(k.kernel());
                 boolean now = vector && k.kernel().domain().numelLong() >= JvmEmitter.CHUNKED_MIN_POSITIONS;
                 if (vector && !now && !freshOutputs) { // eager single ops stay scalar: their loops are short
                     laterVector.add(i);
@@ -132,7 +132,7 @@ public final class CompiledPlan implements Executable {
         List<byte[]> out = new ArrayList<>();
         for (Plan.Step s : plan.steps()) {
             if (s instanceof Plan.KernelStep k) {
-                out.add(JvmEmitter.emit(k.kernel(), "dev/kiln/cpu/Kernel$" + k.kernel().name(), plan.buffers().size(), Gemm.simd()));
+                out.add(JvmEmitter.emit(k.kernel(), "dev/kiln/cpu/Kernel$" + k.kernel().name(), plan.buffers().size(), VectorSupport.enabled()));
             }
         }
         return out;

@@ -38,22 +38,13 @@ final class Gemm {
     }
 
     private static MicroKernel choose() {
-        boolean wanted = !"false".equals(System.getProperty("kiln.simd"));
-        if (wanted && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
-            MicroKernel k = VectorSupport.gemmKernel();
-            if (k != null) {
-                return k;
-            }
-        }
-        if (wanted) {
-            VectorSupport.noteScalar();
-        }
-        return new ScalarKernel();
+        MicroKernel k = VectorSupport.gemmKernel();
+        return k != null ? k : new ScalarKernel();
     }
 
     /** Whether float32 products use the Vector API. */
     static boolean simd() {
-        return !(KERNEL instanceof ScalarKernel);
+        return VectorSupport.enabled();
     }
 
     /** {@code c = a @ b} for views {@code [..., n, k]} and {@code [..., k, m]}; {@code c} is dense {@code [..., n, m]}. */

@@ -11,22 +11,45 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class VectorSupport {
     private static final AtomicBoolean TOLD = new AtomicBoolean();
+    private static final Gemm.MicroKernel GEMM = load();
 
     private VectorSupport() {
     }
 
-    /** The Vector API GEMM micro-kernel, or null when this CPU's vectors are narrower than 256 bits. */
+    /**
+     * Whether kernels and products use the Vector API: the module is in the boot layer, this CPU's
+     * vectors are 256 bits or wider, and {@code -Dkiln.simd=false} does not turn it off.
+     */
+    static boolean enabled() {
+        return GEMM != null;
+    }
+
+    /** The Vector API GEMM micro-kernel, or null when {@link #enabled()} is false. */
     static Gemm.MicroKernel gemmKernel() {
-        try {
-            Object k = Class.forName("dev.kiln.cpu.VectorGemm").getDeclaredConstructor().newInstance();
-            return ((java.util.function.BooleanSupplier) k).getAsBoolean() ? (Gemm.MicroKernel) k : null;
-        } catch (ReflectiveOperationException | LinkageError e) {
+        return GEMM;
+    }
+
+    private static Gemm.MicroKernel load() {
+        if ("false".equals(System.getProperty("kiln.simd"))) {
             return null;
         }
+        Gemm.MicroKernel k = null;
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+            try {
+                Object v = Class.forName("dev.kiln.cpu.VectorGemm").getDeclaredConstructor().newInstance();
+                k = ((java.util.function.BooleanSupplier) v).getAsBoolean() ? (Gemm.MicroKernel) v : null;
+            } catch (ReflectiveOperationException | LinkageError e) {
+                k = null;
+            }
+        }
+        if (k == null) {
+            noteScalar();
+        }
+        return k;
     }
 
     /** Logs once that the scalar paths run. */
-    static void noteScalar() {
+    private static void noteScalar() {
         if (TOLD.compareAndSet(false, true)) {
             System.getLogger("dev.kiln.cpu").log(Level.INFO, "Kiln: jdk.incubator.vector is not enabled, so kernels"
                     + " run their scalar paths; start the JVM with --add-modules jdk.incubator.vector for SIMD");

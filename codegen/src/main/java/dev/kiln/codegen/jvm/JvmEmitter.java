@@ -267,7 +267,7 @@ public final class JvmEmitter {
                     mv.visitVarInsn(ISTORE, base[k]);
                 }
                 if (vector) {
-                    vectorRow(counter[d], ranged && d == 0 ? -4 : dims[d], base, vlocal, acc, out);
+                    vectorRow(counter[d], ranged && d == 0, dims[d], base, vlocal, acc, out);
                 }
             }
             mv.visitLabel(top[d]);
@@ -433,8 +433,8 @@ public final class JvmEmitter {
         int[] v = new int[kernel.body().size()];
         for (int i = 0; i < v.length; i++) {
             Instr in = kernel.body().get(i);
+            v[i] = newLocal(1);
             if (in instanceof Instr.Scalar || in instanceof Instr.Const) {
-                v[i] = newLocal(1);
                 species();
                 if (in instanceof Instr.Scalar) {
                     mv.visitVarInsn(FLOAD, instrLocal[i]);
@@ -443,8 +443,6 @@ public final class JvmEmitter {
                 }
                 broadcastTop();
                 mv.visitVarInsn(ASTORE, v[i]);
-            } else {
-                v[i] = newLocal(1);
             }
         }
         return v;
@@ -454,17 +452,17 @@ public final class JvmEmitter {
      * The vector part of one innermost row: positions {@code j} from the counter's start while eight
      * remain, leaving the counter where the scalar loop takes over. Sums add up in float vectors
      * for {@value #REDUCTION_BLOCK} positions, then into the float64 accumulators lane by lane in
-     * order (the same bits however the JIT compiled it). {@code bound}: the row's size, or -4 for
-     * "local 4" (a chunk's end).
+     * order (the same bits however the JIT compiled it). The row ends at {@code size}, or, for a
+     * chunk's first dimension ({@code chunkEnd}), at the {@code to} argument (local 4).
      */
-    private void vectorRow(int j, int bound, int[] base, int[] v, int[] acc, int out) {
+    private void vectorRow(int j, boolean chunkEnd, int size, int[] base, int[] v, int[] acc, int out) {
         int vEnd = newLocal(1);
         // vEnd = j + ((bound - j) & ~(LANES - 1))
         mv.visitVarInsn(ILOAD, j);
-        if (bound == -4) {
+        if (chunkEnd) {
             mv.visitVarInsn(ILOAD, 4);
         } else {
-            pushInt(bound);
+            pushInt(size);
         }
         mv.visitVarInsn(ILOAD, j);
         mv.visitInsn(ISUB);
