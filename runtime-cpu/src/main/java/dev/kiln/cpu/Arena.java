@@ -69,14 +69,19 @@ final class Arena {
     /** Buffers a step writes into an array the plan owns (interpreted ops bring their own). */
     private static List<Integer> written(Plan.Step step, boolean[] pinned) {
         return switch (step) {
-            case Plan.KernelStep k -> java.util.stream.Stream.concat(
-                    k.kernel().stores().stream().map(Kernel.Store::buffer),
-                    k.kernel().accumulates().stream().map(a -> k.kernel().loads().get(a.target()).buffer())).toList();
+            case Plan.KernelStep k -> written(k.kernel());
             case Plan.WriteScalar w -> List.of(w.buffer());
             case Plan.OpStep o -> List.of();
             case Plan.ReadScalar r -> List.of();
-            case Plan.MatMulStep m -> List.of(m.out());
+            // an epilogue runs while the GEMM runs: its buffers are live for the whole step
+            case Plan.MatMulStep m -> m.epilogue() == null ? List.of(m.out())
+                    : java.util.stream.Stream.concat(java.util.stream.Stream.of(m.out()), written(m.epilogue()).stream()).toList();
         };
+    }
+
+    private static List<Integer> written(Kernel k) {
+        return java.util.stream.Stream.concat(k.stores().stream().map(Kernel.Store::buffer),
+                k.accumulates().stream().map(a -> k.loads().get(a.target()).buffer())).toList();
     }
 
     private static List<Integer> read(Plan.Step step) {
@@ -85,7 +90,9 @@ final class Arena {
             case Plan.OpStep o -> o.inputs();
             case Plan.ReadScalar r -> List.of(r.buffer());
             case Plan.WriteScalar w -> List.of();
-            case Plan.MatMulStep m -> List.of(m.a(), m.b());
+            case Plan.MatMulStep m -> m.epilogue() == null ? List.of(m.a(), m.b())
+                    : java.util.stream.Stream.concat(java.util.stream.Stream.of(m.a(), m.b()),
+                            m.epilogue().loads().stream().map(Kernel.Load::buffer)).toList();
         };
     }
 }

@@ -7,6 +7,7 @@ import dev.kiln.codegen.jvm.JvmEmitter;
 import dev.kiln.codegen.jvm.KernelTooLargeException;
 import dev.kiln.codegen.jvm.KernelFunction;
 import dev.kiln.codegen.kernel.FusionPlanner;
+import dev.kiln.codegen.kernel.Kernel;
 import dev.kiln.codegen.kernel.Plan;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.TensorType;
@@ -66,10 +67,10 @@ public final class CompiledPlan implements Executable {
             Plan plan = FusionPlanner.plan(graph, limit);
             boolean fits = true;
             try {
-                for (Plan.Step s : plan.steps()) {
+                for (Kernel k : plan.kernels()) {
                     // only big loops can pass the limit; small ones are not emitted twice
-                    if (s instanceof Plan.KernelStep k && k.kernel().body().size() > 60) {
-                        fits &= JvmEmitter.emit(k.kernel(), "dev/kiln/cpu/Probe", plan.buffers().size(), VectorSupport.enabled()).length
+                    if (k.body().size() > 60) {
+                        fits &= JvmEmitter.emit(k, "dev/kiln/cpu/Probe", plan.buffers().size(), VectorSupport.enabled()).length
                                 <= MAX_KERNEL_BYTES;
                     }
                 }
@@ -109,20 +110,49 @@ public final class CompiledPlan implements Executable {
         MethodHandles.Lookup lookup = MethodHandles.lookup();
         for (int i = 0; i < steps.length; i++) {
             Plan.Step s = plan.steps().get(i);
-            if (s instanceof Plan.KernelStep k) {
-                // A Vector API loop runs the API's slow Java fallback until C2 has compiled it: a
-                // long loop gets there within a few calls, a short one only after thousands, so
-                // short loops start scalar and switch once the plan has proved it runs that often.
-                boolean vector = VectorSupport.enabled() && JvmEmitter.vectorizable(k.kernel());
-                boolean now = vector && k.kernel().domain().numelLong() >= JvmEmitter.CHUNKED_MIN_POSITIONS;
-                if (vector && !now && !freshOutputs) { // eager single ops stay scalar: their loops are short
-                    laterVector.add(i);
-                }
-                KernelFunction fn = define(lookup, k, now);
-                steps[i] = fn.rows() > 0 ? new ChunkedKernel(fn, k.kernel()) : fn;
-            } else {
+            Kernel kernel = s instanceof Plan.KernelStep k ? k.kernel() : s instanceof Plan.MatMulStep m ? m.epilogue() : null;
+            if (kernel == null) {
                 steps[i] = s;
+                continue;
             }
+            // A Vector API loop runs the API's slow Java fallback until C2 has compiled it: a
+            // long loop gets there within a few calls, a short one only after thousands, so
+            // short loops start scalar and switch once the plan has proved it runs that often.
+            boolean vector = VectorSupport.enabled() && JvmEmitter.vectorizable(kernel);
+            boolean now = vector && kernel.domain().numelLong() >= JvmEmitter.CHUNKED_MIN_POSITIONS;
+            if (vector && !now && !freshOutputs) { // eager single ops stay scalar: their loops are short
+                laterVector.add(i);
+            }
+            steps[i] = executable(lookup, s, kernel, now);
+        }
+    }
+
+    /** A kernel step's function (chunked when large), or a GEMM with its epilogue's. */
+    private Object executable(MethodHandles.Lookup lookup, Plan.Step s, Kernel kernel, boolean vector) {
+        KernelFunction fn = define(lookup, kernel, vector);
+        if (s instanceof Plan.MatMulStep m) {
+            return new GemmWithEpilogue(m, fn);
+        }
+        return fn.rows() > 0 ? new ChunkedKernel(fn, kernel) : fn;
+    }
+
+    /**
+     * A GEMM whose consumer loop runs on each block of rows as the GEMM finishes it. A loop too
+     * small to be emitted in row ranges runs whole after the GEMM.
+     */
+    private record GemmWithEpilogue(Plan.MatMulStep step, KernelFunction fn) {
+        private static final double[] NO_PARTIALS = new double[0];
+
+        void run(Object[] buffers, double[] scalars, dev.kiln.Shape product) {
+            if (fn.rows() == 0) {
+                Gemm.matmul(buffers[step.a()], step.aView(), buffers[step.b()], step.bView(), buffers[step.out()], product);
+                fn.run(buffers, scalars);
+                return;
+            }
+            fn.before(buffers, scalars);
+            Gemm.matmul(buffers[step.a()], step.aView(), buffers[step.b()], step.bView(), buffers[step.out()], product,
+                    (from, to) -> fn.range(buffers, scalars, from, to, NO_PARTIALS, 0));
+            fn.after(buffers, scalars);
         }
     }
 
@@ -130,10 +160,8 @@ public final class CompiledPlan implements Executable {
     public static List<byte[]> classFiles(Graph graph) {
         Plan plan = dev.kiln.codegen.kernel.FusionPlanner.plan(graph);
         List<byte[]> out = new ArrayList<>();
-        for (Plan.Step s : plan.steps()) {
-            if (s instanceof Plan.KernelStep k) {
-                out.add(JvmEmitter.emit(k.kernel(), "dev/kiln/cpu/Kernel$" + k.kernel().name(), plan.buffers().size(), VectorSupport.enabled()));
-            }
+        for (Kernel k : plan.kernels()) {
+            out.add(JvmEmitter.emit(k, "dev/kiln/cpu/Kernel$" + k.name(), plan.buffers().size(), VectorSupport.enabled()));
         }
         return out;
     }
@@ -146,6 +174,8 @@ public final class CompiledPlan implements Executable {
                 out.add(k.getClass());
             } else if (s instanceof ChunkedKernel c) {
                 out.add(c.function().getClass());
+            } else if (s instanceof GemmWithEpilogue g) {
+                out.add(g.fn().getClass());
             }
         }
         return out;
@@ -186,10 +216,10 @@ public final class CompiledPlan implements Executable {
      * before — a re-run training loop, a dynamic model's recompile — then starts on JIT-compiled
      * code instead of interpreting fresh bytecode), else a new hidden class.
      */
-    private KernelFunction define(MethodHandles.Lookup lookup, Plan.KernelStep k, boolean vector) {
+    private KernelFunction define(MethodHandles.Lookup lookup, Kernel kernel, boolean vector) {
         // one name for all: defineHiddenClass makes each class's name unique
         String name = "dev/kiln/cpu/Kernel";
-        byte[] bytes = JvmEmitter.emit(k.kernel(), name, buffers.length, vector);
+        byte[] bytes = JvmEmitter.emit(kernel, name, buffers.length, vector);
         Bytes key = new Bytes(bytes);
         synchronized (KERNELS) {
             KernelFunction known = KERNELS.get(key);
@@ -197,7 +227,7 @@ public final class CompiledPlan implements Executable {
                 return known;
             }
         }
-        BytecodeCheck.verify(bytes, name + "$" + k.kernel().name());
+        BytecodeCheck.verify(bytes, name + "$" + kernel.name());
         try {
             Class<?> c = lookup.defineHiddenClass(bytes, true).lookupClass();
             KernelFunction fn = (KernelFunction) c.getDeclaredConstructor().newInstance();
@@ -206,7 +236,7 @@ public final class CompiledPlan implements Executable {
             }
             return fn;
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("could not define kernel " + k.kernel().name(), e);
+            throw new IllegalStateException("could not define kernel " + kernel.name(), e);
         }
     }
 
@@ -219,9 +249,8 @@ public final class CompiledPlan implements Executable {
     private void switchToVectors() {
         MethodHandles.Lookup lookup = MethodHandles.lookup();
         for (int i : laterVector) {
-            Plan.KernelStep k = (Plan.KernelStep) plan.steps().get(i);
-            KernelFunction fn = define(lookup, k, true);
-            steps[i] = fn.rows() > 0 ? new ChunkedKernel(fn, k.kernel()) : fn;
+            Plan.Step s = plan.steps().get(i);
+            steps[i] = executable(lookup, s, s instanceof Plan.KernelStep k ? k.kernel() : ((Plan.MatMulStep) s).epilogue(), true);
         }
         laterVector.clear();
     }
@@ -268,6 +297,7 @@ public final class CompiledPlan implements Executable {
                     views[o.output()] = result;
                     buffers[o.output()] = result.storage().array();
                 }
+                case GemmWithEpilogue g -> g.run(buffers, scalars, plan.buffers().get(g.step().out()).shape());
                 case Plan.MatMulStep m -> Gemm.matmul(buffers[m.a()], m.aView(), buffers[m.b()], m.bView(), buffers[m.out()],
                         plan.buffers().get(m.out()).shape());
                 case Plan.ReadScalar r -> scalars[r.slot()] = views[r.buffer()].getDouble(0);

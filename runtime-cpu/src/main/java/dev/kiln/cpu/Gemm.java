@@ -14,6 +14,9 @@ import dev.kiln.Shape;
  * is present, else in scalar Java. Row blocks are independent tasks for {@link Threads}; every
  * element is summed in the same order however many threads run, so results do not depend on the
  * thread count. float64 (gradient checks, not speed) is a plain loop with the same row split.
+ *
+ * <p>An {@link Rows epilogue} (the plan's fused bias/activation loop) runs on each block of rows
+ * of {@code c} in the task that completes it, while the block is still in cache.
  */
 final class Gemm {
     static final int MR = 4;
@@ -28,6 +31,12 @@ final class Gemm {
     interface MicroKernel {
         void tile(float[] pa, int aOff, float[] pb, int bOff, int kc, float[] c, int cOff, int ldc, int rows, int cols,
                 boolean accumulate);
+    }
+
+    /** Work on rows {@code from <= i < to} of a finished product (a GEMM's fused epilogue). */
+    @FunctionalInterface
+    interface Rows {
+        void rows(int from, int to);
     }
 
     private static final MicroKernel KERNEL = choose();
@@ -49,7 +58,15 @@ final class Gemm {
 
     /** {@code c = a @ b} for views {@code [..., n, k]} and {@code [..., k, m]}; {@code c} is dense {@code [..., n, m]}. */
     static void matmul(Object a, Layout la, Object b, Layout lb, Object c, Shape out) {
+        matmul(a, la, b, lb, c, out, null);
+    }
+
+    /** As above; {@code epilogue} (rank-2 products only, or null) runs on every block of finished rows. */
+    static void matmul(Object a, Layout la, Object b, Layout lb, Object c, Shape out, Rows epilogue) {
         int r = out.rank();
+        if (epilogue != null && r != 2) {
+            throw new IllegalArgumentException("a GEMM epilogue needs a matrix product, not " + out);
+        }
         int n = out.dim(r - 2);
         int m = out.dim(r - 1);
         int k = la.shape().dim(r - 1);
@@ -68,10 +85,10 @@ final class Gemm {
             int offC = batch * n * m;
             if (c instanceof float[] fc) {
                 sgemm((float[]) a, offA, la.stride(r - 2), la.stride(r - 1), (float[]) b, offB, lb.stride(r - 2),
-                        lb.stride(r - 1), fc, offC, n, m, k);
+                        lb.stride(r - 1), fc, offC, n, m, k, KERNEL, epilogue);
             } else {
                 dgemm((double[]) a, offA, la.stride(r - 2), la.stride(r - 1), (double[]) b, offB, lb.stride(r - 2),
-                        lb.stride(r - 1), (double[]) c, offC, n, m, k);
+                        lb.stride(r - 1), (double[]) c, offC, n, m, k, epilogue);
             }
             for (int d = index.length - 1; d >= 0 && ++index[d] == out.dim(d); d--) {
                 index[d] = 0;
@@ -82,15 +99,18 @@ final class Gemm {
     /** float32: {@code c[offC + i*m + j] = sum_p a[i, p] * b[p, j]} with the given row and column strides. */
     static void sgemm(float[] a, int offA, int ars, int acs, float[] b, int offB, int brs, int bcs, float[] c, int offC,
             int n, int m, int k) {
-        sgemm(a, offA, ars, acs, b, offB, brs, bcs, c, offC, n, m, k, KERNEL);
+        sgemm(a, offA, ars, acs, b, offB, brs, bcs, c, offC, n, m, k, KERNEL, null);
     }
 
     /** As above, with the given micro-kernel (tests run the scalar one beside the SIMD one). */
     static void sgemm(float[] a, int offA, int ars, int acs, float[] b, int offB, int brs, int bcs, float[] c, int offC,
-            int n, int m, int k, MicroKernel kernel) {
+            int n, int m, int k, MicroKernel kernel, Rows epilogue) {
         if (k == 0) {
             for (int i = 0; i < n; i++) {
                 java.util.Arrays.fill(c, offC + i * m, offC + i * m + m, 0f);
+            }
+            if (epilogue != null) {
+                epilogue.rows(0, n);
             }
             return;
         }
@@ -105,6 +125,8 @@ final class Gemm {
                 boolean accumulate = pc > 0;
                 int column = jc;
                 int depth = pc;
+                // the last pass over a row block completes its rows (earlier column blocks are done)
+                Rows finish = jc + NC >= m && pc + KC >= k ? epilogue : null;
                 Threads.forEach(rowBlocks, parallel, block -> {
                     int ic = block * MC;
                     int mc = Math.min(MC, n - ic);
@@ -115,6 +137,9 @@ final class Gemm {
                             kernel.tile(pa, ir * kc, pb, jr * kc, kc, c, offC + (ic + ir) * m + column + jr, m,
                                     Math.min(MR, mc - ir), Math.min(NR, nc - jr), accumulate);
                         }
+                    }
+                    if (finish != null) {
+                        finish.rows(ic, ic + mc);
                     }
                 });
             }
@@ -164,6 +189,11 @@ final class Gemm {
     /** float64: rows split as tasks; each element summed in order of p in a double. */
     static void dgemm(double[] a, int offA, int ars, int acs, double[] b, int offB, int brs, int bcs, double[] c, int offC,
             int n, int m, int k) {
+        dgemm(a, offA, ars, acs, b, offB, brs, bcs, c, offC, n, m, k, null);
+    }
+
+    static void dgemm(double[] a, int offA, int ars, int acs, double[] b, int offB, int brs, int bcs, double[] c, int offC,
+            int n, int m, int k, Rows epilogue) {
         boolean parallel = (long) n * m * k >= PARALLEL_FLOPS;
         Threads.forEach(n, parallel, i -> {
             int row = offC + i * m;
@@ -174,6 +204,9 @@ final class Gemm {
                 for (int j = 0; j < m; j++) {
                     c[row + j] += x * b[src + j * bcs];
                 }
+            }
+            if (epilogue != null) {
+                epilogue.rows(i, i + 1);
             }
         });
     }

@@ -66,7 +66,7 @@ class GemmTest {
                     Gemm.sgemm(a, 0, ars, acs, b, 0, brs, bcs, c, 3, n, m, k);
                     check(expected, java.util.Arrays.copyOfRange(c, 3, c.length), k, what);
                     float[] scalar = new float[n * m];
-                    Gemm.sgemm(a, 0, ars, acs, b, 0, brs, bcs, scalar, 0, n, m, k, new Gemm.ScalarKernel());
+                    Gemm.sgemm(a, 0, ars, acs, b, 0, brs, bcs, scalar, 0, n, m, k, new Gemm.ScalarKernel(), null);
                     check(expected, scalar, k, what + ", scalar kernel");
                 }
             }

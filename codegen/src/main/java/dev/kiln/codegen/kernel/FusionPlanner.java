@@ -75,7 +75,7 @@ public final class FusionPlanner {
         for (Object s : p.steps) {
             steps.add(s instanceof KernelBuilder k ? new Plan.KernelStep(k.build()) : (Plan.Step) s);
         }
-        return new Plan(List.copyOf(p.buffers), p.slotAvailable.size(), steps, List.copyOf(p.inputs), outs);
+        return new Plan(List.copyOf(p.buffers), p.slotAvailable.size(), Epilogues.fuse(p.buffers, steps), List.copyOf(p.inputs), outs);
     }
 
     // ---------------------------------------------------------------- classification

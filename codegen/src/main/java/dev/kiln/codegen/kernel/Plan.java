@@ -31,9 +31,15 @@ public record Plan(List<Buffer> buffers, int scalarSlots, List<Step> steps, List
     /**
      * A matrix product {@code out = a @ b} by a blocked GEMM: {@code a} and {@code b} are read
      * through views of their buffers ({@code [..., n, k]} and {@code [..., k, m]}; transposes are
-     * strides), {@code out} is dense {@code [..., n, m]}. Consumers read {@code out} in later kernels.
+     * strides), {@code out} is dense {@code [..., n, m]}. Consumers read {@code out} in later
+     * kernels, or in its {@code epilogue} (null if none): an elementwise kernel over {@code [n, m]}
+     * that reads {@code out} row by row, which a backend may run on each block of rows as soon as
+     * the GEMM has finished it, while the block is still in cache (see {@link Epilogues}).
      */
-    public record MatMulStep(int a, Layout aView, int b, Layout bView, int out) implements Step {
+    public record MatMulStep(int a, Layout aView, int b, Layout bView, int out, Kernel epilogue) implements Step {
+        public MatMulStep(int a, Layout aView, int b, Layout bView, int out) {
+            this(a, aView, b, bView, out, null);
+        }
     }
 
     /** Reads the single element of a buffer into a scalar slot. */
@@ -50,8 +56,16 @@ public record Plan(List<Buffer> buffers, int scalarSlots, List<Step> steps, List
         long scalarOnly = steps.stream().filter(s -> s instanceof KernelStep k && !k.kernel().hasLoop()).count();
         long ops = steps.stream().filter(s -> s instanceof OpStep).count();
         long gemms = steps.stream().filter(s -> s instanceof MatMulStep).count();
-        return kernels + " fused loop kernel(s), " + scalarOnly + " scalar-only kernel(s), " + (gemms > 0 ? gemms + " GEMM(s), " : "")
+        long epilogues = steps.stream().filter(s -> s instanceof MatMulStep m && m.epilogue() != null).count();
+        return kernels + " fused loop kernel(s), " + scalarOnly + " scalar-only kernel(s), "
+                + (gemms > 0 ? gemms + " GEMM(s) (" + epilogues + " with a fused epilogue), " : "")
                 + ops + " op(s) run by the interpreter";
+    }
+
+    /** Every kernel a backend emits: the kernel steps' and the GEMM epilogues', in step order. */
+    public List<Kernel> kernels() {
+        return steps.stream().map(s -> s instanceof KernelStep k ? k.kernel() : s instanceof MatMulStep m ? m.epilogue() : null)
+                .filter(java.util.Objects::nonNull).toList();
     }
 
     /** Readable form, for {@code Kiln.explain}. */
@@ -67,8 +81,16 @@ public record Plan(List<Buffer> buffers, int scalarSlots, List<Step> steps, List
                 case KernelStep k -> sb.append(k.kernel().describe());
                 case OpStep o -> sb.append("interpreted ").append(o.op().name()).append(' ').append(o.op().attributes())
                         .append(" buf").append(o.inputs()).append(" -> buf").append(o.output()).append('\n');
-                case MatMulStep m -> sb.append("gemm buf").append(m.out()).append(m.aView().shape().toString().replace(" ", ""))
-                        .append(" = buf").append(m.a()).append(" @ buf").append(m.b()).append(m.bView().shape()).append('\n');
+                case MatMulStep m -> {
+                    sb.append("gemm buf").append(m.out()).append(buffers.get(m.out()).shape().toString().replace(" ", ""))
+                            .append(" = buf").append(m.a()).append(m.aView().shape().toString().replace(" ", ""))
+                            .append(" @ buf").append(m.b()).append(m.bView().shape().toString().replace(" ", ""));
+                    if (m.epilogue() != null) {
+                        sb.append(", epilogue per block of rows: ").append(m.epilogue().describe());
+                    } else {
+                        sb.append('\n');
+                    }
+                }
                 case ReadScalar r -> sb.append("s").append(r.slot()).append(" = buf").append(r.buffer()).append("[0]\n");
                 case WriteScalar w -> sb.append("buf").append(w.buffer()).append("[0] = s").append(w.slot()).append('\n');
             }
