@@ -5,6 +5,8 @@ module dev.kiln.cpu {
     requires org.objectweb.asm;
     // optional: used when the JVM runs with --add-modules jdk.incubator.vector (VectorSupport)
     requires static jdk.incubator.vector;
+    // HotSpot's UseFMA flag (VectorSupport)
+    requires jdk.management;
 
     exports dev.kiln.cpu;
 

@@ -70,7 +70,7 @@ public final class CompiledPlan implements Executable {
                 for (Kernel k : plan.kernels()) {
                     // only big loops can pass the limit; small ones are not emitted twice
                     if (k.body().size() > 60) {
-                        fits &= JvmEmitter.emit(k, "dev/kiln/cpu/Probe", plan.buffers().size(), VectorSupport.enabled()).length
+                        fits &= JvmEmitter.emit(k, "dev/kiln/cpu/Probe", plan.buffers().size(), VectorSupport.enabled(), VectorSupport.fma()).length
                                 <= MAX_KERNEL_BYTES;
                     }
                 }
@@ -161,7 +161,7 @@ public final class CompiledPlan implements Executable {
         Plan plan = dev.kiln.codegen.kernel.FusionPlanner.plan(graph);
         List<byte[]> out = new ArrayList<>();
         for (Kernel k : plan.kernels()) {
-            out.add(JvmEmitter.emit(k, "dev/kiln/cpu/Kernel$" + k.name(), plan.buffers().size(), VectorSupport.enabled()));
+            out.add(JvmEmitter.emit(k, "dev/kiln/cpu/Kernel$" + k.name(), plan.buffers().size(), VectorSupport.enabled(), VectorSupport.fma()));
         }
         return out;
     }
@@ -219,7 +219,7 @@ public final class CompiledPlan implements Executable {
     private KernelFunction define(MethodHandles.Lookup lookup, Kernel kernel, boolean vector) {
         // one name for all: defineHiddenClass makes each class's name unique
         String name = "dev/kiln/cpu/Kernel";
-        byte[] bytes = JvmEmitter.emit(kernel, name, buffers.length, vector);
+        byte[] bytes = JvmEmitter.emit(kernel, name, buffers.length, vector, vector && VectorSupport.fma());
         Bytes key = new Bytes(bytes);
         synchronized (KERNELS) {
             KernelFunction known = KERNELS.get(key);

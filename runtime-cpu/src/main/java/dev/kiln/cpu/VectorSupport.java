@@ -24,6 +24,25 @@ final class VectorSupport {
         return GEMM != null;
     }
 
+    private static final boolean FMA = hardwareFma();
+
+    /**
+     * Whether vector loops may contract multiply-adds: the CPU has FMA (HotSpot's {@code UseFMA}),
+     * so the Vector API's {@code fma} is one instruction, not its very slow exact emulation.
+     */
+    static boolean fma() {
+        return FMA && enabled();
+    }
+
+    private static boolean hardwareFma() {
+        try {
+            var bean = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            return bean != null && Boolean.parseBoolean(bean.getVMOption("UseFMA").getValue());
+        } catch (RuntimeException | LinkageError e) {
+            return false; // not HotSpot: separate multiply and add
+        }
+    }
+
     /** The Vector API GEMM micro-kernel, or null when {@link #enabled()} is false. */
     static Gemm.MicroKernel gemmKernel() {
         return GEMM;
