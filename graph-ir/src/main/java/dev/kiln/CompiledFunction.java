@@ -357,17 +357,41 @@ public final class CompiledFunction implements Step {
         return ((Leaf.Input) input.op()).slot();
     }
 
-    /** A trace with its executable: binds, runs, then writes back. */
+    /**
+     * A trace with its executable: binds, runs, then writes back. What a call walks is flattened
+     * into arrays once (a static step's fixed cost is a few hundred nanoseconds; lists and map
+     * iterators were a visible part of it).
+     */
     private static final class Plan {
         final Traced traced;
         final Executable exe;
         /** The bound inputs, refilled on every call (a compiled function is used by one thread at a time). */
         private final List<TensorData> in;
+        /** Per input slot: the call argument it takes, or -1 for {@link #captured}'s tensor. */
+        private final int[] argument;
+        private final Tensor[] captured;
+        private final Trace.GeneratorUse[] generators;
+        private final Tensor[] writeTargets;
+        /** Per gradient effect: the tensor, and null to clear, an output index (Integer), or a tensor to set. */
+        private final Tensor[] effectTensors;
+        private final Object[] effects;
 
         Plan(Traced traced, Executable exe) {
             this.traced = traced;
             this.exe = exe;
-            this.in = new ArrayList<>(traced.bindings.size());
+            int n = traced.bindings.size();
+            this.in = new ArrayList<>(n);
+            this.argument = new int[n];
+            this.captured = new Tensor[n];
+            for (int k = 0; k < n; k++) {
+                Object b = traced.bindings.get(k);
+                argument[k] = b instanceof Integer i ? i : -1;
+                captured[k] = b instanceof Tensor t ? t : null;
+            }
+            this.generators = traced.generators.toArray(new Trace.GeneratorUse[0]);
+            this.writeTargets = traced.writeTargets.toArray(new Tensor[0]);
+            this.effectTensors = traced.gradEffects.keySet().toArray(new Tensor[0]);
+            this.effects = traced.gradEffects.values().toArray();
         }
 
         boolean guardsHold() {
@@ -375,13 +399,12 @@ public final class CompiledFunction implements Step {
         }
 
         Tensor run(Tensor[] inputs) {
-            for (int i = 0; i < traced.generators.size(); i++) { // indexed: no iterator per call
-                traced.generators.get(i).bind();
+            for (Trace.GeneratorUse g : generators) {
+                g.bind();
             }
             in.clear();
-            for (int k = 0, n = traced.bindings.size(); k < n; k++) {
-                Object b = traced.bindings.get(k);
-                Tensor t = b instanceof Integer i ? inputs[i] : (Tensor) b;
+            for (int k = 0; k < argument.length; k++) {
+                Tensor t = argument[k] >= 0 ? inputs[argument[k]] : captured[k];
                 if (t == null) {
                     throw new IllegalStateException("unbound input in a compiled plan");
                 }
@@ -390,17 +413,17 @@ public final class CompiledFunction implements Step {
             List<TensorData> out = exe.run(in);
             in.clear(); // nothing of this call's inputs is kept alive by the plan
             // Everything has been computed; only now is anything written.
-            for (int i = 0; i < traced.generators.size(); i++) {
-                traced.generators.get(i).advance();
+            for (Trace.GeneratorUse g : generators) {
+                g.advance();
             }
-            for (int i = 0; i < traced.writeTargets.size(); i++) {
-                TensorData target = traced.writeTargets.get(i).data();
+            for (int i = 0; i < writeTargets.length; i++) {
+                TensorData target = writeTargets[i].data();
                 target.copyFrom(out.get(1 + i));
                 target.storage().bumpVersion();
             }
-            for (var e : traced.gradEffects.entrySet()) {
-                Tensor t = e.getKey();
-                Object effect = e.getValue();
+            for (int e = 0; e < effects.length; e++) {
+                Tensor t = effectTensors[e];
+                Object effect = effects[e];
                 if (effect == null) {
                     t.clearGrad();
                 } else if (effect instanceof Integer i) {

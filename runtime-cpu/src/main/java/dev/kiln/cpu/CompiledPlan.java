@@ -35,6 +35,9 @@ public final class CompiledPlan implements Executable {
 
     private final boolean freshOutputs;
     private final int shared;
+    /** The plan's input and output buffer numbers, as arrays for the per-run loops. */
+    private final int[] inputBuffers;
+    private final int[] outputBuffers;
 
     /** How many buffers reuse another buffer's array (liveness-based reuse). */
     public int sharedBuffers() {
@@ -86,6 +89,8 @@ public final class CompiledPlan implements Executable {
     CompiledPlan(Plan plan, boolean freshOutputs) {
         this.plan = plan;
         this.freshOutputs = freshOutputs;
+        this.inputBuffers = plan.inputs().stream().mapToInt(Integer::intValue).toArray();
+        this.outputBuffers = plan.outputs().stream().mapToInt(Integer::intValue).toArray();
         int n = plan.buffers().size();
         this.buffers = new Object[n];
         this.views = new TensorData[n];
@@ -261,7 +266,7 @@ public final class CompiledPlan implements Executable {
             switchToVectors();
         }
         for (int i = 0; i < inputs.size(); i++) {
-            int b = plan.inputs().get(i);
+            int b = inputBuffers[i];
             TensorData in = inputs.get(i);
             if (in == views[b]) {
                 continue;
@@ -306,7 +311,7 @@ public final class CompiledPlan implements Executable {
             }
         }
         for (int i = 0; i < outputViews.length; i++) {
-            int b = plan.outputs().get(i);
+            int b = outputBuffers[i];
             if (outputViews[i] == null || outputViews[i].storage() != views[b].storage()) {
                 outputViews[i] = new TensorData(views[b].storage(), Layout.contiguous(plan.buffers().get(b).shape()));
             }

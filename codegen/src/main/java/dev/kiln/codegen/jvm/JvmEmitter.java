@@ -34,6 +34,8 @@ public final class JvmEmitter {
     private final boolean vector;
     /** Vector loops contract multiply-adds (the CPU has FMA). */
     private final boolean fma;
+    /** Local of the calling thread's scratch array for folding vector sums ({@link KernelFunction#lanes}). */
+    private int lanes = -1;
 
     private JvmEmitter(Kernel kernel, MethodVisitor mv, int bufferCount, boolean vectorApi, boolean fma) {
         this.fma = fma;
@@ -227,6 +229,11 @@ public final class JvmEmitter {
             }
         }
         int[] vlocal = vector ? hoistVectors(instrLocal) : null;
+        if (vector && !kernel.reductions().isEmpty()) {
+            lanes = newLocal(1);
+            mv.visitMethodInsn(INVOKESTATIC, FUNCTION, "lanes", "()[F", true);
+            mv.visitVarInsn(ASTORE, lanes);
+        }
         int[] acc = new int[kernel.reductions().size()];
         for (int r = 0; r < acc.length; r++) {
             acc[r] = newLocal(2);
@@ -560,11 +567,16 @@ public final class JvmEmitter {
         mv.visitJumpInsn(GOTO, top);
         mv.visitLabel(blockDone);
         for (int r = 0; r < vacc.length; r++) {
+            // through a scratch array: FloatVector.lane(i) above lane 3 was a slow path (JFR: laneHelper)
+            mv.visitVarInsn(ALOAD, vacc[r]);
+            mv.visitVarInsn(ALOAD, lanes);
+            pushInt(0);
+            mv.visitMethodInsn(INVOKEVIRTUAL, FV, "intoArray", "([FI)V", false);
             for (int lane = 0; lane < LANES; lane++) {
                 mv.visitVarInsn(DLOAD, acc[r]);
-                mv.visitVarInsn(ALOAD, vacc[r]);
+                mv.visitVarInsn(ALOAD, lanes);
                 pushInt(lane);
-                mv.visitMethodInsn(INVOKEVIRTUAL, FV, "lane", "(I)F", false);
+                mv.visitInsn(FALOAD);
                 mv.visitInsn(F2D);
                 mv.visitInsn(DADD);
                 mv.visitVarInsn(DSTORE, acc[r]);

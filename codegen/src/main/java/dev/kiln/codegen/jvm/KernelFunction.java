@@ -29,4 +29,20 @@ public interface KernelFunction {
     default void after(Object[] buffers, double[] scalars) {
         throw new UnsupportedOperationException("not a chunked kernel");
     }
+
+    /**
+     * The calling thread's scratch for one vector's lanes: vector loops fold their float sums
+     * into float64 through it, lane by lane in order (kernels are shared by threads, so not a field).
+     */
+    static float[] lanes() {
+        return Scratch.LANES.get();
+    }
+
+    /** Holder of the per-thread scratch (interfaces have no private fields). */
+    final class Scratch {
+        private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[JvmEmitter.LANES]);
+
+        private Scratch() {
+        }
+    }
 }
