@@ -288,26 +288,36 @@ public final class CompiledPlan implements Executable {
                 }
             }
         }
+        // an instanceof chain, final classes first: a pattern switch's type test cost more than
+        // the scalar steps themselves on a 2000-point step
         for (Object step : steps) {
-            switch (step) {
-                case KernelFunction k -> k.run(buffers, scalars);
-                case ChunkedKernel k -> k.run(buffers, scalars);
-                case Plan.OpStep o -> {
-                    List<TensorData> ins = new ArrayList<>(o.inputs().size());
-                    for (int b : o.inputs()) {
-                        ins.add(views[b]);
-                    }
-                    Plan.Buffer out = plan.buffers().get(o.output());
-                    TensorData result = Interpreter.execute(o.op(), ins, new TensorType(out.shape(), out.dtype()));
-                    views[o.output()] = result;
-                    buffers[o.output()] = result.storage().array();
+            if (step instanceof Plan.ReadScalar r) {
+                scalars[r.slot()] = first(buffers[r.buffer()], views[r.buffer()]);
+            } else if (step instanceof Plan.WriteScalar w) {
+                TensorData view = views[w.buffer()];
+                switch (view.layout().offset() == 0 ? buffers[w.buffer()] : view) {
+                    case float[] f -> f[0] = (float) scalars[w.slot()];
+                    case double[] d -> d[0] = scalars[w.slot()];
+                    default -> view.storage().setDouble(view.layout().offset(), scalars[w.slot()]);
                 }
-                case GemmWithEpilogue g -> g.run(buffers, scalars, plan.buffers().get(g.step().out()).shape());
-                case Plan.MatMulStep m -> Gemm.matmul(buffers[m.a()], m.aView(), buffers[m.b()], m.bView(), buffers[m.out()],
+            } else if (step instanceof ChunkedKernel k) {
+                k.run(buffers, scalars);
+            } else if (step instanceof GemmWithEpilogue g) {
+                g.run(buffers, scalars, plan.buffers().get(g.step().out()).shape());
+            } else if (step instanceof Plan.MatMulStep m) {
+                Gemm.matmul(buffers[m.a()], m.aView(), buffers[m.b()], m.bView(), buffers[m.out()],
                         plan.buffers().get(m.out()).shape());
-                case Plan.ReadScalar r -> scalars[r.slot()] = views[r.buffer()].getDouble(0);
-                case Plan.WriteScalar w -> views[w.buffer()].storage().setDouble(0, scalars[w.slot()]);
-                default -> throw new IllegalStateException("unknown step " + step);
+            } else if (step instanceof Plan.OpStep o) {
+                List<TensorData> ins = new ArrayList<>(o.inputs().size());
+                for (int b : o.inputs()) {
+                    ins.add(views[b]);
+                }
+                Plan.Buffer out = plan.buffers().get(o.output());
+                TensorData result = Interpreter.execute(o.op(), ins, new TensorType(out.shape(), out.dtype()));
+                views[o.output()] = result;
+                buffers[o.output()] = result.storage().array();
+            } else {
+                ((KernelFunction) step).run(buffers, scalars);
             }
         }
         for (int i = 0; i < outputViews.length; i++) {
@@ -317,6 +327,15 @@ public final class CompiledPlan implements Executable {
             }
         }
         return outputs; // a view of outputViews: like the buffers, valid until the next run
+    }
+
+    /** The single element of a one-element buffer as a double (float arrays read directly). */
+    private static double first(Object array, TensorData view) {
+        return switch (view.layout().offset() == 0 ? array : view) {
+            case float[] f -> f[0];
+            case double[] d -> d[0];
+            default -> view.getDouble(0);
+        };
     }
 
     @Override
