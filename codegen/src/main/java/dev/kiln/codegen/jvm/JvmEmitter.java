@@ -231,7 +231,7 @@ public final class JvmEmitter {
         int[] vlocal = vector ? hoistVectors(instrLocal) : null;
         if (vector && !kernel.reductions().isEmpty()) {
             lanes = newLocal(1);
-            mv.visitMethodInsn(INVOKESTATIC, FUNCTION, "lanes", "()[F", true);
+            mv.visitMethodInsn(INVOKESTATIC, FUNCTION, "lanes", "()[D", true);
             mv.visitVarInsn(ASTORE, lanes);
         }
         int[] acc = new int[kernel.reductions().size()];
@@ -379,15 +379,19 @@ public final class JvmEmitter {
 
     private static final String FV = "jdk/incubator/vector/FloatVector";
     private static final String FV_DESC = "L" + FV + ";";
+    private static final String DV = "jdk/incubator/vector/DoubleVector";
+    private static final String DV_DESC = "L" + DV + ";";
     private static final String VEC_DESC = "Ljdk/incubator/vector/Vector;";
     private static final String SPECIES_DESC = "Ljdk/incubator/vector/VectorSpecies;";
     /** Lanes per vector (256-bit float vectors). */
     static final int LANES = 8;
     /**
-     * Vector sums are folded into their float64 accumulator every this many positions (256 float
-     * additions per lane in between): folding costs eight lane reads, so rarer is faster (512 cost
-     * the 2000-point cubic step about 0.08 µs more than one fold at the end); a 10⁶-point sum stays
-     * within 1e-7 of the exact one (ParallelKernelProperties).
+     * Vector sums are widened into float64 vectors every this many positions (256 float additions
+     * per lane in between): two conversions and two additions per sum. Folding lane by lane there
+     * instead was slow (FloatVector.lane above lane 3 is a slow path; a store and eight loads
+     * stall): a stand-alone copy of the 10⁶-point cubic loop ran at about 310 µs that way and 280
+     * µs widening, every 512 positions about 380 and 340. A 10⁶-point sum stays within 1e-7 of
+     * the exact one (ParallelKernelProperties).
      */
     static final int REDUCTION_BLOCK = 2048;
 
@@ -470,8 +474,10 @@ public final class JvmEmitter {
     /**
      * The vector part of one innermost row: positions {@code j} from the counter's start while eight
      * remain, leaving the counter where the scalar loop takes over. Sums add up in float vectors
-     * for {@value #REDUCTION_BLOCK} positions, then into the float64 accumulators lane by lane in
-     * order (the same bits however the JIT compiled it). The row ends at {@code size}, or, for a
+     * for {@value #REDUCTION_BLOCK} positions, then widen exactly into float64 vectors (low lanes,
+     * then high), and at the row's end into the float64 accumulators lane by lane in order — the
+     * same bits however the JIT compiled it, and a fixed order per row or chunk, so the same on
+     * any thread count. The row ends at {@code size}, or, for a
      * chunk's first dimension ({@code chunkEnd}), at the {@code to} argument (local 4).
      */
     private void vectorRow(int j, boolean chunkEnd, int size, int[] base, int[] v, int[] acc, int out) {
@@ -493,8 +499,13 @@ public final class JvmEmitter {
         // each sum in a float vector, folded lane by lane into its float64 accumulator every
         // REDUCTION_BLOCK positions
         int[] vacc = new int[acc.length];
+        int[] dacc = new int[acc.length];
         for (int r = 0; r < vacc.length; r++) {
             vacc[r] = newLocal(1);
+            dacc[r] = newLocal(1);
+            mv.visitFieldInsn(GETSTATIC, DV, "SPECIES_256", SPECIES_DESC);
+            mv.visitMethodInsn(INVOKESTATIC, DV, "zero", "(" + SPECIES_DESC + ")" + DV_DESC, false);
+            mv.visitVarInsn(ASTORE, dacc[r]);
         }
         Label blocks = new Label();
         Label done = new Label();
@@ -567,23 +578,37 @@ public final class JvmEmitter {
         mv.visitJumpInsn(GOTO, top);
         mv.visitLabel(blockDone);
         for (int r = 0; r < vacc.length; r++) {
-            // through a scratch array: FloatVector.lane(i) above lane 3 was a slow path (JFR: laneHelper)
-            mv.visitVarInsn(ALOAD, vacc[r]);
-            mv.visitVarInsn(ALOAD, lanes);
-            pushInt(0);
-            mv.visitMethodInsn(INVOKEVIRTUAL, FV, "intoArray", "([FI)V", false);
-            for (int lane = 0; lane < LANES; lane++) {
-                mv.visitVarInsn(DLOAD, acc[r]);
-                mv.visitVarInsn(ALOAD, lanes);
-                pushInt(lane);
-                mv.visitInsn(FALOAD);
-                mv.visitInsn(F2D);
-                mv.visitInsn(DADD);
-                mv.visitVarInsn(DSTORE, acc[r]);
+            // each block's float lanes widen exactly into float64 lanes (low four, then high four)
+            for (int part = 0; part < 2; part++) {
+                mv.visitVarInsn(ALOAD, dacc[r]);
+                mv.visitVarInsn(ALOAD, vacc[r]);
+                mv.visitFieldInsn(GETSTATIC, "jdk/incubator/vector/VectorOperators", "F2D",
+                        "Ljdk/incubator/vector/VectorOperators$Conversion;");
+                mv.visitFieldInsn(GETSTATIC, DV, "SPECIES_256", SPECIES_DESC);
+                pushInt(part);
+                mv.visitMethodInsn(INVOKEVIRTUAL, FV, "convertShape",
+                        "(Ljdk/incubator/vector/VectorOperators$Conversion;" + SPECIES_DESC + "I)" + VEC_DESC, false);
+                mv.visitMethodInsn(INVOKEVIRTUAL, DV, "add", "(" + VEC_DESC + ")" + DV_DESC, false);
+                mv.visitVarInsn(ASTORE, dacc[r]);
             }
         }
         mv.visitJumpInsn(GOTO, blocks);
         mv.visitLabel(done);
+        for (int r = 0; r < vacc.length; r++) {
+            // the row's float64 lanes into the accumulator in lane order, through a scratch array
+            mv.visitVarInsn(ALOAD, dacc[r]);
+            mv.visitVarInsn(ALOAD, lanes);
+            pushInt(0);
+            mv.visitMethodInsn(INVOKEVIRTUAL, DV, "intoArray", "([DI)V", false);
+            for (int lane = 0; lane < LANES / 2; lane++) {
+                mv.visitVarInsn(DLOAD, acc[r]);
+                mv.visitVarInsn(ALOAD, lanes);
+                pushInt(lane);
+                mv.visitInsn(DALOAD);
+                mv.visitInsn(DADD);
+                mv.visitVarInsn(DSTORE, acc[r]);
+            }
+        }
     }
 
     /** Marks a product computed inside the fused multiply-add that is its only use. */

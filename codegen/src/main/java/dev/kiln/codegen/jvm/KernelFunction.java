@@ -31,16 +31,17 @@ public interface KernelFunction {
     }
 
     /**
-     * The calling thread's scratch for one vector's lanes: vector loops fold their float sums
-     * into float64 through it, lane by lane in order (kernels are shared by threads, so not a field).
+     * The calling thread's scratch for one float64 vector's lanes: vector loops fold their sums
+     * into the float64 accumulator through it, lane by lane in order (kernels are shared by
+     * threads, so not a field).
      */
-    static float[] lanes() {
+    static double[] lanes() {
         return Scratch.LANES.get();
     }
 
     /** Holder of the per-thread scratch (interfaces have no private fields). */
     final class Scratch {
-        private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[JvmEmitter.LANES]);
+        private static final ThreadLocal<double[]> LANES = ThreadLocal.withInitial(() -> new double[JvmEmitter.LANES / 2]);
 
         private Scratch() {
         }
