@@ -30,6 +30,7 @@ class ThreadsPoolTest {
 
     @Test
     void everyTaskRunsOnceOnAtMostTheAllowedThreads() {
+        int startedBefore = Threads.started(); // other tests in this JVM may have asked for more
         for (int threads : new int[] {1, 2, 3}) {
             withThreads(threads, () -> {
                 for (int job = 0; job < 2000; job++) {
@@ -50,7 +51,8 @@ class ThreadsPoolTest {
                 }
             });
         }
-        assertTrue(Threads.started() <= 2, "workers are bounded by the largest thread count asked for, less the caller");
+        assertTrue(Threads.started() <= Math.max(startedBefore, 2),
+                "workers are bounded by the largest thread count asked for, less the caller");
     }
 
     @Test
