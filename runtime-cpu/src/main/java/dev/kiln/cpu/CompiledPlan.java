@@ -295,10 +295,13 @@ public final class CompiledPlan implements Executable {
                 scalars[r.slot()] = first(buffers[r.buffer()], views[r.buffer()]);
             } else if (step instanceof Plan.WriteScalar w) {
                 TensorData view = views[w.buffer()];
-                switch (view.layout().offset() == 0 ? buffers[w.buffer()] : view) {
-                    case float[] f -> f[0] = (float) scalars[w.slot()];
-                    case double[] d -> d[0] = scalars[w.slot()];
-                    default -> view.storage().setDouble(view.layout().offset(), scalars[w.slot()]);
+                Object array = view.layout().offset() == 0 ? buffers[w.buffer()] : null;
+                if (array instanceof float[] f) {
+                    f[0] = (float) scalars[w.slot()];
+                } else if (array instanceof double[] d) {
+                    d[0] = scalars[w.slot()];
+                } else {
+                    view.storage().setDouble(view.layout().offset(), scalars[w.slot()]);
                 }
             } else if (step instanceof ChunkedKernel k) {
                 k.run(buffers, scalars);
@@ -331,11 +334,14 @@ public final class CompiledPlan implements Executable {
 
     /** The single element of a one-element buffer as a double (float arrays read directly). */
     private static double first(Object array, TensorData view) {
-        return switch (view.layout().offset() == 0 ? array : view) {
-            case float[] f -> f[0];
-            case double[] d -> d[0];
-            default -> view.getDouble(0);
-        };
+        if (view.layout().offset() == 0) {
+            if (array instanceof float[] f) {
+                return f[0];
+            } else if (array instanceof double[] d) {
+                return d[0];
+            }
+        }
+        return view.getDouble(0);
     }
 
     @Override
