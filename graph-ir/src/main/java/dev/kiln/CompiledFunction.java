@@ -395,31 +395,35 @@ public final class CompiledFunction implements Step {
         final Executable exe;
         /** The bound inputs, refilled on every call (a compiled function is used by one thread at a time). */
         private final List<TensorData> in;
-        /** Per input slot: the call argument it takes, or -1 for {@link #captured}'s tensor. */
-        private final int[] argument;
-        private final Tensor[] captured;
-        private final Trace.GeneratorUse[] generators;
-        private final Tensor[] writeTargets;
+        /** Per input slot: the call argument it takes, or -1 for {@link #captured}'s tensor (built on first run). */
+        private int[] argument;
+        private Tensor[] captured;
+        private Trace.GeneratorUse[] generators;
+        private Tensor[] writeTargets;
         /** Per gradient effect: the tensor, and null to clear, an output index (Integer), or a tensor to set. */
-        private final Tensor[] effectTensors;
-        private final Object[] effects;
+        private Tensor[] effectTensors;
+        private Object[] effects;
 
         Plan(Traced traced, Executable exe) {
             this.traced = traced;
             this.exe = exe;
+            this.in = new ArrayList<>(traced.bindings.size());
+        }
+
+        /** The trace's bindings and effects as arrays, once (not in {@code prepare}, which only looks the plan up). */
+        private void flatten() {
             int n = traced.bindings.size();
-            this.in = new ArrayList<>(n);
-            this.argument = new int[n];
-            this.captured = new Tensor[n];
+            argument = new int[n];
+            captured = new Tensor[n];
             for (int k = 0; k < n; k++) {
                 Object b = traced.bindings.get(k);
                 argument[k] = b instanceof Integer i ? i : -1;
                 captured[k] = b instanceof Tensor t ? t : null;
             }
-            this.generators = traced.generators.toArray(new Trace.GeneratorUse[0]);
-            this.writeTargets = traced.writeTargets.toArray(new Tensor[0]);
-            this.effectTensors = traced.gradEffects.keySet().toArray(new Tensor[0]);
-            this.effects = traced.gradEffects.values().toArray();
+            generators = traced.generators.toArray(new Trace.GeneratorUse[0]);
+            writeTargets = traced.writeTargets.toArray(new Tensor[0]);
+            effectTensors = traced.gradEffects.keySet().toArray(new Tensor[0]);
+            effects = traced.gradEffects.values().toArray();
         }
 
         boolean guardsHold() {
@@ -427,6 +431,9 @@ public final class CompiledFunction implements Step {
         }
 
         Tensor run(Tensor[] inputs) {
+            if (argument == null) {
+                flatten();
+            }
             for (Trace.GeneratorUse g : generators) {
                 g.bind();
             }
