@@ -456,16 +456,11 @@ public final class CompiledFunction implements Step {
                 target.copyFrom(out.get(1 + i));
                 target.storage().bumpVersion();
             }
-            boolean tracing = Trace.active() != null; // a cleared gradient is noted by an enclosing trace only
             for (int e = 0; e < effects.length; e++) {
                 Tensor t = effectTensors[e];
                 Object effect = effects[e];
                 if (effect == null) {
-                    if (tracing) {
-                        t.clearGrad();
-                    } else {
-                        t.restoreGrad(null);
-                    }
+                    t.clearGrad();
                 } else if (effect instanceof Integer i) {
                     TensorData value = out.get(i);
                     Tensor g = t.grad();

@@ -115,7 +115,7 @@ public final class CompiledPlan implements Executable {
         MethodHandles.Lookup lookup = MethodHandles.lookup();
         for (int i = 0; i < steps.length; i++) {
             Plan.Step s = plan.steps().get(i);
-            Kernel kernel = s instanceof Plan.KernelStep k ? k.kernel() : s instanceof Plan.MatMulStep m ? m.epilogue() : null;
+            Kernel kernel = Plan.kernel(s);
             if (kernel == null) {
                 steps[i] = s;
                 continue;
@@ -136,7 +136,7 @@ public final class CompiledPlan implements Executable {
     private Object executable(MethodHandles.Lookup lookup, Plan.Step s, Kernel kernel, boolean vector) {
         KernelFunction fn = define(lookup, kernel, vector);
         if (s instanceof Plan.MatMulStep m) {
-            return new GemmWithEpilogue(m, fn);
+            return new GemmWithEpilogue(m, plan.buffers().get(m.out()).shape(), fn);
         }
         return fn.rows() > 0 ? new ChunkedKernel(fn, kernel) : fn;
     }
@@ -145,10 +145,10 @@ public final class CompiledPlan implements Executable {
      * A GEMM whose consumer loop runs on each block of rows as the GEMM finishes it. A loop too
      * small to be emitted in row ranges runs whole after the GEMM.
      */
-    private record GemmWithEpilogue(Plan.MatMulStep step, KernelFunction fn) {
+    private record GemmWithEpilogue(Plan.MatMulStep step, dev.kiln.Shape product, KernelFunction fn) {
         private static final double[] NO_PARTIALS = new double[0];
 
-        void run(Object[] buffers, double[] scalars, dev.kiln.Shape product) {
+        void run(Object[] buffers, double[] scalars) {
             if (fn.rows() == 0) {
                 Gemm.matmul(buffers[step.a()], step.aView(), buffers[step.b()], step.bView(), buffers[step.out()], product);
                 fn.run(buffers, scalars);
@@ -255,7 +255,7 @@ public final class CompiledPlan implements Executable {
         MethodHandles.Lookup lookup = MethodHandles.lookup();
         for (int i : laterVector) {
             Plan.Step s = plan.steps().get(i);
-            steps[i] = executable(lookup, s, s instanceof Plan.KernelStep k ? k.kernel() : ((Plan.MatMulStep) s).epilogue(), true);
+            steps[i] = executable(lookup, s, Plan.kernel(s), true);
         }
         laterVector.clear();
     }
@@ -294,19 +294,11 @@ public final class CompiledPlan implements Executable {
             if (step instanceof Plan.ReadScalar r) {
                 scalars[r.slot()] = first(buffers[r.buffer()], views[r.buffer()]);
             } else if (step instanceof Plan.WriteScalar w) {
-                TensorData view = views[w.buffer()];
-                Object array = view.layout().offset() == 0 ? buffers[w.buffer()] : null;
-                if (array instanceof float[] f) {
-                    f[0] = (float) scalars[w.slot()];
-                } else if (array instanceof double[] d) {
-                    d[0] = scalars[w.slot()];
-                } else {
-                    view.storage().setDouble(view.layout().offset(), scalars[w.slot()]);
-                }
+                setFirst(buffers[w.buffer()], views[w.buffer()], scalars[w.slot()]);
             } else if (step instanceof ChunkedKernel k) {
                 k.run(buffers, scalars);
             } else if (step instanceof GemmWithEpilogue g) {
-                g.run(buffers, scalars, plan.buffers().get(g.step().out()).shape());
+                g.run(buffers, scalars);
             } else if (step instanceof Plan.MatMulStep m) {
                 Gemm.matmul(buffers[m.a()], m.aView(), buffers[m.b()], m.bView(), buffers[m.out()],
                         plan.buffers().get(m.out()).shape());
@@ -342,6 +334,20 @@ public final class CompiledPlan implements Executable {
             }
         }
         return view.getDouble(0);
+    }
+
+    /** Sets the single element of a one-element buffer (float arrays written directly). */
+    private static void setFirst(Object array, TensorData view, double value) {
+        if (view.layout().offset() == 0) {
+            if (array instanceof float[] f) {
+                f[0] = (float) value;
+                return;
+            } else if (array instanceof double[] d) {
+                d[0] = value;
+                return;
+            }
+        }
+        view.storage().setDouble(view.layout().offset(), value);
     }
 
     @Override

@@ -539,13 +539,9 @@ public final class JvmEmitter {
                 continue;
             }
             if (fused[i] >= 0) { // a + b*c or b*c + a as one fused multiply-add
-                Instr.Apply add = (Instr.Apply) in;
+                int[] args = ((Instr.Apply) in).args();
                 int product = fused[i];
-                int[] factors = ((Instr.Apply) body.get(product)).args();
-                mv.visitVarInsn(ALOAD, v[factors[0]]);
-                mv.visitVarInsn(ALOAD, v[factors[1]]);
-                mv.visitVarInsn(ALOAD, v[add.args()[0] == product ? add.args()[1] : add.args()[0]]);
-                fma();
+                fma(product, v, v[args[0] == product ? args[1] : args[0]]);
             } else {
                 vectorValue(in, v, base, j);
             }
@@ -554,11 +550,7 @@ public final class JvmEmitter {
         for (int r = 0; r < vacc.length; r++) {
             int summed = kernel.reductions().get(r).instr();
             if (fused[summed] == CONTRACTED) { // acc + b*c
-                int[] factors = ((Instr.Apply) body.get(summed)).args();
-                mv.visitVarInsn(ALOAD, v[factors[0]]);
-                mv.visitVarInsn(ALOAD, v[factors[1]]);
-                mv.visitVarInsn(ALOAD, vacc[r]);
-                fma();
+                fma(summed, v, vacc[r]);
             } else {
                 mv.visitVarInsn(ALOAD, vacc[r]);
                 mv.visitVarInsn(ALOAD, v[summed]);
@@ -662,6 +654,15 @@ public final class JvmEmitter {
 
     private static boolean isVectorProduct(Instr in) {
         return in instanceof Instr.Apply a && a.op() instanceof Binary.Mul;
+    }
+
+    /** Pushes {@code b.fma(c, addend)} for the product instruction {@code product = b*c} (its factors in {@code v}). */
+    private void fma(int product, int[] v, int addend) {
+        int[] factors = ((Instr.Apply) kernel.body().get(product)).args();
+        mv.visitVarInsn(ALOAD, v[factors[0]]);
+        mv.visitVarInsn(ALOAD, v[factors[1]]);
+        mv.visitVarInsn(ALOAD, addend);
+        fma();
     }
 
     /** stack: b, c, a -> b.fma(c, a) = b*c + a, one rounding. */

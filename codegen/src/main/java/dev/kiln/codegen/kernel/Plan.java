@@ -64,8 +64,12 @@ public record Plan(List<Buffer> buffers, int scalarSlots, List<Step> steps, List
 
     /** Every kernel a backend emits: the kernel steps' and the GEMM epilogues', in step order. */
     public List<Kernel> kernels() {
-        return steps.stream().map(s -> s instanceof KernelStep k ? k.kernel() : s instanceof MatMulStep m ? m.epilogue() : null)
-                .filter(java.util.Objects::nonNull).toList();
+        return steps.stream().map(Plan::kernel).filter(java.util.Objects::nonNull).toList();
+    }
+
+    /** The kernel a step emits: a kernel step's, a GEMM's epilogue, or null. */
+    public static Kernel kernel(Step s) {
+        return s instanceof KernelStep k ? k.kernel() : s instanceof MatMulStep m ? m.epilogue() : null;
     }
 
     /** Readable form, for {@code Kiln.explain}. */
