@@ -1,6 +1,7 @@
 package dev.kiln;
 
 import dev.kiln.autodiff.Autodiff;
+import dev.kiln.cache.BoundedCache;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.GraphBuilder;
 import dev.kiln.pass.Pipeline;
@@ -24,14 +25,9 @@ import java.util.Set;
  * been computed, so a failing backward leaves all gradients as they were.
  */
 public final class Autograd {
-    /** Compiled backward plans by graph structure, per thread (a plan's buffers are not shared), at most 256. */
-    private static final ThreadLocal<Map<Graph.Fingerprint, Executable>> BACKWARD_PLANS = ThreadLocal.withInitial(
-            () -> new java.util.LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<Graph.Fingerprint, Executable> eldest) {
-                    return size() > 256;
-                }
-            });
+    /** Compiled backward plans by graph structure (compared in full), shared by all threads, at most 256. */
+    private static final BoundedCache<Graph.Structure, Executable> BACKWARD_PLANS = new BoundedCache<>(
+            "the eager backward-plan cache", 256);
 
     private Autograd() {
     }
@@ -282,20 +278,29 @@ public final class Autograd {
                 }
             }
             Graph graph = b.build(outputs);
-            Executable exe = BACKWARD_PLANS.get().computeIfAbsent(graph.fingerprint(),
+            Executable exe = BACKWARD_PLANS.get(graph.structure(),
                     k -> Backends.cpu().compile(Pipeline.standard(false).run(graph)));
-            List<TensorData> results = exe.run(bound);
-            exe.releaseInputs(); // the cached plan must not keep this step's activations alive
             Map<Node, Tensor> values = new IdentityHashMap<>();
-            int i = 0;
-            for (Node grad : g.grads()) {
-                if (grad != null && !values.containsKey(grad)) {
-                    // the plan reuses its buffers on the next run: copy out
-                    TensorData copy = TensorData.allocate(results.get(i).shape(), results.get(i).dtype());
-                    copy.copyFrom(results.get(i));
-                    values.put(grad, Tensor.wrap(copy));
+            // closing the run drops its inputs: the cached plan keeps no activations alive
+            try (Executable.Run run = exe.open()) {
+                for (int k = 0; k < bound.size(); k++) {
+                    run.input(k, bound.get(k));
                 }
-                i++;
+                run.run();
+                int i = 0; // output i is the i-th gradient that is not null
+                for (Node grad : g.grads()) {
+                    if (grad == null) {
+                        continue;
+                    }
+                    if (!values.containsKey(grad)) {
+                        // the run's buffers go back to the pool: copy out
+                        TensorData result = run.output(i);
+                        TensorData copy = TensorData.allocate(result.shape(), result.dtype());
+                        copy.copyFrom(result);
+                        values.put(grad, Tensor.wrap(copy));
+                    }
+                    i++;
+                }
             }
             return values;
         }

@@ -61,25 +61,35 @@ public final class Kiln {
         return GENERATOR.get();
     }
 
+    /** How many plans a compiled function keeps unless told otherwise. */
+    public static final int DEFAULT_PLANS = 64;
+
     /**
      * Compiles {@code fn}, which may be a whole training step (zeroGrad, forward, loss, backward,
      * optimizer step): traced once per input signature, then replayed. See {@link CompiledFunction}.
      */
     public static CompiledFunction compile(Step fn) {
-        return new CompiledFunction(fn, CompiledFunction.Mode.STATIC, 0);
+        return compile(fn, CompiledFunction.Mode.STATIC, DEFAULT_PLANS);
     }
 
     /**
      * Compiles {@code fn} in the given mode. {@code DYNAMIC} re-traces every call (for models with
-     * Java control flow in forward), hashes the trace by structure and reuses compiled plans from
-     * a cache of 64; eviction is logged.
+     * Java control flow in forward) and finds compiled plans by the trace's structure. Either mode
+     * keeps at most {@link #DEFAULT_PLANS} plans, least recently used evicted first.
      */
     public static CompiledFunction compile(Step fn, CompiledFunction.Mode mode) {
-        return compile(fn, mode, 64);
+        return compile(fn, mode, DEFAULT_PLANS);
     }
 
-    /** As {@link #compile(Step, CompiledFunction.Mode)}, keeping at most {@code plans} plans in dynamic mode. */
+    /** As {@link #compile(Step, CompiledFunction.Mode)}, keeping at most {@code plans} plans. */
     public static CompiledFunction compile(Step fn, CompiledFunction.Mode mode, int plans) {
+        if (fn == null) {
+            throw new KilnException("Kiln.compile: the function to compile (fn) is null");
+        }
+        if (mode == null) {
+            throw new KilnException("Kiln.compile: the mode is null; pass CompiledFunction.Mode.STATIC or"
+                    + " CompiledFunction.Mode.DYNAMIC");
+        }
         if (plans < 1) {
             throw new KilnException("a compiled function needs room for at least one plan, got " + plans);
         }

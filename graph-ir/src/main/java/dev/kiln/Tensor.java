@@ -44,9 +44,14 @@ public final class Tensor {
     private Double literal;
     /** A 0-d tensor that promotes like a Java scalar (PyTorch's "wrapped number"). */
     private boolean weak;
-    /** A concrete tensor's node in the trace that last read it (a memo of that trace's maps). */
-    private Trace tracedIn;
-    private Node tracedAs;
+    /**
+     * A concrete tensor's node in the trace that last read it (a memo of that trace's maps): one
+     * immutable pair, so threads tracing at once can never pair one trace with another's node.
+     */
+    private TraceMemo traced;
+
+    private record TraceMemo(Trace trace, Node node) {
+    }
 
     Tensor(TensorData data, Device device, boolean isView) {
         this.data = data;
@@ -98,12 +103,12 @@ public final class Tensor {
 
     /** This concrete tensor's node in {@code t}, if {@code t} noted one. */
     Node tracedNode(Trace t) {
-        return tracedIn == t ? tracedAs : null;
+        TraceMemo m = traced;
+        return m != null && m.trace == t ? m.node : null;
     }
 
     void noteTraced(Trace t, Node n) {
-        tracedIn = t;
-        tracedAs = n;
+        traced = new TraceMemo(t, n);
     }
 
     void markLiteral(double value) {

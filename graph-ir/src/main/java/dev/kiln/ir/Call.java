@@ -24,6 +24,22 @@ public record Call(Function function, Function.Context context, List<TensorType>
         return inputTypes.size();
     }
 
+    /**
+     * Two calls compute the same when they apply the same class of function to the same types and
+     * stand for the same traced forward node (what the {@code inline-calls} pass puts in their place);
+     * the function object and its context are per call.
+     */
+    @Override
+    public boolean sameStructure(Op other) {
+        if (!(other instanceof Call c) || c.function.getClass() != function.getClass() || !c.inputTypes.equals(inputTypes)
+                || !c.result.equals(result)) {
+            return false;
+        }
+        Node mine = Function.inlinedForward(this);
+        Node theirs = Function.inlinedForward(c);
+        return mine == null ? theirs == null : theirs != null && mine.id() == theirs.id();
+    }
+
     @Override
     public long structuralHash() {
         return function.getClass().getName().hashCode() * 31L + inputTypes.hashCode() * 17L + result.hashCode();

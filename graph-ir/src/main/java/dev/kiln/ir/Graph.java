@@ -36,32 +36,93 @@ public final class Graph {
     }
 
     /**
-     * A fingerprint of the graph's structure — ops, wiring, shapes and dtypes, not data — as two
-     * independent 64-bit hashes and the node count: equal for graphs with the same text form.
-     * Cheap enough to compute on every call of a dynamic compiled function.
+     * The graph's structure as a cache key — ops, types, wiring and outputs, not data — compared
+     * node by node for equality (two graphs are equal when their text forms would be); its hash
+     * only narrows a search. Made in one pass over the nodes.
      */
-    public Fingerprint fingerprint() {
-        // Node ids are positions in the builder that made the graph (extensions keep them), so they
-        // identify wiring without a map.
-        long h1 = 0x9E3779B97F4A7C15L;
-        long h2 = 0xC2B2AE3D27D4EB4FL;
-        for (Node n : nodes) {
-            long v = n.op().structuralHash() * 0xFF51AFD7ED558CCDL + n.type().hashCode() * 31L + n.id();
-            for (Node in : n.inputs()) {
-                v = v * 1_000_003L + in.id();
-            }
-            h1 = Long.rotateLeft(h1 ^ v, 27) * 0x9E3779B97F4A7C15L;
-            h2 = (h2 + v) * 0xC4CEB9FE1A85EC53L ^ (h2 >>> 29);
-        }
-        for (Node o : outputs) {
-            h1 = Long.rotateLeft(h1 ^ o.id(), 31) * 0x9E3779B97F4A7C15L;
-            h2 = (h2 + o.id()) * 0xC4CEB9FE1A85EC53L ^ (h2 >>> 29);
-        }
-        return new Fingerprint(h1, h2, nodes.size());
+    public Structure structure() {
+        return new Structure(this);
     }
 
-    /** See {@link #fingerprint()}. */
-    public record Fingerprint(long h1, long h2, int nodes) {
+    /** See {@link #structure()}. */
+    public static final class Structure {
+        private final Op[] ops;
+        private final TensorType[] types;
+        /** Per node: its input count, then each input's position. */
+        private final int[] wiring;
+        private final int[] outputs;
+        private final long hash;
+
+        private Structure(Graph g) {
+            int n = g.nodes.size();
+            ops = new Op[n];
+            types = new TensorType[n];
+            // Node ids are positions in the builder that made the graph (extensions keep them); a
+            // graph whose ids are not its positions is numbered here instead.
+            java.util.Map<Node, Integer> position = null;
+            for (int i = 0; i < n && position == null; i++) {
+                if (g.nodes.get(i).id() != i) {
+                    position = new java.util.IdentityHashMap<>();
+                    for (int j = 0; j < n; j++) {
+                        position.put(g.nodes.get(j), j);
+                    }
+                }
+            }
+            int size = n;
+            for (Node node : g.nodes) {
+                size += node.inputs().size();
+            }
+            wiring = new int[size];
+            long h = 0x2545F4914F6CDD1DL;
+            int w = 0;
+            for (int i = 0; i < n; i++) {
+                Node node = g.nodes.get(i);
+                ops[i] = node.op();
+                types[i] = node.type();
+                h = dev.kiln.cache.KeyHash.mix(h, node.op().structuralHash());
+                h = dev.kiln.cache.KeyHash.mix(h, node.type().hashCode());
+                wiring[w++] = node.inputs().size();
+                for (Node in : node.inputs()) {
+                    int p = position == null ? in.id() : position.get(in);
+                    wiring[w++] = p;
+                    h = dev.kiln.cache.KeyHash.mix(h, p);
+                }
+            }
+            outputs = new int[g.outputs.size()];
+            for (int i = 0; i < outputs.length; i++) {
+                Node o = g.outputs.get(i);
+                outputs[i] = position == null ? o.id() : position.get(o);
+                h = dev.kiln.cache.KeyHash.mix(h, outputs[i] + 0x100000000L);
+            }
+            hash = h;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            if (o == this) {
+                return true;
+            }
+            if (!(o instanceof Structure s) || s.hash != hash || s.ops.length != ops.length
+                    || !java.util.Arrays.equals(s.wiring, wiring) || !java.util.Arrays.equals(s.outputs, outputs)) {
+                return false;
+            }
+            for (int i = 0; i < ops.length; i++) {
+                if (!types[i].equals(s.types[i]) || !ops[i].sameStructure(s.ops[i])) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public int hashCode() {
+            return dev.kiln.cache.KeyHash.of(hash);
+        }
+
+        /** Node count, for messages. */
+        public int nodes() {
+            return ops.length;
+        }
     }
 
     /** The stable one-line-per-node text form. */

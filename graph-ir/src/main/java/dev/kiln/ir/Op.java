@@ -26,11 +26,18 @@ public sealed interface Op permits Leaf, Unary, Binary, Compare, Where, Cast, Re
         return "";
     }
 
-    /** A hash of what the op does, stable across traces (a custom function's call hashes by its class and types). */
+    /**
+     * Whether {@code other} does what this op does, for plan caches: equality, except for ops
+     * that carry per-call identity ({@link Call}), which compare by what they compute.
+     */
+    default boolean sameStructure(Op other) {
+        return equals(other);
+    }
+
+    /** A hash consistent with {@link #sameStructure}: value-based, the same for equal ops in any trace. */
     default long structuralHash() {
         // The class matters: records without components (add, pow, ...) all have hashCode 0.
-        // (Class identity hashes are stable within a run, which is all a plan cache needs.)
-        return (long) getClass().hashCode() << 32 ^ hashCode();
+        return (long) Names.NAMES.get(getClass()).hashCode() << 32 ^ hashCode();
     }
 
     /** Op names, computed once per class (getSimpleName is slow). */

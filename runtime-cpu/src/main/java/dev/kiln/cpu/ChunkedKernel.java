@@ -18,7 +18,6 @@ final class ChunkedKernel {
     private final int chunks;
     private final boolean[] max;
     private final int[] slots;
-    private final double[] partials;
 
     ChunkedKernel(KernelFunction fn, Kernel kernel) {
         this.fn = fn;
@@ -33,14 +32,18 @@ final class ChunkedKernel {
             max[i] = kernel.reductions().get(i).max();
             slots[i] = kernel.reductions().get(i).slot();
         }
-        this.partials = new double[chunks * r];
+    }
+
+    /** The size of the partials array a run of this kernel needs (each run has its own). */
+    int partialsSize() {
+        return chunks * slots.length;
     }
 
     KernelFunction function() {
         return fn;
     }
 
-    void run(Object[] buffers, double[] scalars) {
+    void run(Object[] buffers, double[] scalars, double[] partials) {
         fn.before(buffers, scalars);
         int r = slots.length;
         Threads.forEach(chunks, true, c -> fn.range(buffers, scalars, c * chunkRows, Math.min(rows, (c + 1) * chunkRows),

@@ -3,6 +3,7 @@ package dev.kiln.cpu;
 import dev.kiln.Executable;
 import dev.kiln.Layout;
 import dev.kiln.TensorData;
+import dev.kiln.cache.BoundedCache;
 import dev.kiln.codegen.jvm.JvmEmitter;
 import dev.kiln.codegen.jvm.KernelTooLargeException;
 import dev.kiln.codegen.jvm.KernelFunction;
@@ -13,31 +14,36 @@ import dev.kiln.ir.Graph;
 import dev.kiln.ir.TensorType;
 import java.lang.invoke.MethodHandles;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A plan whose kernels are JVM bytecode, defined as hidden classes shared by plans with identical
  * kernels (the 512 most recently used are kept; an evicted class is collected once no plan uses it).
- * Buffers are allocated once per plan and reused on every run, so a steady-state run allocates
- * nothing but what interpreted single ops produce; results are valid until the next run.
+ * The compiled steps are shared by every run; each run works in a buffer set of its own, taken
+ * from a pool that keeps at most one idle set per processor, so threads may run one plan at once
+ * and get the same bits as one thread would. A steady-state run allocates nothing but what
+ * interpreted single ops produce.
  */
 public final class CompiledPlan implements Executable {
+    /** Idle buffer sets kept per plan; runs beyond that many at once allocate their own. */
+    static final int POOL = Runtime.getRuntime().availableProcessors();
 
     private final Plan plan;
-    private final Object[] buffers;
-    private final TensorData[] views;
-    private final double[] scalars;
-    private final Object[] steps;
-    private final TensorData[] outputViews;
-    private final List<TensorData> outputs;
+    /** Kernel functions and plan steps, shared by every run (replaced whole when short loops switch to vectors). */
+    private volatile Object[] steps;
 
     private final boolean freshOutputs;
     private final int shared;
+    /** Per buffer: the buffer whose array it reuses (liveness-based), or -1. */
+    private final int[] shareWith;
     /** The plan's input and output buffer numbers, as arrays for the per-run loops. */
     private final int[] inputBuffers;
     private final int[] outputBuffers;
+    private final boolean[] isInput;
+    private final RunState[] idle = new RunState[POOL];
+    private int idleCount;
+    private int created;
+    private final java.util.concurrent.atomic.AtomicLong overflows = new java.util.concurrent.atomic.AtomicLong();
 
     /** How many buffers reuse another buffer's array (liveness-based reuse). */
     public int sharedBuffers() {
@@ -92,32 +98,20 @@ public final class CompiledPlan implements Executable {
         this.inputBuffers = plan.inputs().stream().mapToInt(Integer::intValue).toArray();
         this.outputBuffers = plan.outputs().stream().mapToInt(Integer::intValue).toArray();
         int n = plan.buffers().size();
-        this.buffers = new Object[n];
-        this.views = new TensorData[n];
-        // Liveness-based reuse: intermediates whose lifetimes do not overlap share one array.
-        int[] shareWith = Arena.assign(plan);
-        this.shared = (int) java.util.Arrays.stream(shareWith).filter(x -> x >= 0).count();
-        for (int i = 0; i < n; i++) {
-            if (plan.inputs().contains(i)) {
-                continue;
-            }
-            Plan.Buffer b = plan.buffers().get(i);
-            TensorData d = shareWith[i] >= 0 && views[shareWith[i]] != null
-                    ? new TensorData(views[shareWith[i]].storage(), Layout.contiguous(b.shape()))
-                    : TensorData.allocate(b.shape(), b.dtype());
-            views[i] = d;
-            buffers[i] = d.storage().array();
+        this.isInput = new boolean[n];
+        for (int b : inputBuffers) {
+            isInput[b] = true;
         }
-        this.scalars = new double[plan.scalarSlots()];
-        this.outputViews = new TensorData[plan.outputs().size()];
-        this.outputs = java.util.Collections.unmodifiableList(java.util.Arrays.asList(outputViews));
-        this.steps = new Object[plan.steps().size()];
+        // Liveness-based reuse: intermediates whose lifetimes do not overlap share one array.
+        this.shareWith = Arena.assign(plan);
+        this.shared = (int) java.util.Arrays.stream(shareWith).filter(x -> x >= 0).count();
+        Object[] made = new Object[plan.steps().size()];
         MethodHandles.Lookup lookup = MethodHandles.lookup();
-        for (int i = 0; i < steps.length; i++) {
+        for (int i = 0; i < made.length; i++) {
             Plan.Step s = plan.steps().get(i);
             Kernel kernel = Plan.kernel(s);
             if (kernel == null) {
-                steps[i] = s;
+                made[i] = s;
                 continue;
             }
             // A Vector API loop runs the API's slow Java fallback until C2 has compiled it: a
@@ -128,13 +122,17 @@ public final class CompiledPlan implements Executable {
             if (vector && !now && !freshOutputs) { // eager single ops stay scalar: their loops are short
                 laterVector.add(i);
             }
-            steps[i] = executable(lookup, s, kernel, now);
+            made[i] = executable(lookup, s, kernel, now);
         }
+        this.steps = made;
+        // one buffer set made now: the first run finds it ready
+        created = 1;
+        release(new RunState());
     }
 
     /** A kernel step's function (chunked when large), or a GEMM with its epilogue's. */
     private Object executable(MethodHandles.Lookup lookup, Plan.Step s, Kernel kernel, boolean vector) {
-        KernelFunction fn = define(lookup, kernel, vector);
+        KernelFunction fn = define(lookup, kernel, plan.buffers().size(), vector);
         if (s instanceof Plan.MatMulStep m) {
             return new GemmWithEpilogue(m, plan.buffers().get(m.out()).shape(), fn);
         }
@@ -193,13 +191,10 @@ public final class CompiledPlan implements Executable {
 
     /** Generated classes by their bytes: stateless, so plans with an identical kernel share one (already JIT-compiled) class. */
     private static final int SHARED_KERNELS = 512;
-    private static final Map<Bytes, KernelFunction> KERNELS = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Bytes, KernelFunction> eldest) {
-            return size() > SHARED_KERNELS;
-        }
-    };
+    private static final BoundedCache<Bytes, KernelFunction> KERNELS = new BoundedCache<>("the cache of kernel classes",
+            SHARED_KERNELS);
 
+    /** A class file's bytes, compared in full. */
     private record Bytes(byte[] bytes, int hash) {
         Bytes(byte[] bytes) {
             this(bytes, java.util.Arrays.hashCode(bytes));
@@ -221,55 +216,107 @@ public final class CompiledPlan implements Executable {
      * before — a re-run training loop, a dynamic model's recompile — then starts on JIT-compiled
      * code instead of interpreting fresh bytecode), else a new hidden class.
      */
-    private KernelFunction define(MethodHandles.Lookup lookup, Kernel kernel, boolean vector) {
+    private static KernelFunction define(MethodHandles.Lookup lookup, Kernel kernel, int buffers, boolean vector) {
         // one name for all: defineHiddenClass makes each class's name unique
         String name = "dev/kiln/cpu/Kernel";
-        byte[] bytes = JvmEmitter.emit(kernel, name, buffers.length, vector, vector && VectorSupport.fma());
-        Bytes key = new Bytes(bytes);
-        synchronized (KERNELS) {
-            KernelFunction known = KERNELS.get(key);
-            if (known != null) {
-                return known;
+        byte[] bytes = JvmEmitter.emit(kernel, name, buffers, vector, vector && VectorSupport.fma());
+        return KERNELS.get(new Bytes(bytes), key -> {
+            BytecodeCheck.verify(bytes, name + "$" + kernel.name());
+            try {
+                Class<?> c = lookup.defineHiddenClass(bytes, true).lookupClass();
+                return (KernelFunction) c.getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("could not define kernel " + kernel.name(), e);
             }
-        }
-        BytecodeCheck.verify(bytes, name + "$" + kernel.name());
-        try {
-            Class<?> c = lookup.defineHiddenClass(bytes, true).lookupClass();
-            KernelFunction fn = (KernelFunction) c.getDeclaredConstructor().newInstance();
-            synchronized (KERNELS) {
-                KERNELS.putIfAbsent(key, fn);
-            }
-            return fn;
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("could not define kernel " + kernel.name(), e);
-        }
+        });
     }
 
     /** Runs after which short loops switch to their Vector API form (see the constructor). */
     static final int VECTOR_AFTER_RUNS = 5000;
-    /** Kernel steps still in scalar form that have a Vector API form. */
+    /** Kernel steps still in scalar form that have a Vector API form (guarded by the plan). */
     private final List<Integer> laterVector = new ArrayList<>();
+    /** Runs so far, counted until the switch (a lost increment under threads only delays it). */
     private int runs;
 
-    private void switchToVectors() {
+    private synchronized void switchToVectors() {
+        if (laterVector.isEmpty()) {
+            return;
+        }
         MethodHandles.Lookup lookup = MethodHandles.lookup();
+        Object[] next = steps.clone();
         for (int i : laterVector) {
             Plan.Step s = plan.steps().get(i);
-            steps[i] = executable(lookup, s, Plan.kernel(s), true);
+            next[i] = executable(lookup, s, Plan.kernel(s), true);
         }
         laterVector.clear();
+        steps = next; // published whole: a run in flight keeps the array it started with
     }
 
     @Override
-    public List<TensorData> run(List<TensorData> inputs) {
-        if (!laterVector.isEmpty() && ++runs >= VECTOR_AFTER_RUNS) {
-            switchToVectors();
+    public Run open() {
+        synchronized (idle) {
+            if (idleCount > 0) {
+                RunState r = idle[--idleCount];
+                idle[idleCount] = null;
+                return r;
+            }
+            if (created++ >= POOL) {
+                overflows.incrementAndGet();
+            }
         }
-        for (int i = 0; i < inputs.size(); i++) {
-            int b = inputBuffers[i];
-            TensorData in = inputs.get(i);
+        return new RunState();
+    }
+
+    private void release(RunState r) {
+        synchronized (idle) {
+            if (idleCount < idle.length) {
+                idle[idleCount++] = r;
+            } else {
+                created--;
+            }
+        }
+    }
+
+    @Override
+    public int outputCount() {
+        return outputBuffers.length;
+    }
+
+    @Override
+    public long poolOverflows() {
+        return overflows.get();
+    }
+
+    /** One run's buffers, scalar slots and chunk partials. */
+    private final class RunState implements Run {
+        private final Object[] buffers;
+        private final TensorData[] views;
+        private final double[] scalars = new double[plan.scalarSlots()];
+        private final TensorData[] outputViews = new TensorData[outputBuffers.length];
+        private final double[][] partials = new double[plan.steps().size()][];
+
+        RunState() {
+            int n = plan.buffers().size();
+            buffers = new Object[n];
+            views = new TensorData[n];
+            for (int i = 0; i < n; i++) {
+                if (isInput[i]) {
+                    continue;
+                }
+                Plan.Buffer b = plan.buffers().get(i);
+                TensorData d = shareWith[i] >= 0 && views[shareWith[i]] != null
+                        ? new TensorData(views[shareWith[i]].storage(), Layout.contiguous(b.shape()))
+                        : TensorData.allocate(b.shape(), b.dtype());
+                views[i] = d;
+                buffers[i] = d.storage().array();
+            }
+        }
+
+        @Override
+        public void input(int slot, TensorData in) {
+            int b = inputBuffers[slot];
             if (in == views[b]) {
-                continue;
+                return;
             }
             if (in.layout().offset() != 0 || !in.layout().isContiguous() || in.storage().size() != in.shape().numel()) {
                 TensorData copy = TensorData.allocate(in.shape(), in.dtype());
@@ -279,49 +326,85 @@ public final class CompiledPlan implements Executable {
             views[b] = in;
             buffers[b] = in.storage().array();
         }
-        if (freshOutputs) {
-            for (int b : plan.outputs()) {
-                if (!plan.inputs().contains(b)) {
-                    Plan.Buffer spec = plan.buffers().get(b);
-                    views[b] = TensorData.allocate(spec.shape(), spec.dtype());
-                    buffers[b] = views[b].storage().array();
+
+        @Override
+        public void run() {
+            if (!laterVector.isEmpty() && ++runs >= VECTOR_AFTER_RUNS) {
+                switchToVectors();
+            }
+            if (freshOutputs) {
+                for (int b : outputBuffers) {
+                    if (!isInput[b]) {
+                        Plan.Buffer spec = plan.buffers().get(b);
+                        views[b] = TensorData.allocate(spec.shape(), spec.dtype());
+                        buffers[b] = views[b].storage().array();
+                    }
+                }
+            }
+            Object[] steps = CompiledPlan.this.steps;
+            // an instanceof chain, final classes first: a pattern switch's type test cost more than
+            // the scalar steps themselves on a 2000-point step
+            for (int i = 0; i < steps.length; i++) {
+                Object step = steps[i];
+                if (step instanceof Plan.ReadScalar r) {
+                    scalars[r.slot()] = first(buffers[r.buffer()], views[r.buffer()]);
+                } else if (step instanceof Plan.WriteScalar w) {
+                    setFirst(buffers[w.buffer()], views[w.buffer()], scalars[w.slot()]);
+                } else if (step instanceof ChunkedKernel k) {
+                    double[] p = partials[i];
+                    if (p == null || p.length < k.partialsSize()) {
+                        p = partials[i] = new double[k.partialsSize()];
+                    }
+                    k.run(buffers, scalars, p);
+                } else if (step instanceof GemmWithEpilogue g) {
+                    g.run(buffers, scalars);
+                } else if (step instanceof Plan.MatMulStep m) {
+                    Gemm.matmul(buffers[m.a()], m.aView(), buffers[m.b()], m.bView(), buffers[m.out()],
+                            plan.buffers().get(m.out()).shape());
+                } else if (step instanceof Plan.OpStep o) {
+                    List<TensorData> ins = new ArrayList<>(o.inputs().size());
+                    for (int b : o.inputs()) {
+                        ins.add(views[b]);
+                    }
+                    Plan.Buffer out = plan.buffers().get(o.output());
+                    TensorData result = Interpreter.execute(o.op(), ins, new TensorType(out.shape(), out.dtype()));
+                    views[o.output()] = result;
+                    buffers[o.output()] = result.storage().array();
+                } else {
+                    ((KernelFunction) step).run(buffers, scalars);
+                }
+            }
+            for (int i = 0; i < outputViews.length; i++) {
+                int b = outputBuffers[i];
+                if (outputViews[i] == null || outputViews[i].storage() != views[b].storage()) {
+                    outputViews[i] = new TensorData(views[b].storage(), Layout.contiguous(plan.buffers().get(b).shape()));
                 }
             }
         }
-        // an instanceof chain, final classes first: a pattern switch's type test cost more than
-        // the scalar steps themselves on a 2000-point step
-        for (Object step : steps) {
-            if (step instanceof Plan.ReadScalar r) {
-                scalars[r.slot()] = first(buffers[r.buffer()], views[r.buffer()]);
-            } else if (step instanceof Plan.WriteScalar w) {
-                setFirst(buffers[w.buffer()], views[w.buffer()], scalars[w.slot()]);
-            } else if (step instanceof ChunkedKernel k) {
-                k.run(buffers, scalars);
-            } else if (step instanceof GemmWithEpilogue g) {
-                g.run(buffers, scalars);
-            } else if (step instanceof Plan.MatMulStep m) {
-                Gemm.matmul(buffers[m.a()], m.aView(), buffers[m.b()], m.bView(), buffers[m.out()],
-                        plan.buffers().get(m.out()).shape());
-            } else if (step instanceof Plan.OpStep o) {
-                List<TensorData> ins = new ArrayList<>(o.inputs().size());
-                for (int b : o.inputs()) {
-                    ins.add(views[b]);
+
+        @Override
+        public TensorData output(int i) {
+            return outputViews[i];
+        }
+
+        @Override
+        public void close() {
+            // nothing of this run's inputs (or handed-out outputs) is kept alive by the pool
+            for (int b : inputBuffers) {
+                views[b] = null;
+                buffers[b] = null;
+            }
+            if (freshOutputs) {
+                for (int b : outputBuffers) {
+                    if (!isInput[b]) {
+                        views[b] = null;
+                        buffers[b] = null;
+                    }
                 }
-                Plan.Buffer out = plan.buffers().get(o.output());
-                TensorData result = Interpreter.execute(o.op(), ins, new TensorType(out.shape(), out.dtype()));
-                views[o.output()] = result;
-                buffers[o.output()] = result.storage().array();
-            } else {
-                ((KernelFunction) step).run(buffers, scalars);
+                java.util.Arrays.fill(outputViews, null);
             }
+            release(this);
         }
-        for (int i = 0; i < outputViews.length; i++) {
-            int b = outputBuffers[i];
-            if (outputViews[i] == null || outputViews[i].storage() != views[b].storage()) {
-                outputViews[i] = new TensorData(views[b].storage(), Layout.contiguous(plan.buffers().get(b).shape()));
-            }
-        }
-        return outputs; // a view of outputViews: like the buffers, valid until the next run
     }
 
     /** The single element of a one-element buffer as a double (float arrays read directly). */
@@ -348,21 +431,6 @@ public final class CompiledPlan implements Executable {
             }
         }
         view.storage().setDouble(view.layout().offset(), value);
-    }
-
-    @Override
-    public void releaseInputs() {
-        for (int b : plan.inputs()) {
-            views[b] = null;
-            buffers[b] = null;
-        }
-        if (freshOutputs) {
-            for (int b : plan.outputs()) {
-                views[b] = null;
-                buffers[b] = null;
-            }
-            java.util.Arrays.fill(outputViews, null);
-        }
     }
 
     @Override

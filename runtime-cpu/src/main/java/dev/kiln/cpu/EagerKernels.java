@@ -4,6 +4,7 @@ import dev.kiln.DType;
 import dev.kiln.Layout;
 import dev.kiln.Shape;
 import dev.kiln.TensorData;
+import dev.kiln.cache.BoundedCache;
 import dev.kiln.ir.Binary;
 import dev.kiln.ir.Cast;
 import dev.kiln.ir.Compare;
@@ -15,14 +16,13 @@ import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Unary;
 import dev.kiln.ir.Where;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Eager ops as compiled kernels, cached by op signature (the op, its input types, and whether
  * each input is dense or a broadcast scalar). Small ops, integer ops and inputs with other
- * layouts stay on the interpreter. Caches are per thread: a plan's scalar slots are not shared.
+ * layouts stay on the interpreter. One cache for all threads (a plan runs on several at once,
+ * each run in buffers of its own), keyed exactly, at most 512 plans.
  */
 final class EagerKernels {
     /** Below this many elements the interpreter is as fast as a kernel call. */
@@ -31,13 +31,7 @@ final class EagerKernels {
     private record Signature(Op op, List<TensorType> types, List<Boolean> broadcast) {
     }
 
-    private static final ThreadLocal<Map<Signature, CompiledPlan>> PLANS = ThreadLocal.withInitial(
-            () -> new LinkedHashMap<>(64, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<Signature, CompiledPlan> eldest) {
-                    return size() > 512;
-                }
-            });
+    private static final BoundedCache<Signature, CompiledPlan> PLANS = new BoundedCache<>("the eager kernel cache", 512);
 
     private EagerKernels() {
     }
@@ -78,10 +72,14 @@ final class EagerKernels {
             broadcast.add(b);
             bound.add(b ? new TensorData(in.storage(), new Layout(Shape.scalar(), new int[0], in.layout().offset())) : in);
         }
-        CompiledPlan plan = PLANS.get().computeIfAbsent(new Signature(op, types, broadcast), s -> compile(s));
-        TensorData out = plan.run(bound).getFirst();
-        plan.releaseInputs(); // a cached plan must not keep the caller's tensors alive
-        return out;
+        CompiledPlan plan = PLANS.get(new Signature(op, types, broadcast), EagerKernels::compile);
+        try (var run = plan.open()) { // its outputs are fresh: the caller's to keep
+            for (int i = 0; i < bound.size(); i++) {
+                run.input(i, bound.get(i));
+            }
+            run.run();
+            return run.output(0);
+        }
     }
 
     private static CompiledPlan compile(Signature s) {

@@ -1,0 +1,78 @@
+package dev.kiln;
+
+import dev.kiln.cache.BoundedCache;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.GraphText;
+import dev.kiln.ir.TraceTree;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Dynamic mode's plans: every call is traced (replaying the tree of earlier traces while the calls
+ * repeat), and the trace's structure, compared node by node, finds the compiled plan in a bounded
+ * LRU. An evicted plan's branches of the tree are pruned. Used under the owning function's trace lock.
+ */
+final class DynamicPlans {
+    /** A compiled structure and its text (only to explain later misses). */
+    record Entry(Executable exe, String text) {
+    }
+
+    private final TraceTree tree = new TraceTree();
+    /** Where in the tree the traces of each cached structure end (pruned on eviction). */
+    private final Map<Graph.Structure, List<TraceTree.Step>> ends = new HashMap<>();
+    private final BoundedCache<Graph.Structure, Entry> byStructure;
+    private String lastText;
+
+    DynamicPlans(int capacity) {
+        this.byStructure = new BoundedCache<>("a dynamic compiled function's plan cache", capacity, (k, v) -> forget(k));
+    }
+
+    Traced trace(Step fn, Tensor[] inputs) {
+        return Tracer.trace(fn, inputs, tree, (key, end) -> ends.computeIfAbsent(key, k -> new ArrayList<>()).add(end));
+    }
+
+    /** The cached plan of this trace's structure, or null. */
+    Executable find(Traced traced) {
+        Entry e = byStructure.getIfPresent(traced.key);
+        return e == null ? null : e.exe;
+    }
+
+    void add(Traced traced, Executable exe) {
+        String text = GraphText.print(traced.graph);
+        byStructure.put(traced.key, new Entry(exe, text));
+        lastText = text;
+    }
+
+    /** The text of the most recently compiled structure, or null: what a miss is explained against. */
+    String nearestText() {
+        return lastText;
+    }
+
+    /** Unhooks an evicted structure's plan from the trace tree, and the branches only it used. */
+    private void forget(Graph.Structure key) {
+        for (TraceTree.Step end : ends.getOrDefault(key, List.of())) {
+            if (end.attachment() instanceof Tracer.Ending e && e.key().equals(key)) {
+                tree.prune(end);
+            }
+        }
+        ends.remove(key);
+    }
+
+    int recordedSteps() {
+        return tree.size();
+    }
+
+    void capacity(int plans) {
+        byStructure.capacity(plans);
+    }
+
+    List<Executable> all() {
+        return byStructure.values().stream().map(Entry::exe).toList();
+    }
+
+    long evictions() {
+        return byStructure.stats().evictions();
+    }
+}

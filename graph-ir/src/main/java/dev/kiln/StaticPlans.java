@@ -1,0 +1,89 @@
+package dev.kiln;
+
+import dev.kiln.cache.BoundedCache;
+import dev.kiln.ir.TensorType;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Static mode's plans: one trace per input signature (the arguments' shapes and dtypes, compared
+ * in full) and per state of the trace's guards (which gradients were null, which tensors required
+ * grad), in a bounded LRU. Used under the owning function's trace lock.
+ */
+final class StaticPlans {
+    /** The arguments' types, as a cache key. */
+    record Signature(List<TensorType> types) {
+        static Signature of(Tensor[] inputs) {
+            TensorType[] types = new TensorType[inputs.length];
+            for (int i = 0; i < types.length; i++) {
+                types[i] = inputs[i].type();
+            }
+            return new Signature(List.of(types));
+        }
+
+        boolean matches(Tensor[] inputs) {
+            if (inputs.length != types.size()) {
+                return false;
+            }
+            for (int i = 0; i < inputs.length; i++) {
+                TensorType t = types.get(i);
+                if (inputs[i].dtype() != t.dtype() || !inputs[i].shape().equals(t.shape())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public String toString() {
+            return types.toString();
+        }
+    }
+
+    private final BoundedCache<Signature, List<BoundPlan>> bySignature;
+    /** The last call's signature and its plans, so a repeat skips hashing the signature. */
+    private Signature last;
+    private List<BoundPlan> lastPlans;
+
+    StaticPlans(int capacity) {
+        this.bySignature = new BoundedCache<>("a compiled function's static plan cache", capacity, (k, v) -> {
+            if (k.equals(last)) {
+                last = null;
+                lastPlans = null;
+            }
+        });
+    }
+
+    /** The plans traced for these arguments' signature (an empty list to add to on a new one). */
+    List<BoundPlan> plansFor(Tensor[] inputs) {
+        if (last != null && last.matches(inputs)) {
+            return lastPlans;
+        }
+        Signature s = Signature.of(inputs);
+        lastPlans = bySignature.get(s, k -> new ArrayList<>(1));
+        last = s;
+        return lastPlans;
+    }
+
+    /** The first of {@code plans} whose guards hold, or null. */
+    BoundPlan find(List<BoundPlan> plans) {
+        for (int i = 0; i < plans.size(); i++) {
+            if (plans.get(i).guardsHold()) {
+                return plans.get(i);
+            }
+        }
+        return null;
+    }
+
+    void capacity(int plans) {
+        bySignature.capacity(plans);
+    }
+
+    List<BoundPlan> all() {
+        return bySignature.values().stream().flatMap(List::stream).toList();
+    }
+
+    long evictions() {
+        return bySignature.stats().evictions();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.kiln;
+
+import dev.kiln.ir.Graph;
+import java.util.List;
+
+/**
+ * What one trace of a compiled function found: the graph and its structure key, what feeds each
+ * input slot, which concrete tensors it writes (outputs 1, 2, ... in order), how it leaves
+ * gradient fields, the generators it draws from, and the guards a static plan is valid under.
+ */
+final class Traced {
+    final Graph graph;
+    final Graph.Structure key;
+    final List<Binding> bindings;
+    final List<Tensor> writeTargets;
+    final List<GradEffect> gradEffects;
+    final List<Trace.GeneratorUse> generators;
+    final List<int[]> gradientRanges;
+    /** Static-mode guards: tensors whose grad was read, and whether it was null when traced. */
+    private final Tensor[] gradRead;
+    private final boolean[] gradWasNull;
+    /** Static-mode guards: every tensor the trace read, and whether it required grad then. */
+    private final Tensor[] captured;
+    private final boolean[] requiredGrad;
+    /** The optimized graph, once compiled from this trace (for explain). */
+    volatile Graph optimized;
+
+    Traced(Graph graph, Graph.Structure key, List<Binding> bindings, List<Tensor> writeTargets, List<GradEffect> gradEffects,
+            Tensor[] gradRead, boolean[] gradWasNull, List<Trace.GeneratorUse> generators, List<int[]> gradientRanges) {
+        this.graph = graph;
+        this.key = key;
+        this.bindings = bindings;
+        this.writeTargets = writeTargets;
+        this.gradEffects = gradEffects;
+        this.gradRead = gradRead;
+        this.gradWasNull = gradWasNull;
+        this.generators = generators;
+        this.gradientRanges = gradientRanges;
+        List<Tensor> tensors = bindings.stream().<Tensor>mapMulti((b, out) -> {
+            if (b instanceof Binding.Captured c) {
+                out.accept(c.tensor());
+            }
+        }).toList();
+        this.captured = tensors.toArray(new Tensor[0]);
+        this.requiredGrad = new boolean[captured.length];
+        for (int i = 0; i < captured.length; i++) {
+            requiredGrad[i] = captured[i].requiresGrad();
+        }
+    }
+
+    /** Whether a call writes no concrete tensor, gradient or generator: such calls may run in parallel. */
+    boolean pure() {
+        return writeTargets.isEmpty() && gradEffects.isEmpty() && generators.isEmpty();
+    }
+
+    /**
+     * Whether a static plan of this trace still does what the function would: every gradient it
+     * read is null or not as when traced, every tensor it read requires grad as when traced.
+     */
+    boolean guardsHold() {
+        for (int i = 0; i < gradRead.length; i++) {
+            if ((gradRead[i].grad() == null) != gradWasNull[i]) {
+                return false;
+            }
+        }
+        for (int i = 0; i < captured.length; i++) {
+            if (captured[i].requiresGrad() != requiredGrad[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Why another trace's guards failed now, for {@code explainLastMiss}. */
+    String describeGuards() {
+        int nulls = 0;
+        for (boolean b : gradWasNull) {
+            nulls += b ? 1 : 0;
+        }
+        return "a plan was traced with " + nulls + " of " + gradWasNull.length + " gradients it reads null and "
+                + captured.length + " tensors with their requiresGrad as then; one of those has changed";
+    }
+}

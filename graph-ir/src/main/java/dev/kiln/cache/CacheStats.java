@@ -1,0 +1,20 @@
+package dev.kiln.cache;
+
+/**
+ * What a cache of compiled work has done: lookups that found an entry ({@code hits}) or not
+ * ({@code misses}), entries built ({@code compiles}), entries dropped to stay within the bound
+ * ({@code evictions}), and working-buffer sets allocated beyond the pool's bound
+ * ({@code poolOverflows}: calls that ran at once on more threads than the pool keeps sets for).
+ */
+public record CacheStats(long hits, long misses, long compiles, long evictions, long poolOverflows) {
+    /** Counts of two caches together. */
+    public CacheStats plus(CacheStats o) {
+        return new CacheStats(hits + o.hits, misses + o.misses, compiles + o.compiles, evictions + o.evictions,
+                poolOverflows + o.poolOverflows);
+    }
+
+    /** This with the pool overflows given. */
+    public CacheStats withPoolOverflows(long overflows) {
+        return new CacheStats(hits, misses, compiles, evictions, overflows);
+    }
+}
