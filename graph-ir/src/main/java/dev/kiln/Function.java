@@ -127,10 +127,15 @@ public abstract class Function {
         }
         Node[] out = new Node[grads.length];
         for (int i = 0; i < grads.length; i++) {
-            if (grads[i] == null || !needed[i]) {
+            if (!needed[i]) {
                 continue;
             }
             Node in = call.input(i);
+            if (grads[i] == null) {
+                // PyTorch's None: no gradient through this input, which is a zero gradient
+                out[i] = ops.zerosLike(in);
+                continue;
+            }
             Shape gs = grads[i].shape();
             // As PyTorch: a gradient the input broadcasts to is summed back to the input's shape.
             if (!gs.equals(in.shape()) && !gs.equals(Shape.broadcast(in.shape(), gs))) {

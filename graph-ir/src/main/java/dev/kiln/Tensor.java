@@ -424,8 +424,16 @@ public final class Tensor {
         grad = g;
     }
 
-    /** A tensor sharing this one's storage, outside any autograd graph. */
+    /**
+     * A tensor sharing this one's storage, outside any autograd graph. While tracing, a symbolic
+     * tensor (or a concrete one the trace has written) detaches to a {@code detach} node: the same
+     * value, through which no gradient flows.
+     */
     public Tensor detach() {
+        Trace t = isSymbolic() ? trace : Trace.active();
+        if (t != null && (isSymbolic() || t.wrote(this))) {
+            return t.symbolic(t.builder().add(new dev.kiln.ir.Detach(), t.nodeOf(this)));
+        }
         return new Tensor(data, device, isView);
     }
 
@@ -910,6 +918,10 @@ public final class Tensor {
 
     /** Elements {@code start, start+step, ...} below {@code end} along {@code axis} (Python's {@code t[start:end:step]}); a view. */
     public Tensor slice(int axis, int start, int end, int step) {
+        if (step < 1) {
+            throw new KilnException("slice: step must be positive, got step " + step
+                    + (step < 0 ? " (to reverse, use flip)" : ""));
+        }
         int a = shape().normalizeAxis(axis);
         int n = size(a);
         int s = Math.min(Math.max(start < 0 ? start + n : start, 0), n);

@@ -10,9 +10,28 @@ public record TensorData(Storage storage, Layout layout) {
         return storage.dtype();
     }
 
-    /** A fresh contiguous, zero-filled value. */
+    /**
+     * A fresh contiguous, zero-filled value. One too big for the heap fails with a
+     * {@link KilnException} naming the shape and the bytes asked for (not the JVM's
+     * {@code OutOfMemoryError}, which would leave the caller no clue).
+     */
     public static TensorData allocate(Shape shape, DType dtype) {
-        return new TensorData(Storage.allocate(dtype, shape.numel()), Layout.contiguous(shape));
+        long bytes = shape.numelLong() * dtype.byteSize();
+        Runtime rt = Runtime.getRuntime();
+        if (bytes > rt.maxMemory()) {
+            throw tooBig(shape, dtype, bytes, "more than the whole heap (" + rt.maxMemory() + " bytes, -Xmx)");
+        }
+        try {
+            return new TensorData(Storage.allocate(dtype, shape.numel()), Layout.contiguous(shape));
+        } catch (OutOfMemoryError e) {
+            // only this one array failed to fit: nothing else was allocated or changed
+            throw tooBig(shape, dtype, bytes, "more than the heap has free (" + rt.maxMemory() + " bytes at most, -Xmx)");
+        }
+    }
+
+    private static KilnException tooBig(Shape shape, DType dtype, long bytes, String why) {
+        return new KilnException("cannot allocate a " + dtype + " tensor of shape " + shape + ": " + bytes + " bytes is "
+                + why);
     }
 
     /** Element {@code flat} (row-major) as a double. */

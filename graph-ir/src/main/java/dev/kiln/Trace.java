@@ -189,6 +189,11 @@ public final class Trace {
         return Arrays.asList(symbolic);
     }
 
+    /** Whether the trace has written {@code t} in place (so its value is a node, not its storage). */
+    boolean wrote(Tensor t) {
+        return written.containsKey(t);
+    }
+
     /** Functionalizes an in-place write: from now on {@code target} reads as {@code value}. */
     void write(Tensor target, Node value) {
         capture(target);

@@ -89,6 +89,7 @@ final class VjpRules {
                 yield traced.grads();
             }
             case Barrier b -> throw new KilnException(b.reason());
+            case dev.kiln.ir.Detach d -> new Node[1];
             case dev.kiln.ir.Draw d -> new Node[2];
         };
     }

@@ -87,7 +87,10 @@ public sealed interface Movement extends Op {
         @Override
         public TensorType infer(List<TensorType> inputs) {
             Shape from = inputs.get(0).shape();
-            if (axis < 0 || axis >= from.rank() || start < 0 || stop < start || stop > from.dim(axis) || step < 1) {
+            if (step < 1) {
+                throw Ops.error(this, "slice step must be positive, got step " + step);
+            }
+            if (axis < 0 || axis >= from.rank() || start < 0 || stop < start || stop > from.dim(axis)) {
                 throw Ops.error(this, "slice " + attributes() + " is out of range for " + from);
             }
             return new TensorType(from.with(axis, length()), inputs.get(0).dtype());

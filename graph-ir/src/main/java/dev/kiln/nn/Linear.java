@@ -36,6 +36,10 @@ public final class Linear extends Module {
 
     @Override
     public Tensor forward(Tensor input) {
+        if (input.dim() == 0 || input.size(-1) != inFeatures) {
+            throw new dev.kiln.KilnException("Linear(" + extraRepr() + ") expects inputs whose last dimension is "
+                    + inFeatures + " (in_features), got shape " + input.shape());
+        }
         Tensor y = input.matmul(weight.t());
         return bias == null ? y : y.add(bias);
     }

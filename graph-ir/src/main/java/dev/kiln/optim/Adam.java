@@ -10,7 +10,11 @@ import java.util.Map;
  * second moment) and L2 weight decay; with {@code decoupled} it is AdamW.
  */
 public class Adam extends Optimizer<Adam.Options> {
-    /** Hyper-parameters (PyTorch's defaults: betas 0.9, 0.999; eps 1e-8). */
+    /**
+     * Hyper-parameters (PyTorch's defaults: betas 0.9, 0.999; eps 1e-8). {@link #lr(double)} leaves
+     * the weight decay to the optimizer's own default — 0 for Adam, 0.01 for AdamW, as in PyTorch —
+     * until {@link #withWeightDecay} sets it (NaN stands for "the default" until then).
+     */
     public record Options(double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad,
             boolean maximize) implements Optimizer.Options<Options> {
         public Options {
@@ -18,11 +22,11 @@ public class Adam extends Optimizer<Adam.Options> {
             require(eps >= 0, "Adam: invalid epsilon " + eps);
             require(beta1 >= 0 && beta1 < 1, "Adam: invalid beta1 " + beta1 + " (must be in [0, 1))");
             require(beta2 >= 0 && beta2 < 1, "Adam: invalid beta2 " + beta2 + " (must be in [0, 1))");
-            require(weightDecay >= 0, "Adam: invalid weight decay " + weightDecay);
+            require(weightDecay >= 0 || Double.isNaN(weightDecay), "Adam: invalid weight decay " + weightDecay);
         }
 
         public static Options lr(double lr) {
-            return new Options(lr, 0.9, 0.999, 1e-8, 0, false, false);
+            return new Options(lr, 0.9, 0.999, 1e-8, Double.NaN, false, false);
         }
 
         public Options withLr(double v) {
@@ -61,8 +65,18 @@ public class Adam extends Optimizer<Adam.Options> {
     }
 
     Adam(List<ParamGroup<Options>> groups, boolean decoupled) {
-        super(groups);
+        super(withDefaults(groups, decoupled ? 0.01 : 0));
         this.decoupled = decoupled;
+    }
+
+    /** The groups with an unset (NaN) weight decay replaced by the optimizer's default. */
+    private static List<ParamGroup<Options>> withDefaults(List<ParamGroup<Options>> groups, double weightDecay) {
+        for (ParamGroup<Options> g : groups) {
+            if (Double.isNaN(g.options().weightDecay())) {
+                g.setOptions(g.options().withWeightDecay(weightDecay));
+            }
+        }
+        return groups;
     }
 
     @Override
@@ -81,6 +95,10 @@ public class Adam extends Optimizer<Adam.Options> {
     @Override
     protected final Update update(Tensor p, Tensor grad, Map<String, Tensor> state, ParamGroup<Options> group) {
         Options o = group.options();
+        if (Double.isNaN(o.weightDecay())) {
+            throw new dev.kiln.KilnException(getClass().getSimpleName() + ": the options set on a parameter group after"
+                    + " construction leave the weight decay unset; give it with withWeightDecay");
+        }
         if (!state.containsKey("exp_avg") || o.amsgrad() && !state.containsKey("max_exp_avg_sq")) {
             initialState(p, o).forEach(state::putIfAbsent); // options changed after construction
         }

@@ -307,14 +307,50 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
 
     /** Restores state and hyper-parameters; everything is checked before anything changes. */
     public final void loadStateDict(StateDict<O> dict) {
+        // Everything is checked before anything is written: a refused dict leaves this optimizer as it was.
+        String me = getClass().getSimpleName();
+        if (dict == null) {
+            throw new KilnException("loadStateDict: the state dict is null");
+        }
         if (dict.groups().size() != groups.size()) {
-            throw new KilnException("loadStateDict: the dict has " + dict.groups().size() + " parameter groups, this optimizer "
-                    + groups.size());
+            throw new KilnException("loadStateDict: the dict has " + dict.groups().size() + " parameter groups, this "
+                    + me + " has " + groups.size());
+        }
+        for (int i = 0; i < groups.size(); i++) {
+            Object theirs = dict.groups().get(i);
+            Object mine = groups.get(i).options();
+            if (theirs == null || theirs.getClass() != mine.getClass()) {
+                throw new KilnException("loadStateDict: group " + i + " of the dict holds " + optionsName(theirs)
+                        + ", but this " + me + " takes " + optionsName(mine) + " (a state dict of another kind of optimizer)");
+            }
         }
         List<Tensor> all = groups.stream().flatMap(g -> g.params().stream()).toList();
+        java.util.Set<Integer> withState = new java.util.TreeSet<>();
+        for (int i = 0; i < all.size(); i++) {
+            if (state.containsKey(all.get(i))) {
+                withState.add(i);
+            }
+        }
+        if (!dict.state().keySet().equals(withState)) {
+            throw new KilnException("loadStateDict: the dict has state for " + dict.state().size() + " parameters "
+                    + new java.util.TreeSet<>(dict.state().keySet()) + ", but this " + me + " has " + all.size()
+                    + " parameters, " + withState.size() + " with state " + withState);
+        }
         for (var e : dict.state().entrySet()) {
-            if (e.getKey() < 0 || e.getKey() >= all.size()) {
-                throw new KilnException("loadStateDict: state for parameter " + e.getKey() + " of " + all.size());
+            Map<String, Tensor> own = state.get(all.get(e.getKey()));
+            Map<String, Tensor> theirs = e.getValue();
+            if (!theirs.keySet().equals(own.keySet())) {
+                throw new KilnException("loadStateDict: parameter " + e.getKey() + " has state " + theirs.keySet()
+                        + " in the dict, " + own.keySet() + " here (were the optimizers built with the same options?)");
+            }
+            for (var s : theirs.entrySet()) {
+                Tensor mine = own.get(s.getKey());
+                Tensor t = s.getValue();
+                if (t == null || !t.shape().equals(mine.shape()) || t.dtype() != mine.dtype()) {
+                    throw new KilnException("loadStateDict: state '" + s.getKey() + "' of parameter " + e.getKey()
+                            + " is " + (t == null ? "null" : t.dtype() + " " + t.shape()) + " in the dict, but "
+                            + mine.dtype() + " " + mine.shape() + " here");
+                }
             }
         }
         Map<Tensor, Map<String, Tensor>> restored = new IdentityHashMap<>();
@@ -339,6 +375,14 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
         for (int i = 0; i < groups.size(); i++) {
             groups.get(i).setOptions(dict.groups().get(i));
         }
+    }
+
+    private static String optionsName(Object options) {
+        if (options == null) {
+            return "null options";
+        }
+        Class<?> c = options.getClass();
+        return (c.getEnclosingClass() != null ? c.getEnclosingClass().getSimpleName() + "." : "") + c.getSimpleName();
     }
 
     static void require(boolean ok, String message) {

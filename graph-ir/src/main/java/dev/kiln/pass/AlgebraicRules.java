@@ -43,7 +43,9 @@ public final class AlgebraicRules {
                 Double c = n.op() instanceof dev.kiln.ir.Where ? FoldConstants.constantValue(n.input(0)) : null;
                 return c == null ? null : c != 0 ? n.input(1) : n.input(2);
             }),
-            new Rule("identity-cast", (o, n) -> n.op() instanceof Cast && n.input(0).dtype() == n.dtype() ? n.input(0) : null));
+            new Rule("identity-cast", (o, n) -> n.op() instanceof Cast && n.input(0).dtype() == n.dtype() ? n.input(0) : null),
+            // passes run on graphs already differentiated: a detach is only the identity now
+            new Rule("drop-detach", (o, n) -> n.op() instanceof dev.kiln.ir.Detach ? n.input(0) : null));
 
     private static boolean isConst(Node n, double v) {
         Double c = FoldConstants.constantValue(n);

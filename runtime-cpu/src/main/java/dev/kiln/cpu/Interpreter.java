@@ -89,6 +89,7 @@ public final class Interpreter {
             case MatMul mm -> matmul(in.get(0), in.get(1), type);
             case Call c -> c.function().evaluate(in);
             case Barrier b -> dense(in.get(0), type);
+            case dev.kiln.ir.Detach d -> dense(in.get(0), type);
             case dev.kiln.ir.Draw d -> random(new Leaf.Random(d.distribution(), in.get(0).getLong(0), in.get(1).getLong(0), type), type);
         };
     }
