@@ -95,10 +95,16 @@ class MisuseTest {
         KilnException shape = assertThrows(KilnException.class, () -> mine.loadStateDict(wrongShape.stateDict()));
         assertTrue(shape.getMessage().contains("[4]") && shape.getMessage().contains("[3]"), shape.getMessage());
 
+        // state its options need is missing: amsgrad's running maximum
         Tensor f = Tensor.ones(3).requiresGrad_(true);
         Tensor g = Tensor.ones(2, 2).requiresGrad_(true);
-        Adam amsgrad = new Adam(List.of(f, g), Adam.Options.lr(0.1).withAmsgrad(true));
-        KilnException keys = assertThrows(KilnException.class, () -> mine.loadStateDict(amsgrad.stateDict()));
+        var full = new Adam(List.of(f, g), Adam.Options.lr(0.1).withAmsgrad(true)).stateDict();
+        java.util.Map<Integer, java.util.Map<String, Tensor>> partial = new java.util.HashMap<>(full.state());
+        java.util.Map<String, Tensor> withoutMax = new java.util.LinkedHashMap<>(partial.get(1));
+        withoutMax.remove("max_exp_avg_sq");
+        partial.put(1, withoutMax);
+        KilnException keys = assertThrows(KilnException.class,
+                () -> mine.loadStateDict(new dev.kiln.optim.Optimizer.StateDict<>(partial, full.groups())));
         assertTrue(keys.getMessage().contains("max_exp_avg_sq"), keys.getMessage());
 
         // state untouched by the failures

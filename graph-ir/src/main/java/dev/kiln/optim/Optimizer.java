@@ -336,17 +336,32 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
                     + new java.util.TreeSet<>(dict.state().keySet()) + ", but this " + me + " has " + all.size()
                     + " parameters, " + withState.size() + " with state " + withState);
         }
+        List<O> optionsOf = new ArrayList<>(); // per parameter: its group's options in the dict
+        for (int i = 0; i < groups.size(); i++) {
+            for (int k = 0; k < groups.get(i).params().size(); k++) {
+                optionsOf.add(dict.groups().get(i));
+            }
+        }
         for (var e : dict.state().entrySet()) {
-            Map<String, Tensor> own = state.get(all.get(e.getKey()));
+            Tensor p = all.get(e.getKey());
+            Map<String, Tensor> own = state.get(p);
             Map<String, Tensor> theirs = e.getValue();
-            if (!theirs.keySet().equals(own.keySet())) {
-                throw new KilnException("loadStateDict: parameter " + e.getKey() + " has state " + theirs.keySet()
-                        + " in the dict, " + own.keySet() + " here (were the optimizers built with the same options?)");
+            // what a step under the dict's options reads (the dict's options replace these)
+            Map<String, Tensor> needed;
+            try (var noGrad = Kiln.noGrad()) {
+                needed = initialState(p, optionsOf.get(e.getKey()));
+            }
+            for (String k : needed.keySet()) {
+                if (!theirs.containsKey(k)) {
+                    throw new KilnException("loadStateDict: parameter " + e.getKey() + " has state " + theirs.keySet()
+                            + " in the dict, without '" + k + "', which its options " + optionsOf.get(e.getKey())
+                            + " need");
+                }
             }
             for (var s : theirs.entrySet()) {
-                Tensor mine = own.get(s.getKey());
+                Tensor mine = own.containsKey(s.getKey()) ? own.get(s.getKey()) : needed.get(s.getKey());
                 Tensor t = s.getValue();
-                if (t == null || !t.shape().equals(mine.shape()) || t.dtype() != mine.dtype()) {
+                if (t == null || mine != null && (!t.shape().equals(mine.shape()) || t.dtype() != mine.dtype())) {
                     throw new KilnException("loadStateDict: state '" + s.getKey() + "' of parameter " + e.getKey()
                             + " is " + (t == null ? "null" : t.dtype() + " " + t.shape()) + " in the dict, but "
                             + mine.dtype() + " " + mine.shape() + " here");
