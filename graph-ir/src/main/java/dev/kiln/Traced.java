@@ -53,6 +53,11 @@ final class Traced {
         return writeTargets.isEmpty() && gradEffects.isEmpty() && generators.isEmpty();
     }
 
+    /** Whether the trace read no gradient field (so no guard depends on one). */
+    boolean readsNoGradient() {
+        return gradRead.length == 0;
+    }
+
     /**
      * Whether a static plan of this trace still does what the function would: every gradient it
      * read is null or not as when traced, every tensor it read requires grad as when traced.

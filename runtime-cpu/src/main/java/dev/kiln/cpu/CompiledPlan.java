@@ -40,9 +40,15 @@ public final class CompiledPlan implements Executable {
     private final int[] inputBuffers;
     private final int[] outputBuffers;
     private final boolean[] isInput;
-    private final RunState[] idle = new RunState[POOL];
-    private int idleCount;
-    private int created;
+    /**
+     * Idle buffer sets, one slot per processor, each slot on a cache line of its own; a thread
+     * looks first at the slot its id picks, so threads seldom touch the same line.
+     */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<RunState> idle =
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(POOL * SLOT_STRIDE);
+    private static final int SLOT_STRIDE = 16;
+    /** Buffer sets alive (idle or running). */
+    private final java.util.concurrent.atomic.AtomicInteger created = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicLong overflows = new java.util.concurrent.atomic.AtomicLong();
 
     /** How many buffers reuse another buffer's array (liveness-based reuse). */
@@ -126,7 +132,7 @@ public final class CompiledPlan implements Executable {
         }
         this.steps = made;
         // one buffer set made now: the first run finds it ready
-        created = 1;
+        created.set(1);
         release(new RunState());
     }
 
@@ -254,27 +260,27 @@ public final class CompiledPlan implements Executable {
 
     @Override
     public Run open() {
-        synchronized (idle) {
-            if (idleCount > 0) {
-                RunState r = idle[--idleCount];
-                idle[idleCount] = null;
+        int start = (int) (Thread.currentThread().threadId() % POOL);
+        for (int k = 0; k < POOL; k++) {
+            RunState r = idle.getAndSet(((start + k) % POOL) * SLOT_STRIDE, null);
+            if (r != null) {
                 return r;
             }
-            if (created++ >= POOL) {
-                overflows.incrementAndGet();
-            }
+        }
+        if (created.incrementAndGet() > POOL) {
+            overflows.incrementAndGet();
         }
         return new RunState();
     }
 
     private void release(RunState r) {
-        synchronized (idle) {
-            if (idleCount < idle.length) {
-                idle[idleCount++] = r;
-            } else {
-                created--;
+        int start = (int) (Thread.currentThread().threadId() % POOL);
+        for (int k = 0; k < POOL; k++) {
+            if (idle.compareAndSet(((start + k) % POOL) * SLOT_STRIDE, null, r)) {
+                return;
             }
         }
+        created.decrementAndGet(); // the pool is full: this set is dropped
     }
 
     @Override
