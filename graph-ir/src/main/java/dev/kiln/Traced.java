@@ -36,15 +36,18 @@ final class Traced {
         this.gradWasNull = gradWasNull;
         this.generators = generators;
         this.gradientRanges = gradientRanges;
-        List<Tensor> tensors = bindings.stream().<Tensor>mapMulti((b, out) -> {
+        int n = 0;
+        for (Binding b : bindings) {
+            n += b instanceof Binding.Captured ? 1 : 0;
+        }
+        this.captured = new Tensor[n];
+        this.requiredGrad = new boolean[n];
+        int i = 0;
+        for (Binding b : bindings) {
             if (b instanceof Binding.Captured c) {
-                out.accept(c.tensor());
+                captured[i] = c.tensor();
+                requiredGrad[i++] = c.tensor().requiresGrad();
             }
-        }).toList();
-        this.captured = tensors.toArray(new Tensor[0]);
-        this.requiredGrad = new boolean[captured.length];
-        for (int i = 0; i < captured.length; i++) {
-            requiredGrad[i] = captured[i].requiresGrad();
         }
     }
 

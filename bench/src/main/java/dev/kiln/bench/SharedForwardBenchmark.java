@@ -48,9 +48,8 @@ public class SharedForwardBenchmark {
         });
     }
 
-    /** The one function every thread calls. */
-    @State(Scope.Benchmark)
-    public static class Shared {
+    /** A compiled forward over a fresh model; the scope of the subclass says who shares it. */
+    public abstract static class Compiled {
         CompiledFunction fn;
 
         @Setup
@@ -60,16 +59,14 @@ public class SharedForwardBenchmark {
         }
     }
 
+    /** The one function every thread calls. */
+    @State(Scope.Benchmark)
+    public static class Shared extends Compiled {
+    }
+
     /** A function of the thread's own. */
     @State(Scope.Thread)
-    public static class Private {
-        CompiledFunction fn;
-
-        @Setup
-        public void setup() {
-            Kiln.setNumThreads(1);
-            fn = forward(model());
-        }
+    public static class Private extends Compiled {
     }
 
     /** The thread's input batch. */

@@ -61,20 +61,30 @@ class SharedCompiledFunctionTest {
             assertTrue(s.size() <= 2, "a plan has at most two forms");
         }
         AtomicInteger wrong = new AtomicInteger();
+        inParallel(THREADS, id -> {
+            for (int i = 0; i < CALLS; i++) {
+                int b = (id + i) % batches;
+                if (!allowed.get(b).contains(bits(forward.call(inputs[b])))) {
+                    wrong.incrementAndGet();
+                }
+            }
+        });
+        assertEquals(0, wrong.get(), "results that differ from the single-threaded bits");
+        assertEquals(1, forward.compilations());
+        assertEquals((long) THREADS * CALLS - 1, forward.stats().hits());
+    }
+
+    /** Runs {@code body(id)} on {@code n} platform threads started together; fails on anything thrown. */
+    private static void inParallel(int n, java.util.function.IntConsumer body) throws InterruptedException {
         ConcurrentLinkedQueue<Throwable> thrown = new ConcurrentLinkedQueue<>();
         CountDownLatch start = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < THREADS; t++) {
+        for (int t = 0; t < n; t++) {
             int id = t;
             threads.add(Thread.ofPlatform().start(() -> {
                 try {
                     start.await();
-                    for (int i = 0; i < CALLS; i++) {
-                        int b = (id + i) % batches;
-                        if (!allowed.get(b).contains(bits(forward.call(inputs[b])))) {
-                            wrong.incrementAndGet();
-                        }
-                    }
+                    body.accept(id);
                 } catch (Throwable e) {
                     thrown.add(e);
                 }
@@ -85,9 +95,6 @@ class SharedCompiledFunctionTest {
             t.join();
         }
         assertEquals(List.of(), List.copyOf(thrown), "exceptions");
-        assertEquals(0, wrong.get(), "results that differ from the single-threaded bits");
-        assertEquals(1, forward.compilations());
-        assertEquals((long) THREADS * CALLS - 1, forward.stats().hits());
     }
 
     private static String bits(Tensor t) {
@@ -146,29 +153,14 @@ class SharedCompiledFunctionTest {
             }
         }
         List<List<Call>> byThread = new ArrayList<>();
-        ConcurrentLinkedQueue<Throwable> thrown = new ConcurrentLinkedQueue<>();
-        CountDownLatch start = new CountDownLatch(1);
-        List<Thread> running = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
-            List<Call> mine = new ArrayList<>();
-            byThread.add(mine);
-            int id = t;
-            running.add(Thread.ofPlatform().start(() -> {
-                try {
-                    start.await();
-                    for (int i = 0; i < calls; i++) {
-                        mine.add(new Call(id, i, shared.step.call(batches[id][i]).item()));
-                    }
-                } catch (Throwable e) {
-                    thrown.add(e);
-                }
-            }));
+            byThread.add(new ArrayList<>());
         }
-        start.countDown();
-        for (Thread t : running) {
-            t.join();
-        }
-        assertEquals(List.of(), List.copyOf(thrown), "exceptions");
+        inParallel(threads, id -> {
+            for (int i = 0; i < calls; i++) {
+                byThread.get(id).add(new Call(id, i, shared.step.call(batches[id][i]).item()));
+            }
+        });
         // Replay serially. Each call's loss was computed from the parameters it found, so the call
         // that took the lock next is the one (among each thread's next call) whose loss the replay
         // reproduces from the replayed parameters — exactly, since it runs the same plan.
