@@ -98,7 +98,13 @@ class InterpreterTest {
         Tensor c = Tensor.randn(Shape.of(3, 7, 5), DType.FLOAT64, new Generator(2));
         double[] av = a.toDoubleArray();
         double[] cv = c.toDoubleArray();
-        double[] out = a.matmul(c).toDoubleArray();
+        // the interpreter's own matmul (eager matmul runs the GEMM), on a transposed view of c too
+        double[] out = Tensor.wrap(dev.kiln.cpu.Interpreter.execute(new dev.kiln.ir.MatMul(), java.util.List.of(a.data(), c.data()),
+                dev.kiln.ir.TensorType.of(DType.FLOAT64, 3, 13, 5))).toDoubleArray();
+        Tensor ct = c.transpose(1, 2).contiguous().transpose(1, 2); // c's values through a strided view
+        double[] strided = Tensor.wrap(dev.kiln.cpu.Interpreter.execute(new dev.kiln.ir.MatMul(), java.util.List.of(a.data(), ct.data()),
+                dev.kiln.ir.TensorType.of(DType.FLOAT64, 3, 13, 5))).toDoubleArray();
+        assertArrayEquals(out, strided, 0.0);
         for (int bt = 0; bt < 3; bt++) {
             for (int i = 0; i < 13; i++) {
                 for (int j = 0; j < 5; j++) {

@@ -23,14 +23,26 @@ final class Props {
     private Props() {
     }
 
-    /** Runs a property over {@code examples} values; a failure names the seed to replay. */
+    /**
+     * Runs a property over {@code examples} values, from a seed of its own (the base seed mixed with
+     * the property's name, so properties draw different cases); a failure names both seeds.
+     */
     static <T> void check(String name, int examples, Gen<T> gen, Consumer<T> property) {
+        long seed = seedOf(name);
         try {
-            qt().withFixedSeed(SEED).withExamples(examples).withShrinkCycles(20).forAll(gen).checkAssert(property);
+            // QuickTheories runs one example fewer than it is asked for
+            qt().withFixedSeed(seed).withExamples(examples + 1).withShrinkCycles(20).forAll(gen).checkAssert(property);
         } catch (AssertionError | RuntimeException e) {
-            throw new AssertionError("property '" + name + "' failed (replay with -Dkiln.seed=" + SEED + "): "
-                    + e.getMessage(), e);
+            throw new AssertionError("property '" + name + "' failed (its seed " + seed + "; replay with -Dkiln.seed="
+                    + SEED + "): " + e.getMessage(), e);
         }
+    }
+
+    /** The seed of the property called {@code name}: stable across runs, different per property. */
+    static long seedOf(String name) {
+        long h = SEED ^ name.hashCode() * 0x9E3779B97F4A7C15L;
+        h ^= h >>> 31;
+        return h & Long.MAX_VALUE;
     }
 
     /** Sizes that hit loop tails and edge cases: 1, small primes, and occasionally 207. */
