@@ -1,5 +1,7 @@
 package dev.kiln;
 
+import java.util.List;
+
 /**
  * A trace with its executable: binds the inputs, runs, then writes back. What a call walks is
  * flattened into arrays once (a static step's fixed cost is a few hundred nanoseconds; lists and
@@ -16,6 +18,7 @@ final class BoundPlan {
     private final Trace.GeneratorUse[] generators;
     private final Tensor[] writeTargets;
     private final GradEffect[] effects;
+    private final int results;
 
     BoundPlan(Traced traced, Executable exe) {
         this.traced = traced;
@@ -36,6 +39,7 @@ final class BoundPlan {
         generators = traced.generators.toArray(new Trace.GeneratorUse[0]);
         writeTargets = traced.writeTargets.toArray(new Tensor[0]);
         effects = traced.gradEffects.toArray(new GradEffect[0]);
+        results = traced.results;
     }
 
     /** Whether calls write nothing shared (see {@link Traced#pure()}). */
@@ -47,41 +51,68 @@ final class BoundPlan {
         return traced.guardsHold();
     }
 
+    /** Runs and returns the first output. */
     Tensor run(Tensor[] inputs) {
+        try (Executable.Run run = execute(inputs)) {
+            return copyOut(run, 0);
+        }
+    }
+
+    /** Runs and returns every output the function returned. */
+    List<Tensor> runAll(Tensor[] inputs) {
+        try (Executable.Run run = execute(inputs)) {
+            Tensor[] out = new Tensor[results];
+            for (int i = 0; i < results; i++) {
+                out[i] = copyOut(run, i);
+            }
+            return List.of(out);
+        }
+    }
+
+    /** Binds, runs, and writes back; the caller copies the outputs out, then closes the run. */
+    private Executable.Run execute(Tensor[] inputs) {
         for (Trace.GeneratorUse g : generators) {
             g.bind();
         }
-        try (Executable.Run run = exe.open()) {
+        Executable.Run run = exe.open();
+        try {
             for (int k = 0; k < argument.length; k++) {
                 Tensor t = argument[k] >= 0 ? inputs[argument[k]] : captured[k];
                 run.input(k, t.contiguous().data());
             }
             run.run();
-            // Everything has been computed; only now is anything written.
-            for (Trace.GeneratorUse g : generators) {
-                g.advance();
-            }
-            for (int i = 0; i < writeTargets.length; i++) {
-                TensorData target = writeTargets[i].data();
-                target.copyFrom(run.output(1 + i));
-                target.storage().bumpVersion();
-            }
-            for (GradEffect effect : effects) {
-                switch (effect) {
-                    case GradEffect.Clear c -> c.tensor().clearGrad();
-                    case GradEffect.FromOutput o -> setGrad(o.tensor(), run.output(o.output()));
-                    case GradEffect.SetTo s -> s.tensor().setGrad(s.value());
-                }
-            }
-            // The run's buffers go back to the pool: hand the caller its own copy.
-            TensorData value = run.output(0);
-            // a dense output's layout (immutable) is shared by the copy
-            TensorData result = value.layout().offset() == 0 && value.layout().isContiguous()
-                    ? new TensorData(Storage.allocate(value.dtype(), value.shape().numel()), value.layout())
-                    : TensorData.allocate(value.shape(), value.dtype());
-            result.copyFrom(value);
-            return Tensor.wrap(result);
+        } catch (RuntimeException | Error e) {
+            run.close();
+            throw e;
         }
+        // Everything has been computed; only now is anything written.
+        for (Trace.GeneratorUse g : generators) {
+            g.advance();
+        }
+        for (int i = 0; i < writeTargets.length; i++) {
+            TensorData target = writeTargets[i].data();
+            target.copyFrom(run.output(results + i));
+            target.storage().bumpVersion();
+        }
+        for (GradEffect effect : effects) {
+            switch (effect) {
+                case GradEffect.Clear c -> c.tensor().clearGrad();
+                case GradEffect.FromOutput o -> setGrad(o.tensor(), run.output(o.output()));
+                case GradEffect.SetTo s -> s.tensor().setGrad(s.value());
+            }
+        }
+        return run;
+    }
+
+    /** Output {@code i} as the caller's own tensor (the run's buffers go back to the pool). */
+    private static Tensor copyOut(Executable.Run run, int i) {
+        TensorData value = run.output(i);
+        // a dense output's layout (immutable) is shared by the copy
+        TensorData result = value.layout().offset() == 0 && value.layout().isContiguous()
+                ? new TensorData(Storage.allocate(value.dtype(), value.shape().numel()), value.layout())
+                : TensorData.allocate(value.shape(), value.dtype());
+        result.copyFrom(value);
+        return Tensor.wrap(result);
     }
 
     /** A gradient output: copied into the existing gradient where it fits, else a new tensor. */

@@ -34,7 +34,7 @@ public final class CompiledFunction implements Step {
     /** Static: trace once per input signature. Dynamic: trace every call and look the plan up by structure. */
     public enum Mode { STATIC, DYNAMIC }
 
-    private final Step fn;
+    private final MultiStep fn;
     private final Mode mode;
     private final StaticPlans statics;
     private final DynamicPlans dynamics;
@@ -60,7 +60,7 @@ public final class CompiledFunction implements Step {
     private BoundPlan last;
     private String lastMiss = "no call has missed the cache yet";
 
-    CompiledFunction(Step fn, Mode mode, int capacity) {
+    CompiledFunction(MultiStep fn, Mode mode, int capacity) {
         this.fn = fn;
         this.mode = mode;
         this.statics = mode == Mode.STATIC ? new StaticPlans(capacity) : null;
@@ -113,7 +113,18 @@ public final class CompiledFunction implements Step {
         return call(inputs);
     }
 
+    /** Runs the function; returns its (first) output, the caller's own tensor. */
     public Tensor call(Tensor... inputs) {
+        return (Tensor) invoke(inputs, false);
+    }
+
+    /** Runs the function; returns every tensor it returned (one for a {@link Step}), each the caller's own. */
+    @SuppressWarnings("unchecked")
+    public List<Tensor> callAll(Tensor... inputs) {
+        return (List<Tensor>) invoke(inputs, true);
+    }
+
+    private Object invoke(Tensor[] inputs, boolean all) {
         checkArguments(inputs);
         Fast f = fast;
         if (f != null && f.signature.matches(inputs) && f.plan.guardsHold() && !checkTraces) {
@@ -121,7 +132,7 @@ public final class CompiledFunction implements Step {
             read.lock();
             try {
                 hits.increment();
-                return f.plan.run(inputs);
+                return run(f.plan, inputs, all);
             } finally {
                 read.unlock();
             }
@@ -133,7 +144,7 @@ public final class CompiledFunction implements Step {
             try {
                 plan = planFor(inputs);
                 if (plan.pure()) {
-                    return plan.run(inputs);
+                    return run(plan, inputs, all);
                 }
             } finally {
                 read.unlock();
@@ -149,10 +160,14 @@ public final class CompiledFunction implements Step {
                 plan = planFor(inputs);
             }
             writes = !plan.pure();
-            return plan.run(inputs);
+            return run(plan, inputs, all);
         } finally {
             write.unlock();
         }
+    }
+
+    private static Object run(BoundPlan plan, Tensor[] inputs, boolean all) {
+        return all ? plan.runAll(inputs) : plan.run(inputs);
     }
 
     /**

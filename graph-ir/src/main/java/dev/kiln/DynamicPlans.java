@@ -29,7 +29,7 @@ final class DynamicPlans {
         this.byStructure = new BoundedCache<>("a dynamic compiled function's plan cache", capacity, (k, v) -> forget(k));
     }
 
-    Traced trace(Step fn, Tensor[] inputs) {
+    Traced trace(MultiStep fn, Tensor[] inputs) {
         return Tracer.trace(fn, inputs, tree, (key, end) -> ends.computeIfAbsent(key, k -> new ArrayList<>()).add(end));
     }
 

@@ -11,6 +11,7 @@ public final class Kiln {
     private static final ThreadLocal<boolean[]> GRAD_ENABLED = ThreadLocal.withInitial(() -> new boolean[] {true});
     private static final ThreadLocal<boolean[]> ANOMALY = ThreadLocal.withInitial(() -> new boolean[] {false});
     private static final ThreadLocal<Generator> GENERATOR = ThreadLocal.withInitial(() -> new Generator(DEFAULT_SEED));
+    private static final ThreadLocal<DType[]> DEFAULT_DTYPE = ThreadLocal.withInitial(() -> new DType[] {DType.FLOAT32});
 
     private Kiln() {
     }
@@ -51,6 +52,27 @@ public final class Kiln {
         return ANOMALY.get()[0];
     }
 
+    /**
+     * A scope in which factories without a dtype ({@code zeros(2, 3)}, {@code randn(4)},
+     * {@code Tensor.of(1.0, 2.0)}) and new module parameters ({@code new Linear(3, 1)}) are of
+     * {@code dtype}, a floating type: {@code try (var s = Kiln.defaultDtype(DType.FLOAT64)) { ... }}.
+     * Per thread, as grad mode is (PyTorch's {@code set_default_dtype}, scoped; float32 outside any).
+     */
+    public static Scope defaultDtype(DType dtype) {
+        if (dtype == null || !dtype.isFloating()) {
+            throw new KilnException("the default dtype must be a floating type (float32 or float64), got " + dtype);
+        }
+        DType[] state = DEFAULT_DTYPE.get();
+        DType before = state[0];
+        state[0] = dtype;
+        return () -> state[0] = before;
+    }
+
+    /** The calling thread's default floating dtype (float32 unless a {@link #defaultDtype(DType)} scope says otherwise). */
+    public static DType defaultDtype() {
+        return DEFAULT_DTYPE.get()[0];
+    }
+
     /** Seeds the calling thread's default generator. */
     public static void manualSeed(long seed) {
         GENERATOR.get().manualSeed(seed);
@@ -88,6 +110,29 @@ public final class Kiln {
         }
         if (mode == null) {
             throw new KilnException("Kiln.compile: the mode is null; pass CompiledFunction.Mode.STATIC or"
+                    + " CompiledFunction.Mode.DYNAMIC");
+        }
+        if (plans < 1) {
+            throw new KilnException("a compiled function needs room for at least one plan, got " + plans);
+        }
+        return new CompiledFunction(in -> java.util.List.of(fn.apply(in)), mode, plans);
+    }
+
+    /**
+     * Compiles a function that returns several tensors (a loss and metrics, say): as
+     * {@link #compile(Step)}, with every output returned by {@link CompiledFunction#callAll}.
+     */
+    public static CompiledFunction compileAll(MultiStep fn) {
+        return compileAll(fn, CompiledFunction.Mode.STATIC, DEFAULT_PLANS);
+    }
+
+    /** As {@link #compileAll(MultiStep)}, in the given mode, keeping at most {@code plans} plans. */
+    public static CompiledFunction compileAll(MultiStep fn, CompiledFunction.Mode mode, int plans) {
+        if (fn == null) {
+            throw new KilnException("Kiln.compileAll: the function to compile (fn) is null");
+        }
+        if (mode == null) {
+            throw new KilnException("Kiln.compileAll: the mode is null; pass CompiledFunction.Mode.STATIC or"
                     + " CompiledFunction.Mode.DYNAMIC");
         }
         if (plans < 1) {

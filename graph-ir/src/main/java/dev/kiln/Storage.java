@@ -45,6 +45,11 @@ public abstract sealed class Storage permits Storage.F32, Storage.F64, Storage.I
         version++;
     }
 
+    /** Moves the version past {@code other}'s: this storage now stands where that one stood. */
+    final void succeed(Storage other) {
+        version = Math.max(version, other.version + 1);
+    }
+
     /** float32 storage; values round to float on every store. */
     public static final class F32 extends Storage {
         public final float[] data;

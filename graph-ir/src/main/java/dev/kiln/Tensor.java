@@ -31,9 +31,10 @@ import java.util.List;
  * cleared with {@link #clearGrad()}.
  */
 public final class Tensor {
-    private final TensorData data;
-    private final Device device;
-    private final boolean isView;
+    /** Not final only for {@link #set_(Tensor)} (a module converted with {@code to(dtype)} keeps its parameters). */
+    private TensorData data;
+    private Device device;
+    private boolean isView;
     private boolean requiresGrad;
     private Tensor grad;
     private GradFn gradFn;
@@ -123,9 +124,9 @@ public final class Tensor {
 
     // ------------------------------------------------------------------ factories
 
-    /** A 1-D float32 tensor (Java doubles are PyTorch's Python floats: the default dtype is float32). */
+    /** A 1-D tensor of the default dtype (float32 unless {@link Kiln#defaultDtype(DType)} says otherwise), as {@code torch.tensor([...])}. */
     public static Tensor of(double... values) {
-        return of(DType.DEFAULT_FLOAT, values);
+        return of(Kiln.defaultDtype(), values);
     }
 
     /** A 1-D float32 tensor. */
@@ -180,7 +181,7 @@ public final class Tensor {
 
     /** A 0-d float32 tensor. */
     public static Tensor scalar(double value) {
-        return scalar(value, DType.DEFAULT_FLOAT);
+        return scalar(value, Kiln.defaultDtype());
     }
 
     public static Tensor scalar(double value, DType dtype) {
@@ -196,11 +197,11 @@ public final class Tensor {
     }
 
     public static Tensor full(Shape shape, double value) {
-        return full(shape, value, DType.DEFAULT_FLOAT);
+        return full(shape, value, Kiln.defaultDtype());
     }
 
     public static Tensor zeros(int... dims) {
-        return zeros(Shape.of(dims), DType.DEFAULT_FLOAT);
+        return zeros(Shape.of(dims), Kiln.defaultDtype());
     }
 
     public static Tensor zeros(Shape shape, DType dtype) {
@@ -208,7 +209,7 @@ public final class Tensor {
     }
 
     public static Tensor ones(int... dims) {
-        return full(Shape.of(dims), 1.0, DType.DEFAULT_FLOAT);
+        return full(Shape.of(dims), 1.0, Kiln.defaultDtype());
     }
 
     public static Tensor ones(Shape shape, DType dtype) {
@@ -217,7 +218,7 @@ public final class Tensor {
 
     /** {@code steps} evenly spaced float32 values from {@code start} to {@code end} inclusive. */
     public static Tensor linspace(double start, double end, int steps) {
-        return linspace(start, end, steps, DType.DEFAULT_FLOAT);
+        return linspace(start, end, steps, Kiln.defaultDtype());
     }
 
     public static Tensor linspace(double start, double end, int steps, DType dtype) {
@@ -254,7 +255,7 @@ public final class Tensor {
 
     /** Standard normal float32 values from the calling thread's generator. */
     public static Tensor randn(int... dims) {
-        return randn(Shape.of(dims), DType.DEFAULT_FLOAT, Kiln.defaultGenerator());
+        return randn(Shape.of(dims), Kiln.defaultDtype(), Kiln.defaultGenerator());
     }
 
     public static Tensor randn(Shape shape, DType dtype, Generator generator) {
@@ -263,7 +264,7 @@ public final class Tensor {
 
     /** Uniform float32 values in [0, 1) from the calling thread's generator. */
     public static Tensor rand(int... dims) {
-        return rand(Shape.of(dims), DType.DEFAULT_FLOAT, Kiln.defaultGenerator());
+        return rand(Shape.of(dims), Kiln.defaultDtype(), Kiln.defaultGenerator());
     }
 
     public static Tensor rand(Shape shape, DType dtype, Generator generator) {
@@ -425,6 +426,28 @@ public final class Tensor {
     }
 
     /**
+     * Makes this tensor a view of {@code source}'s storage, with its shape, strides and dtype —
+     * PyTorch's {@code set_(source)}, as {@code Module.to(dtype)} uses it to convert parameters
+     * that optimizers and fields keep referring to. Not while tracing, and not on a tensor that a
+     * recorded graph still needs (its version moves on, so such a backward fails clearly).
+     */
+    public Tensor set_(Tensor source) {
+        if (isSymbolic() || source.isSymbolic() || Trace.active() != null) {
+            throw new KilnException("set_: cannot replace a tensor's storage while tracing");
+        }
+        if (grad != null && (!grad.shape().equals(source.shape()) || grad.dtype() != source.dtype())) {
+            throw new KilnException("set_: the tensor has a gradient of " + grad.dtype() + " " + grad.shape()
+                    + "; convert or clear it first (Module.to converts it)");
+        }
+        TensorData before = data;
+        data = source.data;
+        device = source.device;
+        isView = true;
+        data.storage().succeed(before.storage());
+        return this;
+    }
+
+    /**
      * A tensor sharing this one's storage, outside any autograd graph. While tracing, a symbolic
      * tensor (or a concrete one the trace has written) detaches to a {@code detach} node: the same
      * value, through which no gradient flows.
@@ -484,7 +507,7 @@ public final class Tensor {
     static Tensor binary(Op op, Tensor a, Tensor b) {
         DType t = Promotion.of(a.dtype(), a.tier(), b.dtype(), b.tier());
         if (op instanceof Binary.Div && !t.isFloating()) {
-            t = DType.DEFAULT_FLOAT;
+            t = Kiln.defaultDtype();
         }
         Shape s = Shape.broadcast(a.shape(), b.shape());
         if (s == null) {
@@ -596,7 +619,7 @@ public final class Tensor {
     }
 
     private Tensor unary(Unary op) {
-        Tensor in = op.floatingOnly() && !dtype().isFloating() ? castTo(DType.DEFAULT_FLOAT) : this;
+        Tensor in = op.floatingOnly() && !dtype().isFloating() ? castTo(Kiln.defaultDtype()) : this;
         return compute(op, in);
     }
 
@@ -727,6 +750,11 @@ public final class Tensor {
         return sum(new int[] {axis}, false);
     }
 
+    /** Sum over {@code axis}, keeping it as size 1 with {@code keepDim} ({@code t.sum(dim, keepdim)}). */
+    public Tensor sum(int axis, boolean keepDim) {
+        return sum(new int[] {axis}, keepDim);
+    }
+
     public Tensor sum(int[] axes, boolean keepDim) {
         return compute(new Reduce.Sum(normalizeAxes(axes), keepDim), this);
     }
@@ -734,6 +762,14 @@ public final class Tensor {
     /** Mean of all elements (floating tensors only, as in PyTorch). */
     public Tensor mean() {
         return mean(Axes.all(dim()).toArray(), false);
+    }
+
+    public Tensor mean(int axis) {
+        return mean(new int[] {axis}, false);
+    }
+
+    public Tensor mean(int axis, boolean keepDim) {
+        return mean(new int[] {axis}, keepDim);
     }
 
     public Tensor mean(int[] axes, boolean keepDim) {
@@ -756,6 +792,32 @@ public final class Tensor {
     /** Maximum over axes (PyTorch's {@code amax}); ties share the gradient equally. */
     public Tensor amax(int[] axes, boolean keepDim) {
         return compute(new Reduce.Max(normalizeAxes(axes), keepDim), this);
+    }
+
+    public Tensor amax(int axis) {
+        return amax(new int[] {axis}, false);
+    }
+
+    public Tensor amax(int axis, boolean keepDim) {
+        return amax(new int[] {axis}, keepDim);
+    }
+
+    /** Minimum of all elements. */
+    public Tensor min() {
+        return amin(Axes.all(dim()).toArray(), false);
+    }
+
+    /** Minimum over axes (PyTorch's {@code amin}): {@code -amax(-x)}, so ties share the gradient equally. */
+    public Tensor amin(int[] axes, boolean keepDim) {
+        return neg().amax(axes, keepDim).neg();
+    }
+
+    public Tensor amin(int axis) {
+        return amin(new int[] {axis}, false);
+    }
+
+    public Tensor amin(int axis, boolean keepDim) {
+        return amin(new int[] {axis}, keepDim);
     }
 
     private Axes normalizeAxes(int[] axes) {

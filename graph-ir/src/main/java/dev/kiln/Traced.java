@@ -4,13 +4,16 @@ import dev.kiln.ir.Graph;
 import java.util.List;
 
 /**
- * What one trace of a compiled function found: the graph and its structure key, what feeds each
- * input slot, which concrete tensors it writes (outputs 1, 2, ... in order), how it leaves
+ * What one trace of a compiled function found: the graph and its structure key, how many outputs
+ * the function returned, what feeds each input slot, which concrete tensors it writes (the graph
+ * outputs after the returned ones, in order), how it leaves
  * gradient fields, the generators it draws from, and the guards a static plan is valid under.
  */
 final class Traced {
     final Graph graph;
     final Graph.Structure key;
+    /** How many outputs the function returned (graph outputs 0 to results - 1; the writes follow). */
+    final int results;
     final List<Binding> bindings;
     final List<Tensor> writeTargets;
     final List<GradEffect> gradEffects;
@@ -19,16 +22,19 @@ final class Traced {
     /** Static-mode guards: tensors whose grad was read, and whether it was null when traced. */
     private final Tensor[] gradRead;
     private final boolean[] gradWasNull;
-    /** Static-mode guards: every tensor the trace read, and whether it required grad then. */
+    /** Static-mode guards: every tensor the trace read, whether it required grad then, and its dtype and shape. */
     private final Tensor[] captured;
     private final boolean[] requiredGrad;
+    private final DType[] capturedDtype;
+    private final Shape[] capturedShape;
     /** The optimized graph, once compiled from this trace (for explain). */
     volatile Graph optimized;
 
-    Traced(Graph graph, Graph.Structure key, List<Binding> bindings, List<Tensor> writeTargets, List<GradEffect> gradEffects,
+    Traced(Graph graph, Graph.Structure key, int results, List<Binding> bindings, List<Tensor> writeTargets, List<GradEffect> gradEffects,
             Tensor[] gradRead, boolean[] gradWasNull, List<Trace.GeneratorUse> generators, List<int[]> gradientRanges) {
         this.graph = graph;
         this.key = key;
+        this.results = results;
         this.bindings = bindings;
         this.writeTargets = writeTargets;
         this.gradEffects = gradEffects;
@@ -42,10 +48,14 @@ final class Traced {
         }
         this.captured = new Tensor[n];
         this.requiredGrad = new boolean[n];
+        this.capturedDtype = new DType[n];
+        this.capturedShape = new Shape[n];
         int i = 0;
         for (Binding b : bindings) {
             if (b instanceof Binding.Captured c) {
                 captured[i] = c.tensor();
+                capturedDtype[i] = c.tensor().dtype();
+                capturedShape[i] = c.tensor().shape();
                 requiredGrad[i++] = c.tensor().requiresGrad();
             }
         }
@@ -63,7 +73,8 @@ final class Traced {
 
     /**
      * Whether a static plan of this trace still does what the function would: every gradient it
-     * read is null or not as when traced, every tensor it read requires grad as when traced.
+     * read is null or not as when traced, every tensor it read requires grad and has the dtype and
+     * shape it had when traced.
      */
     boolean guardsHold() {
         for (int i = 0; i < gradRead.length; i++) {
@@ -72,7 +83,10 @@ final class Traced {
             }
         }
         for (int i = 0; i < captured.length; i++) {
-            if (captured[i].requiresGrad() != requiredGrad[i]) {
+            Tensor t = captured[i];
+            // a tensor's dtype and shape change only through set_ (Module.to): compared by identity first
+            if (t.requiresGrad() != requiredGrad[i] || t.dtype() != capturedDtype[i]
+                    || t.shape() != capturedShape[i] && !t.shape().equals(capturedShape[i])) {
                 return false;
             }
         }
@@ -86,6 +100,6 @@ final class Traced {
             nulls += b ? 1 : 0;
         }
         return "a plan was traced with " + nulls + " of " + gradWasNull.length + " gradients it reads null and "
-                + captured.length + " tensors with their requiresGrad as then; one of those has changed";
+                + captured.length + " tensors with their requiresGrad, dtype and shape as then; one of those has changed";
     }
 }

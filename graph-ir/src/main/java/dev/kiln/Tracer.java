@@ -25,7 +25,7 @@ final class Tracer {
     }
 
     /** Traces {@code fn} on fresh graph builders. */
-    static Traced trace(Step fn, Tensor[] inputs) {
+    static Traced trace(MultiStep fn, Tensor[] inputs) {
         return trace(fn, inputs, null, null);
     }
 
@@ -33,7 +33,7 @@ final class Tracer {
      * Traces {@code fn}; with a {@code tree}, against the tree of earlier traces (replaying their
      * nodes while the calls repeat), telling {@code attached} of each new ending.
      */
-    static Traced trace(Step fn, Tensor[] inputs, TraceTree tree, BiConsumer<Graph.Structure, TraceTree.Step> attached) {
+    static Traced trace(MultiStep fn, Tensor[] inputs, TraceTree tree, BiConsumer<Graph.Structure, TraceTree.Step> attached) {
         // anomaly mode records each node's user line, which replayed nodes would not have
         boolean recording = tree != null && !Kiln.isAnomalyDetectionEnabled();
         Trace trace = new Trace(recording ? GraphBuilder.recording(tree) : new GraphBuilder());
@@ -42,11 +42,17 @@ final class Tracer {
             symbolic[i] = trace.input("input" + i, inputs[i].type());
         }
         Map<Tensor, Tensor> finalGrads = new IdentityHashMap<>(8);
-        Tensor out;
+        List<Tensor> out;
         try (var active = trace.activate(); var grad = Kiln.enableGrad()) {
             out = fn.apply(symbolic);
-            if (out == null) {
-                throw new KilnException("the compiled function returned null; return a tensor (for example the loss)");
+            if (out == null || out.isEmpty()) {
+                throw new KilnException("the compiled function returned " + (out == null ? "null" : "no tensors")
+                        + "; return a tensor (for example the loss)");
+            }
+            for (int i = 0; i < out.size(); i++) {
+                if (out.get(i) == null) {
+                    throw new KilnException("the compiled function returned null as output " + i + "; return tensors");
+                }
             }
             for (Tensor t : trace.gradChanges()) {
                 finalGrads.put(t, t.grad());
@@ -61,7 +67,9 @@ final class Tracer {
         }
         GraphBuilder b = trace.builder();
         List<Node> outputs = new ArrayList<>(64);
-        outputs.add(trace.nodeOf(out));
+        for (Tensor t : out) {
+            outputs.add(trace.nodeOf(t));
+        }
         List<Tensor> writeTargets = new ArrayList<>(32);
         trace.forEachWrite((t, n) -> {
             writeTargets.add(t);
@@ -98,7 +106,7 @@ final class Tracer {
         for (Tensor t : trace.capturedTensors()) {
             bindings[slot(trace.nodeOfCaptured(t))] = new Binding.Captured(t);
         }
-        return new Traced(ending.graph, ending.key, Arrays.asList(bindings), writeTargets, gradEffects, gradRead,
+        return new Traced(ending.graph, ending.key, out.size(), Arrays.asList(bindings), writeTargets, gradEffects, gradRead,
                 gradWasNull, trace.generatorUses(), trace.gradientRanges());
     }
 

@@ -14,24 +14,41 @@ public final class Linear extends Module {
     private final int inFeatures;
     private final int outFeatures;
 
+    /** Parameters of the default dtype (see {@link Kiln#defaultDtype(DType)}). */
     public Linear(int inFeatures, int outFeatures) {
-        this(inFeatures, outFeatures, true, Kiln.defaultGenerator());
+        this(inFeatures, outFeatures, true, Kiln.defaultGenerator(), Kiln.defaultDtype());
+    }
+
+    /** Parameters of {@code dtype} (PyTorch's {@code Linear(in, out, dtype=...)}). */
+    public Linear(int inFeatures, int outFeatures, DType dtype) {
+        this(inFeatures, outFeatures, true, Kiln.defaultGenerator(), dtype);
+    }
+
+    public Linear(int inFeatures, int outFeatures, boolean bias, Generator generator) {
+        this(inFeatures, outFeatures, bias, generator, Kiln.defaultDtype());
     }
 
     /**
      * PyTorch's initialisation: weights Kaiming-uniform with a = √5, which is U(±1/√in), and
-     * bias U(±1/√in), drawn from {@code generator} (weights first).
+     * bias U(±1/√in), drawn from {@code generator} (weights first), of {@code dtype}.
      */
-    public Linear(int inFeatures, int outFeatures, boolean bias, Generator generator) {
+    public Linear(int inFeatures, int outFeatures, boolean bias, Generator generator, DType dtype) {
+        if (inFeatures < 0 || outFeatures < 0) {
+            throw new dev.kiln.KilnException("Linear: negative size (in_features=" + inFeatures + ", out_features="
+                    + outFeatures + ")");
+        }
+        if (dtype == null || !dtype.isFloating()) {
+            throw new dev.kiln.KilnException("Linear: parameters must be floating, got dtype " + dtype);
+        }
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
         double bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
-        this.weight = parameter("weight", uniform(Shape.of(outFeatures, inFeatures), bound, generator));
-        this.bias = bias ? parameter("bias", uniform(Shape.of(outFeatures), bound, generator)) : null;
+        this.weight = parameter("weight", uniform(Shape.of(outFeatures, inFeatures), bound, generator, dtype));
+        this.bias = bias ? parameter("bias", uniform(Shape.of(outFeatures), bound, generator, dtype)) : null;
     }
 
-    private static Tensor uniform(Shape shape, double bound, Generator generator) {
-        return Tensor.rand(shape, DType.FLOAT32, generator).mul(2 * bound).sub(bound);
+    private static Tensor uniform(Shape shape, double bound, Generator generator, DType dtype) {
+        return Tensor.rand(shape, dtype, generator).mul(2 * bound).sub(bound);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.kiln.nn;
 
+import dev.kiln.DType;
 import dev.kiln.Kiln;
 import dev.kiln.KilnException;
 import dev.kiln.Tensor;
@@ -13,8 +14,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * A building block of models, as {@code torch.nn.Module}. Parameters and sub-modules are
- * registered explicitly, in the order they are declared:
+ * A building block of models, as {@code torch.nn.Module}. Parameters, buffers (state that is
+ * saved and converted with the module but not trained, such as running statistics) and
+ * sub-modules are registered explicitly, in the order they are declared:
  * <pre>
  * class Polynomial3 extends Module {
  *     final Tensor a = parameter("a", Tensor.randn());
@@ -24,6 +26,7 @@ import java.util.TreeSet;
  */
 public abstract class Module {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
 
@@ -47,6 +50,70 @@ public abstract class Module {
         return p;
     }
 
+    /**
+     * Registers {@code tensor} as a buffer named {@code name} and returns it: in {@link #stateDict()}
+     * and converted by {@link #to(DType)}, never a parameter. A compiled step reads and writes it
+     * (in place, as {@code buffer.copy_(...)}) like any tensor it touches.
+     */
+    public final Tensor registerBuffer(String name, Tensor tensor) {
+        checkName(name);
+        if (tensor == null || tensor.isSymbolic()) {
+            throw new KilnException("buffer '" + name + "' must be a concrete tensor");
+        }
+        if (tensor.requiresGrad()) {
+            throw new KilnException("buffer '" + name + "' requires grad; a buffer is not trained (register a parameter)");
+        }
+        buffers.put(name, tensor);
+        return tensor;
+    }
+
+    /** Buffers by dotted path, this module's first, then each child's. */
+    public final Map<String, Tensor> namedBuffers() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collectBuffers("", out);
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** All buffers, in the order of {@link #namedBuffers()}. */
+    public final List<Tensor> buffers() {
+        return List.copyOf(namedBuffers().values());
+    }
+
+    private void collectBuffers(String prefix, Map<String, Tensor> out) {
+        buffers.forEach((name, b) -> out.put(prefix + name, b));
+        children.forEach((name, child) -> child.collectBuffers(prefix + name + ".", out));
+    }
+
+    /**
+     * Converts every floating parameter and buffer (and any gradient) to {@code dtype}, in place:
+     * the tensors keep their identity, so fields and optimizers built before still refer to them
+     * (build optimizers after converting anyway: their state keeps its dtype). Returns this module.
+     */
+    public Module to(DType dtype) {
+        if (dtype == null || !dtype.isFloating()) {
+            throw new KilnException(getClass().getSimpleName() + ".to: a module converts to a floating dtype, got " + dtype);
+        }
+        Map<String, Tensor> all = new LinkedHashMap<>();
+        collectAll("", all);
+        Set<Tensor> done = Collections.newSetFromMap(new IdentityHashMap<>());
+        try (var noGrad = Kiln.noGrad()) {
+            for (Tensor t : all.values()) {
+                if (!done.add(t) || !t.dtype().isFloating() || t.dtype() == dtype) {
+                    continue;
+                }
+                Tensor grad = t.grad();
+                if (grad != null) {
+                    t.clearGrad();
+                }
+                t.set_(t.detach().to(dtype).contiguous().clone());
+                if (grad != null) {
+                    t.setGrad(grad.to(dtype).contiguous().clone());
+                }
+            }
+        }
+        return this;
+    }
+
     /** Registers a sub-module named {@code name} and returns it. */
     protected final <M extends Module> M module(String name, M child) {
         checkName(name);
@@ -58,7 +125,7 @@ public abstract class Module {
         if (name.isEmpty() || name.contains(".")) {
             throw new KilnException("invalid name '" + name + "': names are non-empty and contain no '.'");
         }
-        if (parameters.containsKey(name) || children.containsKey(name)) {
+        if (parameters.containsKey(name) || buffers.containsKey(name) || children.containsKey(name)) {
             throw new KilnException(getClass().getSimpleName() + " already has a member named '" + name + "'");
         }
     }
@@ -118,7 +185,7 @@ public abstract class Module {
         parameters().forEach(Tensor::clearGrad);
     }
 
-    /** The parameters by dotted path, detached (sharing storage), as {@code state_dict()}. */
+    /** The parameters and buffers by dotted path, detached (sharing storage), as {@code state_dict()}. */
     public final Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         collectAll("", out);
@@ -126,14 +193,17 @@ public abstract class Module {
         return out;
     }
 
+    /** Parameters, then buffers, of this module; then each child's: PyTorch's state-dict order. */
     private void collectAll(String prefix, Map<String, Tensor> out) {
         parameters.forEach((name, p) -> out.put(prefix + name, p));
+        buffers.forEach((name, b) -> out.put(prefix + name, b));
         children.forEach((name, child) -> child.collectAll(prefix + name + ".", out));
     }
 
     /**
-     * Copies values into the parameters. With {@code strict}, missing and unexpected keys are
-     * errors. Everything is checked before anything is written.
+     * Copies values into the parameters and buffers, converting them to each one's dtype (as
+     * PyTorch's {@code copy_} does). With {@code strict}, missing and unexpected keys are errors.
+     * Everything is checked before anything is written.
      */
     public final void loadStateDict(Map<String, Tensor> state, boolean strict) {
         Map<String, Tensor> own = new LinkedHashMap<>();
@@ -150,6 +220,8 @@ public abstract class Module {
             Tensor p = own.get(k);
             if (p != null && !p.shape().equals(v.shape())) {
                 problems.add(k + ": checkpoint shape " + v.shape() + ", parameter shape " + p.shape());
+            } else if (p != null && v.dtype().isFloating() != p.dtype().isFloating()) {
+                problems.add(k + ": checkpoint dtype " + v.dtype() + ", parameter dtype " + p.dtype());
             }
         });
         if (!problems.isEmpty()) {
@@ -159,7 +231,7 @@ public abstract class Module {
             state.forEach((k, v) -> {
                 Tensor p = own.get(k);
                 if (p != null) {
-                    p.copy_(v);
+                    p.copy_(v.to(p.dtype()));
                 }
             });
         }
