@@ -5,9 +5,17 @@ import static org.objectweb.asm.Opcodes.*;
 import dev.kiln.DType;
 import dev.kiln.codegen.kernel.Instr;
 import dev.kiln.codegen.kernel.Kernel;
+import dev.kiln.ir.Barrier;
 import dev.kiln.ir.Binary;
+import dev.kiln.ir.Call;
 import dev.kiln.ir.Cast;
 import dev.kiln.ir.Compare;
+import dev.kiln.ir.Detach;
+import dev.kiln.ir.Draw;
+import dev.kiln.ir.Leaf;
+import dev.kiln.ir.MatMul;
+import dev.kiln.ir.Movement;
+import dev.kiln.ir.Reduce;
 import dev.kiln.ir.Unary;
 import dev.kiln.ir.Where;
 import java.util.List;
@@ -1095,7 +1103,9 @@ public final class JvmEmitter {
                 mv.visitLabel(done);
             }
             case Cast c -> cast(c.to());
-            default -> throw new IllegalArgumentException("not an elementwise op: " + a.op());
+            // no default: a new primitive fails to compile here until it is emitted or listed
+            case Leaf _, Reduce _, Movement _, MatMul _, Call _, Barrier _, Detach _, Draw _ ->
+                    throw new IllegalArgumentException("not an elementwise op: " + a.op());
         }
     }
 

@@ -3,9 +3,13 @@ package dev.kiln.codegen.kernel;
 import dev.kiln.DType;
 import dev.kiln.Layout;
 import dev.kiln.Shape;
+import dev.kiln.ir.Barrier;
 import dev.kiln.ir.Binary;
+import dev.kiln.ir.Call;
 import dev.kiln.ir.Cast;
 import dev.kiln.ir.Compare;
+import dev.kiln.ir.Detach;
+import dev.kiln.ir.Draw;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.Leaf;
 import dev.kiln.ir.MatMul;
@@ -142,26 +146,50 @@ public final class FusionPlanner {
         if (bufferOf.containsKey(n) || slotOf.containsKey(n)) {
             return;
         }
+        // no default: a new primitive fails to compile here until the planner places it
         switch (n.op()) {
             case Leaf.Constant c -> scalar(n, List.of(new Instr.Const(c.value(), n.dtype())), 0);
             case Leaf.Input in -> { }
-            case Movement m when isView(n) && isOne(n) && slotOf.containsKey(n.input(0)) -> slotOf.put(n, slotOf.get(n.input(0)));
-            case Movement m when isView(n) -> { } // a view: resolved where it is read
-            case Reduce r when isOne(n) && isOne(n.input(0)) && slotOf.containsKey(n.input(0)) && n.dtype().isFloating() ->
+            case Movement m -> {
+                if (isView(n) && isOne(n) && slotOf.containsKey(n.input(0))) {
                     slotOf.put(n, slotOf.get(n.input(0)));
-            case Reduce r when isOne(n) && n.dtype().isFloating() && fusableType(n.input(0).dtype()) -> reduceAll(n, r);
-            case Reduce r when n.dtype().isFloating() && fusableType(n.input(0).dtype()) -> reducePartial(n, r);
-            case MatMul mm when n.dtype().isFloating() && gemmSized(n) -> gemm(n);
-            case MatMul mm when n.dtype().isFloating() -> matmul(n);
-            default -> {
-                if (fusableElementwise(n) && isOne(n)) {
-                    scalarOp(n);
-                } else if (fusableElementwise(n)) {
-                    loopOp(n);
-                } else {
-                    opStep(n);
+                } else if (!isView(n)) { // a view is resolved where it is read
+                    elementwiseOrStep(n);
                 }
             }
+            case Reduce r -> {
+                if (isOne(n) && isOne(n.input(0)) && slotOf.containsKey(n.input(0)) && n.dtype().isFloating()) {
+                    slotOf.put(n, slotOf.get(n.input(0)));
+                } else if (isOne(n) && n.dtype().isFloating() && fusableType(n.input(0).dtype())) {
+                    reduceAll(n, r);
+                } else if (n.dtype().isFloating() && fusableType(n.input(0).dtype())) {
+                    reducePartial(n, r);
+                } else {
+                    elementwiseOrStep(n);
+                }
+            }
+            case MatMul mm -> {
+                if (n.dtype().isFloating() && gemmSized(n)) {
+                    gemm(n);
+                } else if (n.dtype().isFloating()) {
+                    matmul(n);
+                } else {
+                    elementwiseOrStep(n);
+                }
+            }
+            case Leaf.Random _, Unary _, Binary _, Compare _, Where _, Cast _, Call _, Barrier _, Detach _, Draw _ ->
+                    elementwiseOrStep(n);
+        }
+    }
+
+    /** A fusable elementwise op joins a loop (or the scalar statements); anything else is a single interpreted step. */
+    private void elementwiseOrStep(Node n) {
+        if (fusableElementwise(n) && isOne(n)) {
+            scalarOp(n);
+        } else if (fusableElementwise(n)) {
+            loopOp(n);
+        } else {
+            opStep(n);
         }
     }
 
