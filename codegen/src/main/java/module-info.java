@@ -8,6 +8,6 @@ module dev.kiln.codegen {
     requires transitive dev.kiln;
     requires org.objectweb.asm;
 
-    exports dev.kiln.codegen.kernel;
-    exports dev.kiln.codegen.jvm;
+    exports dev.kiln.codegen.kernel to dev.kiln.cpu, dev.kiln.cuda;
+    exports dev.kiln.codegen.jvm to dev.kiln.cpu;
 }

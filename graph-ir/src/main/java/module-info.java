@@ -1,12 +1,17 @@
-/** Kiln's core: tensors and autograd, the graph IR, autodiff and graph passes. No dependencies. */
+/**
+ * Kiln's core: tensors and autograd, the graph IR, autodiff and graph passes. No dependencies.
+ * Exported to everyone: what users import — the user API ({@code dev.kiln}), {@code nn},
+ * {@code optim} and {@code testing} ({@code GradCheck}). The IR and the cache keys go only to the
+ * modules that compile and run graphs; autodiff and the passes are internal.
+ */
 module dev.kiln {
     exports dev.kiln;
-    exports dev.kiln.cache;
-    exports dev.kiln.ir;
-    exports dev.kiln.autodiff;
-    exports dev.kiln.pass;
     exports dev.kiln.nn;
     exports dev.kiln.optim;
+    exports dev.kiln.testing;
+
+    exports dev.kiln.ir to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda;
+    exports dev.kiln.cache to dev.kiln.cpu, dev.kiln.cuda;
 
     uses dev.kiln.Backend;
 }

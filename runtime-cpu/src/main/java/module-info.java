@@ -8,7 +8,6 @@ module dev.kiln.cpu {
     // HotSpot's UseFMA flag (VectorSupport)
     requires jdk.management;
 
-    exports dev.kiln.cpu;
-
+    // exports nothing: users reach the backend through ServiceLoader
     provides dev.kiln.Backend with dev.kiln.cpu.CpuBackend;
 }

@@ -14,7 +14,7 @@ import dev.kiln.Kiln;
 import dev.kiln.KilnException;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
-import dev.kiln.autodiff.GradCheck;
+import dev.kiln.testing.GradCheck;
 import dev.kiln.nn.Linear;
 import dev.kiln.nn.Module;
 import dev.kiln.nn.Sequential;

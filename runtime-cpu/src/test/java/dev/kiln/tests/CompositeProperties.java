@@ -9,7 +9,7 @@ import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.TensorData;
 import dev.kiln.autodiff.Autodiff;
-import dev.kiln.autodiff.GradCheck;
+import dev.kiln.testing.GradCheck;
 import dev.kiln.cpu.Interpreter;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.GraphBuilder;

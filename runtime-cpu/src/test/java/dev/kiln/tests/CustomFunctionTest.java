@@ -13,7 +13,7 @@ import dev.kiln.Function;
 import dev.kiln.KilnException;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
-import dev.kiln.autodiff.GradCheck;
+import dev.kiln.testing.GradCheck;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.generators.Generate;

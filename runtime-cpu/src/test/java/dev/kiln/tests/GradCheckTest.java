@@ -10,7 +10,7 @@ import dev.kiln.DType;
 import dev.kiln.KilnException;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
-import dev.kiln.autodiff.GradCheck;
+import dev.kiln.testing.GradCheck;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -13,7 +13,7 @@ import dev.kiln.Generator;
 import dev.kiln.KilnException;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
-import dev.kiln.autodiff.GradCheck;
+import dev.kiln.testing.GradCheck;
 import dev.kiln.nn.Flatten;
 import dev.kiln.nn.Linear;
 import dev.kiln.nn.MSELoss;

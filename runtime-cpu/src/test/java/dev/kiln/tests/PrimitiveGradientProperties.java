@@ -3,7 +3,7 @@ package dev.kiln.tests;
 import dev.kiln.DType;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
-import dev.kiln.autodiff.GradCheck;
+import dev.kiln.testing.GradCheck;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.DoubleUnaryOperator;

@@ -1,4 +1,4 @@
-package dev.kiln.autodiff;
+package dev.kiln.testing;
 
 import dev.kiln.DType;
 import dev.kiln.Generator;

@@ -1,0 +1,86 @@
+package dev.kiln.samples;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The public surface as a user's module sees it: a small module compiled on the module path against
+ * the built Kiln modules may import the user API and nothing else. (Surefire runs the other tests on
+ * the class path, where module exports are not enforced.)
+ */
+class ExportsTest {
+    /** The Kiln modules and ASM, as the test's class path has them (jars, or classes folders with module-info). */
+    private static String modulePath() {
+        return Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(e -> e.matches(".*(graph-ir|codegen|runtime-cpu)[/\\\\]target[/\\\\].*|.*kiln-(graph-ir|codegen|runtime-cpu)-.*\\.jar"
+                        + "|.*[/\\\\]asm-[0-9.]+\\.jar"))
+                .collect(Collectors.joining(File.pathSeparator));
+    }
+
+    private record Result(boolean ok, String diagnostics) {
+    }
+
+    private static Result compileUserModule(Path dir, String imports, String body) throws IOException {
+        Path src = dir.resolve("user.app");
+        Files.createDirectories(src.resolve("app"));
+        Files.writeString(src.resolve("module-info.java"), "module user.app { requires dev.kiln.cpu; }\n");
+        Files.writeString(src.resolve("app/Main.java"), "package app;\n" + imports
+                + "public class Main { public static void main(String[] args) { " + body + " } }\n");
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int status = javac.run(null, out, out, "-d", dir.resolve("out").toString(), "--module-path", modulePath(),
+                src.resolve("module-info.java").toString(), src.resolve("app/Main.java").toString());
+        return new Result(status == 0, out.toString(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theModulePathHasKiln() {
+        String mp = modulePath();
+        for (String module : List.of("graph-ir", "codegen", "runtime-cpu")) {
+            assertTrue(mp.contains(module), module + " on " + mp);
+        }
+    }
+
+    @Test
+    void aUserModuleCompilesAgainstTheApi(@TempDir Path dir) throws IOException {
+        Result r = compileUserModule(dir, """
+                import dev.kiln.CompiledFunction;
+                import dev.kiln.Kiln;
+                import dev.kiln.Tensor;
+                import dev.kiln.nn.Linear;
+                import dev.kiln.optim.SGD;
+                import dev.kiln.testing.GradCheck;
+                """, """
+                Linear layer = new Linear(3, 1);
+                SGD opt = new SGD(layer.parameters(), 0.1, 0.9);
+                CompiledFunction f = Kiln.compile(in -> layer.forward(in[0]).sum());
+                System.out.println(f.call(Tensor.ones(2, 3)).item() + " " + GradCheck.defaults());
+                """);
+        assertTrue(r.ok(), r.diagnostics());
+    }
+
+    @Test
+    void internalsAreNotVisible(@TempDir Path dir) throws IOException {
+        for (String internal : List.of("dev.kiln.ir.Graph", "dev.kiln.autodiff.Autodiff", "dev.kiln.pass.Pipeline",
+                "dev.kiln.cache.BoundedCache", "dev.kiln.codegen.kernel.Plan", "dev.kiln.codegen.jvm.JvmEmitter",
+                "dev.kiln.cpu.CpuBackend")) {
+            Path d = dir.resolve(internal);
+            Result r = compileUserModule(d, "import " + internal + ";\n", "System.out.println(" + internal + ".class);");
+            assertFalse(r.ok(), internal + " should not be visible to a user module");
+            String pkg = internal.substring(0, internal.lastIndexOf('.'));
+            assertTrue(r.diagnostics().contains(pkg) && r.diagnostics().contains("not visible"), r.diagnostics());
+        }
+    }
+}
