@@ -48,7 +48,7 @@ public abstract class Function {
             needs[i] = Kiln.isGradEnabled() && inputs[i].requiresGrad();
             any |= needs[i];
         }
-        Context ctx = new Context(inputs.clone(), needs);
+        Context ctx = new Context(this, inputs.clone(), needs);
         Tensor out;
         try (var noGrad = Kiln.noGrad()) {
             out = forward(ctx, inputs);
@@ -61,7 +61,7 @@ public abstract class Function {
             return out;
         }
         List<TensorType> types = Arrays.stream(inputs).map(Tensor::type).toList();
-        return Dispatch.recordCall(new Call(this, ctx, types, out.type()), out, inputs);
+        return Dispatch.recordCall(new Call(ctx, types, out.type()), out, inputs);
     }
 
     /**
@@ -76,17 +76,28 @@ public abstract class Function {
             needs[i] = inputs[i].isSymbolic() || inputs[i].requiresGrad();
             nodes[i] = trace.nodeOf(inputs[i]);
         }
-        Context ctx = new Context(inputs.clone(), needs);
+        Context ctx = new Context(this, inputs.clone(), needs);
         Tensor out = forward(ctx, inputs);
         ctx.output = trace.symbolic(trace.nodeOf(out));
         List<TensorType> types = Arrays.stream(nodes).map(Node::type).toList();
-        return trace.symbolic(trace.builder().add(new Call(this, ctx, types, out.type()), nodes));
+        return trace.symbolic(trace.builder().add(new Call(ctx, types, out.type()), nodes));
     }
 
     /** The traced forward result that a call recorded while tracing stands for, or null for an eager call. */
     public static Node inlinedForward(Call call) {
-        Tensor out = call.context().output;
-        return out != null && out.isSymbolic() ? out.node() : null;
+        return call.invocation().inlinedForward();
+    }
+
+    /** The function a call node applies. */
+    public static Function of(Call call) {
+        return context(call).function;
+    }
+
+    private static Context context(Call call) {
+        if (!(call.invocation() instanceof Context c)) {
+            throw new IllegalArgumentException("a call node made outside Function.apply: " + call.invocation());
+        }
+        return c;
     }
 
     private String name() {
@@ -97,7 +108,7 @@ public abstract class Function {
     public final TensorData evaluate(List<TensorData> inputs) {
         Tensor[] ts = inputs.stream().map(Tensor::wrap).toArray(Tensor[]::new);
         try (var noGrad = Kiln.noGrad()) {
-            return forward(new Context(ts, new boolean[ts.length]), ts).contiguous().data();
+            return forward(new Context(this, ts, new boolean[ts.length]), ts).contiguous().data();
         }
     }
 
@@ -107,14 +118,13 @@ public abstract class Function {
 
     /** Traces this function's backward for {@code call} into {@code ops}' graph, given the output's gradient {@code grad}. */
     public final TracedVjp traceBackward(Ops ops, Node call, Node grad, boolean[] needed) {
-        Call op = (Call) call.op();
-        Context saved = op.context();
+        Context saved = context((Call) call.op());
         Trace trace = new Trace(ops.builder());
         List<Tensor> mapped = new ArrayList<>();
         for (Tensor s : saved.saved) {
             mapped.add(symbolicOrSelf(s, saved, call, trace));
         }
-        Context ctx = new Context(saved.inputs, needed.clone());
+        Context ctx = new Context(this, saved.inputs, needed.clone());
         ctx.saved.addAll(mapped);
         ctx.output = saved.output;
         Tensor[] grads;
@@ -160,14 +170,16 @@ public abstract class Function {
         return s == saved.output ? trace.symbolic(call) : s;
     }
 
-    /** What forward leaves for backward, like PyTorch's {@code ctx}. */
-    public static final class Context {
+    /** What forward leaves for backward, like PyTorch's {@code ctx}; to the IR, the call's {@link dev.kiln.ir.Invocation}. */
+    public static final class Context implements dev.kiln.ir.Invocation {
+        private final Function function;
         private final Tensor[] inputs;
         private final boolean[] needsInputGrad;
         private final List<Tensor> saved = new ArrayList<>();
         private Tensor output;
 
-        Context(Tensor[] inputs, boolean[] needsInputGrad) {
+        Context(Function function, Tensor[] inputs, boolean[] needsInputGrad) {
+            this.function = function;
             this.inputs = inputs;
             this.needsInputGrad = needsInputGrad;
         }
@@ -180,6 +192,16 @@ public abstract class Function {
         /** The saved tensors, in the order saved. */
         public List<Tensor> savedTensors() {
             return List.copyOf(saved);
+        }
+
+        @Override
+        public Class<?> functionClass() {
+            return function.getClass();
+        }
+
+        @Override
+        public Node inlinedForward() {
+            return output != null && output.isSymbolic() ? output.node() : null;
         }
 
         /** Whether input {@code i} needs a gradient; backward may skip the others. */

@@ -36,6 +36,9 @@ public final class Trace {
 
     public Trace(GraphBuilder builder) {
         this.builder = builder;
+        if (Kiln.isAnomalyDetectionEnabled()) {
+            builder.recordSites(KilnException::userSite); // the IR reads no front-end state: told here
+        }
     }
 
     public GraphBuilder builder() {

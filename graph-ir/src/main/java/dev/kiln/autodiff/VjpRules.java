@@ -84,7 +84,7 @@ final class VjpRules {
             case MatMul mm -> of(needed[0] ? o.matmul(g, o.transposeLast(y)) : null,
                     needed[1] ? o.matmul(o.transposeLast(x), g) : null);
             case Call c -> {
-                Function.TracedVjp traced = c.function().traceBackward(o, n, g, needed);
+                Function.TracedVjp traced = Function.of(c).traceBackward(o, n, g, needed);
                 captured.putAll(traced.captured());
                 yield traced.grads();
             }

@@ -1,19 +1,17 @@
 package dev.kiln.ir;
 
-import dev.kiln.Function;
 import java.util.List;
 
 /**
- * One application of a user's custom {@link Function}: a single node whose VJP is the user's
- * backward, traced into the gradient graph. {@code context} carries what forward saved; it also
- * makes every call a distinct node.
+ * One application of a user's custom autograd function: a single node whose VJP is the user's
+ * backward, traced into the gradient graph. {@code invocation} (the front end's context of the call)
+ * carries what forward saved; it also makes every call a distinct node.
  */
-public record Call(Function function, Function.Context context, List<TensorType> inputTypes, TensorType result)
-        implements Op {
+public record Call(Invocation invocation, List<TensorType> inputTypes, TensorType result) implements Op {
     @Override
     public TensorType infer(List<TensorType> inputs) {
         if (!inputs.equals(inputTypes)) {
-            throw Ops.error(this, function.getClass().getSimpleName() + " was called with " + inputTypes
+            throw Ops.error(this, invocation.functionClass().getSimpleName() + " was called with " + inputTypes
                     + " and cannot be re-applied to " + inputs);
         }
         return result;
@@ -31,22 +29,22 @@ public record Call(Function function, Function.Context context, List<TensorType>
      */
     @Override
     public boolean sameStructure(Op other) {
-        if (!(other instanceof Call c) || c.function.getClass() != function.getClass() || !c.inputTypes.equals(inputTypes)
-                || !c.result.equals(result)) {
+        if (!(other instanceof Call c) || c.invocation.functionClass() != invocation.functionClass()
+                || !c.inputTypes.equals(inputTypes) || !c.result.equals(result)) {
             return false;
         }
-        Node mine = Function.inlinedForward(this);
-        Node theirs = Function.inlinedForward(c);
+        Node mine = invocation.inlinedForward();
+        Node theirs = c.invocation.inlinedForward();
         return mine == null ? theirs == null : theirs != null && mine.id() == theirs.id();
     }
 
     @Override
     public long structuralHash() {
-        return function.getClass().getName().hashCode() * 31L + inputTypes.hashCode() * 17L + result.hashCode();
+        return invocation.functionClass().getName().hashCode() * 31L + inputTypes.hashCode() * 17L + result.hashCode();
     }
 
     @Override
     public String attributes() {
-        return function.getClass().getSimpleName();
+        return invocation.functionClass().getSimpleName();
     }
 }

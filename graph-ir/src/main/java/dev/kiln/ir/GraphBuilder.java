@@ -1,7 +1,5 @@
 package dev.kiln.ir;
 
-import dev.kiln.KilnException;
-import dev.kiln.Kiln;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -28,6 +26,8 @@ public final class GraphBuilder {
     private boolean replaying;
     private int memoDepth;
     private boolean sawCall;
+    /** Where each new node's creation site comes from (the user's line, in anomaly mode), or null for none. */
+    private java.util.function.Supplier<String> sites;
 
     public GraphBuilder() {
         this.tree = null;
@@ -47,6 +47,15 @@ public final class GraphBuilder {
      */
     public static GraphBuilder recording(TraceTree tree) {
         return new GraphBuilder(tree);
+    }
+
+    /**
+     * Records each new node's creation site from {@code source} (the front end passes the user's
+     * source line in anomaly mode); null stops recording. Returns this builder.
+     */
+    public GraphBuilder recordSites(java.util.function.Supplier<String> source) {
+        this.sites = source;
+        return this;
     }
 
     /** Whether every call so far matched an earlier trace (recording builders only). */
@@ -186,7 +195,7 @@ public final class GraphBuilder {
         if (op instanceof Leaf.Input in) {
             nextSlot = Math.max(nextSlot, in.slot() + 1);
         }
-        Node n = new Node(this, nodes.size(), op, ins, type, Kiln.isAnomalyDetectionEnabled() ? KilnException.userSite() : null);
+        Node n = new Node(this, nodes.size(), op, ins, type, sites != null ? sites.get() : null);
         nodes.add(n);
         interned.put(key, n);
         if (op instanceof Call) {
