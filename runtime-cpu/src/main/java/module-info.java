@@ -2,7 +2,6 @@
 module dev.kiln.cpu {
     requires transitive dev.kiln;
     requires dev.kiln.codegen;
-    requires org.objectweb.asm;
     // optional: used when the JVM runs with --add-modules jdk.incubator.vector (VectorSupport)
     requires static jdk.incubator.vector;
     // HotSpot's UseFMA flag (VectorSupport)

@@ -4,6 +4,7 @@ import dev.kiln.Executable;
 import dev.kiln.Layout;
 import dev.kiln.TensorData;
 import dev.kiln.cache.BoundedCache;
+import dev.kiln.codegen.jvm.BytecodeCheck;
 import dev.kiln.codegen.jvm.JvmEmitter;
 import dev.kiln.codegen.jvm.KernelTooLargeException;
 import dev.kiln.codegen.jvm.KernelFunction;

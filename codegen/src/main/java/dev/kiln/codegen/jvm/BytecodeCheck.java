@@ -1,4 +1,4 @@
-package dev.kiln.cpu;
+package dev.kiln.codegen.jvm;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -8,15 +8,17 @@ import org.objectweb.asm.ClassReader;
 /**
  * With {@code -Dkiln.checkBytecode=true} (the test suite sets it), every generated class is run
  * through ASM's {@code CheckClassAdapter} before it is defined. asm-util is then needed on the
- * class path; it is looked up reflectively so the runtime does not depend on it.
+ * class path; it is looked up reflectively so the runtime does not depend on it. It sits beside the
+ * emitter so that ASM's types stay inside {@code codegen.jvm}.
  */
-final class BytecodeCheck {
-    static final boolean ENABLED = Boolean.getBoolean("kiln.checkBytecode");
+public final class BytecodeCheck {
+    public static final boolean ENABLED = Boolean.getBoolean("kiln.checkBytecode");
 
     private BytecodeCheck() {
     }
 
-    static void verify(byte[] bytes, String name) {
+    /** Verifies {@code bytes} when the check is on; throws naming the class and ASM's report otherwise. */
+    public static void verify(byte[] bytes, String name) {
         if (!ENABLED) {
             return;
         }
