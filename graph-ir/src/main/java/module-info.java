@@ -10,8 +10,9 @@ module dev.kiln {
     exports dev.kiln.optim;
     exports dev.kiln.testing;
 
+    exports dev.kiln.spi to dev.kiln.cpu, dev.kiln.cuda;
     exports dev.kiln.ir to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda;
     exports dev.kiln.cache to dev.kiln.cpu, dev.kiln.cuda;
 
-    uses dev.kiln.Backend;
+    uses dev.kiln.spi.Backend;
 }

@@ -8,5 +8,5 @@ module dev.kiln.cpu {
     requires jdk.management;
 
     // exports nothing: users reach the backend through ServiceLoader
-    provides dev.kiln.Backend with dev.kiln.cpu.CpuBackend;
+    provides dev.kiln.spi.Backend with dev.kiln.cpu.CpuBackend;
 }

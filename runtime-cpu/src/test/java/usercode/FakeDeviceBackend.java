@@ -1,6 +1,6 @@
 package usercode;
 
-import dev.kiln.Backend;
+import dev.kiln.spi.Backend;
 import dev.kiln.Device;
 import dev.kiln.Tensor;
 import dev.kiln.TensorData;
@@ -24,7 +24,7 @@ public final class FakeDeviceBackend implements Backend {
     }
 
     @Override
-    public dev.kiln.Executable compile(dev.kiln.ir.Graph graph) {
+    public dev.kiln.spi.Executable compile(dev.kiln.ir.Graph graph) {
         return cpu.compile(graph);
     }
 

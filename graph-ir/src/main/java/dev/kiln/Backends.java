@@ -1,5 +1,7 @@
 package dev.kiln;
 
+import dev.kiln.spi.Backend;
+
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;

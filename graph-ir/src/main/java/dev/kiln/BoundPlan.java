@@ -1,5 +1,7 @@
 package dev.kiln;
 
+import dev.kiln.spi.Executable;
+
 import java.util.List;
 
 /**

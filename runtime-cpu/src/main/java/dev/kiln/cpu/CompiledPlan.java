@@ -1,6 +1,6 @@
 package dev.kiln.cpu;
 
-import dev.kiln.Executable;
+import dev.kiln.spi.Executable;
 import dev.kiln.Layout;
 import dev.kiln.TensorData;
 import dev.kiln.cache.BoundedCache;

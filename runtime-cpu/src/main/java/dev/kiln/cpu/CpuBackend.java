@@ -1,7 +1,7 @@
 package dev.kiln.cpu;
 
-import dev.kiln.Backend;
-import dev.kiln.Executable;
+import dev.kiln.spi.Backend;
+import dev.kiln.spi.Executable;
 import dev.kiln.ir.Graph;
 import dev.kiln.TensorData;
 import dev.kiln.ir.Op;

@@ -1,5 +1,6 @@
-package dev.kiln;
+package dev.kiln.spi;
 
+import dev.kiln.TensorData;
 import dev.kiln.ir.Op;
 import dev.kiln.ir.TensorType;
 import java.util.List;

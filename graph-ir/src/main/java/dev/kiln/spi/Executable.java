@@ -1,5 +1,6 @@
-package dev.kiln;
+package dev.kiln.spi;
 
+import dev.kiln.TensorData;
 import java.util.ArrayList;
 import java.util.List;
 
