@@ -131,16 +131,12 @@ public final class Tensor {
 
     /** A 1-D float32 tensor. */
     public static Tensor of(float... values) {
-        TensorData d = TensorData.allocate(Shape.of(values.length), DType.FLOAT32);
-        System.arraycopy(values, 0, ((Storage.F32) d.storage()).data, 0, values.length);
-        return new Tensor(d, Device.CPU, false);
+        return Factories.of(values);
     }
 
     /** A 1-D int64 tensor, like {@code torch.tensor([1, 2, 3])}. */
     public static Tensor of(long... values) {
-        TensorData d = TensorData.allocate(Shape.of(values.length), DType.INT64);
-        System.arraycopy(values, 0, ((Storage.I64) d.storage()).data, 0, values.length);
-        return new Tensor(d, Device.CPU, false);
+        return Factories.of(values);
     }
 
     /** A 1-D tensor of {@code dtype}. */
@@ -150,14 +146,7 @@ public final class Tensor {
 
     /** A tensor of {@code shape} holding {@code values} in row-major order, converted to {@code dtype}. */
     public static Tensor fromArray(double[] values, Shape shape, DType dtype) {
-        if (values.length != shape.numel()) {
-            throw new KilnException(values.length + " values cannot fill a tensor of shape " + shape);
-        }
-        TensorData d = TensorData.allocate(shape, dtype);
-        for (int i = 0; i < values.length; i++) {
-            d.storage().setDouble(i, values[i]);
-        }
-        return new Tensor(d, Device.CPU, false);
+        return Factories.fromArray(values, shape, dtype);
     }
 
     /**
@@ -189,11 +178,7 @@ public final class Tensor {
     }
 
     public static Tensor full(Shape shape, double value, DType dtype) {
-        TensorData d = TensorData.allocate(shape, dtype);
-        for (int i = 0, n = shape.numel(); i < n; i++) {
-            d.storage().setDouble(i, value);
-        }
-        return new Tensor(d, Device.CPU, false);
+        return Factories.full(shape, value, dtype);
     }
 
     public static Tensor full(Shape shape, double value) {
@@ -222,17 +207,7 @@ public final class Tensor {
     }
 
     public static Tensor linspace(double start, double end, int steps, DType dtype) {
-        if (steps < 0) {
-            throw new KilnException("linspace: number of steps must be non-negative, got " + steps);
-        }
-        double[] v = new double[steps];
-        double step = steps > 1 ? (end - start) / (steps - 1) : 0;
-        int half = steps / 2;
-        for (int i = 0; i < steps; i++) {
-            // As PyTorch: the first half counts up from start, the second down from end, so both ends are exact.
-            v[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
-        }
-        return fromArray(v, Shape.of(steps), dtype);
+        return Factories.linspace(start, end, steps, dtype);
     }
 
     /** {@code 0, 1, ..., end-1} as int64. */
@@ -242,15 +217,7 @@ public final class Tensor {
 
     /** {@code start, start+step, ...} below {@code end}, as int64. */
     public static Tensor arange(long start, long end, long step) {
-        if (step == 0) {
-            throw new KilnException("arange: step must be non-zero");
-        }
-        int n = (int) Math.max(0, (end - start + step - Long.signum(step)) / step);
-        long[] v = new long[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = start + i * step;
-        }
-        return of(v);
+        return Factories.arange(start, end, step);
     }
 
     /** Standard normal float32 values from the calling thread's generator. */
@@ -259,7 +226,7 @@ public final class Tensor {
     }
 
     public static Tensor randn(Shape shape, DType dtype, Generator generator) {
-        return random(Leaf.Distribution.NORMAL, shape, dtype, generator);
+        return Factories.random(Leaf.Distribution.NORMAL, shape, dtype, generator);
     }
 
     /** Uniform float32 values in [0, 1) from the calling thread's generator. */
@@ -268,19 +235,7 @@ public final class Tensor {
     }
 
     public static Tensor rand(Shape shape, DType dtype, Generator generator) {
-        return random(Leaf.Distribution.UNIFORM, shape, dtype, generator);
-    }
-
-    private static Tensor random(Leaf.Distribution dist, Shape shape, DType dtype, Generator generator) {
-        if (!dtype.isFloating()) {
-            throw new KilnException("random draws need a floating dtype, got " + dtype);
-        }
-        if (Trace.active() != null) {
-            return Trace.active().draw(generator, dist, new TensorType(shape, dtype));
-        }
-        long offset = generator.reserve(2L * shape.numelLong());
-        Op op = new Leaf.Random(dist, generator.seed(), offset, new TensorType(shape, dtype));
-        return fromBackend(op, List.of(), Device.CPU);
+        return Factories.random(Leaf.Distribution.UNIFORM, shape, dtype, generator);
     }
 
     // ------------------------------------------------------------------ properties
@@ -838,12 +793,12 @@ public final class Tensor {
 
     /** The same elements in another shape; one dimension may be -1. A view when the layout allows, else a copy. */
     public Tensor reshape(int... dims) {
-        return move(new Movement.Reshape(inferShape(dims)), this);
+        return move(new Movement.Reshape(Lowering.inferShape(shape(), dims)), this);
     }
 
     /** Like {@link #reshape} but fails rather than copy, as PyTorch's {@code view}. */
     public Tensor view(int... dims) {
-        Shape to = inferShape(dims);
+        Shape to = Lowering.inferShape(shape(), dims);
         if (!isContiguous()) {
             throw new KilnException("view(" + to + ") of a non-contiguous tensor of shape " + shape()
                     + ": its strides do not allow it; use reshape(...) to copy");
@@ -851,39 +806,9 @@ public final class Tensor {
         return move(new Movement.Reshape(to), this);
     }
 
-    private Shape inferShape(int[] dims) {
-        int[] d = dims.clone();
-        int infer = -1;
-        long known = 1;
-        for (int i = 0; i < d.length; i++) {
-            if (d[i] == -1) {
-                if (infer >= 0) {
-                    throw new KilnException("only one dimension can be -1 in " + Arrays.toString(dims));
-                }
-                infer = i;
-            } else {
-                known *= d[i];
-            }
-        }
-        if (infer >= 0) {
-            if (known == 0 || numel() % known != 0) {
-                throw new KilnException("shape " + Arrays.toString(dims) + " is invalid for " + numel() + " elements");
-            }
-            d[infer] = (int) (numel() / known);
-        }
-        return Shape.of(d);
-    }
-
     /** Broadcasts size-1 dimensions (and new leading ones) to {@code dims}; -1 keeps a size. A view. */
     public Tensor expand(int... dims) {
-        int[] d = dims.clone();
-        int lead = d.length - dim();
-        for (int i = 0; i < d.length; i++) {
-            if (d[i] == -1 && i >= lead) {
-                d[i] = size(i - lead);
-            }
-        }
-        return move(new Movement.Expand(Shape.of(d)), this);
+        return move(new Movement.Expand(Lowering.expandShape(shape(), dims)), this);
     }
 
     public Tensor expand(Shape shape) {
@@ -919,12 +844,7 @@ public final class Tensor {
 
     /** Inserts a size-1 dimension at {@code axis} (in {@code [-dim()-1, dim()]}). */
     public Tensor unsqueeze(int axis) {
-        int a = Shape.normalizeAxis(axis, dim() + 1);
-        int[] d = new int[dim() + 1];
-        for (int i = 0, j = 0; i < d.length; i++) {
-            d[i] = i == a ? 1 : size(j++);
-        }
-        return reshape(d);
+        return reshape(Lowering.unsqueezed(shape(), axis));
     }
 
     /** Removes every size-1 dimension. */
@@ -935,16 +855,7 @@ public final class Tensor {
     /** Removes dimension {@code axis} if its size is 1 (else returns this tensor, as PyTorch). */
     public Tensor squeeze(int axis) {
         int a = shape().normalizeAxis(axis);
-        if (size(a) != 1) {
-            return this;
-        }
-        int[] d = new int[dim() - 1];
-        for (int i = 0, j = 0; i < dim(); i++) {
-            if (i != a) {
-                d[j++] = size(i);
-            }
-        }
-        return reshape(d);
+        return size(a) != 1 ? this : reshape(Lowering.without(shape(), a));
     }
 
     /** Flattens everything into one dimension. */
@@ -954,28 +865,7 @@ public final class Tensor {
 
     /** Flattens dimensions {@code start..end} (inclusive) into one, as {@code torch.flatten}. */
     public Tensor flatten(int start, int end) {
-        if (dim() == 0) {
-            return reshape(1);
-        }
-        int s = shape().normalizeAxis(start);
-        int e = shape().normalizeAxis(end);
-        if (s > e) {
-            throw new KilnException("flatten: start dimension " + start + " comes after end dimension " + end);
-        }
-        int[] d = new int[dim() - (e - s)];
-        int j = 0;
-        for (int i = 0; i < s; i++) {
-            d[j++] = size(i);
-        }
-        int merged = 1;
-        for (int i = s; i <= e; i++) {
-            merged *= size(i);
-        }
-        d[j++] = merged;
-        for (int i = e + 1; i < dim(); i++) {
-            d[j++] = size(i);
-        }
-        return reshape(d);
+        return dim() == 0 ? reshape(1) : reshape(Lowering.flattened(shape(), start, end));
     }
 
     /** Elements {@code start, start+step, ...} below {@code end} along {@code axis} (Python's {@code t[start:end:step]}); a view. */
@@ -1027,44 +917,7 @@ public final class Tensor {
 
     /** Matrix product with {@code torch.matmul}'s rules: 1-D operands, 2-D, and broadcast batches. */
     public Tensor matmul(Tensor other) {
-        if (dim() == 0 || other.dim() == 0) {
-            throw new KilnException("matmul: both arguments need at least 1 dimension, got " + shape() + " and " + other.shape());
-        }
-        DType t = Promotion.of(dtype(), false, other.dtype(), false);
-        Tensor a = castTo(t);
-        Tensor b = other.castTo(t);
-        boolean aVec = a.dim() == 1;
-        boolean bVec = b.dim() == 1;
-        if (aVec) {
-            a = a.unsqueeze(0);
-        }
-        if (bVec) {
-            b = b.unsqueeze(1);
-        }
-        int r = Math.max(a.dim(), b.dim());
-        Shape batchA = Shape.of(Arrays.copyOf(a.shape().toArray(), a.dim() - 2));
-        Shape batchB = Shape.of(Arrays.copyOf(b.shape().toArray(), b.dim() - 2));
-        Shape batch = Shape.broadcast(batchA, batchB);
-        if (batch == null || a.size(-1) != b.size(-2)) {
-            throw Ops.error(new MatMul(), "shapes " + shape() + " and " + other.shape() + " cannot be multiplied");
-        }
-        a = a.expandTo(concat(batch, a.size(-2), a.size(-1)));
-        b = b.expandTo(concat(batch, b.size(-2), b.size(-1)));
-        Tensor out = compute(new MatMul(), a, b);
-        if (aVec) {
-            out = out.squeeze(r - 2);
-        }
-        if (bVec) {
-            out = out.squeeze(-1);
-        }
-        return out;
-    }
-
-    private static Shape concat(Shape batch, int rows, int cols) {
-        int[] d = Arrays.copyOf(batch.toArray(), batch.rank() + 2);
-        d[batch.rank()] = rows;
-        d[batch.rank() + 1] = cols;
-        return Shape.of(d);
+        return Lowering.matmul(this, other);
     }
 
     // ------------------------------------------------------------------ in-place

@@ -1,0 +1,82 @@
+package dev.kiln;
+
+import dev.kiln.ir.Leaf;
+import dev.kiln.ir.Op;
+import dev.kiln.ir.TensorType;
+import java.util.List;
+
+/** The bodies of {@link Tensor}'s factories (the class itself keeps one-line entry points). */
+final class Factories {
+    private Factories() {
+    }
+
+    static Tensor of(float... values) {
+        TensorData d = TensorData.allocate(Shape.of(values.length), DType.FLOAT32);
+        System.arraycopy(values, 0, ((Storage.F32) d.storage()).data, 0, values.length);
+        return Tensor.wrap(d);
+    }
+
+    static Tensor of(long... values) {
+        TensorData d = TensorData.allocate(Shape.of(values.length), DType.INT64);
+        System.arraycopy(values, 0, ((Storage.I64) d.storage()).data, 0, values.length);
+        return Tensor.wrap(d);
+    }
+
+    static Tensor fromArray(double[] values, Shape shape, DType dtype) {
+        if (values.length != shape.numel()) {
+            throw new KilnException(values.length + " values cannot fill a tensor of shape " + shape);
+        }
+        TensorData d = TensorData.allocate(shape, dtype);
+        for (int i = 0; i < values.length; i++) {
+            d.storage().setDouble(i, values[i]);
+        }
+        return Tensor.wrap(d);
+    }
+
+    static Tensor full(Shape shape, double value, DType dtype) {
+        TensorData d = TensorData.allocate(shape, dtype);
+        for (int i = 0, n = shape.numel(); i < n; i++) {
+            d.storage().setDouble(i, value);
+        }
+        return Tensor.wrap(d);
+    }
+
+    static Tensor linspace(double start, double end, int steps, DType dtype) {
+        if (steps < 0) {
+            throw new KilnException("linspace: number of steps must be non-negative, got " + steps);
+        }
+        double[] v = new double[steps];
+        double step = steps > 1 ? (end - start) / (steps - 1) : 0;
+        int half = steps / 2;
+        for (int i = 0; i < steps; i++) {
+            // As PyTorch: the first half counts up from start, the second down from end, so both ends are exact.
+            v[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+        }
+        return fromArray(v, Shape.of(steps), dtype);
+    }
+
+    static Tensor arange(long start, long end, long step) {
+        if (step == 0) {
+            throw new KilnException("arange: step must be non-zero");
+        }
+        int n = (int) Math.max(0, (end - start + step - Long.signum(step)) / step);
+        long[] v = new long[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = start + i * step;
+        }
+        return of(v);
+    }
+
+    /** A random draw from {@code generator}: while tracing, a draw node; else the backend fills it. */
+    static Tensor random(Leaf.Distribution dist, Shape shape, DType dtype, Generator generator) {
+        if (!dtype.isFloating()) {
+            throw new KilnException("random draws need a floating dtype, got " + dtype);
+        }
+        if (Trace.active() != null) {
+            return Trace.active().draw(generator, dist, new TensorType(shape, dtype));
+        }
+        long offset = generator.reserve(2L * shape.numelLong());
+        Op op = new Leaf.Random(dist, generator.seed(), offset, new TensorType(shape, dtype));
+        return Dispatch.fromBackend(op, List.of(), Device.CPU);
+    }
+}
