@@ -105,16 +105,7 @@ public final class Kiln {
 
     /** As {@link #compile(Step, CompiledFunction.Mode)}, keeping at most {@code plans} plans. */
     public static CompiledFunction compile(Step fn, CompiledFunction.Mode mode, int plans) {
-        if (fn == null) {
-            throw new KilnException("Kiln.compile: the function to compile (fn) is null");
-        }
-        if (mode == null) {
-            throw new KilnException("Kiln.compile: the mode is null; pass CompiledFunction.Mode.STATIC or"
-                    + " CompiledFunction.Mode.DYNAMIC");
-        }
-        if (plans < 1) {
-            throw new KilnException("a compiled function needs room for at least one plan, got " + plans);
-        }
+        checkCompile("Kiln.compile", fn, mode, plans);
         return new CompiledFunction(in -> java.util.List.of(fn.apply(in)), mode, plans);
     }
 
@@ -128,17 +119,21 @@ public final class Kiln {
 
     /** As {@link #compileAll(MultiStep)}, in the given mode, keeping at most {@code plans} plans. */
     public static CompiledFunction compileAll(MultiStep fn, CompiledFunction.Mode mode, int plans) {
+        checkCompile("Kiln.compileAll", fn, mode, plans);
+        return new CompiledFunction(fn, mode, plans);
+    }
+
+    private static void checkCompile(String what, Object fn, CompiledFunction.Mode mode, int plans) {
         if (fn == null) {
-            throw new KilnException("Kiln.compileAll: the function to compile (fn) is null");
+            throw new KilnException(what + ": the function to compile (fn) is null");
         }
         if (mode == null) {
-            throw new KilnException("Kiln.compileAll: the mode is null; pass CompiledFunction.Mode.STATIC or"
+            throw new KilnException(what + ": the mode is null; pass CompiledFunction.Mode.STATIC or"
                     + " CompiledFunction.Mode.DYNAMIC");
         }
         if (plans < 1) {
-            throw new KilnException("a compiled function needs room for at least one plan, got " + plans);
+            throw new KilnException(what + ": a compiled function needs room for at least one plan, got " + plans);
         }
-        return new CompiledFunction(fn, mode, plans);
     }
 
     private static volatile int threads = Math.max(1, Integer.getInteger("kiln.threads",
