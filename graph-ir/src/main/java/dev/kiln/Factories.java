@@ -12,13 +12,13 @@ final class Factories {
 
     static Tensor of(float... values) {
         TensorData d = TensorData.allocate(Shape.of(values.length), DType.FLOAT32);
-        System.arraycopy(values, 0, ((Storage.F32) d.storage()).data, 0, values.length);
+        System.arraycopy(values, 0, (float[]) d.storage().array(), 0, values.length);
         return Tensor.wrap(d);
     }
 
     static Tensor of(long... values) {
         TensorData d = TensorData.allocate(Shape.of(values.length), DType.INT64);
-        System.arraycopy(values, 0, ((Storage.I64) d.storage()).data, 0, values.length);
+        System.arraycopy(values, 0, (long[]) d.storage().array(), 0, values.length);
         return Tensor.wrap(d);
     }
 

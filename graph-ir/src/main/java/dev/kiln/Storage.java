@@ -52,7 +52,7 @@ public abstract sealed class Storage permits Storage.F32, Storage.F64, Storage.I
 
     /** float32 storage; values round to float on every store. */
     public static final class F32 extends Storage {
-        public final float[] data;
+        private final float[] data;
 
         public F32(float[] data) {
             this.data = data;
@@ -69,7 +69,7 @@ public abstract sealed class Storage permits Storage.F32, Storage.F64, Storage.I
 
     /** float64 storage. */
     public static final class F64 extends Storage {
-        public final double[] data;
+        private final double[] data;
 
         public F64(double[] data) {
             this.data = data;
@@ -86,7 +86,7 @@ public abstract sealed class Storage permits Storage.F32, Storage.F64, Storage.I
 
     /** int64 storage. */
     public static final class I64 extends Storage {
-        public final long[] data;
+        private final long[] data;
 
         public I64(long[] data) {
             this.data = data;
@@ -103,7 +103,7 @@ public abstract sealed class Storage permits Storage.F32, Storage.F64, Storage.I
 
     /** int32 storage; stores wrap as Java's int conversion does. */
     public static final class I32 extends Storage {
-        public final int[] data;
+        private final int[] data;
 
         public I32(int[] data) {
             this.data = data;
@@ -120,7 +120,7 @@ public abstract sealed class Storage permits Storage.F32, Storage.F64, Storage.I
 
     /** bool storage; any non-zero store is true. */
     public static final class Bool extends Storage {
-        public final boolean[] data;
+        private final boolean[] data;
 
         public Bool(boolean[] data) {
             this.data = data;

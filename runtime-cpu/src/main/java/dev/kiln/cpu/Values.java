@@ -18,12 +18,12 @@ final class Values {
         if (l.isContiguous()) {
             int off = l.offset();
             double[] out = new double[n];
-            if (s instanceof Storage.F32 f) {
+            if (s.array() instanceof float[] f) {
                 for (int i = 0; i < n; i++) {
-                    out[i] = f.data[off + i];
+                    out[i] = f[off + i];
                 }
-            } else if (s instanceof Storage.F64 f) {
-                System.arraycopy(f.data, off, out, 0, n);
+            } else if (s.array() instanceof double[] f) {
+                System.arraycopy(f, off, out, 0, n);
             } else {
                 for (int i = 0; i < n; i++) {
                     out[i] = s.getDouble(off + i);
