@@ -20,8 +20,7 @@ import org.junit.jupiter.api.Test;
 class FileSizeTest {
     private static final int BUDGET = 600;
     private static final Map<String, Integer> CEILINGS = Map.of(
-            "dev/kiln/Tensor.java", 998, // budget 900 once its autograd and trace state are types of their own
-            "dev/kiln/codegen/jvm/JvmEmitter.java", 1265); // to be split into loop, vector, expression and dot emitters
+            "dev/kiln/Tensor.java", 998); // budget 900 once its autograd and trace state are types of their own
 
     @Test
     void mainSourcesStayWithinTheBudget() throws IOException {

@@ -86,7 +86,7 @@ public final class CompiledPlan implements Executable {
                 for (Kernel k : plan.kernels()) {
                     // only big loops can pass the limit; small ones are not emitted twice
                     if (k.body().size() > 60) {
-                        fits &= JvmEmitter.emit(k, "dev/kiln/cpu/Probe", plan.buffers().size(), VectorSupport.enabled(), VectorSupport.fma()).length
+                        fits &= JvmEmitter.emit(k, "dev/kiln/cpu/Probe", plan.buffers().size(), emitOptions(VectorSupport.enabled())).length
                                 <= MAX_KERNEL_BYTES;
                     }
                 }
@@ -166,12 +166,17 @@ public final class CompiledPlan implements Executable {
         }
     }
 
+    /** Vector loops (with multiply-add contraction where the CPU has FMA), or scalar ones. */
+    private static JvmEmitter.Options emitOptions(boolean vector) {
+        return vector ? JvmEmitter.Options.vectors(VectorSupport.fma()) : JvmEmitter.Options.SCALAR;
+    }
+
     /** The generated class bytes of every kernel, for inspection (tests check them with ASM's CheckClassAdapter). */
     public static List<byte[]> classFiles(Graph graph) {
         Plan plan = dev.kiln.codegen.kernel.FusionPlanner.plan(graph);
         List<byte[]> out = new ArrayList<>();
         for (Kernel k : plan.kernels()) {
-            out.add(JvmEmitter.emit(k, "dev/kiln/cpu/Kernel$" + k.name(), plan.buffers().size(), VectorSupport.enabled(), VectorSupport.fma()));
+            out.add(JvmEmitter.emit(k, "dev/kiln/cpu/Kernel$" + k.name(), plan.buffers().size(), emitOptions(VectorSupport.enabled())));
         }
         return out;
     }
@@ -226,7 +231,7 @@ public final class CompiledPlan implements Executable {
     private static KernelFunction define(MethodHandles.Lookup lookup, Kernel kernel, int buffers, boolean vector) {
         // one name for all: defineHiddenClass makes each class's name unique
         String name = "dev/kiln/cpu/Kernel";
-        byte[] bytes = JvmEmitter.emit(kernel, name, buffers, vector, vector && VectorSupport.fma());
+        byte[] bytes = JvmEmitter.emit(kernel, name, buffers, emitOptions(vector));
         return KERNELS.get(new Bytes(bytes), key -> {
             BytecodeCheck.verify(bytes, name + "$" + kernel.name());
             try {

@@ -59,9 +59,9 @@ class FmaContractionTest {
         Kernel k = plan.kernels().getFirst();
         // 3x + (x²·0.5): one of the two products is absorbed by the addition; r·r and r·x by their sums;
         // 2r is stored and summed, so it stays a product, and its sum a plain addition
-        assertEquals(3, fmaCalls(JvmEmitter.emit(k, "K", plan.buffers().size(), true, true)), k.describe());
-        assertEquals(0, fmaCalls(JvmEmitter.emit(k, "K", plan.buffers().size(), true, false)));
-        assertEquals(0, fmaCalls(JvmEmitter.emit(k, "K", plan.buffers().size(), false, true)), "scalar loops never contract");
+        assertEquals(3, fmaCalls(JvmEmitter.emit(k, "K", plan.buffers().size(), JvmEmitter.Options.vectors(true))), k.describe());
+        assertEquals(0, fmaCalls(JvmEmitter.emit(k, "K", plan.buffers().size(), JvmEmitter.Options.vectors(false))));
+        assertEquals(0, fmaCalls(JvmEmitter.emit(k, "K", plan.buffers().size(), new JvmEmitter.Options(false, true))), "scalar loops never contract");
     }
 
     @Test

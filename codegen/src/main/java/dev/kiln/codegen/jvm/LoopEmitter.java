@@ -1,0 +1,240 @@
+package dev.kiln.codegen.jvm;
+
+import static org.objectweb.asm.Opcodes.*;
+
+import dev.kiln.DType;
+import dev.kiln.codegen.kernel.Instr;
+import dev.kiln.codegen.kernel.Kernel;
+import dev.kiln.ir.Barrier;
+import dev.kiln.ir.Binary;
+import dev.kiln.ir.Call;
+import dev.kiln.ir.Cast;
+import dev.kiln.ir.Compare;
+import dev.kiln.ir.Detach;
+import dev.kiln.ir.Draw;
+import dev.kiln.ir.Leaf;
+import dev.kiln.ir.MatMul;
+import dev.kiln.ir.Movement;
+import dev.kiln.ir.Reduce;
+import dev.kiln.ir.Unary;
+import dev.kiln.ir.Where;
+import java.util.List;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+
+/**
+ * A kernel's methods: its scalar statements (prologue, epilogue), the fills of its accumulation
+ * buffers, and the nest of counted loops over its domain (whole, or one chunk of rows).
+ */
+final class LoopEmitter extends VectorLoopEmitter {
+    LoopEmitter(Kernel kernel, MethodVisitor mv, int bufferCount, boolean vectorApi, boolean fma) {
+        super(kernel, mv, bufferCount, vectorApi, fma);
+    }
+
+    void body() {
+        statements(kernel.prologue());
+        if (kernel.hasLoop()) {
+            fills();
+            loop(false);
+        }
+        statements(kernel.epilogue());
+    }
+
+    /** Scalar statements: evaluate each small expression over slots, store into its slot. */
+    void statements(List<Kernel.Statement> stmts) {
+        for (Kernel.Statement s : stmts) {
+            List<Instr> instrs = s.instrs();
+            int[] locals = new int[instrs.size()];
+            for (int i = 0; i < locals.length; i++) {
+                locals[i] = newLocal(2);
+                value(instrs.get(i), locals, null, instrs);
+                store(instrs.get(i), locals[i]);
+            }
+            mv.visitVarInsn(ALOAD, 2);
+            pushInt(s.slot());
+            pushAsDouble(instrs, locals, locals.length - 1);
+            mv.visitInsn(DASTORE);
+        }
+    }
+
+    /** Accumulation buffers start at 0 (or -inf for max). */
+    void fills() {
+        for (Kernel.Accumulate a : kernel.accumulates()) {
+            Kernel.Load target = kernel.loads().get(a.target());
+            bufferLocal(target.buffer(), target.dtype());
+            mv.visitVarInsn(ALOAD, bufferLocal[target.buffer()]);
+            mv.visitLdcInsn(a.max() ? Double.NEGATIVE_INFINITY : 0.0);
+            mv.visitMethodInsn(INVOKESTATIC, "java/util/Arrays", "fill", "([DD)V", false);
+        }
+    }
+
+    /** The loop over the domain; {@code ranged}: only rows {@code from..to} of the first dimension, reductions into partials. */
+    void loop(boolean ranged) {
+        int[] dims = kernel.domain().toArray();
+        int rank = dims.length;
+        // typed locals for every buffer the loop touches
+        for (Kernel.Load l : kernel.loads()) {
+            bufferLocal(l.buffer(), l.dtype());
+        }
+        for (Kernel.Store s : kernel.stores()) {
+            bufferLocal(s.buffer(), s.dtype());
+        }
+        // scalars read by the body, hoisted
+        int[] instrLocal = new int[kernel.body().size()];
+        for (int i = 0; i < instrLocal.length; i++) {
+            instrLocal[i] = newLocal(2);
+        }
+        for (int i = 0; i < instrLocal.length; i++) {
+            if (kernel.body().get(i) instanceof Instr.Scalar s) {
+                value(s, instrLocal, null, kernel.body());
+                store(s, instrLocal[i]);
+            }
+        }
+        int[] vlocal = vector ? hoistVectors(instrLocal) : null;
+        if (vector && !kernel.reductions().isEmpty()) {
+            lanes = newLocal(1);
+            mv.visitMethodInsn(INVOKESTATIC, FUNCTION, "lanes", "()[D", true);
+            mv.visitVarInsn(ASTORE, lanes);
+        }
+        int[] acc = new int[kernel.reductions().size()];
+        for (int r = 0; r < acc.length; r++) {
+            acc[r] = newLocal(2);
+            mv.visitLdcInsn(kernel.reductions().get(r).max() ? Double.NEGATIVE_INFINITY : 0.0);
+            mv.visitVarInsn(DSTORE, acc[r]);
+        }
+        int out = newLocal(1);
+        if (ranged && rank > 1) {
+            mv.visitVarInsn(ILOAD, 3);
+            pushInt(kernel.domain().numel() / dims[0]);
+            mv.visitInsn(IMUL);
+        } else {
+            mv.visitInsn(ICONST_0);
+        }
+        mv.visitVarInsn(ISTORE, out);
+        int[] counter = new int[rank];
+        for (int d = 0; d < rank; d++) {
+            counter[d] = newLocal(1);
+        }
+        innerCounter = counter[rank - 1];
+        int[] base = new int[kernel.loads().size()];
+        for (int k = 0; k < base.length; k++) {
+            base[k] = newLocal(1);
+        }
+        Label[] top = new Label[rank];
+        Label[] end = new Label[rank];
+        for (int d = 0; d < rank; d++) {
+            top[d] = new Label();
+            end[d] = new Label();
+            if (ranged && d == 0) {
+                mv.visitVarInsn(ILOAD, 3);
+            } else {
+                mv.visitInsn(ICONST_0);
+            }
+            mv.visitVarInsn(ISTORE, counter[d]);
+            if (d == rank - 1) {
+                // each load's index at the start of the innermost row
+                for (int k = 0; k < base.length; k++) {
+                    Kernel.Load l = kernel.loads().get(k);
+                    pushInt(l.offset());
+                    for (int o = 0; o < rank - 1; o++) {
+                        if (l.strides()[o] != 0) {
+                            mv.visitVarInsn(ILOAD, counter[o]);
+                            pushInt(l.strides()[o]);
+                            mv.visitInsn(IMUL);
+                            mv.visitInsn(IADD);
+                        }
+                    }
+                    mv.visitVarInsn(ISTORE, base[k]);
+                }
+                if (vector) {
+                    vectorRow(counter[d], ranged && d == 0, dims[d], base, vlocal, acc, out);
+                }
+            }
+            mv.visitLabel(top[d]);
+            mv.visitVarInsn(ILOAD, counter[d]);
+            if (ranged && d == 0) {
+                mv.visitVarInsn(ILOAD, 4);
+            } else {
+                pushInt(dims[d]);
+            }
+            mv.visitJumpInsn(IF_ICMPGE, end[d]);
+        }
+        // the body, once per position
+        for (int i = 0; i < instrLocal.length; i++) {
+            Instr in = kernel.body().get(i);
+            if (in instanceof Instr.Scalar) {
+                continue;
+            }
+            value(in, instrLocal, base, kernel.body());
+            store(in, instrLocal[i]);
+        }
+        for (int r = 0; r < acc.length; r++) {
+            Kernel.Reduction red = kernel.reductions().get(r);
+            mv.visitVarInsn(DLOAD, acc[r]);
+            pushAsDouble(kernel.body(), instrLocal, red.instr());
+            if (red.max()) {
+                mv.visitMethodInsn(INVOKESTATIC, MATH, "max", "(DD)D", false);
+            } else {
+                mv.visitInsn(DADD);
+            }
+            mv.visitVarInsn(DSTORE, acc[r]);
+        }
+        for (Kernel.Accumulate a : kernel.accumulates()) {
+            int at = newLocal(1);
+            positionIndex(a.target(), base);
+            mv.visitVarInsn(ISTORE, at);
+            int buf = bufferLocal[kernel.loads().get(a.target()).buffer()];
+            mv.visitVarInsn(ALOAD, buf);
+            mv.visitVarInsn(ILOAD, at);
+            mv.visitVarInsn(ALOAD, buf);
+            mv.visitVarInsn(ILOAD, at);
+            mv.visitInsn(DALOAD);
+            pushAsDouble(kernel.body(), instrLocal, a.instr());
+            if (a.max()) {
+                mv.visitMethodInsn(INVOKESTATIC, MATH, "max", "(DD)D", false);
+            } else {
+                mv.visitInsn(DADD);
+            }
+            mv.visitInsn(DASTORE);
+        }
+        for (Kernel.Store s : kernel.stores()) {
+            mv.visitVarInsn(ALOAD, bufferLocal[s.buffer()]);
+            mv.visitVarInsn(ILOAD, out);
+            mv.visitVarInsn(ILOAD, innerCounter);
+            mv.visitInsn(IADD);
+            if (s.dtype() == DType.FLOAT32) {
+                pushAsFloat(kernel.body(), instrLocal, s.instr());
+                mv.visitInsn(FASTORE);
+            } else {
+                pushAsDouble(kernel.body(), instrLocal, s.instr());
+                storeElement(s.dtype());
+            }
+        }
+        for (int d = rank - 1; d >= 0; d--) {
+            mv.visitIincInsn(counter[d], 1);
+            mv.visitJumpInsn(GOTO, top[d]);
+            mv.visitLabel(end[d]);
+            if (d == rank - 1) {
+                // next row of the output
+                mv.visitVarInsn(ILOAD, out);
+                pushInt(dims[rank - 1]);
+                mv.visitInsn(IADD);
+                mv.visitVarInsn(ISTORE, out);
+            }
+        }
+        for (int r = 0; r < acc.length; r++) {
+            if (ranged) {
+                mv.visitVarInsn(ALOAD, 5);
+                mv.visitVarInsn(ILOAD, 6);
+                pushInt(r);
+                mv.visitInsn(IADD);
+            } else {
+                mv.visitVarInsn(ALOAD, 2);
+                pushInt(kernel.reductions().get(r).slot());
+            }
+            mv.visitVarInsn(DLOAD, acc[r]);
+            mv.visitInsn(DASTORE);
+        }
+    }
+}
