@@ -10,7 +10,7 @@ module dev.kiln {
     exports dev.kiln.optim;
     exports dev.kiln.testing;
 
-    exports dev.kiln.spi to dev.kiln.cpu, dev.kiln.cuda;
+    exports dev.kiln.spi to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda;
     exports dev.kiln.ir to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda;
     exports dev.kiln.cache to dev.kiln.cpu, dev.kiln.cuda;
 

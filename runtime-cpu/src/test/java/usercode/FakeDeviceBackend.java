@@ -3,7 +3,7 @@ package usercode;
 import dev.kiln.spi.Backend;
 import dev.kiln.Device;
 import dev.kiln.Tensor;
-import dev.kiln.TensorData;
+import dev.kiln.spi.TensorData;
 import dev.kiln.cpu.CpuBackend;
 import dev.kiln.ir.Op;
 import dev.kiln.ir.TensorType;

@@ -1,5 +1,7 @@
 package dev.kiln;
 
+import dev.kiln.spi.TensorData;
+
 import dev.kiln.spi.Executable;
 
 import dev.kiln.autodiff.Autodiff;

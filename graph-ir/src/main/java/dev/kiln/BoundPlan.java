@@ -1,5 +1,8 @@
 package dev.kiln;
 
+import dev.kiln.spi.Storage;
+import dev.kiln.spi.TensorData;
+
 import dev.kiln.spi.Executable;
 
 import java.util.List;

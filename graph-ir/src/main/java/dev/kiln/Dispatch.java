@@ -1,5 +1,8 @@
 package dev.kiln;
 
+import dev.kiln.spi.Layout;
+import dev.kiln.spi.TensorData;
+
 import dev.kiln.ir.Leaf;
 import dev.kiln.ir.Movement;
 import dev.kiln.ir.Node;

@@ -1,5 +1,7 @@
 package dev.kiln;
 
+import dev.kiln.spi.TensorData;
+
 import dev.kiln.ir.Leaf;
 import dev.kiln.ir.Op;
 import dev.kiln.ir.TensorType;

@@ -1,5 +1,7 @@
 package dev.kiln;
 
+import dev.kiln.spi.TensorData;
+
 import dev.kiln.ir.Barrier;
 import dev.kiln.ir.Call;
 import dev.kiln.ir.Node;

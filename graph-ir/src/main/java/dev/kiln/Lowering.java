@@ -35,6 +35,21 @@ final class Lowering {
         return Shape.of(d);
     }
 
+    /** Reduction axes of {@code shape}, normalized (negative ones count from the end), sorted, each once. */
+    static dev.kiln.ir.Axes axes(Shape shape, int[] axes) {
+        int[] a = new int[axes.length];
+        for (int i = 0; i < axes.length; i++) {
+            a[i] = shape.normalizeAxis(axes[i]);
+        }
+        Arrays.sort(a);
+        for (int i = 1; i < a.length; i++) {
+            if (a[i] == a[i - 1]) {
+                throw new KilnException("dimension " + a[i] + " appears twice in " + Arrays.toString(axes));
+            }
+        }
+        return dev.kiln.ir.Axes.of(a);
+    }
+
     /** {@code expand}'s target: -1 keeps {@code from}'s size (aligned from the right). */
     static Shape expandShape(Shape from, int[] dims) {
         int[] d = dims.clone();

@@ -1,5 +1,8 @@
 package dev.kiln;
 
+import dev.kiln.spi.Storage;
+import dev.kiln.spi.TensorData;
+
 import static dev.kiln.Dispatch.compute;
 import static dev.kiln.Dispatch.fromBackend;
 import static dev.kiln.Dispatch.move;
@@ -776,17 +779,7 @@ public final class Tensor {
     }
 
     private Axes normalizeAxes(int[] axes) {
-        int[] a = new int[axes.length];
-        for (int i = 0; i < axes.length; i++) {
-            a[i] = shape().normalizeAxis(axes[i]);
-        }
-        Arrays.sort(a);
-        for (int i = 1; i < a.length; i++) {
-            if (a[i] == a[i - 1]) {
-                throw new KilnException("dimension " + a[i] + " appears twice in " + Arrays.toString(axes));
-            }
-        }
-        return Axes.of(a);
+        return Lowering.axes(shape(), axes);
     }
 
     // ------------------------------------------------------------------ movement (views where possible)

@@ -1,5 +1,9 @@
 package dev.kiln;
 
+import dev.kiln.spi.Storage;
+import dev.kiln.spi.Layout;
+import dev.kiln.spi.TensorData;
+
 import dev.kiln.autodiff.Autodiff;
 import dev.kiln.ir.GraphBuilder;
 import dev.kiln.ir.Leaf;

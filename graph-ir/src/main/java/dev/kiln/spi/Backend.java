@@ -1,6 +1,6 @@
 package dev.kiln.spi;
 
-import dev.kiln.TensorData;
+import dev.kiln.spi.TensorData;
 import dev.kiln.ir.Op;
 import dev.kiln.ir.TensorType;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.kiln.spi;
 
-import dev.kiln.TensorData;
+import dev.kiln.spi.TensorData;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,8 +1,8 @@
 package dev.kiln.cpu;
 
 import dev.kiln.spi.Executable;
-import dev.kiln.Layout;
-import dev.kiln.TensorData;
+import dev.kiln.spi.Layout;
+import dev.kiln.spi.TensorData;
 import dev.kiln.cache.BoundedCache;
 import dev.kiln.codegen.jvm.BytecodeCheck;
 import dev.kiln.codegen.jvm.JvmEmitter;

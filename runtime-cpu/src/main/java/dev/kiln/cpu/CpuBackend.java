@@ -3,7 +3,7 @@ package dev.kiln.cpu;
 import dev.kiln.spi.Backend;
 import dev.kiln.spi.Executable;
 import dev.kiln.ir.Graph;
-import dev.kiln.TensorData;
+import dev.kiln.spi.TensorData;
 import dev.kiln.ir.Op;
 import dev.kiln.ir.TensorType;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.kiln.cpu;
 
 import dev.kiln.DType;
-import dev.kiln.Layout;
+import dev.kiln.spi.Layout;
 import dev.kiln.Shape;
-import dev.kiln.TensorData;
+import dev.kiln.spi.TensorData;
 import dev.kiln.cache.BoundedCache;
 import dev.kiln.ir.Binary;
 import dev.kiln.ir.Cast;

@@ -1,6 +1,6 @@
 package dev.kiln.cpu;
 
-import dev.kiln.Layout;
+import dev.kiln.spi.Layout;
 import dev.kiln.Shape;
 
 /**

@@ -2,10 +2,10 @@ package dev.kiln.cpu;
 
 import dev.kiln.DType;
 import dev.kiln.Generator;
-import dev.kiln.Layout;
+import dev.kiln.spi.Layout;
 import dev.kiln.Shape;
-import dev.kiln.Storage;
-import dev.kiln.TensorData;
+import dev.kiln.spi.Storage;
+import dev.kiln.spi.TensorData;
 import dev.kiln.ir.Barrier;
 import dev.kiln.ir.Binary;
 import dev.kiln.ir.Call;

@@ -1,9 +1,9 @@
 package dev.kiln.cpu;
 
-import dev.kiln.Layout;
+import dev.kiln.spi.Layout;
 import dev.kiln.Shape;
-import dev.kiln.Storage;
-import dev.kiln.TensorData;
+import dev.kiln.spi.Storage;
+import dev.kiln.spi.TensorData;
 
 /** Reading any view into a dense row-major array, and wrapping dense arrays as results. */
 final class Values {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.kiln.DType;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
-import dev.kiln.TensorData;
+import dev.kiln.spi.TensorData;
 import dev.kiln.codegen.jvm.JvmEmitter;
 import dev.kiln.codegen.kernel.FusionPlanner;
 import dev.kiln.codegen.kernel.Kernel;

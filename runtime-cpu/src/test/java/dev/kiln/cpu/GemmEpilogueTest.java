@@ -7,7 +7,7 @@ import dev.kiln.DType;
 import dev.kiln.Kiln;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
-import dev.kiln.TensorData;
+import dev.kiln.spi.TensorData;
 import dev.kiln.codegen.kernel.Plan;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.GraphBuilder;

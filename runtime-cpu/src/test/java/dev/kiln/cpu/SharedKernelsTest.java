@@ -28,7 +28,7 @@ class SharedKernelsTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) Math.sin(i);
         }
-        java.util.List<dev.kiln.TensorData> in = java.util.List.of(dev.kiln.Tensor.of(x).data());
+        java.util.List<dev.kiln.spi.TensorData> in = java.util.List.of(dev.kiln.Tensor.of(x).data());
         double expected = dev.kiln.Tensor.wrap(Interpreter.run(g, java.util.Map.of(0, in.getFirst())).getFirst()).item();
         CompiledPlan plan = new CompiledPlan(g);
         java.util.List<Class<?>> scalar = plan.kernelClasses();

@@ -1,6 +1,7 @@
 package dev.kiln.tests;
 
 import dev.kiln.*;
+import dev.kiln.spi.*;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

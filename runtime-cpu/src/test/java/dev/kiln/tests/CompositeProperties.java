@@ -7,7 +7,7 @@ import dev.kiln.DType;
 import dev.kiln.Kiln;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
-import dev.kiln.TensorData;
+import dev.kiln.spi.TensorData;
 import dev.kiln.autodiff.Autodiff;
 import dev.kiln.testing.GradCheck;
 import dev.kiln.cpu.Interpreter;

@@ -8,7 +8,7 @@ import dev.kiln.DType;
 import dev.kiln.Generator;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
-import dev.kiln.TensorData;
+import dev.kiln.spi.TensorData;
 import dev.kiln.cpu.Interpreter;
 import dev.kiln.ir.Axes;
 import dev.kiln.ir.Graph;

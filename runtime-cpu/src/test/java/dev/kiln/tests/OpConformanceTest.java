@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kiln.DType;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
-import dev.kiln.TensorData;
+import dev.kiln.spi.TensorData;
 import dev.kiln.Trace;
 import dev.kiln.codegen.kernel.Plan;
 import dev.kiln.cpu.CompiledPlan;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kiln.DType;
 import dev.kiln.Kiln;
 import dev.kiln.Shape;
-import dev.kiln.TensorData;
+import dev.kiln.spi.TensorData;
 import dev.kiln.cpu.CompiledPlan;
 import dev.kiln.cpu.Interpreter;
 import dev.kiln.ir.Axes;

@@ -1,7 +1,7 @@
 package dev.kiln.codegen.kernel;
 
 import dev.kiln.DType;
-import dev.kiln.Layout;
+import dev.kiln.spi.Layout;
 import dev.kiln.Shape;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Op;

@@ -1,4 +1,6 @@
-package dev.kiln;
+package dev.kiln.spi;
+
+import dev.kiln.DType;
 
 /**
  * The memory behind tensors: a flat array of one dtype with a version counter. Views share a
@@ -46,7 +48,7 @@ public abstract sealed class Storage permits Storage.F32, Storage.F64, Storage.I
     }
 
     /** Moves the version past {@code other}'s: this storage now stands where that one stood. */
-    final void succeed(Storage other) {
+    public final void succeed(Storage other) {
         version = Math.max(version, other.version + 1);
     }
 

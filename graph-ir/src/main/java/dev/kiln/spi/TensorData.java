@@ -1,4 +1,8 @@
-package dev.kiln;
+package dev.kiln.spi;
+
+import dev.kiln.DType;
+import dev.kiln.Shape;
+import dev.kiln.KilnException;
 
 /** A tensor's value without autograd state: storage and the layout that views it. */
 public record TensorData(Storage storage, Layout layout) {

@@ -1,4 +1,6 @@
-package dev.kiln;
+package dev.kiln.spi;
+
+import dev.kiln.Shape;
 
 import dev.kiln.ir.Movement;
 import java.util.Arrays;
