@@ -268,7 +268,7 @@ public final class Tensor {
         return device;
     }
 
-    public TensorType type() {
+    TensorType type() {
         return new TensorType(shape(), dtype());
     }
 
