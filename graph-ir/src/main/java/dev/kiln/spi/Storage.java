@@ -3,14 +3,17 @@ package dev.kiln.spi;
 import dev.kiln.DType;
 
 /**
- * The memory behind tensors: a flat array of one dtype with a version counter. Views share a
- * storage; every in-place write bumps the version, so autograd can tell that a value it saved
- * was overwritten. These are heap arrays; a device backend copies them to and from its memory.
+ * The memory behind tensors: a flat run of elements of one dtype with a version counter. Views
+ * share a storage; every in-place write bumps the version, so autograd can tell that a value it
+ * saved was overwritten. The CPU's storages are heap arrays ({@link F32} and its siblings); a
+ * backend may bring its own (device memory) by extending this class: element access then goes
+ * through {@code getDouble}/{@code setDouble}, and {@link #array()} may return null.
  */
-public abstract sealed class Storage permits Storage.F32, Storage.F64, Storage.I64, Storage.I32, Storage.Bool {
+public abstract class Storage {
     private volatile int version;
 
-    Storage() {
+    /** For backends' own storages; the heap ones come from {@link #allocate}. */
+    protected Storage() {
     }
 
     public static Storage allocate(DType dtype, int size) {
@@ -25,7 +28,10 @@ public abstract sealed class Storage permits Storage.F32, Storage.F64, Storage.I
 
     public abstract DType dtype();
 
-    /** The backing array ({@code float[]}, {@code double[]}, {@code long[]}, {@code int[]} or {@code boolean[]}). */
+    /**
+     * The backing heap array ({@code float[]}, {@code double[]}, {@code long[]}, {@code int[]} or
+     * {@code boolean[]}), or null for a storage that is not on the heap.
+     */
     public abstract Object array();
 
     public abstract int size();
