@@ -402,10 +402,7 @@ public final class FusionPlanner {
     /** A kernel whose loop over {@code domain} can take an op reading {@code args}: the open one, or a new one. */
     private KernelBuilder loopKernel(Shape domain, List<Node> args) {
         for (Node a : args) {
-            Node base = a;
-            while (isView(base)) {
-                base = base.input(0);
-            }
+            Node base = viewBase(a);
             if (isOne(base) && fusableType(base.dtype())) {
                 slot(base); // any read of a buffer into a slot happens before the loop opens
             }
@@ -435,10 +432,7 @@ public final class FusionPlanner {
         if (k.local.containsKey(a) || reshapeOfLocal(k, a) != null) {
             return true;
         }
-        Node base = a;
-        while (isView(base)) {
-            base = base.input(0);
-        }
+        Node base = viewBase(a);
         if (base != a && isOne(base) && slotOf.containsKey(base)) {
             return slotAvailable.get(slotOf.get(base)) <= k.index;
         }
@@ -456,10 +450,7 @@ public final class FusionPlanner {
 
     /** Before a new kernel opens: make sure an argument's value will be readable (buffers for views of loop values). */
     private void prepare(Node a) {
-        Node base = a;
-        while (isView(base)) {
-            base = base.input(0);
-        }
+        Node base = viewBase(a);
         if (!(isOne(base) && slotOf.containsKey(base)) && loopOf.containsKey(base)) {
             materialize(base);
         }
@@ -482,10 +473,7 @@ public final class FusionPlanner {
         if (isOne(a) && fusableType(a.dtype())) {
             return k.add(new Instr.Scalar(slot(a), a.dtype()));
         }
-        Node base = a;
-        while (isView(base)) {
-            base = base.input(0);
-        }
+        Node base = viewBase(a);
         if (isOne(base) && fusableType(base.dtype())) {
             return k.add(new Instr.Scalar(slot(base), a.dtype()));
         }
@@ -495,10 +483,15 @@ public final class FusionPlanner {
 
     /** The value of a constant, or of a view of one; null otherwise. */
     private static Double constant(Node n) {
+        return viewBase(n).op() instanceof Leaf.Constant c ? c.value() : null;
+    }
+
+    /** The node a chain of views reads from ({@code n} itself when it is no view). */
+    private static Node viewBase(Node n) {
         while (isView(n)) {
             n = n.input(0);
         }
-        return n.op() instanceof Leaf.Constant c ? c.value() : null;
+        return n;
     }
 
     /** The node one step up the view chain from {@code from} towards {@code top}. */
