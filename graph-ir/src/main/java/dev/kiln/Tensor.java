@@ -38,9 +38,8 @@ public final class Tensor {
     private TensorData data;
     private Device device;
     private boolean isView;
-    private boolean requiresGrad;
-    private Tensor grad;
-    private GradFn gradFn;
+    /** Autograd state, made on first use (see {@link GradState}). */
+    private GradState autograd;
     /** Set for symbolic tensors (data is null): the node they stand for in a trace. */
     private Node node;
     private final Trace trace;
@@ -327,60 +326,46 @@ public final class Tensor {
     // ------------------------------------------------------------------ autograd state
 
     public boolean requiresGrad() {
-        return requiresGrad;
+        return autograd != null && autograd.requiresGrad;
     }
 
     /** Sets whether autograd tracks this leaf; returns this, like PyTorch's {@code requires_grad_()}. */
     public Tensor requiresGrad_(boolean on) {
-        if (gradFn != null && !on) {
-            throw new KilnException("requiresGrad_(false) on a tensor computed from tensors that require grad;"
-                    + " use detach() to get one that does not");
-        }
-        if (on && !dtype().isFloating()) {
-            throw new KilnException("only floating-point tensors can require gradients, this one is " + dtype());
-        }
-        requiresGrad = on;
+        autograd().requireGrad(this, on);
         return this;
     }
 
     /** True for tensors created by the user rather than by a recorded op. */
     public boolean isLeaf() {
-        return gradFn == null;
+        return gradFn() == null;
     }
 
     /** The accumulated gradient, or null if none has been computed (or it was cleared). */
     public Tensor grad() {
-        return grad;
+        return autograd == null ? null : autograd.grad;
     }
 
     /** Clears the gradient (PyTorch's {@code t.grad = None}). */
     public void clearGrad() {
-        noteGradChange();
-        grad = null;
-    }
-
-    private void noteGradChange() {
-        Trace t = Trace.active();
-        if (t != null) {
-            t.noteGradChange(this);
-        }
+        autograd().clear(this);
     }
 
     /** Puts back a gradient field after tracing. */
     void restoreGrad(Tensor g) {
-        grad = g;
+        autograd().grad = g;
     }
 
     /** Replaces the gradient; it must match this tensor's shape. */
     public void setGrad(Tensor g) {
-        if (g == null) {
-            throw new KilnException("setGrad(null): use clearGrad() to clear a gradient");
+        autograd().set(this, g);
+    }
+
+    private GradState autograd() {
+        GradState s = autograd;
+        if (s == null) {
+            autograd = s = new GradState();
         }
-        if (!g.shape().equals(shape())) {
-            throw new KilnException("gradient of shape " + g.shape() + " assigned to a tensor of shape " + shape());
-        }
-        noteGradChange();
-        grad = g;
+        return s;
     }
 
     /**
@@ -393,6 +378,7 @@ public final class Tensor {
         if (isSymbolic() || source.isSymbolic() || Trace.active() != null) {
             throw new KilnException("set_: cannot replace a tensor's storage while tracing");
         }
+        Tensor grad = grad();
         if (grad != null && (!grad.shape().equals(source.shape()) || grad.dtype() != source.dtype())) {
             throw new KilnException("set_: the tensor has a gradient of " + grad.dtype() + " " + grad.shape()
                     + "; convert or clear it first (Module.to converts it)");
@@ -437,21 +423,15 @@ public final class Tensor {
     }
 
     GradFn gradFn() {
-        return gradFn;
+        return autograd == null ? null : autograd.gradFn;
     }
 
     void setGradFn(GradFn fn) {
-        gradFn = fn;
-        requiresGrad = fn != null || requiresGrad;
+        autograd().madeBy(fn);
     }
 
     void accumulateGrad(Tensor g) {
-        Trace t = Trace.active();
-        if (t != null) {
-            t.noteInitialGradRead(this);
-        }
-        noteGradChange();
-        grad = grad == null ? g : grad.add(g);
+        autograd().accumulate(this, g);
     }
 
     Tensor castTo(DType to) {
@@ -973,15 +953,15 @@ public final class Tensor {
     /** A second handle on this tensor's value and history, so an in-place op can record "this, before". */
     Tensor aliasWithHistory() {
         Tensor alias = new Tensor(data, device, isView);
-        alias.requiresGrad = requiresGrad;
-        alias.gradFn = gradFn;
+        alias.autograd = autograd == null ? null : autograd.history();
         return alias;
     }
 
     /** After an in-place op recorded by autograd: this tensor's history is now the value's. */
     void adoptHistory(Tensor value) {
-        gradFn = value.gradFn;
-        requiresGrad = value.requiresGrad;
+        GradState s = autograd();
+        s.gradFn = value.gradFn();
+        s.requiresGrad = value.requiresGrad();
     }
 
     /** After an in-place op on a symbolic tensor: it now stands for another node. */

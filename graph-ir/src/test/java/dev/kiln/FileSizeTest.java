@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class FileSizeTest {
     private static final int BUDGET = 600;
     private static final Map<String, Integer> CEILINGS = Map.of(
-            "dev/kiln/Tensor.java", 991); // budget 900 once its autograd and trace state are types of their own
+            "dev/kiln/Tensor.java", 971); // budget 900 once its trace state is a type of its own too
 
     @Test
     void mainSourcesStayWithinTheBudget() throws IOException {
