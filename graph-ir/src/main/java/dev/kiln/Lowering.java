@@ -1,8 +1,14 @@
 package dev.kiln;
 
+import dev.kiln.ir.Axes;
+import dev.kiln.ir.Binary;
 import dev.kiln.ir.MatMul;
+import dev.kiln.ir.Movement;
+import dev.kiln.ir.Op;
 import dev.kiln.ir.Ops;
 import dev.kiln.ir.Promotion;
+import dev.kiln.ir.Reduce;
+import dev.kiln.ir.Where;
 import java.util.Arrays;
 
 /** Shape arithmetic of {@link Tensor}'s movement ops, and ops the front end lowers to primitives (matmul's rules). */
@@ -146,5 +152,104 @@ final class Lowering {
         d[batch.rank()] = rows;
         d[batch.rank() + 1] = cols;
         return Shape.of(d);
+    }
+
+    /** A binary op with PyTorch's promotion (true division of integers gives the default float) and broadcasting. */
+    static Tensor binary(Op op, Tensor a, Tensor b) {
+        DType t = Promotion.of(a.dtype(), a.tier(), b.dtype(), b.tier());
+        if (op instanceof Binary.Div && !t.isFloating()) {
+            t = Kiln.defaultDtype();
+        }
+        Shape s = Shape.broadcast(a.shape(), b.shape());
+        if (s == null) {
+            throw Ops.error(op, "shapes " + a.shape() + " and " + b.shape() + " cannot be broadcast together");
+        }
+        return Dispatch.compute(op, a.castTo(t).expandTo(s), b.castTo(t).expandTo(s));
+    }
+
+    /** {@code cond ? a : b} elementwise, broadcasting all three. */
+    static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        Where op = new Where();
+        Shape ab = Shape.broadcast(a.shape(), b.shape());
+        Shape s = ab == null ? null : Shape.broadcast(cond.shape(), ab);
+        if (s == null) {
+            throw Ops.error(op, "shapes " + cond.shape() + ", " + a.shape() + " and " + b.shape()
+                    + " cannot be broadcast together");
+        }
+        DType t = Promotion.of(a.dtype(), a.tier(), b.dtype(), b.tier());
+        return Dispatch.compute(op, cond.castTo(DType.BOOL).expandTo(s), a.castTo(t).expandTo(s), b.castTo(t).expandTo(s));
+    }
+
+    /** The mean over {@code axes}: a sum divided by the count (floating tensors only, as in PyTorch). */
+    static Tensor mean(Tensor x, Axes axes, boolean keepDim) {
+        if (!x.dtype().isFloating()) {
+            throw new KilnException("mean() needs a floating tensor, got " + x.dtype() + "; convert it with to(...)");
+        }
+        long count = 1;
+        for (int i = 0; i < axes.size(); i++) {
+            count *= x.size(axes.get(i));
+        }
+        return Dispatch.compute(new Reduce.Sum(axes, keepDim), x).div((double) count);
+    }
+
+    /** PyTorch's {@code view}: a reshape that fails rather than copy. */
+    static Tensor view(Tensor x, int[] dims) {
+        Shape to = inferShape(x.shape(), dims);
+        if (!x.isContiguous()) {
+            throw new KilnException("view(" + to + ") of a non-contiguous tensor of shape " + x.shape()
+                    + ": its strides do not allow it; use reshape(...) to copy");
+        }
+        return Dispatch.move(new Movement.Reshape(to), x);
+    }
+
+    /** A permutation with negative axes counted from the end. */
+    static Axes order(int rank, int[] order) {
+        int[] o = new int[order.length];
+        for (int i = 0; i < order.length; i++) {
+            o[i] = order[i] < 0 ? order[i] + rank : order[i];
+        }
+        return Axes.of(o);
+    }
+
+    /** The permutation that swaps axes {@code a} and {@code b} of {@code shape}. */
+    static int[] swapped(Shape shape, int a, int b) {
+        int[] order = Axes.all(shape.rank()).toArray();
+        int x = shape.normalizeAxis(a);
+        int y = shape.normalizeAxis(b);
+        order[x] = y;
+        order[y] = x;
+        return order;
+    }
+
+    /** Python's {@code t[start:end:step]} along {@code axis}, clamped as Python does. */
+    static Movement.Slice slice(Shape shape, int axis, int start, int end, int step) {
+        if (step < 1) {
+            throw new KilnException("slice: step must be positive, got step " + step
+                    + (step < 0 ? " (to reverse, use flip)" : ""));
+        }
+        int a = shape.normalizeAxis(axis);
+        int n = shape.dim(a);
+        int s = Math.min(Math.max(start < 0 ? start + n : start, 0), n);
+        int e = Math.min(Math.max(end < 0 ? end + n : end, s), n);
+        return new Movement.Slice(a, s, e, step);
+    }
+
+    /** The one-element slice at {@code index} along {@code axis} (negative indices from the end). */
+    static Movement.Slice select(Shape shape, int axis, int index) {
+        int a = shape.normalizeAxis(axis);
+        int n = shape.dim(a);
+        int i = index < 0 ? index + n : index;
+        if (i < 0 || i >= n) {
+            throw new KilnException("index " + index + " is out of bounds for dimension " + axis + " with size " + n);
+        }
+        return new Movement.Slice(a, i, i + 1, 1);
+    }
+
+    /** {@code t[i, j, ...]}: a select along the leading dimension per index. */
+    static Tensor index(Tensor t, int[] indices) {
+        for (int index : indices) {
+            t = t.select(0, index);
+        }
+        return t;
     }
 }

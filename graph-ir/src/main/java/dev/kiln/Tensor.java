@@ -4,7 +4,6 @@ import dev.kiln.spi.Storage;
 import dev.kiln.spi.TensorData;
 
 import static dev.kiln.Dispatch.compute;
-import static dev.kiln.Dispatch.fromBackend;
 import static dev.kiln.Dispatch.move;
 
 import dev.kiln.ir.Axes;
@@ -12,7 +11,6 @@ import dev.kiln.ir.Binary;
 import dev.kiln.ir.Cast;
 import dev.kiln.ir.Compare;
 import dev.kiln.ir.Leaf;
-import dev.kiln.ir.MatMul;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Movement;
 import dev.kiln.ir.Op;
@@ -21,9 +19,7 @@ import dev.kiln.ir.Promotion;
 import dev.kiln.ir.Reduce;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Unary;
-import dev.kiln.ir.Where;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * An n-dimensional array with autograd, in PyTorch's manner. A tensor is a view (shape, strides,
@@ -295,27 +291,15 @@ public final class Tensor {
     }
 
     public float[] toFloatArray() {
-        float[] out = new float[numel()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) data().getDouble(i);
-        }
-        return out;
+        return data().toFloatArray();
     }
 
     public double[] toDoubleArray() {
-        double[] out = new double[numel()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = data().getDouble(i);
-        }
-        return out;
+        return data().toDoubleArray();
     }
 
     public long[] toLongArray() {
-        long[] out = new long[numel()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = data().getLong(i);
-        }
-        return out;
+        return data().toLongArray();
     }
 
     @Override
@@ -443,15 +427,7 @@ public final class Tensor {
     }
 
     static Tensor binary(Op op, Tensor a, Tensor b) {
-        DType t = Promotion.of(a.dtype(), a.tier(), b.dtype(), b.tier());
-        if (op instanceof Binary.Div && !t.isFloating()) {
-            t = Kiln.defaultDtype();
-        }
-        Shape s = Shape.broadcast(a.shape(), b.shape());
-        if (s == null) {
-            throw Ops.error(op, "shapes " + a.shape() + " and " + b.shape() + " cannot be broadcast together");
-        }
-        return compute(op, a.castTo(t).expandTo(s), b.castTo(t).expandTo(s));
+        return Lowering.binary(op, a, b);
     }
 
     /** {@code this op s} with a weak Java scalar: the tensor's dtype wins within its category. */
@@ -661,15 +637,7 @@ public final class Tensor {
 
     /** {@code cond ? a : b} elementwise, broadcasting all three. */
     public static Tensor where(Tensor cond, Tensor a, Tensor b) {
-        Where op = new Where();
-        Shape ab = Shape.broadcast(a.shape(), b.shape());
-        Shape s = ab == null ? null : Shape.broadcast(cond.shape(), ab);
-        if (s == null) {
-            throw Ops.error(op, "shapes " + cond.shape() + ", " + a.shape() + " and " + b.shape()
-                    + " cannot be broadcast together");
-        }
-        DType t = Promotion.of(a.dtype(), a.tier(), b.dtype(), b.tier());
-        return compute(op, cond.castTo(DType.BOOL).expandTo(s), a.castTo(t).expandTo(s), b.castTo(t).expandTo(s));
+        return Lowering.where(cond, a, b);
     }
 
     /** This tensor converted to {@code dtype} (itself if it already is). */
@@ -711,15 +679,7 @@ public final class Tensor {
     }
 
     public Tensor mean(int[] axes, boolean keepDim) {
-        if (!dtype().isFloating()) {
-            throw new KilnException("mean() needs a floating tensor, got " + dtype() + "; convert it with to(...)");
-        }
-        Axes ax = normalizeAxes(axes);
-        long count = 1;
-        for (int i = 0; i < ax.size(); i++) {
-            count *= size(ax.get(i));
-        }
-        return compute(new Reduce.Sum(ax, keepDim), this).div((double) count);
+        return Lowering.mean(this, normalizeAxes(axes), keepDim);
     }
 
     /** Maximum of all elements. */
@@ -771,12 +731,7 @@ public final class Tensor {
 
     /** Like {@link #reshape} but fails rather than copy, as PyTorch's {@code view}. */
     public Tensor view(int... dims) {
-        Shape to = Lowering.inferShape(shape(), dims);
-        if (!isContiguous()) {
-            throw new KilnException("view(" + to + ") of a non-contiguous tensor of shape " + shape()
-                    + ": its strides do not allow it; use reshape(...) to copy");
-        }
-        return move(new Movement.Reshape(to), this);
+        return Lowering.view(this, dims);
     }
 
     /** Broadcasts size-1 dimensions (and new leading ones) to {@code dims}; -1 keeps a size. A view. */
@@ -790,21 +745,12 @@ public final class Tensor {
 
     /** Reorders dimensions; a view. */
     public Tensor permute(int... order) {
-        int[] o = new int[order.length];
-        for (int i = 0; i < order.length; i++) {
-            o[i] = order[i] < 0 ? order[i] + dim() : order[i];
-        }
-        return move(new Movement.Permute(Axes.of(o)), this);
+        return move(new Movement.Permute(Lowering.order(dim(), order)), this);
     }
 
     /** Swaps two dimensions; a view. */
     public Tensor transpose(int a, int b) {
-        int[] order = Axes.all(dim()).toArray();
-        int x = shape().normalizeAxis(a);
-        int y = shape().normalizeAxis(b);
-        order[x] = y;
-        order[y] = x;
-        return permute(order);
+        return permute(Lowering.swapped(shape(), a, b));
     }
 
     /** Transpose of a matrix (a 0-d or 1-D tensor is returned as it is). */
@@ -843,35 +789,18 @@ public final class Tensor {
 
     /** Elements {@code start, start+step, ...} below {@code end} along {@code axis} (Python's {@code t[start:end:step]}); a view. */
     public Tensor slice(int axis, int start, int end, int step) {
-        if (step < 1) {
-            throw new KilnException("slice: step must be positive, got step " + step
-                    + (step < 0 ? " (to reverse, use flip)" : ""));
-        }
-        int a = shape().normalizeAxis(axis);
-        int n = size(a);
-        int s = Math.min(Math.max(start < 0 ? start + n : start, 0), n);
-        int e = Math.min(Math.max(end < 0 ? end + n : end, s), n);
-        return move(new Movement.Slice(a, s, e, step), this);
+        return move(Lowering.slice(shape(), axis, start, end, step), this);
     }
 
     /** The slice at {@code index} along {@code axis}, without that dimension (Python's {@code t[:, i]}); a view. */
     public Tensor select(int axis, int index) {
         int a = shape().normalizeAxis(axis);
-        int n = size(a);
-        int i = index < 0 ? index + n : index;
-        if (i < 0 || i >= n) {
-            throw new KilnException("index " + index + " is out of bounds for dimension " + axis + " with size " + n);
-        }
-        return move(new Movement.Slice(a, i, i + 1, 1), this).squeeze(a);
+        return move(Lowering.select(shape(), axis, index), this).squeeze(a);
     }
 
     /** The element or sub-tensor at leading indices, as {@code t[i, j]}. */
     public Tensor get(int... indices) {
-        Tensor t = this;
-        for (int index : indices) {
-            t = t.select(0, index);
-        }
-        return t;
+        return Lowering.index(this, indices);
     }
 
     /** A contiguous tensor with the same values (this one if it already is contiguous). */

@@ -68,4 +68,31 @@ public record TensorData(Storage storage, Layout layout) {
             }
         }
     }
+
+    /** The values in row-major order, as floats. */
+    public float[] toFloatArray() {
+        float[] out = new float[shape().numel()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) getDouble(i);
+        }
+        return out;
+    }
+
+    /** The values in row-major order, as doubles. */
+    public double[] toDoubleArray() {
+        double[] out = new double[shape().numel()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = getDouble(i);
+        }
+        return out;
+    }
+
+    /** The values in row-major order, as longs. */
+    public long[] toLongArray() {
+        long[] out = new long[shape().numel()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = getLong(i);
+        }
+        return out;
+    }
 }
