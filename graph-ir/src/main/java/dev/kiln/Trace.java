@@ -28,8 +28,41 @@ import java.util.Map;
  * (written back after the compiled step runs), and gradient fields that change are remembered,
  * reported as outputs and restored, so tracing itself changes nothing.
  */
-public final class Trace {
+final class Trace {
     private static final ThreadLocal<Trace> ACTIVE = new ThreadLocal<>();
+
+    static {
+        dev.kiln.internal.Tracing.install(new dev.kiln.internal.Tracing.Hooks() {
+            @Override
+            public List<Tensor> memoize(Object key, List<Tensor> reads, java.util.function.Supplier<List<Tensor>> compute) {
+                return Trace.memoize(key, reads, compute);
+            }
+
+            @Override
+            public void assign(Tensor target, Tensor value) {
+                Trace.assign(target, value);
+            }
+
+            @Override
+            public boolean tracing(List<Tensor> tensors) {
+                return Trace.tracing(tensors);
+            }
+
+            @Override
+            public dev.kiln.ir.Graph trace(java.util.function.Function<List<Tensor>, Tensor> f, List<TensorType> types) {
+                Trace trace = new Trace(new GraphBuilder());
+                List<Tensor> inputs = new ArrayList<>();
+                for (int i = 0; i < types.size(); i++) {
+                    inputs.add(trace.input("x" + i, types.get(i)));
+                }
+                Tensor out;
+                try (var active = trace.activate()) {
+                    out = f.apply(inputs);
+                }
+                return trace.builder().build(trace.nodeOf(out));
+            }
+        });
+    }
 
     private final GraphBuilder builder;
     private final Map<Tensor, Node> captured = new IdentityHashMap<>(32);
@@ -38,14 +71,14 @@ public final class Trace {
     private final Map<Tensor, Tensor> gradsBefore = new IdentityHashMap<>(8);
     private final List<Tensor> gradOrder = new ArrayList<>();
 
-    public Trace(GraphBuilder builder) {
+    Trace(GraphBuilder builder) {
         this.builder = builder;
         if (Kiln.isAnomalyDetectionEnabled()) {
             builder.recordSites(KilnException::userSite); // the IR reads no front-end state: told here
         }
     }
 
-    public GraphBuilder builder() {
+    GraphBuilder builder() {
         return builder;
     }
 
@@ -55,19 +88,19 @@ public final class Trace {
     }
 
     /** Makes this the active trace of the calling thread until the scope closes. */
-    public Kiln.Scope activate() {
+    Kiln.Scope activate() {
         Trace before = ACTIVE.get();
         ACTIVE.set(this);
         return () -> ACTIVE.set(before);
     }
 
     /** A new explicit input of the graph, as a symbolic tensor. */
-    public Tensor input(String label, TensorType type) {
+    Tensor input(String label, TensorType type) {
         return symbolic(builder.input(label, type));
     }
 
     /** A symbolic tensor standing for {@code node} of this trace's graph. */
-    public Tensor symbolic(Node node) {
+    Tensor symbolic(Node node) {
         if (!builder.contains(node)) {
             throw new IllegalArgumentException(node + " is not in this trace's graph");
         }
@@ -75,7 +108,7 @@ public final class Trace {
     }
 
     /** The node of a tensor in this trace: its own node, its latest in-trace value, or a new input (a constant for a Java scalar). */
-    public Node nodeOf(Tensor t) {
+    Node nodeOf(Tensor t) {
         if (t.isSymbolic()) {
             if (t.trace().builder != builder) {
                 throw new KilnException("a symbolic tensor from another trace was used here; tensors of one trace"
@@ -129,7 +162,7 @@ public final class Trace {
      * {@link GraphBuilder#memo}). A computation that turns out to read other tensors, write or
      * change gradients is never replayed.
      */
-    public static List<Tensor> memoize(Object key, List<Tensor> reads, java.util.function.Supplier<List<Tensor>> compute) {
+    static List<Tensor> memoize(Object key, List<Tensor> reads, java.util.function.Supplier<List<Tensor>> compute) {
         Trace t = Dispatch.traceOf(reads.toArray(new Tensor[0]));
         return t == null ? compute.get() : t.memo(key, reads, compute);
     }
@@ -148,7 +181,7 @@ public final class Trace {
      * tensor and the value has its shape and dtype, the write is recorded directly, skipping the
      * general in-place checks that cannot fail then; otherwise it is {@code copy_}.
      */
-    public static void assign(Tensor target, Tensor value) {
+    static void assign(Tensor target, Tensor value) {
         Trace t = value.isSymbolic() ? value.trace() : active();
         if (t == null || target.isSymbolic() || target.isView() || !target.shape().equals(value.shape())
                 || target.dtype() != value.dtype() || Kiln.isGradEnabled() && target.requiresGrad()) {
@@ -159,7 +192,7 @@ public final class Trace {
     }
 
     /** Whether ops on these tensors would be traced (a trace is active, or one of them is symbolic). */
-    public static boolean tracing(List<Tensor> tensors) {
+    static boolean tracing(List<Tensor> tensors) {
         for (Tensor t : tensors) {
             if (t.isSymbolic()) {
                 return true;
@@ -218,7 +251,7 @@ public final class Trace {
     }
 
     /** Tensors whose gradient from before the trace was read (accumulated into). */
-    public java.util.Set<Tensor> initialGradReads() {
+    java.util.Set<Tensor> initialGradReads() {
         return Collections.unmodifiableSet(initialGradRead);
     }
 
@@ -273,7 +306,7 @@ public final class Trace {
     }
 
     /** A generator used while tracing: its seed and offset as input tensors, and the words drawn so far. */
-    public static final class GeneratorUse {
+    static final class GeneratorUse {
         final Generator generator;
         final Tensor seed;
         final Tensor offset;
@@ -287,7 +320,7 @@ public final class Trace {
         }
 
         /** Before a compiled call: the inputs take the generator's current state. */
-        public void bind() {
+        void bind() {
             set(seed, generator.seed());
             set(offset, generator.offset());
         }
@@ -298,7 +331,7 @@ public final class Trace {
         }
 
         /** After a compiled call: the generator moves past what the call drew. */
-        public void advance() {
+        void advance() {
             generator.reserve(words);
         }
     }
@@ -307,7 +340,7 @@ public final class Trace {
     private final List<int[]> gradientRanges = new ArrayList<>();
 
     /** Node positions {@code [from, to)} that each backward() added (the gradient graphs). */
-    public List<int[]> gradientRanges() {
+    List<int[]> gradientRanges() {
         return List.copyOf(gradientRanges);
     }
 
@@ -322,24 +355,24 @@ public final class Trace {
     }
 
     /** Generators the trace drew from. */
-    public List<GeneratorUse> generatorUses() {
+    List<GeneratorUse> generatorUses() {
         return List.copyOf(generators.values());
     }
 
     /** Concrete tensors the graph reads, in input-slot order of first use. */
-    public List<Tensor> capturedTensors() {
+    List<Tensor> capturedTensors() {
         return Collections.unmodifiableList(capturedOrder);
     }
 
     /** The concrete tensors captured as inputs, by their input node. */
-    public Map<Node, Tensor> captured() {
+    Map<Node, Tensor> captured() {
         Map<Node, Tensor> byNode = new IdentityHashMap<>();
         captured.forEach((t, n) -> byNode.put(n, t));
         return Collections.unmodifiableMap(byNode);
     }
 
     /** Each concrete tensor written in place during the trace, with its final value node, in order of capture. */
-    public void forEachWrite(java.util.function.BiConsumer<Tensor, Node> action) {
+    void forEachWrite(java.util.function.BiConsumer<Tensor, Node> action) {
         for (int i = 0, n = capturedOrder.size(); i < n; i++) {
             Tensor t = capturedOrder.get(i);
             Node w = written.get(t);
@@ -350,19 +383,19 @@ public final class Trace {
     }
 
     /** {@link #forEachWrite} as a map. */
-    public Map<Tensor, Node> writes() {
+    Map<Tensor, Node> writes() {
         Map<Tensor, Node> out = new LinkedHashMap<>();
         forEachWrite(out::put);
         return out;
     }
 
     /** Tensors whose gradient field changed during the trace, in order. */
-    public List<Tensor> gradChanges() {
+    List<Tensor> gradChanges() {
         return Collections.unmodifiableList(gradOrder);
     }
 
     /** Puts every changed gradient field back as it was before the trace. */
-    public void restoreGrads() {
+    void restoreGrads() {
         gradsBefore.forEach(Tensor::restoreGrad);
     }
 }

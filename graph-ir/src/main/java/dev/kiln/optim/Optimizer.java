@@ -3,7 +3,6 @@ package dev.kiln.optim;
 import dev.kiln.Kiln;
 import dev.kiln.KilnException;
 import dev.kiln.Tensor;
-import dev.kiln.Trace;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -187,7 +186,7 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
             }
         }
         // Parameters, state and hyper-parameters are always concrete: only a gradient can be symbolic.
-        if (!Trace.tracing(grads)) {
+        if (!dev.kiln.internal.Tracing.tracing(grads)) {
             List<Update> updates = new ArrayList<>();
             try (var noGrad = Kiln.noGrad()) {
                 for (int i = 0; i < params.size(); i++) {
@@ -246,14 +245,14 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
         };
         // Built-in updates branch only on option flags and on whether a number is zero or positive.
         boolean builtIn = getClass().getPackageName().equals(Optimizer.class.getPackageName());
-        List<Tensor> values = builtIn ? Trace.memoize(List.of(getClass(), options, names), reads, compute) : compute.get();
+        List<Tensor> values = builtIn ? dev.kiln.internal.Tracing.memoize(List.of(getClass(), options, names), reads, compute) : compute.get();
         int j = 0;
         try (var noGrad = Kiln.noGrad()) {
             for (int i = 0; i < params.size(); i++) {
-                Trace.assign(params.get(i), values.get(j++));
+                dev.kiln.internal.Tracing.assign(params.get(i), values.get(j++));
                 Map<String, Tensor> old = state.get(params.get(i));
                 for (String k : names.get(i)) {
-                    Trace.assign(old.get(k), values.get(j++)); // the same buffers every step, written in place
+                    dev.kiln.internal.Tracing.assign(old.get(k), values.get(j++)); // the same buffers every step, written in place
                 }
             }
         }

@@ -7,7 +7,7 @@ import dev.kiln.DType;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.spi.TensorData;
-import dev.kiln.Trace;
+import dev.kiln.internal.Tracing;
 import dev.kiln.codegen.kernel.Plan;
 import dev.kiln.cpu.CompiledPlan;
 import dev.kiln.cpu.Interpreter;
@@ -103,16 +103,9 @@ class OpConformanceTest {
 
     /** The op classes in the graph of one GradCheck case, traced on [3, 3, 3] inputs. */
     private static Set<Class<?>> opsTracedBy(PrimitiveGradientProperties.Case k) {
-        Trace trace = new Trace(new GraphBuilder());
-        List<Tensor> inputs = new ArrayList<>();
-        for (int i = 0; i < k.domains().size(); i++) {
-            inputs.add(trace.input("x" + i, TensorType.of(DType.FLOAT64, 3, 3, 3)));
-        }
-        try (var active = trace.activate()) {
-            k.f().apply(inputs);
-        }
+        Graph g = Tracing.trace(k.f(), java.util.Collections.nCopies(k.domains().size(), TensorType.of(DType.FLOAT64, 3, 3, 3)));
         Set<Class<?>> ops = new LinkedHashSet<>();
-        for (Node n : trace.builder().nodes()) {
+        for (Node n : g.nodes()) {
             ops.add(n.op().getClass());
         }
         return ops;

@@ -75,7 +75,7 @@ class ExportsTest {
     void internalsAreNotVisible(@TempDir Path dir) throws IOException {
         for (String internal : List.of("dev.kiln.ir.Graph", "dev.kiln.autodiff.Autodiff", "dev.kiln.pass.Pipeline",
                 "dev.kiln.cache.BoundedCache", "dev.kiln.codegen.kernel.Plan", "dev.kiln.codegen.jvm.JvmEmitter",
-                "dev.kiln.cpu.CpuBackend", "dev.kiln.spi.Backend")) {
+                "dev.kiln.cpu.CpuBackend", "dev.kiln.spi.Backend", "dev.kiln.internal.Tracing")) {
             Path d = dir.resolve(internal);
             Result r = compileUserModule(d, "import " + internal + ";\n", "System.out.println(" + internal + ".class);");
             assertFalse(r.ok(), internal + " should not be visible to a user module");

@@ -1,0 +1,71 @@
+package dev.kiln.internal;
+
+import dev.kiln.Tensor;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.TensorType;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Tracing services for Kiln's own packages outside {@code dev.kiln} (optimizers, tests): the
+ * tracer itself stays package-private in {@code dev.kiln}, and this package is exported to no one.
+ * The tracer installs its implementation here when its class is initialized (the JDK's
+ * "shared secrets" pattern), so the user API exposes none of it.
+ */
+public final class Tracing {
+    /** What the tracer provides; see the static methods for each one's meaning. */
+    public interface Hooks {
+        List<Tensor> memoize(Object key, List<Tensor> reads, Supplier<List<Tensor>> compute);
+
+        void assign(Tensor target, Tensor value);
+
+        boolean tracing(List<Tensor> tensors);
+
+        Graph trace(Function<List<Tensor>, Tensor> f, List<TensorType> inputs);
+    }
+
+    private static Hooks hooks;
+
+    private Tracing() {
+    }
+
+    /** Called once by the tracer's class initializer. */
+    public static void install(Hooks h) {
+        hooks = h;
+    }
+
+    private static Hooks hooks() {
+        if (hooks == null) {
+            try {
+                Class.forName("dev.kiln.Trace", true, Tracing.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return hooks;
+    }
+
+    /**
+     * Library code whose tensor results depend only on {@code reads} and {@code key}: run as is
+     * when not tracing, replayed from an earlier trace when it made the same call (see the tracer).
+     */
+    public static List<Tensor> memoize(Object key, List<Tensor> reads, Supplier<List<Tensor>> compute) {
+        return hooks().memoize(key, reads, compute);
+    }
+
+    /** {@code target.copy_(value)}, recorded directly while tracing (optimizers' many writes). */
+    public static void assign(Tensor target, Tensor value) {
+        hooks().assign(target, value);
+    }
+
+    /** Whether ops on these tensors would be traced. */
+    public static boolean tracing(List<Tensor> tensors) {
+        return hooks().tracing(tensors);
+    }
+
+    /** The graph {@code f} builds on symbolic inputs of these types (for tests that inspect traces). */
+    public static Graph trace(Function<List<Tensor>, Tensor> f, List<TensorType> inputs) {
+        return hooks().trace(f, inputs);
+    }
+}
