@@ -25,7 +25,7 @@ public final class Tracing {
         Graph trace(Function<List<Tensor>, Tensor> f, List<TensorType> inputs);
     }
 
-    private static Hooks hooks;
+    private static volatile Hooks hooks;
 
     private Tracing() {
     }
