@@ -36,36 +36,25 @@ public final class Tensor {
     private boolean isView;
     /** Autograd state, made on first use (see {@link GradState}). */
     private GradState autograd;
-    /** Set for symbolic tensors (data is null): the node they stand for in a trace. */
-    private Node node;
-    private final Trace trace;
+    /** Set for symbolic tensors (data is null): the trace and node they stand for. */
+    private final TraceState symbol;
     /** Set for the 0-d tensors made from Java scalars, which traces turn into constants. */
     private Double literal;
     /** A 0-d tensor that promotes like a Java scalar (PyTorch's "wrapped number"). */
     private boolean weak;
-    /**
-     * A concrete tensor's node in the trace that last read it (a memo of that trace's maps): one
-     * immutable pair, so threads tracing at once can never pair one trace with another's node.
-     */
-    private TraceMemo traced;
-
-    private record TraceMemo(Trace trace, Node node) {
-    }
+    /** A concrete tensor's node in the trace that last read it (see {@link TraceState.Memo}). */
+    private TraceState.Memo traced;
 
     Tensor(TensorData data, Device device, boolean isView) {
         this.data = data;
         this.device = device;
         this.isView = isView;
-        this.node = null;
-        this.trace = null;
+        this.symbol = null;
     }
 
     private Tensor(Node node, Trace trace) {
-        this.data = null;
         this.device = Device.CPU;
-        this.isView = false;
-        this.node = node;
-        this.trace = trace;
+        this.symbol = new TraceState(trace, node);
     }
 
     static Tensor symbolic(Node node, Trace trace) {
@@ -79,15 +68,15 @@ public final class Tensor {
 
     /** True for tensors that stand for a node of a graph being traced, with no values yet. */
     public boolean isSymbolic() {
-        return node != null;
+        return symbol != null;
     }
 
     Node node() {
-        return node;
+        return symbol == null ? null : symbol.node;
     }
 
     Trace trace() {
-        return trace;
+        return symbol == null ? null : symbol.trace;
     }
 
     Double literal() {
@@ -102,12 +91,12 @@ public final class Tensor {
 
     /** This concrete tensor's node in {@code t}, if {@code t} noted one. */
     Node tracedNode(Trace t) {
-        TraceMemo m = traced;
-        return m != null && m.trace == t ? m.node : null;
+        TraceState.Memo m = traced;
+        return m == null ? null : m.in(t);
     }
 
     void noteTraced(Trace t, Node n) {
-        traced = new TraceMemo(t, n);
+        traced = new TraceState.Memo(t, n);
     }
 
     void markLiteral(double value) {
@@ -116,7 +105,7 @@ public final class Tensor {
 
     /** A Java scalar meeting this tensor: a constant node when traced, else a 0-d literal on this device. */
     private Tensor scalarLike(double value, DType dtype) {
-        Trace t = isSymbolic() ? trace : Trace.active();
+        Trace t = isSymbolic() ? symbol.trace : Trace.active();
         return t != null ? t.constant(value, dtype) : literal(value, dtype).on(device);
     }
 
@@ -239,7 +228,7 @@ public final class Tensor {
     // ------------------------------------------------------------------ properties
 
     public Shape shape() {
-        return node != null ? node.shape() : data.shape();
+        return symbol != null ? symbol.node.shape() : data.shape();
     }
 
     /** Size of dimension {@code axis} (negative counts from the end). */
@@ -256,7 +245,7 @@ public final class Tensor {
     }
 
     public DType dtype() {
-        return node != null ? node.dtype() : data.dtype();
+        return symbol != null ? symbol.node.dtype() : data.dtype();
     }
 
     public Device device() {
@@ -277,7 +266,7 @@ public final class Tensor {
     }
 
     public boolean isContiguous() {
-        return node != null || data.layout().isContiguous();
+        return symbol != null || data.layout().isContiguous();
     }
 
     // ------------------------------------------------------------------ reading values
@@ -304,7 +293,7 @@ public final class Tensor {
 
     @Override
     public String toString() {
-        return node != null ? "tensor(symbolic " + node + ")" : TensorFormat.format(this);
+        return symbol != null ? "tensor(symbolic " + symbol.node + ")" : TensorFormat.format(this);
     }
 
     // ------------------------------------------------------------------ autograd state
@@ -381,7 +370,7 @@ public final class Tensor {
      * value, through which no gradient flows.
      */
     public Tensor detach() {
-        Trace t = isSymbolic() ? trace : Trace.active();
+        Trace t = isSymbolic() ? symbol.trace : Trace.active();
         if (t != null && (isSymbolic() || t.wrote(this))) {
             return t.symbolic(t.builder().add(new dev.kiln.ir.Detach(), t.nodeOf(this)));
         }
@@ -391,7 +380,7 @@ public final class Tensor {
     /** Backpropagates from this scalar: adds d(this)/d(leaf) to the {@code grad()} of every leaf that requires grad. */
     public void backward() {
         if (isSymbolic()) {
-            trace.backward(this, null);
+            symbol.trace.backward(this, null);
             return;
         }
         Autograd.backward(this, null, false, false);
@@ -400,7 +389,7 @@ public final class Tensor {
     /** Backpropagates with an explicit gradient of this tensor's shape. */
     public void backward(Tensor gradient) {
         if (isSymbolic()) {
-            trace.backward(this, gradient);
+            symbol.trace.backward(this, gradient);
             return;
         }
         Autograd.backward(this, gradient, false, false);
@@ -895,6 +884,6 @@ public final class Tensor {
 
     /** After an in-place op on a symbolic tensor: it now stands for another node. */
     void rebind(Node n) {
-        node = n;
+        symbol.node = n;
     }
 }
