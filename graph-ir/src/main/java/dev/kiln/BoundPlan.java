@@ -1,10 +1,8 @@
 package dev.kiln;
 
+import dev.kiln.spi.Executable;
 import dev.kiln.spi.Storage;
 import dev.kiln.spi.TensorData;
-
-import dev.kiln.spi.Executable;
-
 import java.util.List;
 
 /**
@@ -17,34 +15,43 @@ final class BoundPlan {
     final Traced traced;
     final Executable exe;
     private final boolean pure;
-    /** Per input slot: the call argument it takes, or -1 for {@link #captured}'s tensor. */
-    private final int[] argument;
-    private final Tensor[] captured;
-    private final Trace.GeneratorUse[] generators;
-    private final Tensor[] writeTargets;
-    private final GradEffect[] effects;
-    private final int results;
+    /** The arrays a run walks, made on the first run (looking a plan up, as {@code prepare} does, needs none). */
+    private Flat flat;
+
+    /** Per input slot: the call argument it takes, or -1 for {@code captured}'s tensor; then the writes. */
+    private record Flat(int[] argument, Tensor[] captured, Trace.GeneratorUse[] generators, Tensor[] writeTargets,
+            GradEffect[] effects, int results) {
+        static Flat of(Traced traced) {
+            int n = traced.bindings.size();
+            int[] argument = new int[n];
+            Tensor[] captured = new Tensor[n];
+            for (int k = 0; k < n; k++) {
+                switch (traced.bindings.get(k)) {
+                    case Binding.Argument a -> argument[k] = a.index();
+                    case Binding.Captured c -> {
+                        argument[k] = -1;
+                        captured[k] = c.tensor();
+                    }
+                }
+            }
+            return new Flat(argument, captured, traced.generators.toArray(new Trace.GeneratorUse[0]),
+                    traced.writeTargets.toArray(new Tensor[0]), traced.gradEffects.toArray(new GradEffect[0]), traced.results);
+        }
+    }
 
     BoundPlan(Traced traced, Executable exe) {
         this.traced = traced;
         this.exe = exe;
         this.pure = traced.pure();
-        int n = traced.bindings.size();
-        argument = new int[n];
-        captured = new Tensor[n];
-        for (int k = 0; k < n; k++) {
-            switch (traced.bindings.get(k)) {
-                case Binding.Argument a -> argument[k] = a.index();
-                case Binding.Captured c -> {
-                    argument[k] = -1;
-                    captured[k] = c.tensor();
-                }
-            }
+    }
+
+    /** The flattened arrays; threads racing here make equal ones (a record's final fields publish safely). */
+    private Flat flat() {
+        Flat f = flat;
+        if (f == null) {
+            flat = f = Flat.of(traced);
         }
-        generators = traced.generators.toArray(new Trace.GeneratorUse[0]);
-        writeTargets = traced.writeTargets.toArray(new Tensor[0]);
-        effects = traced.gradEffects.toArray(new GradEffect[0]);
-        results = traced.results;
+        return f;
     }
 
     /** Whether calls write nothing shared (see {@link Traced#pure()}). */
@@ -66,6 +73,7 @@ final class BoundPlan {
     /** Runs and returns every output the function returned. */
     List<Tensor> runAll(Tensor[] inputs) {
         try (Executable.Run run = execute(inputs)) {
+            int results = flat().results();
             Tensor[] out = new Tensor[results];
             for (int i = 0; i < results; i++) {
                 out[i] = copyOut(run, i);
@@ -76,6 +84,12 @@ final class BoundPlan {
 
     /** Binds, runs, and writes back; the caller copies the outputs out, then closes the run. */
     private Executable.Run execute(Tensor[] inputs) {
+        Flat f = flat();
+        int[] argument = f.argument();
+        Tensor[] captured = f.captured();
+        Trace.GeneratorUse[] generators = f.generators();
+        Tensor[] writeTargets = f.writeTargets();
+        int results = f.results();
         for (Trace.GeneratorUse g : generators) {
             g.bind();
         }
@@ -99,7 +113,7 @@ final class BoundPlan {
             target.copyFrom(run.output(results + i));
             target.storage().bumpVersion();
         }
-        for (GradEffect effect : effects) {
+        for (GradEffect effect : f.effects()) {
             switch (effect) {
                 case GradEffect.Clear c -> c.tensor().clearGrad();
                 case GradEffect.FromOutput o -> setGrad(o.tensor(), run.output(o.output()));

@@ -212,8 +212,11 @@ public final class CompiledFunction implements Step {
         synchronized (traceLock) {
             BoundPlan plan = mode == Mode.STATIC ? staticPlan(inputs) : dynamicPlan(inputs);
             last = plan;
-            fast = mode == Mode.STATIC && plan.pure() && plan.traced.readsNoGradient()
-                    ? new Fast(StaticPlans.Signature.of(inputs), plan) : null;
+            if (mode == Mode.STATIC) {
+                Fast f = plan.pure() && plan.traced.readsNoGradient() ? fast : null;
+                fast = f != null && f.plan == plan ? f
+                        : plan.pure() && plan.traced.readsNoGradient() ? new Fast(StaticPlans.Signature.of(inputs), plan) : null;
+            }
             return plan;
         }
     }

@@ -31,7 +31,8 @@ final class Traced {
     volatile Graph optimized;
 
     Traced(Graph graph, Graph.Structure key, int results, List<Binding> bindings, List<Tensor> writeTargets, List<GradEffect> gradEffects,
-            Tensor[] gradRead, boolean[] gradWasNull, List<Trace.GeneratorUse> generators, List<int[]> gradientRanges) {
+            Tensor[] gradRead, boolean[] gradWasNull, List<Trace.GeneratorUse> generators, List<int[]> gradientRanges,
+            boolean guardCaptured) {
         this.graph = graph;
         this.key = key;
         this.results = results;
@@ -44,7 +45,7 @@ final class Traced {
         this.gradientRanges = gradientRanges;
         int n = 0;
         for (Binding b : bindings) {
-            n += b instanceof Binding.Captured ? 1 : 0;
+            n += guardCaptured && b instanceof Binding.Captured ? 1 : 0;
         }
         this.captured = new Tensor[n];
         this.requiredGrad = new boolean[n];
@@ -52,7 +53,7 @@ final class Traced {
         this.capturedShape = new Shape[n];
         int i = 0;
         for (Binding b : bindings) {
-            if (b instanceof Binding.Captured c) {
+            if (guardCaptured && b instanceof Binding.Captured c) {
                 captured[i] = c.tensor();
                 capturedDtype[i] = c.tensor().dtype();
                 capturedShape[i] = c.tensor().shape();

@@ -106,8 +106,10 @@ final class Tracer {
         for (Tensor t : trace.capturedTensors()) {
             bindings[slot(trace.nodeOfCaptured(t))] = new Binding.Captured(t);
         }
+        // static plans are reused across calls, so they also guard the captured tensors' requiresGrad,
+        // dtype and shape; a dynamic trace is made for the call that runs it
         return new Traced(ending.graph, ending.key, out.size(), Arrays.asList(bindings), writeTargets, gradEffects, gradRead,
-                gradWasNull, trace.generatorUses(), trace.gradientRanges());
+                gradWasNull, trace.generatorUses(), trace.gradientRanges(), tree == null);
     }
 
     private static int slot(Node input) {
