@@ -85,7 +85,11 @@ abstract class ExpressionEmitter extends DotEmitter {
                 case Binary.Sub x -> FSUB;
                 case Binary.Mul x -> FMUL;
                 case Binary.Div x -> FDIV;
-                default -> FNEG;
+                case Unary.Neg x -> FNEG;
+                // floatArithmetic admits only the five above; a new primitive must be placed here
+                case Unary.Abs _, Unary.Exp _, Unary.Log _, Unary.Sin _, Unary.Cos _, Unary.Sqrt _, Unary.Tanh _,
+                        Binary.Pow _, Binary.Maximum _, Binary.Minimum _, Leaf _, Compare _, Where _, Cast _, Reduce _, Movement _, MatMul _, Call _, Barrier _, Detach _, Draw _ ->
+                        throw new IllegalStateException("not float arithmetic: " + a.op());
             });
             return;
         }
@@ -298,7 +302,7 @@ abstract class ExpressionEmitter extends DotEmitter {
                 mv.visitInsn(DCMPL);
                 boolToDouble(IFNE);
             }
-            default -> throw new IllegalArgumentException("casts to " + to + " are not fused");
+            case INT32, INT64 -> throw new IllegalArgumentException("casts to " + to + " are not fused");
         }
     }
 }

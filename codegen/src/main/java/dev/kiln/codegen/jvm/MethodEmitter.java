@@ -174,7 +174,7 @@ abstract class MethodEmitter {
                 mv.visitInsn(D2I);
                 mv.visitInsn(BASTORE);
             }
-            default -> throw new IllegalArgumentException("stores of " + t + " are not fused");
+            case INT32, INT64 -> throw new IllegalArgumentException("stores of " + t + " are not fused");
         }
     }
 

@@ -75,12 +75,12 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
                 case Instr.Load l -> true;
                 case Instr.Scalar sc -> true;
                 case Instr.Const c -> true;
+                case Instr.Dot d -> false;
                 case Instr.Apply a -> a.op() instanceof Binary.Add || a.op() instanceof Binary.Sub
                         || a.op() instanceof Binary.Mul || a.op() instanceof Binary.Div || a.op() instanceof Unary.Neg
                         || a.op() instanceof Unary.Tanh
                         || a.op() instanceof Binary.Pow && smallIntegerConstant(k.body(), a.args()[1]) != null
                         && smallIntegerConstant(k.body(), a.args()[1]) >= 1;
-                default -> false;
             };
             if (!ok) {
                 return false;
@@ -354,20 +354,26 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
                     }
                     case Unary.Tanh t -> vectorTanh(v[args[0]]);
                     case Binary.Pow p -> vectorPower(v[args[0]], smallIntegerConstant(kernel.body(), args[1]));
-                    default -> {
-                        mv.visitVarInsn(ALOAD, v[args[0]]);
-                        mv.visitVarInsn(ALOAD, v[args[1]]);
-                        lanewise(switch (a.op()) {
-                            case Binary.Add x -> "add";
-                            case Binary.Sub x -> "sub";
-                            case Binary.Mul x -> "mul";
-                            default -> "div";
-                        });
-                    }
+                    case Binary.Add x -> lanewise(v[args[0]], v[args[1]], "add");
+                    case Binary.Sub x -> lanewise(v[args[0]], v[args[1]], "sub");
+                    case Binary.Mul x -> lanewise(v[args[0]], v[args[1]], "mul");
+                    case Binary.Div x -> lanewise(v[args[0]], v[args[1]], "div");
+                    // vectorizable admits only the ops above; a new primitive must be placed here
+                    case Unary.Abs _, Unary.Exp _, Unary.Log _, Unary.Sin _, Unary.Cos _, Unary.Sqrt _, Binary.Maximum _,
+                            Binary.Minimum _, Leaf _, Compare _, Where _, Cast _, Reduce _, Movement _, MatMul _, Call _, Barrier _, Detach _, Draw _ -> throw new IllegalStateException("not vectorized: " + a.op());
                 }
             }
-            default -> throw new IllegalStateException("not vectorized: " + in);
+            case Instr.Scalar sc -> throw new IllegalStateException("scalars are hoisted, not vectorized: " + in);
+            case Instr.Const c -> throw new IllegalStateException("constants are hoisted, not vectorized: " + in);
+            case Instr.Dot d -> throw new IllegalStateException("not vectorized: " + in);
         }
+    }
+
+    /** Pushes {@code x.name(y)} for vector locals x and y. */
+    private void lanewise(int x, int y, String name) {
+        mv.visitVarInsn(ALOAD, x);
+        mv.visitVarInsn(ALOAD, y);
+        lanewise(name);
     }
 
     /** stack: vector, vector -> vector.name(vector). */
