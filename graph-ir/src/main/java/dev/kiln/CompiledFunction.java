@@ -129,22 +129,18 @@ public final class CompiledFunction implements Step {
     private Object invoke(Tensor[] inputs, boolean all) {
         checkArguments(inputs);
         Fast f = fast;
-        if (f != null && f.signature.matches(inputs) && f.plan.guardsHold() && !checkTraces) {
-            ReentrantReadWriteLock.ReadLock read = calls.readLock();
-            read.lock();
-            try {
-                hits.increment();
-                return run(f.plan, inputs, all);
-            } finally {
-                read.unlock();
-            }
-        }
+        boolean fastHit = f != null && !checkTraces && f.signature.matches(inputs) && f.plan.guardsHold();
         BoundPlan plan = null;
-        if (!writes) {
+        if (fastHit || !writes) {
             ReentrantReadWriteLock.ReadLock read = calls.readLock();
             read.lock();
             try {
-                plan = planFor(inputs);
+                if (fastHit) {
+                    hits.increment();
+                    plan = f.plan; // pure, by how it got there
+                } else {
+                    plan = planFor(inputs);
+                }
                 if (plan.pure()) {
                     return run(plan, inputs, all);
                 }
@@ -213,9 +209,9 @@ public final class CompiledFunction implements Step {
             BoundPlan plan = mode == Mode.STATIC ? staticPlan(inputs) : dynamicPlan(inputs);
             last = plan;
             if (mode == Mode.STATIC) {
-                Fast f = plan.pure() && plan.traced.readsNoGradient() ? fast : null;
-                fast = f != null && f.plan == plan ? f
-                        : plan.pure() && plan.traced.readsNoGradient() ? new Fast(StaticPlans.Signature.of(inputs), plan) : null;
+                Fast f = fast;
+                boolean lockFree = plan.pure() && plan.traced.readsNoGradient();
+                fast = !lockFree ? null : f != null && f.plan == plan ? f : new Fast(statics.lastSignature(), plan);
             }
             return plan;
         }
@@ -261,8 +257,9 @@ public final class CompiledFunction implements Step {
         if (exe == null) {
             misses++;
             String nearest = dynamics.nearestText();
-            exe = compile(traced, nearest == null ? "first call" : firstDifference(nearest, GraphText.print(traced.graph)));
-            dynamics.add(traced, exe);
+            String text = GraphText.print(traced.graph);
+            exe = compile(traced, nearest == null ? "first call" : firstDifference(nearest, text));
+            dynamics.add(traced, exe, text);
         } else {
             hits.increment();
         }

@@ -4,7 +4,6 @@ import dev.kiln.spi.Executable;
 
 import dev.kiln.cache.BoundedCache;
 import dev.kiln.ir.Graph;
-import dev.kiln.ir.GraphText;
 import dev.kiln.ir.TraceTree;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,14 +16,10 @@ import java.util.Map;
  * LRU. An evicted plan's branches of the tree are pruned. Used under the owning function's trace lock.
  */
 final class DynamicPlans {
-    /** A compiled structure and its text (only to explain later misses). */
-    record Entry(Executable exe, String text) {
-    }
-
     private final TraceTree tree = new TraceTree();
     /** Where in the tree the traces of each cached structure end (pruned on eviction). */
     private final Map<Graph.Structure, List<TraceTree.Step>> ends = new HashMap<>();
-    private final BoundedCache<Graph.Structure, Entry> byStructure;
+    private final BoundedCache<Graph.Structure, Executable> byStructure;
     private String lastText;
 
     DynamicPlans(int capacity) {
@@ -37,13 +32,12 @@ final class DynamicPlans {
 
     /** The cached plan of this trace's structure, or null. */
     Executable find(Traced traced) {
-        Entry e = byStructure.getIfPresent(traced.key);
-        return e == null ? null : e.exe;
+        return byStructure.getIfPresent(traced.key);
     }
 
-    void add(Traced traced, Executable exe) {
-        String text = GraphText.print(traced.graph);
-        byStructure.put(traced.key, new Entry(exe, text));
+    /** Files a compiled structure; {@code text} is its graph's text form (to explain later misses). */
+    void add(Traced traced, Executable exe, String text) {
+        byStructure.put(traced.key, exe);
         lastText = text;
     }
 
@@ -71,7 +65,7 @@ final class DynamicPlans {
     }
 
     List<Executable> all() {
-        return byStructure.values().stream().map(Entry::exe).toList();
+        return byStructure.values();
     }
 
     long evictions() {

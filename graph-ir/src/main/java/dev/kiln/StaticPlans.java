@@ -65,6 +65,11 @@ final class StaticPlans {
         return lastPlans;
     }
 
+    /** The signature of the arguments last looked up. */
+    Signature lastSignature() {
+        return last;
+    }
+
     /** The first of {@code plans} whose guards hold, or null. */
     BoundPlan find(List<BoundPlan> plans) {
         for (int i = 0; i < plans.size(); i++) {

@@ -153,19 +153,6 @@ public final class BoundedCache<K, V> {
         trim();
     }
 
-    public synchronized int capacity() {
-        return capacity;
-    }
-
-    public synchronized int size() {
-        return map.size();
-    }
-
-    /** Drops every entry (not counted as evictions). */
-    public synchronized void clear() {
-        map.clear();
-    }
-
     /** The counts so far (no pool figures: the caller adds those). */
     public synchronized CacheStats stats() {
         return new CacheStats(hits, misses, compiles, evictions, 0);

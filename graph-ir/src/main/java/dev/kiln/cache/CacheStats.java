@@ -7,14 +7,4 @@ package dev.kiln.cache;
  * ({@code poolOverflows}: calls that ran at once on more threads than the pool keeps sets for).
  */
 public record CacheStats(long hits, long misses, long compiles, long evictions, long poolOverflows) {
-    /** Counts of two caches together. */
-    public CacheStats plus(CacheStats o) {
-        return new CacheStats(hits + o.hits, misses + o.misses, compiles + o.compiles, evictions + o.evictions,
-                poolOverflows + o.poolOverflows);
-    }
-
-    /** This with the pool overflows given. */
-    public CacheStats withPoolOverflows(long overflows) {
-        return new CacheStats(hits, misses, compiles, evictions, overflows);
-    }
 }
