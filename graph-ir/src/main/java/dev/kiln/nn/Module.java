@@ -105,9 +105,9 @@ public abstract class Module {
                 if (grad != null) {
                     t.clearGrad();
                 }
-                t.set_(t.detach().to(dtype).contiguous().clone());
+                t.set_(t.detach().to(dtype)); // a cast to another dtype is a fresh, dense tensor
                 if (grad != null) {
-                    t.setGrad(grad.to(dtype).contiguous().clone());
+                    t.setGrad(grad.to(dtype));
                 }
             }
         }
