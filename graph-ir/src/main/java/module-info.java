@@ -1,7 +1,7 @@
 /**
  * Kiln's core: tensors and autograd, the graph IR, autodiff and graph passes. No dependencies.
  * Exported to everyone: what users import — the user API ({@code dev.kiln}), {@code nn},
- * {@code optim} and {@code testing} ({@code GradCheck}). The IR and the cache keys go only to the
+ * {@code optim}, {@code io} (safetensors, checkpoints) and {@code testing} ({@code GradCheck}). The IR and the cache keys go only to the
  * modules that compile and run graphs; autodiff and the passes are internal.
  */
 module dev.kiln {
@@ -9,6 +9,7 @@ module dev.kiln {
     exports dev.kiln.nn;
     exports dev.kiln.optim;
     exports dev.kiln.testing;
+    exports dev.kiln.io;
 
     exports dev.kiln.spi to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda;
     exports dev.kiln.ir to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda;

@@ -33,6 +33,26 @@ public final class Generator {
         return offset;
     }
 
+    /** A generator's whole state: its seed and the next free word offset (as {@code get_state()}). */
+    public record State(long seed, long offset) {
+        public State {
+            if (offset < 0 || (offset & 3) != 0) {
+                throw new KilnException("a generator offset is a non-negative multiple of 4, got " + offset);
+            }
+        }
+    }
+
+    /** This generator's state, to restore later with {@link #setState}: the draws after it repeat exactly. */
+    public synchronized State state() {
+        return new State(seed, offset);
+    }
+
+    /** Restores a state from {@link #state()} (as {@code set_state}). */
+    public synchronized void setState(State state) {
+        this.seed = state.seed();
+        this.offset = state.offset();
+    }
+
     /** Claims {@code words} words (rounded up to whole 4-word Philox blocks); returns the first. */
     public synchronized long reserve(long words) {
         long start = offset;

@@ -4,6 +4,8 @@ import dev.kiln.DType;
 import dev.kiln.Kiln;
 import dev.kiln.KilnException;
 import dev.kiln.Tensor;
+import dev.kiln.io.Safetensors;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -235,6 +237,25 @@ public abstract class Module {
                 }
             });
         }
+    }
+
+    /**
+     * Writes {@link #stateDict()} to {@code path} as safetensors (see {@link Safetensors}): keys as
+     * PyTorch's {@code state_dict()} names them, so {@code safetensors.torch.load_file} in Python
+     * gives a dict that PyTorch's matching module loads. The file appears whole or not at all.
+     */
+    public final void save(Path path) {
+        Safetensors.save(path, stateDict());
+    }
+
+    /**
+     * Loads a safetensors file written by {@link #save} (or by PyTorch) into this module: strict
+     * keys, shapes and dtype kinds checked for every entry before anything is written, values
+     * converted to each parameter's dtype. Returns this module.
+     */
+    public Module load(Path path) {
+        loadStateDict(Safetensors.load(path), true);
+        return this;
     }
 
     /** The part inside the parentheses of this module's line in {@link #toString()}. */
