@@ -64,8 +64,14 @@ public final class SGD extends Optimizer<SGD.Options> {
 
     @Override
     protected Map<String, Tensor> initialState(Tensor p, Options o) {
-        return o.momentum() == 0 ? Map.of()
-                : Map.of("momentum_buffer", Tensor.zeros(p.shape(), p.dtype()), "step", Tensor.scalar(0, DType.FLOAT64));
+        if (o.momentum() == 0) {
+            return Map.of();
+        }
+        // an ordered map: state order is part of a state dict and of a checkpoint (Map.of's order changes between JVM runs)
+        Map<String, Tensor> s = new java.util.LinkedHashMap<>();
+        s.put("momentum_buffer", Tensor.zeros(p.shape(), p.dtype()));
+        s.put("step", Tensor.scalar(0, DType.FLOAT64));
+        return s;
     }
 
     @Override

@@ -86,8 +86,9 @@ public final class CompiledPlan implements Executable {
                 for (Kernel k : plan.kernels()) {
                     // only big loops can pass the limit; small ones are not emitted twice
                     if (k.body().size() > 60) {
-                        fits &= JvmEmitter.emit(k, "dev/kiln/cpu/Probe", plan.buffers().size(), emitOptions(VectorSupport.enabled())).length
-                                <= MAX_KERNEL_BYTES;
+                        for (JvmEmitter.Options form : forms()) {
+                            fits &= JvmEmitter.emit(k, "dev/kiln/cpu/Probe", plan.buffers().size(), form).length <= MAX_KERNEL_BYTES;
+                        }
                     }
                 }
             } catch (KernelTooLargeException e) {
@@ -99,7 +100,16 @@ public final class CompiledPlan implements Executable {
         }
     }
 
+    /** For tests: every kernel of the plan in one form, for good (no switch). */
+    CompiledPlan(Graph graph, JvmEmitter.Options form) {
+        this(FusionPlanner.plan(graph), false, form);
+    }
+
     CompiledPlan(Plan plan, boolean freshOutputs) {
+        this(plan, freshOutputs, null);
+    }
+
+    private CompiledPlan(Plan plan, boolean freshOutputs, JvmEmitter.Options fixedForm) {
         this.plan = plan;
         this.freshOutputs = freshOutputs;
         this.inputBuffers = plan.inputs().stream().mapToInt(Integer::intValue).toArray();
@@ -126,10 +136,15 @@ public final class CompiledPlan implements Executable {
             // short loops start scalar and switch once the plan has proved it runs that often.
             boolean vector = VectorSupport.enabled() && JvmEmitter.vectorizable(kernel);
             boolean now = vector && kernel.domain().numelLong() >= JvmEmitter.CHUNKED_MIN_POSITIONS;
+            if (fixedForm != null) {
+                made[i] = executable(lookup, s, kernel, fixedForm);
+                continue;
+            }
             if (vector && !now && !freshOutputs) { // eager single ops stay scalar: their loops are short
                 laterVector.add(i);
             }
-            made[i] = executable(lookup, s, kernel, now);
+            // a loop that switches later starts in the scalar form that gives its vector form's bits
+            made[i] = executable(lookup, s, kernel, now ? VECTORS : vector && !freshOutputs ? LANES : JvmEmitter.Options.SCALAR);
         }
         this.steps = made;
         // one buffer set made now: the first run finds it ready
@@ -138,8 +153,8 @@ public final class CompiledPlan implements Executable {
     }
 
     /** A kernel step's function (chunked when large), or a GEMM with its epilogue's. */
-    private Object executable(MethodHandles.Lookup lookup, Plan.Step s, Kernel kernel, boolean vector) {
-        KernelFunction fn = define(lookup, kernel, plan.buffers().size(), vector);
+    private Object executable(MethodHandles.Lookup lookup, Plan.Step s, Kernel kernel, JvmEmitter.Options form) {
+        KernelFunction fn = define(lookup, kernel, plan.buffers().size(), form);
         if (s instanceof Plan.MatMulStep m) {
             return new GemmWithEpilogue(m, plan.buffers().get(m.out()).shape(), fn);
         }
@@ -167,8 +182,14 @@ public final class CompiledPlan implements Executable {
     }
 
     /** Vector loops (with multiply-add contraction where the CPU has FMA), or scalar ones. */
-    private static JvmEmitter.Options emitOptions(boolean vector) {
-        return vector ? JvmEmitter.Options.vectors(VectorSupport.fma()) : JvmEmitter.Options.SCALAR;
+    /** Kernels with a Vector API part, contracting multiply-adds where the CPU has FMA. */
+    private static final JvmEmitter.Options VECTORS = JvmEmitter.Options.vectors(VectorSupport.fma());
+    /** Scalar kernels that compute what their {@link #VECTORS} form computes, bit for bit. */
+    private static final JvmEmitter.Options LANES = JvmEmitter.Options.lanes(VectorSupport.fma());
+
+    /** The forms a plan's kernels may be emitted in on this JVM. */
+    private static List<JvmEmitter.Options> forms() {
+        return VectorSupport.enabled() ? List.of(VECTORS, LANES) : List.of(JvmEmitter.Options.SCALAR);
     }
 
     /** The generated class bytes of every kernel, for inspection (tests check them with ASM's CheckClassAdapter). */
@@ -176,7 +197,7 @@ public final class CompiledPlan implements Executable {
         Plan plan = dev.kiln.codegen.kernel.FusionPlanner.plan(graph);
         List<byte[]> out = new ArrayList<>();
         for (Kernel k : plan.kernels()) {
-            out.add(JvmEmitter.emit(k, "dev/kiln/cpu/Kernel$" + k.name(), plan.buffers().size(), emitOptions(VectorSupport.enabled())));
+            out.add(JvmEmitter.emit(k, "dev/kiln/cpu/Kernel$" + k.name(), plan.buffers().size(), forms().getFirst()));
         }
         return out;
     }
@@ -228,10 +249,10 @@ public final class CompiledPlan implements Executable {
      * before — a re-run training loop, a dynamic model's recompile — then starts on JIT-compiled
      * code instead of interpreting fresh bytecode), else a new hidden class.
      */
-    private static KernelFunction define(MethodHandles.Lookup lookup, Kernel kernel, int buffers, boolean vector) {
+    private static KernelFunction define(MethodHandles.Lookup lookup, Kernel kernel, int buffers, JvmEmitter.Options form) {
         // one name for all: defineHiddenClass makes each class's name unique
         String name = "dev/kiln/cpu/Kernel";
-        byte[] bytes = JvmEmitter.emit(kernel, name, buffers, emitOptions(vector));
+        byte[] bytes = JvmEmitter.emit(kernel, name, buffers, form);
         return KERNELS.get(new Bytes(bytes), key -> {
             BytecodeCheck.verify(bytes, name + "$" + kernel.name());
             try {
@@ -244,7 +265,7 @@ public final class CompiledPlan implements Executable {
     }
 
     /** Runs after which short loops switch to their Vector API form (see the constructor). */
-    static final int VECTOR_AFTER_RUNS = 5000;
+    static final int VECTOR_AFTER_RUNS = Integer.getInteger("kiln.vectorAfterRuns", 5000);
     /** Kernel steps still in scalar form that have a Vector API form (guarded by the plan). */
     private final List<Integer> laterVector = new ArrayList<>();
     /** Runs so far, counted until the switch (a lost increment under threads only delays it). */
@@ -258,7 +279,7 @@ public final class CompiledPlan implements Executable {
         Object[] next = steps.clone();
         for (int i : laterVector) {
             Plan.Step s = plan.steps().get(i);
-            next[i] = executable(lookup, s, Plan.kernel(s), true);
+            next[i] = executable(lookup, s, Plan.kernel(s), VECTORS);
         }
         laterVector.clear();
         steps = next; // published whole: a run in flight keeps the array it started with

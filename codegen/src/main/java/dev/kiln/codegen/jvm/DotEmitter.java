@@ -25,8 +25,8 @@ import org.objectweb.asm.MethodVisitor;
 
 /** Inner products of a fused loop ({@code Instr.Dot}): unrolled multiply-adds over two strided operands. */
 abstract class DotEmitter extends MethodEmitter {
-    DotEmitter(Kernel kernel, MethodVisitor mv, int bufferCount, boolean vectorApi, boolean fma) {
-        super(kernel, mv, bufferCount, vectorApi, fma);
+    DotEmitter(Kernel kernel, MethodVisitor mv, int bufferCount, JvmEmitter.Options options) {
+        super(kernel, mv, bufferCount, options);
     }
 
     /**

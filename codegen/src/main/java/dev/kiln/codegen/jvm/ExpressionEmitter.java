@@ -28,8 +28,8 @@ import org.objectweb.asm.MethodVisitor;
  * elementwise ops with float32 rounding as the interpreter does, float32 tanh, small powers.
  */
 abstract class ExpressionEmitter extends DotEmitter {
-    ExpressionEmitter(Kernel kernel, MethodVisitor mv, int bufferCount, boolean vectorApi, boolean fma) {
-        super(kernel, mv, bufferCount, vectorApi, fma);
+    ExpressionEmitter(Kernel kernel, MethodVisitor mv, int bufferCount, JvmEmitter.Options options) {
+        super(kernel, mv, bufferCount, options);
     }
 
     /**
@@ -98,6 +98,13 @@ abstract class ExpressionEmitter extends DotEmitter {
             floatTanh();
             return;
         }
+        if (lanes && isFloat(a) && a.op() instanceof Binary.Pow && smallIntegerConstant(instrs, args[1]) != null
+                && smallIntegerConstant(instrs, args[1]) >= 1 && isFloat(instrs.get(args[0]))) {
+            // the vector lanes' power: float squaring (vectorPower), not double then rounded
+            pushAsFloat(instrs, locals, args[0]);
+            floatPower(smallIntegerConstant(instrs, args[1]));
+            return;
+        }
         if (a.op() instanceof Binary.Pow && smallIntegerConstant(instrs, args[1]) != null) {
             pushAsDouble(instrs, locals, args[0]);
             int x = newLocal(2);
@@ -159,15 +166,48 @@ abstract class ExpressionEmitter extends DotEmitter {
         mv.visitInsn(FDIV);
     }
 
-    /** Pushes c[0]·v^(n-1) + ... + c[n-1] by Horner's rule, v a float local. */
+    /** Pushes c[0]·v^(n-1) + ... + c[n-1] by Horner's rule, v a float local; each step one fused multiply-add where the vector lanes contract them. */
     void polynomial(float[] c, int v) {
         mv.visitLdcInsn(c[0]);
         for (int i = 1; i < c.length; i++) {
             mv.visitVarInsn(FLOAD, v);
-            mv.visitInsn(FMUL);
-            mv.visitLdcInsn(c[i]);
-            mv.visitInsn(FADD);
+            if (fma) {
+                mv.visitLdcInsn(c[i]);
+                mv.visitMethodInsn(INVOKESTATIC, MATH, "fma", "(FFF)F", false);
+            } else {
+                mv.visitInsn(FMUL);
+                mv.visitLdcInsn(c[i]);
+                mv.visitInsn(FADD);
+            }
         }
+    }
+
+    /** float on the stack to the power n >= 1, by the squarings of {@code vectorPower}, each rounded to float. */
+    void floatPower(int n) {
+        int result = newLocal(1);
+        int base = newLocal(1);
+        mv.visitVarInsn(FSTORE, base);
+        boolean first = true;
+        for (int m = n; m > 0; m >>= 1) {
+            if ((m & 1) != 0) {
+                if (!first) {
+                    mv.visitVarInsn(FLOAD, result);
+                }
+                mv.visitVarInsn(FLOAD, base);
+                if (!first) {
+                    mv.visitInsn(FMUL);
+                }
+                mv.visitVarInsn(FSTORE, result);
+                first = false;
+            }
+            if (m > 1) {
+                mv.visitVarInsn(FLOAD, base);
+                mv.visitInsn(DUP);
+                mv.visitInsn(FMUL);
+                mv.visitVarInsn(FSTORE, base);
+            }
+        }
+        mv.visitVarInsn(FLOAD, result);
     }
 
     /** + - * / and negation of float32 values: float arithmetic gives the same bits as double-then-round. */

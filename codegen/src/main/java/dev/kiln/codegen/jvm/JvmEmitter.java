@@ -46,14 +46,23 @@ public final class JvmEmitter {
         return VectorLoopEmitter.vectorizable(k);
     }
 
-    /** How to emit: with the Vector API part for eligible loops, and multiply-add contraction in it. */
-    public record Options(boolean vectorApi, boolean fma) {
-        /** Scalar loops only. */
-        public static final Options SCALAR = new Options(false, false);
+    /**
+     * How to emit: with the Vector API part for eligible loops, and multiply-add contraction in it;
+     * or, with {@code lanes}, scalar loops that give the bits of the vector form (the form a plan runs
+     * before it switches its short loops to vectors: the switch then changes speed, never results).
+     */
+    public record Options(boolean vectorApi, boolean fma, boolean lanes) {
+        /** Scalar loops only, with double accumulation (eager single ops, and JVMs without the Vector API). */
+        public static final Options SCALAR = new Options(false, false, false);
 
         /** Vector loops where eligible (only when the JVM has {@code jdk.incubator.vector}); {@code fma} only where the CPU has it. */
         public static Options vectors(boolean fma) {
-            return new Options(true, fma);
+            return new Options(true, fma, true);
+        }
+
+        /** Scalar loops that compute exactly what {@link #vectors(boolean)} with the same {@code fma} computes. */
+        public static Options lanes(boolean fma) {
+            return new Options(false, fma, true);
         }
     }
 
@@ -68,8 +77,6 @@ public final class JvmEmitter {
      * multiply-add: the Vector API emulates it, very slowly, elsewhere) they contract multiply-adds.
      */
     public static byte[] emit(Kernel kernel, String className, int bufferCount, Options options) {
-        boolean vectorApi = options.vectorApi();
-        boolean fma = options.vectorApi() && options.fma();
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
         cw.visit(V21, ACC_PUBLIC | ACC_FINAL | ACC_SUPER, className, null, "java/lang/Object", new String[] {MethodEmitter.FUNCTION});
         MethodVisitor init = cw.visitMethod(ACC_PUBLIC, "<init>", "()V", null, null);
@@ -81,26 +88,26 @@ public final class JvmEmitter {
         init.visitEnd();
         if (chunked(kernel)) {
             MethodVisitor before = method(cw, "before", "([Ljava/lang/Object;[D)V");
-            LoopEmitter e = new LoopEmitter(kernel, before, bufferCount, vectorApi, fma);
+            LoopEmitter e = new LoopEmitter(kernel, before, bufferCount, options);
             e.statements(kernel.prologue());
             e.fills();
             end(before);
             MethodVisitor range = method(cw, "range", "([Ljava/lang/Object;[DII[DI)V");
-            e = new LoopEmitter(kernel, range, bufferCount, vectorApi, fma);
+            e = new LoopEmitter(kernel, range, bufferCount, options);
             e.nextLocal = 7; // 3 from, 4 to, 5 partials, 6 at
             e.loop(true);
             end(range);
             MethodVisitor after = method(cw, "after", "([Ljava/lang/Object;[D)V");
-            new LoopEmitter(kernel, after, bufferCount, vectorApi, fma).statements(kernel.epilogue());
+            new LoopEmitter(kernel, after, bufferCount, options).statements(kernel.epilogue());
             end(after);
             MethodVisitor rows = method(cw, "rows", "()I");
-            new LoopEmitter(kernel, rows, bufferCount, vectorApi, fma).pushInt(kernel.domain().dim(0));
+            new LoopEmitter(kernel, rows, bufferCount, options).pushInt(kernel.domain().dim(0));
             rows.visitInsn(IRETURN);
             rows.visitMaxs(0, 0);
             rows.visitEnd();
         } else {
             MethodVisitor mv = method(cw, "run", "([Ljava/lang/Object;[D)V");
-            new LoopEmitter(kernel, mv, bufferCount, vectorApi, fma).body();
+            new LoopEmitter(kernel, mv, bufferCount, options).body();
             end(mv);
         }
         cw.visitEnd();

@@ -28,8 +28,8 @@ import org.objectweb.asm.MethodVisitor;
  * buffers, and the nest of counted loops over its domain (whole, or one chunk of rows).
  */
 final class LoopEmitter extends VectorLoopEmitter {
-    LoopEmitter(Kernel kernel, MethodVisitor mv, int bufferCount, boolean vectorApi, boolean fma) {
-        super(kernel, mv, bufferCount, vectorApi, fma);
+    LoopEmitter(Kernel kernel, MethodVisitor mv, int bufferCount, JvmEmitter.Options options) {
+        super(kernel, mv, bufferCount, options);
     }
 
     void body() {
@@ -93,9 +93,9 @@ final class LoopEmitter extends VectorLoopEmitter {
         }
         int[] vlocal = vector ? hoistVectors(instrLocal) : null;
         if (vector && !kernel.reductions().isEmpty()) {
-            lanes = newLocal(1);
+            laneScratch = newLocal(1);
             mv.visitMethodInsn(INVOKESTATIC, FUNCTION, "lanes", "()[D", true);
-            mv.visitVarInsn(ASTORE, lanes);
+            mv.visitVarInsn(ASTORE, laneScratch);
         }
         int[] acc = new int[kernel.reductions().size()];
         for (int r = 0; r < acc.length; r++) {
@@ -103,6 +103,25 @@ final class LoopEmitter extends VectorLoopEmitter {
             mv.visitLdcInsn(kernel.reductions().get(r).max() ? Double.NEGATIVE_INFINITY : 0.0);
             mv.visitVarInsn(DSTORE, acc[r]);
         }
+        // the scalar form of a loop with a vector form sums as its eight float lanes do (see emulatedSums)
+        boolean emulate = lanes && !vector && acc.length > 0;
+        int floatLanes = -1;
+        int doubleLanes = -1;
+        int vEnd = -1;
+        int blockStart = -1;
+        if (emulate) {
+            floatLanes = newLocal(1);
+            pushInt(LANES * acc.length);
+            mv.visitIntInsn(NEWARRAY, T_FLOAT);
+            mv.visitVarInsn(ASTORE, floatLanes);
+            doubleLanes = newLocal(1);
+            pushInt(LANES / 2 * acc.length);
+            mv.visitIntInsn(NEWARRAY, T_DOUBLE);
+            mv.visitVarInsn(ASTORE, doubleLanes);
+            vEnd = newLocal(1);
+            blockStart = newLocal(1);
+        }
+        int[] fused = lanes ? contractions() : null;
         int out = newLocal(1);
         if (ranged && rank > 1) {
             mv.visitVarInsn(ILOAD, 3);
@@ -149,6 +168,22 @@ final class LoopEmitter extends VectorLoopEmitter {
                 }
                 if (vector) {
                     vectorRow(counter[d], ranged && d == 0, dims[d], base, vlocal, acc, out);
+                } else if (emulate) {
+                    // where the vector part of this row would end, and its first block's start
+                    mv.visitVarInsn(ILOAD, counter[d]);
+                    if (ranged && d == 0) {
+                        mv.visitVarInsn(ILOAD, 4);
+                    } else {
+                        pushInt(dims[d]);
+                    }
+                    mv.visitVarInsn(ILOAD, counter[d]);
+                    mv.visitInsn(ISUB);
+                    pushInt(~(LANES - 1));
+                    mv.visitInsn(IAND);
+                    mv.visitInsn(IADD);
+                    mv.visitVarInsn(ISTORE, vEnd);
+                    mv.visitVarInsn(ILOAD, counter[d]);
+                    mv.visitVarInsn(ISTORE, blockStart);
                 }
             }
             mv.visitLabel(top[d]);
@@ -166,9 +201,25 @@ final class LoopEmitter extends VectorLoopEmitter {
             if (in instanceof Instr.Scalar) {
                 continue;
             }
-            value(in, instrLocal, base, kernel.body());
+            if (fused != null && fused[i] >= 0) { // a + b*c as one fused multiply-add, as the vector lanes do
+                int[] args = ((Instr.Apply) in).args();
+                int product = fused[i];
+                int[] factors = ((Instr.Apply) kernel.body().get(product)).args();
+                mv.visitVarInsn(FLOAD, instrLocal[factors[0]]);
+                mv.visitVarInsn(FLOAD, instrLocal[factors[1]]);
+                mv.visitVarInsn(FLOAD, instrLocal[args[0] == product ? args[1] : args[0]]);
+                mv.visitMethodInsn(INVOKESTATIC, MATH, "fma", "(FFF)F", false);
+            } else {
+                value(in, instrLocal, base, kernel.body());
+            }
             store(in, instrLocal[i]);
         }
+        Label tail = new Label();
+        Label summed = new Label();
+        if (emulate) {
+            emulatedSums(fused, instrLocal, floatLanes, doubleLanes, vEnd, blockStart, acc, tail, summed);
+        }
+        mv.visitLabel(tail);
         for (int r = 0; r < acc.length; r++) {
             Kernel.Reduction red = kernel.reductions().get(r);
             mv.visitVarInsn(DLOAD, acc[r]);
@@ -180,6 +231,7 @@ final class LoopEmitter extends VectorLoopEmitter {
             }
             mv.visitVarInsn(DSTORE, acc[r]);
         }
+        mv.visitLabel(summed);
         for (Kernel.Accumulate a : kernel.accumulates()) {
             int at = newLocal(1);
             positionIndex(a.target(), base);
@@ -236,5 +288,113 @@ final class LoopEmitter extends VectorLoopEmitter {
             mv.visitVarInsn(DLOAD, acc[r]);
             mv.visitInsn(DASTORE);
         }
+    }
+
+    /**
+     * The sums of one position in the scalar form of a loop that also has a vector form, as that
+     * form adds them: a position of the row's vector part goes into float lane (position − block
+     * start) mod 8 (by a fused multiply-add where the vector loop contracts the product into the
+     * sum); at each block's end the lanes widen into four float64 lanes (low four, then high four),
+     * and at the vector part's end those fold into the accumulator in lane order. Positions after the
+     * vector part jump to {@code tail} (added in float64, as the vector form's scalar tail adds them);
+     * the others jump to {@code summed}. Lane arrays are zero between rows.
+     */
+    private void emulatedSums(int[] fused, int[] instrLocal, int floatLanes, int doubleLanes, int vEnd, int blockStart,
+            int[] acc, Label tail, Label summed) {
+        int j = innerCounter;
+        mv.visitVarInsn(ILOAD, j);
+        mv.visitVarInsn(ILOAD, vEnd);
+        mv.visitJumpInsn(IF_ICMPGE, tail);
+        int lane = newLocal(1);
+        mv.visitVarInsn(ILOAD, j);
+        mv.visitVarInsn(ILOAD, blockStart);
+        mv.visitInsn(ISUB);
+        pushInt(LANES - 1);
+        mv.visitInsn(IAND);
+        mv.visitVarInsn(ISTORE, lane);
+        for (int r = 0; r < acc.length; r++) {
+            int s = kernel.reductions().get(r).instr();
+            // floatLanes[8r + lane] = floatLanes[8r + lane] + value   (or fma(b, c, lane value))
+            mv.visitVarInsn(ALOAD, floatLanes);
+            mv.visitVarInsn(ILOAD, lane);
+            pushInt(LANES * r);
+            mv.visitInsn(IADD);
+            mv.visitInsn(DUP2);
+            mv.visitInsn(FALOAD);
+            if (fused[s] == CONTRACTED) {
+                int lanePrior = newLocal(1);
+                mv.visitVarInsn(FSTORE, lanePrior);
+                int[] factors = ((Instr.Apply) kernel.body().get(s)).args();
+                mv.visitVarInsn(FLOAD, instrLocal[factors[0]]);
+                mv.visitVarInsn(FLOAD, instrLocal[factors[1]]);
+                mv.visitVarInsn(FLOAD, lanePrior);
+                mv.visitMethodInsn(INVOKESTATIC, MATH, "fma", "(FFF)F", false);
+            } else {
+                mv.visitVarInsn(FLOAD, instrLocal[s]);
+                mv.visitInsn(FADD);
+            }
+            mv.visitInsn(FASTORE);
+        }
+        // the block ends after 2048 positions or with the vector part: widen, and at the part's end fold
+        Label blockGoesOn = new Label();
+        Label widen = new Label();
+        mv.visitVarInsn(ILOAD, j);
+        mv.visitInsn(ICONST_1);
+        mv.visitInsn(IADD);
+        mv.visitVarInsn(ILOAD, vEnd);
+        mv.visitJumpInsn(IF_ICMPEQ, widen);
+        mv.visitVarInsn(ILOAD, j);
+        mv.visitInsn(ICONST_1);
+        mv.visitInsn(IADD);
+        mv.visitVarInsn(ILOAD, blockStart);
+        mv.visitInsn(ISUB);
+        pushInt(REDUCTION_BLOCK);
+        mv.visitJumpInsn(IF_ICMPNE, blockGoesOn);
+        mv.visitLabel(widen);
+        for (int r = 0; r < acc.length; r++) {
+            for (int part = 0; part < 2; part++) {
+                for (int l = 0; l < LANES / 2; l++) {
+                    int d = LANES / 2 * r + l;
+                    int f = LANES * r + LANES / 2 * part + l;
+                    mv.visitVarInsn(ALOAD, doubleLanes);
+                    pushInt(d);
+                    mv.visitInsn(DUP2);
+                    mv.visitInsn(DALOAD);
+                    mv.visitVarInsn(ALOAD, floatLanes);
+                    pushInt(f);
+                    mv.visitInsn(FALOAD);
+                    mv.visitInsn(F2D);
+                    mv.visitInsn(DADD);
+                    mv.visitInsn(DASTORE);
+                }
+            }
+        }
+        mv.visitVarInsn(ALOAD, floatLanes);
+        mv.visitInsn(FCONST_0);
+        mv.visitMethodInsn(INVOKESTATIC, "java/util/Arrays", "fill", "([FF)V", false);
+        mv.visitVarInsn(ILOAD, j);
+        mv.visitInsn(ICONST_1);
+        mv.visitInsn(IADD);
+        mv.visitVarInsn(ISTORE, blockStart);
+        mv.visitVarInsn(ILOAD, j);
+        mv.visitInsn(ICONST_1);
+        mv.visitInsn(IADD);
+        mv.visitVarInsn(ILOAD, vEnd);
+        mv.visitJumpInsn(IF_ICMPNE, summed);
+        for (int r = 0; r < acc.length; r++) {
+            for (int l = 0; l < LANES / 2; l++) {
+                mv.visitVarInsn(DLOAD, acc[r]);
+                mv.visitVarInsn(ALOAD, doubleLanes);
+                pushInt(LANES / 2 * r + l);
+                mv.visitInsn(DALOAD);
+                mv.visitInsn(DADD);
+                mv.visitVarInsn(DSTORE, acc[r]);
+            }
+        }
+        mv.visitVarInsn(ALOAD, doubleLanes);
+        mv.visitInsn(DCONST_0);
+        mv.visitMethodInsn(INVOKESTATIC, "java/util/Arrays", "fill", "([DD)V", false);
+        mv.visitLabel(blockGoesOn);
+        mv.visitJumpInsn(GOTO, summed);
     }
 }

@@ -40,17 +40,26 @@ abstract class MethodEmitter {
     int innerCounter;
     /** Whether the innermost loop gets a Vector API part (see {@link #vectorizable}). */
     final boolean vector;
-    /** Vector loops contract multiply-adds (the CPU has FMA). */
+    /**
+     * Whether this kernel's scalar code does the arithmetic of the vector lanes — a vectorizable
+     * kernel emitted with its Vector API part, or in the scalar form that gives that form's bits
+     * ({@link JvmEmitter.Options#lanes()}): float32 powers by float squaring, multiply-adds contracted
+     * as the vector loop contracts them, and (scalar form only) sums in eight float lanes.
+     */
+    final boolean lanes;
+    /** Multiply-adds are contracted (the CPU has FMA): in vector loops, and in the scalar code that follows their lanes. */
     final boolean fma;
     /** Local of the calling thread's scratch array for folding vector sums ({@link KernelFunction#lanes}). */
-    int lanes = -1;
+    int laneScratch = -1;
 
-    MethodEmitter(Kernel kernel, MethodVisitor mv, int bufferCount, boolean vectorApi, boolean fma) {
-        this.fma = fma;
+    MethodEmitter(Kernel kernel, MethodVisitor mv, int bufferCount, JvmEmitter.Options options) {
         this.kernel = kernel;
         this.mv = mv;
         this.bufferLocal = new int[bufferCount];
-        this.vector = vectorApi && VectorLoopEmitter.vectorizable(kernel);
+        boolean vectorizable = VectorLoopEmitter.vectorizable(kernel);
+        this.vector = options.vectorApi() && vectorizable;
+        this.lanes = (options.vectorApi() || options.lanes()) && vectorizable;
+        this.fma = options.fma() && lanes;
     }
 
     int newLocal(int size) {

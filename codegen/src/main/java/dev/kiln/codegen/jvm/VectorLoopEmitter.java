@@ -28,8 +28,8 @@ import org.objectweb.asm.MethodVisitor;
  * fused multiply-adds where the CPU has them, sums widened into float64 vectors.
  */
 abstract class VectorLoopEmitter extends ExpressionEmitter {
-    VectorLoopEmitter(Kernel kernel, MethodVisitor mv, int bufferCount, boolean vectorApi, boolean fma) {
-        super(kernel, mv, bufferCount, vectorApi, fma);
+    VectorLoopEmitter(Kernel kernel, MethodVisitor mv, int bufferCount, JvmEmitter.Options options) {
+        super(kernel, mv, bufferCount, options);
     }
 
     // ---------------------------------------------------------------- Vector API loops
@@ -246,12 +246,12 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
         for (int r = 0; r < vacc.length; r++) {
             // the row's float64 lanes into the accumulator in lane order, through a scratch array
             mv.visitVarInsn(ALOAD, dacc[r]);
-            mv.visitVarInsn(ALOAD, lanes);
+            mv.visitVarInsn(ALOAD, laneScratch);
             pushInt(0);
             mv.visitMethodInsn(INVOKEVIRTUAL, DV, "intoArray", "([DI)V", false);
             for (int lane = 0; lane < LANES / 2; lane++) {
                 mv.visitVarInsn(DLOAD, acc[r]);
-                mv.visitVarInsn(ALOAD, lanes);
+                mv.visitVarInsn(ALOAD, laneScratch);
                 pushInt(lane);
                 mv.visitInsn(DALOAD);
                 mv.visitInsn(DADD);
