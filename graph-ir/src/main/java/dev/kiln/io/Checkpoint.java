@@ -44,7 +44,7 @@ public final class Checkpoint {
 
     /**
      * Saves the model, the optimizer (null for none), the generator (null for none) and the
-     * caller's own metadata (an epoch, a data position), atomically.
+     * caller's own metadata (an epoch, a data position; null for none), atomically.
      */
     public static void save(Path path, Module model, Optimizer<?> optimizer, Generator generator, Map<String, String> extra) {
         if (model == null) {
@@ -53,7 +53,7 @@ public final class Checkpoint {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         model.stateDict().forEach((k, v) -> tensors.put(MODEL + k, v));
         Map<String, String> meta = new TreeMap<>();
-        extra.forEach((k, v) -> {
+        (extra == null ? Map.<String, String>of() : extra).forEach((k, v) -> {
             if (k.startsWith("kiln.")) {
                 throw new KilnException("Checkpoint.save: metadata key '" + k + "' is reserved (keys starting with 'kiln.')");
             }

@@ -62,11 +62,15 @@ class ExportsTest {
                 import dev.kiln.nn.Linear;
                 import dev.kiln.optim.SGD;
                 import dev.kiln.testing.GradCheck;
+                import dev.kiln.io.Checkpoint;
+                import dev.kiln.io.Safetensors;
                 """, """
                 Linear layer = new Linear(3, 1);
                 SGD opt = new SGD(layer.parameters(), 0.1, 0.9);
                 CompiledFunction f = Kiln.compile(in -> layer.forward(in[0]).sum());
                 System.out.println(f.call(Tensor.ones(2, 3)).item() + " " + GradCheck.defaults());
+                Checkpoint.save(java.nio.file.Path.of("c.safetensors"), layer, opt);
+                System.out.println(Safetensors.metadata(java.nio.file.Path.of("c.safetensors")));
                 """);
         assertTrue(r.ok(), r.diagnostics());
     }
