@@ -208,15 +208,17 @@ public abstract class Module {
      * Everything is checked before anything is written.
      */
     public final void loadStateDict(Map<String, Tensor> state, boolean strict) {
+        loadStateDict(state, strict, "loadStateDict");
+    }
+
+    /** {@code what} names the call in errors. */
+    private void loadStateDict(Map<String, Tensor> state, boolean strict, String what) {
         Map<String, Tensor> own = new LinkedHashMap<>();
         collectAll("", own);
         Set<String> missing = new TreeSet<>(own.keySet());
         missing.removeAll(state.keySet());
         Set<String> unexpected = new TreeSet<>(state.keySet());
         unexpected.removeAll(own.keySet());
-        if (strict && (!missing.isEmpty() || !unexpected.isEmpty())) {
-            throw new KilnException("loadStateDict: missing keys " + missing + ", unexpected keys " + unexpected);
-        }
         List<String> problems = new ArrayList<>();
         state.forEach((k, v) -> {
             Tensor p = own.get(k);
@@ -226,8 +228,14 @@ public abstract class Module {
                 problems.add(k + ": checkpoint dtype " + v.dtype() + ", parameter dtype " + p.dtype());
             }
         });
-        if (!problems.isEmpty()) {
-            throw new KilnException("loadStateDict: size mismatch for " + String.join("; ", problems));
+        // every error at once, as PyTorch's "Error(s) in loading state_dict"
+        boolean keys = strict && (!missing.isEmpty() || !unexpected.isEmpty());
+        if (keys || !problems.isEmpty()) {
+            String message = what + ": " + (keys ? "missing keys " + missing + ", unexpected keys " + unexpected : "");
+            if (!problems.isEmpty()) {
+                message += (keys ? "; " : "") + "size mismatch for " + String.join("; ", problems);
+            }
+            throw new KilnException(message);
         }
         try (var noGrad = Kiln.noGrad()) {
             state.forEach((k, v) -> {
@@ -254,7 +262,7 @@ public abstract class Module {
      * converted to each parameter's dtype. Returns this module.
      */
     public Module load(Path path) {
-        loadStateDict(Safetensors.load(path), true);
+        loadStateDict(Safetensors.load(path), true, "load " + path);
         return this;
     }
 
