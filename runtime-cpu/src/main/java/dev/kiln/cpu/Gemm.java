@@ -57,6 +57,8 @@ final class Gemm {
     }
 
     /** {@code c = a @ b} for views {@code [..., n, k]} and {@code [..., k, m]}; {@code c} is dense {@code [..., n, m]}. */
+    private static final int[] NO_INDEX = new int[0];
+
     static void matmul(Object a, Layout la, Object b, Layout lb, Object c, Shape out) {
         matmul(a, la, b, lb, c, out, null);
     }
@@ -74,7 +76,7 @@ final class Gemm {
         for (int d = 0; d < r - 2; d++) {
             batches *= out.dim(d);
         }
-        int[] index = new int[Math.max(0, r - 2)];
+        int[] index = r == 2 ? NO_INDEX : new int[r - 2];
         for (int batch = 0; batch < batches; batch++) {
             int offA = la.offset();
             int offB = lb.offset();
@@ -127,22 +129,33 @@ final class Gemm {
                 int depth = pc;
                 // the last pass over a row block completes its rows (earlier column blocks are done)
                 Rows finish = jc + NC >= m && pc + KC >= k ? epilogue : null;
-                Threads.forEach(rowBlocks, parallel, block -> {
-                    int ic = block * MC;
-                    int mc = Math.min(MC, n - ic);
-                    float[] pa = PACKED_A.get();
-                    packA(a, offA + ic * ars + depth * acs, ars, acs, mc, kc, pa);
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            kernel.tile(pa, ir * kc, pb, jr * kc, kc, c, offC + (ic + ir) * m + column + jr, m,
-                                    Math.min(MR, mc - ir), Math.min(NR, nc - jr), accumulate);
-                        }
+                if (!parallel) { // on this thread, without a task object: a small product allocates nothing
+                    for (int block = 0; block < rowBlocks; block++) {
+                        rowBlock(block, a, offA, ars, acs, pb, c, offC, n, m, kc, nc, column, depth, accumulate, kernel, finish);
                     }
-                    if (finish != null) {
-                        finish.rows(ic, ic + mc);
-                    }
-                });
+                } else {
+                    Threads.forEach(rowBlocks, true, block -> rowBlock(block, a, offA, ars, acs, pb, c, offC, n, m, kc, nc,
+                            column, depth, accumulate, kernel, finish));
+                }
             }
+        }
+    }
+
+    /** One block of MC rows of a column block and depth pass: packs its rows of a, runs the tiles, hands finished rows on. */
+    private static void rowBlock(int block, float[] a, int offA, int ars, int acs, float[] pb, float[] c, int offC, int n,
+            int m, int kc, int nc, int column, int depth, boolean accumulate, MicroKernel kernel, Rows finish) {
+        int ic = block * MC;
+        int mc = Math.min(MC, n - ic);
+        float[] pa = PACKED_A.get();
+        packA(a, offA + ic * ars + depth * acs, ars, acs, mc, kc, pa);
+        for (int jr = 0; jr < nc; jr += NR) {
+            for (int ir = 0; ir < mc; ir += MR) {
+                kernel.tile(pa, ir * kc, pb, jr * kc, kc, c, offC + (ic + ir) * m + column + jr, m,
+                        Math.min(MR, mc - ir), Math.min(NR, nc - jr), accumulate);
+            }
+        }
+        if (finish != null) {
+            finish.rows(ic, ic + mc);
         }
     }
 
@@ -194,21 +207,29 @@ final class Gemm {
 
     static void dgemm(double[] a, int offA, int ars, int acs, double[] b, int offB, int brs, int bcs, double[] c, int offC,
             int n, int m, int k, Rows epilogue) {
-        boolean parallel = (long) n * m * k >= PARALLEL_FLOPS;
-        Threads.forEach(n, parallel, i -> {
-            int row = offC + i * m;
-            java.util.Arrays.fill(c, row, row + m, 0.0);
-            for (int p = 0; p < k; p++) {
-                double x = a[offA + i * ars + p * acs];
-                int src = offB + p * brs;
-                for (int j = 0; j < m; j++) {
-                    c[row + j] += x * b[src + j * bcs];
-                }
+        if ((long) n * m * k < PARALLEL_FLOPS) {
+            for (int i = 0; i < n; i++) {
+                dgemmRow(i, a, offA, ars, acs, b, offB, brs, bcs, c, offC, m, k, epilogue);
             }
-            if (epilogue != null) {
-                epilogue.rows(i, i + 1);
+        } else {
+            Threads.forEach(n, true, i -> dgemmRow(i, a, offA, ars, acs, b, offB, brs, bcs, c, offC, m, k, epilogue));
+        }
+    }
+
+    private static void dgemmRow(int i, double[] a, int offA, int ars, int acs, double[] b, int offB, int brs, int bcs,
+            double[] c, int offC, int m, int k, Rows epilogue) {
+        int row = offC + i * m;
+        java.util.Arrays.fill(c, row, row + m, 0.0);
+        for (int p = 0; p < k; p++) {
+            double x = a[offA + i * ars + p * acs];
+            int src = offB + p * brs;
+            for (int j = 0; j < m; j++) {
+                c[row + j] += x * b[src + j * bcs];
             }
-        });
+        }
+        if (epilogue != null) {
+            epilogue.rows(i, i + 1);
+        }
     }
 
     /** The micro-kernel in scalar Java, for JVMs started without {@code jdk.incubator.vector}: rows of c as contiguous loops. */

@@ -1,0 +1,231 @@
+package dev.kiln;
+
+import dev.kiln.spi.TensorData;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * A forward pass compiled for serving: traced without grad (no tape), prepared ahead of the first
+ * request for each batch size it accepts, and shared by any number of request threads. Each prepared
+ * size is a compiled function of its own, so a call finds its plan without a lock and allocates
+ * nothing but its output; threads get exactly the bits one thread would.
+ * <pre>
+ * model.eval();
+ * Inference serve = Inference.of(model::forward).rowShape(1).maxBatch(64).build();
+ * Tensor y = serve.run(x);   // x: [n, 1], 1 &lt;= n &lt;= 64
+ * </pre>
+ * With {@link Builder#maxBatch} the sizes are buckets (1, 2, 4, ... up to the maximum): a batch runs
+ * in the smallest bucket that holds it, its rows copied into a per-thread padded input and the
+ * answer's first rows returned — which assumes, as every eval-mode model gives, that rows do not
+ * affect one another. {@link Builder#batchSizes} prepares exact sizes instead, with no padding.
+ */
+public final class Inference {
+    private final Function<Tensor, Tensor> forward;
+    private final int[] sizes;
+    private final CompiledFunction[] functions;
+    private final Shape row;
+    private final DType dtype;
+    private final boolean exact;
+    /** Per thread, per bucket: the padded input (rows past a request's are left as the last request put them). */
+    private final ThreadLocal<Tensor[]> padded;
+
+    private Inference(Builder b) {
+        this.forward = b.forward;
+        this.row = b.row;
+        this.dtype = b.dtype;
+        this.exact = b.exact;
+        this.sizes = b.sizes.stream().mapToInt(Integer::intValue).toArray();
+        this.functions = new CompiledFunction[sizes.length];
+        this.padded = ThreadLocal.withInitial(() -> new Tensor[sizes.length]);
+        for (int i = 0; i < sizes.length; i++) {
+            functions[i] = Kiln.compile(in -> {
+                try (var noGrad = Kiln.noGrad()) {
+                    return forward.apply(in[0]);
+                }
+            }, CompiledFunction.Mode.STATIC, 1);
+            functions[i].prepare(Tensor.zeros(batchShape(sizes[i]), dtype));
+        }
+        for (int k = 0; k < b.warmUp; k++) {
+            for (int i = 0; i < sizes.length; i++) {
+                functions[i].call(Tensor.zeros(batchShape(sizes[i]), dtype));
+            }
+        }
+    }
+
+    /** Starts an inference build for {@code forward} (a module's {@code forward}, or any function of one tensor). */
+    public static Builder of(Function<Tensor, Tensor> forward) {
+        if (forward == null) {
+            throw new KilnException("Inference.of: the forward function must not be null");
+        }
+        return new Builder(forward);
+    }
+
+    /** How to build an {@link Inference}. */
+    public static final class Builder {
+        private final Function<Tensor, Tensor> forward;
+        private Shape row = Shape.scalar();
+        private DType dtype = Kiln.defaultDtype();
+        private TreeSet<Integer> sizes = new TreeSet<>(List.of(1));
+        private boolean exact = true;
+        private int warmUp;
+
+        private Builder(Function<Tensor, Tensor> forward) {
+            this.forward = forward;
+        }
+
+        /** The shape of one row of the input (a batch is {@code [n, ...rowShape]}); a 0-d row by default. */
+        public Builder rowShape(int... dims) {
+            for (int d : dims) {
+                if (d < 0) {
+                    throw new KilnException("Inference: a row's dimensions are non-negative, got " + Arrays.toString(dims));
+                }
+            }
+            this.row = Shape.of(dims);
+            return this;
+        }
+
+        /** The input dtype (the thread's default floating dtype unless set). */
+        public Builder dtype(DType dtype) {
+            if (dtype == null) {
+                throw new KilnException("Inference: the dtype must not be null");
+            }
+            this.dtype = dtype;
+            return this;
+        }
+
+        /** Accepts batches of 1 to {@code max} rows, in buckets 1, 2, 4, ... and {@code max} (padded to the bucket's size). */
+        public Builder maxBatch(int max) {
+            if (max < 1 || max > 1 << 20) {
+                throw new KilnException("Inference: maxBatch must be in [1, 2^20], got " + max);
+            }
+            TreeSet<Integer> s = new TreeSet<>();
+            for (int b = 1; b < max; b <<= 1) {
+                s.add(b);
+            }
+            s.add(max);
+            this.sizes = s;
+            this.exact = false;
+            return this;
+        }
+
+        /** Accepts exactly these batch sizes, each prepared as it is (no padding). */
+        public Builder batchSizes(int... batchSizes) {
+            if (batchSizes.length == 0) {
+                throw new KilnException("Inference: name at least one batch size");
+            }
+            TreeSet<Integer> s = new TreeSet<>();
+            for (int b : batchSizes) {
+                if (b < 1) {
+                    throw new KilnException("Inference: batch sizes are positive, got " + b);
+                }
+                s.add(b);
+            }
+            this.sizes = s;
+            this.exact = true;
+            return this;
+        }
+
+        /** Runs each prepared size {@code calls} times on zeros at build time, so the JIT has compiled the kernels before the first request. */
+        public Builder warmUp(int calls) {
+            if (calls < 0) {
+                throw new KilnException("Inference: warm-up calls are non-negative, got " + calls);
+            }
+            this.warmUp = calls;
+            return this;
+        }
+
+        /** Traces and compiles every batch size now (a first request then compiles nothing). */
+        public Inference build() {
+            return new Inference(this);
+        }
+    }
+
+    /** The prepared batch sizes, ascending. */
+    public List<Integer> batchSizes() {
+        List<Integer> out = new ArrayList<>(sizes.length);
+        for (int s : sizes) {
+            out.add(s);
+        }
+        return List.copyOf(out);
+    }
+
+    /** Plans compiled so far, over all sizes: one per size after {@link Builder#build()}, and no more while calls find theirs. */
+    public int compilations() {
+        int n = 0;
+        for (CompiledFunction f : functions) {
+            n += f.compilations();
+        }
+        return n;
+    }
+
+    /** The largest batch accepted. */
+    public int maxBatch() {
+        return sizes[sizes.length - 1];
+    }
+
+    /**
+     * The forward pass of a batch {@code [n, ...rowShape]} of the prepared dtype: the caller's own
+     * tensor of {@code n} rows. A batch of another shape or dtype, or with more rows than prepared,
+     * is a {@link KilnException} saying what was expected.
+     */
+    public Tensor run(Tensor batch) {
+        int b = bucketOf(batch);
+        int n = batch.size(0);
+        if (sizes[b] == n) {
+            return functions[b].call(batch);
+        }
+        Tensor[] mine = padded.get();
+        Tensor in = mine[b];
+        if (in == null) {
+            in = mine[b] = Tensor.zeros(batchShape(sizes[b]), dtype);
+        }
+        TensorData from = batch.contiguous().data();
+        TensorData to = in.data();
+        int count = n * row.numel();
+        System.arraycopy(from.storage().array(), from.layout().offset(), to.storage().array(), 0, count);
+        to.storage().bumpVersion();
+        return functions[b].call(in).slice(0, 0, n, 1);
+    }
+
+    private int bucketOf(Tensor batch) {
+        if (batch == null || batch.isSymbolic()) {
+            throw new KilnException("Inference.run: " + (batch == null ? "the batch is null" : "a symbolic tensor (inside a traced function)"));
+        }
+        Shape s = batch.shape();
+        boolean shapeOk = s.rank() == row.rank() + 1;
+        for (int d = 0; shapeOk && d < row.rank(); d++) {
+            shapeOk = s.dim(d + 1) == row.dim(d);
+        }
+        if (!shapeOk || batch.dtype() != dtype) {
+            throw new KilnException("Inference.run: expected a batch " + expected() + ", got " + batch.dtype() + " " + s);
+        }
+        int n = s.dim(0);
+        for (int i = 0; i < sizes.length; i++) {
+            if (sizes[i] == n || !exact && n >= 1 && sizes[i] > n) {
+                return i;
+            }
+        }
+        throw new KilnException("Inference.run: expected a batch " + expected() + ", got " + n + " rows");
+    }
+
+    private String expected() {
+        String dims = row.toString();
+        return "[n" + (row.rank() == 0 ? "" : ", " + dims.substring(1, dims.length() - 1)) + "] of " + dtype + " with n "
+                + (exact ? "one of " + batchSizes() : "from 1 to " + maxBatch());
+    }
+
+    private Shape batchShape(int n) {
+        int[] dims = new int[row.rank() + 1];
+        dims[0] = n;
+        System.arraycopy(row.toArray(), 0, dims, 1, row.rank());
+        return Shape.of(dims);
+    }
+
+    @Override
+    public String toString() {
+        return "Inference(" + forward + ", rows " + row + " of " + dtype + ", batch sizes " + batchSizes() + ")";
+    }
+}
