@@ -1,4 +1,7 @@
-/** The seed tutorial's programs, in Java. */
+/** The seed tutorial's programs, in Java, and the samples beyond them (serve: a model behind HTTP). */
 module dev.kiln.samples {
     requires dev.kiln.cpu;
+    requires jdk.httpserver;
+    requires java.net.http;
+    requires tools.jackson.core;
 }

@@ -30,8 +30,32 @@ final class AtomicWrite implements AutoCloseable {
     AtomicWrite(Path target) throws IOException {
         this.target = target.toAbsolutePath();
         Path dir = this.target.getParent();
-        this.temp = Files.createTempFile(dir, "." + this.target.getFileName() + ".", ".tmp");
+        this.temp = create(dir, "." + this.target.getFileName() + ".");
+        if (Files.exists(this.target)) { // a replaced file keeps its permissions
+            try {
+                Files.setPosixFilePermissions(temp, Files.getPosixFilePermissions(this.target));
+            } catch (UnsupportedOperationException | IOException e) {
+                // not a POSIX file system, or not ours to read: the new file keeps the default ones
+            }
+        }
         this.channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+    }
+
+    /**
+     * A new file {@code <prefix><random>.tmp} with the file system's default permissions (as any
+     * new file, not {@code createTempFile}'s owner-only ones: the checkpoint is renamed from it).
+     */
+    private static Path create(Path dir, String prefix) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path p = dir.resolve(prefix + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp");
+            try {
+                return Files.createFile(p);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt > 100) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Writes all of {@code buf}'s remaining bytes. */

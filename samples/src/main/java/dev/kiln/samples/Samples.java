@@ -20,6 +20,13 @@ public final class Samples {
         ALL.put("dynamic", DynamicSample::main);
     }
 
+    /** Samples beyond the seed: run by name only ({@code ./kiln samples} runs the seed's eight). */
+    static final Map<String, Consumer<String[]>> OTHERS = new LinkedHashMap<>();
+
+    static {
+        OTHERS.put("serve", ServeSample::main);
+    }
+
     private Samples() {
     }
 
@@ -47,10 +54,11 @@ public final class Samples {
                 }
             }
             case "sample" -> {
-                Consumer<String[]> sample = args.length > 1 ? ALL.get(args[1]) : null;
+                Consumer<String[]> sample = args.length > 1 ? ALL.getOrDefault(args[1], OTHERS.get(args[1])) : null;
                 if (sample == null) {
-                    System.err.println(args.length > 1 ? "no sample named '" + args[1] + "'; the samples are "
-                            + String.join(", ", ALL.keySet()) : "sample: name one of " + String.join(", ", ALL.keySet()));
+                    String names = String.join(", ", ALL.keySet()) + "; beyond the seed: " + String.join(", ", OTHERS.keySet());
+                    System.err.println(args.length > 1 ? "no sample named '" + args[1] + "'; the samples are " + names
+                            : "sample: name one of " + names);
                     System.exit(2);
                 }
                 sample.accept(java.util.Arrays.copyOfRange(args, 2, args.length));
@@ -63,6 +71,7 @@ public final class Samples {
     }
 
     private static void usage() {
-        System.err.println("usage: kiln samples [--list | --compiled] | kiln sample NAME [--compiled]");
+        System.err.println("usage: kiln samples [--list | --compiled] | kiln sample NAME [--compiled] | kiln sample serve [--port P]"
+                + " [--model PATH] [--self-test N]");
     }
 }
