@@ -87,7 +87,7 @@ public final class ServeSample {
     }
 
     /** The MLP, with its initial weights from the seeded generator. */
-    static Sequential mlp() {
+    public static Sequential mlp() {
         Kiln.manualSeed(2026);
         return new Sequential(new Linear(1, 64), new Tanh(), new Linear(64, 64), new Tanh(), new Linear(64, 1));
     }
@@ -128,7 +128,7 @@ public final class ServeSample {
     }
 
     /** The model in eval mode, compiled for batches of 1 to 64 rows (buckets 1, 2, 4, ... 64), warmed a little. */
-    static Inference inference(Sequential model) {
+    public static Inference inference(Sequential model) {
         model.eval();
         return Inference.of(model::forward).rowShape(1).maxBatch(PredictServer.MAX_ROWS).warmUp(200).build();
     }

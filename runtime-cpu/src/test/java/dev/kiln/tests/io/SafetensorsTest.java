@@ -201,6 +201,20 @@ class SafetensorsTest {
         assertTrue(Files.notExists(f));
     }
 
+    @Test
+    void aNewFileHasDefaultPermissionsAndAReplacedOneKeepsItsOwn() throws IOException {
+        Path f = dir.resolve("perm.safetensors");
+        Safetensors.save(f, Map.of("x", Tensor.of(1f)));
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> fresh = Files.getPosixFilePermissions(f);
+        Path plain = Files.createFile(dir.resolve("plain"));
+        assertEquals(Files.getPosixFilePermissions(plain), fresh, "as any new file (not createTempFile's owner-only)");
+        var chosen = java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----");
+        Files.setPosixFilePermissions(f, chosen);
+        Safetensors.save(f, Map.of("x", Tensor.of(2f)));
+        assertEquals(chosen, Files.getPosixFilePermissions(f));
+        assertEquals(2.0, Safetensors.load(f).get("x").toDoubleArray()[0]);
+    }
+
     private Path save(String name, Map<String, Tensor> tensors) {
         Path f = dir.resolve(name);
         Safetensors.save(f, tensors);
