@@ -27,8 +27,9 @@ class ServeLoadTest {
             System.out.println(r);
             assertEquals(0, r.wrong(), r.toString());
             assertEquals(0, r.errors(), r.toString());
+            assertTrue(r.retried() <= 16, "a closed kept-alive connection is rare: " + r);
             assertEquals(List.of(), r.badFailures());
-            assertEquals(16 * 2000, server.served());
+            assertTrue(server.served() >= 16 * 2000 && server.served() <= 16 * 2000 + r.retried(), server.served() + " answers");
             assertEquals(ServeSelfTest.BAD.size(), server.refused());
         }
     }
