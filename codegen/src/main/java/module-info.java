@@ -2,12 +2,17 @@
  * Code generation: the kernel IR both emitters read (iteration domain, strided loads, an
  * expression list, reductions, stores, scalar prologue and epilogue), the fusion planner that
  * turns a graph into kernels, and the JVM bytecode emitter (ASM types stay inside it). The CUDA C
- * emitter, the {@code @Model} processor and the Java-source exporter come later.
+ * emitter and the Java-source exporter come later. Also the {@code @Model} annotation processor
+ * ({@code dev.kiln.codegen.model}), found as a service on the annotation processor path.
  */
 module dev.kiln.codegen {
     requires transitive dev.kiln;
     requires org.objectweb.asm;
+    requires java.compiler;
+    requires com.palantir.javapoet;
 
     exports dev.kiln.codegen.kernel to dev.kiln.cpu, dev.kiln.cuda;
     exports dev.kiln.codegen.jvm to dev.kiln.cpu;
+
+    provides javax.annotation.processing.Processor with dev.kiln.codegen.model.ModelProcessor;
 }

@@ -10,6 +10,7 @@ module dev.kiln {
     exports dev.kiln.optim;
     exports dev.kiln.testing;
     exports dev.kiln.io;
+    exports dev.kiln.model;
 
     exports dev.kiln.spi to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda;
     exports dev.kiln.ir to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda;

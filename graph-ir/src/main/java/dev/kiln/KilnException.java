@@ -9,7 +9,7 @@ import java.util.Set;
 public class KilnException extends RuntimeException {
     private static final Set<String> KILN_PACKAGES = Set.of(
             "dev.kiln", "dev.kiln.cache", "dev.kiln.spi", "dev.kiln.testing", "dev.kiln.internal", "dev.kiln.ir", "dev.kiln.autodiff",
-            "dev.kiln.pass", "dev.kiln.nn", "dev.kiln.optim", "dev.kiln.io",
+            "dev.kiln.pass", "dev.kiln.nn", "dev.kiln.optim", "dev.kiln.io", "dev.kiln.model",
             "dev.kiln.cpu", "dev.kiln.cuda", "dev.kiln.codegen", "dev.kiln.codegen.kernel",
             "dev.kiln.codegen.jvm", "dev.kiln.codegen.cuda");
     private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
@@ -40,9 +40,15 @@ public class KilnException extends RuntimeException {
                 .orElse(null));
     }
 
+    /** A class Kiln's {@code @Model} processor generated (its frames are Kiln's, not the user's). */
+    private static boolean generated(Class<?> c) {
+        Class<?> s = c.getSuperclass();
+        return s != null && s.isAnnotationPresent(dev.kiln.model.Model.class) && c.getSimpleName().endsWith("Model");
+    }
+
     private static boolean isLibraryFrame(Class<?> c) {
         String pkg = c.getPackageName();
         return KILN_PACKAGES.contains(pkg) || pkg.startsWith("java.") || pkg.startsWith("jdk.")
-                || pkg.startsWith("sun.");
+                || pkg.startsWith("sun.") || generated(c);
     }
 }

@@ -34,7 +34,7 @@ public abstract class Module {
 
     /** Applies the module to one input. Modules that take other inputs (losses) define their own {@code forward}. */
     public Tensor forward(Tensor input) {
-        throw new KilnException(getClass().getSimpleName() + " does not take a single input tensor");
+        throw new KilnException(displayName() + " does not take a single input tensor");
     }
 
     /** Registers {@code init} as a parameter named {@code name} and returns it (a leaf that requires grad). */
@@ -93,7 +93,7 @@ public abstract class Module {
      */
     public Module to(DType dtype) {
         if (dtype == null || !dtype.isFloating()) {
-            throw new KilnException(getClass().getSimpleName() + ".to: a module converts to a floating dtype, got " + dtype);
+            throw new KilnException(displayName() + ".to: a module converts to a floating dtype, got " + dtype);
         }
         Map<String, Tensor> all = new LinkedHashMap<>();
         collectAll("", all);
@@ -128,7 +128,7 @@ public abstract class Module {
             throw new KilnException("invalid name '" + name + "': names are non-empty and contain no '.'");
         }
         if (parameters.containsKey(name) || buffers.containsKey(name) || children.containsKey(name)) {
-            throw new KilnException(getClass().getSimpleName() + " already has a member named '" + name + "'");
+            throw new KilnException(displayName() + " already has a member named '" + name + "'");
         }
     }
 
@@ -271,10 +271,17 @@ public abstract class Module {
         return "";
     }
 
+    /** The name this module prints as: its class's, or for a generated {@code @Model} class, the user's class's. */
+    private String displayName() {
+        Class<?> c = getClass();
+        return c.getSuperclass() != null && c.getSuperclass().isAnnotationPresent(dev.kiln.model.Model.class)
+                ? c.getSuperclass().getSimpleName() : c.getSimpleName();
+    }
+
     /** The module tree, as PyTorch prints it. */
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder(getClass().getSimpleName()).append('(').append(extraRepr());
+        StringBuilder sb = new StringBuilder(displayName()).append('(').append(extraRepr());
         if (!children.isEmpty()) {
             sb.append('\n');
             children.forEach((name, child) -> sb.append("  (").append(name).append("): ")

@@ -4,6 +4,11 @@ import dev.kiln.CompiledFunction;
 import dev.kiln.Kiln;
 import dev.kiln.Step;
 import dev.kiln.Tensor;
+import dev.kiln.model.Dims;
+import dev.kiln.model.Forward;
+import dev.kiln.model.Init;
+import dev.kiln.model.Model;
+import dev.kiln.model.Param;
 import dev.kiln.nn.MSELoss;
 import dev.kiln.nn.Module;
 import dev.kiln.optim.SGD;
@@ -18,21 +23,24 @@ public final class DynamicSample {
     private DynamicSample() {
     }
 
-    /** A cubic plus 0, 1 or 2 more terms (x⁴, x⁵), chosen at random on every call, all sharing the weight e. */
-    static final class DynamicNet extends Module {
-        final Tensor a = parameter("a", Tensor.randn());
-        final Tensor b = parameter("b", Tensor.randn());
-        final Tensor c = parameter("c", Tensor.randn());
-        final Tensor d = parameter("d", Tensor.randn());
-        final Tensor e = parameter("e", Tensor.randn());
+    /**
+     * A cubic plus 0, 1 or 2 more terms (x⁴, x⁵), chosen at random on every call, all sharing the
+     * weight e: a {@code @Model(dynamic = true)} class (its generated {@code trainingStep} would
+     * re-trace every call), created by the generated {@code DynamicSample_DynamicNetModel.create(random)}.
+     */
+    @Model(dynamic = true)
+    abstract static class DynamicNet extends Module {
+        @Param(init = Init.RANDN)
+        Tensor a, b, c, d, e;
         private final Random random;
 
         DynamicNet(Random random) {
             this.random = random;
         }
 
+        @Forward
         @Override
-        public Tensor forward(Tensor x) {
+        public Tensor forward(@Dims("N") Tensor x) {
             Tensor y = a.add(b.mul(x)).add(c.mul(x.pow(2))).add(d.mul(x.pow(3)));
             // Python's random.randint(4, 6) includes 6; range(4, k) then adds k - 4 terms.
             // (The seed's docstring says "4 or 5"; the code gives 0, 1 or 2 extra terms.)
@@ -60,7 +68,7 @@ public final class DynamicSample {
         Tensor x = Tensor.linspace(-Math.PI, Math.PI, 2000);
         Tensor y = x.sin();
 
-        DynamicNet model = new DynamicNet(new Random(SEED));
+        DynamicNet model = DynamicSample_DynamicNetModel.create(new Random(SEED));
 
         // Plain SGD struggles with this model, so it uses momentum
         MSELoss criterion = new MSELoss(MSELoss.Reduction.SUM);

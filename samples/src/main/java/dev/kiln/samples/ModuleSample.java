@@ -3,6 +3,11 @@ package dev.kiln.samples;
 import dev.kiln.Kiln;
 import dev.kiln.Step;
 import dev.kiln.Tensor;
+import dev.kiln.model.Dims;
+import dev.kiln.model.Forward;
+import dev.kiln.model.Init;
+import dev.kiln.model.Model;
+import dev.kiln.model.Param;
 import dev.kiln.nn.MSELoss;
 import dev.kiln.nn.Module;
 import dev.kiln.optim.RMSprop;
@@ -16,15 +21,19 @@ public final class ModuleSample {
     private ModuleSample() {
     }
 
-    /** y = a + b x + c x² + d x³, with its parameters registered in declaration order. */
-    static final class Polynomial3 extends Module {
-        final Tensor a = parameter("a", Tensor.randn());
-        final Tensor b = parameter("b", Tensor.randn());
-        final Tensor c = parameter("c", Tensor.randn());
-        final Tensor d = parameter("d", Tensor.randn());
+    /**
+     * y = a + b x + c x² + d x³: a {@code @Model} class, so Kiln's annotation processor checks it at
+     * compile time and generates {@code ModuleSample_Polynomial3Model}, which registers the four
+     * parameters in declaration order (each a randn draw, as the seed's {@code torch.randn(())}).
+     */
+    @Model
+    abstract static class Polynomial3 extends Module {
+        @Param(init = Init.RANDN)
+        Tensor a, b, c, d;
 
+        @Forward
         @Override
-        public Tensor forward(Tensor x) {
+        public Tensor forward(@Dims("N") Tensor x) {
             return a.add(b.mul(x)).add(c.mul(x.pow(2))).add(d.mul(x.pow(3)));
         }
 
@@ -46,7 +55,7 @@ public final class ModuleSample {
         Tensor x = Tensor.linspace(-Math.PI, Math.PI, 2000);
         Tensor y = x.sin();
 
-        Polynomial3 model = new Polynomial3();
+        Polynomial3 model = ModuleSample_Polynomial3Model.create();
         MSELoss criterion = new MSELoss(MSELoss.Reduction.SUM);
 
         // The seed trains this at 1e-6, where RMSprop barely moves (its losses stay near 76000).

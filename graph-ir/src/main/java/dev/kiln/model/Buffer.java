@@ -1,0 +1,28 @@
+package dev.kiln.model;
+
+import dev.kiln.DType;
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * A buffer: state saved and converted with the model but not trained (running statistics, counters),
+ * on a non-private, non-final, non-static {@code Tensor} field of a {@link Model} class.
+ */
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.FIELD)
+public @interface Buffer {
+    int[] shape() default {};
+
+    Init init() default Init.ZEROS;
+
+    double value() default 0;
+
+    /** The dtype; none given means the thread's default floating dtype. */
+    DType[] dtype() default {};
+
+    String name() default "";
+}

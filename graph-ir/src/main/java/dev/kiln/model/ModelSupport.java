@@ -1,0 +1,109 @@
+package dev.kiln.model;
+
+import dev.kiln.DType;
+import dev.kiln.Kiln;
+import dev.kiln.KilnException;
+import dev.kiln.Shape;
+import dev.kiln.Tensor;
+import dev.kiln.nn.Module;
+import java.util.HashMap;
+import java.util.Map;
+
+/** What generated {@link Model} classes call: initial values, child checks, and shape checks. Not for direct use. */
+public final class ModelSupport {
+    private ModelSupport() {
+    }
+
+    /** The initial value of a parameter or buffer, drawn from the thread's default generator. */
+    public static Tensor init(Init init, double value, Shape shape, DType dtype) {
+        DType d = dtype != null ? dtype : Kiln.defaultDtype();
+        return switch (init) {
+            case RANDN -> Tensor.randn(shape, d, Kiln.defaultGenerator());
+            case UNIFORM -> {
+                long fanIn = 1;
+                for (int i = shape.rank() == 1 ? 0 : 1; i < shape.rank(); i++) {
+                    fanIn *= shape.dim(i);
+                }
+                double bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+                yield Tensor.rand(shape, d, Kiln.defaultGenerator()).mul(2 * bound).sub(bound);
+            }
+            case ZEROS -> Tensor.zeros(shape, d);
+            case ONES -> Tensor.ones(shape, d);
+            case CONSTANT -> Tensor.full(shape, value, d);
+        };
+    }
+
+    /** An ordered, unmodifiable map of names to shapes: {@code "a", Shape.of(), "w", Shape.of(3, 1), ...}. */
+    public static java.util.Map<String, Shape> shapes(Object... namesAndShapes) {
+        java.util.Map<String, Shape> out = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < namesAndShapes.length; i += 2) {
+            out.put((String) namesAndShapes[i], (Shape) namesAndShapes[i + 1]);
+        }
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
+    /** Checks that a compiled entry point got {@code n} tensors. */
+    public static void arity(String entry, Tensor[] in, int n) {
+        if (in.length != n) {
+            throw new KilnException(entry + " takes " + n + " tensor(s), got " + in.length);
+        }
+    }
+
+    /** A {@link Child} field's module, which its initializer must have set. */
+    public static <M extends Module> M child(String model, String field, M module) {
+        if (module == null) {
+            throw new KilnException(model + ": @Child field '" + field + "' is null; give it an initializer (" + field
+                    + " = new ...)");
+        }
+        return module;
+    }
+
+    /** The sizes bound to named dimensions during one forward call's checks. */
+    public static final class Dims {
+        private final String method;
+        private Map<String, Integer> bound;
+        private Map<String, String> boundBy;
+
+        public Dims(String method) {
+            this.method = method;
+        }
+
+        /** Checks argument {@code name} against {@code spec} (already validated by the processor), binding names. */
+        public Dims check(String name, Tensor t, String... spec) {
+            if (t == null) {
+                throw new KilnException(method + ": argument '" + name + "' is null");
+            }
+            Shape s = t.shape();
+            if (s.rank() != spec.length) {
+                throw new KilnException(method + ": argument '" + name + "' must have " + spec.length + " dimension(s) ["
+                        + String.join(" ", spec) + "], got shape " + s);
+            }
+            for (int i = 0; i < spec.length; i++) {
+                String d = spec[i];
+                int size = s.dim(i);
+                if (d.equals("*")) {
+                    continue;
+                }
+                if (Character.isDigit(d.charAt(0))) {
+                    if (size != Integer.parseInt(d)) {
+                        throw new KilnException(method + ": dimension " + i + " of argument '" + name + "' must be " + d
+                                + ", got " + size + " (shape " + s + ")");
+                    }
+                    continue;
+                }
+                if (bound == null) {
+                    bound = new HashMap<>();
+                    boundBy = new HashMap<>();
+                }
+                Integer before = bound.putIfAbsent(d, size);
+                if (before == null) {
+                    boundBy.put(d, name);
+                } else if (before != size) {
+                    throw new KilnException(method + ": dimension " + d + " is " + before + " in argument '" + boundBy.get(d)
+                            + "' but " + size + " in argument '" + name + "' (shape " + s + ")");
+                }
+            }
+            return this;
+        }
+    }
+}
