@@ -1,0 +1,102 @@
+package dev.kiln.codegen.model;
+
+import static com.google.testing.compile.CompilationSubject.assertThat;
+import static com.google.testing.compile.Compiler.javac;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.google.testing.compile.Compilation;
+import com.google.testing.compile.JavaFileObjects;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import javax.tools.JavaFileObject;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@code @Model} processor with compile-testing: the generated source of three models against
+ * golden files (read and reviewed by hand; regenerate with -Dkiln.golden.write=true and review the
+ * diff), and every compile-time error on its element's line.
+ */
+class ModelProcessorTest {
+    static Compilation compile(JavaFileObject... sources) {
+        return javac().withProcessors(new ModelProcessor()).compile(sources);
+    }
+
+    static JavaFileObject source(String name, String... lines) {
+        return JavaFileObjects.forSourceLines(name, lines);
+    }
+
+    private static void golden(Compilation c, String generated, String resource) throws IOException {
+        assertThat(c).succeededWithoutWarnings();
+        String actual = c.generatedSourceFile(generated).orElseThrow().getCharContent(true).toString();
+        java.nio.file.Path file = java.nio.file.Path.of("src/test/resources/model", resource);
+        if (Boolean.getBoolean("kiln.golden.write")) {
+            java.nio.file.Files.writeString(file, actual);
+        }
+        String expected;
+        try (InputStream in = ModelProcessorTest.class.getResourceAsStream("/model/" + resource)) {
+            expected = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertEquals(expected, actual, "generated " + generated + " (golden file model/" + resource + ")");
+    }
+
+    @Test
+    void theSeedsPolynomial() throws IOException {
+        golden(compile(source("demo.Polynomial3",
+                "package demo;",
+                "import dev.kiln.Tensor;",
+                "import dev.kiln.model.*;",
+                "import dev.kiln.nn.Module;",
+                "@Model",
+                "abstract class Polynomial3 extends Module {",
+                "    @Param(init = Init.RANDN) Tensor a, b, c, d;",
+                "    @Forward public Tensor forward(@Dims(\"N\") Tensor x) {",
+                "        return a.add(b.mul(x)).add(c.mul(x.pow(2))).add(d.mul(x.pow(3)));",
+                "    }",
+                "}")), "demo.Polynomial3Model", "Polynomial3Model.java");
+    }
+
+    @Test
+    void theSeedsDynamicNetNestedWithAConstructorArgument() throws IOException {
+        golden(compile(source("demo.Samples",
+                "package demo;",
+                "import dev.kiln.Tensor;",
+                "import dev.kiln.model.*;",
+                "import dev.kiln.nn.Module;",
+                "import java.util.Random;",
+                "class Samples {",
+                "    @Model(dynamic = true)",
+                "    abstract static class DynamicNet extends Module {",
+                "        @Param Tensor a, b, c, d, e;",
+                "        private final Random random;",
+                "        DynamicNet(Random random) { this.random = random; }",
+                "        @Forward public Tensor forward(@Dims(\"N\") Tensor x) {",
+                "            Tensor y = a.add(b.mul(x)).add(c.mul(x.pow(2))).add(d.mul(x.pow(3)));",
+                "            for (int exp = 4; exp < 4 + random.nextInt(3); exp++) { y = y.add(e.mul(x.pow(exp))); }",
+                "            return y;",
+                "        }",
+                "    }",
+                "}")), "demo.Samples_DynamicNetModel", "Samples_DynamicNetModel.java");
+    }
+
+    @Test
+    void childrenBuffersShapesAndTwoCheckedArguments() throws IOException {
+        golden(compile(source("demo.Regressor",
+                "package demo;",
+                "import dev.kiln.DType;",
+                "import dev.kiln.Tensor;",
+                "import dev.kiln.model.*;",
+                "import dev.kiln.nn.Linear;",
+                "import dev.kiln.nn.Module;",
+                "@Model",
+                "public abstract class Regressor extends Module {",
+                "    @Param(shape = {3, 1}, init = Init.UNIFORM) Tensor w;",
+                "    @Child Linear head = new Linear(3, 1);",
+                "    @Buffer(dtype = DType.INT64) Tensor calls;",
+                "    @Param(init = Init.CONSTANT, value = 0.5, name = \"scale\") Tensor s;",
+                "    @Forward Tensor predict(@Dims(\"N 3\") Tensor x, @Dims(\"N *\") Tensor mask) {",
+                "        return head.forward(x.mul(mask)).add(x.matmul(w)).mul(s);",
+                "    }",
+                "}")), "demo.RegressorModel", "RegressorModel.java");
+    }
+}
