@@ -9,7 +9,7 @@ module dev.kiln.codegen {
     requires transitive dev.kiln;
     requires org.objectweb.asm;
     requires java.compiler;
-    requires com.palantir.javapoet;
+    requires static com.palantir.javapoet; // the @Model processor only, which javac runs from the processor path
 
     exports dev.kiln.codegen.kernel to dev.kiln.cpu, dev.kiln.cuda;
     exports dev.kiln.codegen.jvm to dev.kiln.cpu;

@@ -21,11 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
  * the class path, where module exports are not enforced.)
  */
 class ExportsTest {
-    /** The Kiln modules and ASM, as the test's class path has them (jars, or classes folders with module-info). */
+    /** The Kiln modules, ASM and JavaPoet, as the test's class path has them (jars, or classes folders with module-info). */
     private static String modulePath() {
         return Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(e -> e.matches(".*(graph-ir|codegen|runtime-cpu)[/\\\\]target[/\\\\].*|.*kiln-(graph-ir|codegen|runtime-cpu)-.*\\.jar"
-                        + "|.*[/\\\\]asm-[0-9.]+\\.jar"))
+                        + "|.*[/\\\\]asm-[0-9.]+\\.jar|.*[/\\\\]javapoet-[0-9.]+\\.jar"))
                 .collect(Collectors.joining(File.pathSeparator));
     }
 
@@ -64,13 +64,14 @@ class ExportsTest {
                 import dev.kiln.testing.GradCheck;
                 import dev.kiln.io.Checkpoint;
                 import dev.kiln.io.Safetensors;
+                import dev.kiln.model.Models;
                 """, """
                 Linear layer = new Linear(3, 1);
                 SGD opt = new SGD(layer.parameters(), 0.1, 0.9);
                 CompiledFunction f = Kiln.compile(in -> layer.forward(in[0]).sum());
                 System.out.println(f.call(Tensor.ones(2, 3)).item() + " " + GradCheck.defaults());
                 Checkpoint.save(java.nio.file.Path.of("c.safetensors"), layer, opt);
-                System.out.println(Safetensors.metadata(java.nio.file.Path.of("c.safetensors")));
+                System.out.println(Safetensors.metadata(java.nio.file.Path.of("c.safetensors")) + " " + Models.class);
                 """);
         assertTrue(r.ok(), r.diagnostics());
     }
