@@ -20,6 +20,7 @@ import dev.kiln.ir.Reduce;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Unary;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * An n-dimensional array with autograd, in PyTorch's manner. A tensor is a view (shape, strides,
@@ -710,6 +711,70 @@ public final class Tensor {
     private Axes normalizeAxes(int[] axes) {
         return Lowering.axes(shape(), axes);
     }
+
+    // ------------------------------------------------------------------ composites (Composites: PyTorch's definitions)
+
+    /** softmax along {@code dim}, stable (the detached maximum is subtracted first). */
+    public Tensor softmax(int dim) { return Composites.softmax(this, dim); }
+
+    public Tensor logSoftmax(int dim) { return Composites.logSoftmax(this, dim); }
+
+    public Tensor logsumexp(int dim, boolean keepDim) { return Composites.logsumexp(this, dim, keepDim); }
+
+    /** Index (int64, no gradient) of the first maximum along {@code dim}; NaN counts as the maximum. */
+    public Tensor argmax(int dim, boolean keepDim) { return Composites.argExtreme(this, dim, keepDim, true); }
+
+    /** Index of the maximum of the flattened tensor. */
+    public Tensor argmax() { return flatten().argmax(0, false); }
+
+    public Tensor argmin(int dim, boolean keepDim) { return Composites.argExtreme(this, dim, keepDim, false); }
+
+    public Tensor argmin() { return flatten().argmin(0, false); }
+
+    /** Values limited to [min, max] (NaN for no bound); the gradient passes where min ≤ x ≤ max, as PyTorch's. */
+    public Tensor clamp(double min, double max) { return Composites.clamp(this, min, max); }
+
+    public Tensor clampMin(double min) { return Composites.clamp(this, min, Double.NaN); }
+
+    public Tensor clampMax(double max) { return Composites.clamp(this, Double.NaN, max); }
+
+    /** Elementwise and of truth values (non-zero is true): a bool tensor. */
+    public Tensor logicalAnd(Tensor other) { return Composites.logical(this, other, true); }
+
+    public Tensor logicalOr(Tensor other) { return Composites.logical(this, other, false); }
+
+    public Tensor logicalNot() { return eq(0); }
+
+    /** {@code value} where the bool {@code mask} is true, this tensor's values elsewhere. */
+    public Tensor maskedFill(Tensor mask, double value) { return Composites.maskedFill(this, mask, value); }
+
+    /** Variance over {@code dim}, with Bessel's correction when {@code unbiased}. */
+    public Tensor var(int dim, boolean keepDim, boolean unbiased) { return Composites.var(this, new int[] {dim}, keepDim, unbiased); }
+
+    /** Unbiased variance of all elements. */
+    public Tensor var() { return Composites.var(this, Axes.all(dim()).toArray(), false, true); }
+
+    public Tensor std(int dim, boolean keepDim, boolean unbiased) { return var(dim, keepDim, unbiased).sqrt(); }
+
+    public Tensor std() { return var().sqrt(); }
+
+    /** log(1 + x). */
+    public Tensor log1p() { return add(1.0).log(); }
+
+    /** exp(x) − 1. */
+    public Tensor expm1() { return exp().sub(1.0); }
+
+    /** Tensors joined along {@code dim}, as {@code torch.cat}. */
+    public static Tensor cat(List<Tensor> tensors, int dim) { return Composites.cat(tensors, dim); }
+
+    /** Tensors of one shape stacked along a new {@code dim}, as {@code torch.stack}. */
+    public static Tensor stack(List<Tensor> tensors, int dim) { return Composites.stack(tensors, dim); }
+
+    /** Views of {@code size} along {@code dim} (the last may be smaller), as {@code torch.split}. */
+    public List<Tensor> split(int size, int dim) { return Composites.split(this, size, dim); }
+
+    /** {@code chunks} views along {@code dim}, as {@code torch.chunk}. */
+    public List<Tensor> chunk(int chunks, int dim) { return Composites.chunk(this, chunks, dim); }
 
     // ------------------------------------------------------------------ movement (views where possible)
 

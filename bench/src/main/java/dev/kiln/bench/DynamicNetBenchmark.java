@@ -4,6 +4,7 @@ import dev.kiln.CompiledFunction;
 import dev.kiln.Kiln;
 import dev.kiln.Tensor;
 import dev.kiln.nn.MSELoss;
+import dev.kiln.nn.Reduction;
 import dev.kiln.nn.Module;
 import dev.kiln.optim.SGD;
 import java.util.Random;
@@ -62,7 +63,7 @@ public class DynamicNetBenchmark {
     static CompiledFunction compile(DynamicNet model, CompiledFunction.Mode mode) {
         Tensor x = Tensor.linspace(-Math.PI, Math.PI, 2000);
         Tensor y = x.sin();
-        MSELoss criterion = new MSELoss(MSELoss.Reduction.SUM);
+        MSELoss criterion = new MSELoss(Reduction.SUM);
         SGD optimizer = new SGD(model.parameters(), 1e-8, 0.9);
         return Kiln.compile(in -> {
             Tensor loss = criterion.forward(model.forward(x), y);

@@ -7,6 +7,7 @@ import dev.kiln.Tensor;
 import dev.kiln.nn.Flatten;
 import dev.kiln.nn.Linear;
 import dev.kiln.nn.MSELoss;
+import dev.kiln.nn.Reduction;
 import dev.kiln.nn.Sequential;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -45,7 +46,7 @@ public class NnStepBenchmark {
         Tensor y = x.sin();
         Tensor xx = x.unsqueeze(-1).pow(Tensor.of(1L, 2L, 3L));
         Sequential model = new Sequential(new Linear(3, 1), new Flatten(0, 1));
-        MSELoss lossFn = new MSELoss(MSELoss.Reduction.SUM);
+        MSELoss lossFn = new MSELoss(Reduction.SUM);
         return in -> {
             Tensor loss = lossFn.forward(model.forward(xx), y);
             model.zeroGrad();

@@ -10,9 +10,6 @@ import dev.kiln.Tensor;
  * {@code [N, N]} (with only a warning), a classic bug; Kiln refuses and explains.
  */
 public final class MSELoss extends Module {
-    /** How the squared errors are combined. */
-    public enum Reduction { NONE, MEAN, SUM }
-
     private final Reduction reduction;
 
     public MSELoss() {

@@ -17,6 +17,7 @@ import dev.kiln.testing.GradCheck;
 import dev.kiln.nn.Flatten;
 import dev.kiln.nn.Linear;
 import dev.kiln.nn.MSELoss;
+import dev.kiln.nn.Reduction;
 import dev.kiln.nn.Module;
 import dev.kiln.nn.Parameter;
 import dev.kiln.nn.ReLU;
@@ -90,7 +91,7 @@ class NnTest {
                     (0): ReLU()
                   )
                   (1): MSELoss(reduction=sum)
-                )""", new Sequential(new Sequential(new ReLU()), new MSELoss(MSELoss.Reduction.SUM)).toString());
+                )""", new Sequential(new Sequential(new ReLU()), new MSELoss(Reduction.SUM)).toString());
     }
 
     @Test
@@ -151,8 +152,8 @@ class NnTest {
     void mseLossReductions() {
         Tensor p = Tensor.of(1.0, 2.0, 4.0);
         Tensor t = Tensor.of(0.0, 2.0, 1.0);
-        assertArrayEquals(new float[] {1, 0, 9}, new MSELoss(MSELoss.Reduction.NONE).forward(p, t).toFloatArray());
-        assertEquals(10.0, new MSELoss(MSELoss.Reduction.SUM).forward(p, t).item());
+        assertArrayEquals(new float[] {1, 0, 9}, new MSELoss(Reduction.NONE).forward(p, t).toFloatArray());
+        assertEquals(10.0, new MSELoss(Reduction.SUM).forward(p, t).item());
         assertEquals(10.0 / 3, new MSELoss().forward(p, t).item(), 1e-6);
         GradCheck.check(xs -> new MSELoss().forward(xs.get(0), xs.get(1)), List.of(
                 Tensor.of(DType.FLOAT64, 0.5, 1, 2), Tensor.of(DType.FLOAT64, 3, 1, -1)), GradCheck.defaults()).assertPassed();
@@ -163,7 +164,7 @@ class NnTest {
         Tensor prediction = Tensor.zeros(2000, 1);
         Tensor target = Tensor.zeros(2000);
         KilnException e = assertThrows(KilnException.class,
-                () -> new MSELoss(MSELoss.Reduction.SUM).forward(prediction, target));
+                () -> new MSELoss(Reduction.SUM).forward(prediction, target));
         assertTrue(e.getMessage().contains("prediction shape [2000, 1] and target shape [2000] differ"), e.getMessage());
         assertTrue(e.getMessage().contains("[2000, 2000]"), e.getMessage());
         assertTrue(e.getMessage().contains("Flatten(0, 1)"), e.getMessage());

@@ -80,7 +80,47 @@ class PrimitiveGradientProperties {
         ranked(c, "slice step 2", 1, x -> x.slice(0, 1, x.size(0), 2));
         ranked(c, "select", 1, x -> x.select(-1, x.size(-1) - 1));
         ranked(c, "reshape of a transposed view (copy)", 2, x -> x.transpose(0, -1).reshape(-1).mul(x.transpose(0, -1).reshape(-1)));
+        // composites of the classification issue (their parts are primitives; checked as wholes at awkward sizes)
+        ranked(c, "softmax last", 1, x -> x.softmax(-1).mul(x));
+        ranked(c, "logSoftmax first", 1, x -> x.logSoftmax(0));
+        ranked(c, "logsumexp keepDim", 1, x -> x.logsumexp(-1, true));
+        ranked(c, "var unbiased", 1, x -> x.size(0) > 1 ? x.var(0, false, true) : x.var(0, false, false));
+        ranked(c, "std biased keepDim", 1, x -> Tensor.cat(List.of(x, x.mul(2.0).add(1.0)), -1).std(-1, true, false));
+        unary(c, "clamp", ANY, x -> x.clamp(-0.5, 0.5).mul(x));
+        unary(c, "log1p", POSITIVE, Tensor::log1p);
+        unary(c, "expm1", ANY, Tensor::expm1);
+        unary(c, "silu", ANY, dev.kiln.nn.Functional::silu);
+        unary(c, "leakyRelu", ANY, x -> dev.kiln.nn.Functional.leakyRelu(x, 0.2));
+        unary(c, "softplus (both sides of the threshold)", ANY, x -> dev.kiln.nn.Functional.softplus(x.mul(4.0), 1.5, 2));
+        ranked(c, "cat and split", 1, x -> Tensor.cat(List.of(x, x.mul(x)), -1).split(Math.max(1, x.size(-1) - 1), -1).getFirst());
+        ranked(c, "stack and chunk", 1, x -> Tensor.stack(List.of(x, x.exp()), 0).chunk(2, 0).getLast());
+        ranked(c, "crossEntropy (indices, smoothing, weights)", 2, x -> {
+            Tensor logits = x.reshape(x.size(0), -1);
+            int n = logits.size(0);
+            int classes = logits.size(1);
+            long[] target = new long[n];
+            for (int i = 0; i < n; i++) {
+                target[i] = (i * 7L) % classes;
+            }
+            Tensor w = Tensor.arange(classes).to(DType.FLOAT64).add(1.0);
+            return dev.kiln.nn.Functional.crossEntropy(logits, Tensor.of(target), w, -100, 0.1, dev.kiln.nn.Reduction.MEAN);
+        });
+        ranked(c, "crossEntropy (probabilities)", 2, x -> {
+            Tensor logits = x.reshape(x.size(0), -1);
+            return dev.kiln.nn.Functional.crossEntropy(logits, fixed(logits).softmax(1), null, -100, 0, dev.kiln.nn.Reduction.SUM);
+        });
+        unary(c, "binaryCrossEntropyWithLogits", ANY, x -> dev.kiln.nn.Functional.binaryCrossEntropyWithLogits(x,
+                fixed(x).sigmoid(), null, null, dev.kiln.nn.Reduction.SUM));
+        unary(c, "binaryCrossEntropy", ANY, x -> dev.kiln.nn.Functional.binaryCrossEntropy(x.sigmoid(), fixed(x).sigmoid(),
+                null, dev.kiln.nn.Reduction.MEAN));
+        unary(c, "huberLoss", ANY, x -> dev.kiln.nn.Functional.huberLoss(x.mul(2.0), fixed(x), 0.9, dev.kiln.nn.Reduction.SUM));
+        unary(c, "smoothL1Loss", ANY, x -> dev.kiln.nn.Functional.smoothL1Loss(x.mul(2.0), fixed(x), 0.9, dev.kiln.nn.Reduction.SUM));
         return c;
+    }
+
+    /** Targets of {@code x}'s shape that do not depend on its values (finite differences must not move them). */
+    private static Tensor fixed(Tensor x) {
+        return Tensor.arange(x.numel()).to(DType.FLOAT64).mul(0.37).sin().mul(1.5).reshape(x.shape().toArray());
     }
 
     /** {@code [3, -1, -1, ...]}: a new leading dimension of 3, the rest kept. */

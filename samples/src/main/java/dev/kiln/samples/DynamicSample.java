@@ -10,6 +10,7 @@ import dev.kiln.model.Init;
 import dev.kiln.model.Model;
 import dev.kiln.model.Param;
 import dev.kiln.nn.MSELoss;
+import dev.kiln.nn.Reduction;
 import dev.kiln.nn.Module;
 import dev.kiln.optim.SGD;
 import java.io.PrintStream;
@@ -71,7 +72,7 @@ public final class DynamicSample {
         DynamicNet model = DynamicSample_DynamicNetModel.create(new Random(SEED));
 
         // Plain SGD struggles with this model, so it uses momentum
-        MSELoss criterion = new MSELoss(MSELoss.Reduction.SUM);
+        MSELoss criterion = new MSELoss(Reduction.SUM);
         SGD optimizer = new SGD(model.parameters(), 1e-8, 0.9);
         // One training step. With --compiled it is traced again on every call (forward draws a random
         // number of terms), and the compiled plan is found by the trace's structure: three plans in all

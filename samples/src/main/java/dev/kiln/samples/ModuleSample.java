@@ -9,6 +9,7 @@ import dev.kiln.model.Init;
 import dev.kiln.model.Model;
 import dev.kiln.model.Param;
 import dev.kiln.nn.MSELoss;
+import dev.kiln.nn.Reduction;
 import dev.kiln.nn.Module;
 import dev.kiln.optim.RMSprop;
 import java.io.PrintStream;
@@ -56,7 +57,7 @@ public final class ModuleSample {
         Tensor y = x.sin();
 
         Polynomial3 model = ModuleSample_Polynomial3Model.create();
-        MSELoss criterion = new MSELoss(MSELoss.Reduction.SUM);
+        MSELoss criterion = new MSELoss(Reduction.SUM);
 
         // The seed trains this at 1e-6, where RMSprop barely moves (its losses stay near 76000).
         // From a randn start RMSprop needs a larger rate; 3e-3 converges from this fixed seed.

@@ -6,6 +6,7 @@ import dev.kiln.Tensor;
 import dev.kiln.nn.Flatten;
 import dev.kiln.nn.Linear;
 import dev.kiln.nn.MSELoss;
+import dev.kiln.nn.Reduction;
 import dev.kiln.nn.Sequential;
 import java.io.PrintStream;
 
@@ -38,7 +39,7 @@ public final class NnSample {
                 new Linear(3, 1),
                 new Flatten(0, 1));
 
-        MSELoss lossFn = new MSELoss(MSELoss.Reduction.SUM);
+        MSELoss lossFn = new MSELoss(Reduction.SUM);
 
         double learningRate = 1e-6;
         // One training step; with --compiled, Kiln.compile traces it (once) and replays the plan

@@ -6,6 +6,7 @@ import dev.kiln.Tensor;
 import dev.kiln.nn.Flatten;
 import dev.kiln.nn.Linear;
 import dev.kiln.nn.MSELoss;
+import dev.kiln.nn.Reduction;
 import dev.kiln.nn.Sequential;
 import dev.kiln.optim.RMSprop;
 import java.io.PrintStream;
@@ -35,7 +36,7 @@ public final class OptimSample {
         Sequential model = new Sequential(
                 new Linear(3, 1),
                 new Flatten(0, 1));
-        MSELoss lossFn = new MSELoss(MSELoss.Reduction.SUM);
+        MSELoss lossFn = new MSELoss(Reduction.SUM);
 
         // The optimizer updates the parameters for us. The seed builds it before it sets
         // learning_rate = 1e-3, so it trains at the previous cell's 1e-6 and barely moves;

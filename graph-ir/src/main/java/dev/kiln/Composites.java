@@ -1,0 +1,170 @@
+package dev.kiln;
+
+import dev.kiln.ir.Movement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Ops built from Kiln's primitives, as PyTorch defines them, for {@link Tensor}'s one-line methods:
+ * they trace, compile and differentiate through their parts. Numerically stable forms are used
+ * (softmax subtracts the detached maximum; softplus is {@code max(x, 0) + log(1 + exp(-|x|))} below
+ * its threshold), so no branch of a {@code where} overflows and poisons a gradient.
+ */
+final class Composites {
+    private Composites() {
+    }
+
+    private static int axis(Tensor x, int dim) {
+        return Shape.normalizeAxis(dim, x.dim());
+    }
+
+    /** exp(x − max) / Σ exp(x − max) along {@code dim}. */
+    static Tensor softmax(Tensor x, int dim) {
+        int d = axis(x, dim);
+        Tensor e = x.sub(x.amax(d, true).detach()).exp();
+        return e.div(e.sum(d, true));
+    }
+
+    /** (x − max) − log Σ exp(x − max) along {@code dim}. */
+    static Tensor logSoftmax(Tensor x, int dim) {
+        int d = axis(x, dim);
+        Tensor z = x.sub(x.amax(d, true).detach());
+        return z.sub(z.exp().sum(d, true).log());
+    }
+
+    /** log Σ exp(x) along {@code dim}, shifted by the (finite) maximum. */
+    static Tensor logsumexp(Tensor x, int dim, boolean keepDim) {
+        int d = axis(x, dim);
+        Tensor m = x.amax(d, true).detach();
+        m = Tensor.where(m.abs().lt(Double.POSITIVE_INFINITY), m, Tensor.scalar(0, m.dtype()));
+        Tensor r = x.sub(m).exp().sum(d, true).log().add(m);
+        return keepDim ? r : r.squeeze(d);
+    }
+
+    /** The index (int64) of the first maximum ({@code max}) or minimum along {@code dim}. */
+    static Tensor argExtreme(Tensor x, int dim, boolean keepDim, boolean max) {
+        int d = axis(x, dim);
+        int n = x.size(d);
+        if (n == 0) {
+            throw new KilnException((max ? "argmax" : "argmin") + ": dimension " + dim + " of shape " + x.shape() + " is empty");
+        }
+        try (var noGrad = Kiln.noGrad()) {
+            Tensor v = max ? x.detach() : x.detach().neg();
+            Tensor best = v.amax(d, true);
+            // NaN counts as the extreme, as in PyTorch
+            Tensor hit = Tensor.where(best.ne(best), v.ne(v), v.eq(best));
+            int[] dims = new int[x.dim()];
+            java.util.Arrays.fill(dims, 1);
+            dims[d] = n;
+            Tensor index = Tensor.arange(n).reshape(dims);
+            Tensor r = Tensor.where(hit, index, Tensor.scalar(n, DType.INT64)).amin(d, keepDim);
+            return r.to(DType.INT64);
+        }
+    }
+
+    /** x limited to [min, max] (either may be NaN for "none"); the gradient passes where min ≤ x ≤ max. */
+    static Tensor clamp(Tensor x, double min, double max) {
+        Tensor r = x;
+        if (!Double.isNaN(max)) {
+            r = Tensor.where(r.gt(max), Tensor.scalar(max, x.dtype()), r);
+        }
+        if (!Double.isNaN(min)) {
+            r = Tensor.where(r.lt(min), Tensor.scalar(min, x.dtype()), r);
+        }
+        return r;
+    }
+
+    /** Elementwise and/or of truth values (non-zero is true), as bool tensors. */
+    static Tensor logical(Tensor a, Tensor b, boolean and) {
+        Tensor x = a.ne(0);
+        Tensor y = b.ne(0);
+        return and ? Tensor.where(x, y, Tensor.scalar(0, DType.BOOL)) : Tensor.where(x, Tensor.scalar(1, DType.BOOL), y);
+    }
+
+    static Tensor maskedFill(Tensor x, Tensor mask, double value) {
+        if (mask.dtype() != DType.BOOL) {
+            throw new KilnException("maskedFill: the mask must be bool, got " + mask.dtype());
+        }
+        return Tensor.where(mask, Tensor.scalar(value, x.dtype()), x);
+    }
+
+    /** Variance along {@code dim}, divided by n − 1 ({@code unbiased}) or n. */
+    static Tensor var(Tensor x, int[] dims, boolean keepDim, boolean unbiased) {
+        long n = 1;
+        int[] ax = new int[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+            ax[i] = axis(x, dims[i]);
+            n *= x.size(ax[i]);
+        }
+        Tensor centered = x.sub(x.mean(ax, true));
+        return centered.mul(centered).sum(ax, keepDim).div(Math.max(0, n - (unbiased ? 1 : 0)));
+    }
+
+    /** Tensors joined along {@code dim} (their other sizes equal), as {@code torch.cat}. */
+    static Tensor cat(List<Tensor> tensors, int dim) {
+        if (tensors == null || tensors.isEmpty()) {
+            throw new KilnException("cat: no tensors");
+        }
+        Tensor first = tensors.getFirst();
+        int d = axis(first, dim);
+        int total = 0;
+        for (Tensor t : tensors) {
+            if (t.dim() != first.dim()) {
+                throw new KilnException("cat: tensors of " + first.dim() + " and " + t.dim() + " dimensions");
+            }
+            for (int k = 0; k < t.dim(); k++) {
+                if (k != d && t.size(k) != first.size(k)) {
+                    throw new KilnException("cat: sizes must match except in dimension " + d + ", got " + first.shape() + " and " + t.shape());
+                }
+            }
+            total += t.size(d);
+        }
+        if (tensors.size() == 1) {
+            return first.clone();
+        }
+        Tensor out = null;
+        int at = 0;
+        for (Tensor t : tensors) {
+            Tensor placed = Dispatch.compute(new Movement.Unslice(d, at, 1, total), t);
+            out = out == null ? placed : out.add(placed);
+            at += t.size(d);
+        }
+        return out;
+    }
+
+    static Tensor stack(List<Tensor> tensors, int dim) {
+        if (tensors == null || tensors.isEmpty()) {
+            throw new KilnException("stack: no tensors");
+        }
+        int d = Shape.normalizeAxis(dim, tensors.getFirst().dim() + 1);
+        List<Tensor> unsqueezed = new ArrayList<>(tensors.size());
+        for (Tensor t : tensors) {
+            if (!t.shape().equals(tensors.getFirst().shape())) {
+                throw new KilnException("stack: every tensor must have one shape, got " + tensors.getFirst().shape() + " and " + t.shape());
+            }
+            unsqueezed.add(t.unsqueeze(d));
+        }
+        return cat(unsqueezed, d);
+    }
+
+    /** Views of {@code size} elements along {@code dim} (the last may be smaller), as {@code torch.split}. */
+    static List<Tensor> split(Tensor x, int size, int dim) {
+        if (size <= 0) {
+            throw new KilnException("split: the size of each part must be positive, got " + size);
+        }
+        int d = axis(x, dim);
+        List<Tensor> parts = new ArrayList<>();
+        for (int at = 0; at < x.size(d); at += size) {
+            parts.add(x.slice(d, at, Math.min(at + size, x.size(d)), 1));
+        }
+        return parts;
+    }
+
+    static List<Tensor> chunk(Tensor x, int chunks, int dim) {
+        if (chunks <= 0) {
+            throw new KilnException("chunk: the number of chunks must be positive, got " + chunks);
+        }
+        int n = x.size(axis(x, dim));
+        return split(x, Math.max(1, (n + chunks - 1) / chunks), dim);
+    }
+}

@@ -1,0 +1,263 @@
+package dev.kiln.nn;
+
+import dev.kiln.DType;
+import dev.kiln.Kiln;
+import dev.kiln.KilnException;
+import dev.kiln.Shape;
+import dev.kiln.Tensor;
+
+/**
+ * PyTorch's {@code torch.nn.functional}: activations and losses as functions, with PyTorch's
+ * definitions and defaults. The loss modules ({@link CrossEntropyLoss}, {@link NLLLoss}, ...) call
+ * these. Every function works eagerly and inside {@code Kiln.compile}, and differentiates through
+ * its parts.
+ */
+public final class Functional {
+    /** PyTorch's default {@code ignore_index}. */
+    public static final int IGNORE_INDEX = -100;
+
+    private Functional() {
+    }
+
+    public static Tensor softmax(Tensor x, int dim) {
+        return x.softmax(dim);
+    }
+
+    public static Tensor logSoftmax(Tensor x, int dim) {
+        return x.logSoftmax(dim);
+    }
+
+    public static Tensor relu(Tensor x) {
+        return x.relu();
+    }
+
+    /** x·sigmoid(x). */
+    public static Tensor silu(Tensor x) {
+        return x.mul(x.sigmoid());
+    }
+
+    /** x where x &gt; 0, else {@code slope}·x (PyTorch's default slope is 0.01). */
+    public static Tensor leakyRelu(Tensor x, double slope) {
+        return Tensor.where(x.gt(0), x, x.mul(slope));
+    }
+
+    /**
+     * log(1 + exp(βx))/β, computed as {@code max(βx, 0) + log(1 + exp(−|βx|))} (no overflow), and x
+     * itself where βx &gt; {@code threshold} (PyTorch's defaults: β = 1, threshold = 20).
+     */
+    public static Tensor softplus(Tensor x, double beta, double threshold) {
+        Tensor bx = x.mul(beta);
+        Tensor stable = bx.relu().add(bx.abs().neg().exp().add(1.0).log()).div(beta);
+        return Tensor.where(bx.gt(threshold), x, stable);
+    }
+
+    /** Int64 one-hot rows of {@code numClasses} for int64 class indices (−1: one more than the largest). */
+    public static Tensor oneHot(Tensor index, int numClasses) {
+        if (index.dtype().isFloating() || index.dtype() == DType.BOOL) {
+            throw new KilnException("oneHot: the indices must be an integer tensor, got " + index.dtype());
+        }
+        if (numClasses < 0 && traced(index)) {
+            throw new KilnException("oneHot: inside a compiled function give numClasses; it cannot be read from the values");
+        }
+        int classes = numClasses < 0 ? (index.numel() == 0 ? 0 : (int) index.max().item() + 1) : numClasses;
+        if (!traced(index) && index.numel() > 0 && (index.min().item() < 0 || index.max().item() >= classes)) {
+            throw new KilnException("oneHot: class values must be in [0, " + classes + "), got [" + (long) index.min().item()
+                    + ", " + (long) index.max().item() + "]");
+        }
+        try (var noGrad = Kiln.noGrad()) {
+            return index.unsqueeze(-1).eq(Tensor.arange(classes)).to(DType.INT64);
+        }
+    }
+
+    /** Whether ops on {@code t} are being traced: value checks that read elements are skipped then (they ran eagerly before). */
+    private static boolean traced(Tensor t) {
+        return dev.kiln.internal.Tracing.tracing(java.util.List.of(t));
+    }
+
+    // ------------------------------------------------------------------ losses
+
+    static Tensor reduce(Tensor perElement, Reduction reduction) {
+        return switch (reduction) {
+            case NONE -> perElement;
+            case MEAN -> perElement.mean();
+            case SUM -> perElement.sum();
+        };
+    }
+
+    /**
+     * Cross-entropy of logits {@code input} ([N, C], or [C] for one sample) against class indices
+     * (int64 [N]) or class probabilities (floating [N, C]), as {@code F.cross_entropy}: {@code weight}
+     * (per class, or null), {@code ignoreIndex} (indices only), {@code labelSmoothing} in [0, 1].
+     */
+    public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, int ignoreIndex, double labelSmoothing,
+            Reduction reduction) {
+        if (labelSmoothing < 0 || labelSmoothing > 1) {
+            throw new KilnException("crossEntropy: labelSmoothing must be in [0, 1], got " + labelSmoothing);
+        }
+        if (input.dim() == 1) { // one sample
+            Tensor t = target.dtype().isFloating() ? target.unsqueeze(0) : target.unsqueeze(0);
+            Tensor r = crossEntropy(input.unsqueeze(0), t, weight, ignoreIndex, labelSmoothing, reduction);
+            return reduction == Reduction.NONE ? r.squeeze(0) : r;
+        }
+        checkLogits("crossEntropy", input, weight);
+        int classes = input.size(1);
+        Tensor logp = input.logSoftmax(1);
+        if (target.dtype().isFloating()) {
+            if (!target.shape().equals(input.shape())) {
+                throw new KilnException("crossEntropy: class probabilities must have the input's shape " + input.shape() + ", got "
+                        + target.shape());
+            }
+            Tensor p = labelSmoothing > 0 ? target.mul(1 - labelSmoothing).add(labelSmoothing / classes) : target;
+            Tensor terms = weight == null ? logp.mul(p) : logp.mul(p).mul(weight);
+            Tensor loss = terms.sum(1, false).neg();
+            return reduction == Reduction.MEAN ? loss.sum().div(input.size(0)) : reduce(loss, reduction);
+        }
+        Tensor nll = nllLoss(logp, target, weight, ignoreIndex, reduction);
+        if (labelSmoothing == 0) {
+            return nll;
+        }
+        Tensor valid = target.ne(ignoreIndex).to(logp.dtype());
+        Tensor smooth = (weight == null ? logp : logp.mul(weight)).sum(1, false).neg().mul(valid);
+        Tensor smoothReduced = switch (reduction) {
+            case NONE -> smooth;
+            case SUM -> smooth.sum();
+            case MEAN -> weight == null ? smooth.sum().div(valid.sum()) : smooth.sum().div(targetWeights(target, weight, ignoreIndex, classes).mul(valid).sum());
+        };
+        return nll.mul(1 - labelSmoothing).add(smoothReduced.mul(labelSmoothing / classes));
+    }
+
+    /**
+     * Negative log-likelihood of log-probabilities {@code input} ([N, C]) at class indices {@code target}
+     * (int64 [N]), as {@code F.nll_loss}: the mean divides by the summed weights of the targets counted.
+     */
+    public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, int ignoreIndex, Reduction reduction) {
+        if (input.dim() == 1) {
+            Tensor r = nllLoss(input.unsqueeze(0), target.unsqueeze(0), weight, ignoreIndex, reduction);
+            return reduction == Reduction.NONE ? r.squeeze(0) : r;
+        }
+        checkLogits("nllLoss", input, weight);
+        if (target.dtype().isFloating() || target.dtype() == DType.BOOL || target.dim() != 1 || target.size(0) != input.size(0)) {
+            throw new KilnException("nllLoss: the target must be int64 class indices of shape [" + input.size(0) + "], got "
+                    + target.dtype() + " " + target.shape());
+        }
+        int classes = input.size(1);
+        Tensor valid = target.ne(ignoreIndex);
+        if (!traced(target)) {
+            try (var noGrad = Kiln.noGrad()) {
+                Tensor bad = valid.logicalAnd(target.lt(0).logicalOr(target.ge(classes)));
+                if (bad.to(DType.INT64).sum().item() > 0) {
+                    throw new KilnException("nllLoss: target values must be in [0, " + classes + ") (or the ignore index "
+                            + ignoreIndex + "), got " + target.get((int) bad.to(DType.INT64).argmax().item()).item());
+                }
+            }
+        }
+        Tensor validF = valid.to(input.dtype());
+        Tensor w = targetWeights(target, weight, ignoreIndex, classes).mul(validF);
+        Tensor picked = input.mul(Functional.oneHot(Tensor.where(valid, target, Tensor.scalar(0, target.dtype())), classes)
+                .to(input.dtype())).sum(1, false);
+        Tensor loss = picked.mul(w).neg();
+        return reduction == Reduction.MEAN ? loss.sum().div(w.sum()) : reduce(loss, reduction);
+    }
+
+    /** Each sample's class weight (1 without weights), zero where the target is ignored. */
+    private static Tensor targetWeights(Tensor target, Tensor weight, int ignoreIndex, int classes) {
+        Tensor valid = target.ne(ignoreIndex);
+        if (weight == null) {
+            return Tensor.ones(Shape.of(target.size(0)), DType.FLOAT64).to(Kiln.defaultDtype()).mul(valid.to(Kiln.defaultDtype()));
+        }
+        Tensor safe = Tensor.where(valid, target, Tensor.scalar(0, target.dtype()));
+        return Functional.oneHot(safe, classes).to(weight.dtype()).mul(weight).sum(1, false);
+    }
+
+    private static void checkLogits(String fn, Tensor input, Tensor weight) {
+        if (input.dim() != 2) {
+            throw new KilnException(fn + ": the input must be [N, C] (or [C]), got shape " + input.shape());
+        }
+        if (!input.dtype().isFloating()) {
+            throw new KilnException(fn + ": the input must be floating, got " + input.dtype());
+        }
+        if (weight != null && (weight.dim() != 1 || weight.size(0) != input.size(1))) {
+            throw new KilnException(fn + ": weight must have one entry per class (" + input.size(1) + "), got shape " + weight.shape());
+        }
+    }
+
+    /**
+     * Binary cross-entropy on logits, as {@code F.binary_cross_entropy_with_logits}: stable
+     * ({@code (1 − y)·x + (1 + (pw − 1)·y)·(log(1 + exp(−|x|)) + max(−x, 0))}); {@code weight} per element
+     * and {@code posWeight} per class may be null.
+     */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight, Tensor posWeight,
+            Reduction reduction) {
+        sameShape("binaryCrossEntropyWithLogits", input, target);
+        Tensor softplusNeg = input.abs().neg().exp().add(1.0).log().add(input.neg().relu());
+        Tensor loss = posWeight == null
+                ? input.mul(target.rsub(1.0)).add(softplusNeg)
+                : input.mul(target.rsub(1.0)).add(posWeight.sub(1.0).mul(target).add(1.0).mul(softplusNeg));
+        if (weight != null) {
+            loss = loss.mul(weight);
+        }
+        return reduce(loss, reduction);
+    }
+
+    /** Binary cross-entropy on probabilities, as {@code F.binary_cross_entropy} (each log clamped at −100, as PyTorch does). */
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight, Reduction reduction) {
+        sameShape("binaryCrossEntropy", input, target);
+        if (!traced(input)) {
+            try (var noGrad = Kiln.noGrad()) {
+                if (input.numel() > 0 && (input.min().item() < 0 || input.max().item() > 1)) {
+                    throw new KilnException("binaryCrossEntropy: the input must be probabilities in [0, 1], got values in ["
+                            + input.min().item() + ", " + input.max().item() + "]; use binaryCrossEntropyWithLogits for logits");
+                }
+            }
+        }
+        Tensor logP = input.log().clampMin(-100);
+        Tensor log1mP = input.rsub(1.0).log().clampMin(-100);
+        Tensor loss = target.mul(logP).add(target.rsub(1.0).mul(log1mP)).neg();
+        if (weight != null) {
+            loss = loss.mul(weight);
+        }
+        return reduce(loss, reduction);
+    }
+
+    public static Tensor l1Loss(Tensor input, Tensor target, Reduction reduction) {
+        sameShape("l1Loss", input, target);
+        return reduce(input.sub(target).abs(), reduction);
+    }
+
+    public static Tensor mseLoss(Tensor input, Tensor target, Reduction reduction) {
+        sameShape("mseLoss", input, target);
+        return reduce(input.sub(target).pow(2), reduction);
+    }
+
+    /** ½d² where |d| &lt; δ, else δ(|d| − ½δ), as {@code F.huber_loss}. */
+    public static Tensor huberLoss(Tensor input, Tensor target, double delta, Reduction reduction) {
+        sameShape("huberLoss", input, target);
+        if (!(delta > 0)) {
+            throw new KilnException("huberLoss: delta must be positive, got " + delta);
+        }
+        Tensor d = input.sub(target);
+        Tensor a = d.abs();
+        return reduce(Tensor.where(a.lt(delta), d.mul(d).mul(0.5), a.sub(0.5 * delta).mul(delta)), reduction);
+    }
+
+    /** ½d²/β where |d| &lt; β, else |d| − ½β, as {@code F.smooth_l1_loss} (β = 0 is the L1 loss). */
+    public static Tensor smoothL1Loss(Tensor input, Tensor target, double beta, Reduction reduction) {
+        sameShape("smoothL1Loss", input, target);
+        if (beta < 0) {
+            throw new KilnException("smoothL1Loss: beta must be non-negative, got " + beta);
+        }
+        Tensor d = input.sub(target);
+        Tensor a = d.abs();
+        if (beta == 0) {
+            return reduce(a, reduction);
+        }
+        return reduce(Tensor.where(a.lt(beta), d.mul(d).mul(0.5 / beta), a.sub(0.5 * beta)), reduction);
+    }
+
+    private static void sameShape(String fn, Tensor input, Tensor target) {
+        if (!input.shape().equals(target.shape())) {
+            throw new KilnException(fn + ": input shape " + input.shape() + " and target shape " + target.shape()
+                    + " differ; reshape one so both are the same");
+        }
+    }
+}

@@ -1,0 +1,11 @@
+package dev.kiln.nn;
+
+import dev.kiln.Tensor;
+
+/** x·sigmoid(x), as {@code torch.nn.SiLU}. */
+public final class SiLU extends Module {
+    @Override
+    public Tensor forward(Tensor input) {
+        return Functional.silu(input);
+    }
+}

@@ -1,0 +1,142 @@
+package dev.kiln.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import dev.kiln.Kiln;
+import dev.kiln.Tensor;
+import dev.kiln.io.Safetensors;
+import dev.kiln.nn.Functional;
+import dev.kiln.nn.Reduction;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The classification ops and losses against PyTorch 1.13 in float64 (resources/nn/make_fixtures.py
+ * wrote the values and gradients): each value and each input's gradient to 1e-10, eagerly and
+ * inside a compiled function.
+ */
+class ClassificationParityTest {
+    static final Map<String, Tensor> F = load();
+
+    static Map<String, Tensor> load() {
+        try {
+            return Safetensors.load(Path.of(ClassificationParityTest.class.getResource("/nn/classification.safetensors").toURI()));
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Tensor c(String name) {
+        return F.get("const." + name);
+    }
+
+    static final int IGNORE = Functional.IGNORE_INDEX;
+
+    static final Map<String, Function<List<Tensor>, Tensor>> CASES = new LinkedHashMap<>();
+
+    static {
+        CASES.put("softmax1", in -> in.get(0).softmax(1));
+        CASES.put("softmax0", in -> in.get(0).softmax(0));
+        CASES.put("log_softmax1", in -> in.get(0).logSoftmax(1));
+        CASES.put("logsumexp1", in -> in.get(0).logsumexp(1, false));
+        CASES.put("logsumexp0_keep", in -> in.get(0).logsumexp(0, true));
+        CASES.put("clamp", in -> in.get(0).clamp(-0.5, 0.7));
+        CASES.put("var1_unbiased", in -> in.get(0).var(1, false, true));
+        CASES.put("var0_biased_keep", in -> in.get(0).var(0, true, false));
+        CASES.put("std_all", in -> in.get(0).std());
+        CASES.put("log1p", in -> in.get(0).log1p());
+        CASES.put("expm1", in -> in.get(0).expm1());
+        CASES.put("silu", in -> Functional.silu(in.get(0)));
+        CASES.put("leaky_relu", in -> Functional.leakyRelu(in.get(0), 0.1));
+        CASES.put("softplus", in -> Functional.softplus(in.get(0), 2, 5));
+        CASES.put("cat1", in -> Tensor.cat(in, 1));
+        CASES.put("stack0", in -> Tensor.stack(in, 0));
+        CASES.put("ce_mean", in -> Functional.crossEntropy(in.get(0), c("T"), null, IGNORE, 0, Reduction.MEAN));
+        CASES.put("ce_sum_weight", in -> Functional.crossEntropy(in.get(0), c("T"), c("W"), IGNORE, 0, Reduction.SUM));
+        CASES.put("ce_none_ignore", in -> Functional.crossEntropy(in.get(0), c("T_IGN"), null, IGNORE, 0, Reduction.NONE));
+        CASES.put("ce_mean_weight_ignore", in -> Functional.crossEntropy(in.get(0), c("T_IGN"), c("W"), IGNORE, 0, Reduction.MEAN));
+        CASES.put("ce_mean_smoothing", in -> Functional.crossEntropy(in.get(0), c("T"), null, IGNORE, 0.1, Reduction.MEAN));
+        CASES.put("ce_mean_smoothing_weight_ignore",
+                in -> Functional.crossEntropy(in.get(0), c("T_IGN"), c("W"), IGNORE, 0.2, Reduction.MEAN));
+        CASES.put("ce_sum_smoothing_ignore", in -> Functional.crossEntropy(in.get(0), c("T_IGN"), null, IGNORE, 0.3, Reduction.SUM));
+        CASES.put("ce_probs_mean", in -> Functional.crossEntropy(in.get(0), c("PROBS"), null, IGNORE, 0, Reduction.MEAN));
+        CASES.put("ce_probs_weight_smoothing", in -> Functional.crossEntropy(in.get(0), c("PROBS"), c("W"), IGNORE, 0.1, Reduction.MEAN));
+        CASES.put("nll_mean_weight_ignore", in -> Functional.nllLoss(in.get(0), c("T_IGN"), c("W"), IGNORE, Reduction.MEAN));
+        CASES.put("bce_logits", in -> Functional.binaryCrossEntropyWithLogits(in.get(0), c("B_TARGET"), null, null, Reduction.MEAN));
+        CASES.put("bce_logits_weights",
+                in -> Functional.binaryCrossEntropyWithLogits(in.get(0), c("B_TARGET"), c("B_W"), c("POS_W"), Reduction.SUM));
+        CASES.put("bce", in -> Functional.binaryCrossEntropy(in.get(0), c("B_TARGET"), c("B_W"), Reduction.MEAN));
+        CASES.put("l1", in -> Functional.l1Loss(in.get(0), c("REG_B"), Reduction.MEAN));
+        CASES.put("huber", in -> Functional.huberLoss(in.get(0), c("REG_B"), 0.7, Reduction.SUM));
+        CASES.put("smooth_l1", in -> Functional.smoothL1Loss(in.get(0), c("REG_B"), 0.6, Reduction.MEAN));
+    }
+
+    private static List<Tensor> inputs(String name) {
+        List<Tensor> in = new ArrayList<>();
+        for (int k = 0; F.containsKey(name + ".in" + k); k++) {
+            in.add(F.get(name + ".in" + k).clone().requiresGrad_(true));
+        }
+        return in;
+    }
+
+    private static void close(Tensor expected, Tensor actual, String what) {
+        assertNotNull(actual, what);
+        assertEquals(expected.shape(), actual.shape(), what);
+        double[] e = expected.toDoubleArray();
+        double[] a = actual.toDoubleArray();
+        for (int i = 0; i < e.length; i++) {
+            assertEquals(e[i], a[i], 1e-10 * Math.max(1, Math.abs(e[i])), what + "[" + i + "]");
+        }
+    }
+
+    @Test
+    void everyCaseHasItsFixtureAndMatchesPytorchEagerly() {
+        for (var e : CASES.entrySet()) {
+            String name = e.getKey();
+            List<Tensor> in = inputs(name);
+            Tensor y = e.getValue().apply(in);
+            close(F.get(name + ".out"), y, name + " value");
+            y.mul(F.get(name + ".g")).sum().backward();
+            for (int k = 0; k < in.size(); k++) {
+                close(F.get(name + ".grad" + k), in.get(k).grad(), name + " gradient of input " + k);
+            }
+        }
+        long fixtures = F.keySet().stream().filter(k -> k.endsWith(".out")).count();
+        assertEquals(fixtures, CASES.size(), "every PyTorch case is checked");
+    }
+
+    @Test
+    void everyCaseMatchesPytorchInsideACompiledFunction() {
+        for (var e : CASES.entrySet()) {
+            String name = e.getKey();
+            List<Tensor> in = inputs(name);
+            Tensor g = F.get(name + ".g");
+            // the inputs are captured, as a model's parameters are: the step writes their gradients
+            var f = Kiln.compile(args -> {
+                Tensor y = e.getValue().apply(in);
+                y.mul(g).sum().backward();
+                return y;
+            });
+            Tensor out = f.call();
+            close(F.get(name + ".out"), out, name + " compiled value");
+            for (int k = 0; k < in.size(); k++) {
+                close(F.get(name + ".grad" + k), in.get(k).grad(), name + " compiled gradient of input " + k);
+            }
+        }
+    }
+
+    @Test
+    void argmaxAndArgminGiveTorchsIndices() {
+        Tensor x = c("X");
+        assertArrayEquals(c("argmax1").toLongArray(), x.argmax(1, false).toLongArray());
+        assertArrayEquals(c("argmin0").toLongArray(), x.argmin(0, false).toLongArray());
+        assertArrayEquals(c("argmax_all").toLongArray(), x.argmax().toLongArray());
+    }
+}
