@@ -11,6 +11,7 @@ module dev.kiln {
     exports dev.kiln.testing;
     exports dev.kiln.io;
     exports dev.kiln.model;
+    exports dev.kiln.data;
 
     exports dev.kiln.spi to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda;
     exports dev.kiln.ir to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda;

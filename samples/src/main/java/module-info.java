@@ -1,7 +1,9 @@
-/** The seed tutorial's programs, in Java, and the samples beyond them (serve: a model behind HTTP). */
+/** The seed tutorial's programs, in Java, and the samples beyond them (serve: a model behind HTTP; digits-mlp: a classifier on real data). */
 module dev.kiln.samples {
     requires dev.kiln.cpu;
     requires jdk.httpserver;
     requires java.net.http;
     requires tools.jackson.core;
+    requires org.jfree.jfreechart;
+    requires java.desktop;
 }

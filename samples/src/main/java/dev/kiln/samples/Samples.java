@@ -25,6 +25,7 @@ public final class Samples {
 
     static {
         OTHERS.put("serve", ServeSample::main);
+        OTHERS.put("digits-mlp", DigitsSample::main);
     }
 
     private Samples() {

@@ -1,0 +1,219 @@
+package dev.kiln.data;
+
+import dev.kiln.Generator;
+import dev.kiln.Kiln;
+import dev.kiln.KilnException;
+import dev.kiln.Shape;
+import dev.kiln.Tensor;
+import dev.kiln.spi.TensorData;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Batches of a dataset, as {@code torch.utils.data.DataLoader}: {@code batchSize} samples stacked per
+ * field, in order or shuffled by a Kiln {@link Generator} (a fresh permutation each epoch, that is,
+ * each {@link #iterator()}), the last short batch kept or dropped ({@code dropLast}), and optionally
+ * the next batch gathered on a background thread while the current one trains ({@code prefetch}).
+ * Batches of one size keep one shape, so a compiled training step reuses one plan for them (and a
+ * second for a short last batch).
+ */
+public final class DataLoader implements Iterable<List<Tensor>> {
+    private final Dataset dataset;
+    private final int batchSize;
+    private final boolean shuffle;
+    private final Generator generator;
+    private final boolean dropLast;
+    private final boolean prefetch;
+
+    private DataLoader(Builder b) {
+        this.dataset = b.dataset;
+        this.batchSize = b.batchSize;
+        this.shuffle = b.shuffle;
+        this.generator = b.generator;
+        this.dropLast = b.dropLast;
+        this.prefetch = b.prefetch;
+    }
+
+    public static Builder of(Dataset dataset) {
+        if (dataset == null) {
+            throw new KilnException("DataLoader: the dataset must not be null");
+        }
+        return new Builder(dataset);
+    }
+
+    /** How to build a {@link DataLoader}. */
+    public static final class Builder {
+        private final Dataset dataset;
+        private int batchSize = 1;
+        private boolean shuffle;
+        private Generator generator;
+        private boolean dropLast;
+        private boolean prefetch;
+
+        private Builder(Dataset dataset) {
+            this.dataset = dataset;
+        }
+
+        public Builder batchSize(int n) {
+            if (n < 1) {
+                throw new KilnException("DataLoader: batchSize must be positive, got " + n);
+            }
+            this.batchSize = n;
+            return this;
+        }
+
+        /** Shuffles every epoch with {@code generator} (the calling thread's default generator if null). */
+        public Builder shuffle(Generator generator) {
+            this.shuffle = true;
+            this.generator = generator;
+            return this;
+        }
+
+        public Builder dropLast(boolean drop) {
+            this.dropLast = drop;
+            return this;
+        }
+
+        /** Gathers the next batch on a background (daemon) thread while the caller works on the current one. */
+        public Builder prefetch(boolean on) {
+            this.prefetch = on;
+            return this;
+        }
+
+        public DataLoader build() {
+            return new DataLoader(this);
+        }
+    }
+
+    /** Batches per epoch. */
+    public int batches() {
+        int n = dataset.size();
+        return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
+    }
+
+    /** One epoch: a new order if shuffling. */
+    @Override
+    public Iterator<List<Tensor>> iterator() {
+        int n = dataset.size();
+        int[] order;
+        if (shuffle) {
+            order = Data.randperm(n, generator != null ? generator : Kiln.defaultGenerator());
+        } else {
+            order = new int[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+        }
+        int count = batches();
+        return prefetch ? new Prefetching(order, count) : new Iterator<>() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return next < count;
+            }
+
+            @Override
+            public List<Tensor> next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return batch(order, next++);
+            }
+        };
+    }
+
+    private static final ExecutorService PREFETCH = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "kiln-data-prefetch");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** Gathers batch k+1 while batch k is used. */
+    private final class Prefetching implements Iterator<List<Tensor>> {
+        private final int[] order;
+        private final int count;
+        private int next;
+        private CompletableFuture<List<Tensor>> ahead;
+
+        Prefetching(int[] order, int count) {
+            this.order = order;
+            this.count = count;
+            if (count > 0) {
+                ahead = CompletableFuture.supplyAsync(() -> batch(order, 0), PREFETCH);
+            }
+        }
+
+        @Override
+        public boolean hasNext() {
+            return next < count;
+        }
+
+        @Override
+        public List<Tensor> next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            List<Tensor> b = ahead.join();
+            int k = ++next;
+            ahead = k < count ? CompletableFuture.supplyAsync(() -> batch(order, k), PREFETCH) : null;
+            return b;
+        }
+    }
+
+    /** Batch {@code k} of an epoch in {@code order}: each field's rows, stacked. */
+    private List<Tensor> batch(int[] order, int k) {
+        int from = k * batchSize;
+        int to = Math.min(from + batchSize, order.length);
+        int[] rows = java.util.Arrays.copyOfRange(order, from, to);
+        Dataset base = dataset;
+        if (base instanceof Subset s && s.dataset() instanceof TensorDataset) {
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = s.indexAt(rows[i]);
+            }
+            base = s.dataset();
+        }
+        if (base instanceof TensorDataset td) {
+            List<Tensor> out = new ArrayList<>();
+            for (Tensor t : td.tensors()) {
+                out.add(gather(t, rows));
+            }
+            return out;
+        }
+        List<List<Tensor>> samples = new ArrayList<>();
+        for (int r : rows) {
+            samples.add(base.get(r));
+        }
+        List<Tensor> out = new ArrayList<>();
+        for (int f = 0; f < samples.getFirst().size(); f++) {
+            List<Tensor> field = new ArrayList<>();
+            for (List<Tensor> s : samples) {
+                field.add(s.get(f));
+            }
+            try (var noGrad = Kiln.noGrad()) {
+                out.add(Tensor.stack(field, 0));
+            }
+        }
+        return out;
+    }
+
+    /** Rows {@code rows} of a contiguous tensor, copied into a new one. */
+    private static Tensor gather(Tensor t, int[] rows) {
+        int[] dims = t.shape().toArray();
+        int row = t.numel() / Math.max(1, dims[0]);
+        dims[0] = rows.length;
+        TensorData src = t.data();
+        TensorData dst = TensorData.allocate(Shape.of(dims), t.dtype());
+        Object from = src.storage().array();
+        Object to = dst.storage().array();
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(from, src.layout().offset() + rows[i] * row, to, i * row, row);
+        }
+        return Tensor.wrap(dst);
+    }
+}
