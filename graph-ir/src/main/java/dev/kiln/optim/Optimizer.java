@@ -61,7 +61,8 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
             try (var noGrad = Kiln.noGrad()) {
                 for (RecordComponent c : options.getClass().getRecordComponents()) {
                     Object value = c.getAccessor().invoke(options);
-                    structure.add(value instanceof Double d ? (Object) Math.signum(d) : value);
+                    // the learning rate only scales an update, so a schedule that reaches 0 changes no op
+                    structure.add(c.getName().equals("lr") ? "lr" : value instanceof Double d ? (Object) Math.signum(d) : value);
                     if (c.getType() == double.class) {
                         double v = (double) value;
                         Tensor t = hyper.get(c.getName());
