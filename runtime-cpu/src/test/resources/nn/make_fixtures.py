@@ -54,6 +54,11 @@ CASES = {
     "log1p": ([X.abs() * 0.3 - 0.2], lambda x: torch.log1p(x)),
     "expm1": ([X * 0.5], lambda x: torch.expm1(x)),
     "silu": ([X], lambda x: F.silu(x)),
+    "erf": ([X], lambda x: torch.erf(x)),
+    "log1p_small": ([X * 1e-9], lambda x: torch.log1p(x)),
+    "expm1_small": ([X * 1e-9], lambda x: torch.expm1(x)),
+    "gelu": ([X], lambda x: F.gelu(x)),
+    "gelu_tanh": ([X], lambda x: F.gelu(x, approximate="tanh")),
     "leaky_relu": ([away(X, [0.0])], lambda x: F.leaky_relu(x, 0.1)),
     "softplus": ([X * 2], lambda x: F.softplus(x, beta=2, threshold=5)),
     "cat1": ([X, X[:, :2] * 3], lambda a, b: torch.cat([a, b], 1)),
@@ -76,7 +81,10 @@ CASES = {
     "huber": ([away(REG_A - REG_B, [0.7, -0.7]) + REG_B], lambda x: F.huber_loss(x, REG_B, delta=0.7, reduction="sum")),
     "smooth_l1": ([away(REG_A - REG_B, [0.6, -0.6]) + REG_B], lambda x: F.smooth_l1_loss(x, REG_B, beta=0.6)),
 }
-CONSTANTS = {"T": T, "T_IGN": T_IGN, "W": W, "PROBS": PROBS, "B_TARGET": B_TARGET, "B_W": B_W, "POS_W": POS_W, "REG_B": REG_B,
+import math  # noqa: E402
+ERF_X = torch.tensor([i / 64 for i in range(-448, 449)] + [1e-300, -1e-12, 5e-9, 0.0, 2.4999, 2.5, 2.5001, 5.99, 6.5])
+ERF_Y = torch.tensor([math.erf(v) for v in ERF_X.tolist()])
+CONSTANTS = {"ERF_X": ERF_X, "ERF_Y": ERF_Y, "T": T, "T_IGN": T_IGN, "W": W, "PROBS": PROBS, "B_TARGET": B_TARGET, "B_W": B_W, "POS_W": POS_W, "REG_B": REG_B,
              "argmax1": X.argmax(1), "argmin0": X.argmin(0), "argmax_all": X.argmax(), "X": X}
 
 

@@ -758,11 +758,14 @@ public final class Tensor {
 
     public Tensor std() { return var().sqrt(); }
 
-    /** log(1 + x). */
-    public Tensor log1p() { return add(1.0).log(); }
+    /** log(1 + x), accurate near 0. */
+    public Tensor log1p() { return unary(new Unary.Log1p()); }
 
-    /** exp(x) − 1. */
-    public Tensor expm1() { return exp().sub(1.0); }
+    /** exp(x) − 1, accurate near 0. */
+    public Tensor expm1() { return unary(new Unary.Expm1()); }
+
+    /** The error function, to about 1e-16 relative (Java has no {@code Math.erf}). */
+    public Tensor erf() { return unary(new Unary.Erf()); }
 
     /** Tensors joined along {@code dim}, as {@code torch.cat}. */
     public static Tensor cat(List<Tensor> tensors, int dim) { return Composites.cat(tensors, dim); }

@@ -44,6 +44,10 @@ final class VjpRules {
             case Unary.Cos u -> of(o.neg(o.mul(g, o.unary(new Unary.Sin(), x))));
             case Unary.Sqrt u -> of(o.div(o.mul(g, 0.5), n));
             case Unary.Tanh u -> of(o.mul(g, o.binary(new Binary.Sub(), o.full(1, n.type()), o.mul(n, n))));
+            // d erf = 2/√π · exp(−x²)
+            case Unary.Erf u -> of(o.mul(g, o.mul(o.exp(o.neg(o.mul(x, x))), 1.1283791670955126)));
+            case Unary.Log1p u -> of(o.div(g, o.binary(new Binary.Add(), x, 1.0)));
+            case Unary.Expm1 u -> of(o.mul(g, o.binary(new Binary.Add(), n, 1.0)));
             case Binary.Add b -> of(g, g);
             case Binary.Sub b -> of(g, needed[1] ? o.neg(g) : null);
             case Binary.Mul b -> of(needed[0] ? o.mul(g, y) : null, needed[1] ? o.mul(g, x) : null);

@@ -28,6 +28,9 @@ public final class Semantics {
             case Unary.Cos c -> Math::cos;
             case Unary.Sqrt s -> Math::sqrt;
             case Unary.Tanh t -> Math::tanh;
+            case Unary.Erf e -> Semantics::erf;
+            case Unary.Log1p l -> Math::log1p;
+            case Unary.Expm1 e -> Math::expm1;
         };
     }
 
@@ -131,5 +134,59 @@ public final class Semantics {
             exp >>= 1;
         }
         return result;
+    }
+
+    private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
+
+    /**
+     * The error function. For |x| &lt; 2.5 the series erf(x) = 2/√π · e^(−x²) · Σ 2ⁿ x^(2n+1) / (1·3·…·(2n+1)),
+     * whose terms are all positive (no cancellation); beyond, 1 − erfc(|x|) with erfc from its continued
+     * fraction (modified Lentz), which converges fast there; ±1 past |x| = 6. Within a few ulps of the
+     * exact value (checked against high-precision references in the tests).
+     */
+    public static double erf(double x) {
+        if (Double.isNaN(x)) {
+            return x;
+        }
+        double a = Math.abs(x);
+        if (a >= 6) {
+            return Math.copySign(1.0, x);
+        }
+        if (a < 2.5) {
+            double x2 = x * x;
+            double term = x;
+            double sum = x;
+            for (int n = 1; n < 200; n++) {
+                term *= 2 * x2 / (2 * n + 1);
+                sum += term;
+                if (Math.abs(term) <= Math.abs(sum) * 1e-17) {
+                    break;
+                }
+            }
+            return TWO_OVER_SQRT_PI * Math.exp(-x2) * sum;
+        }
+        return Math.copySign(1 - erfcLarge(a), x);
+    }
+
+    /** erfc(a) for a ≥ 2.5: e^(−a²)/√π · 1/(a + 1/2/(a + 1/(a + 3/2/(a + ...)))), by modified Lentz. */
+    private static double erfcLarge(double a) {
+        double tiny = 1e-300;
+        double f = a;
+        double c = a;
+        double d = 0;
+        for (int k = 1; k < 300; k++) {
+            double ak = k / 2.0;
+            d = a + ak * d;
+            d = d == 0 ? tiny : d;
+            c = a + ak / c;
+            c = c == 0 ? tiny : c;
+            d = 1 / d;
+            double delta = c * d;
+            f *= delta;
+            if (Math.abs(delta - 1) < 1e-16) {
+                break;
+            }
+        }
+        return Math.exp(-a * a) / (f * Math.sqrt(Math.PI));
     }
 }

@@ -47,4 +47,13 @@ public sealed interface Unary extends Op {
 
     /** A primitive because {@code 1 - 2/(exp(2x)+1)} loses all precision near 0. */
     record Tanh() implements Unary {}
+
+    /** The error function (Java has none): {@link Semantics#erf}, to about 1e-16 relative. */
+    record Erf() implements Unary {}
+
+    /** log(1 + x), a primitive ({@code Math.log1p}) because {@code log(1 + x)} loses precision near 0. */
+    record Log1p() implements Unary {}
+
+    /** exp(x) − 1, a primitive ({@code Math.expm1}) for the same reason. */
+    record Expm1() implements Unary {}
 }

@@ -51,6 +51,18 @@ public final class Functional {
         return Tensor.where(bx.gt(threshold), x, stable);
     }
 
+    /**
+     * GELU, x·Φ(x): exact ({@code approximate = "none"}, with {@code erf}) or its tanh approximation
+     * ({@code "tanh"}), as {@code F.gelu}.
+     */
+    public static Tensor gelu(Tensor x, String approximate) {
+        return switch (approximate) {
+            case "none" -> x.mul(x.mul(Math.sqrt(0.5)).erf().add(1.0)).mul(0.5);
+            case "tanh" -> x.mul(x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI)).tanh().add(1.0)).mul(0.5);
+            default -> throw new KilnException("gelu: approximate is \"none\" or \"tanh\", got \"" + approximate + "\"");
+        };
+    }
+
     /** Int64 one-hot rows of {@code numClasses} for int64 class indices (−1: one more than the largest). */
     public static Tensor oneHot(Tensor index, int numClasses) {
         if (index.dtype().isFloating() || index.dtype() == DType.BOOL) {

@@ -54,6 +54,11 @@ class ClassificationParityTest {
         CASES.put("log1p", in -> in.get(0).log1p());
         CASES.put("expm1", in -> in.get(0).expm1());
         CASES.put("silu", in -> Functional.silu(in.get(0)));
+        CASES.put("erf", in -> in.get(0).erf());
+        CASES.put("log1p_small", in -> in.get(0).log1p());
+        CASES.put("expm1_small", in -> in.get(0).expm1());
+        CASES.put("gelu", in -> Functional.gelu(in.get(0), "none"));
+        CASES.put("gelu_tanh", in -> Functional.gelu(in.get(0), "tanh"));
         CASES.put("leaky_relu", in -> Functional.leakyRelu(in.get(0), 0.1));
         CASES.put("softplus", in -> Functional.softplus(in.get(0), 2, 5));
         CASES.put("cat1", in -> Tensor.cat(in, 1));
@@ -130,6 +135,20 @@ class ClassificationParityTest {
                 close(F.get(name + ".grad" + k), in.get(k).grad(), name + " compiled gradient of input " + k);
             }
         }
+    }
+
+    @Test
+    void erfIsWithinOneQuadrillionthOfTheReference() {
+        double[] x = c("ERF_X").toDoubleArray();
+        double[] ref = c("ERF_Y").toDoubleArray(); // Python's math.erf (the C library's, correctly rounded or nearly)
+        double[] got = c("ERF_X").erf().toDoubleArray();
+        double worst = 0;
+        for (int i = 0; i < x.length; i++) {
+            double rel = ref[i] == 0 ? Math.abs(got[i]) : Math.abs(got[i] - ref[i]) / Math.abs(ref[i]);
+            worst = Math.max(worst, rel);
+            assertEquals(ref[i], got[i], 1e-15 * Math.abs(ref[i]), "erf(" + x[i] + ")");
+        }
+        System.out.println("erf: worst relative error " + worst + " over " + x.length + " points");
     }
 
     @Test

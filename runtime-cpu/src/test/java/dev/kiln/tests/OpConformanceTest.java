@@ -116,7 +116,9 @@ class OpConformanceTest {
         Map<Class<?>, BiFunction<Ops, Node[], Node>> e = new LinkedHashMap<>();
         e.put(Leaf.Input.class, (o, in) -> o.add(in[0], in[1]));
         e.put(Leaf.Constant.class, (o, in) -> o.mul(in[0], 2.5));
-        unary(e, new Unary.Neg(), new Unary.Abs(), new Unary.Exp(), new Unary.Sin(), new Unary.Cos(), new Unary.Tanh());
+        unary(e, new Unary.Neg(), new Unary.Abs(), new Unary.Exp(), new Unary.Sin(), new Unary.Cos(), new Unary.Tanh(), new Unary.Erf(),
+                new Unary.Expm1());
+        e.put(Unary.Log1p.class, (o, in) -> o.unary(new Unary.Log1p(), o.mul(in[0], in[0])));
         e.put(Unary.Log.class, (o, in) -> o.log(o.add(o.mul(in[0], in[0]), o.constant(1, DType.FLOAT64))));
         e.put(Unary.Sqrt.class, (o, in) -> o.sqrt(o.add(o.mul(in[0], in[0]), o.constant(1, DType.FLOAT64))));
         for (Op b : List.of(new Binary.Add(), new Binary.Sub(), new Binary.Mul(), new Binary.Div(), new Binary.Maximum(),

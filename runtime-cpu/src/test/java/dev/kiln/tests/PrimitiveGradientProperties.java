@@ -89,6 +89,8 @@ class PrimitiveGradientProperties {
         unary(c, "clamp", ANY, x -> x.clamp(-0.5, 0.5).mul(x));
         unary(c, "log1p", POSITIVE, Tensor::log1p);
         unary(c, "expm1", ANY, Tensor::expm1);
+        unary(c, "erf", ANY, Tensor::erf);
+        unary(c, "gelu (exact)", ANY, x -> dev.kiln.nn.Functional.gelu(x, "none"));
         unary(c, "silu", ANY, dev.kiln.nn.Functional::silu);
         unary(c, "leakyRelu", ANY, x -> dev.kiln.nn.Functional.leakyRelu(x, 0.2));
         unary(c, "softplus (both sides of the threshold)", ANY, x -> dev.kiln.nn.Functional.softplus(x.mul(4.0), 1.5, 2));

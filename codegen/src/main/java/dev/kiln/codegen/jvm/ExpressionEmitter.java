@@ -88,6 +88,7 @@ abstract class ExpressionEmitter extends DotEmitter {
                 case Unary.Neg x -> FNEG;
                 // floatArithmetic admits only the five above; a new primitive must be placed here
                 case Unary.Abs _, Unary.Exp _, Unary.Log _, Unary.Sin _, Unary.Cos _, Unary.Sqrt _, Unary.Tanh _,
+                        Unary.Erf _, Unary.Log1p _, Unary.Expm1 _,
                         Binary.Pow _, Binary.Maximum _, Binary.Minimum _, Leaf _, Compare _, Where _, Cast _, Reduce _, Movement _, MatMul _, Call _, Barrier _, Detach _, Draw _ ->
                         throw new IllegalStateException("not float arithmetic: " + a.op());
             });
@@ -295,6 +296,9 @@ abstract class ExpressionEmitter extends DotEmitter {
             case Unary.Cos x -> math("cos");
             case Unary.Sqrt x -> math("sqrt");
             case Unary.Tanh x -> math("tanh");
+            case Unary.Erf x -> mv.visitMethodInsn(INVOKESTATIC, "dev/kiln/ir/Semantics", "erf", "(D)D", false);
+            case Unary.Log1p x -> math("log1p");
+            case Unary.Expm1 x -> math("expm1");
         }
     }
 

@@ -359,7 +359,8 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
                     case Binary.Mul x -> lanewise(v[args[0]], v[args[1]], "mul");
                     case Binary.Div x -> lanewise(v[args[0]], v[args[1]], "div");
                     // vectorizable admits only the ops above; a new primitive must be placed here
-                    case Unary.Abs _, Unary.Exp _, Unary.Log _, Unary.Sin _, Unary.Cos _, Unary.Sqrt _, Binary.Maximum _,
+                    case Unary.Abs _, Unary.Exp _, Unary.Log _, Unary.Sin _, Unary.Cos _, Unary.Sqrt _, Unary.Erf _, Unary.Log1p _,
+                            Unary.Expm1 _, Binary.Maximum _,
                             Binary.Minimum _, Leaf _, Compare _, Where _, Cast _, Reduce _, Movement _, MatMul _, Call _, Barrier _, Detach _, Draw _ -> throw new IllegalStateException("not vectorized: " + a.op());
                 }
             }
