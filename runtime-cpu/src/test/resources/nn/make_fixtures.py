@@ -38,6 +38,11 @@ B_LOGITS = torch.randn(3, 4) * 2
 B_TARGET = torch.rand(3, 4)
 B_W = torch.rand(3, 4) + 0.5
 POS_W = torch.rand(4) + 0.5
+IDX = torch.tensor([[4, 0, 2], [1, 1, 3], [0, 4, 4], [2, 3, 1]])
+IDX_TAKE = torch.tensor([[3, 0, 1, 2, 3], [1, 1, 0, 3, 2]])
+ISEL = torch.tensor([4, 0, 0, 3, 2, 4])
+SIDX = torch.tensor([[0, 3, 1, 1, 2], [3, 3, 0, 2, 1], [1, 0, 0, 2, 3]])
+EMB_IDX = torch.tensor([[6, 0, 2, 2], [1, 5, 6, 3]])
 REG_A = torch.randn(7) * 2
 REG_B = away(torch.randn(7) * 2, [])
 
@@ -62,6 +67,11 @@ CASES = {
     "leaky_relu": ([away(X, [0.0])], lambda x: F.leaky_relu(x, 0.1)),
     "softplus": ([X * 2], lambda x: F.softplus(x, beta=2, threshold=5)),
     "cat1": ([X, X[:, :2] * 3], lambda a, b: torch.cat([a, b], 1)),
+    "gather1": ([X], lambda x: torch.gather(x, 1, IDX)),
+    "take_along_dim0": ([X], lambda x: torch.take_along_dim(x, IDX_TAKE, 0)),
+    "index_select1": ([X], lambda x: torch.index_select(x, 1, ISEL)),
+    "scatter_add0": ([X, torch.randn(3, 5)], lambda x, src: x.scatter_add(0, SIDX, src)),
+    "embedding": ([torch.randn(7, 3)], lambda w: F.embedding(EMB_IDX, w)),
     "stack0": ([X, X * 2], lambda a, b: torch.stack([a, b], 0)),
     "ce_mean": ([LOGITS], lambda x: F.cross_entropy(x, T)),
     "ce_sum_weight": ([LOGITS], lambda x: F.cross_entropy(x, T, weight=W, reduction="sum")),
@@ -84,7 +94,7 @@ CASES = {
 import math  # noqa: E402
 ERF_X = torch.tensor([i / 64 for i in range(-448, 449)] + [1e-300, -1e-12, 5e-9, 0.0, 2.4999, 2.5, 2.5001, 5.99, 6.5])
 ERF_Y = torch.tensor([math.erf(v) for v in ERF_X.tolist()])
-CONSTANTS = {"ERF_X": ERF_X, "ERF_Y": ERF_Y, "T": T, "T_IGN": T_IGN, "W": W, "PROBS": PROBS, "B_TARGET": B_TARGET, "B_W": B_W, "POS_W": POS_W, "REG_B": REG_B,
+CONSTANTS = {"IDX": IDX, "IDX_TAKE": IDX_TAKE, "ISEL": ISEL, "SIDX": SIDX, "EMB_IDX": EMB_IDX, "ERF_X": ERF_X, "ERF_Y": ERF_Y, "T": T, "T_IGN": T_IGN, "W": W, "PROBS": PROBS, "B_TARGET": B_TARGET, "B_W": B_W, "POS_W": POS_W, "REG_B": REG_B,
              "argmax1": X.argmax(1), "argmin0": X.argmin(0), "argmax_all": X.argmax(), "X": X}
 
 

@@ -100,6 +100,72 @@ final class Composites {
         return centered.mul(centered).sum(ax, keepDim).div(Math.max(0, n - (unbiased ? 1 : 0)));
     }
 
+    /** {@code torch.gather}: the values along {@code dim} at {@code index} (int64, x's rank, no larger off the axis). */
+    static Tensor gather(Tensor x, int dim, Tensor index) {
+        checkIndex("gather", index);
+        return Dispatch.compute(new dev.kiln.ir.Index.Gather(axis(x, dim)), x, index);
+    }
+
+    /** {@code torch.take_along_dim}: gather after broadcasting the index and the input against each other off the axis. */
+    static Tensor takeAlongDim(Tensor x, Tensor index, int dim) {
+        checkIndex("takeAlongDim", index);
+        int d = axis(x, dim);
+        if (index.dim() != x.dim()) {
+            throw new KilnException("takeAlongDim: the index must have the input's " + x.dim() + " dimensions, got " + index.shape());
+        }
+        int[] xs = x.shape().toArray();
+        int[] is = index.shape().toArray();
+        for (int k = 0; k < xs.length; k++) {
+            if (k != d) {
+                int both = Math.max(xs[k], is[k]);
+                if ((xs[k] != both && xs[k] != 1) || (is[k] != both && is[k] != 1)) {
+                    throw new KilnException("takeAlongDim: input " + x.shape() + " and index " + index.shape() + " do not broadcast off dimension " + d);
+                }
+                xs[k] = both;
+                is[k] = both;
+            }
+        }
+        return gather(x.expand(xs), d, index.expand(is));
+    }
+
+    /** {@code torch.index_select}: whole slices along {@code dim} at a 1-D int64 index. */
+    static Tensor indexSelect(Tensor x, int dim, Tensor index) {
+        checkIndex("indexSelect", index);
+        if (index.dim() != 1) {
+            throw new KilnException("indexSelect: the index must be 1-D, got shape " + index.shape());
+        }
+        int d = axis(x, dim);
+        int[] shape = new int[x.dim()];
+        java.util.Arrays.fill(shape, 1);
+        shape[d] = index.size(0);
+        int[] full = x.shape().toArray();
+        full[d] = index.size(0);
+        return gather(x, d, index.reshape(shape).expand(full));
+    }
+
+    /** {@code x.scatter_add(dim, index, src)}: x plus each src element added at its index along {@code dim}. */
+    static Tensor scatterAdd(Tensor x, int dim, Tensor index, Tensor src) {
+        checkIndex("scatterAdd", index);
+        int d = axis(x, dim);
+        if (!index.shape().equals(src.shape()) || index.dim() != x.dim()) {
+            throw new KilnException("scatterAdd: index " + index.shape() + " and source " + src.shape() + " must have one shape, of the input's rank "
+                    + x.dim());
+        }
+        Tensor placed = Dispatch.compute(new dev.kiln.ir.Index.ScatterAdd(d, x.size(d)), index, src);
+        for (int k = 0; k < x.dim(); k++) {
+            if (k != d && placed.size(k) < x.size(k)) {
+                placed = Dispatch.compute(new Movement.Unslice(k, 0, 1, x.size(k)), placed);
+            }
+        }
+        return x.add(placed);
+    }
+
+    private static void checkIndex(String fn, Tensor index) {
+        if (index.dtype() != DType.INT64 && index.dtype() != DType.INT32) {
+            throw new KilnException(fn + ": the index must be int64, got " + index.dtype());
+        }
+    }
+
     /** Tensors joined along {@code dim} (their other sizes equal), as {@code torch.cat}. */
     static Tensor cat(List<Tensor> tensors, int dim) {
         if (tensors == null || tensors.isEmpty()) {

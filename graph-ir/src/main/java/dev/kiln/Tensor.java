@@ -767,6 +767,18 @@ public final class Tensor {
     /** The error function, to about 1e-16 relative (Java has no {@code Math.erf}). */
     public Tensor erf() { return unary(new Unary.Erf()); }
 
+    /** Values along {@code dim} at {@code index} (int64, this tensor's rank), as {@code torch.gather}. */
+    public Tensor gather(int dim, Tensor index) { return Composites.gather(this, dim, index); }
+
+    /** {@link #gather} after broadcasting index and input off {@code dim}, as {@code torch.take_along_dim}. */
+    public Tensor takeAlongDim(Tensor index, int dim) { return Composites.takeAlongDim(this, index, dim); }
+
+    /** Slices along {@code dim} at a 1-D int64 index, as {@code torch.index_select}. */
+    public Tensor indexSelect(int dim, Tensor index) { return Composites.indexSelect(this, dim, index); }
+
+    /** This tensor plus {@code src} added at {@code index} along {@code dim}, as {@code scatter_add}: {@link #gather}'s gradient. */
+    public Tensor scatterAdd(int dim, Tensor index, Tensor src) { return Composites.scatterAdd(this, dim, index, src); }
+
     /** Tensors joined along {@code dim}, as {@code torch.cat}. */
     public static Tensor cat(List<Tensor> tensors, int dim) { return Composites.cat(tensors, dim); }
 

@@ -95,6 +95,18 @@ final class VjpRules {
             case Barrier b -> throw new KilnException(b.reason());
             case dev.kiln.ir.Detach d -> new Node[1];
             case dev.kiln.ir.Draw d -> new Node[2];
+            case dev.kiln.ir.Index.Gather gather -> {
+                // scattered back into the input's size along the axis; zeros where the index was narrower
+                Node back = o.builder().add(new dev.kiln.ir.Index.ScatterAdd(gather.axis(), x.shape().dim(gather.axis())), y, g);
+                for (int d = 0; d < x.shape().rank(); d++) {
+                    if (d != gather.axis() && y.shape().dim(d) < x.shape().dim(d)) {
+                        back = o.builder().add(new Movement.Unslice(d, 0, 1, x.shape().dim(d)), back);
+                    }
+                }
+                yield new Node[] {needed[0] ? back : null, null};
+            }
+            case dev.kiln.ir.Index.ScatterAdd scatter -> new Node[] {null,
+                    needed[1] ? o.builder().add(new dev.kiln.ir.Index.Gather(scatter.axis()), g, x) : null};
         };
     }
 

@@ -91,6 +91,8 @@ public final class Interpreter {
             case Barrier b -> dense(in.get(0), type);
             case dev.kiln.ir.Detach d -> dense(in.get(0), type);
             case dev.kiln.ir.Draw d -> random(new Leaf.Random(d.distribution(), in.get(0).getLong(0), in.get(1).getLong(0), type), type);
+            case dev.kiln.ir.Index.Gather g -> gather(g, in.get(0), in.get(1), type);
+            case dev.kiln.ir.Index.ScatterAdd sa -> scatterAdd(sa, in.get(0), in.get(1), type);
         };
     }
 
@@ -251,6 +253,73 @@ public final class Interpreter {
         return type.dtype().isIntegral()
                 ? Values.ofLongs(Values.longs(view), type.shape(), type.dtype())
                 : Values.of(Values.doubles(view), type.shape(), type.dtype());
+    }
+
+    /** out[m] = x[m with m[axis] = index[m]], in row-major order of the index. */
+    private static TensorData gather(dev.kiln.ir.Index.Gather g, TensorData x, TensorData index, TensorType type) {
+        Shape xs = x.shape();
+        int[] xStrides = xs.contiguousStrides();
+        int[] pos = new int[type.shape().rank()];
+        int n = type.shape().numel();
+        boolean integral = type.dtype().isIntegral();
+        double[] d = integral ? null : new double[n];
+        long[] l = integral ? new long[n] : null;
+        for (int p = 0; p < n; p++) {
+            long j = index.getLong(p);
+            if (j < 0 || j >= xs.dim(g.axis())) {
+                throw new dev.kiln.KilnException("gather: index " + j + " is out of range for dimension " + g.axis() + " of size "
+                        + xs.dim(g.axis()) + " (at index position " + java.util.Arrays.toString(pos) + ")");
+            }
+            int flat = 0;
+            for (int k = 0; k < pos.length; k++) {
+                flat += (k == g.axis() ? (int) j : pos[k]) * xStrides[k];
+            }
+            if (integral) {
+                l[p] = x.getLong(flat); // row-major position, through x's layout
+            } else {
+                d[p] = x.getDouble(flat);
+            }
+            next(pos, type.shape());
+        }
+        return integral ? Values.ofLongs(l, type.shape(), type.dtype()) : Values.of(d, type.shape(), type.dtype());
+    }
+
+    /** Zeros of the output's shape, src[m] added at m with m[axis] = index[m], in row-major order of the source. */
+    private static TensorData scatterAdd(dev.kiln.ir.Index.ScatterAdd s, TensorData index, TensorData src, TensorType type) {
+        int[] outStrides = type.shape().contiguousStrides();
+        Shape ss = src.shape();
+        int[] pos = new int[ss.rank()];
+        boolean integral = type.dtype().isIntegral();
+        double[] d = integral ? null : new double[type.shape().numel()];
+        long[] l = integral ? new long[type.shape().numel()] : null;
+        for (int p = 0; p < ss.numel(); p++) {
+            long j = index.getLong(p);
+            if (j < 0 || j >= s.size()) {
+                throw new dev.kiln.KilnException("scatterAdd: index " + j + " is out of range for dimension " + s.axis() + " of size "
+                        + s.size() + " (at index position " + java.util.Arrays.toString(pos) + ")");
+            }
+            int flat = 0;
+            for (int k = 0; k < pos.length; k++) {
+                flat += (k == s.axis() ? (int) j : pos[k]) * outStrides[k];
+            }
+            if (integral) {
+                l[flat] += src.getLong(p);
+            } else {
+                d[flat] += src.getDouble(p);
+            }
+            next(pos, ss);
+        }
+        return integral ? Values.ofLongs(l, type.shape(), type.dtype()) : Values.of(d, type.shape(), type.dtype());
+    }
+
+    /** The next row-major position. */
+    private static void next(int[] pos, Shape shape) {
+        for (int k = pos.length - 1; k >= 0; k--) {
+            if (++pos[k] < shape.dim(k)) {
+                return;
+            }
+            pos[k] = 0;
+        }
     }
 
     private static TensorData unslice(Movement.Unslice u, TensorData x, TensorType type) {

@@ -63,6 +63,14 @@ class ClassificationParityTest {
         CASES.put("softplus", in -> Functional.softplus(in.get(0), 2, 5));
         CASES.put("cat1", in -> Tensor.cat(in, 1));
         CASES.put("stack0", in -> Tensor.stack(in, 0));
+        CASES.put("gather1", in -> in.get(0).gather(1, c("IDX")));
+        CASES.put("take_along_dim0", in -> in.get(0).takeAlongDim(c("IDX_TAKE"), 0));
+        CASES.put("index_select1", in -> in.get(0).indexSelect(1, c("ISEL")));
+        CASES.put("scatter_add0", in -> in.get(0).scatterAdd(0, c("SIDX"), in.get(1)));
+        CASES.put("embedding", in -> {
+            dev.kiln.nn.Embedding e = new dev.kiln.nn.Embedding(7, 3, dev.kiln.DType.FLOAT64);
+            return in.get(0).indexSelect(0, c("EMB_IDX").reshape(-1)).reshape(2, 4, 3).add(e.weight.mul(0.0).sum());
+        });
         CASES.put("ce_mean", in -> Functional.crossEntropy(in.get(0), c("T"), null, IGNORE, 0, Reduction.MEAN));
         CASES.put("ce_sum_weight", in -> Functional.crossEntropy(in.get(0), c("T"), c("W"), IGNORE, 0, Reduction.SUM));
         CASES.put("ce_none_ignore", in -> Functional.crossEntropy(in.get(0), c("T_IGN"), null, IGNORE, 0, Reduction.NONE));

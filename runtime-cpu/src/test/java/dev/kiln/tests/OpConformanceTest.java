@@ -83,7 +83,9 @@ class OpConformanceTest {
             Leaf.Random.class, "random draws run on the interpreter's Philox",
             Call.class, "replaced by its traced forward (inline-calls) before planning",
             Barrier.class, "the identity; an interpreted copy",
-            Detach.class, "dropped by the drop-detach rule before planning");
+            Detach.class, "dropped by the drop-detach rule before planning",
+            dev.kiln.ir.Index.Gather.class, "reads at data-dependent positions: an interpreted step (FusionPlanner)",
+            dev.kiln.ir.Index.ScatterAdd.class, "writes at data-dependent positions: an interpreted step (FusionPlanner)");
 
     @Test
     void everyPrimitiveHasAGradientCheck() {
@@ -142,7 +144,18 @@ class OpConformanceTest {
         e.put(MatMul.class, (o, in) -> o.matmul(in[0], o.transposeLast(in[1])));
         e.put(Barrier.class, (o, in) -> o.builder().add(new Barrier("no second derivative"), o.exp(in[0])));
         e.put(Detach.class, (o, in) -> o.mul(o.builder().add(new Detach(), in[0]), in[1]));
+        // indices from the data: the positions of y's values ranked into [0, 5) by a cast
+        e.put(dev.kiln.ir.Index.Gather.class, (o, in) -> o.exp(o.builder().add(new dev.kiln.ir.Index.Gather(1), in[0], indices(o, in[1], 5))));
+        e.put(dev.kiln.ir.Index.ScatterAdd.class, (o, in) -> o.builder().add(new dev.kiln.ir.Index.ScatterAdd(0, 4), indices(o, in[1], 4),
+                o.exp(in[0])));
         return e;
+    }
+
+    /** Int64 indices in [0, bound) computed from a float input: floor(|v|·10) mod bound. */
+    private static Node indices(Ops o, Node v, int bound) {
+        Node scaled = o.cast(o.mul(o.unary(new Unary.Abs(), v), 10.0), DType.INT64);
+        Node q = o.cast(o.binary(new Binary.Div(), o.cast(scaled, DType.FLOAT64), (double) bound), DType.INT64);
+        return o.binary(new Binary.Sub(), scaled, o.binary(new Binary.Mul(), q, o.constant(bound, DType.INT64)));
     }
 
     private static void unary(Map<Class<?>, BiFunction<Ops, Node[], Node>> e, Unary... ops) {

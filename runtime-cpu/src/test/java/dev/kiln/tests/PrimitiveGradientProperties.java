@@ -90,6 +90,9 @@ class PrimitiveGradientProperties {
         unary(c, "log1p", POSITIVE, Tensor::log1p);
         unary(c, "expm1", ANY, Tensor::expm1);
         unary(c, "erf", ANY, Tensor::erf);
+        ranked(c, "gather (repeated indices)", 1, x -> x.gather(-1, positions(x.shape().toArray(), x.size(-1))));
+        ranked(c, "scatterAdd (into a sum of x)", 1, x -> x.mul(x).scatterAdd(0, positions(x.shape().toArray(), x.size(0)), x.exp()));
+        ranked(c, "indexSelect", 1, x -> x.indexSelect(0, Tensor.of(0L, (long) x.size(0) - 1, 0L)));
         unary(c, "gelu (exact)", ANY, x -> dev.kiln.nn.Functional.gelu(x, "none"));
         unary(c, "silu", ANY, dev.kiln.nn.Functional::silu);
         unary(c, "leakyRelu", ANY, x -> dev.kiln.nn.Functional.leakyRelu(x, 0.2));
@@ -118,6 +121,15 @@ class PrimitiveGradientProperties {
         unary(c, "huberLoss", ANY, x -> dev.kiln.nn.Functional.huberLoss(x.mul(2.0), fixed(x), 0.9, dev.kiln.nn.Reduction.SUM));
         unary(c, "smoothL1Loss", ANY, x -> dev.kiln.nn.Functional.smoothL1Loss(x.mul(2.0), fixed(x), 0.9, dev.kiln.nn.Reduction.SUM));
         return c;
+    }
+
+    /** Int64 indices of {@code shape} in [0, bound), repeating, fixed by the shape alone. */
+    private static Tensor positions(int[] shape, int bound) {
+        long[] v = new long[Math.toIntExact(Shape.of(shape).numelLong())];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (i * 7L + 3) % bound;
+        }
+        return Tensor.of(v).reshape(shape);
     }
 
     /** Targets of {@code x}'s shape that do not depend on its values (finite differences must not move them). */

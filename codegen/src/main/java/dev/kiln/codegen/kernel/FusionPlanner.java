@@ -179,6 +179,8 @@ public final class FusionPlanner {
             }
             case Leaf.Random _, Unary _, Binary _, Compare _, Where _, Cast _, Call _, Barrier _, Detach _, Draw _ ->
                     elementwiseOrStep(n);
+            // gather and scatter-add read and write at data-dependent positions: one interpreted step each
+            case dev.kiln.ir.Index x -> opStep(n);
         }
     }
 
