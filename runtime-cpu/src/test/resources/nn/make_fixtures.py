@@ -72,6 +72,9 @@ CASES = {
     "index_select1": ([X], lambda x: torch.index_select(x, 1, ISEL)),
     "scatter_add0": ([X, torch.randn(3, 5)], lambda x, src: x.scatter_add(0, SIDX, src)),
     "embedding": ([torch.randn(7, 3)], lambda w: F.embedding(EMB_IDX, w)),
+    "masked_fill": ([X], lambda x: x.masked_fill(X > 0.5, -2.0)),
+    "split1_last": ([X], lambda x: torch.split(x, 2, 1)[-1]),
+    "chunk0_first": ([X], lambda x: torch.chunk(x, 3, 0)[0]),
     "stack0": ([X, X * 2], lambda a, b: torch.stack([a, b], 0)),
     "ce_mean": ([LOGITS], lambda x: F.cross_entropy(x, T)),
     "ce_sum_weight": ([LOGITS], lambda x: F.cross_entropy(x, T, weight=W, reduction="sum")),
@@ -94,7 +97,7 @@ CASES = {
 import math  # noqa: E402
 ERF_X = torch.tensor([i / 64 for i in range(-448, 449)] + [1e-300, -1e-12, 5e-9, 0.0, 2.4999, 2.5, 2.5001, 5.99, 6.5])
 ERF_Y = torch.tensor([math.erf(v) for v in ERF_X.tolist()])
-CONSTANTS = {"IDX": IDX, "IDX_TAKE": IDX_TAKE, "ISEL": ISEL, "SIDX": SIDX, "EMB_IDX": EMB_IDX, "ERF_X": ERF_X, "ERF_Y": ERF_Y, "T": T, "T_IGN": T_IGN, "W": W, "PROBS": PROBS, "B_TARGET": B_TARGET, "B_W": B_W, "POS_W": POS_W, "REG_B": REG_B,
+CONSTANTS = {"ONE_HOT": F.one_hot(T, 6), "IDX": IDX, "IDX_TAKE": IDX_TAKE, "ISEL": ISEL, "SIDX": SIDX, "EMB_IDX": EMB_IDX, "ERF_X": ERF_X, "ERF_Y": ERF_Y, "T": T, "T_IGN": T_IGN, "W": W, "PROBS": PROBS, "B_TARGET": B_TARGET, "B_W": B_W, "POS_W": POS_W, "REG_B": REG_B,
              "argmax1": X.argmax(1), "argmin0": X.argmin(0), "argmax_all": X.argmax(), "X": X}
 
 

@@ -44,6 +44,11 @@ ps[1].grad = torch.tensor([2.0, -0.5])
 norm = torch.nn.utils.clip_grad_norm_(ps, 2.0, norm_type=float("inf"))
 ROWS.append(("clip_norm_inf", [norm.item()] + ps[0].grad.tolist() + ps[1].grad.tolist()))
 
+ps[0].grad = torch.tensor([3.0, -4.0, 1.0])
+ps[1].grad = torch.tensor([2.0, -0.5])
+torch.nn.utils.clip_grad_value_(ps, 1.5)
+ROWS.append(("clip_value", ps[0].grad.tolist() + ps[1].grad.tolist()))
+
 with open("schedules.txt", "w") as f:
     for name, vals in ROWS:
         f.write(name + " " + " ".join(repr(float(v)) for v in vals) + "\n")

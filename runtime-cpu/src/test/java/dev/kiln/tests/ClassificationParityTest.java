@@ -63,6 +63,9 @@ class ClassificationParityTest {
         CASES.put("softplus", in -> Functional.softplus(in.get(0), 2, 5));
         CASES.put("cat1", in -> Tensor.cat(in, 1));
         CASES.put("stack0", in -> Tensor.stack(in, 0));
+        CASES.put("masked_fill", in -> in.get(0).maskedFill(c("X").gt(0.5), -2.0));
+        CASES.put("split1_last", in -> in.get(0).split(2, 1).getLast());
+        CASES.put("chunk0_first", in -> in.get(0).chunk(3, 0).getFirst());
         CASES.put("gather1", in -> in.get(0).gather(1, c("IDX")));
         CASES.put("take_along_dim0", in -> in.get(0).takeAlongDim(c("IDX_TAKE"), 0));
         CASES.put("index_select1", in -> in.get(0).indexSelect(1, c("ISEL")));
@@ -165,5 +168,7 @@ class ClassificationParityTest {
         assertArrayEquals(c("argmax1").toLongArray(), x.argmax(1, false).toLongArray());
         assertArrayEquals(c("argmin0").toLongArray(), x.argmin(0, false).toLongArray());
         assertArrayEquals(c("argmax_all").toLongArray(), x.argmax().toLongArray());
+        assertEquals(c("ONE_HOT").shape(), Functional.oneHot(c("T"), 6).shape());
+        assertArrayEquals(c("ONE_HOT").toLongArray(), Functional.oneHot(c("T"), 6).toLongArray());
     }
 }

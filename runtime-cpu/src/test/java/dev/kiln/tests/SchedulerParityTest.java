@@ -93,6 +93,19 @@ class SchedulerParityTest {
     }
 
     @Test
+    void clipGradValueGivesPytorchsGradients() throws Exception {
+        Tensor a = Tensor.zeros(3).to(dev.kiln.DType.FLOAT64).requiresGrad_(true);
+        Tensor b = Tensor.zeros(2).to(dev.kiln.DType.FLOAT64).requiresGrad_(true);
+        a.setGrad(Tensor.of(3.0, -4.0, 1.0).to(dev.kiln.DType.FLOAT64));
+        b.setGrad(Tensor.of(2.0, -0.5).to(dev.kiln.DType.FLOAT64));
+        Utils.clipGradValue(List.of(a, b), 1.5);
+        double[] got = new double[5];
+        System.arraycopy(a.grad().toDoubleArray(), 0, got, 0, 3);
+        System.arraycopy(b.grad().toDoubleArray(), 0, got, 3, 2);
+        close(fixtures().get("clip_value"), got, "clip_value");
+    }
+
+    @Test
     void aScheduleNeverRecompilesACompiledStep() {
         Tensor w = Tensor.of(1.0, -2.0).to(dev.kiln.DType.FLOAT64).requiresGrad_(true);
         SGD opt = new SGD(List.of(w), 0.1, 0.9);
