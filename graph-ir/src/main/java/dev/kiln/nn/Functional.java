@@ -165,8 +165,9 @@ public final class Functional {
         }
         Tensor validF = valid.to(input.dtype());
         Tensor w = targetWeights(target, weight, ignoreIndex, classes).mul(validF);
-        Tensor picked = input.mul(Functional.oneHot(Tensor.where(valid, target, Tensor.scalar(0, target.dtype())), classes)
-                .to(input.dtype())).sum(1, false);
+        // each row's entry at its class (ignored rows read class 0, weighted 0): a gather, whose gradient is a scatter
+        Tensor safe = Tensor.where(valid, target, Tensor.scalar(0, target.dtype()));
+        Tensor picked = input.gather(1, safe.unsqueeze(1)).squeeze(1);
         Tensor loss = picked.mul(w).neg();
         return reduction == Reduction.MEAN ? loss.sum().div(w.sum()) : reduce(loss, reduction);
     }
@@ -178,7 +179,7 @@ public final class Functional {
             return Tensor.ones(Shape.of(target.size(0)), DType.FLOAT64).to(Kiln.defaultDtype()).mul(valid.to(Kiln.defaultDtype()));
         }
         Tensor safe = Tensor.where(valid, target, Tensor.scalar(0, target.dtype()));
-        return Functional.oneHot(safe, classes).to(weight.dtype()).mul(weight).sum(1, false);
+        return weight.indexSelect(0, safe);
     }
 
     private static void checkLogits(String fn, Tensor input, Tensor weight) {
