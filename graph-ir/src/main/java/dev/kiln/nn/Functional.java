@@ -113,8 +113,8 @@ public final class Functional {
         }
         checkLogits("crossEntropy", input, weight);
         int classes = input.size(1);
-        Tensor logp = input.logSoftmax(1);
         if (target.dtype().isFloating()) {
+            Tensor logp = input.logSoftmax(1);
             if (!target.shape().equals(input.shape())) {
                 throw new KilnException("crossEntropy: class probabilities must have the input's shape " + input.shape() + ", got "
                         + target.shape());
@@ -124,12 +124,19 @@ public final class Functional {
             Tensor loss = terms.sum(1, false).neg();
             return reduction == Reduction.MEAN ? loss.sum().div(input.size(0)) : reduce(loss, reduction);
         }
-        Tensor nll = nllLoss(logp, target, weight, ignoreIndex, reduction);
+        // From the logits, without the [N, C] log-probabilities: log p[i, t] = x[i, t] − logsumexp(x[i]), and
+        // Σ_c w_c log p[i, c] = Σ_c w_c x[i, c] − logsumexp(x[i]) Σ_c w_c.
+        checkTarget("crossEntropy", input, target);
+        checkRange("crossEntropy", target, classes, ignoreIndex);
+        Tensor lse = input.logsumexp(1, false);
+        Tensor nll = nllOfPicked(picked(input, target, ignoreIndex).sub(lse), input, target, weight, ignoreIndex, reduction);
         if (labelSmoothing == 0) {
             return nll;
         }
-        Tensor valid = target.ne(ignoreIndex).to(logp.dtype());
-        Tensor smooth = (weight == null ? logp : logp.mul(weight)).sum(1, false).neg().mul(valid);
+        Tensor valid = target.ne(ignoreIndex).to(input.dtype());
+        Tensor weighted = weight == null ? input.sum(1, false).sub(lse.mul((double) classes))
+                : input.mul(weight).sum(1, false).sub(lse.mul(weight.sum()));
+        Tensor smooth = weighted.neg().mul(valid);
         Tensor smoothReduced = switch (reduction) {
             case NONE -> smooth;
             case SUM -> smooth.sum();
@@ -148,28 +155,42 @@ public final class Functional {
             return reduction == Reduction.NONE ? r.squeeze(0) : r;
         }
         checkLogits("nllLoss", input, weight);
+        checkTarget("nllLoss", input, target);
+        checkRange("nllLoss", target, input.size(1), ignoreIndex);
+        return nllOfPicked(picked(input, target, ignoreIndex), input, target, weight, ignoreIndex, reduction);
+    }
+
+    /** Each row's entry at its class (ignored rows read class 0, weighted 0 later): a gather, whose gradient is a scatter. */
+    private static Tensor picked(Tensor input, Tensor target, int ignoreIndex) {
+        Tensor safe = Tensor.where(target.ne(ignoreIndex), target, Tensor.scalar(0, target.dtype()));
+        return input.gather(1, safe.unsqueeze(1)).squeeze(1);
+    }
+
+    /** −w_t·log p_t per row, reduced (the mean divides by the summed weights of the rows counted). */
+    private static Tensor nllOfPicked(Tensor picked, Tensor input, Tensor target, Tensor weight, int ignoreIndex, Reduction reduction) {
+        Tensor w = targetWeights(target, weight, ignoreIndex, input.size(1)).to(input.dtype()).mul(target.ne(ignoreIndex).to(input.dtype()));
+        Tensor loss = picked.mul(w).neg();
+        return reduction == Reduction.MEAN ? loss.sum().div(w.sum()) : reduce(loss, reduction);
+    }
+
+    /** Class indices: int64 [N], each in [0, C) or the ignore index (checked when not tracing). */
+    private static void checkTarget(String fn, Tensor input, Tensor target) {
         if (target.dtype().isFloating() || target.dtype() == DType.BOOL || target.dim() != 1 || target.size(0) != input.size(0)) {
-            throw new KilnException("nllLoss: the target must be int64 class indices of shape [" + input.size(0) + "], got "
+            throw new KilnException(fn + ": the target must be int64 class indices of shape [" + input.size(0) + "], got "
                     + target.dtype() + " " + target.shape());
         }
-        int classes = input.size(1);
-        Tensor valid = target.ne(ignoreIndex);
+    }
+
+    private static void checkRange(String fn, Tensor target, int classes, int ignoreIndex) {
         if (!traced(target)) {
             try (var noGrad = Kiln.noGrad()) {
-                Tensor bad = valid.logicalAnd(target.lt(0).logicalOr(target.ge(classes)));
+                Tensor bad = target.ne(ignoreIndex).logicalAnd(target.lt(0).logicalOr(target.ge(classes)));
                 if (bad.to(DType.INT64).sum().item() > 0) {
-                    throw new KilnException("nllLoss: target values must be in [0, " + classes + ") (or the ignore index "
+                    throw new KilnException(fn + ": target values must be in [0, " + classes + ") (or the ignore index "
                             + ignoreIndex + "), got " + target.get((int) bad.to(DType.INT64).argmax().item()).item());
                 }
             }
         }
-        Tensor validF = valid.to(input.dtype());
-        Tensor w = targetWeights(target, weight, ignoreIndex, classes).mul(validF);
-        // each row's entry at its class (ignored rows read class 0, weighted 0): a gather, whose gradient is a scatter
-        Tensor safe = Tensor.where(valid, target, Tensor.scalar(0, target.dtype()));
-        Tensor picked = input.gather(1, safe.unsqueeze(1)).squeeze(1);
-        Tensor loss = picked.mul(w).neg();
-        return reduction == Reduction.MEAN ? loss.sum().div(w.sum()) : reduce(loss, reduction);
     }
 
     /** Each sample's class weight (1 without weights), zero where the target is ignored. */

@@ -261,55 +261,53 @@ public final class Interpreter {
         int[] xStrides = xs.contiguousStrides();
         int[] pos = new int[type.shape().rank()];
         int n = type.shape().numel();
+        TensorData out = TensorData.allocate(type.shape(), type.dtype());
         boolean integral = type.dtype().isIntegral();
-        double[] d = integral ? null : new double[n];
-        long[] l = integral ? new long[n] : null;
         for (int p = 0; p < n; p++) {
-            long j = index.getLong(p);
-            if (j < 0 || j >= xs.dim(g.axis())) {
-                throw new dev.kiln.KilnException("gather: index " + j + " is out of range for dimension " + g.axis() + " of size "
-                        + xs.dim(g.axis()) + " (at index position " + java.util.Arrays.toString(pos) + ")");
-            }
-            int flat = 0;
-            for (int k = 0; k < pos.length; k++) {
-                flat += (k == g.axis() ? (int) j : pos[k]) * xStrides[k];
-            }
+            int flat = position(g.axis(), index.getLong(p), xs.dim(g.axis()), pos, xStrides, "gather");
             if (integral) {
-                l[p] = x.getLong(flat); // row-major position, through x's layout
+                out.storage().setLong(p, x.getLong(flat)); // row-major position, through x's layout
             } else {
-                d[p] = x.getDouble(flat);
+                out.storage().setDouble(p, x.getDouble(flat));
             }
             next(pos, type.shape());
         }
-        return integral ? Values.ofLongs(l, type.shape(), type.dtype()) : Values.of(d, type.shape(), type.dtype());
+        return out;
     }
 
-    /** Zeros of the output's shape, src[m] added at m with m[axis] = index[m], in row-major order of the source. */
+    /**
+     * Zeros of the output's shape (as allocated), src[m] added at m with m[axis] = index[m], in row-major
+     * order of the source: the work is the source's size, not the output's.
+     */
     private static TensorData scatterAdd(dev.kiln.ir.Index.ScatterAdd s, TensorData index, TensorData src, TensorType type) {
         int[] outStrides = type.shape().contiguousStrides();
         Shape ss = src.shape();
         int[] pos = new int[ss.rank()];
+        TensorData out = TensorData.allocate(type.shape(), type.dtype());
         boolean integral = type.dtype().isIntegral();
-        double[] d = integral ? null : new double[type.shape().numel()];
-        long[] l = integral ? new long[type.shape().numel()] : null;
         for (int p = 0; p < ss.numel(); p++) {
-            long j = index.getLong(p);
-            if (j < 0 || j >= s.size()) {
-                throw new dev.kiln.KilnException("scatterAdd: index " + j + " is out of range for dimension " + s.axis() + " of size "
-                        + s.size() + " (at index position " + java.util.Arrays.toString(pos) + ")");
-            }
-            int flat = 0;
-            for (int k = 0; k < pos.length; k++) {
-                flat += (k == s.axis() ? (int) j : pos[k]) * outStrides[k];
-            }
+            int flat = position(s.axis(), index.getLong(p), s.size(), pos, outStrides, "scatterAdd");
             if (integral) {
-                l[flat] += src.getLong(p);
+                out.storage().setLong(flat, out.storage().getLong(flat) + src.getLong(p));
             } else {
-                d[flat] += src.getDouble(p);
+                out.storage().setDouble(flat, out.storage().getDouble(flat) + src.getDouble(p));
             }
             next(pos, ss);
         }
-        return integral ? Values.ofLongs(l, type.shape(), type.dtype()) : Values.of(d, type.shape(), type.dtype());
+        return out;
+    }
+
+    /** The row-major offset of {@code pos} with {@code index} along {@code axis}, checked against {@code size}. */
+    private static int position(int axis, long index, int size, int[] pos, int[] strides, String op) {
+        if (index < 0 || index >= size) {
+            throw new dev.kiln.KilnException(op + ": index " + index + " is out of range for dimension " + axis + " of size " + size
+                    + " (at index position " + java.util.Arrays.toString(pos) + ")");
+        }
+        int flat = 0;
+        for (int k = 0; k < pos.length; k++) {
+            flat += (k == axis ? (int) index : pos[k]) * strides[k];
+        }
+        return flat;
     }
 
     /** The next row-major position. */
