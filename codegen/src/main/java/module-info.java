@@ -9,7 +9,8 @@ module dev.kiln.codegen {
     requires transitive dev.kiln;
     requires org.objectweb.asm;
     requires java.compiler;
-    requires static com.palantir.javapoet; // the @Model processor only, which javac runs from the processor path
+    requires static com.palantir.javapoet;
+    requires static jdk.incubator.vector; // VectorMath, called only by vector loops // the @Model processor only, which javac runs from the processor path
 
     exports dev.kiln.codegen.kernel to dev.kiln.cpu, dev.kiln.cuda;
     exports dev.kiln.codegen.jvm to dev.kiln.cpu;

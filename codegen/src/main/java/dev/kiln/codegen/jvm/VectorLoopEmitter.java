@@ -78,7 +78,7 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
                 case Instr.Dot d -> false;
                 case Instr.Apply a -> a.op() instanceof Binary.Add || a.op() instanceof Binary.Sub
                         || a.op() instanceof Binary.Mul || a.op() instanceof Binary.Div || a.op() instanceof Unary.Neg
-                        || a.op() instanceof Unary.Tanh
+                        || a.op() instanceof Unary.Tanh || a.op() instanceof Unary.Exp
                         || a.op() instanceof Binary.Pow && smallIntegerConstant(k.body(), a.args()[1]) != null
                         && smallIntegerConstant(k.body(), a.args()[1]) >= 1;
             };
@@ -353,13 +353,17 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
                         mv.visitMethodInsn(INVOKEVIRTUAL, FV, "neg", "()" + FV_DESC, false);
                     }
                     case Unary.Tanh t -> vectorTanh(v[args[0]]);
+                    case Unary.Exp e -> {
+                        mv.visitVarInsn(ALOAD, v[args[0]]);
+                        mv.visitMethodInsn(INVOKESTATIC, "dev/kiln/codegen/jvm/VectorMath", "exp", "(" + FV_DESC + ")" + FV_DESC, false);
+                    }
                     case Binary.Pow p -> vectorPower(v[args[0]], smallIntegerConstant(kernel.body(), args[1]));
                     case Binary.Add x -> lanewise(v[args[0]], v[args[1]], "add");
                     case Binary.Sub x -> lanewise(v[args[0]], v[args[1]], "sub");
                     case Binary.Mul x -> lanewise(v[args[0]], v[args[1]], "mul");
                     case Binary.Div x -> lanewise(v[args[0]], v[args[1]], "div");
                     // vectorizable admits only the ops above; a new primitive must be placed here
-                    case Unary.Abs _, Unary.Exp _, Unary.Log _, Unary.Sin _, Unary.Cos _, Unary.Sqrt _, Unary.Erf _, Unary.Log1p _,
+                    case Unary.Abs _, Unary.Log _, Unary.Sin _, Unary.Cos _, Unary.Sqrt _, Unary.Erf _, Unary.Log1p _,
                             Unary.Expm1 _, Binary.Maximum _,
                             Binary.Minimum _, Leaf _, Compare _, Where _, Cast _, Reduce _, Movement _, MatMul _, Call _, Barrier _, Detach _, Draw _, dev.kiln.ir.Index _ -> throw new IllegalStateException("not vectorized: " + a.op());
                 }
