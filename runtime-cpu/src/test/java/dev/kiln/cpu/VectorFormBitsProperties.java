@@ -70,7 +70,7 @@ class VectorFormBitsProperties {
         for (int k = 0; k < 3 + r.nextInt(8); k++) {
             Node a = pool.get(r.nextInt(pool.size()));
             Node c = pool.get(r.nextInt(pool.size()));
-            Node n = switch (r.nextInt(9)) {
+            Node n = switch (r.nextInt(10)) {
                 case 0 -> o.add(a, c);
                 case 1 -> o.sub(a, c);
                 case 2, 3 -> o.mul(a, c);
@@ -78,6 +78,7 @@ class VectorFormBitsProperties {
                 case 5 -> o.neg(a);
                 case 6 -> o.unary(new dev.kiln.ir.Unary.Tanh(), a);
                 case 7 -> o.pow(a, 1 + r.nextInt(5));
+                case 8 -> o.exp(o.mul(a, 0.3));
                 default -> o.add(o.mul(a, c), o.mul(a, 0.25 + r.nextInt(4)));
             };
             pool.add(n);

@@ -54,7 +54,7 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
 
     /**
      * Loops the Vector API part handles: float32 throughout (loads with unit or zero innermost
-     * stride, + − × ÷, negation, tanh, small integer powers), sums, float32 stores; no
+     * stride, + − × ÷, negation, tanh, exp ({@link VectorMath}), small integer powers), sums, float32 stores; no
      * accumulation into buffers and no inner products. Others stay scalar.
      */
     public static boolean vectorizable(Kernel k) {
