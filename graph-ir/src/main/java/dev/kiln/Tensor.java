@@ -63,14 +63,10 @@ public final class Tensor {
     }
 
     /** A tensor over existing storage and layout (a backend's result, or a view it made). */
-    public static Tensor wrap(TensorData data) {
-        return new Tensor(data, Device.CPU, false);
-    }
+    public static Tensor wrap(TensorData data) { return new Tensor(data, Device.CPU, false); }
 
     /** True for tensors that stand for a node of a graph being traced, with no values yet. */
-    public boolean isSymbolic() {
-        return symbol != null;
-    }
+    public boolean isSymbolic() { return symbol != null; }
 
     Node node() {
         return symbol == null ? null : symbol.node;
@@ -113,24 +109,16 @@ public final class Tensor {
     // ------------------------------------------------------------------ factories
 
     /** A 1-D tensor of the default dtype (float32 unless {@link Kiln#defaultDtype(DType)} says otherwise), as {@code torch.tensor([...])}. */
-    public static Tensor of(double... values) {
-        return of(Kiln.defaultDtype(), values);
-    }
+    public static Tensor of(double... values) { return of(Kiln.defaultDtype(), values); }
 
     /** A 1-D float32 tensor. */
-    public static Tensor of(float... values) {
-        return Factories.of(values);
-    }
+    public static Tensor of(float... values) { return Factories.of(values); }
 
     /** A 1-D int64 tensor, like {@code torch.tensor([1, 2, 3])}. */
-    public static Tensor of(long... values) {
-        return Factories.of(values);
-    }
+    public static Tensor of(long... values) { return Factories.of(values); }
 
     /** A 1-D tensor of {@code dtype}. */
-    public static Tensor of(DType dtype, double... values) {
-        return fromArray(values, Shape.of(values.length), dtype);
-    }
+    public static Tensor of(DType dtype, double... values) { return fromArray(values, Shape.of(values.length), dtype); }
 
     /** A tensor of {@code shape} holding {@code values} in row-major order, converted to {@code dtype}. */
     public static Tensor fromArray(double[] values, Shape shape, DType dtype) {
@@ -157,37 +145,18 @@ public final class Tensor {
     }
 
     /** A 0-d float32 tensor. */
-    public static Tensor scalar(double value) {
-        return scalar(value, Kiln.defaultDtype());
-    }
-
-    public static Tensor scalar(double value, DType dtype) {
-        return full(Shape.scalar(), value, dtype);
-    }
-
-    public static Tensor full(Shape shape, double value, DType dtype) {
-        return Factories.full(shape, value, dtype);
-    }
-
-    public static Tensor full(Shape shape, double value) {
-        return full(shape, value, Kiln.defaultDtype());
-    }
-
-    public static Tensor zeros(int... dims) {
-        return zeros(Shape.of(dims), Kiln.defaultDtype());
-    }
+    public static Tensor scalar(double value) { return scalar(value, Kiln.defaultDtype()); }
+    public static Tensor scalar(double value, DType dtype) { return full(Shape.scalar(), value, dtype); }
+    public static Tensor full(Shape shape, double value, DType dtype) { return Factories.full(shape, value, dtype); }
+    public static Tensor full(Shape shape, double value) { return full(shape, value, Kiln.defaultDtype()); }
+    public static Tensor zeros(int... dims) { return zeros(Shape.of(dims), Kiln.defaultDtype()); }
 
     public static Tensor zeros(Shape shape, DType dtype) {
         return new Tensor(TensorData.allocate(shape, dtype), Device.CPU, false);
     }
 
-    public static Tensor ones(int... dims) {
-        return full(Shape.of(dims), 1.0, Kiln.defaultDtype());
-    }
-
-    public static Tensor ones(Shape shape, DType dtype) {
-        return full(shape, 1.0, dtype);
-    }
+    public static Tensor ones(int... dims) { return full(Shape.of(dims), 1.0, Kiln.defaultDtype()); }
+    public static Tensor ones(Shape shape, DType dtype) { return full(shape, 1.0, dtype); }
 
     /** {@code steps} evenly spaced float32 values from {@code start} to {@code end} inclusive. */
     public static Tensor linspace(double start, double end, int steps) {
@@ -199,28 +168,20 @@ public final class Tensor {
     }
 
     /** {@code 0, 1, ..., end-1} as int64. */
-    public static Tensor arange(long end) {
-        return arange(0, end, 1);
-    }
+    public static Tensor arange(long end) { return arange(0, end, 1); }
 
     /** {@code start, start+step, ...} below {@code end}, as int64. */
-    public static Tensor arange(long start, long end, long step) {
-        return Factories.arange(start, end, step);
-    }
+    public static Tensor arange(long start, long end, long step) { return Factories.arange(start, end, step); }
 
     /** Standard normal float32 values from the calling thread's generator. */
-    public static Tensor randn(int... dims) {
-        return randn(Shape.of(dims), Kiln.defaultDtype(), Kiln.defaultGenerator());
-    }
+    public static Tensor randn(int... dims) { return randn(Shape.of(dims), Kiln.defaultDtype(), Kiln.defaultGenerator()); }
 
     public static Tensor randn(Shape shape, DType dtype, Generator generator) {
         return Factories.random(Leaf.Distribution.NORMAL, shape, dtype, generator);
     }
 
     /** Uniform float32 values in [0, 1) from the calling thread's generator. */
-    public static Tensor rand(int... dims) {
-        return rand(Shape.of(dims), Kiln.defaultDtype(), Kiln.defaultGenerator());
-    }
+    public static Tensor rand(int... dims) { return rand(Shape.of(dims), Kiln.defaultDtype(), Kiln.defaultGenerator()); }
 
     public static Tensor rand(Shape shape, DType dtype, Generator generator) {
         return Factories.random(Leaf.Distribution.UNIFORM, shape, dtype, generator);
@@ -228,30 +189,14 @@ public final class Tensor {
 
     // ------------------------------------------------------------------ properties
 
-    public Shape shape() {
-        return symbol != null ? symbol.node.shape() : data.shape();
-    }
+    public Shape shape() { return symbol != null ? symbol.node.shape() : data.shape(); }
 
     /** Size of dimension {@code axis} (negative counts from the end). */
-    public int size(int axis) {
-        return shape().dim(axis);
-    }
-
-    public int dim() {
-        return shape().rank();
-    }
-
-    public int numel() {
-        return shape().numel();
-    }
-
-    public DType dtype() {
-        return symbol != null ? symbol.node.dtype() : data.dtype();
-    }
-
-    public Device device() {
-        return device;
-    }
+    public int size(int axis) { return shape().dim(axis); }
+    public int dim() { return shape().rank(); }
+    public int numel() { return shape().numel(); }
+    public DType dtype() { return symbol != null ? symbol.node.dtype() : data.dtype(); }
+    public Device device() { return device; }
 
     TensorType type() {
         return new TensorType(shape(), dtype());
@@ -266,9 +211,7 @@ public final class Tensor {
         return data;
     }
 
-    public boolean isContiguous() {
-        return symbol != null || data.layout().isContiguous();
-    }
+    public boolean isContiguous() { return symbol != null || data.layout().isContiguous(); }
 
     // ------------------------------------------------------------------ reading values
 
@@ -280,28 +223,16 @@ public final class Tensor {
         return data().getDouble(0);
     }
 
-    public float[] toFloatArray() {
-        return data().toFloatArray();
-    }
-
-    public double[] toDoubleArray() {
-        return data().toDoubleArray();
-    }
-
-    public long[] toLongArray() {
-        return data().toLongArray();
-    }
+    public float[] toFloatArray() { return data().toFloatArray(); }
+    public double[] toDoubleArray() { return data().toDoubleArray(); }
+    public long[] toLongArray() { return data().toLongArray(); }
 
     @Override
-    public String toString() {
-        return symbol != null ? "tensor(symbolic " + symbol.node + ")" : TensorFormat.format(this);
-    }
+    public String toString() { return symbol != null ? "tensor(symbolic " + symbol.node + ")" : TensorFormat.format(this); }
 
     // ------------------------------------------------------------------ autograd state
 
-    public boolean requiresGrad() {
-        return autograd != null && autograd.requiresGrad;
-    }
+    public boolean requiresGrad() { return autograd != null && autograd.requiresGrad; }
 
     /** Sets whether autograd tracks this leaf; returns this, like PyTorch's {@code requires_grad_()}. */
     public Tensor requiresGrad_(boolean on) {
@@ -310,14 +241,10 @@ public final class Tensor {
     }
 
     /** True for tensors created by the user rather than by a recorded op. */
-    public boolean isLeaf() {
-        return gradFn() == null;
-    }
+    public boolean isLeaf() { return gradFn() == null; }
 
     /** The accumulated gradient, or null if none has been computed (or it was cleared). */
-    public Tensor grad() {
-        return autograd == null ? null : autograd.grad;
-    }
+    public Tensor grad() { return autograd == null ? null : autograd.grad; }
 
     /** Clears the gradient (PyTorch's {@code t.grad = None}). */
     public void clearGrad() {
@@ -446,29 +373,12 @@ public final class Tensor {
 
     // ------------------------------------------------------------------ elementwise
 
-    public Tensor add(Tensor other) {
-        return binary(new Binary.Add(), this, other);
-    }
-
-    public Tensor add(double s) {
-        return binary(new Binary.Add(), s, true);
-    }
-
-    public Tensor add(long s) {
-        return binary(new Binary.Add(), s, false);
-    }
-
-    public Tensor sub(Tensor other) {
-        return binary(new Binary.Sub(), this, other);
-    }
-
-    public Tensor sub(double s) {
-        return binary(new Binary.Sub(), s, true);
-    }
-
-    public Tensor sub(long s) {
-        return binary(new Binary.Sub(), s, false);
-    }
+    public Tensor add(Tensor other) { return binary(new Binary.Add(), this, other); }
+    public Tensor add(double s) { return binary(new Binary.Add(), s, true); }
+    public Tensor add(long s) { return binary(new Binary.Add(), s, false); }
+    public Tensor sub(Tensor other) { return binary(new Binary.Sub(), this, other); }
+    public Tensor sub(double s) { return binary(new Binary.Sub(), s, true); }
+    public Tensor sub(long s) { return binary(new Binary.Sub(), s, false); }
 
     /** {@code s - this}. */
     public Tensor rsub(double s) {
@@ -476,98 +386,41 @@ public final class Tensor {
         return binary(new Binary.Sub(), scalarLike(s, t), castTo(t));
     }
 
-    public Tensor mul(Tensor other) {
-        return binary(new Binary.Mul(), this, other);
-    }
-
-    public Tensor mul(double s) {
-        return binary(new Binary.Mul(), s, true);
-    }
-
-    public Tensor mul(long s) {
-        return binary(new Binary.Mul(), s, false);
-    }
+    public Tensor mul(Tensor other) { return binary(new Binary.Mul(), this, other); }
+    public Tensor mul(double s) { return binary(new Binary.Mul(), s, true); }
+    public Tensor mul(long s) { return binary(new Binary.Mul(), s, false); }
 
     /** True division: integer tensors give the default float type. */
-    public Tensor div(Tensor other) {
-        return binary(new Binary.Div(), this, other);
-    }
-
-    public Tensor div(double s) {
-        return binary(new Binary.Div(), s, true);
-    }
-
-    public Tensor div(long s) {
-        return binary(new Binary.Div(), s, false);
-    }
+    public Tensor div(Tensor other) { return binary(new Binary.Div(), this, other); }
+    public Tensor div(double s) { return binary(new Binary.Div(), s, true); }
+    public Tensor div(long s) { return binary(new Binary.Div(), s, false); }
 
     /** Elementwise power; exact for integer exponents of negative bases. */
-    public Tensor pow(Tensor exponent) {
-        return binary(new Binary.Pow(), this, exponent);
-    }
-
-    public Tensor pow(double exponent) {
-        return binary(new Binary.Pow(), exponent, true);
-    }
-
-    public Tensor pow(long exponent) {
-        return binary(new Binary.Pow(), exponent, false);
-    }
-
-    public Tensor maximum(Tensor other) {
-        return binary(new Binary.Maximum(), this, other);
-    }
-
-    public Tensor minimum(Tensor other) {
-        return binary(new Binary.Minimum(), this, other);
-    }
+    public Tensor pow(Tensor exponent) { return binary(new Binary.Pow(), this, exponent); }
+    public Tensor pow(double exponent) { return binary(new Binary.Pow(), exponent, true); }
+    public Tensor pow(long exponent) { return binary(new Binary.Pow(), exponent, false); }
+    public Tensor maximum(Tensor other) { return binary(new Binary.Maximum(), this, other); }
+    public Tensor minimum(Tensor other) { return binary(new Binary.Minimum(), this, other); }
 
     private Tensor unary(Unary op) {
         Tensor in = op.floatingOnly() && !dtype().isFloating() ? castTo(Kiln.defaultDtype()) : this;
         return compute(op, in);
     }
 
-    public Tensor neg() {
-        return unary(new Unary.Neg());
-    }
-
-    public Tensor abs() {
-        return unary(new Unary.Abs());
-    }
-
-    public Tensor exp() {
-        return unary(new Unary.Exp());
-    }
-
-    public Tensor log() {
-        return unary(new Unary.Log());
-    }
-
-    public Tensor sin() {
-        return unary(new Unary.Sin());
-    }
-
-    public Tensor cos() {
-        return unary(new Unary.Cos());
-    }
-
-    public Tensor sqrt() {
-        return unary(new Unary.Sqrt());
-    }
-
-    public Tensor tanh() {
-        return unary(new Unary.Tanh());
-    }
+    public Tensor neg() { return unary(new Unary.Neg()); }
+    public Tensor abs() { return unary(new Unary.Abs()); }
+    public Tensor exp() { return unary(new Unary.Exp()); }
+    public Tensor log() { return unary(new Unary.Log()); }
+    public Tensor sin() { return unary(new Unary.Sin()); }
+    public Tensor cos() { return unary(new Unary.Cos()); }
+    public Tensor sqrt() { return unary(new Unary.Sqrt()); }
+    public Tensor tanh() { return unary(new Unary.Tanh()); }
 
     /** {@code 1 / (1 + exp(-x))}. */
-    public Tensor sigmoid() {
-        return neg().exp().add(1.0).pow(-1.0);
-    }
+    public Tensor sigmoid() { return neg().exp().add(1.0).pow(-1.0); }
 
     /** {@code where(x > 0, x, 0)}: the gradient at 0 is 0, as PyTorch's. */
-    public Tensor relu() {
-        return where(gt(0.0), this, zerosLikeScalar());
-    }
+    public Tensor relu() { return where(gt(0.0), this, zerosLikeScalar()); }
 
     private Tensor zerosLikeScalar() {
         return literal(0, dtype()).on(device);
@@ -577,136 +430,56 @@ public final class Tensor {
         return binary(op, this, other);
     }
 
-    public Tensor lt(Tensor o) {
-        return compare(new Compare.Lt(), o);
-    }
-
-    public Tensor le(Tensor o) {
-        return compare(new Compare.Le(), o);
-    }
-
-    public Tensor gt(Tensor o) {
-        return compare(new Compare.Gt(), o);
-    }
-
-    public Tensor ge(Tensor o) {
-        return compare(new Compare.Ge(), o);
-    }
-
-    public Tensor eq(Tensor o) {
-        return compare(new Compare.Eq(), o);
-    }
-
-    public Tensor ne(Tensor o) {
-        return compare(new Compare.Ne(), o);
-    }
-
-    public Tensor lt(double s) {
-        return binary(new Compare.Lt(), s, true);
-    }
-
-    public Tensor le(double s) {
-        return binary(new Compare.Le(), s, true);
-    }
-
-    public Tensor gt(double s) {
-        return binary(new Compare.Gt(), s, true);
-    }
-
-    public Tensor ge(double s) {
-        return binary(new Compare.Ge(), s, true);
-    }
-
-    public Tensor eq(double s) {
-        return binary(new Compare.Eq(), s, true);
-    }
-
-    public Tensor ne(double s) {
-        return binary(new Compare.Ne(), s, true);
-    }
+    public Tensor lt(Tensor o) { return compare(new Compare.Lt(), o); }
+    public Tensor le(Tensor o) { return compare(new Compare.Le(), o); }
+    public Tensor gt(Tensor o) { return compare(new Compare.Gt(), o); }
+    public Tensor ge(Tensor o) { return compare(new Compare.Ge(), o); }
+    public Tensor eq(Tensor o) { return compare(new Compare.Eq(), o); }
+    public Tensor ne(Tensor o) { return compare(new Compare.Ne(), o); }
+    public Tensor lt(double s) { return binary(new Compare.Lt(), s, true); }
+    public Tensor le(double s) { return binary(new Compare.Le(), s, true); }
+    public Tensor gt(double s) { return binary(new Compare.Gt(), s, true); }
+    public Tensor ge(double s) { return binary(new Compare.Ge(), s, true); }
+    public Tensor eq(double s) { return binary(new Compare.Eq(), s, true); }
+    public Tensor ne(double s) { return binary(new Compare.Ne(), s, true); }
 
     /** {@code cond ? a : b} elementwise, broadcasting all three. */
-    public static Tensor where(Tensor cond, Tensor a, Tensor b) {
-        return Lowering.where(cond, a, b);
-    }
+    public static Tensor where(Tensor cond, Tensor a, Tensor b) { return Lowering.where(cond, a, b); }
 
     /** This tensor converted to {@code dtype} (itself if it already is). */
-    public Tensor to(DType dtype) {
-        return castTo(dtype);
-    }
+    public Tensor to(DType dtype) { return castTo(dtype); }
 
     // ------------------------------------------------------------------ reductions
 
     /** Sum of all elements, a 0-d tensor (int64 for integer and bool tensors). */
-    public Tensor sum() {
-        return compute(new Reduce.Sum(Axes.all(dim()), false), this);
-    }
-
-    public Tensor sum(int axis) {
-        return sum(new int[] {axis}, false);
-    }
+    public Tensor sum() { return compute(new Reduce.Sum(Axes.all(dim()), false), this); }
+    public Tensor sum(int axis) { return sum(new int[] {axis}, false); }
 
     /** Sum over {@code axis}, keeping it as size 1 with {@code keepDim} ({@code t.sum(dim, keepdim)}). */
-    public Tensor sum(int axis, boolean keepDim) {
-        return sum(new int[] {axis}, keepDim);
-    }
-
-    public Tensor sum(int[] axes, boolean keepDim) {
-        return compute(new Reduce.Sum(normalizeAxes(axes), keepDim), this);
-    }
+    public Tensor sum(int axis, boolean keepDim) { return sum(new int[] {axis}, keepDim); }
+    public Tensor sum(int[] axes, boolean keepDim) { return compute(new Reduce.Sum(normalizeAxes(axes), keepDim), this); }
 
     /** Mean of all elements (floating tensors only, as in PyTorch). */
-    public Tensor mean() {
-        return mean(Axes.all(dim()).toArray(), false);
-    }
-
-    public Tensor mean(int axis) {
-        return mean(new int[] {axis}, false);
-    }
-
-    public Tensor mean(int axis, boolean keepDim) {
-        return mean(new int[] {axis}, keepDim);
-    }
-
-    public Tensor mean(int[] axes, boolean keepDim) {
-        return Lowering.mean(this, normalizeAxes(axes), keepDim);
-    }
+    public Tensor mean() { return mean(Axes.all(dim()).toArray(), false); }
+    public Tensor mean(int axis) { return mean(new int[] {axis}, false); }
+    public Tensor mean(int axis, boolean keepDim) { return mean(new int[] {axis}, keepDim); }
+    public Tensor mean(int[] axes, boolean keepDim) { return Lowering.mean(this, normalizeAxes(axes), keepDim); }
 
     /** Maximum of all elements. */
-    public Tensor max() {
-        return amax(Axes.all(dim()).toArray(), false);
-    }
+    public Tensor max() { return amax(Axes.all(dim()).toArray(), false); }
 
     /** Maximum over axes (PyTorch's {@code amax}); ties share the gradient equally. */
-    public Tensor amax(int[] axes, boolean keepDim) {
-        return compute(new Reduce.Max(normalizeAxes(axes), keepDim), this);
-    }
-
-    public Tensor amax(int axis) {
-        return amax(new int[] {axis}, false);
-    }
-
-    public Tensor amax(int axis, boolean keepDim) {
-        return amax(new int[] {axis}, keepDim);
-    }
+    public Tensor amax(int[] axes, boolean keepDim) { return compute(new Reduce.Max(normalizeAxes(axes), keepDim), this); }
+    public Tensor amax(int axis) { return amax(new int[] {axis}, false); }
+    public Tensor amax(int axis, boolean keepDim) { return amax(new int[] {axis}, keepDim); }
 
     /** Minimum of all elements. */
-    public Tensor min() {
-        return amin(Axes.all(dim()).toArray(), false);
-    }
+    public Tensor min() { return amin(Axes.all(dim()).toArray(), false); }
 
     /** Minimum over axes (PyTorch's {@code amin}): {@code -amax(-x)}, so ties share the gradient equally. */
-    public Tensor amin(int[] axes, boolean keepDim) {
-        return neg().amax(axes, keepDim).neg();
-    }
-
-    public Tensor amin(int axis) {
-        return amin(new int[] {axis}, false);
-    }
-
-    public Tensor amin(int axis, boolean keepDim) {
-        return amin(new int[] {axis}, keepDim);
-    }
+    public Tensor amin(int[] axes, boolean keepDim) { return neg().amax(axes, keepDim).neg(); }
+    public Tensor amin(int axis) { return amin(new int[] {axis}, false); }
+    public Tensor amin(int axis, boolean keepDim) { return amin(new int[] {axis}, keepDim); }
 
     private Axes normalizeAxes(int[] axes) {
         return Lowering.axes(shape(), axes);
@@ -716,111 +489,70 @@ public final class Tensor {
 
     /** softmax along {@code dim}, stable (the detached maximum is subtracted first). */
     public Tensor softmax(int dim) { return Composites.softmax(this, dim); }
-
     public Tensor logSoftmax(int dim) { return Composites.logSoftmax(this, dim); }
-
     public Tensor logsumexp(int dim, boolean keepDim) { return Composites.logsumexp(this, dim, keepDim); }
-
     /** Index (int64, no gradient) of the first maximum along {@code dim}; NaN counts as the maximum. */
     public Tensor argmax(int dim, boolean keepDim) { return Composites.argExtreme(this, dim, keepDim, true); }
-
     /** Index of the maximum of the flattened tensor. */
     public Tensor argmax() { return flatten().argmax(0, false); }
-
     public Tensor argmin(int dim, boolean keepDim) { return Composites.argExtreme(this, dim, keepDim, false); }
-
     public Tensor argmin() { return flatten().argmin(0, false); }
-
     /** Values limited to [min, max] (NaN for no bound); the gradient passes where min ≤ x ≤ max, as PyTorch's. */
     public Tensor clamp(double min, double max) { return Composites.clamp(this, min, max); }
-
     public Tensor clampMin(double min) { return Composites.clamp(this, min, Double.NaN); }
-
     public Tensor clampMax(double max) { return Composites.clamp(this, Double.NaN, max); }
-
     /** Elementwise and of truth values (non-zero is true): a bool tensor. */
     public Tensor logicalAnd(Tensor other) { return Composites.logical(this, other, true); }
-
     public Tensor logicalOr(Tensor other) { return Composites.logical(this, other, false); }
-
     public Tensor logicalNot() { return eq(0); }
-
     /** {@code value} where the bool {@code mask} is true, this tensor's values elsewhere. */
     public Tensor maskedFill(Tensor mask, double value) { return Composites.maskedFill(this, mask, value); }
-
     /** Variance over {@code dim}, with Bessel's correction when {@code unbiased}. */
     public Tensor var(int dim, boolean keepDim, boolean unbiased) { return Composites.var(this, new int[] {dim}, keepDim, unbiased); }
-
     /** Unbiased variance of all elements. */
     public Tensor var() { return Composites.var(this, Axes.all(dim()).toArray(), false, true); }
-
     public Tensor std(int dim, boolean keepDim, boolean unbiased) { return var(dim, keepDim, unbiased).sqrt(); }
-
     public Tensor std() { return var().sqrt(); }
-
     /** log(1 + x), accurate near 0. */
     public Tensor log1p() { return unary(new Unary.Log1p()); }
-
     /** exp(x) − 1, accurate near 0. */
     public Tensor expm1() { return unary(new Unary.Expm1()); }
-
     /** The error function, to about 1e-16 relative (Java has no {@code Math.erf}). */
     public Tensor erf() { return unary(new Unary.Erf()); }
-
     /** Values along {@code dim} at {@code index} (int64, this tensor's rank), as {@code torch.gather}. */
     public Tensor gather(int dim, Tensor index) { return Composites.gather(this, dim, index); }
-
     /** {@link #gather} after broadcasting index and input off {@code dim}, as {@code torch.take_along_dim}. */
     public Tensor takeAlongDim(Tensor index, int dim) { return Composites.takeAlongDim(this, index, dim); }
-
     /** Slices along {@code dim} at a 1-D int64 index, as {@code torch.index_select}. */
     public Tensor indexSelect(int dim, Tensor index) { return Composites.indexSelect(this, dim, index); }
-
     /** This tensor plus {@code src} added at {@code index} along {@code dim}, as {@code scatter_add}: {@link #gather}'s gradient. */
     public Tensor scatterAdd(int dim, Tensor index, Tensor src) { return Composites.scatterAdd(this, dim, index, src); }
-
     /** Tensors joined along {@code dim}, as {@code torch.cat}. */
     public static Tensor cat(List<Tensor> tensors, int dim) { return Composites.cat(tensors, dim); }
-
     /** Tensors of one shape stacked along a new {@code dim}, as {@code torch.stack}. */
     public static Tensor stack(List<Tensor> tensors, int dim) { return Composites.stack(tensors, dim); }
-
     /** Views of {@code size} along {@code dim} (the last may be smaller), as {@code torch.split}. */
     public List<Tensor> split(int size, int dim) { return Composites.split(this, size, dim); }
-
     /** {@code chunks} views along {@code dim}, as {@code torch.chunk}. */
     public List<Tensor> chunk(int chunks, int dim) { return Composites.chunk(this, chunks, dim); }
 
     // ------------------------------------------------------------------ movement (views where possible)
 
     /** The same elements in another shape; one dimension may be -1. A view when the layout allows, else a copy. */
-    public Tensor reshape(int... dims) {
-        return move(new Movement.Reshape(Lowering.inferShape(shape(), dims)), this);
-    }
+    public Tensor reshape(int... dims) { return move(new Movement.Reshape(Lowering.inferShape(shape(), dims)), this); }
 
     /** Like {@link #reshape} but fails rather than copy, as PyTorch's {@code view}. */
-    public Tensor view(int... dims) {
-        return Lowering.view(this, dims);
-    }
+    public Tensor view(int... dims) { return Lowering.view(this, dims); }
 
     /** Broadcasts size-1 dimensions (and new leading ones) to {@code dims}; -1 keeps a size. A view. */
-    public Tensor expand(int... dims) {
-        return move(new Movement.Expand(Lowering.expandShape(shape(), dims)), this);
-    }
-
-    public Tensor expand(Shape shape) {
-        return expandTo(shape);
-    }
+    public Tensor expand(int... dims) { return move(new Movement.Expand(Lowering.expandShape(shape(), dims)), this); }
+    public Tensor expand(Shape shape) { return expandTo(shape); }
 
     /** Reorders dimensions; a view. */
-    public Tensor permute(int... order) {
-        return move(new Movement.Permute(Lowering.order(dim(), order)), this);
-    }
+    public Tensor permute(int... order) { return move(new Movement.Permute(Lowering.order(dim(), order)), this); }
 
     /** Swaps two dimensions; a view. */
-    public Tensor transpose(int a, int b) {
-        return permute(Lowering.swapped(shape(), a, b));
-    }
+    public Tensor transpose(int a, int b) { return permute(Lowering.swapped(shape(), a, b)); }
 
     /** Transpose of a matrix (a 0-d or 1-D tensor is returned as it is). */
     public Tensor t() {
@@ -831,14 +563,10 @@ public final class Tensor {
     }
 
     /** Inserts a size-1 dimension at {@code axis} (in {@code [-dim()-1, dim()]}). */
-    public Tensor unsqueeze(int axis) {
-        return reshape(Lowering.unsqueezed(shape(), axis));
-    }
+    public Tensor unsqueeze(int axis) { return reshape(Lowering.unsqueezed(shape(), axis)); }
 
     /** Removes every size-1 dimension. */
-    public Tensor squeeze() {
-        return reshape(Arrays.stream(shape().toArray()).filter(s -> s != 1).toArray());
-    }
+    public Tensor squeeze() { return reshape(Arrays.stream(shape().toArray()).filter(s -> s != 1).toArray()); }
 
     /** Removes dimension {@code axis} if its size is 1 (else returns this tensor, as PyTorch). */
     public Tensor squeeze(int axis) {
@@ -847,9 +575,7 @@ public final class Tensor {
     }
 
     /** Flattens everything into one dimension. */
-    public Tensor flatten() {
-        return flatten(0, -1);
-    }
+    public Tensor flatten() { return flatten(0, -1); }
 
     /** Flattens dimensions {@code start..end} (inclusive) into one, as {@code torch.flatten}. */
     public Tensor flatten(int start, int end) {
@@ -868,14 +594,10 @@ public final class Tensor {
     }
 
     /** The element or sub-tensor at leading indices, as {@code t[i, j]}. */
-    public Tensor get(int... indices) {
-        return Lowering.index(this, indices);
-    }
+    public Tensor get(int... indices) { return Lowering.index(this, indices); }
 
     /** A contiguous tensor with the same values (this one if it already is contiguous). */
-    public Tensor contiguous() {
-        return isContiguous() ? this : clone();
-    }
+    public Tensor contiguous() { return isContiguous() ? this : clone(); }
 
     /** A copy with its own storage; autograd flows through it. */
     @Override
@@ -887,58 +609,26 @@ public final class Tensor {
     // ------------------------------------------------------------------ matmul
 
     /** Matrix product with {@code torch.matmul}'s rules: 1-D operands, 2-D, and broadcast batches. */
-    public Tensor matmul(Tensor other) {
-        return Lowering.matmul(this, other);
-    }
+    public Tensor matmul(Tensor other) { return Lowering.matmul(this, other); }
 
     // ------------------------------------------------------------------ in-place
 
     /** {@code this += other} (other broadcasts to this shape); returns this. */
-    public Tensor add_(Tensor other) {
-        return inPlace(new Binary.Add(), other);
-    }
-
-    public Tensor add_(double s) {
-        return inPlace(new Binary.Add(), scalar(s, dtype()).on(device));
-    }
+    public Tensor add_(Tensor other) { return inPlace(new Binary.Add(), other); }
+    public Tensor add_(double s) { return inPlace(new Binary.Add(), scalar(s, dtype()).on(device)); }
 
     /** {@code this -= other}, as the seed's {@code a -= learning_rate * a.grad}; returns this. */
-    public Tensor sub_(Tensor other) {
-        return inPlace(new Binary.Sub(), other);
-    }
-
-    public Tensor sub_(double s) {
-        return inPlace(new Binary.Sub(), scalar(s, dtype()).on(device));
-    }
-
-    public Tensor mul_(Tensor other) {
-        return inPlace(new Binary.Mul(), other);
-    }
-
-    public Tensor mul_(double s) {
-        return inPlace(new Binary.Mul(), scalar(s, dtype()).on(device));
-    }
-
-    public Tensor div_(Tensor other) {
-        return inPlace(new Binary.Div(), other);
-    }
-
-    public Tensor div_(double s) {
-        return inPlace(new Binary.Div(), scalar(s, dtype()).on(device));
-    }
+    public Tensor sub_(Tensor other) { return inPlace(new Binary.Sub(), other); }
+    public Tensor sub_(double s) { return inPlace(new Binary.Sub(), scalar(s, dtype()).on(device)); }
+    public Tensor mul_(Tensor other) { return inPlace(new Binary.Mul(), other); }
+    public Tensor mul_(double s) { return inPlace(new Binary.Mul(), scalar(s, dtype()).on(device)); }
+    public Tensor div_(Tensor other) { return inPlace(new Binary.Div(), other); }
+    public Tensor div_(double s) { return inPlace(new Binary.Div(), scalar(s, dtype()).on(device)); }
 
     /** Copies {@code src} (broadcast and converted) into this tensor; returns this. */
-    public Tensor copy_(Tensor src) {
-        return inPlace(null, src);
-    }
-
-    public Tensor fill_(double value) {
-        return inPlace(null, scalar(value, dtype()).on(device));
-    }
-
-    public Tensor zero_() {
-        return fill_(0);
-    }
+    public Tensor copy_(Tensor src) { return inPlace(null, src); }
+    public Tensor fill_(double value) { return inPlace(null, scalar(value, dtype()).on(device)); }
+    public Tensor zero_() { return fill_(0); }
 
     private Tensor inPlace(Op op, Tensor other) {
         return InPlace.apply(this, op, other);

@@ -14,12 +14,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A visible size budget (shared/STYLE.md): no main source file of any module over 600 lines, and
- * {@code Tensor.java} (one-line delegations of the whole API, PyTorch's surface grows with it) up to 1000.
+ * {@code Tensor.java} (one-line delegations of the whole API) up to 900.
  */
 class FileSizeTest {
     private static final int BUDGET = 600;
     /** Tensor.java is the whole API surface, one short method per op: its own budget. */
-    private static final Map<String, Integer> CEILINGS = Map.of("dev/kiln/Tensor.java", 1000);
+    private static final Map<String, Integer> CEILINGS = Map.of("dev/kiln/Tensor.java", 900);
 
     @Test
     void mainSourcesStayWithinTheBudget() throws IOException {
