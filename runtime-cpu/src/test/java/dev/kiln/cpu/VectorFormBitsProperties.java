@@ -84,6 +84,9 @@ class VectorFormBitsProperties {
             pool.add(n);
         }
         List<Node> outs = new ArrayList<>();
+        if (dims.length == 2 && r.nextBoolean()) { // sums along each row: the loop's row sums
+            outs.add(o.sum(o.mul(pool.getLast(), pool.get(pool.size() - 2)), dev.kiln.ir.Axes.of(1), true));
+        }
         outs.add(o.sumAll(pool.getLast()));
         outs.add(o.sumAll(o.mul(pool.get(pool.size() - 2), pool.getLast())));
         if (r.nextBoolean()) {

@@ -92,16 +92,36 @@ final class LoopEmitter extends VectorLoopEmitter {
             }
         }
         int[] vlocal = vector ? hoistVectors(instrLocal) : null;
-        if (vector && !kernel.reductions().isEmpty()) {
+        // row sums: accumulations into one element per innermost row, kept in a local for the row
+        int[] rowSum = rowSums(kernel);
+        boolean anySum = !kernel.reductions().isEmpty() || java.util.Arrays.stream(rowSum).anyMatch(k -> k >= 0);
+        if (vector && anySum) {
             laneScratch = newLocal(1);
             mv.visitMethodInsn(INVOKESTATIC, FUNCTION, "lanes", "()[D", true);
             mv.visitVarInsn(ASTORE, laneScratch);
         }
-        int[] acc = new int[kernel.reductions().size()];
-        for (int r = 0; r < acc.length; r++) {
+        int reductions = kernel.reductions().size();
+        int rows = (int) java.util.Arrays.stream(rowSum).filter(k -> k >= 0).count();
+        int[] acc = new int[reductions + rows];
+        sumInstr = new int[acc.length];
+        sumMax = new boolean[acc.length];
+        int[] accumulateOf = new int[acc.length]; // for a row sum, its accumulation's index
+        for (int r = 0; r < reductions; r++) {
             acc[r] = newLocal(2);
-            mv.visitLdcInsn(kernel.reductions().get(r).max() ? Double.NEGATIVE_INFINITY : 0.0);
+            sumInstr[r] = kernel.reductions().get(r).instr();
+            sumMax[r] = kernel.reductions().get(r).max();
+            mv.visitLdcInsn(sumMax[r] ? Double.NEGATIVE_INFINITY : 0.0);
             mv.visitVarInsn(DSTORE, acc[r]);
+        }
+        for (int k = 0, r = reductions; k < rowSum.length; k++) {
+            if (rowSum[k] >= 0) {
+                acc[r] = newLocal(2);
+                rowSum[k] = r;
+                accumulateOf[r] = k;
+                sumInstr[r] = kernel.accumulates().get(k).instr();
+                sumMax[r] = kernel.accumulates().get(k).max();
+                r++;
+            }
         }
         // the scalar form of a loop with a vector form sums as its eight float lanes do (see emulatedSums)
         boolean emulate = lanes && !vector && acc.length > 0;
@@ -166,6 +186,13 @@ final class LoopEmitter extends VectorLoopEmitter {
                     }
                     mv.visitVarInsn(ISTORE, base[k]);
                 }
+                for (int r = reductions; r < acc.length; r++) {
+                    int target = kernel.accumulates().get(accumulateOf[r]).target();
+                    mv.visitVarInsn(ALOAD, bufferLocal[kernel.loads().get(target).buffer()]);
+                    mv.visitVarInsn(ILOAD, base[target]);
+                    mv.visitInsn(DALOAD);
+                    mv.visitVarInsn(DSTORE, acc[r]);
+                }
                 if (vector) {
                     vectorRow(counter[d], ranged && d == 0, dims[d], base, vlocal, acc, out);
                 } else if (emulate) {
@@ -221,10 +248,9 @@ final class LoopEmitter extends VectorLoopEmitter {
         }
         mv.visitLabel(tail);
         for (int r = 0; r < acc.length; r++) {
-            Kernel.Reduction red = kernel.reductions().get(r);
             mv.visitVarInsn(DLOAD, acc[r]);
-            pushAsDouble(kernel.body(), instrLocal, red.instr());
-            if (red.max()) {
+            pushAsDouble(kernel.body(), instrLocal, sumInstr[r]);
+            if (sumMax[r]) {
                 mv.visitMethodInsn(INVOKESTATIC, MATH, "max", "(DD)D", false);
             } else {
                 mv.visitInsn(DADD);
@@ -232,7 +258,11 @@ final class LoopEmitter extends VectorLoopEmitter {
             mv.visitVarInsn(DSTORE, acc[r]);
         }
         mv.visitLabel(summed);
-        for (Kernel.Accumulate a : kernel.accumulates()) {
+        for (int k = 0; k < kernel.accumulates().size(); k++) {
+            Kernel.Accumulate a = kernel.accumulates().get(k);
+            if (rowSum[k] >= 0) {
+                continue; // summed above, into its local
+            }
             int at = newLocal(1);
             positionIndex(a.target(), base);
             mv.visitVarInsn(ISTORE, at);
@@ -268,6 +298,13 @@ final class LoopEmitter extends VectorLoopEmitter {
             mv.visitJumpInsn(GOTO, top[d]);
             mv.visitLabel(end[d]);
             if (d == rank - 1) {
+                for (int r = reductions; r < acc.length; r++) {
+                    int target = kernel.accumulates().get(accumulateOf[r]).target();
+                    mv.visitVarInsn(ALOAD, bufferLocal[kernel.loads().get(target).buffer()]);
+                    mv.visitVarInsn(ILOAD, base[target]);
+                    mv.visitVarInsn(DLOAD, acc[r]);
+                    mv.visitInsn(DASTORE);
+                }
                 // next row of the output
                 mv.visitVarInsn(ILOAD, out);
                 pushInt(dims[rank - 1]);
@@ -275,7 +312,7 @@ final class LoopEmitter extends VectorLoopEmitter {
                 mv.visitVarInsn(ISTORE, out);
             }
         }
-        for (int r = 0; r < acc.length; r++) {
+        for (int r = 0; r < reductions; r++) {
             if (ranged) {
                 mv.visitVarInsn(ALOAD, 5);
                 mv.visitVarInsn(ILOAD, 6);
@@ -313,7 +350,7 @@ final class LoopEmitter extends VectorLoopEmitter {
         mv.visitInsn(IAND);
         mv.visitVarInsn(ISTORE, lane);
         for (int r = 0; r < acc.length; r++) {
-            int s = kernel.reductions().get(r).instr();
+            int s = sumInstr[r];
             // floatLanes[8r + lane] = floatLanes[8r + lane] + value   (or fma(b, c, lane value))
             mv.visitVarInsn(ALOAD, floatLanes);
             mv.visitVarInsn(ILOAD, lane);

@@ -49,6 +49,35 @@ abstract class MethodEmitter {
     final boolean lanes;
     /** Multiply-adds are contracted (the CPU has FMA): in vector loops, and in the scalar code that follows their lanes. */
     final boolean fma;
+    /** Per sum of the loop (full reductions, then row sums): the instruction summed, and whether it is a max. */
+    int[] sumInstr = new int[0];
+    boolean[] sumMax = new boolean[0];
+
+    /**
+     * Per accumulation of {@code k}: 0 when it sums (or maxes) along each innermost row into one
+     * element (innermost stride 0) of a buffer nothing else in the kernel reads or writes — a row sum,
+     * kept in a local for the row — else −1.
+     */
+    static int[] rowSums(Kernel k) {
+        java.util.List<Kernel.Accumulate> accs = k.accumulates();
+        int[] out = new int[accs.size()];
+        for (int a = 0; a < out.length; a++) {
+            Kernel.Load t = k.loads().get(accs.get(a).target());
+            boolean alone = t.strides().length > 0 && t.strides()[t.strides().length - 1] == 0;
+            for (int l = 0; alone && l < k.loads().size(); l++) {
+                alone = l == accs.get(a).target() || k.loads().get(l).buffer() != t.buffer();
+            }
+            for (int b = 0; alone && b < accs.size(); b++) {
+                alone = b == a || k.loads().get(accs.get(b).target()).buffer() != t.buffer();
+            }
+            for (Kernel.Store st : k.stores()) {
+                alone &= st.buffer() != t.buffer();
+            }
+            out[a] = alone ? 0 : -1;
+        }
+        return out;
+    }
+
     /** Local of the calling thread's scratch array for folding vector sums ({@link KernelFunction#lanes}). */
     int laneScratch = -1;
 

@@ -58,12 +58,21 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
      * accumulation into buffers and no inner products. Others stay scalar.
      */
     public static boolean vectorizable(Kernel k) {
-        if (!k.hasLoop() || !k.accumulates().isEmpty()) {
+        if (!k.hasLoop()) {
             return false;
         }
-        for (Kernel.Load l : k.loads()) {
+        int[] rowSum = rowSums(k);
+        java.util.Set<Integer> targets = new java.util.HashSet<>();
+        for (int a = 0; a < rowSum.length; a++) {
+            if (rowSum[a] < 0 || k.accumulates().get(a).max()) {
+                return false; // only sums along the row into one element vectorize
+            }
+            targets.add(k.accumulates().get(a).target());
+        }
+        for (int i = 0; i < k.loads().size(); i++) {
+            Kernel.Load l = k.loads().get(i);
             int last = l.strides()[l.strides().length - 1];
-            if (l.dtype() != DType.FLOAT32 || (last != 0 && last != 1)) {
+            if (!targets.contains(i) && (l.dtype() != DType.FLOAT32 || (last != 0 && last != 1))) {
                 return false;
             }
         }
@@ -205,7 +214,7 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
             mv.visitVarInsn(ASTORE, v[i]);
         }
         for (int r = 0; r < vacc.length; r++) {
-            int summed = kernel.reductions().get(r).instr();
+            int summed = sumInstr[r];
             if (fused[summed] == CONTRACTED) { // acc + b*c
                 fma(summed, v, vacc[r]);
             } else {
@@ -288,6 +297,9 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
         for (Kernel.Reduction r : kernel.reductions()) {
             uses[r.instr()]++;
         }
+        for (Kernel.Accumulate a : kernel.accumulates()) {
+            uses[a.instr()]++;
+        }
         for (Kernel.Store st : kernel.stores()) {
             uses[st.instr()]++;
         }
@@ -301,9 +313,10 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
                 }
             }
         }
-        for (Kernel.Reduction r : kernel.reductions()) {
-            if (uses[r.instr()] == 1 && isVectorProduct(body.get(r.instr())) && fused[r.instr()] == -1) {
-                fused[r.instr()] = CONTRACTED;
+        for (int r = 0; r < sumInstr.length; r++) { // the loop's sums: full reductions and row sums
+            int summed = sumInstr[r];
+            if (!sumMax[r] && uses[summed] == 1 && isVectorProduct(body.get(summed)) && fused[summed] == -1) {
+                fused[summed] = CONTRACTED;
             }
         }
         return fused;
