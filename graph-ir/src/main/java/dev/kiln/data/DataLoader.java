@@ -109,23 +109,7 @@ public final class DataLoader implements Iterable<List<Tensor>> {
                 order[i] = i;
             }
         }
-        int count = batches();
-        return prefetch ? new Prefetching(order, count) : new Iterator<>() {
-            private int next;
-
-            @Override
-            public boolean hasNext() {
-                return next < count;
-            }
-
-            @Override
-            public List<Tensor> next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                return batch(order, next++);
-            }
-        };
+        return new Batches(order, batches());
     }
 
     private static final ExecutorService PREFETCH = Executors.newCachedThreadPool(r -> {
@@ -134,17 +118,17 @@ public final class DataLoader implements Iterable<List<Tensor>> {
         return t;
     });
 
-    /** Gathers batch k+1 while batch k is used. */
-    private final class Prefetching implements Iterator<List<Tensor>> {
+    /** One epoch's batches; with prefetch, batch k+1 is gathered on a daemon thread while batch k is used. */
+    private final class Batches implements Iterator<List<Tensor>> {
         private final int[] order;
         private final int count;
         private int next;
         private CompletableFuture<List<Tensor>> ahead;
 
-        Prefetching(int[] order, int count) {
+        Batches(int[] order, int count) {
             this.order = order;
             this.count = count;
-            if (count > 0) {
+            if (prefetch && count > 0) {
                 ahead = CompletableFuture.supplyAsync(() -> batch(order, 0), PREFETCH);
             }
         }
@@ -159,9 +143,12 @@ public final class DataLoader implements Iterable<List<Tensor>> {
             if (!hasNext()) {
                 throw new NoSuchElementException();
             }
+            int k = next++;
+            if (!prefetch) {
+                return batch(order, k);
+            }
             List<Tensor> b = ahead.join();
-            int k = ++next;
-            ahead = k < count ? CompletableFuture.supplyAsync(() -> batch(order, k), PREFETCH) : null;
+            ahead = k + 1 < count ? CompletableFuture.supplyAsync(() -> batch(order, k + 1), PREFETCH) : null;
             return b;
         }
     }
