@@ -400,7 +400,15 @@ public final class CompiledPlan implements Executable {
                         ins.add(views[b]);
                     }
                     Plan.Buffer out = plan.buffers().get(o.output());
-                    TensorData result = Interpreter.execute(o.op(), ins, new TensorType(out.shape(), out.dtype()));
+                    TensorData result;
+                    if (o.op() instanceof dev.kiln.ir.Index.ScatterAdd sa && reusable(o.output())) {
+                        // the last run's array, zeroed: a scatter into a large gradient costs its index, not a new array
+                        result = views[o.output()];
+                        Values.zero(result);
+                        Interpreter.scatterAddInto(sa, ins.get(0), ins.get(1), result);
+                    } else {
+                        result = Interpreter.execute(o.op(), ins, new TensorType(out.shape(), out.dtype()));
+                    }
                     views[o.output()] = result;
                     buffers[o.output()] = result.storage().array();
                 } else {
@@ -413,6 +421,28 @@ public final class CompiledPlan implements Executable {
                     outputViews[i] = new TensorData(views[b].storage(), Layout.contiguous(plan.buffers().get(b).shape()));
                 }
             }
+        }
+
+        /**
+         * Whether buffer {@code b}'s array from this run state's last run may be written again: it exists,
+         * is dense, is no output (those are handed to callers) and shares its array with no other buffer.
+         */
+        private boolean reusable(int b) {
+            TensorData v = views[b];
+            if (v == null || v.layout().offset() != 0 || !v.layout().isContiguous() || shareWith[b] >= 0) {
+                return false;
+            }
+            for (int o : outputBuffers) {
+                if (o == b) {
+                    return false;
+                }
+            }
+            for (int x : shareWith) {
+                if (x == b) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         @Override

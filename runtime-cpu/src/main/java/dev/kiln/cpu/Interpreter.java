@@ -280,10 +280,15 @@ public final class Interpreter {
      * order of the source: the work is the source's size, not the output's.
      */
     private static TensorData scatterAdd(dev.kiln.ir.Index.ScatterAdd s, TensorData index, TensorData src, TensorType type) {
+        return scatterAddInto(s, index, src, TensorData.allocate(type.shape(), type.dtype()));
+    }
+
+    /** {@link #scatterAdd} into {@code out} (contiguous, of the result's shape and dtype, zeroed by the caller). */
+    static TensorData scatterAddInto(dev.kiln.ir.Index.ScatterAdd s, TensorData index, TensorData src, TensorData out) {
+        TensorType type = new TensorType(out.shape(), out.dtype());
         int[] outStrides = type.shape().contiguousStrides();
         Shape ss = src.shape();
         int[] pos = new int[ss.rank()];
-        TensorData out = TensorData.allocate(type.shape(), type.dtype());
         boolean integral = type.dtype().isIntegral();
         for (int p = 0; p < ss.numel(); p++) {
             int flat = position(s.axis(), index.getLong(p), s.size(), pos, outStrides, "scatterAdd");

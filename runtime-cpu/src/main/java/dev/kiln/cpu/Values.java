@@ -126,4 +126,16 @@ final class Values {
             }
         }
     }
+
+    /** Sets every element of a dense value to zero. */
+    static void zero(TensorData d) {
+        switch (d.storage().array()) {
+            case float[] a -> java.util.Arrays.fill(a, 0f);
+            case double[] a -> java.util.Arrays.fill(a, 0.0);
+            case long[] a -> java.util.Arrays.fill(a, 0L);
+            case int[] a -> java.util.Arrays.fill(a, 0);
+            case boolean[] a -> java.util.Arrays.fill(a, false);
+            default -> throw new IllegalStateException("not a heap value: " + d.storage());
+        }
+    }
 }
