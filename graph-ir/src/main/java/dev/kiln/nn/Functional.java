@@ -3,7 +3,6 @@ package dev.kiln.nn;
 import dev.kiln.DType;
 import dev.kiln.Kiln;
 import dev.kiln.KilnException;
-import dev.kiln.Shape;
 import dev.kiln.Tensor;
 
 /**
@@ -107,8 +106,7 @@ public final class Functional {
             throw new KilnException("crossEntropy: labelSmoothing must be in [0, 1], got " + labelSmoothing);
         }
         if (input.dim() == 1) { // one sample
-            Tensor t = target.dtype().isFloating() ? target.unsqueeze(0) : target.unsqueeze(0);
-            Tensor r = crossEntropy(input.unsqueeze(0), t, weight, ignoreIndex, labelSmoothing, reduction);
+            Tensor r = crossEntropy(input.unsqueeze(0), target.unsqueeze(0), weight, ignoreIndex, labelSmoothing, reduction);
             return reduction == Reduction.NONE ? r.squeeze(0) : r;
         }
         checkLogits("crossEntropy", input, weight);
@@ -129,7 +127,8 @@ public final class Functional {
         checkTarget("crossEntropy", input, target);
         checkRange("crossEntropy", target, classes, ignoreIndex);
         Tensor lse = input.logsumexp(1, false);
-        Tensor nll = nllOfPicked(picked(input, target, ignoreIndex).sub(lse), input, target, weight, ignoreIndex, reduction);
+        Tensor safe = safeTargets(target, ignoreIndex);
+        Tensor nll = nllOfPicked(picked(input, safe).sub(lse), input, target, safe, weight, ignoreIndex, reduction);
         if (labelSmoothing == 0) {
             return nll;
         }
@@ -140,7 +139,7 @@ public final class Functional {
         Tensor smoothReduced = switch (reduction) {
             case NONE -> smooth;
             case SUM -> smooth.sum();
-            case MEAN -> weight == null ? smooth.sum().div(valid.sum()) : smooth.sum().div(targetWeights(target, weight, ignoreIndex, classes).mul(valid).sum());
+            case MEAN -> smooth.sum().div(weight == null ? valid.sum() : weight.indexSelect(0, safe).mul(valid).sum());
         };
         return nll.mul(1 - labelSmoothing).add(smoothReduced.mul(labelSmoothing / classes));
     }
@@ -157,18 +156,25 @@ public final class Functional {
         checkLogits("nllLoss", input, weight);
         checkTarget("nllLoss", input, target);
         checkRange("nllLoss", target, input.size(1), ignoreIndex);
-        return nllOfPicked(picked(input, target, ignoreIndex), input, target, weight, ignoreIndex, reduction);
+        Tensor safe = safeTargets(target, ignoreIndex);
+        return nllOfPicked(picked(input, safe), input, target, safe, weight, ignoreIndex, reduction);
     }
 
-    /** Each row's entry at its class (ignored rows read class 0, weighted 0 later): a gather, whose gradient is a scatter. */
-    private static Tensor picked(Tensor input, Tensor target, int ignoreIndex) {
-        Tensor safe = Tensor.where(target.ne(ignoreIndex), target, Tensor.scalar(0, target.dtype()));
-        return input.gather(1, safe.unsqueeze(1)).squeeze(1);
+    /** The class indices with ignored ones read as class 0 (they are weighted 0). */
+    private static Tensor safeTargets(Tensor target, int ignoreIndex) {
+        return Tensor.where(target.ne(ignoreIndex), target, Tensor.scalar(0, target.dtype()));
+    }
+
+    /** Each row's entry at its class: a gather, whose gradient is a scatter. */
+    private static Tensor picked(Tensor input, Tensor safeTargets) {
+        return input.gather(1, safeTargets.unsqueeze(1)).squeeze(1);
     }
 
     /** −w_t·log p_t per row, reduced (the mean divides by the summed weights of the rows counted). */
-    private static Tensor nllOfPicked(Tensor picked, Tensor input, Tensor target, Tensor weight, int ignoreIndex, Reduction reduction) {
-        Tensor w = targetWeights(target, weight, ignoreIndex, input.size(1)).to(input.dtype()).mul(target.ne(ignoreIndex).to(input.dtype()));
+    private static Tensor nllOfPicked(Tensor picked, Tensor input, Tensor target, Tensor safeTargets, Tensor weight, int ignoreIndex,
+            Reduction reduction) {
+        Tensor valid = target.ne(ignoreIndex).to(input.dtype());
+        Tensor w = weight == null ? valid : weight.indexSelect(0, safeTargets).to(input.dtype()).mul(valid);
         Tensor loss = picked.mul(w).neg();
         return reduction == Reduction.MEAN ? loss.sum().div(w.sum()) : reduce(loss, reduction);
     }
@@ -191,16 +197,6 @@ public final class Functional {
                 }
             }
         }
-    }
-
-    /** Each sample's class weight (1 without weights), zero where the target is ignored. */
-    private static Tensor targetWeights(Tensor target, Tensor weight, int ignoreIndex, int classes) {
-        Tensor valid = target.ne(ignoreIndex);
-        if (weight == null) {
-            return Tensor.ones(Shape.of(target.size(0)), DType.FLOAT64).to(Kiln.defaultDtype()).mul(valid.to(Kiln.defaultDtype()));
-        }
-        Tensor safe = Tensor.where(valid, target, Tensor.scalar(0, target.dtype()));
-        return weight.indexSelect(0, safe);
     }
 
     private static void checkLogits(String fn, Tensor input, Tensor weight) {

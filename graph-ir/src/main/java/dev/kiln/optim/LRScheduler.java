@@ -210,13 +210,14 @@ public abstract class LRScheduler {
             start();
         }
 
-        private double phase(double from, double to, int epoch) {
+        /** From {@code from} to {@code to} over the first pctStart of the steps, then back towards {@code last}. */
+        private double phase(double from, double to, double last, int epoch) {
             double up = pctStart * totalSteps - 1;
             double down = totalSteps - 1;
             if (epoch <= up) {
                 return cos(from, to, epoch / up);
             }
-            return cos(to, from, (epoch - up) / (down - up));
+            return cos(to, last, (epoch - up) / (down - up));
         }
 
         private static double cos(double start, double end, double pct) {
@@ -229,16 +230,12 @@ public abstract class LRScheduler {
                 throw new KilnException("OneCycleLR: stepped " + epoch + " times, past its " + totalSteps + " total steps");
             }
             double initial = maxLr / divFactor;
-            double up = pctStart * totalSteps - 1;
-            if (epoch <= up) {
-                return cos(initial, maxLr, epoch / up);
-            }
-            return cos(maxLr, initial / finalDivFactor, (epoch - up) / (totalSteps - 1 - up));
+            return phase(initial, maxLr, initial / finalDivFactor, epoch);
         }
 
         @Override
         protected void adjust(int epoch) {
-            double m = phase(MAX_MOMENTUM, BASE_MOMENTUM, epoch);
+            double m = phase(MAX_MOMENTUM, BASE_MOMENTUM, MAX_MOMENTUM, epoch);
             for (Optimizer.ParamGroup<?> g : optimizer().paramGroups()) {
                 momentum(g, m);
             }

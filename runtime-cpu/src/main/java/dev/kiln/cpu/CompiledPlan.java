@@ -41,6 +41,8 @@ public final class CompiledPlan implements Executable {
     private final int[] inputBuffers;
     private final int[] outputBuffers;
     private final boolean[] isInput;
+    /** Per buffer: no output (those go to callers) and sharing its array with no other buffer, so a run may rewrite it. */
+    private final boolean[] ownArray;
     /**
      * Idle buffer sets, one slot per processor, each slot on a cache line of its own; a thread
      * looks first at the slot its id picks, so threads seldom touch the same line.
@@ -122,6 +124,18 @@ public final class CompiledPlan implements Executable {
         // Liveness-based reuse: intermediates whose lifetimes do not overlap share one array.
         this.shareWith = Arena.assign(plan);
         this.shared = (int) java.util.Arrays.stream(shareWith).filter(x -> x >= 0).count();
+        this.ownArray = new boolean[n];
+        for (int b = 0; b < n; b++) {
+            ownArray[b] = shareWith[b] < 0;
+        }
+        for (int b = 0; b < n; b++) {
+            if (shareWith[b] >= 0) {
+                ownArray[shareWith[b]] = false;
+            }
+        }
+        for (int b : outputBuffers) {
+            ownArray[b] = false;
+        }
         Object[] made = new Object[plan.steps().size()];
         MethodHandles.Lookup lookup = MethodHandles.lookup();
         for (int i = 0; i < made.length; i++) {
@@ -423,26 +437,10 @@ public final class CompiledPlan implements Executable {
             }
         }
 
-        /**
-         * Whether buffer {@code b}'s array from this run state's last run may be written again: it exists,
-         * is dense, is no output (those are handed to callers) and shares its array with no other buffer.
-         */
+        /** Whether buffer {@code b}'s array from this run state's last run may be written again (see {@link #ownArray}). */
         private boolean reusable(int b) {
             TensorData v = views[b];
-            if (v == null || v.layout().offset() != 0 || !v.layout().isContiguous() || shareWith[b] >= 0) {
-                return false;
-            }
-            for (int o : outputBuffers) {
-                if (o == b) {
-                    return false;
-                }
-            }
-            for (int x : shareWith) {
-                if (x == b) {
-                    return false;
-                }
-            }
-            return true;
+            return ownArray[b] && v != null && v.layout().offset() == 0 && v.layout().isContiguous();
         }
 
         @Override

@@ -114,8 +114,9 @@ public final class DigitsSample {
         List<Tensor> data = load();
         TensorDataset all = new TensorDataset(data.get(0), data.get(1));
         List<Subset> parts = split(all);
-        Tensor testX = gather(data.get(0), parts.get(1).indices());
-        Tensor testY = gather(data.get(1), parts.get(1).indices());
+        Tensor testRows = Tensor.of(java.util.Arrays.stream(parts.get(1).indices()).asLongStream().toArray());
+        Tensor testX = data.get(0).indexSelect(0, testRows);
+        Tensor testY = data.get(1).indexSelect(0, testRows);
 
         Sequential model = model();
         CrossEntropyLoss criterion = new CrossEntropyLoss();
@@ -161,14 +162,5 @@ public final class DigitsSample {
             Tensor predicted = model.forward(x).argmax(1, false);
             return predicted.eq(y).to(dev.kiln.DType.FLOAT64).mean().item();
         }
-    }
-
-    /** Rows {@code rows} of {@code t}. */
-    static Tensor gather(Tensor t, int[] rows) {
-        List<Tensor> picked = new ArrayList<>(rows.length);
-        for (int r : rows) {
-            picked.add(t.select(0, r));
-        }
-        return Tensor.stack(picked, 0);
     }
 }

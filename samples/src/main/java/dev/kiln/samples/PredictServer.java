@@ -113,11 +113,7 @@ public final class PredictServer implements AutoCloseable {
                 float[] x = parse(body(ex));
                 Tensor y = model.run(Tensor.of(x).reshape(x.length, 1));
                 answer = answer(y.toFloatArray());
-            } catch (BadRequest e) {
-                refused.incrementAndGet();
-                send(ex, 400, error(e.getMessage()));
-                return;
-            } catch (KilnException e) {
+            } catch (BadRequest | KilnException e) {
                 refused.incrementAndGet();
                 send(ex, 400, error(e.getMessage()));
                 return;

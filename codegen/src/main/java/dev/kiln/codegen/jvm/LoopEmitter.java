@@ -197,18 +197,7 @@ final class LoopEmitter extends VectorLoopEmitter {
                     vectorRow(counter[d], ranged && d == 0, dims[d], base, vlocal, acc, out);
                 } else if (emulate) {
                     // where the vector part of this row would end, and its first block's start
-                    mv.visitVarInsn(ILOAD, counter[d]);
-                    if (ranged && d == 0) {
-                        mv.visitVarInsn(ILOAD, 4);
-                    } else {
-                        pushInt(dims[d]);
-                    }
-                    mv.visitVarInsn(ILOAD, counter[d]);
-                    mv.visitInsn(ISUB);
-                    pushInt(~(LANES - 1));
-                    mv.visitInsn(IAND);
-                    mv.visitInsn(IADD);
-                    mv.visitVarInsn(ISTORE, vEnd);
+                    storeVectorEnd(counter[d], ranged && d == 0, dims[d], vEnd);
                     mv.visitVarInsn(ILOAD, counter[d]);
                     mv.visitVarInsn(ISTORE, blockStart);
                 }

@@ -138,17 +138,10 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
     }
 
     /**
-     * The vector part of one innermost row: positions {@code j} from the counter's start while eight
-     * remain, leaving the counter where the scalar loop takes over. Sums add up in float vectors
-     * for {@value #REDUCTION_BLOCK} positions, then widen exactly into float64 vectors (low lanes,
-     * then high), and at the row's end into the float64 accumulators lane by lane in order — the
-     * same bits however the JIT compiled it, and a fixed order per row or chunk, so the same on
-     * any thread count. The row ends at {@code size}, or, for a
-     * chunk's first dimension ({@code chunkEnd}), at the {@code to} argument (local 4).
+     * {@code vEnd = j + ((bound - j) & ~(LANES - 1))}: where a row's vector part ends (whole groups of
+     * eight from {@code j}); the bound is {@code size}, or the {@code to} argument (local 4) for a chunk.
      */
-    void vectorRow(int j, boolean chunkEnd, int size, int[] base, int[] v, int[] acc, int out) {
-        int vEnd = newLocal(1);
-        // vEnd = j + ((bound - j) & ~(LANES - 1))
+    void storeVectorEnd(int j, boolean chunkEnd, int size, int vEnd) {
         mv.visitVarInsn(ILOAD, j);
         if (chunkEnd) {
             mv.visitVarInsn(ILOAD, 4);
@@ -161,6 +154,20 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
         mv.visitInsn(IAND);
         mv.visitInsn(IADD);
         mv.visitVarInsn(ISTORE, vEnd);
+    }
+
+    /**
+     * The vector part of one innermost row: positions {@code j} from the counter's start while eight
+     * remain, leaving the counter where the scalar loop takes over. Sums add up in float vectors
+     * for {@value #REDUCTION_BLOCK} positions, then widen exactly into float64 vectors (low lanes,
+     * then high), and at the row's end into the float64 accumulators lane by lane in order — the
+     * same bits however the JIT compiled it, and a fixed order per row or chunk, so the same on
+     * any thread count. The row ends at {@code size}, or, for a
+     * chunk's first dimension ({@code chunkEnd}), at the {@code to} argument (local 4).
+     */
+    void vectorRow(int j, boolean chunkEnd, int size, int[] base, int[] v, int[] acc, int out) {
+        int vEnd = newLocal(1);
+        storeVectorEnd(j, chunkEnd, size, vEnd);
         int blockEnd = newLocal(1);
         // each sum in a float vector, folded lane by lane into its float64 accumulator every
         // REDUCTION_BLOCK positions
