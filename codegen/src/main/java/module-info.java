@@ -13,6 +13,7 @@ module dev.kiln.codegen {
     requires static jdk.incubator.vector; // VectorMath, called only by vector loops // the @Model processor only, which javac runs from the processor path
 
     exports dev.kiln.codegen.kernel to dev.kiln.cpu, dev.kiln.cuda;
+    exports dev.kiln.codegen.cuda to dev.kiln.cpu, dev.kiln.cuda;
     exports dev.kiln.codegen.jvm to dev.kiln.cpu;
 
     provides javax.annotation.processing.Processor with dev.kiln.codegen.model.ModelProcessor;

@@ -47,9 +47,9 @@ import org.junit.jupiter.api.Test;
  * case, a compiled-vs-interpreter case and a path through the JVM emitter, or an entry below saying
  * where it is checked instead. Adding a primitive fails here until it has all three.
  */
-class OpConformanceTest {
+public class OpConformanceTest {
     /** Every record class that implements {@code Op}, found through the sealed hierarchy. */
-    static Set<Class<?>> primitives() {
+    public static Set<Class<?>> primitives() {
         Set<Class<?>> out = new LinkedHashSet<>();
         List<Class<?>> todo = new ArrayList<>(List.of(Op.class));
         while (!todo.isEmpty()) {
@@ -77,7 +77,7 @@ class OpConformanceTest {
             Detach.class, "stops gradients: MisuseTest (detach in traced steps)");
 
     /** Primitives that compile to a single interpreted step rather than emitted code, and why. */
-    private static final Map<Class<?>, String> NOT_EMITTED = Map.of(
+    public static final Map<Class<?>, String> NOT_EMITTED = Map.of(
             Movement.Unslice.class, "scatter into zeros: an interpreted step (docs/compiler.md, Not yet)",
             Draw.class, "random draws run on the interpreter's Philox (the CUDA issue shares it)",
             Leaf.Random.class, "random draws run on the interpreter's Philox",
@@ -114,7 +114,7 @@ class OpConformanceTest {
     }
 
     /** A small graph using each primitive on float64 inputs of shape [3, 5] (x) and [3, 5] (y). */
-    private static Map<Class<?>, BiFunction<Ops, Node[], Node>> examples() {
+    public static Map<Class<?>, BiFunction<Ops, Node[], Node>> examples() {
         Map<Class<?>, BiFunction<Ops, Node[], Node>> e = new LinkedHashMap<>();
         e.put(Leaf.Input.class, (o, in) -> o.add(in[0], in[1]));
         e.put(Leaf.Constant.class, (o, in) -> o.mul(in[0], 2.5));
@@ -165,7 +165,7 @@ class OpConformanceTest {
     }
 
     /** Primitives with no standalone example here, and where they are compiled against the interpreter. */
-    private static final Map<Class<?>, String> COMPILED_ELSEWHERE = Map.of(
+    public static final Map<Class<?>, String> COMPILED_ELSEWHERE = Map.of(
             Leaf.Random.class, "CompileTest: compiled draws equal eager draws",
             Draw.class, "CompileTest: compiled draws equal eager draws",
             Call.class, "CustomFunctionTest and CompiledSamplesTest (the custom-function sample, compiled)");

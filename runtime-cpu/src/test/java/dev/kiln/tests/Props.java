@@ -17,7 +17,7 @@ import org.quicktheories.generators.Generate;
  * Clause asks that AI coding agents not use it, and we honour that). Every property runs from a
  * seed, printed on failure; replay one with {@code -Dkiln.seed=N}.
  */
-final class Props {
+public final class Props {
     static final long SEED = Long.getLong("kiln.seed", 20261127L);
 
     private Props() {
@@ -27,7 +27,7 @@ final class Props {
      * Runs a property over {@code examples} values, from a seed of its own (the base seed mixed with
      * the property's name, so properties draw different cases); a failure names both seeds.
      */
-    static <T> void check(String name, int examples, Gen<T> gen, Consumer<T> property) {
+    public static <T> void check(String name, int examples, Gen<T> gen, Consumer<T> property) {
         long seed = seedOf(name);
         try {
             // QuickTheories runs one example fewer than it is asked for
@@ -39,24 +39,24 @@ final class Props {
     }
 
     /** The seed of the property called {@code name}: stable across runs, different per property. */
-    static long seedOf(String name) {
+    public static long seedOf(String name) {
         long h = SEED ^ name.hashCode() * 0x9E3779B97F4A7C15L;
         h ^= h >>> 31;
         return h & Long.MAX_VALUE;
     }
 
     /** Sizes that hit loop tails and edge cases: 1, small primes, and occasionally 207. */
-    static Gen<Integer> dim() {
+    public static Gen<Integer> dim() {
         return Generate.pick(List.of(1, 1, 2, 3, 5, 13, 207)).mix(Generate.pick(List.of(1, 2, 3, 4)), 60);
     }
 
     /** Shapes of rank 0 to 3 with at most ~4000 elements, plus the awkward 1-D sizes 4098 and 13. */
-    static Gen<Shape> shape() {
+    public static Gen<Shape> shape() {
         return shape(0);
     }
 
     /** Shapes of rank {@code minRank} to 3 (the awkward extras only where their rank allows). */
-    static Gen<Shape> shape(int minRank) {
+    public static Gen<Shape> shape(int minRank) {
         Gen<Shape> ranked = Generate.range(minRank, 3).flatMap(rank -> dims(rank)).assuming(s -> s.numelLong() <= 4200);
         List<Shape> extras = java.util.stream.Stream.of(Shape.of(4098), Shape.of(13), Shape.scalar(), Shape.of(1))
                 .filter(s -> s.rank() >= minRank).toList();
@@ -76,7 +76,7 @@ final class Props {
     }
 
     /** Two shapes that broadcast together: the second drops leading dims and sets some to 1. */
-    static Gen<Shape[]> broadcastPair() {
+    public static Gen<Shape[]> broadcastPair() {
         return shape().zip(Generate.longRange(0, Long.MAX_VALUE), (s, bits) -> {
             int[] d = s.toArray();
             int drop = s.rank() == 0 ? 0 : (int) (bits % (s.rank() + 1));
@@ -91,12 +91,12 @@ final class Props {
         });
     }
 
-    static Gen<Long> seeds() {
+    public static Gen<Long> seeds() {
         return Generate.longRange(0, Long.MAX_VALUE);
     }
 
     /** Standard normal float64 values from a seed. */
-    static Tensor normal(Shape shape, long seed) {
+    public static Tensor normal(Shape shape, long seed) {
         return Tensor.randn(shape, DType.FLOAT64, new Generator(seed));
     }
 }

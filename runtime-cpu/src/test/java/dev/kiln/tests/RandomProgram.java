@@ -18,7 +18,7 @@ import java.util.SplittableRandom;
  * program checks gradients (eager) and passes (IR). Its ops are smooth away from measure-zero
  * kinks, so finite differences apply.
  */
-record RandomProgram(long seed, int steps, boolean withKinks) {
+public record RandomProgram(long seed, int steps, boolean withKinks) {
     /** The operations a program uses, over tensors or over IR nodes. */
     interface Algebra<T> {
         T add(T a, T b);
@@ -42,7 +42,7 @@ record RandomProgram(long seed, int steps, boolean withKinks) {
     }
 
     /** Runs the program; the result is a 0-d sum. */
-    <T> T apply(Algebra<T> alg, T x, T y) {
+    public <T> T apply(Algebra<T> alg, T x, T y) {
         SplittableRandom r = new SplittableRandom(seed);
         List<T> pool = new ArrayList<>(List.of(x, y));
         int kinds = withKinks ? 16 : 14;
@@ -96,7 +96,7 @@ record RandomProgram(long seed, int steps, boolean withKinks) {
     };
 
     /** The algebra of IR nodes, sprinkled with identities and constant arithmetic for the passes to find. */
-    static Algebra<Node> nodes(Ops o) {
+    public static Algebra<Node> nodes(Ops o) {
         return new Algebra<>() {
             public Node add(Node a, Node b) { return o.add(a, b); }
             public Node sub(Node a, Node b) { return o.sub(o.add(a, o.constant(0, a.dtype())), b); }

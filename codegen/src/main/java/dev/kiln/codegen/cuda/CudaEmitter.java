@@ -1,0 +1,30 @@
+package dev.kiln.codegen.cuda;
+
+import dev.kiln.codegen.kernel.Plan;
+
+/**
+ * Emits CUDA C for a {@link Plan}: every step becomes kernels of one module and launches in step
+ * order, so a plan runs on the device from its inputs to its outputs without the host. Fused
+ * kernels ({@link FusedKernels}) and GEMMs ({@link GemmKernels}) are specialized to the plan's
+ * shapes; the single-op steps ({@link OpKernels}) take their shapes as arguments.
+ */
+public final class CudaEmitter {
+    private CudaEmitter() {
+    }
+
+    public static CudaPlan emit(Plan plan) {
+        ModuleBuilder m = new ModuleBuilder(plan);
+        OpKernels ops = new OpKernels(m);
+        for (int i = 0; i < plan.steps().size(); i++) {
+            // no default: a new kind of step fails to compile here until CUDA runs it
+            switch (plan.steps().get(i)) {
+                case Plan.KernelStep k -> FusedKernels.emit(m, k.kernel());
+                case Plan.MatMulStep g -> GemmKernels.emit(m, g, i);
+                case Plan.OpStep o -> ops.step(o, i);
+                case Plan.ReadScalar r -> ops.read(r);
+                case Plan.WriteScalar w -> ops.write(w);
+            }
+        }
+        return m.build(plan.summary());
+    }
+}

@@ -1,0 +1,123 @@
+package dev.kiln.codegen.cuda;
+
+import dev.kiln.DType;
+import dev.kiln.ir.Barrier;
+import dev.kiln.ir.Binary;
+import dev.kiln.ir.Call;
+import dev.kiln.ir.Cast;
+import dev.kiln.ir.Compare;
+import dev.kiln.ir.Detach;
+import dev.kiln.ir.Draw;
+import dev.kiln.ir.Index;
+import dev.kiln.ir.Leaf;
+import dev.kiln.ir.MatMul;
+import dev.kiln.ir.Movement;
+import dev.kiln.ir.Op;
+import dev.kiln.ir.Reduce;
+import dev.kiln.ir.Unary;
+import dev.kiln.ir.Where;
+
+/**
+ * C text of elementwise ops. Floating values are {@code double} and round to float32 where their
+ * dtype says, as the interpreter stores them; integer values are {@code long long} and wrap.
+ */
+final class Expressions {
+    private Expressions() {
+    }
+
+    static String ctype(DType t) {
+        return switch (t) {
+            case FLOAT32 -> "float";
+            case FLOAT64 -> "double";
+            case INT64 -> "long long";
+            case INT32 -> "int";
+            case BOOL -> "unsigned char";
+        };
+    }
+
+    /** A short name of a dtype for kernel names. */
+    static String suffix(DType t) {
+        return switch (t) {
+            case FLOAT32 -> "f32";
+            case FLOAT64 -> "f64";
+            case INT64 -> "i64";
+            case INT32 -> "i32";
+            case BOOL -> "b8";
+        };
+    }
+
+    /** A double literal that reads back as exactly {@code v} (rounded to float32 first where the dtype is). */
+    static String literal(double v, DType dtype) {
+        double x = dtype == DType.FLOAT32 ? (float) v : v;
+        if (Double.isNaN(x)) {
+            return "NAN";
+        }
+        if (Double.isInfinite(x)) {
+            return x > 0 ? "INFINITY" : "-INFINITY";
+        }
+        return Double.toString(x);
+    }
+
+    /** {@code op} on double operands {@code a}, as a double, rounded to {@code result}'s precision. */
+    static String real(Op op, String[] a, DType result) {
+        String e = switch (op) {
+            case Unary u -> switch (u) {
+                case Unary.Neg x -> "(-" + a[0] + ")";
+                case Unary.Abs x -> "fabs(" + a[0] + ")";
+                case Unary.Exp x -> "exp(" + a[0] + ")";
+                case Unary.Log x -> "log(" + a[0] + ")";
+                case Unary.Sin x -> "sin(" + a[0] + ")";
+                case Unary.Cos x -> "cos(" + a[0] + ")";
+                case Unary.Sqrt x -> "sqrt(" + a[0] + ")";
+                case Unary.Tanh x -> "tanh(" + a[0] + ")";
+                case Unary.Erf x -> "erf(" + a[0] + ")";
+                case Unary.Log1p x -> "log1p(" + a[0] + ")";
+                case Unary.Expm1 x -> "expm1(" + a[0] + ")";
+            };
+            case Binary b -> switch (b) {
+                case Binary.Add x -> "(" + a[0] + " + " + a[1] + ")";
+                case Binary.Sub x -> "(" + a[0] + " - " + a[1] + ")";
+                case Binary.Mul x -> "(" + a[0] + " * " + a[1] + ")";
+                case Binary.Div x -> "(" + a[0] + " / " + a[1] + ")";
+                case Binary.Pow x -> "kiln_pow(" + a[0] + ", " + a[1] + ")";
+                case Binary.Maximum x -> "kiln_max(" + a[0] + ", " + a[1] + ")";
+                case Binary.Minimum x -> "kiln_min(" + a[0] + ", " + a[1] + ")";
+            };
+            case Compare c -> "kiln_bool(" + a[0] + " " + comparison(c) + " " + a[1] + ")";
+            case Where w -> "(" + a[0] + " != 0 ? " + a[1] + " : " + a[2] + ")";
+            case Cast c -> c.to() == DType.BOOL ? "kiln_bool(" + a[0] + " != 0.0)" : a[0];
+            case Leaf _, Reduce _, Movement _, MatMul _, Call _, Barrier _, Detach _, Draw _, Index _ ->
+                    throw new IllegalArgumentException(op.name() + " is not elementwise");
+        };
+        return result == DType.FLOAT32 && !(op instanceof Compare) ? "kiln_f32(" + e + ")" : e;
+    }
+
+    /** {@code op} on long long operands, wrapping as Java's long does; integer pow may fail into {@code status}. */
+    static String integral(Op op, String[] a) {
+        return switch (op) {
+            case Unary.Neg x -> "kiln_lneg(" + a[0] + ")";
+            case Unary.Abs x -> "kiln_labs(" + a[0] + ")";
+            case Binary.Add x -> "kiln_ladd(" + a[0] + ", " + a[1] + ")";
+            case Binary.Sub x -> "kiln_lsub(" + a[0] + ", " + a[1] + ")";
+            case Binary.Mul x -> "kiln_lmul(" + a[0] + ", " + a[1] + ")";
+            case Binary.Pow x -> "kiln_lpow(" + a[0] + ", " + a[1] + ", status, tag)";
+            case Binary.Maximum x -> "kiln_lmax(" + a[0] + ", " + a[1] + ")";
+            case Binary.Minimum x -> "kiln_lmin(" + a[0] + ", " + a[1] + ")";
+            case Compare c -> "(long long) (" + a[0] + " " + comparison(c) + " " + a[1] + ")";
+            case Where w -> "(" + a[0] + " != 0 ? " + a[1] + " : " + a[2] + ")";
+            case Cast c -> a[0];
+            default -> throw new IllegalArgumentException(op.name() + " is not defined on integers");
+        };
+    }
+
+    private static String comparison(Compare c) {
+        return switch (c) {
+            case Compare.Lt x -> "<";
+            case Compare.Le x -> "<=";
+            case Compare.Gt x -> ">";
+            case Compare.Ge x -> ">=";
+            case Compare.Eq x -> "==";
+            case Compare.Ne x -> "!=";
+        };
+    }
+}

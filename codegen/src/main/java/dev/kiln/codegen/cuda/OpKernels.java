@@ -1,0 +1,334 @@
+package dev.kiln.codegen.cuda;
+
+import dev.kiln.DType;
+import dev.kiln.Shape;
+import dev.kiln.codegen.cuda.CudaModule.Param;
+import dev.kiln.codegen.cuda.CudaPlan.Arg;
+import dev.kiln.codegen.kernel.Plan;
+import dev.kiln.ir.Barrier;
+import dev.kiln.ir.Binary;
+import dev.kiln.ir.Call;
+import dev.kiln.ir.Cast;
+import dev.kiln.ir.Compare;
+import dev.kiln.ir.Detach;
+import dev.kiln.ir.Draw;
+import dev.kiln.ir.Index;
+import dev.kiln.ir.Leaf;
+import dev.kiln.ir.MatMul;
+import dev.kiln.ir.Movement;
+import dev.kiln.ir.Op;
+import dev.kiln.ir.Reduce;
+import dev.kiln.ir.Unary;
+import dev.kiln.ir.Where;
+import dev.kiln.spi.Layout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * Kernels for the steps the fusion planner leaves as single ops (integer arithmetic, copies,
+ * unslice, gather and scatter-add, random draws, integer matmul and reductions) and for scalar
+ * reads and writes. Each is generic in its sizes: shapes, strides and offsets arrive as
+ * {@code KilnView} arguments, so one compiled kernel serves an op of one signature at every shape
+ * (what eager execution needs). A module contains each such kernel once, named by its signature.
+ */
+final class OpKernels {
+    private static final String LOOP = "    for (long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long) gridDim.x * blockDim.x) {\n";
+
+    private final ModuleBuilder m;
+
+    OpKernels(ModuleBuilder m) {
+        this.m = m;
+    }
+
+    static Arg view(Shape shape, int[] strides, long offset) {
+        return new Arg.View(shape, IntStream.of(strides).asLongStream().toArray(), offset);
+    }
+
+    private Arg dense(int buffer) {
+        Shape s = m.plan.buffers().get(buffer).shape();
+        return view(s, s.contiguousStrides(), 0);
+    }
+
+    private Shape shape(int buffer) {
+        return m.plan.buffers().get(buffer).shape();
+    }
+
+    private static Param p(String name, String type) {
+        return new Param(name, type);
+    }
+
+    private static String t(DType d) {
+        return Expressions.ctype(d);
+    }
+
+    private static String s(DType d) {
+        return Expressions.suffix(d);
+    }
+
+    private void define(String name, String comment, List<Param> params, String body) {
+        if (!m.has(name)) {
+            m.kernel(comment, name, params, body);
+        }
+    }
+
+    private void launchOver(String name, long n, List<Arg> args, String purpose) {
+        m.launch(name, Geometry.grid(Geometry.blocks(n)), Geometry.block(), args, purpose);
+    }
+
+    /** The launches of one interpreted-op step. */
+    void step(Plan.OpStep o, int tag) {
+        List<Integer> in = o.inputs();
+        int out = o.output();
+        String what = "step " + tag + ": " + o.op().name() + (o.op().attributes().isEmpty() ? "" : " " + o.op().attributes());
+        switch (o.op()) {
+            case Unary _, Binary _, Compare _, Where _, Cast _ -> elementwise(o.op(), in, out, tag, what);
+            case Reduce r -> reduce(r, in.getFirst(), out, what);
+            case Movement.Unslice u -> {
+                fill(out, 0, what);
+                Shape os = shape(out);
+                int[] strides = os.contiguousStrides();
+                long offset = (long) u.start() * strides[u.axis()];
+                strides[u.axis()] *= u.step();
+                place(in.getFirst(), out, view(shape(in.getFirst()), strides, offset), what);
+            }
+            case Movement mv -> {
+                Layout v = Layout.contiguous(shape(in.getFirst())).view(mv, shape(out));
+                if (v == null) {
+                    throw new IllegalStateException(mv.name() + " of a dense buffer has no view");
+                }
+                copy(in.getFirst(), out, view(v.shape(), v.strides(), v.offset()), what);
+            }
+            case Barrier _, Detach _ -> copy(in.getFirst(), out, dense(in.getFirst()), what);
+            case Leaf.Constant c -> fill(out, c.value(), what);
+            case Leaf.Random r -> random(r.distribution(), out, List.of(new Arg.Int(r.seed()), new Arg.Int(r.offset())), false, what);
+            case Draw d -> random(d.distribution(), out, List.of(new Arg.Buffer(in.get(0)), new Arg.Buffer(in.get(1))), true, what);
+            case MatMul _ -> matmul(in.get(0), in.get(1), out, what);
+            case Index.Gather g -> gather(g, in.get(0), in.get(1), out, tag, what);
+            case Index.ScatterAdd sa -> scatterAdd(sa, in.get(0), in.get(1), out, tag, what);
+            case Leaf.Input _ -> throw new IllegalArgumentException("an input is bound, never computed: " + what);
+            case Call c -> throw new IllegalArgumentException("custom function " + c.attributes()
+                    + " runs on the JVM: inline-calls replaces it by its traced forward before planning");
+        }
+    }
+
+    /** Whether the interpreter computes {@code op} in long (else double). */
+    private static boolean integral(Op op, DType first, DType result) {
+        return switch (op) {
+            case Compare _ -> first.isIntegral();
+            case Cast _ -> first.isIntegral() && result.isIntegral();
+            default -> result.isIntegral();
+        };
+    }
+
+    private void elementwise(Op op, List<Integer> in, int out, int tag, String what) {
+        DType ot = m.dtype(out);
+        boolean integral = integral(op, m.dtype(in.getFirst()), ot);
+        boolean fails = integral && op instanceof Binary.Pow;
+        StringBuilder name = new StringBuilder("kiln_").append(op.name());
+        List<Param> params = new ArrayList<>();
+        List<Arg> args = new ArrayList<>();
+        StringBuilder loads = new StringBuilder();
+        String[] a = new String[in.size()];
+        for (int j = 0; j < in.size(); j++) {
+            DType it = m.dtype(in.get(j));
+            name.append('_').append(s(it));
+            params.add(p("x" + j, "const " + t(it) + "*"));
+            params.add(p("v" + j, "KilnView"));
+            args.add(new Arg.Buffer(in.get(j)));
+            args.add(dense(in.get(j)));
+            String dom = integral || (op instanceof Where && j == 0) ? "long long" : "double";
+            loads.append("        const ").append(dom).append(" a").append(j).append(" = (").append(dom).append(") x").append(j)
+                    .append("[kiln_at(v").append(j).append(", i)];\n");
+            a[j] = "a" + j;
+        }
+        name.append("_to_").append(s(ot));
+        params.add(p("out", t(ot) + "*"));
+        params.add(p("n", "long long"));
+        long n = shape(out).numelLong();
+        args.add(new Arg.Buffer(out));
+        args.add(new Arg.Int(n));
+        if (fails) {
+            params.add(p("status", "unsigned long long*"));
+            params.add(p("tag", "int"));
+            args.add(new Arg.Status());
+            args.add(new Arg.Int(tag));
+        }
+        String e = integral ? Expressions.integral(op, a) : Expressions.real(op, a, ot);
+        define(name.toString(), op.name() + " elementwise over strided views (" + (integral ? "long" : "double") + " arithmetic)", params,
+                LOOP + loads + "        kiln_store(out, i, " + e + ");\n    }\n");
+        launchOver(name.toString(), n, args, what);
+    }
+
+    private void reduce(Reduce r, int in, int out, String what) {
+        DType it = m.dtype(in);
+        DType ot = m.dtype(out);
+        boolean max = r instanceof Reduce.Max;
+        String acc = ot.isIntegral() ? "long long" : "double";
+        String init = max ? (ot.isIntegral() ? "-9223372036854775807LL - 1" : "-INFINITY") : (ot.isIntegral() ? "0LL" : "0.0");
+        String name = "kiln_" + (max ? "max" : "sum") + "_" + s(it) + "_to_" + s(ot);
+        define(name, (max ? "max" : "sum") + " over the trailing part of a view (kept dimensions first), one block per output, a fixed tree",
+                List.of(p("x", "const " + t(it) + "*"), p("v", "KilnView"), p("out", t(ot) + "*"), p("outputs", "long long"),
+                        p("extent", "long long")),
+                "    __shared__ " + acc + " red[KILN_BLOCK];\n"
+                        + "    for (long long o = blockIdx.x; o < outputs; o += gridDim.x) {\n"
+                        + "        " + acc + " a = " + init + ";\n"
+                        + "        for (long long r = threadIdx.x; r < extent; r += blockDim.x) {\n"
+                        + "            a = kiln_combine(a, (" + acc + ") x[kiln_at(v, o * extent + r)], " + max + ");\n"
+                        + "        }\n"
+                        + "        a = kiln_block_reduce(red, a, " + max + ");\n"
+                        + "        if (threadIdx.x == 0) {\n            kiln_store(out, o, a);\n        }\n"
+                        + "    }\n");
+        Shape s = shape(in);
+        int[] strides = s.contiguousStrides();
+        int[] order = IntStream.concat(IntStream.range(0, s.rank()).filter(d -> !r.axes().contains(d)),
+                IntStream.range(0, s.rank()).filter(d -> r.axes().contains(d))).toArray();
+        int[] dims = IntStream.of(order).map(s::dim).toArray();
+        int[] st = IntStream.of(order).map(d -> strides[d]).toArray();
+        long outputs = shape(out).numelLong();
+        long extent = IntStream.range(0, s.rank()).filter(d -> r.axes().contains(d)).mapToLong(s::dim).reduce(1, (x, y) -> x * y);
+        m.launch(name, Geometry.grid(Geometry.blockPerOutput(outputs)), Geometry.block(),
+                List.of(new Arg.Buffer(in), view(Shape.of(dims), st, 0), new Arg.Buffer(out), new Arg.Int(outputs), new Arg.Int(extent)), what);
+    }
+
+    private void copy(int in, int out, Arg view, String what) {
+        DType d = m.dtype(out);
+        String name = "kiln_copy_" + s(d);
+        define(name, "a strided view copied to a dense buffer",
+                List.of(p("x", "const " + t(d) + "*"), p("v", "KilnView"), p("out", t(d) + "*"), p("n", "long long")),
+                LOOP + "        out[i] = x[kiln_at(v, i)];\n    }\n");
+        long n = shape(out).numelLong();
+        launchOver(name, n, List.of(new Arg.Buffer(in), view, new Arg.Buffer(out), new Arg.Int(n)), what);
+    }
+
+    private void place(int in, int out, Arg target, String what) {
+        DType d = m.dtype(out);
+        String name = "kiln_place_" + s(d);
+        define(name, "a dense buffer copied into a strided view",
+                List.of(p("x", "const " + t(d) + "*"), p("n", "long long"), p("out", t(d) + "*"), p("v", "KilnView")),
+                LOOP + "        out[kiln_at(v, i)] = x[i];\n    }\n");
+        long n = shape(in).numelLong();
+        launchOver(name, n, List.of(new Arg.Buffer(in), new Arg.Int(n), new Arg.Buffer(out), target), what);
+    }
+
+    private void fill(int out, double value, String what) {
+        DType d = m.dtype(out);
+        String name = "kiln_fill_" + s(d);
+        define(name, "every element set to one value",
+                List.of(p("out", t(d) + "*"), p("n", "long long"), p("value", "double")),
+                LOOP + "        kiln_store(out, i, value);\n    }\n");
+        long n = shape(out).numelLong();
+        launchOver(name, n, List.of(new Arg.Buffer(out), new Arg.Int(n), new Arg.Real(value)), what);
+    }
+
+    private void random(Leaf.Distribution dist, int out, List<Arg> seedAndOffset, boolean drawn, String what) {
+        DType d = m.dtype(out);
+        boolean normal = dist == Leaf.Distribution.NORMAL;
+        String name = "kiln_" + (normal ? "normal" : "uniform") + "_" + s(d) + (drawn ? "_drawn" : "");
+        String value = normal ? "kiln_normal(seed, offset, i)" : "kiln_uniform(seed, offset, i, " + (d == DType.FLOAT32) + ")";
+        List<Param> params = new ArrayList<>(List.of(p("out", t(d) + "*"), p("n", "long long")));
+        String head = "";
+        if (drawn) {
+            params.addAll(List.of(p("seeds", "const long long*"), p("offsets", "const long long*")));
+            head = "    const long long seed = seeds[0];\n    const long long offset = offsets[0];\n";
+        } else {
+            params.addAll(List.of(p("seed", "long long"), p("offset", "long long")));
+        }
+        define(name, (normal ? "standard normal" : "uniform [0, 1)") + " draws from the Philox stream (Generator's)", params,
+                head + LOOP + "        kiln_store(out, i, " + value + ");\n    }\n");
+        long n = shape(out).numelLong();
+        List<Arg> args = new ArrayList<>(List.of(new Arg.Buffer(out), new Arg.Int(n)));
+        args.addAll(seedAndOffset);
+        launchOver(name, n, args, what);
+    }
+
+    private void matmul(int a, int b, int out, String what) {
+        DType d = m.dtype(out);
+        String name = "kiln_matmul_" + s(d);
+        define(name, "a batched matrix product, one thread per element, summed in double as the interpreter does",
+                List.of(p("a", "const " + t(d) + "*"), p("b", "const " + t(d) + "*"), p("out", t(d) + "*"), p("n", "long long"),
+                        p("rows", "long long"), p("inner", "long long"), p("cols", "long long")),
+                LOOP + "        const long long bt = i / (rows * cols), at = i % (rows * cols);\n"
+                        + "        const long long row = at / cols, col = at % cols;\n"
+                        + "        double s = 0.0;\n"
+                        + "        for (long long q = 0; q < inner; q++) {\n"
+                        + "            s += (double) a[(bt * rows + row) * inner + q] * (double) b[(bt * inner + q) * cols + col];\n"
+                        + "        }\n"
+                        + "        kiln_store(out, i, s);\n    }\n");
+        Shape os = shape(out);
+        int r = os.rank();
+        long n = os.numelLong();
+        launchOver(name, n, List.of(new Arg.Buffer(a), new Arg.Buffer(b), new Arg.Buffer(out), new Arg.Int(n), new Arg.Int(os.dim(r - 2)),
+                new Arg.Int(shape(a).dim(r - 1)), new Arg.Int(os.dim(r - 1))), what);
+    }
+
+    private void gather(Index.Gather g, int x, int index, int out, int tag, String what) {
+        DType d = m.dtype(out);
+        DType it = m.dtype(index);
+        String name = "kiln_gather_" + s(d) + "_" + s(it);
+        define(name, "out[p] = x[p with p[axis] = index[p]]; an index out of range fails the run",
+                List.of(p("x", "const " + t(d) + "*"), p("xv", "KilnView"), p("index", "const " + t(it) + "*"), p("iv", "KilnView"),
+                        p("out", t(d) + "*"), p("axis", "int"), p("n", "long long"), p("status", "unsigned long long*"), p("tag", "int")),
+                LOOP + "        const long long idx = (long long) index[i];\n"
+                        + "        if (idx < 0 || idx >= xv.shape[axis]) {\n            kiln_fail(status, tag, idx);\n            continue;\n        }\n"
+                        + "        long long off = xv.offset, rest = i;\n"
+                        + "        for (int d = iv.rank - 1; d >= 0; d--) {\n"
+                        + "            off += (d == axis ? idx : rest % iv.shape[d]) * xv.strides[d];\n"
+                        + "            rest /= iv.shape[d];\n"
+                        + "        }\n"
+                        + "        out[i] = x[off];\n    }\n");
+        long n = shape(out).numelLong();
+        launchOver(name, n, List.of(new Arg.Buffer(x), dense(x), new Arg.Buffer(index), dense(index), new Arg.Buffer(out),
+                new Arg.Int(g.axis()), new Arg.Int(n), new Arg.Status(), new Arg.Int(tag)), what);
+    }
+
+    private void scatterAdd(Index.ScatterAdd sa, int index, int src, int out, int tag, String what) {
+        fill(out, 0, what);
+        DType d = m.dtype(out);
+        DType it = m.dtype(index);
+        String name = "kiln_scatter_add_" + s(d) + "_" + s(it);
+        String add = d.isIntegral() ? "kiln_ladd((long long) out[at], (long long) src[p])" : "(double) out[at] + (double) src[p]";
+        define(name, "out[p with p[axis] = index[p]] += src[p]: one thread per line along the axis, in order (no atomics)",
+                List.of(p("index", "const " + t(it) + "*"), p("src", "const " + t(d) + "*"), p("sv", "KilnView"), p("out", t(d) + "*"),
+                        p("ov", "KilnView"), p("axis", "int"), p("n", "long long"), p("status", "unsigned long long*"), p("tag", "int")),
+                LOOP + "        long long rest = i, sbase = 0, obase = 0;\n"
+                        + "        for (int d = sv.rank - 1; d >= 0; d--) {\n"
+                        + "            if (d == axis) continue;\n"
+                        + "            const long long c = rest % sv.shape[d];\n"
+                        + "            rest /= sv.shape[d];\n"
+                        + "            sbase += c * sv.strides[d];\n"
+                        + "            obase += c * ov.strides[d];\n"
+                        + "        }\n"
+                        + "        for (long long j = 0; j < sv.shape[axis]; j++) {\n"
+                        + "            const long long p = sbase + j * sv.strides[axis];\n"
+                        + "            const long long idx = (long long) index[p];\n"
+                        + "            if (idx < 0 || idx >= ov.shape[axis]) {\n                kiln_fail(status, tag, idx);\n                continue;\n            }\n"
+                        + "            const long long at = obase + idx * ov.strides[axis];\n"
+                        + "            kiln_store(out, at, " + add + ");\n"
+                        + "        }\n    }\n");
+        Shape ss = shape(src);
+        long lines = IntStream.range(0, ss.rank()).filter(k -> k != sa.axis()).mapToLong(ss::dim).reduce(1, (x, y) -> x * y);
+        launchOver(name, lines, List.of(new Arg.Buffer(index), new Arg.Buffer(src), dense(src), new Arg.Buffer(out), dense(out),
+                new Arg.Int(sa.axis()), new Arg.Int(lines), new Arg.Status(), new Arg.Int(tag)), what);
+    }
+
+    /** slots[slot] = buffer[0]. */
+    void read(Plan.ReadScalar r) {
+        DType d = m.dtype(r.buffer());
+        String name = "kiln_read_" + s(d);
+        define(name, "a one-element buffer read into a scalar slot",
+                List.of(p("x", "const " + t(d) + "*"), p("slots", "double*"), p("slot", "int")), "    slots[slot] = (double) x[0];\n");
+        m.launch(name, Geometry.ONE, Geometry.ONE, List.of(new Arg.Buffer(r.buffer()), new Arg.Slots(), new Arg.Int(r.slot())),
+                "s" + r.slot() + " = buf" + r.buffer() + "[0]");
+    }
+
+    /** buffer[0] = slots[slot]. */
+    void write(Plan.WriteScalar w) {
+        DType d = m.dtype(w.buffer());
+        String name = "kiln_write_" + s(d);
+        define(name, "a scalar slot written into a one-element buffer",
+                List.of(p("slots", "const double*"), p("slot", "int"), p("out", t(d) + "*")), "    kiln_store(out, 0, slots[slot]);\n");
+        m.launch(name, Geometry.ONE, Geometry.ONE, List.of(new Arg.Slots(), new Arg.Int(w.slot()), new Arg.Buffer(w.buffer())),
+                "buf" + w.buffer() + "[0] = s" + w.slot());
+    }
+}
