@@ -71,13 +71,14 @@ public final class Emulator implements AutoCloseable {
             namespaces.put(m.source(), ns);
             src.append("\nnamespace ").append(ns).append(" {\n").append(m.source()).append('\n');
             for (CudaModule.Entry e : m.entries()) {
-                src.append("extern \"C\" int kiln_launch_").append(ns).append('_').append(e.name())
-                        .append("(unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz, void** a) {\n")
-                        .append("    return kiln_emu::launch(dim3(gx, gy, gz), dim3(bx, by, bz), [a] {\n        ").append(e.name()).append('(');
+                src.append("static void kiln_run_").append(e.name()).append("(void** a) {\n    ").append(e.name()).append('(');
                 for (int i = 0; i < e.params().size(); i++) {
                     src.append(i == 0 ? "" : ", ").append("*reinterpret_cast<").append(e.params().get(i).type()).append("*>(a[").append(i).append("])");
                 }
-                src.append(");\n    });\n}\n");
+                src.append(");\n}\n");
+                src.append("extern \"C\" int kiln_launch_").append(ns).append('_').append(e.name())
+                        .append("(unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz, void** a) {\n")
+                        .append("    return kiln_emu::launch(dim3(gx, gy, gz), dim3(bx, by, bz), kiln_run_").append(e.name()).append(", a);\n}\n");
             }
             src.append("}  // namespace ").append(ns).append('\n');
         }
@@ -90,7 +91,7 @@ public final class Emulator implements AutoCloseable {
             Files.writeString(cpp, src, StandardCharsets.UTF_8);
             Path so = dir.resolve("libkilnemu.so");
             long t0 = System.nanoTime();
-            Tools.run(dir, List.of("g++", "-std=c++20", "-O1", "-ffp-contract=off", "-fno-fast-math", "-fPIC", "-shared", "-pthread",
+            Tools.run(dir, List.of("g++", "-std=c++20", "-O0", "-ffp-contract=off", "-fno-fast-math", "-fPIC", "-shared", "-pthread",
                     "-w", "-o", so.toString(), cpp.toString()), 600);
             return new Emulator(so, namespaces, (System.nanoTime() - t0) / 1e9);
         } catch (IOException e) {

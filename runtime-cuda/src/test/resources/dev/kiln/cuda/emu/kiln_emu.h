@@ -10,7 +10,6 @@
 #include <math.h>
 #include <atomic>
 #include <cmath>
-#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -22,51 +21,52 @@ struct dim3 {
 
 namespace kiln_emu {
 
+/**
+ * The block's barrier: an arrival count and a generation, waited on with C++20 atomic waits
+ * (futexes), so a phase costs one atomic add per thread and one wake-up. The last thread of a phase
+ * checks that all arrived from the same kind of place.
+ */
 class Barrier {
-    std::mutex mu_;
-    std::condition_variable cv_;
+    std::atomic<int> arrived_{0};
+    std::atomic<int> ends_{0};
+    std::atomic<long> generation_{0};
+    std::atomic<bool> divergent_{false};
     int count_ = 0;
-    int arrived_ = 0;
-    int kind_ = 0;
-    long generation_ = 0;
-    bool divergent_ = false;
 
 public:
     void reset(int count) {
-        std::lock_guard<std::mutex> lock(mu_);
         count_ = count;
         arrived_ = 0;
+        ends_ = 0;
         divergent_ = false;
     }
 
-    bool divergent() {
-        std::lock_guard<std::mutex> lock(mu_);
-        return divergent_;
+    bool divergent() const {
+        return divergent_.load();
     }
 
     /** kind 0: __syncthreads(); kind 1: the end of a block. */
     void wait(int kind) {
-        std::unique_lock<std::mutex> lock(mu_);
-        if (divergent_) {
+        if (divergent_.load(std::memory_order_acquire)) {
             return; // results are void now: let every thread run to its end
         }
-        if (arrived_ == 0) {
-            kind_ = kind;
-        } else if (kind != kind_) {
-            divergent_ = true;
-            arrived_ = 0;
-            generation_++;
-            cv_.notify_all();
+        long generation = generation_.load(std::memory_order_acquire);
+        if (kind == 1) {
+            ends_.fetch_add(1, std::memory_order_relaxed);
+        }
+        if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == count_) {
+            int ends = ends_.exchange(0, std::memory_order_relaxed);
+            if (ends != 0 && ends != count_) {
+                divergent_.store(true, std::memory_order_release);
+            }
+            arrived_.store(0, std::memory_order_relaxed);
+            generation_.fetch_add(1, std::memory_order_acq_rel);
+            generation_.notify_all();
             return;
         }
-        long generation = generation_;
-        if (++arrived_ == count_) {
-            arrived_ = 0;
-            generation_++;
-            cv_.notify_all();
-            return;
+        while (generation_.load(std::memory_order_acquire) == generation) {
+            generation_.wait(generation, std::memory_order_acquire);
         }
-        cv_.wait(lock, [&] { return generation_ != generation || divergent_; });
     }
 };
 
@@ -77,9 +77,8 @@ inline dim3 grid_dim;
 inline Barrier barrier;
 inline std::mutex launch_mutex;
 
-/** Runs kernel() for every thread of every block; 0, or 1 when a __syncthreads() was divergent. */
-template <class F>
-int launch(dim3 grid, dim3 block, F kernel) {
+/** Runs kernel(args) for every thread of every block; 0, or 1 when a __syncthreads() was divergent. */
+inline int launch(dim3 grid, dim3 block, void (*kernel)(void**), void** args) {
     std::lock_guard<std::mutex> serial(launch_mutex);
     grid_dim = grid;
     block_dim = block;
@@ -88,13 +87,13 @@ int launch(dim3 grid, dim3 block, F kernel) {
     std::vector<std::thread> threads;
     threads.reserve(n);
     for (int t = 0; t < n; t++) {
-        threads.emplace_back([=, &kernel] {
+        threads.emplace_back([=] {
             thread_index = dim3(t % block.x, (t / block.x) % block.y, t / (block.x * block.y));
             for (unsigned z = 0; z < grid.z; z++) {
                 for (unsigned y = 0; y < grid.y; y++) {
                     for (unsigned x = 0; x < grid.x; x++) {
                         block_index = dim3(x, y, z);
-                        kernel();
+                        kernel(args);
                         barrier.wait(1);
                     }
                 }

@@ -1,0 +1,61 @@
+package dev.kiln.cuda.emu;
+
+import dev.kiln.DType;
+import dev.kiln.spi.TensorData;
+import java.util.List;
+
+/** Comparisons of emulated results with the interpreter's, with counts of bit-equal elements. */
+public final class Compare {
+    /** Elements compared, how many had identical bits, and the largest difference in units of the dtype's last place. */
+    public long elements;
+    public long identical;
+    public double maxUlps;
+
+    /** Checks {@code actual} against {@code expected}: within {@code rtol} (relative, at least absolute 1 scale), NaN where NaN. */
+    public void check(List<TensorData> expected, List<TensorData> actual, double rtol, Object what) {
+        if (expected.size() != actual.size()) {
+            throw new AssertionError(what + ": " + expected.size() + " outputs expected, " + actual.size() + " came");
+        }
+        for (int o = 0; o < expected.size(); o++) {
+            TensorData e = expected.get(o);
+            TensorData a = actual.get(o);
+            if (!e.shape().equals(a.shape()) || e.dtype() != a.dtype()) {
+                throw new AssertionError(what + " output " + o + ": " + e.dtype() + e.shape() + " expected, " + a.dtype() + a.shape() + " came");
+            }
+            TensorData dense = TensorData.allocate(e.shape(), e.dtype());
+            dense.copyFrom(e);
+            for (int i = 0; i < e.shape().numel(); i++) {
+                elements++;
+                if (e.dtype().isIntegral()) {
+                    long u = dense.storage().getLong(i);
+                    long v = a.storage().getLong(i);
+                    if (u != v) {
+                        throw new AssertionError(what + " output " + o + " element " + i + ": interpreter " + u + ", CUDA " + v);
+                    }
+                    identical++;
+                    continue;
+                }
+                double u = dense.storage().getDouble(i);
+                double v = a.storage().getDouble(i);
+                if (Double.doubleToLongBits(u) == Double.doubleToLongBits(v) || u == v) {
+                    identical++;
+                    continue;
+                }
+                if (Double.isNaN(u) && Double.isNaN(v)) {
+                    identical++;
+                    continue;
+                }
+                if (!(Math.abs(u - v) <= rtol * Math.max(1, Math.abs(u)))) {
+                    throw new AssertionError(what + " output " + o + " element " + i + ": interpreter " + u + ", CUDA " + v);
+                }
+                double ulp = e.dtype() == DType.FLOAT32 ? Math.ulp((float) u) : Math.ulp(u);
+                maxUlps = Math.max(maxUlps, Math.abs(u - v) / ulp);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return elements + " element(s), " + identical + " bit-identical to the interpreter, the rest within " + maxUlps + " ulp";
+    }
+}
