@@ -311,6 +311,13 @@ public final class CompiledFunction implements Step {
         return x.length == y.length ? "graphs are equal" : "the graph had " + x.length + " lines, now " + y.length;
     }
 
+    /** The compiled plan of the last call as CUDA C: launches, then the module's text. */
+    public String explainCuda() {
+        synchronized (traceLock) {
+            return last == null ? "not called yet" : last.exe.describeCuda();
+        }
+    }
+
     /** The traced graph, the optimized graph and the compiled plan of the last call. */
     public String explain() {
         synchronized (traceLock) {

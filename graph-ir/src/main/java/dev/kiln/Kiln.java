@@ -161,6 +161,14 @@ public final class Kiln {
         return f.explain();
     }
 
+    /**
+     * The last plan of {@code f} as CUDA C: each launch (grid, block, arguments) in order, then the
+     * module's text, as the CUDA backend would compile it ({@code nvcc -cubin -arch=sm_90} or NVRTC).
+     */
+    public static String explainCuda(CompiledFunction f) {
+        return f.explainCuda();
+    }
+
     /** A thread-confined mode switch, restored by {@link #close()}. */
     @FunctionalInterface
     public interface Scope extends AutoCloseable {

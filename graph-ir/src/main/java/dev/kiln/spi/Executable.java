@@ -62,4 +62,9 @@ public interface Executable {
 
     /** A readable account of the plan: its kernels and buffers. */
     String describe();
+
+    /** The plan as CUDA C: its launches and its module's text, where the backend can emit it. */
+    default String describeCuda() {
+        return "this backend does not emit CUDA C";
+    }
 }

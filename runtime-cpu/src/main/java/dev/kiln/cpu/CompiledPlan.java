@@ -499,4 +499,9 @@ public final class CompiledPlan implements Executable {
         return plan.describe();
     }
 
+    @Override
+    public String describeCuda() {
+        return dev.kiln.codegen.cuda.CudaEmitter.emit(plan).describe();
+    }
+
 }

@@ -79,7 +79,7 @@ public class OpConformanceTest {
     /** Primitives that compile to a single interpreted step rather than emitted code, and why. */
     public static final Map<Class<?>, String> NOT_EMITTED = Map.of(
             Movement.Unslice.class, "scatter into zeros: an interpreted step (docs/compiler.md, Not yet)",
-            Draw.class, "random draws run on the interpreter's Philox (the CUDA issue shares it)",
+            Draw.class, "random draws run on the interpreter's Philox (CUDA: kernels of the same Philox, CudaConformanceTest)",
             Leaf.Random.class, "random draws run on the interpreter's Philox",
             Call.class, "replaced by its traced forward (inline-calls) before planning",
             Barrier.class, "the identity; an interpreted copy",

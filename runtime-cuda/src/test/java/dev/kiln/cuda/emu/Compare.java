@@ -11,6 +11,11 @@ public final class Compare {
     public long identical;
     public double maxUlps;
 
+    /** Counts bit-identical elements and the largest difference in ulps, without a bound (floating outputs only). */
+    public void measure(List<TensorData> expected, List<TensorData> actual) {
+        check(expected, actual, Double.POSITIVE_INFINITY, "measured");
+    }
+
     /** Checks {@code actual} against {@code expected}: within {@code rtol} (relative, at least absolute 1 scale), NaN where NaN. */
     public void check(List<TensorData> expected, List<TensorData> actual, double rtol, Object what) {
         if (expected.size() != actual.size()) {
@@ -45,7 +50,7 @@ public final class Compare {
                     identical++;
                     continue;
                 }
-                if (!(Math.abs(u - v) <= rtol * Math.max(1, Math.abs(u)))) {
+                if (!(Math.abs(u - v) <= rtol * Math.max(1, Math.abs(u))) && rtol != Double.POSITIVE_INFINITY) {
                     throw new AssertionError(what + " output " + o + " element " + i + ": interpreter " + u + ", CUDA " + v);
                 }
                 double ulp = e.dtype() == DType.FLOAT32 ? Math.ulp((float) u) : Math.ulp(u);
@@ -56,6 +61,6 @@ public final class Compare {
 
     @Override
     public String toString() {
-        return elements + " element(s), " + identical + " bit-identical to the interpreter, the rest within " + maxUlps + " ulp";
+        return elements + " element(s), " + identical + " bit-identical, the rest within " + maxUlps + " ulp";
     }
 }

@@ -43,7 +43,7 @@ class CudaEmulatorProperties {
         }
     }
 
-    record Case(Graph graph, CudaPlan cuda, List<TensorData> inputs) {
+    record Case(Graph graph, CompiledPlan cpu, CudaPlan cuda, List<TensorData> inputs) {
     }
 
     private static Gen<Example> examples() {
@@ -63,8 +63,8 @@ class CudaEmulatorProperties {
         TensorData ys = Props.normal(e.shapes()[1], e.dataSeed() + 1).to(e.dtype()).data();
         List<Case> cases = new ArrayList<>();
         for (Graph g : List.of(forward, gradient)) {
-            Graph optimized = Pipeline.standard(true).run(g);
-            cases.add(new Case(g, CudaEmitter.emit(new CompiledPlan(optimized).plan()), List.of(xs, ys)));
+            CompiledPlan cpu = new CompiledPlan(Pipeline.standard(true).run(g));
+            cases.add(new Case(g, cpu, CudaEmitter.emit(cpu.plan()), List.of(xs, ys)));
         }
         return cases;
     }
@@ -75,6 +75,7 @@ class CudaEmulatorProperties {
         List<CudaModule> modules = new ArrayList<>();
         Props.check("cuda emulated equals interpreted", EXAMPLES, examples(), e -> cases(e).forEach(c -> modules.add(c.cuda().module())));
         Compare[] stats = {new Compare(), new Compare()};
+        Compare[] cpu = {new Compare(), new Compare()}; // the CPU's compiled plans against the same emulated results: bits only
         try (Emulator emu = Emulator.compile(modules)) {
             Props.check("cuda emulated equals interpreted", EXAMPLES, examples(), e -> {
                 for (Case c : cases(e)) {
@@ -87,11 +88,14 @@ class CudaEmulatorProperties {
                             actual = one.run(c.cuda(), c.inputs());
                         }
                     }
-                    stats[e.dtype() == DType.FLOAT32 ? 0 : 1].check(expected, actual, e.dtype() == DType.FLOAT32 ? 2e-6 : 1e-13, e);
+                    int k = e.dtype() == DType.FLOAT32 ? 0 : 1;
+                    stats[k].check(expected, actual, k == 0 ? 2e-6 : 1e-13, e);
+                    cpu[k].measure(c.cpu().run(c.inputs()), actual);
                 }
             });
             System.out.println("CUDA emulator vs interpreter, " + modules.size() + " plans (g++ " + String.format("%.1f", emu.compileSeconds)
-                    + " s): float32 " + stats[0] + "; float64 " + stats[1]);
+                    + " s): float32 " + stats[0] + "; float64 " + stats[1] + ". Against the CPU's compiled plans: float32 " + cpu[0]
+                    + "; float64 " + cpu[1]);
         }
         if (Nvcc.find().isPresent()) {
             List<Nvcc.Usage> usage = Nvcc.compileAll(modules);

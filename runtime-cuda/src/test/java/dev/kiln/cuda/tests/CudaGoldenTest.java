@@ -1,0 +1,151 @@
+package dev.kiln.cuda.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.CompiledFunction;
+import dev.kiln.Kiln;
+import dev.kiln.Tensor;
+import dev.kiln.codegen.cuda.CudaModule;
+import dev.kiln.cuda.emu.Nvcc;
+import dev.kiln.nn.Flatten;
+import dev.kiln.nn.Linear;
+import dev.kiln.nn.MSELoss;
+import dev.kiln.nn.ReLU;
+import dev.kiln.nn.Reduction;
+import dev.kiln.nn.Sequential;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The CUDA C of the seed's kernels, through the public API ({@code Kiln.explainCuda}), against
+ * golden text in {@code src/test/resources/golden}: a change to the emitter arrives as a reviewable
+ * diff. Rewrite them with {@code -Dkiln.golden.write=true} and read the diff. nvcc compiles each
+ * module as it is, and no kernel spills registers.
+ */
+class CudaGoldenTest {
+    private static final Path GOLDEN = Path.of("src/test/resources/golden");
+
+    /** The autograd sample's compiled step: forward, loss, four gradient sums, four updates. */
+    static String cubicStep() {
+        Kiln.manualSeed(2);
+        Tensor x = Tensor.linspace(-Math.PI, Math.PI, 2000);
+        Tensor y = x.sin();
+        Tensor a = Tensor.randn().requiresGrad_(true);
+        Tensor b = Tensor.randn().requiresGrad_(true);
+        Tensor c = Tensor.randn().requiresGrad_(true);
+        Tensor d = Tensor.randn().requiresGrad_(true);
+        CompiledFunction step = Kiln.compile(in -> {
+            Tensor loss = a.add(b.mul(x)).add(c.mul(x.pow(2))).add(d.mul(x.pow(3))).sub(y).pow(2).sum();
+            loss.backward();
+            try (var noGrad = Kiln.noGrad()) {
+                for (Tensor w : List.of(a, b, c, d)) {
+                    w.sub_(w.grad().mul(1e-6));
+                    w.clearGrad();
+                }
+            }
+            return loss;
+        });
+        step.apply();
+        return Kiln.explainCuda(step);
+    }
+
+    /** The nn sample's compiled step: Sequential(Linear(3, 1), Flatten(0, 1)), MSELoss(sum), SGD by hand. */
+    static String nnStep() {
+        Kiln.manualSeed(2);
+        Tensor x = Tensor.linspace(-Math.PI, Math.PI, 2000);
+        Tensor y = x.sin();
+        Tensor xx = x.unsqueeze(-1).pow(Tensor.of(1L, 2L, 3L));
+        Sequential model = new Sequential(new Linear(3, 1), new Flatten(0, 1));
+        MSELoss lossFn = new MSELoss(Reduction.SUM);
+        CompiledFunction step = Kiln.compile(in -> {
+            Tensor loss = lossFn.forward(model.forward(xx), y);
+            model.zeroGrad();
+            loss.backward();
+            try (var noGrad = Kiln.noGrad()) {
+                for (Tensor p : model.parameters()) {
+                    p.sub_(p.grad().mul(1e-6));
+                }
+            }
+            return loss;
+        });
+        step.apply();
+        return Kiln.explainCuda(step);
+    }
+
+    /** An MLP's inference: two GEMMs, the first with bias and ReLU fused as its epilogue. */
+    static String mlpInference() {
+        Kiln.manualSeed(2);
+        Sequential model = new Sequential(new Linear(64, 128), new ReLU(), new Linear(128, 10));
+        Tensor batch = Tensor.randn(256, 64);
+        CompiledFunction f;
+        try (var noGrad = Kiln.noGrad()) {
+            f = Kiln.compile(in -> model.forward(in[0]));
+            f.call(batch);
+        }
+        return Kiln.explainCuda(f);
+    }
+
+    static Map<String, String> texts() {
+        Map<String, String> t = new LinkedHashMap<>();
+        t.put("cubic_step", cubicStep());
+        t.put("nn_step", nnStep());
+        t.put("mlp_gemm_epilogue", mlpInference());
+        return t;
+    }
+
+    @Test
+    void theSeedsKernelsAreTheGoldenText() throws IOException {
+        List<String> written = new ArrayList<>();
+        for (Map.Entry<String, String> e : texts().entrySet()) {
+            Path file = GOLDEN.resolve(e.getKey() + ".cu");
+            if (Boolean.getBoolean("kiln.golden.write")) {
+                Files.writeString(file, e.getValue());
+                written.add(file.toString());
+                continue;
+            }
+            assertTrue(Files.exists(file), file + " is missing: run with -Dkiln.golden.write=true and review it");
+            assertEquals(Files.readString(file), e.getValue(), "the CUDA C of " + e.getKey() + " changed: review the diff, then rewrite "
+                    + "the golden files with -Dkiln.golden.write=true");
+        }
+        if (!written.isEmpty()) {
+            System.out.println("wrote " + written);
+        }
+    }
+
+    @Test
+    void theGemmHasItsEpilogueAndTheCubicStepIsOneLoop() {
+        String cubic = cubicStep();
+        assertEquals(1, cubic.lines().filter(l -> l.matches("  k\\d+<<<.*")).count(),
+                cubic);
+        String mlp = mlpInference();
+        assertTrue(mlp.contains("with the fused epilogue"), mlp);
+        assertTrue(mlp.contains("kiln_max("), "ReLU in the GEMM's epilogue:\n" + mlp);
+    }
+
+    @Test
+    void theSeedsKernelsCompileWithNvccWithoutSpills() {
+        for (Map.Entry<String, String> e : texts().entrySet()) {
+            String text = e.getValue();
+            String source = text.substring(text.indexOf("// Kiln CUDA module"));
+            List<String> names = new ArrayList<>();
+            for (String l : source.lines().toList()) {
+                if (l.startsWith("KILN_ENTRY void ")) {
+                    names.add(l.substring("KILN_ENTRY void ".length(), l.indexOf('(')));
+                }
+            }
+            List<Nvcc.Usage> usage = Nvcc.compile(new CudaModule(source, List.of(), CudaModule.OPTIONS), e.getKey());
+            assertEquals(names.size(), usage.size(), e.getKey() + ": " + usage);
+            for (Nvcc.Usage u : usage) {
+                assertEquals(0, u.spillStores() + u.spillLoads(), e.getKey() + " spills in " + u);
+            }
+            System.out.println(e.getKey() + ": " + usage);
+        }
+    }
+}
