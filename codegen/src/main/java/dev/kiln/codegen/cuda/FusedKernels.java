@@ -222,9 +222,6 @@ final class FusedKernels {
             }
             head.append("        slots[").append(red.slot()).append("] = ").append(f32 ? "kiln_f32(t)" : "t").append(";\n    }\n");
         }
-        if (scratchAt >= 0 && !head.toString().contains("scratch")) {
-            throw new IllegalStateException("partials without a reader");
-        }
         String comment = k.reductions().isEmpty() ? "the scalar epilogue of " + k.name()
                 : "the reductions of " + k.name() + " (block partials in block order) and its scalar epilogue";
         scalarKernel(m, k.name() + "_after", comment, k.epilogue(), head.toString());

@@ -103,6 +103,16 @@ class CudaConformanceTest {
     }
 
     @Test
+    void everyPrimitivesKernelsCompileWithNvcc() {
+        List<CudaModule> modules = examples().entrySet().stream().map(e -> {
+            GraphBuilder b = new GraphBuilder();
+            Node[] in = {b.input("x", TensorType.of(DType.FLOAT64, 3, 5)), b.input("y", TensorType.of(DType.FLOAT64, 3, 5))};
+            return CudaEmitter.emit(new CompiledPlan(b.build(e.getValue().apply(new Ops(b), in))).plan()).module();
+        }).toList();
+        assertTrue(dev.kiln.cuda.emu.Nvcc.compileAll(modules).size() >= modules.size());
+    }
+
+    @Test
     void aCallStepIsRefused() {
         Plan plan = new Plan(List.of(new Plan.Buffer(DType.FLOAT64, Shape.of(2)), new Plan.Buffer(DType.FLOAT64, Shape.of(2))), 0,
                 List.of(new Plan.OpStep(new Call(new dev.kiln.ir.Invocation() {

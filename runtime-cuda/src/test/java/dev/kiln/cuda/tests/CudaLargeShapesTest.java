@@ -155,10 +155,7 @@ class CudaLargeShapesTest {
     @Test
     void anIndexOutOfRangeFailsTheRunWithAClearError() {
         org.junit.jupiter.api.Assumptions.assumeTrue(emulator != null, "g++ is not on the PATH: the CUDA emulator cannot run");
-        Case c = CASES.get("gather and scatter-add over [513, 10] " + DType.FLOAT64);
-        TensorData bad = Props.normal(Shape.of(513, 3), 5).mul(100).data(); // |sin| * 9.99 stays in range; make x1 huge instead
-        List<TensorData> inputs = List.of(c.inputs().get(0), bad);
-        // indices are |sin(x)| * 9.99 < 10: always in range, so corrupt the graph's input to an index directly
+        // indices from the data, one of them (12) past the gathered dimension's 10
         GraphBuilder b = new GraphBuilder();
         Ops o = new Ops(b);
         Node x = b.input("x", TensorType.of(DType.FLOAT64, 4, 10));
@@ -171,6 +168,5 @@ class CudaLargeShapesTest {
             KilnException e = assertThrows(KilnException.class, () -> one.run(plan, List.of(xs, is)));
             assertTrue(e.getMessage().contains("gather") && e.getMessage().contains("12"), e.getMessage());
         }
-        assertEquals(2, inputs.size());
     }
 }
