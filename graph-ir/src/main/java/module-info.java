@@ -12,6 +12,7 @@ module dev.kiln {
     exports dev.kiln.io;
     exports dev.kiln.model;
     exports dev.kiln.data;
+    exports dev.kiln.distributed;
 
     exports dev.kiln.spi to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda;
     exports dev.kiln.ir to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda;

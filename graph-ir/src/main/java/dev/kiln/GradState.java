@@ -37,6 +37,9 @@ final class GradState {
         grad = g;
     }
 
+    /** Post-accumulate hooks, in registration order (null while none). */
+    java.util.List<java.util.function.Consumer<Tensor>> hooks;
+
     void accumulate(Tensor self, Tensor g) {
         Trace t = Trace.active();
         if (t != null) {
@@ -44,6 +47,11 @@ final class GradState {
         }
         noteChange(self);
         grad = grad == null ? g : grad.add(g);
+        if (hooks != null) {
+            for (java.util.function.Consumer<Tensor> h : java.util.List.copyOf(hooks)) {
+                h.accept(self);
+            }
+        }
     }
 
     /** Made by {@code fn} (a recorded op): the tensor then requires grad. */
@@ -54,7 +62,7 @@ final class GradState {
 
     /** The history (not the gradient), for a second handle on the same value. */
     GradState history() {
-        GradState h = new GradState();
+        GradState h = new GradState(); // hooks stay with the tensor they were registered on
         h.requiresGrad = requiresGrad;
         h.gradFn = gradFn;
         return h;

@@ -9,7 +9,7 @@ import java.util.Set;
 public class KilnException extends RuntimeException {
     private static final Set<String> KILN_PACKAGES = Set.of(
             "dev.kiln", "dev.kiln.cache", "dev.kiln.spi", "dev.kiln.testing", "dev.kiln.internal", "dev.kiln.ir", "dev.kiln.autodiff",
-            "dev.kiln.pass", "dev.kiln.nn", "dev.kiln.optim", "dev.kiln.io", "dev.kiln.model", "dev.kiln.data",
+            "dev.kiln.pass", "dev.kiln.nn", "dev.kiln.optim", "dev.kiln.io", "dev.kiln.model", "dev.kiln.data", "dev.kiln.distributed",
             "dev.kiln.cpu", "dev.kiln.cuda", "dev.kiln.codegen", "dev.kiln.codegen.kernel",
             "dev.kiln.codegen.jvm", "dev.kiln.codegen.cuda");
     private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);

@@ -261,6 +261,27 @@ public final class Tensor {
         autograd().set(this, g);
     }
 
+    /**
+     * Calls {@code hook} with this tensor each time a backward has added into its {@link #grad()}
+     * (PyTorch's {@code register_post_accumulate_grad_hook}), also while tracing a compiled step,
+     * where the gradient is symbolic; what the hook does to gradients is then part of the step.
+     * {@code DistributedDataParallel} averages gradients across processes this way.
+     */
+    public HookHandle registerPostAccumulateGradHook(java.util.function.Consumer<Tensor> hook) {
+        GradState s = autograd();
+        if (s.hooks == null) {
+            s.hooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        }
+        s.hooks.add(hook);
+        return () -> s.hooks.remove(hook);
+    }
+
+    /** Removes a registered hook. */
+    @FunctionalInterface
+    public interface HookHandle {
+        void remove();
+    }
+
     private GradState autograd() {
         GradState s = autograd;
         if (s == null) {

@@ -44,6 +44,11 @@ final class Trace {
             }
 
             @Override
+            public Tensor compute(dev.kiln.ir.Op op, Tensor... inputs) {
+                return Dispatch.compute(op, inputs);
+            }
+
+            @Override
             public boolean tracing(List<Tensor> tensors) {
                 return Trace.tracing(tensors);
             }

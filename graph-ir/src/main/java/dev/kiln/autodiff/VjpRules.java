@@ -107,6 +107,10 @@ final class VjpRules {
             }
             case dev.kiln.ir.Index.ScatterAdd scatter -> new Node[] {null,
                     needed[1] ? o.builder().add(new dev.kiln.ir.Index.Gather(scatter.axis()), g, x) : null};
+            // the gradient of a sum (mean) over processes is the sum (mean) of the processes' gradients
+            case dev.kiln.ir.Collective.AllReduce a when a.kind() != dev.kiln.ir.Collective.Kind.MAX ->
+                    of(o.builder().add(new dev.kiln.ir.Collective.AllReduce(a.group(), a.kind()), g));
+            case dev.kiln.ir.Collective.AllReduce a -> throw new KilnException("allReduce(MAX) is not differentiable");
         };
     }
 

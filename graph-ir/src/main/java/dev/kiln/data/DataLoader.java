@@ -29,8 +29,10 @@ public final class DataLoader implements Iterable<List<Tensor>> {
     private final Generator generator;
     private final boolean dropLast;
     private final boolean prefetch;
+    private final Sampler sampler;
 
     private DataLoader(Builder b) {
+        this.sampler = b.sampler;
         this.dataset = b.dataset;
         this.batchSize = b.batchSize;
         this.shuffle = b.shuffle;
@@ -54,6 +56,7 @@ public final class DataLoader implements Iterable<List<Tensor>> {
         private Generator generator;
         private boolean dropLast;
         private boolean prefetch;
+        private Sampler sampler;
 
         private Builder(Dataset dataset) {
             this.dataset = dataset;
@@ -74,6 +77,12 @@ public final class DataLoader implements Iterable<List<Tensor>> {
             return this;
         }
 
+        /** Visits the dataset in the order {@code sampler} gives each epoch (instead of in order or shuffled). */
+        public Builder sampler(Sampler sampler) {
+            this.sampler = sampler;
+            return this;
+        }
+
         public Builder dropLast(boolean drop) {
             this.dropLast = drop;
             return this;
@@ -86,13 +95,16 @@ public final class DataLoader implements Iterable<List<Tensor>> {
         }
 
         public DataLoader build() {
+            if (sampler != null && shuffle) {
+                throw new KilnException("DataLoader: shuffle and sampler are exclusive (shuffle in the sampler)");
+            }
             return new DataLoader(this);
         }
     }
 
     /** Batches per epoch. */
     public int batches() {
-        int n = dataset.size();
+        int n = sampler != null ? sampler.size() : dataset.size();
         return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
     }
 
@@ -101,7 +113,14 @@ public final class DataLoader implements Iterable<List<Tensor>> {
     public Iterator<List<Tensor>> iterator() {
         int n = dataset.size();
         int[] order;
-        if (shuffle) {
+        if (sampler != null) {
+            order = sampler.nextEpoch();
+            for (int i : order) {
+                if (i < 0 || i >= n) {
+                    throw new KilnException("DataLoader: the sampler gave index " + i + " for a dataset of " + n + " samples");
+                }
+            }
+        } else if (shuffle) {
             order = Data.randperm(n, generator != null ? generator : Kiln.defaultGenerator());
         } else {
             order = new int[n];

@@ -22,6 +22,8 @@ public final class Tracing {
 
         boolean tracing(List<Tensor> tensors);
 
+        Tensor compute(dev.kiln.ir.Op op, Tensor... inputs);
+
         Graph trace(Function<List<Tensor>, Tensor> f, List<TensorType> inputs);
     }
 
@@ -57,6 +59,11 @@ public final class Tracing {
     /** {@code target.copy_(value)}, recorded directly while tracing (optimizers' many writes). */
     public static void assign(Tensor target, Tensor value) {
         hooks().assign(target, value);
+    }
+
+    /** Runs {@code op} as a tensor op: at once (recorded for autograd where needed), or as a node while tracing. */
+    public static Tensor compute(dev.kiln.ir.Op op, Tensor... inputs) {
+        return hooks().compute(op, inputs);
     }
 
     /** Whether ops on these tensors would be traced. */

@@ -93,6 +93,7 @@ public final class Interpreter {
             case dev.kiln.ir.Draw d -> random(new Leaf.Random(d.distribution(), in.get(0).getLong(0), in.get(1).getLong(0), type), type);
             case dev.kiln.ir.Index.Gather g -> gather(g, in.get(0), in.get(1), type);
             case dev.kiln.ir.Index.ScatterAdd sa -> scatterAdd(sa, in.get(0), in.get(1), type);
+            case dev.kiln.ir.Collective.AllReduce a -> a.group().allReduce(in.get(0), a.kind());
         };
     }
 

@@ -86,7 +86,7 @@ final class Expressions {
             case Compare c -> "kiln_bool(" + a[0] + " " + comparison(c) + " " + a[1] + ")";
             case Where w -> "(" + a[0] + " != 0 ? " + a[1] + " : " + a[2] + ")";
             case Cast c -> c.to() == DType.BOOL ? "kiln_bool(" + a[0] + " != 0.0)" : a[0];
-            case Leaf _, Reduce _, Movement _, MatMul _, Call _, Barrier _, Detach _, Draw _, Index _ ->
+            case Leaf _, Reduce _, Movement _, MatMul _, Call _, Barrier _, Detach _, Draw _, Index _, dev.kiln.ir.Collective _ ->
                     throw new IllegalArgumentException(op.name() + " is not elementwise");
         };
         return result == DType.FLOAT32 && !(op instanceof Compare) ? "kiln_f32(" + e + ")" : e;

@@ -89,7 +89,7 @@ abstract class ExpressionEmitter extends DotEmitter {
                 // floatArithmetic admits only the five above; a new primitive must be placed here
                 case Unary.Abs _, Unary.Exp _, Unary.Log _, Unary.Sin _, Unary.Cos _, Unary.Sqrt _, Unary.Tanh _,
                         Unary.Erf _, Unary.Log1p _, Unary.Expm1 _,
-                        Binary.Pow _, Binary.Maximum _, Binary.Minimum _, Leaf _, Compare _, Where _, Cast _, Reduce _, Movement _, MatMul _, Call _, Barrier _, Detach _, Draw _, dev.kiln.ir.Index _ ->
+                        Binary.Pow _, Binary.Maximum _, Binary.Minimum _, Leaf _, Compare _, Where _, Cast _, Reduce _, Movement _, MatMul _, Call _, Barrier _, Detach _, Draw _, dev.kiln.ir.Index _, dev.kiln.ir.Collective _ ->
                         throw new IllegalStateException("not float arithmetic: " + a.op());
             });
             return;
@@ -255,7 +255,7 @@ abstract class ExpressionEmitter extends DotEmitter {
             }
             case Cast c -> cast(c.to());
             // no default: a new primitive fails to compile here until it is emitted or listed
-            case Leaf _, Reduce _, Movement _, MatMul _, Call _, Barrier _, Detach _, Draw _, dev.kiln.ir.Index _ ->
+            case Leaf _, Reduce _, Movement _, MatMul _, Call _, Barrier _, Detach _, Draw _, dev.kiln.ir.Index _, dev.kiln.ir.Collective _ ->
                     throw new IllegalArgumentException("not an elementwise op: " + a.op());
         }
     }

@@ -385,7 +385,7 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
                     // vectorizable admits only the ops above; a new primitive must be placed here
                     case Unary.Abs _, Unary.Log _, Unary.Sin _, Unary.Cos _, Unary.Sqrt _, Unary.Erf _, Unary.Log1p _,
                             Unary.Expm1 _, Binary.Maximum _,
-                            Binary.Minimum _, Leaf _, Compare _, Where _, Cast _, Reduce _, Movement _, MatMul _, Call _, Barrier _, Detach _, Draw _, dev.kiln.ir.Index _ -> throw new IllegalStateException("not vectorized: " + a.op());
+                            Binary.Minimum _, Leaf _, Compare _, Where _, Cast _, Reduce _, Movement _, MatMul _, Call _, Barrier _, Detach _, Draw _, dev.kiln.ir.Index _, dev.kiln.ir.Collective _ -> throw new IllegalStateException("not vectorized: " + a.op());
                 }
             }
             case Instr.Scalar sc -> throw new IllegalStateException("scalars are hoisted, not vectorized: " + in);

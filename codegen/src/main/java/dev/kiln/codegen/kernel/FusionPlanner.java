@@ -181,6 +181,8 @@ public final class FusionPlanner {
                     elementwiseOrStep(n);
             // gather and scatter-add read and write at data-dependent positions: one interpreted step each
             case dev.kiln.ir.Index x -> opStep(n);
+            // collectives call the process group: one step each, after what computes their input
+            case dev.kiln.ir.Collective c -> opStep(n);
         }
     }
 
@@ -345,11 +347,38 @@ public final class FusionPlanner {
     private record BufferView(int buffer, Layout layout) {
     }
 
+    /**
+     * The node of {@code a}'s chain of views after which it stops being one strided view of its base
+     * (a reshape of a permuted or broadcast value): that node needs a copy first. Null if none.
+     */
+    private Node viewBreak(Node a) {
+        if (!isView(a) || isOne(a)) {
+            return null;
+        }
+        List<Movement> chain = new ArrayList<>();
+        Node base = a;
+        while (isView(base) && !bufferOf.containsKey(base)) {
+            chain.addFirst((Movement) base.op());
+            base = base.input(0);
+        }
+        Layout layout = Layout.contiguous(base.shape());
+        Node at = base;
+        for (Movement m : chain) {
+            Node next = nextTowards(a, at);
+            layout = layout.view(m, next.shape());
+            if (layout == null) {
+                return at == base ? null : at;
+            }
+            at = next;
+        }
+        return null;
+    }
+
     /** The buffer and layout through which a node is read (views of a buffer are strides), materializing as needed. */
     private BufferView bufferView(Node a) {
         List<Movement> chain = new ArrayList<>();
         Node base = a;
-        while (isView(base)) {
+        while (isView(base) && !bufferOf.containsKey(base)) {
             chain.addFirst((Movement) base.op());
             base = base.input(0);
         }
@@ -362,10 +391,17 @@ public final class FusionPlanner {
         Node at = base;
         for (Movement m : chain) {
             Node next = nextTowards(a, at);
-            layout = layout == null ? null : layout.view(m, next.shape());
+            Layout v = layout.view(m, next.shape());
+            if (v == null) {
+                // the chain is no longer one strided view of the buffer (a reshape of a broadcast, say):
+                // copy the part that still is, and read the rest as views of the copy
+                materialize(at);
+                return bufferView(a);
+            }
+            layout = v;
             at = next;
         }
-        return layout != null ? new BufferView(buffer, layout) : new BufferView(materialize(a), Layout.contiguous(a.shape()));
+        return new BufferView(buffer, layout);
     }
 
     private void reduceAll(Node n, Reduce r) {
@@ -403,6 +439,12 @@ public final class FusionPlanner {
 
     /** A kernel whose loop over {@code domain} can take an op reading {@code args}: the open one, or a new one. */
     private KernelBuilder loopKernel(Shape domain, List<Node> args) {
+        for (Node a : args) {
+            Node at = viewBreak(a);
+            if (at != null) {
+                materialize(at); // before this loop opens, so the copy runs first
+            }
+        }
         for (Node a : args) {
             Node base = viewBase(a);
             if (isOne(base) && fusableType(base.dtype())) {

@@ -1,0 +1,6 @@
+package dev.kiln.distributed;
+
+/** How {@link ProcessGroup#allReduce} combines the processes' tensors. */
+public enum ReduceOp {
+    SUM, MEAN, MAX
+}

@@ -1,0 +1,148 @@
+package dev.kiln.tests.distributed;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.DType;
+import dev.kiln.distributed.ProcessGroup;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Collectives and data-parallel training under {@code mpirun} (child processes on loopback, bounded in
+ * time): 2 ranks, and 3 oversubscribed for an odd world. Where no {@code mpirun} is on the PATH the
+ * tests say so once and are skipped.
+ */
+class DistributedTest {
+    private static final List<String> TRAININGS = List.of("train:sgd:eager:FLOAT64", "train:adam:eager:FLOAT64",
+            "train:sgd:compiled:FLOAT64", "train:adam:compiled:FLOAT64", "train:adam:eager:FLOAT32", "train:adam:compiled:FLOAT32");
+
+    @BeforeAll
+    static void mpirun() {
+        boolean found = false;
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            found |= Files.isExecutable(Path.of(dir, "mpirun"));
+        }
+        if (!found) {
+            System.err.println("WARNING: mpirun is not on the PATH: the distributed tests are skipped "
+                    + "(install Open MPI: apt-get install --no-install-recommends openmpi-bin)");
+        }
+        Assumptions.assumeTrue(found, "mpirun is not on the PATH (install openmpi-bin)");
+    }
+
+    record Run(int exit, String output, Map<String, Map<Integer, String>> results, Path dir) {
+        /** The parameters {@code name} trained to on {@code rank}, as hex bits. */
+        String params(String name, int rank) throws IOException {
+            result(name, rank);
+            return Files.readString(dir.resolve(name.replace(':', '_') + "." + rank));
+        }
+
+        String result(String name, int rank) {
+            Map<Integer, String> r = results.get(name);
+            if (r == null || !r.containsKey(rank)) {
+                throw new AssertionError("no result " + name + " from rank " + rank + " in:\n" + output);
+            }
+            return r.get(rank);
+        }
+    }
+
+    /** {@code mpirun -np ranks} of {@link DistributedWorker} with {@code scenarios}, killed after {@code seconds}. */
+    static Run mpirun(int ranks, int seconds, String... scenarios) throws IOException, InterruptedException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of("mpirun", "-np", Integer.toString(ranks), "--oversubscribe", java,
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                DistributedWorker.class.getName()));
+        Path dir = Files.createTempDirectory("kiln-ddp");
+        cmd.add("--out=" + dir);
+        cmd.addAll(List.of(scenarios));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.put("OMPI_ALLOW_RUN_AS_ROOT", "1");
+        env.put("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
+        env.put("OMPI_MCA_btl", "self,vader");
+        env.put("OMPI_MCA_oob_tcp_if_include", "lo");
+        Path log = Files.createTempFile("kiln-mpirun", ".log");
+        pb.redirectOutput(log.toFile());
+        Process p = pb.start();
+        boolean finished = p.waitFor(seconds, TimeUnit.SECONDS);
+        if (!finished) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        assertTrue(finished, "mpirun did not finish within " + seconds + " s:\n" + out);
+        Map<String, Map<Integer, String>> results = new HashMap<>();
+        for (String line : out.lines().toList()) {
+            if (line.startsWith("RESULT ")) {
+                String[] f = line.split(" ", 4);
+                results.computeIfAbsent(f[1], k -> new HashMap<>()).put(Integer.parseInt(f[2]), f.length > 3 ? f[3] : "");
+            }
+        }
+        return new Run(p.exitValue(), out, results, dir);
+    }
+
+    @Test
+    void twoRanksCollectivesSamplerAndTraining() throws Exception {
+        List<String> scenarios = new ArrayList<>(List.of("collectives", "mismatch", "sampler"));
+        scenarios.addAll(TRAININGS);
+        Run run = mpirun(2, 150, scenarios.toArray(String[]::new));
+        assertEquals(0, run.exit(), run.output());
+        for (int r = 0; r < 2; r++) {
+            assertEquals("ok", run.result("collectives", r));
+            assertEquals("ok", run.result("sampler", r));
+            String m = run.result("mismatch", r);
+            assertTrue(m.contains("rank 0") && m.contains("rank 1") && m.contains("[3, 4]") && m.contains("[4, 3]"), m);
+        }
+        for (String t : TRAININGS) {
+            // the same bits on every rank after every step
+            assertEquals(run.params(t, 0), run.params(t, 1), t + ": ranks diverged");
+            // and what one process computes on the whole batch
+            String[] p = t.split(":");
+            DType dtype = DType.valueOf(p[3]);
+            double[] alone = DistributedWorker.train(ProcessGroup.world(), p[1], p[2].equals("compiled"), dtype);
+            double[] two = DistributedWorker.unhex(run.params(t, 0));
+            assertArrayEquals(alone, two, dtype == DType.FLOAT64 ? 1e-12 : 2e-5, t + ": 2 ranks x 6 rows differ from 1 process x 12 rows");
+        }
+    }
+
+    @Test
+    void threeRanksAnOddWorld() throws Exception {
+        Run run = mpirun(3, 120, "collectives", "sampler", "train:adam:compiled:FLOAT64");
+        assertEquals(0, run.exit(), run.output());
+        double[] alone = DistributedWorker.train(ProcessGroup.world(), "adam", true, DType.FLOAT64);
+        for (int r = 0; r < 3; r++) {
+            assertEquals("ok", run.result("collectives", r));
+            assertEquals(run.params("train:adam:compiled:FLOAT64", 0), run.params("train:adam:compiled:FLOAT64", r));
+        }
+        assertArrayEquals(alone, DistributedWorker.unhex(run.params("train:adam:compiled:FLOAT64", 0)), 1e-12);
+    }
+
+    @Test
+    void aCallOneRankNeverMakesTimesOutNamingTheRankAndTheCall() throws Exception {
+        Run run = mpirun(2, 60, "missing");
+        String m = run.result("missing", 0);
+        assertTrue(m.contains("rank 0 of 2") && m.contains("allReduce") && m.contains("did not complete within 3 s"), m);
+    }
+
+    @Test
+    void aRankThatDiesEndsTheJobInsteadOfHangingIt() throws Exception {
+        long t0 = System.nanoTime();
+        Run run = mpirun(2, 60, "dies");
+        assertTrue(run.exit() != 0, "mpirun reports the failure:\n" + run.output());
+        assertTrue(run.output().contains("RESULT dies 1 halting"), run.output());
+        assertTrue(!run.output().contains("RESULT dies 0 returned"), run.output());
+        System.out.println("a dead rank ended the job in " + (System.nanoTime() - t0) / 1_000_000 + " ms; mpirun said:\n"
+                + run.output().lines().filter(l -> !l.startsWith("RESULT")).limit(8).reduce("", (a, b) -> a + b + "\n"));
+    }
+}
