@@ -44,8 +44,15 @@ public final class ProcessGroup {
     private MemorySegment checkMine = MemorySegment.NULL;
     private MemorySegment checkAll = MemorySegment.NULL;
 
-    private ProcessGroup(Transport transport) {
+    private final boolean deterministic;
+    /** The deterministic sum's buffers: this rank's block and all ranks' blocks (native), and a block on the heap. */
+    private MemorySegment send = MemorySegment.NULL;
+    private MemorySegment gathered = MemorySegment.NULL;
+    private Object block;
+
+    private ProcessGroup(Transport transport, boolean deterministic) {
         this.transport = transport;
+        this.deterministic = deterministic;
         this.communicator = new Communicator() {
             @Override
             public String name() {
@@ -79,7 +86,7 @@ public final class ProcessGroup {
                 if (w == null) {
                     Duration timeout = Duration.ofMillis((long) (Double.parseDouble(System.getProperty("kiln.distributed.timeout", "300")) * 1000));
                     boolean deterministic = !Boolean.getBoolean("kiln.distributed.mpiReductions");
-                    world = w = new ProcessGroup(launchedByMpi() ? new Transport.OverMpi(timeout, deterministic) : new Transport.Alone());
+                    world = w = new ProcessGroup(launchedByMpi() ? new Transport.OverMpi(timeout) : new Transport.Alone(), deterministic);
                 }
             }
         }
@@ -119,6 +126,14 @@ public final class ProcessGroup {
      * (PyTorch's {@code dist.all_reduce}); no gradient flows through it. See {@link #allReduced}.
      */
     public void allReduce(Tensor t, ReduceOp op) {
+        if (!Tracing.tracing(List.of(t)) && dense(t.data())) {
+            TensorData d = t.data();
+            synchronized (this) {
+                reduceInto(d, Collective.Kind.valueOf(op.name()), d.storage().array(), "allReduce(" + op + ")");
+            }
+            d.storage().bumpVersion();
+            return;
+        }
         Tensor r;
         try (var noGrad = dev.kiln.Kiln.noGrad()) {
             r = allReduced(t.detach(), op);
@@ -140,7 +155,7 @@ public final class ProcessGroup {
         checkRoot(root);
         TensorData d = eager(t, "broadcast");
         synchronized (this) {
-            check(Call.BROADCAST, d, root);
+            check(Call.BROADCAST, d, root, "broadcast of " + describe(d));
             MemorySegment buf = stage(d);
             transport.broadcast(buf, d.shape().numelLong(), d.dtype(), root, "broadcast of " + describe(d) + " from rank " + root);
             TensorData out = unstage(buf, d.shape(), d.dtype());
@@ -154,7 +169,7 @@ public final class ProcessGroup {
     public Tensor allGather(Tensor t) {
         TensorData d = eager(t, "allGather");
         synchronized (this) {
-            check(Call.ALL_GATHER, d, 0);
+            check(Call.ALL_GATHER, d, 0, "allGather of " + describe(d));
             long n = d.shape().numelLong();
             MemorySegment buf = stage(d);
             {
@@ -194,16 +209,134 @@ public final class ProcessGroup {
 
     /** The functional all-reduce, for the IR's collective op (eager and in compiled plans). */
     private synchronized TensorData reduce(TensorData in, Collective.Kind kind, String what) {
-        if (size() == 1) {
-            stage(in); // the same checks of the dtype
-            TensorData copy = TensorData.allocate(in.shape(), in.dtype());
-            copy.copyFrom(in);
-            return copy;
+        checkType(in.dtype());
+        int n = in.shape().numel();
+        Object out = switch (in.dtype()) {
+            case FLOAT32 -> new float[n];
+            case FLOAT64 -> new double[n];
+            default -> new long[n];
+        };
+        reduceInto(in, kind, out, what);
+        Storage s = switch (in.dtype()) {
+            case FLOAT32 -> new Storage.F32((float[]) out);
+            case FLOAT64 -> new Storage.F64((double[]) out);
+            default -> new Storage.I64((long[]) out);
+        };
+        return new TensorData(s, Layout.contiguous(in.shape()));
+    }
+
+    private static boolean dense(TensorData d) {
+        DType t = d.dtype();
+        return (t == DType.FLOAT32 || t == DType.FLOAT64 || t == DType.INT64) && d.layout().isContiguous() && d.layout().offset() == 0
+                && d.storage().size() == d.shape().numel();
+    }
+
+    private static void checkType(DType t) {
+        if (t != DType.FLOAT32 && t != DType.FLOAT64 && t != DType.INT64) {
+            throw new KilnException("collectives take float32, float64 or int64 tensors, not " + t);
         }
-        check(Call.ALL_REDUCE, in, kind.ordinal());
+    }
+
+    /** The all-reduce of {@code in} into the array {@code out} (which may be {@code in}'s own). */
+    private void reduceInto(TensorData in, Collective.Kind kind, Object out, String what) {
+        DType t = in.dtype();
+        checkType(t);
+        int n = in.shape().numel();
+        what = what + " of " + describe(in);
+        if (size() == 1) {
+            TensorData dense = dense(in) ? in : denseCopy(in);
+            if (dense.storage().array() != out) {
+                System.arraycopy(dense.storage().array(), 0, out, 0, n);
+            }
+            return;
+        }
+        if (deterministic && t.isFloating() && kind != Collective.Kind.MAX) {
+            gatherAndSum(in, kind, out, what);
+            return;
+        }
+        check(Call.ALL_REDUCE, in, kind.ordinal(), what);
         MemorySegment buf = stage(in);
-        transport.allReduce(buf, in.shape().numelLong(), in.dtype(), kind, what + " of " + describe(in));
-        return unstage(buf, in.shape(), in.dtype());
+        transport.allReduce(buf, n, t, kind, what);
+        switch (t) {
+            case FLOAT32 -> MemorySegment.copy(buf, ValueLayout.JAVA_FLOAT, 0, (float[]) out, 0, n);
+            case FLOAT64 -> MemorySegment.copy(buf, ValueLayout.JAVA_DOUBLE, 0, (double[]) out, 0, n);
+            default -> MemorySegment.copy(buf, ValueLayout.JAVA_LONG, 0, (long[]) out, 0, n);
+        }
+    }
+
+    private static TensorData denseCopy(TensorData d) {
+        TensorData dense = TensorData.allocate(d.shape(), d.dtype());
+        dense.copyFrom(d);
+        return dense;
+    }
+
+    /**
+     * A float sum (or mean) that is the same on every rank: each rank sends its call's header and its
+     * values in one block, every rank gathers all blocks (one MPI call, which also checks the ranks'
+     * calls agree) and adds them in rank order, in the tensor's precision.
+     */
+    private void gatherAndSum(TensorData in, Collective.Kind kind, Object out, String what) {
+        DType t = in.dtype();
+        int n = in.shape().numel();
+        long head = HEADER_WORDS * 8L;
+        long blockBytes = head + ((n * Transport.bytes(t) + 7) & ~7L);
+        if (send.byteSize() < blockBytes) {
+            send = Arena.ofAuto().allocate(blockBytes, 64);
+        }
+        if (gathered.byteSize() < blockBytes * size()) {
+            gathered = Arena.ofAuto().allocate(blockBytes * size(), 64);
+        }
+        long[] mine = header(Call.ALL_REDUCE, in, kind.ordinal());
+        MemorySegment.copy(mine, 0, send, ValueLayout.JAVA_LONG, 0, HEADER_WORDS);
+        TensorData dense = dense(in) ? in : denseCopy(in);
+        boolean f32 = t == DType.FLOAT32;
+        if (f32) {
+            MemorySegment.copy((float[]) dense.storage().array(), 0, send, ValueLayout.JAVA_FLOAT, head, n);
+        } else {
+            MemorySegment.copy((double[]) dense.storage().array(), 0, send, ValueLayout.JAVA_DOUBLE, head, n);
+        }
+        transport.allGather(send, blockBytes / 8, DType.INT64, gathered, what);
+        for (int r = 0; r < size(); r++) {
+            long[] theirs = new long[HEADER_WORDS];
+            MemorySegment.copy(gathered, ValueLayout.JAVA_LONG, r * blockBytes, theirs, 0, HEADER_WORDS);
+            mismatch(mine, theirs, r);
+        }
+        if (!(f32 ? block instanceof float[] fb && fb.length >= n : block instanceof double[] db && db.length >= n)) {
+            block = f32 ? new float[n] : new double[n];
+        }
+        if (f32) {
+            float[] acc = (float[]) out;
+            float[] b = (float[]) block;
+            MemorySegment.copy(gathered, ValueLayout.JAVA_FLOAT, head, acc, 0, n);
+            for (int r = 1; r < size(); r++) {
+                MemorySegment.copy(gathered, ValueLayout.JAVA_FLOAT, r * blockBytes + head, b, 0, n);
+                for (int i = 0; i < n; i++) {
+                    acc[i] += b[i];
+                }
+            }
+            if (kind == Collective.Kind.MEAN) {
+                float size = size();
+                for (int i = 0; i < n; i++) {
+                    acc[i] /= size;
+                }
+            }
+        } else {
+            double[] acc = (double[]) out;
+            double[] b = (double[]) block;
+            MemorySegment.copy(gathered, ValueLayout.JAVA_DOUBLE, head, acc, 0, n);
+            for (int r = 1; r < size(); r++) {
+                MemorySegment.copy(gathered, ValueLayout.JAVA_DOUBLE, r * blockBytes + head, b, 0, n);
+                for (int i = 0; i < n; i++) {
+                    acc[i] += b[i];
+                }
+            }
+            if (kind == Collective.Kind.MEAN) {
+                double size = size();
+                for (int i = 0; i < n; i++) {
+                    acc[i] /= size;
+                }
+            }
+        }
     }
 
     private static String describe(TensorData d) {
@@ -214,38 +347,50 @@ public final class ProcessGroup {
      * All ranks' call, dtype and shape compared (one all-gather of 12 longs): a mismatch fails on
      * every rank with both sides named, before any data moves.
      */
-    private void check(Call call, TensorData d, int extra) {
+    private static final int HEADER_WORDS = 12;
+
+    /** A call's signature: call, its argument (reduce kind or root), dtype, rank and sizes. */
+    private static long[] header(Call call, TensorData d, int extra) {
+        Shape s = d.shape();
+        if (s.rank() > HEADER_WORDS - 4) {
+            throw new KilnException("collectives take tensors of rank <= " + (HEADER_WORDS - 4) + ", got " + s);
+        }
+        long[] h = new long[HEADER_WORDS];
+        h[0] = call.ordinal();
+        h[1] = extra;
+        h[2] = d.dtype().ordinal();
+        h[3] = s.rank();
+        for (int i = 0; i < s.rank(); i++) {
+            h[4 + i] = s.dim(i);
+        }
+        return h;
+    }
+
+    private void mismatch(long[] mine, long[] theirs, int r) {
+        if (!Arrays.equals(mine, theirs)) {
+            throw new KilnException("collective mismatch: rank " + rank() + " called " + text(mine) + ", rank " + r + " called "
+                    + text(theirs) + " (every rank must make the same calls, in the same order, on tensors of one shape)");
+        }
+    }
+
+    /**
+     * All ranks' call, dtype and shape compared (one all-gather of 12 longs): a mismatch fails on
+     * every rank with both sides named, before any data moves.
+     */
+    private void check(Call call, TensorData d, int extra, String what) {
         if (size() == 1) {
             return;
         }
-        int words = 12;
-        Shape s = d.shape();
-        if (s.rank() > 8) {
-            throw new KilnException("collectives take tensors of rank <= 8, got " + s);
-        }
         if (checkMine.byteSize() == 0) {
-            checkMine = Arena.ofAuto().allocate(ValueLayout.JAVA_LONG, words);
-            checkAll = Arena.ofAuto().allocate(ValueLayout.JAVA_LONG, (long) words * size());
+            checkMine = Arena.ofAuto().allocate(ValueLayout.JAVA_LONG, HEADER_WORDS);
+            checkAll = Arena.ofAuto().allocate(ValueLayout.JAVA_LONG, (long) HEADER_WORDS * size());
         }
-        {
-            MemorySegment mine = checkMine.fill((byte) 0);
-            mine.setAtIndex(ValueLayout.JAVA_LONG, 0, call.ordinal());
-            mine.setAtIndex(ValueLayout.JAVA_LONG, 1, extra);
-            mine.setAtIndex(ValueLayout.JAVA_LONG, 2, d.dtype().ordinal());
-            mine.setAtIndex(ValueLayout.JAVA_LONG, 3, s.rank());
-            for (int i = 0; i < s.rank(); i++) {
-                mine.setAtIndex(ValueLayout.JAVA_LONG, 4 + i, s.dim(i));
-            }
-            MemorySegment all = checkAll;
-            transport.allGather(mine, words, DType.INT64, all, text(mine.toArray(ValueLayout.JAVA_LONG)) + " (its check of the ranks' calls)");
-            long[] own = mine.toArray(ValueLayout.JAVA_LONG);
-            for (int r = 0; r < size(); r++) {
-                long[] theirs = all.asSlice((long) r * words * 8, words * 8L).toArray(ValueLayout.JAVA_LONG);
-                if (!Arrays.equals(own, theirs)) {
-                    throw new KilnException("collective mismatch: rank " + rank() + " called " + text(own) + ", rank " + r + " called "
-                            + text(theirs) + " (every rank must make the same calls, in the same order, on tensors of one shape)");
-                }
-            }
+        long[] own = header(call, d, extra);
+        MemorySegment.copy(own, 0, checkMine, ValueLayout.JAVA_LONG, 0, HEADER_WORDS);
+        transport.allGather(checkMine, HEADER_WORDS, DType.INT64, checkAll, what + " (its check of the ranks' calls)");
+        for (int r = 0; r < size(); r++) {
+            long[] theirs = checkAll.asSlice((long) r * HEADER_WORDS * 8, HEADER_WORDS * 8L).toArray(ValueLayout.JAVA_LONG);
+            mismatch(own, theirs, r);
         }
     }
 

@@ -64,28 +64,30 @@ public class OpConformanceTest {
     }
 
     /** Primitives GradCheck does not differentiate through in PrimitiveGradientProperties, and where they are checked. */
-    private static final Map<Class<?>, String> GRADIENT_ELSEWHERE = Map.of(
-            Leaf.Input.class, "a leaf: gradients are taken with respect to it",
-            Leaf.Constant.class, "a constant: no gradient",
-            Leaf.Random.class, "random draws carry no gradient",
-            Draw.class, "random draws carry no gradient",
-            Compare.Eq.class, "boolean results carry no gradient",
-            MatMul.class, "PrimitiveGradientProperties' matmul property (1-D, 2-D, batched)",
-            Movement.Unslice.class, "slice's VJP; differentiated again by CompositeProperties' second derivatives",
-            Call.class, "CustomFunctionTest's GradCheck property over custom functions",
-            Barrier.class, "refuses differentiation: CustomFunctionTest (once-differentiable)",
-            Detach.class, "stops gradients: MisuseTest (detach in traced steps)");
+    private static final Map<Class<?>, String> GRADIENT_ELSEWHERE = Map.ofEntries(
+            Map.entry(Leaf.Input.class, "a leaf: gradients are taken with respect to it"),
+            Map.entry(Leaf.Constant.class, "a constant: no gradient"),
+            Map.entry(Leaf.Random.class, "random draws carry no gradient"),
+            Map.entry(Draw.class, "random draws carry no gradient"),
+            Map.entry(Compare.Eq.class, "boolean results carry no gradient"),
+            Map.entry(MatMul.class, "PrimitiveGradientProperties' matmul property (1-D, 2-D, batched)"),
+            Map.entry(Movement.Unslice.class, "slice's VJP; differentiated again by CompositeProperties' second derivatives"),
+            Map.entry(Call.class, "CustomFunctionTest's GradCheck property over custom functions"),
+            Map.entry(Barrier.class, "refuses differentiation: CustomFunctionTest (once-differentiable)"),
+            Map.entry(Detach.class, "stops gradients: MisuseTest (detach in traced steps)"),
+            Map.entry(dev.kiln.ir.Collective.AllReduce.class, "DistributedTest: N ranks' averaged gradients equal one process's (float64, 1e-12)"));
 
     /** Primitives that compile to a single interpreted step rather than emitted code, and why. */
-    public static final Map<Class<?>, String> NOT_EMITTED = Map.of(
-            Movement.Unslice.class, "scatter into zeros: an interpreted step (docs/compiler.md, Not yet)",
-            Draw.class, "random draws run on the interpreter's Philox (CUDA: kernels of the same Philox, CudaConformanceTest)",
-            Leaf.Random.class, "random draws run on the interpreter's Philox",
-            Call.class, "replaced by its traced forward (inline-calls) before planning",
-            Barrier.class, "the identity; an interpreted copy",
-            Detach.class, "dropped by the drop-detach rule before planning",
-            dev.kiln.ir.Index.Gather.class, "reads at data-dependent positions: an interpreted step (FusionPlanner)",
-            dev.kiln.ir.Index.ScatterAdd.class, "writes at data-dependent positions: an interpreted step (FusionPlanner)");
+    public static final Map<Class<?>, String> NOT_EMITTED = Map.ofEntries(
+            Map.entry(Movement.Unslice.class, "scatter into zeros: an interpreted step (docs/compiler.md, Not yet)"),
+            Map.entry(Draw.class, "random draws run on the interpreter's Philox (CUDA: kernels of the same Philox, CudaConformanceTest)"),
+            Map.entry(Leaf.Random.class, "random draws run on the interpreter's Philox"),
+            Map.entry(Call.class, "replaced by its traced forward (inline-calls) before planning"),
+            Map.entry(Barrier.class, "the identity; an interpreted copy"),
+            Map.entry(Detach.class, "dropped by the drop-detach rule before planning"),
+            Map.entry(dev.kiln.ir.Index.Gather.class, "reads at data-dependent positions: an interpreted step (FusionPlanner)"),
+            Map.entry(dev.kiln.ir.Index.ScatterAdd.class, "writes at data-dependent positions: an interpreted step (FusionPlanner)"),
+            Map.entry(dev.kiln.ir.Collective.AllReduce.class, "calls the process group (MPI): an interpreted step"));
 
     @Test
     void everyPrimitiveHasAGradientCheck() {
@@ -146,10 +148,32 @@ public class OpConformanceTest {
         e.put(Detach.class, (o, in) -> o.mul(o.builder().add(new Detach(), in[0]), in[1]));
         // indices from the data: the positions of y's values ranked into [0, 5) by a cast
         e.put(dev.kiln.ir.Index.Gather.class, (o, in) -> o.exp(o.builder().add(new dev.kiln.ir.Index.Gather(1), in[0], indices(o, in[1], 5))));
+        e.put(dev.kiln.ir.Collective.AllReduce.class, (o, in) -> o.exp(o.builder().add(new dev.kiln.ir.Collective.AllReduce(ALONE,
+                dev.kiln.ir.Collective.Kind.MEAN), o.mul(in[0], in[1]))));
         e.put(dev.kiln.ir.Index.ScatterAdd.class, (o, in) -> o.builder().add(new dev.kiln.ir.Index.ScatterAdd(0, 4), indices(o, in[1], 4),
                 o.exp(in[0])));
         return e;
     }
+
+    /** A group of one process (what ProcessGroup.world() is without an MPI launcher). */
+    private static final dev.kiln.ir.Communicator ALONE = new dev.kiln.ir.Communicator() {
+        @Override
+        public String name() {
+            return "alone";
+        }
+
+        @Override
+        public int size() {
+            return 1;
+        }
+
+        @Override
+        public TensorData allReduce(TensorData in, dev.kiln.ir.Collective.Kind kind) {
+            TensorData out = TensorData.allocate(in.shape(), in.dtype());
+            out.copyFrom(in);
+            return out;
+        }
+    };
 
     /** Int64 indices in [0, bound) computed from a float input: floor(|v|·10) mod bound. */
     private static Node indices(Ops o, Node v, int bound) {

@@ -26,6 +26,7 @@ public final class Samples {
     static {
         OTHERS.put("serve", ServeSample::main);
         OTHERS.put("digits-mlp", DigitsSample::main);
+        OTHERS.put("ddp", DdpSample::main);
     }
 
     private Samples() {

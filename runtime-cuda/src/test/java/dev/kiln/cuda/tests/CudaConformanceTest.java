@@ -43,13 +43,15 @@ class CudaConformanceTest {
     /** Primitives with no CUDA example here, and why. */
     private static final Map<Class<?>, String> NO_CUDA = Map.of(
             Call.class, "a custom function's Java code: inline-calls replaces it by its traced forward before planning "
-                    + "(a plan with one is refused: aCallStepIsRefused)");
+                    + "(a plan with one is refused: aCallStepIsRefused)",
+            dev.kiln.ir.Collective.AllReduce.class, "collectives between GPUs come with NCCL, not bound yet (refused by the emitter)");
 
     /** Transcendentals: the host's libm here, CUDA's on a GPU; within a few ulps of the interpreter's Java ones. */
     private static final Set<String> ULPS = Set.of("Tanh", "Erf", "Sin", "Cos", "Exp", "Expm1", "Log", "Log1p", "Pow", "Random", "Draw");
 
     private static Map<Class<?>, BiFunction<Ops, Node[], Node>> examples() {
         Map<Class<?>, BiFunction<Ops, Node[], Node>> e = new LinkedHashMap<>(OpConformanceTest.examples());
+        e.keySet().removeAll(NO_CUDA.keySet());
         e.put(Leaf.Random.class, (o, in) -> o.add(in[0], o.builder().add(new Leaf.Random(Leaf.Distribution.NORMAL, 7, 12,
                 TensorType.of(DType.FLOAT64, 3, 5)))));
         e.put(Draw.class, (o, in) -> {
