@@ -1,7 +1,8 @@
 /**
  * Kiln's core: tensors and autograd, the graph IR, autodiff and graph passes. No dependencies.
  * Exported to everyone: what users import — the user API ({@code dev.kiln}), {@code nn},
- * {@code optim}, {@code io} (safetensors, checkpoints) and {@code testing} ({@code GradCheck}). The IR and the cache keys go only to the
+ * {@code optim}, {@code io} (safetensors, checkpoints), {@code model}, {@code data}, {@code distributed} (data-parallel
+ * training on MPI) and {@code testing} ({@code GradCheck}). The IR and the cache keys go only to the
  * modules that compile and run graphs; autodiff and the passes are internal.
  */
 module dev.kiln {
