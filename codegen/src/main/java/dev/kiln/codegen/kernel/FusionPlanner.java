@@ -84,10 +84,6 @@ public final class FusionPlanner {
 
     // ---------------------------------------------------------------- classification
 
-    private static boolean isOne(Node n) {
-        return n.shape().numelLong() == 1;
-    }
-
     private static boolean fusableType(DType t) {
         return t.isFloating() || t == DType.BOOL;
     }
@@ -110,32 +106,13 @@ public final class FusionPlanner {
         return true;
     }
 
-    /**
-     * A loop's domain without its size-1 dimensions: [2000, 1] and [2000] are iterated in the same
-     * row-major order, so values of both shapes share one loop (reshapes between them are free).
-     */
-    static Shape canonical(Shape s) {
-        int[] d = java.util.Arrays.stream(s.toArray()).filter(x -> x != 1).toArray();
-        return d.length == 0 ? Shape.of(1) : Shape.of(d);
-    }
-
-    /** A layout over {@code shape} re-expressed over {@code canonical(shape)}. */
-    private static Layout onDomain(Layout l) {
-        Shape c = canonical(l.shape());
-        return c.equals(l.shape()) ? l : l.view(new Movement.Reshape(c), c);
-    }
-
-    private static boolean isView(Node n) {
-        return n.op() instanceof Movement && !(n.op() instanceof Movement.Unslice);
-    }
-
     // ---------------------------------------------------------------- visiting
 
     private void input(Node n) {
         int b = newBuffer(n);
         inputs.add(b);
         bufferOf.put(n, b);
-        if (isOne(n) && fusableType(n.dtype())) {
+        if (Views.isOne(n) && fusableType(n.dtype())) {
             int slot = newSlot(0);
             steps.add(new Plan.ReadScalar(b, slot));
             slotOf.put(n, slot);
@@ -151,16 +128,16 @@ public final class FusionPlanner {
             case Leaf.Constant c -> scalar(n, List.of(new Instr.Const(c.value(), n.dtype())), 0);
             case Leaf.Input in -> { }
             case Movement m -> {
-                if (isView(n) && isOne(n) && slotOf.containsKey(n.input(0))) {
+                if (Views.isView(n) && Views.isOne(n) && slotOf.containsKey(n.input(0))) {
                     slotOf.put(n, slotOf.get(n.input(0)));
-                } else if (!isView(n)) { // a view is resolved where it is read
+                } else if (!Views.isView(n)) { // a view is resolved where it is read
                     elementwiseOrStep(n);
                 }
             }
             case Reduce r -> {
-                if (isOne(n) && isOne(n.input(0)) && slotOf.containsKey(n.input(0)) && n.dtype().isFloating()) {
+                if (Views.isOne(n) && Views.isOne(n.input(0)) && slotOf.containsKey(n.input(0)) && n.dtype().isFloating()) {
                     slotOf.put(n, slotOf.get(n.input(0)));
-                } else if (isOne(n) && n.dtype().isFloating() && fusableType(n.input(0).dtype())) {
+                } else if (Views.isOne(n) && n.dtype().isFloating() && fusableType(n.input(0).dtype())) {
                     reduceAll(n, r);
                 } else if (n.dtype().isFloating() && fusableType(n.input(0).dtype())) {
                     reducePartial(n, r);
@@ -188,7 +165,7 @@ public final class FusionPlanner {
 
     /** A fusable elementwise op joins a loop (or the scalar statements); anything else is a single interpreted step. */
     private void elementwiseOrStep(Node n) {
-        if (fusableElementwise(n) && isOne(n)) {
+        if (fusableElementwise(n) && Views.isOne(n)) {
             scalarOp(n);
         } else if (fusableElementwise(n)) {
             loopOp(n);
@@ -282,7 +259,7 @@ public final class FusionPlanner {
         Layout la = va.layout();
         Layout lb = vb.layout();
         KernelBuilder k = open;
-        Shape domain = canonical(out);
+        Shape domain = Views.canonical(out);
         if (k == null || (k.domain != null && !k.domain.equals(domain)) || k.body.size() >= maxBody) {
             close();
             k = openKernel(0);
@@ -297,8 +274,8 @@ public final class FusionPlanner {
         }
         sa[r - 2] = la.stride(r - 2);
         sb[r - 1] = lb.stride(r - 1);
-        int loadA = k.loadIndex(va.buffer(), buffers.get(va.buffer()).dtype(), dropUnit(out, sa), la.offset());
-        int loadB = k.loadIndex(vb.buffer(), buffers.get(vb.buffer()).dtype(), dropUnit(out, sb), lb.offset());
+        int loadA = k.loadIndex(va.buffer(), buffers.get(va.buffer()).dtype(), Views.dropUnit(out, sa), la.offset());
+        int loadB = k.loadIndex(vb.buffer(), buffers.get(vb.buffer()).dtype(), Views.dropUnit(out, sb), lb.offset());
         int instr = k.add(new Instr.Dot(loadA, loadB, inner, la.stride(r - 1), lb.stride(r - 2), n.dtype()));
         k.local.put(n, instr);
         loopOf.put(n, k);
@@ -331,18 +308,6 @@ public final class FusionPlanner {
         steps.add(new Plan.MatMulStep(va.buffer(), va.layout(), vb.buffer(), vb.layout(), out));
     }
 
-    /** Strides over {@code shape} without the entries of its size-1 dimensions (the canonical domain's strides). */
-    private static int[] dropUnit(Shape shape, int[] strides) {
-        int[] out = new int[canonical(shape).rank()];
-        int j = 0;
-        for (int d = 0; d < shape.rank(); d++) {
-            if (shape.dim(d) != 1) {
-                out[j++] = strides[d];
-            }
-        }
-        return j == out.length ? out : new int[] {0}; // all dims 1: a one-element domain
-    }
-
     /** A buffer and the layout through which a node reads it. */
     private record BufferView(int buffer, Layout layout) {
     }
@@ -352,19 +317,19 @@ public final class FusionPlanner {
      * (a reshape of a permuted or broadcast value): that node needs a copy first. Null if none.
      */
     private Node viewBreak(Node a) {
-        if (!isView(a) || isOne(a)) {
+        if (!Views.isView(a) || Views.isOne(a)) {
             return null;
         }
         List<Movement> chain = new ArrayList<>();
         Node base = a;
-        while (isView(base) && !bufferOf.containsKey(base)) {
+        while (Views.isView(base) && !bufferOf.containsKey(base)) {
             chain.addFirst((Movement) base.op());
             base = base.input(0);
         }
         Layout layout = Layout.contiguous(base.shape());
         Node at = base;
         for (Movement m : chain) {
-            Node next = nextTowards(a, at);
+            Node next = Views.nextTowards(a, at);
             layout = layout.view(m, next.shape());
             if (layout == null) {
                 return at == base ? null : at;
@@ -378,7 +343,7 @@ public final class FusionPlanner {
     private BufferView bufferView(Node a) {
         List<Movement> chain = new ArrayList<>();
         Node base = a;
-        while (isView(base) && !bufferOf.containsKey(base)) {
+        while (Views.isView(base) && !bufferOf.containsKey(base)) {
             chain.addFirst((Movement) base.op());
             base = base.input(0);
         }
@@ -390,7 +355,7 @@ public final class FusionPlanner {
         Layout layout = Layout.contiguous(base.shape());
         Node at = base;
         for (Movement m : chain) {
-            Node next = nextTowards(a, at);
+            Node next = Views.nextTowards(a, at);
             Layout v = layout.view(m, next.shape());
             if (v == null) {
                 // the chain is no longer one strided view of the buffer (a reshape of a broadcast, say):
@@ -431,7 +396,7 @@ public final class FusionPlanner {
         }
         buffers.add(new Plan.Buffer(DType.FLOAT64, n.shape()));
         int buf = buffers.size() - 1;
-        int target = k.loadIndex(buf, DType.FLOAT64, dropUnit(in.shape(), strides), 0);
+        int target = k.loadIndex(buf, DType.FLOAT64, Views.dropUnit(in.shape(), strides), 0);
         k.accumulates.add(new Kernel.Accumulate(target, r instanceof Reduce.Max, v));
         bufferOf.put(n, buf);
         k.accumulated.add(n);
@@ -446,13 +411,13 @@ public final class FusionPlanner {
             }
         }
         for (Node a : args) {
-            Node base = viewBase(a);
-            if (isOne(base) && fusableType(base.dtype())) {
+            Node base = Views.viewBase(a);
+            if (Views.isOne(base) && fusableType(base.dtype())) {
                 slot(base); // any read of a buffer into a slot happens before the loop opens
             }
         }
         KernelBuilder k = open;
-        domain = canonical(domain);
+        domain = Views.canonical(domain);
         boolean fits = k != null && (k.domain == null || k.domain.equals(domain)) && k.body.size() < maxBody;
         for (Node a : args) {
             fits &= fits && readableIn(k, a);
@@ -470,14 +435,14 @@ public final class FusionPlanner {
 
     /** Whether kernel {@code k}'s loop can read {@code a} without closing: a scalar ready before it, its own value, or a buffer. */
     private boolean readableIn(KernelBuilder k, Node a) {
-        if (isOne(a) && fusableType(a.dtype())) {
+        if (Views.isOne(a) && fusableType(a.dtype())) {
             return slotAvailable.get(slotOf.get(a)) <= k.index;
         }
         if (k.local.containsKey(a) || reshapeOfLocal(k, a) != null) {
             return true;
         }
-        Node base = viewBase(a);
-        if (base != a && isOne(base) && slotOf.containsKey(base)) {
+        Node base = Views.viewBase(a);
+        if (base != a && Views.isOne(base) && slotOf.containsKey(base)) {
             return slotAvailable.get(slotOf.get(base)) <= k.index;
         }
         return loopOf.get(base) != k && !k.accumulated.contains(base);
@@ -494,8 +459,8 @@ public final class FusionPlanner {
 
     /** Before a new kernel opens: make sure an argument's value will be readable (buffers for views of loop values). */
     private void prepare(Node a) {
-        Node base = viewBase(a);
-        if (!(isOne(base) && slotOf.containsKey(base)) && loopOf.containsKey(base)) {
+        Node base = Views.viewBase(a);
+        if (!(Views.isOne(base) && slotOf.containsKey(base)) && loopOf.containsKey(base)) {
             materialize(base);
         }
     }
@@ -510,49 +475,27 @@ public final class FusionPlanner {
         if (reshaped != null) {
             return k.local.get(reshaped);
         }
-        Double constant = constant(a);
+        Double constant = Views.constant(a);
         if (constant != null) {
             return k.add(new Instr.Const(constant, a.dtype())); // a literal in the loop, so the emitter can specialise on it
         }
-        if (isOne(a) && fusableType(a.dtype())) {
+        if (Views.isOne(a) && fusableType(a.dtype())) {
             return k.add(new Instr.Scalar(slot(a), a.dtype()));
         }
-        Node base = viewBase(a);
-        if (isOne(base) && fusableType(base.dtype())) {
+        Node base = Views.viewBase(a);
+        if (Views.isOne(base) && fusableType(base.dtype())) {
             return k.add(new Instr.Scalar(slot(base), a.dtype()));
         }
         BufferView v = bufferView(a);
-        return k.load(v.buffer(), buffers.get(v.buffer()).dtype(), a.dtype(), onDomain(v.layout()));
-    }
-
-    /** The value of a constant, or of a view of one; null otherwise. */
-    private static Double constant(Node n) {
-        return viewBase(n).op() instanceof Leaf.Constant c ? c.value() : null;
-    }
-
-    /** The node a chain of views reads from ({@code n} itself when it is no view). */
-    private static Node viewBase(Node n) {
-        while (isView(n)) {
-            n = n.input(0);
-        }
-        return n;
-    }
-
-    /** The node one step up the view chain from {@code from} towards {@code top}. */
-    private static Node nextTowards(Node top, Node from) {
-        Node n = top;
-        while (n.input(0) != from) {
-            n = n.input(0);
-        }
-        return n;
+        return k.load(v.buffer(), buffers.get(v.buffer()).dtype(), a.dtype(), Views.onDomain(v.layout()));
     }
 
     /** A copy of buffer {@code b} (a float64 accumulator) in {@code n}'s own dtype, for outputs. */
     private int converted(Node n, int b) {
         close();
         KernelBuilder copy = openKernel(0);
-        copy.domain = canonical(n.shape());
-        int v = copy.load(b, DType.FLOAT64, n.dtype(), onDomain(Layout.contiguous(n.shape())));
+        copy.domain = Views.canonical(n.shape());
+        int v = copy.load(b, DType.FLOAT64, n.dtype(), Views.onDomain(Layout.contiguous(n.shape())));
         buffers.add(new Plan.Buffer(n.dtype(), n.shape()));
         int out = buffers.size() - 1;
         copy.stores.add(new Kernel.Store(out, n.dtype(), v));
@@ -571,7 +514,7 @@ public final class FusionPlanner {
         int out = newBuffer(n);
         bufferOf.put(n, out);
         steps.add(new Plan.OpStep(n.op(), ins, out));
-        if (isOne(n) && fusableType(n.dtype())) {
+        if (Views.isOne(n) && fusableType(n.dtype())) {
             int slot = newSlot(kernels.size());
             steps.add(new Plan.ReadScalar(out, slot));
             slotOf.put(n, slot);
@@ -602,7 +545,7 @@ public final class FusionPlanner {
             bufferOf.put(n, buf);
             return buf;
         }
-        if (isView(n) && fusableType(n.dtype()) && !isOne(n)) {
+        if (Views.isView(n) && fusableType(n.dtype()) && !Views.isOne(n)) {
             // a view needed whole: a copy loop of its own that reads the source through strides
             close();
             KernelBuilder copy = loopKernel(n.shape(), List.of(n));
