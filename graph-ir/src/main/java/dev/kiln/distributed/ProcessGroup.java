@@ -271,36 +271,30 @@ public final class ProcessGroup {
     }
 
     /**
-     * A float sum (or mean) that is the same on every rank: each rank sends its call's header and its
-     * values in one block, every rank gathers all blocks (one MPI call, which also checks the ranks'
-     * calls agree) and adds them in rank order, in the tensor's precision.
+     * A float sum (or mean) that is the same on every rank: after the check of the ranks' calls (their
+     * sizes may differ, so it comes first), every rank gathers all ranks' values and adds them in rank
+     * order, in the tensor's precision.
      */
     private void gatherAndSum(TensorData in, Collective.Kind kind, Object out, String what) {
         DType t = in.dtype();
         int n = in.shape().numel();
-        long head = HEADER_WORDS * 8L;
-        long blockBytes = head + ((n * Transport.bytes(t) + 7) & ~7L);
+        check(Call.ALL_REDUCE, in, kind.ordinal(), what);
+        long blockBytes = (n * Transport.bytes(t) + 7) & ~7L;
         if (send.byteSize() < blockBytes) {
-            send = Arena.ofAuto().allocate(blockBytes, 64);
+            send = Arena.ofAuto().allocate(Math.max(8, blockBytes), 64);
         }
         if (gathered.byteSize() < blockBytes * size()) {
-            gathered = Arena.ofAuto().allocate(blockBytes * size(), 64);
+            gathered = Arena.ofAuto().allocate(Math.max(8, blockBytes * size()), 64);
         }
-        long[] mine = header(Call.ALL_REDUCE, in, kind.ordinal());
-        MemorySegment.copy(mine, 0, send, ValueLayout.JAVA_LONG, 0, HEADER_WORDS);
         TensorData dense = dense(in) ? in : denseCopy(in);
         boolean f32 = t == DType.FLOAT32;
         if (f32) {
-            MemorySegment.copy((float[]) dense.storage().array(), 0, send, ValueLayout.JAVA_FLOAT, head, n);
+            MemorySegment.copy((float[]) dense.storage().array(), 0, send, ValueLayout.JAVA_FLOAT, 0, n);
         } else {
-            MemorySegment.copy((double[]) dense.storage().array(), 0, send, ValueLayout.JAVA_DOUBLE, head, n);
+            MemorySegment.copy((double[]) dense.storage().array(), 0, send, ValueLayout.JAVA_DOUBLE, 0, n);
         }
         transport.allGather(send, blockBytes / 8, DType.INT64, gathered, what);
-        for (int r = 0; r < size(); r++) {
-            long[] theirs = new long[HEADER_WORDS];
-            MemorySegment.copy(gathered, ValueLayout.JAVA_LONG, r * blockBytes, theirs, 0, HEADER_WORDS);
-            mismatch(mine, theirs, r);
-        }
+        long head = 0;
         if (!(f32 ? block instanceof float[] fb && fb.length >= n : block instanceof double[] db && db.length >= n)) {
             block = f32 ? new float[n] : new double[n];
         }

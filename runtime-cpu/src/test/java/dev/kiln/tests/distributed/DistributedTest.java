@@ -103,6 +103,8 @@ class DistributedTest {
             assertEquals("ok", run.result("sampler", r));
             String m = run.result("mismatch", r);
             assertTrue(m.contains("rank 0") && m.contains("rank 1") && m.contains("[3, 4]") && m.contains("[4, 3]"), m);
+            String c = run.result("mismatch-count", r);
+            assertTrue(c.contains("float32[2]") && c.contains("float32[3]"), c);
         }
         for (String t : TRAININGS) {
             // the same bits on every rank after every step

@@ -129,12 +129,15 @@ public final class DistributedWorker {
     }
 
     static void mismatch(ProcessGroup g) {
-        Tensor x = g.rank() == 0 ? Tensor.zeros(3, 4) : Tensor.zeros(4, 3);
-        try {
-            g.allReduce(x, ReduceOp.SUM);
-            System.out.println("RESULT mismatch " + g.rank() + " no error");
-        } catch (KilnException e) {
-            System.out.println("RESULT mismatch " + g.rank() + " " + e.getMessage());
+        // the same count in another shape, then another count (which must fail before data of different sizes moves)
+        for (Tensor x : g.rank() == 0 ? List.of(Tensor.zeros(3, 4), Tensor.zeros(2)) : List.of(Tensor.zeros(4, 3), Tensor.zeros(3))) {
+            String name = x.dim() == 2 ? "mismatch" : "mismatch-count";
+            try {
+                g.allReduce(x, ReduceOp.SUM);
+                System.out.println("RESULT " + name + " " + g.rank() + " no error");
+            } catch (KilnException e) {
+                System.out.println("RESULT " + name + " " + g.rank() + " " + e.getMessage());
+            }
         }
         g.barrier(); // the group still works
     }
