@@ -48,7 +48,7 @@ final class GradState {
         noteChange(self);
         grad = grad == null ? g : grad.add(g);
         if (hooks != null) {
-            for (java.util.function.Consumer<Tensor> h : java.util.List.copyOf(hooks)) {
+            for (java.util.function.Consumer<Tensor> h : hooks) { // copy-on-write: a hook may remove itself
                 h.accept(self);
             }
         }

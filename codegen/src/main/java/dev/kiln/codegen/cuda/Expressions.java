@@ -95,18 +95,26 @@ final class Expressions {
     /** {@code op} on long long operands, wrapping as Java's long does; integer pow may fail into {@code status}. */
     static String integral(Op op, String[] a) {
         return switch (op) {
-            case Unary.Neg x -> "kiln_lneg(" + a[0] + ")";
-            case Unary.Abs x -> "kiln_labs(" + a[0] + ")";
-            case Binary.Add x -> "kiln_ladd(" + a[0] + ", " + a[1] + ")";
-            case Binary.Sub x -> "kiln_lsub(" + a[0] + ", " + a[1] + ")";
-            case Binary.Mul x -> "kiln_lmul(" + a[0] + ", " + a[1] + ")";
-            case Binary.Pow x -> "kiln_lpow(" + a[0] + ", " + a[1] + ", status, tag)";
-            case Binary.Maximum x -> "kiln_lmax(" + a[0] + ", " + a[1] + ")";
-            case Binary.Minimum x -> "kiln_lmin(" + a[0] + ", " + a[1] + ")";
+            case Unary u -> switch (u) {
+                case Unary.Neg x -> "kiln_lneg(" + a[0] + ")";
+                case Unary.Abs x -> "kiln_labs(" + a[0] + ")";
+                case Unary.Exp _, Unary.Log _, Unary.Sin _, Unary.Cos _, Unary.Sqrt _, Unary.Tanh _, Unary.Erf _, Unary.Log1p _,
+                        Unary.Expm1 _ -> throw new IllegalArgumentException(op.name() + " is not defined on integers");
+            };
+            case Binary b -> switch (b) {
+                case Binary.Add x -> "kiln_ladd(" + a[0] + ", " + a[1] + ")";
+                case Binary.Sub x -> "kiln_lsub(" + a[0] + ", " + a[1] + ")";
+                case Binary.Mul x -> "kiln_lmul(" + a[0] + ", " + a[1] + ")";
+                case Binary.Pow x -> "kiln_lpow(" + a[0] + ", " + a[1] + ", status, tag)";
+                case Binary.Maximum x -> "kiln_lmax(" + a[0] + ", " + a[1] + ")";
+                case Binary.Minimum x -> "kiln_lmin(" + a[0] + ", " + a[1] + ")";
+                case Binary.Div x -> throw new IllegalArgumentException("div is not defined on integers");
+            };
             case Compare c -> "(long long) (" + a[0] + " " + comparison(c) + " " + a[1] + ")";
             case Where w -> "(" + a[0] + " != 0 ? " + a[1] + " : " + a[2] + ")";
             case Cast c -> a[0];
-            default -> throw new IllegalArgumentException(op.name() + " is not defined on integers");
+            case Leaf _, Reduce _, Movement _, MatMul _, Call _, Barrier _, Detach _, Draw _, Index _, dev.kiln.ir.Collective _ ->
+                    throw new IllegalArgumentException(op.name() + " is not elementwise");
         };
     }
 

@@ -67,7 +67,7 @@ final class LoopText {
                     case Instr.Dot d -> {
                         return false;
                     }
-                    default -> { }
+                    case Instr.Scalar _, Instr.Const _, Instr.Apply _ -> { }
                 }
             }
         }

@@ -119,7 +119,9 @@ final class OpKernels {
         return switch (op) {
             case Compare _ -> first.isIntegral();
             case Cast _ -> first.isIntegral() && result.isIntegral();
-            default -> result.isIntegral();
+            case Unary _, Binary _, Where _ -> result.isIntegral();
+            case Leaf _, Reduce _, Movement _, MatMul _, Call _, Barrier _, Detach _, Draw _, Index _, dev.kiln.ir.Collective _ ->
+                    throw new IllegalArgumentException(op.name() + " is not elementwise");
         };
     }
 
