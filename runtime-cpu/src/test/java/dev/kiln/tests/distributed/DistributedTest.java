@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,13 +27,35 @@ class DistributedTest {
     private static final List<String> TRAININGS = List.of("train:sgd:eager:FLOAT64", "train:adam:eager:FLOAT64",
             "train:sgd:compiled:FLOAT64", "train:adam:compiled:FLOAT64", "train:adam:eager:FLOAT32", "train:adam:compiled:FLOAT32");
 
-    @BeforeAll
-    static void mpirun() {
+    /** Runs without mpirun: a process that looks launched by MPI but finds no MPI library says what to install. */
+    @Test
+    void noMpiLibrarySaysWhatToInstall() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-Dkiln.mpi.library=/nonexistent/libmpi.so",
+                "-cp", System.getProperty("java.class.path"), DistributedWorker.class.getName(), "collectives").redirectErrorStream(true);
+        pb.environment().put("OMPI_COMM_WORLD_SIZE", "2");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+        assertTrue(p.exitValue() != 0, out);
+        assertTrue(out.contains("no MPI library was found") && out.contains("openmpi-bin"), out);
+    }
+
+    static boolean mpirunFound() {
         boolean found = false;
         for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
             found |= Files.isExecutable(Path.of(dir, "mpirun"));
         }
-        if (!found) {
+        return found;
+    }
+
+    private static boolean warned;
+
+    /** Skips the calling test where there is no mpirun, saying why once. */
+    static synchronized void mpirun() {
+        boolean found = mpirunFound();
+        if (!found && !warned) {
+            warned = true;
             System.err.println("WARNING: mpirun is not on the PATH: the distributed tests are skipped "
                     + "(install Open MPI: apt-get install --no-install-recommends openmpi-bin)");
         }
@@ -59,6 +80,7 @@ class DistributedTest {
 
     /** {@code mpirun -np ranks} of {@link DistributedWorker} with {@code scenarios}, killed after {@code seconds}. */
     static Run mpirun(int ranks, int seconds, String... scenarios) throws IOException, InterruptedException {
+        mpirun();
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of("mpirun", "-np", Integer.toString(ranks), "--oversubscribe", java,
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
