@@ -147,7 +147,8 @@ public final class CompiledPlan implements Executable {
             }
             // A Vector API loop runs the API's slow Java fallback until C2 has compiled it: a
             // long loop gets there within a few calls, a short one only after thousands, so
-            // short loops start scalar and switch once the plan has proved it runs that often.
+            // short loops start scalar and switch once the plan has proved it runs that often
+            // and has done enough work to pay for the compile (switchAfterRuns).
             boolean vector = VectorSupport.enabled() && JvmEmitter.vectorizable(kernel);
             boolean now = vector && kernel.domain().numelLong() >= JvmEmitter.CHUNKED_MIN_POSITIONS;
             if (fixedForm != null) {
@@ -161,6 +162,11 @@ public final class CompiledPlan implements Executable {
             made[i] = executable(lookup, s, kernel, now ? VECTORS : vector && !freshOutputs ? LANES : JvmEmitter.Options.SCALAR);
         }
         this.steps = made;
+        long positions = 0;
+        for (int i : laterVector) {
+            positions += Plan.kernel(plan.steps().get(i)).domain().numelLong();
+        }
+        switchAfter = switchAfterRuns(positions);
         // one buffer set made now: the first run finds it ready
         created.set(1);
         release(new RunState());
@@ -278,12 +284,35 @@ public final class CompiledPlan implements Executable {
         });
     }
 
-    /** Runs after which short loops switch to their Vector API form (see the constructor). */
-    static final int VECTOR_AFTER_RUNS = Integer.getInteger("kiln.vectorAfterRuns", 5000);
+    /** At least this many runs before short loops switch to their Vector API form (see the constructor). */
+    static final int VECTOR_AFTER_RUNS = 5000;
+    /**
+     * And at least this much scalar work (loop positions summed over runs): C2 takes a large fraction
+     * of a second to compile a plan's Vector API loops, which pays only once the plan has done work of
+     * that order (ski rental); a short program never pays it. Measured: the dynamic sample's 30,000
+     * compiled steps (2000-point loops) took 4.2 s cold switching at 5000 runs, 2.5 s without switching.
+     */
+    static final long VECTOR_AFTER_POSITIONS = 1L << 28;
+    /** {@code -Dkiln.vectorAfterRuns=N}: switch after exactly N runs (tests and benchmarks). */
+    private static final Integer FORCED_RUNS = Integer.getInteger("kiln.vectorAfterRuns");
     /** Kernel steps still in scalar form that have a Vector API form (guarded by the plan). */
     private final List<Integer> laterVector = new ArrayList<>();
     /** Runs so far, counted until the switch (a lost increment under threads only delays it). */
     private int runs;
+    /** Runs after which this plan switches (set once the later-vector loops are known). */
+    private int switchAfter = Integer.MAX_VALUE;
+
+    /** The runs after which a plan whose switching loops cover {@code positions} per run switches. */
+    static int switchAfterRuns(long positions) {
+        return switchAfterRuns(positions, FORCED_RUNS);
+    }
+
+    static int switchAfterRuns(long positions, Integer forced) {
+        if (forced != null) {
+            return forced;
+        }
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(VECTOR_AFTER_RUNS, VECTOR_AFTER_POSITIONS / Math.max(1, positions)));
+    }
 
     private synchronized void switchToVectors() {
         if (laterVector.isEmpty()) {
@@ -376,7 +405,7 @@ public final class CompiledPlan implements Executable {
 
         @Override
         public void run() {
-            if (!laterVector.isEmpty() && ++runs >= VECTOR_AFTER_RUNS) {
+            if (!laterVector.isEmpty() && ++runs >= switchAfter) {
                 switchToVectors();
             }
             if (freshOutputs) {

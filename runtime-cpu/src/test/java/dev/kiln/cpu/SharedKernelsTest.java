@@ -33,13 +33,21 @@ class SharedKernelsTest {
         CompiledPlan plan = new CompiledPlan(g);
         java.util.List<Class<?>> scalar = plan.kernelClasses();
         double before = dev.kiln.Tensor.wrap(plan.run(in).getFirst()).item();
-        for (int i = 1; i < CompiledPlan.VECTOR_AFTER_RUNS; i++) {
+        for (int i = 1; i < CompiledPlan.switchAfterRuns(1003); i++) {
             plan.run(in);
         }
         double after = dev.kiln.Tensor.wrap(plan.run(in).getFirst()).item();
         assertNotEquals(scalar, plan.kernelClasses(), "switched to the Vector API form");
         assertEquals(expected, before, 1e-6 * Math.abs(expected));
         assertEquals(expected, after, 1e-6 * Math.abs(expected));
+    }
+
+    @Test
+    void aPlanSwitchesOnceItsWorkPaysForTheVectorCompile() {
+        assertEquals(CompiledPlan.VECTOR_AFTER_RUNS, CompiledPlan.switchAfterRuns(1 << 20, null), "long work per run: the minimum runs");
+        assertEquals(CompiledPlan.VECTOR_AFTER_POSITIONS / 2000, CompiledPlan.switchAfterRuns(2000, null), "the seed's 2000-point loops");
+        assertEquals((int) CompiledPlan.VECTOR_AFTER_POSITIONS, CompiledPlan.switchAfterRuns(1, null), "a one-position loop");
+        assertEquals(7, CompiledPlan.switchAfterRuns(2000, 7), "-Dkiln.vectorAfterRuns decides alone");
     }
 
     @Test

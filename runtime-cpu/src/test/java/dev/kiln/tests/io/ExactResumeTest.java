@@ -94,7 +94,8 @@ class ExactResumeTest {
             r.steps(N);
             Checkpoint.save(dir.resolve(c + "-straight.safetensors"), r.model, r.optimizer);
         }
-        ChildJvm.Result child = ChildJvm.run(ExactResumeTest.class, List.of(), List.of(dir.toString()), 300);
+        // the test JVM switches at 5000 runs (the build sets kiln.vectorAfterRuns), so the child does too
+        ChildJvm.Result child = ChildJvm.run(ExactResumeTest.class, List.of("-Dkiln.vectorAfterRuns=5000"), List.of(dir.toString()), 300);
         assertEquals(0, child.exit(), child.output());
         List<String> differ = new ArrayList<>();
         for (String c : CONFIGS) {
