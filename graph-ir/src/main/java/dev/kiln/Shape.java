@@ -7,10 +7,17 @@ public final class Shape {
     private static final Shape SCALAR = new Shape(new int[0]);
     private final int[] dims;
     private final int hash;
+    /** The element count, computed once: a compiled call's input checks ask for it on every call. */
+    private final long numel;
 
     private Shape(int[] dims) {
         this.dims = dims;
         this.hash = Arrays.hashCode(dims);
+        long n = 1;
+        for (int d : dims) {
+            n *= d;
+        }
+        this.numel = n;
     }
 
     public static Shape of(int... dims) {
@@ -44,16 +51,12 @@ public final class Shape {
     }
 
     public long numelLong() {
-        long n = 1;
-        for (int d : dims) {
-            n *= d;
-        }
-        return n;
+        return numel;
     }
 
     /** Number of elements; fails for tensors of 2^31 elements or more. */
     public int numel() {
-        long n = numelLong();
+        long n = numel;
         if (n > Integer.MAX_VALUE) {
             throw new KilnException("shape " + this + " has " + n + " elements; at most 2^31-1 are supported");
         }
