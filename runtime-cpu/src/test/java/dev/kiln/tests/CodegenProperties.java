@@ -24,20 +24,24 @@ import org.quicktheories.core.Gen;
 import org.quicktheories.generators.Generate;
 
 /** Compiled plans (fused bytecode kernels) agree with the reference interpreter on random forward and gradient graphs. */
-class CodegenProperties {
-    record Example(RandomProgram program, Shape[] shapes, long dataSeed, DType dtype) {
+public class CodegenProperties {
+    /** A random program on two inputs of broadcastable shapes, its data seed and dtype (the CUDA tests draw the same). */
+    public record Example(RandomProgram program, Shape[] shapes, long dataSeed, DType dtype) {
         @Override
         public String toString() {
             return program + " on " + java.util.Arrays.toString(shapes) + " " + dtype + ", values from seed " + dataSeed;
         }
     }
 
+    /** Programs of 2 to 9 steps with kinks, at broadcast pairs of awkward shapes, float32 or float64. */
+    public static Gen<Example> examples() {
+        Gen<RandomProgram> programs = Props.seeds().zip(Generate.range(2, 10), (s, n) -> new RandomProgram(s, n, true));
+        return programs.zip(Props.broadcastPair(), Props.seeds(), Generate.pick(List.of(DType.FLOAT32, DType.FLOAT64)), Example::new);
+    }
+
     @Test
     void compiledPlansMatchTheInterpreter() {
-        Gen<RandomProgram> programs = Props.seeds().zip(Generate.range(2, 10), (s, n) -> new RandomProgram(s, n, true));
-        Gen<Example> examples = programs.zip(Props.broadcastPair(), Props.seeds(), Generate.pick(List.of(DType.FLOAT32, DType.FLOAT64)),
-                Example::new);
-        Props.check("compiled equals interpreted", 200, examples, e -> {
+        Props.check("compiled equals interpreted", 200, examples(), e -> {
             GraphBuilder b = new GraphBuilder();
             Ops o = new Ops(b);
             Node x = b.input("x", new TensorType(e.shapes()[0], e.dtype()));

@@ -18,6 +18,8 @@ import dev.kiln.ir.Ops;
 import dev.kiln.ir.TensorType;
 import dev.kiln.pass.Pipeline;
 import dev.kiln.spi.TensorData;
+import dev.kiln.tests.CodegenProperties;
+import dev.kiln.tests.CodegenProperties.Example;
 import dev.kiln.tests.Props;
 import dev.kiln.tests.RandomProgram;
 import java.util.ArrayList;
@@ -26,7 +28,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
-import org.quicktheories.generators.Generate;
 
 /**
  * The CUDA C of random forward and gradient graphs — the programs the JVM backend is checked with —
@@ -36,19 +37,11 @@ import org.quicktheories.generators.Generate;
 class CudaEmulatorProperties {
     private static final int EXAMPLES = 100;
 
-    record Example(RandomProgram program, Shape[] shapes, long dataSeed, DType dtype) {
-        @Override
-        public String toString() {
-            return program + " on " + java.util.Arrays.toString(shapes) + " " + dtype + ", values from seed " + dataSeed;
-        }
-    }
-
     record Case(Graph graph, CompiledPlan cpu, CudaPlan cuda, List<TensorData> inputs) {
     }
 
     private static Gen<Example> examples() {
-        Gen<RandomProgram> programs = Props.seeds().zip(Generate.range(2, 10), (s, n) -> new RandomProgram(s, n, true));
-        return programs.zip(Props.broadcastPair(), Props.seeds(), Generate.pick(List.of(DType.FLOAT32, DType.FLOAT64)), Example::new);
+        return CodegenProperties.examples();
     }
 
     private static List<Case> cases(Example e) {
