@@ -1,7 +1,6 @@
 package dev.kiln.cuda.tests;
 
 import dev.kiln.DType;
-import dev.kiln.Shape;
 import dev.kiln.autodiff.Autodiff;
 import dev.kiln.codegen.cuda.CudaEmitter;
 import dev.kiln.codegen.cuda.CudaModule;
