@@ -33,7 +33,6 @@ public final class DistributedDataParallel extends Module {
     private final Map<Tensor, Integer> bucketOf = new IdentityHashMap<>();
     private final Map<Tensor, Boolean> ready = new IdentityHashMap<>();
     private final int[] pending;
-    private final List<Tensor.HookHandle> hooks = new ArrayList<>();
 
     public DistributedDataParallel(Module module) {
         this(module, ProcessGroup.world(), DEFAULT_BUCKET_MB);
@@ -79,7 +78,7 @@ public final class DistributedDataParallel extends Module {
             pending[b] = buckets.get(b).size();
         }
         for (Tensor p : bucketOf.keySet()) {
-            hooks.add(p.registerPostAccumulateGradHook(this::accumulated));
+            p.registerPostAccumulateGradHook(this::accumulated);
         }
     }
 
@@ -158,11 +157,5 @@ public final class DistributedDataParallel extends Module {
         for (Tensor q : bucket) {
             ready.remove(q);
         }
-    }
-
-    /** Removes the gradient hooks: the module trains alone again. */
-    public void detachHooks() {
-        hooks.forEach(Tensor.HookHandle::remove);
-        hooks.clear();
     }
 }

@@ -45,7 +45,6 @@ final class Mpi {
     private final MethodHandle test;
     private final MethodHandle finalize;
     private final MethodHandle finalized;
-    private final MethodHandle abort;
     private final MethodHandle libraryVersion;
 
     private Mpi(SymbolLookup lib, String library) {
@@ -69,7 +68,6 @@ final class Mpi {
         test = handle(lib, "MPI_Test", FunctionDescriptor.of(i, p, p, p));
         finalize = handle(lib, "MPI_Finalize", FunctionDescriptor.of(i));
         finalized = handle(lib, "MPI_Finalized", FunctionDescriptor.of(i, p));
-        abort = handle(lib, "MPI_Abort", FunctionDescriptor.of(i, HANDLE, i));
         libraryVersion = handle(lib, "MPI_Get_library_version", FunctionDescriptor.of(i, p, p));
     }
 
@@ -186,9 +184,5 @@ final class Mpi {
                 check((int) finalize.invokeExact(), "MPI_Finalize");
             }
         }
-    }
-
-    void abort(int code) throws Throwable {
-        int rc = (int) abort.invokeExact(abi.commWorld, code);
     }
 }

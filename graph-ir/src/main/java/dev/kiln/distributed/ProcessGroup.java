@@ -45,8 +45,7 @@ public final class ProcessGroup {
     private MemorySegment checkAll = MemorySegment.NULL;
 
     private final boolean deterministic;
-    /** The deterministic sum's buffers: this rank's block and all ranks' blocks (native), and a block on the heap. */
-    private MemorySegment send = MemorySegment.NULL;
+    /** The deterministic sum's buffers: all ranks' blocks (native), and one block on the heap. */
     private MemorySegment gathered = MemorySegment.NULL;
     private Object block;
 
@@ -112,11 +111,6 @@ public final class ProcessGroup {
             m.timeout(d);
         }
         return this;
-    }
-
-    /** The IR's view of this group (collective nodes in compiled steps carry it). */
-    Communicator communicator() {
-        return communicator;
     }
 
     // ---------------------------------------------------------------- collectives on tensors
@@ -280,20 +274,12 @@ public final class ProcessGroup {
         int n = in.shape().numel();
         check(Call.ALL_REDUCE, in, kind.ordinal(), what);
         long blockBytes = (n * Transport.bytes(t) + 7) & ~7L;
-        if (send.byteSize() < blockBytes) {
-            send = Arena.ofAuto().allocate(Math.max(8, blockBytes), 64);
-        }
         if (gathered.byteSize() < blockBytes * size()) {
             gathered = Arena.ofAuto().allocate(Math.max(8, blockBytes * size()), 64);
         }
-        TensorData dense = dense(in) ? in : denseCopy(in);
         boolean f32 = t == DType.FLOAT32;
-        if (f32) {
-            MemorySegment.copy((float[]) dense.storage().array(), 0, send, ValueLayout.JAVA_FLOAT, 0, n);
-        } else {
-            MemorySegment.copy((double[]) dense.storage().array(), 0, send, ValueLayout.JAVA_DOUBLE, 0, n);
-        }
-        transport.allGather(send, blockBytes / 8, DType.INT64, gathered, what);
+        stage(in);
+        transport.allGather(staging, blockBytes / 8, DType.INT64, gathered, what);
         long head = 0;
         if (!(f32 ? block instanceof float[] fb && fb.length >= n : block instanceof double[] db && db.length >= n)) {
             block = f32 ? new float[n] : new double[n];
@@ -409,7 +395,7 @@ public final class ProcessGroup {
             throw new KilnException("collectives take float32, float64 or int64 tensors, not " + t);
         }
         long n = d.shape().numelLong();
-        long bytes = Math.max(8, n * Transport.bytes(t));
+        long bytes = Math.max(8, (n * Transport.bytes(t) + 7) & ~7L); // whole 8-byte words: the float sum gathers longs
         if (staging.byteSize() < bytes) {
             staging = Arena.ofAuto().allocate(Math.max(bytes, staging.byteSize() * 2), 64);
         }

@@ -27,6 +27,22 @@ import org.quicktheories.generators.Generate;
 public class CodegenProperties {
     /** A random program on two inputs of broadcastable shapes, its data seed and dtype (the CUDA tests draw the same). */
     public record Example(RandomProgram program, Shape[] shapes, long dataSeed, DType dtype) {
+        /** The program's graph on inputs x and y, and the graph of its gradients with respect to both. */
+        public List<Graph> forwardAndGradient() {
+            GraphBuilder b = new GraphBuilder();
+            Ops o = new Ops(b);
+            Node x = b.input("x", new TensorType(shapes[0], dtype));
+            Node y = b.input("y", new TensorType(shapes[1], dtype));
+            Node out = program.apply(RandomProgram.nodes(o), x, y);
+            Graph forward = b.build(out);
+            return List.of(forward, Autodiff.gradientGraph(forward, out, List.of(x, y)));
+        }
+
+        /** Standard normal values for x and y from the data seed. */
+        public List<TensorData> inputs() {
+            return List.of(Props.normal(shapes[0], dataSeed).to(dtype).data(), Props.normal(shapes[1], dataSeed + 1).to(dtype).data());
+        }
+
         @Override
         public String toString() {
             return program + " on " + java.util.Arrays.toString(shapes) + " " + dtype + ", values from seed " + dataSeed;
@@ -42,19 +58,11 @@ public class CodegenProperties {
     @Test
     void compiledPlansMatchTheInterpreter() {
         Props.check("compiled equals interpreted", 200, examples(), e -> {
-            GraphBuilder b = new GraphBuilder();
-            Ops o = new Ops(b);
-            Node x = b.input("x", new TensorType(e.shapes()[0], e.dtype()));
-            Node y = b.input("y", new TensorType(e.shapes()[1], e.dtype()));
-            Node out = e.program().apply(RandomProgram.nodes(o), x, y);
-            Graph forward = b.build(out);
-            Graph gradient = Autodiff.gradientGraph(forward, out, List.of(x, y));
-            TensorData xs = Props.normal(e.shapes()[0], e.dataSeed()).to(e.dtype()).data();
-            TensorData ys = Props.normal(e.shapes()[1], e.dataSeed() + 1).to(e.dtype()).data();
-            for (Graph g : List.of(forward, gradient)) {
+            List<TensorData> in = e.inputs();
+            for (Graph g : e.forwardAndGradient()) {
                 Graph optimized = Pipeline.standard(true).run(g);
-                List<TensorData> expected = Interpreter.run(g, Map.of(0, xs, 1, ys));
-                List<TensorData> actual = new CompiledPlan(optimized).run(List.of(xs, ys));
+                List<TensorData> expected = Interpreter.run(g, Map.of(0, in.get(0), 1, in.get(1)));
+                List<TensorData> actual = new CompiledPlan(optimized).run(in);
                 for (int i = 0; i < expected.size(); i++) {
                     assertClose(expected.get(i), actual.get(i), e.dtype() == DType.FLOAT32 ? 2e-5 : 1e-12, i);
                 }

@@ -316,6 +316,16 @@ public final class FusionPlanner {
      * The node of {@code a}'s chain of views after which it stops being one strided view of its base
      * (a reshape of a permuted or broadcast value): that node needs a copy first. Null if none.
      */
+    /**
+     * Where {@code a}'s chain of views stops being one strided view of a buffer (a reshape of a
+     * broadcast, say), copies the part that still is, until the rest reads as views of a copy.
+     */
+    private void copyViewBreaks(Node a) {
+        for (Node at = viewBreak(a); at != null; at = viewBreak(a)) {
+            materialize(at);
+        }
+    }
+
     private Node viewBreak(Node a) {
         if (!Views.isView(a) || Views.isOne(a)) {
             return null;
@@ -341,6 +351,7 @@ public final class FusionPlanner {
 
     /** The buffer and layout through which a node is read (views of a buffer are strides), materializing as needed. */
     private BufferView bufferView(Node a) {
+        copyViewBreaks(a);
         List<Movement> chain = new ArrayList<>();
         Node base = a;
         while (Views.isView(base) && !bufferOf.containsKey(base)) {
@@ -356,14 +367,7 @@ public final class FusionPlanner {
         Node at = base;
         for (Movement m : chain) {
             Node next = Views.nextTowards(a, at);
-            Layout v = layout.view(m, next.shape());
-            if (v == null) {
-                // the chain is no longer one strided view of the buffer (a reshape of a broadcast, say):
-                // copy the part that still is, and read the rest as views of the copy
-                materialize(at);
-                return bufferView(a);
-            }
-            layout = v;
+            layout = layout.view(m, next.shape()); // one strided view: copyViewBreaks saw to it
             at = next;
         }
         return new BufferView(buffer, layout);
@@ -405,10 +409,7 @@ public final class FusionPlanner {
     /** A kernel whose loop over {@code domain} can take an op reading {@code args}: the open one, or a new one. */
     private KernelBuilder loopKernel(Shape domain, List<Node> args) {
         for (Node a : args) {
-            Node at = viewBreak(a);
-            if (at != null) {
-                materialize(at); // before this loop opens, so the copy runs first
-            }
+            copyViewBreaks(a); // before this loop opens, so the copies run first
         }
         for (Node a : args) {
             Node base = Views.viewBase(a);

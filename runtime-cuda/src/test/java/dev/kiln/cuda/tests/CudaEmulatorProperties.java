@@ -1,7 +1,6 @@
 package dev.kiln.cuda.tests;
 
 import dev.kiln.DType;
-import dev.kiln.autodiff.Autodiff;
 import dev.kiln.codegen.cuda.CudaEmitter;
 import dev.kiln.codegen.cuda.CudaModule;
 import dev.kiln.codegen.cuda.CudaPlan;
@@ -11,16 +10,11 @@ import dev.kiln.cuda.emu.Compare;
 import dev.kiln.cuda.emu.Emulator;
 import dev.kiln.cuda.emu.Nvcc;
 import dev.kiln.ir.Graph;
-import dev.kiln.ir.GraphBuilder;
-import dev.kiln.ir.Node;
-import dev.kiln.ir.Ops;
-import dev.kiln.ir.TensorType;
 import dev.kiln.pass.Pipeline;
 import dev.kiln.spi.TensorData;
 import dev.kiln.tests.CodegenProperties;
 import dev.kiln.tests.CodegenProperties.Example;
 import dev.kiln.tests.Props;
-import dev.kiln.tests.RandomProgram;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,19 +38,11 @@ class CudaEmulatorProperties {
     }
 
     private static List<Case> cases(Example e) {
-        GraphBuilder b = new GraphBuilder();
-        Ops o = new Ops(b);
-        Node x = b.input("x", new TensorType(e.shapes()[0], e.dtype()));
-        Node y = b.input("y", new TensorType(e.shapes()[1], e.dtype()));
-        Node out = e.program().apply(RandomProgram.nodes(o), x, y);
-        Graph forward = b.build(out);
-        Graph gradient = Autodiff.gradientGraph(forward, out, List.of(x, y));
-        TensorData xs = Props.normal(e.shapes()[0], e.dataSeed()).to(e.dtype()).data();
-        TensorData ys = Props.normal(e.shapes()[1], e.dataSeed() + 1).to(e.dtype()).data();
+        List<TensorData> in = e.inputs();
         List<Case> cases = new ArrayList<>();
-        for (Graph g : List.of(forward, gradient)) {
+        for (Graph g : e.forwardAndGradient()) {
             CompiledPlan cpu = new CompiledPlan(Pipeline.standard(true).run(g));
-            cases.add(new Case(g, cpu, CudaEmitter.emit(cpu.plan()), List.of(xs, ys)));
+            cases.add(new Case(g, cpu, CudaEmitter.emit(cpu.plan()), in));
         }
         return cases;
     }
