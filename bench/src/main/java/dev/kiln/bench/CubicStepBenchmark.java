@@ -31,7 +31,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "--add-modules=jdk.incubator.vector")
 public class CubicStepBenchmark {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+    /** Kiln's width ({@link BenchSimd}): 512 bits on AVX-512 unless {@code -Dkiln.simd.bits} says otherwise. */
+    private static final VectorSpecies<Float> S = BenchSimd.FLOAT;
 
     @Param({"2000", "1000000"})
     int n;
@@ -122,7 +123,7 @@ public class CubicStepBenchmark {
     }
 
     /**
-     * The same step with the Vector API: eight points per vector, fused multiply-adds, float
+     * The same step with the Vector API at Kiln's width (16 points per vector at 512 bits), fused multiply-adds, float
      * accumulators reduced into doubles every 1024 points (blocked summation keeps a million-point
      * sum accurate), a scalar tail.
      */

@@ -201,11 +201,12 @@ public final class CompiledPlan implements Executable {
         }
     }
 
-    /** Vector loops (with multiply-add contraction where the CPU has FMA), or scalar ones. */
-    /** Kernels with a Vector API part, contracting multiply-adds where the CPU has FMA. */
-    private static final JvmEmitter.Options VECTORS = JvmEmitter.Options.vectors(VectorSupport.fma());
+    /** Kernels with a Vector API part at this JVM's width, contracting multiply-adds where the CPU has FMA. */
+    private static final JvmEmitter.Options VECTORS = VectorSupport.enabled()
+            ? JvmEmitter.Options.vectors(VectorSupport.fma(), VectorSupport.bits()) : JvmEmitter.Options.SCALAR;
     /** Scalar kernels that compute what their {@link #VECTORS} form computes, bit for bit. */
-    private static final JvmEmitter.Options LANES = JvmEmitter.Options.lanes(VectorSupport.fma());
+    private static final JvmEmitter.Options LANES = VectorSupport.enabled()
+            ? JvmEmitter.Options.lanes(VectorSupport.fma(), VectorSupport.bits()) : JvmEmitter.Options.SCALAR;
 
     /** The forms a plan's kernels may be emitted in on this JVM. */
     private static List<JvmEmitter.Options> forms() {

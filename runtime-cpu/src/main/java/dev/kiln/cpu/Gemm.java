@@ -8,9 +8,10 @@ import dev.kiln.Shape;
  * strided views (a transpose is just strides) into a dense row-major {@code c}.
  *
  * <p>float32 is a blocked GEMM in the manner of GotoBLAS: {@code b} is packed by blocks of
- * {@link #KC} rows and {@link #NC} columns into panels {@link #NR} wide, {@code a} by blocks of
- * {@link #MC} rows into panels {@link #MR} high, and a register-blocked micro-kernel computes each
- * {@code MR x NR} tile over the block's depth — with the Vector API when {@code jdk.incubator.vector}
+ * {@link #KC} rows and {@link #NC} columns into panels {@code nr} wide, {@code a} by blocks of
+ * {@link #MC} rows into panels {@code mr} high, and a register-blocked micro-kernel computes each
+ * {@code mr x nr} tile over the block's depth — with the Vector API (at the JVM's chosen width,
+ * {@link VectorSupport#bits()}) when {@code jdk.incubator.vector}
  * is present, else in scalar Java. Row blocks are independent tasks for {@link Threads}; every
  * element is summed in the same order however many threads run, so results do not depend on the
  * thread count. float64 (gradient checks, not speed) is a plain loop with the same row split.
@@ -19,16 +20,22 @@ import dev.kiln.Shape;
  * of {@code c} in the task that completes it, while the block is still in cache.
  */
 final class Gemm {
-    static final int MR = 4;
-    static final int NR = 16;
     static final int KC = 256;
-    static final int MC = 80;
+    /** Rows of a per block: a multiple of every micro-kernel's {@code mr} (4, 6 or 8). */
+    static final int MC = 96;
+    /** Columns of b per block: a multiple of every micro-kernel's {@code nr} (8 to 32). */
     static final int NC = 512;
     /** Below this many multiply-adds a product runs on the calling thread. */
     static final long PARALLEL_FLOPS = 1L << 21;
 
-    /** The micro-kernel: {@code c[MR x NR tile] (+)= packedA panel x packedB panel} over {@code kc}. */
+    /** The micro-kernel: {@code c[mr x nr tile] (+)= packedA panel x packedB panel} over {@code kc}. */
     interface MicroKernel {
+        /** Rows of its tile (a's panels are this high). */
+        int mr();
+
+        /** Columns of its tile (b's panels are this wide). */
+        int nr();
+
         void tile(float[] pa, int aOff, float[] pb, int bOff, int kc, float[] c, int cOff, int ldc, int rows, int cols,
                 boolean accumulate);
     }
@@ -123,7 +130,7 @@ final class Gemm {
             int nc = Math.min(NC, m - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
-                packB(b, offB + pc * brs + jc * bcs, brs, bcs, kc, nc, pb);
+                packB(b, offB + pc * brs + jc * bcs, brs, bcs, kc, nc, pb, kernel.nr());
                 boolean accumulate = pc > 0;
                 int column = jc;
                 int depth = pc;
@@ -147,11 +154,13 @@ final class Gemm {
         int ic = block * MC;
         int mc = Math.min(MC, n - ic);
         float[] pa = PACKED_A.get();
-        packA(a, offA + ic * ars + depth * acs, ars, acs, mc, kc, pa);
-        for (int jr = 0; jr < nc; jr += NR) {
-            for (int ir = 0; ir < mc; ir += MR) {
+        int mr = kernel.mr();
+        int nr = kernel.nr();
+        packA(a, offA + ic * ars + depth * acs, ars, acs, mc, kc, pa, mr);
+        for (int jr = 0; jr < nc; jr += nr) {
+            for (int ir = 0; ir < mc; ir += mr) {
                 kernel.tile(pa, ir * kc, pb, jr * kc, kc, c, offC + (ic + ir) * m + column + jr, m,
-                        Math.min(MR, mc - ir), Math.min(NR, nc - jr), accumulate);
+                        Math.min(mr, mc - ir), Math.min(nr, nc - jr), accumulate);
             }
         }
         if (finish != null) {
@@ -159,14 +168,14 @@ final class Gemm {
         }
     }
 
-    /** Packs a {@code kc x nc} block of b into panels NR wide: panel j holds rows p at {@code j*kc*NR + p*NR}, zero-padded. */
-    private static void packB(float[] b, int off, int brs, int bcs, int kc, int nc, float[] pb) {
-        for (int jr = 0; jr < nc; jr += NR) {
-            int cols = Math.min(NR, nc - jr);
+    /** Packs a {@code kc x nc} block of b into panels {@code nr} wide: panel j holds rows p at {@code j*kc*nr + p*nr}, zero-padded. */
+    private static void packB(float[] b, int off, int brs, int bcs, int kc, int nc, float[] pb, int nr) {
+        for (int jr = 0; jr < nc; jr += nr) {
+            int cols = Math.min(nr, nc - jr);
             int base = jr * kc;
             for (int p = 0; p < kc; p++) {
                 int src = off + p * brs + jr * bcs;
-                int dst = base + p * NR;
+                int dst = base + p * nr;
                 if (bcs == 1) {
                     System.arraycopy(b, src, pb, dst, cols);
                 } else {
@@ -174,25 +183,25 @@ final class Gemm {
                         pb[dst + j] = b[src + j * bcs];
                     }
                 }
-                for (int j = cols; j < NR; j++) {
+                for (int j = cols; j < nr; j++) {
                     pb[dst + j] = 0f;
                 }
             }
         }
     }
 
-    /** Packs an {@code mc x kc} block of a into panels MR high: panel i holds column p at {@code i*kc*MR... + p*MR}, zero-padded. */
-    private static void packA(float[] a, int off, int ars, int acs, int mc, int kc, float[] pa) {
-        for (int ir = 0; ir < mc; ir += MR) {
-            int rows = Math.min(MR, mc - ir);
+    /** Packs an {@code mc x kc} block of a into panels {@code mr} high: panel i holds column p at {@code i*kc*mr + p*mr}, zero-padded. */
+    private static void packA(float[] a, int off, int ars, int acs, int mc, int kc, float[] pa, int mr) {
+        for (int ir = 0; ir < mc; ir += mr) {
+            int rows = Math.min(mr, mc - ir);
             int base = ir * kc;
             for (int p = 0; p < kc; p++) {
-                int dst = base + p * MR;
+                int dst = base + p * mr;
                 int src = off + ir * ars + p * acs;
                 for (int i = 0; i < rows; i++) {
                     pa[dst + i] = a[src + i * ars];
                 }
-                for (int i = rows; i < MR; i++) {
+                for (int i = rows; i < mr; i++) {
                     pa[dst + i] = 0f;
                 }
             }
@@ -234,6 +243,19 @@ final class Gemm {
 
     /** The micro-kernel in scalar Java, for JVMs started without {@code jdk.incubator.vector}: rows of c as contiguous loops. */
     static final class ScalarKernel implements MicroKernel {
+        private static final int MR = 4;
+        private static final int NR = 16;
+
+        @Override
+        public int mr() {
+            return MR;
+        }
+
+        @Override
+        public int nr() {
+            return NR;
+        }
+
         @Override
         public void tile(float[] pa, int aOff, float[] pb, int bOff, int kc, float[] c, int cOff, int ldc, int rows,
                 int cols, boolean accumulate) {

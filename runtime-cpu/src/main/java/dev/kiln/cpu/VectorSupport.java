@@ -11,17 +11,83 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class VectorSupport {
     private static final AtomicBoolean TOLD = new AtomicBoolean();
-    private static final Gemm.MicroKernel GEMM = load();
+    /** What the Vector API offers here (loaded by name), or null where it is off. */
+    private static final Probe PROBE = load();
+    /** The vector width the emitted loops and the GEMM micro-kernel use, in bits (0 where the Vector API is off). */
+    private static final int BITS = PROBE == null ? 0 : chooseBits(PROBE, System.getProperty("kiln.simd.bits"));
+    private static final Gemm.MicroKernel GEMM = PROBE == null ? null : PROBE.gemm(BITS);
+
+    /** The Vector API's view of this CPU, in a class loaded only where the module is ({@link VectorProbe}). */
+    interface Probe {
+        /** The widest float vectors the JIT compiles to native instructions, in bits. */
+        int maxBits();
+
+        /** The width the JVM prefers on this CPU ({@code FloatVector.SPECIES_PREFERRED}). */
+        int preferredBits();
+
+        /** The float32 GEMM micro-kernel with vectors of {@code bits}. */
+        Gemm.MicroKernel gemm(int bits);
+    }
 
     private VectorSupport() {
     }
 
     /**
-     * Whether kernels and products use the Vector API: the module is in the boot layer, this CPU's
-     * vectors are 256 bits or wider, and {@code -Dkiln.simd=false} does not turn it off.
+     * Whether kernels and products use the Vector API: the module is in the boot layer, the JIT
+     * compiles float vectors of 128 bits or wider natively, and {@code -Dkiln.simd=false} does not
+     * turn it off.
      */
     static boolean enabled() {
-        return GEMM != null;
+        return PROBE != null;
+    }
+
+    /**
+     * The vector width in bits, chosen once at start: {@code -Dkiln.simd.bits} (128, 256 or 512) where
+     * set, else the width the JVM prefers on this CPU — the widest it compiles natively (512 bits
+     * on AVX-512, 256 on AVX2). 0 where the Vector API is off. Loops' sums add up per lane, so a
+     * sum's rounding depends on the width (never on the thread count); GEMM results do not (each
+     * element is one chain of multiply-adds over the depth, at any width).
+     */
+    static int bits() {
+        return BITS;
+    }
+
+    /** Every width the Vector API runs natively here, narrowest first (tests run the vector paths at each). */
+    static java.util.List<Integer> widths() {
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        for (int b = 128; PROBE != null && b <= Math.min(PROBE.maxBits(), 512); b *= 2) {
+            out.add(b);
+        }
+        return out;
+    }
+
+    /** The micro-kernel for vectors of {@code bits} (one of {@link #widths()}). */
+    static Gemm.MicroKernel gemmKernel(int bits) {
+        if (!widths().contains(bits)) {
+            throw new IllegalArgumentException("no " + bits + "-bit vectors here: the Vector API runs " + widths());
+        }
+        return PROBE.gemm(bits);
+    }
+
+    static int chooseBits(Probe probe, String forced) {
+        int max = Math.min(probe.maxBits(), 512);
+        if (forced == null || forced.isBlank()) {
+            return Math.min(probe.preferredBits(), max);
+        }
+        int bits;
+        try {
+            bits = Integer.parseInt(forced.trim());
+        } catch (NumberFormatException e) {
+            bits = -1;
+        }
+        if (bits != 128 && bits != 256 && bits != 512) {
+            throw new IllegalArgumentException("-Dkiln.simd.bits=" + forced + ": the vector width must be 128, 256 or 512");
+        }
+        if (bits > max) {
+            throw new IllegalArgumentException("-Dkiln.simd.bits=" + forced + ": this CPU's vectors are at most " + max
+                    + " bits (the JVM's MaxVectorSize)");
+        }
+        return bits;
     }
 
     private static final boolean FMA = hardwareFma();
@@ -43,28 +109,28 @@ final class VectorSupport {
         }
     }
 
-    /** The Vector API GEMM micro-kernel, or null when {@link #enabled()} is false. */
+    /** The Vector API GEMM micro-kernel at {@link #bits()}, or null when {@link #enabled()} is false. */
     static Gemm.MicroKernel gemmKernel() {
         return GEMM;
     }
 
-    private static Gemm.MicroKernel load() {
+    private static Probe load() {
         if ("false".equals(System.getProperty("kiln.simd"))) {
             return null;
         }
-        Gemm.MicroKernel k = null;
+        Probe p = null;
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
             try {
-                Object v = Class.forName("dev.kiln.cpu.VectorGemm").getDeclaredConstructor().newInstance();
-                k = ((java.util.function.BooleanSupplier) v).getAsBoolean() ? (Gemm.MicroKernel) v : null;
+                p = (Probe) Class.forName("dev.kiln.cpu.VectorProbe").getDeclaredConstructor().newInstance();
+                p = p.maxBits() >= 128 ? p : null; // narrower vectors would be emulated, slower than scalar code
             } catch (ReflectiveOperationException | LinkageError e) {
-                k = null;
+                p = null;
             }
         }
-        if (k == null) {
+        if (p == null) {
             noteScalar();
         }
-        return k;
+        return p;
     }
 
     /** Logs once that the scalar paths run. */

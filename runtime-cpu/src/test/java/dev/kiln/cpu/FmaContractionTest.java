@@ -64,13 +64,13 @@ class FmaContractionTest {
         Kernel k = plan.kernels().getFirst();
         // 3x + (x²·0.5): one of the two products is absorbed by the addition; r·r and r·x by their sums;
         // 2r is stored and summed, so it stays a product, and its sum a plain addition
-        assertEquals(3, fmaCalls(JvmEmitter.emit(k, "K", plan.buffers().size(), JvmEmitter.Options.vectors(true))), k.describe());
-        assertEquals(0, fmaCalls(JvmEmitter.emit(k, "K", plan.buffers().size(), JvmEmitter.Options.vectors(false))));
+        assertEquals(3, fmaCalls(JvmEmitter.emit(k, "K", plan.buffers().size(), JvmEmitter.Options.vectors(true, 256))), k.describe());
+        assertEquals(0, fmaCalls(JvmEmitter.emit(k, "K", plan.buffers().size(), JvmEmitter.Options.vectors(false, 256))));
         assertEquals(0, fmaCalls(JvmEmitter.emit(k, "K", plan.buffers().size(), JvmEmitter.Options.SCALAR), "java/lang/Math"),
                 "plain scalar loops never contract");
         // the scalar form that gives the vector form's bits contracts the same three: the addition, and both sums
-        assertEquals(3, fmaCalls(JvmEmitter.emit(k, "K", plan.buffers().size(), JvmEmitter.Options.lanes(true)), "java/lang/Math"));
-        assertEquals(0, fmaCalls(JvmEmitter.emit(k, "K", plan.buffers().size(), JvmEmitter.Options.lanes(false)), "java/lang/Math"));
+        assertEquals(3, fmaCalls(JvmEmitter.emit(k, "K", plan.buffers().size(), JvmEmitter.Options.lanes(true, 256)), "java/lang/Math"));
+        assertEquals(0, fmaCalls(JvmEmitter.emit(k, "K", plan.buffers().size(), JvmEmitter.Options.lanes(false, 256)), "java/lang/Math"));
     }
 
     @Test

@@ -73,6 +73,40 @@ class GemmTest {
         }
     }
 
+    /**
+     * Every vector width this CPU runs (128, 256 and 512 bits on AVX-512) has its own micro-kernel and
+     * tile: each matches the reference on edge and full tiles, and all give the same bits (each element
+     * is one chain of fused multiply-adds in depth order, whatever the tile).
+     */
+    @Test
+    void everyWidthsMicroKernelMatchesTheReferenceWithTheSameBits() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(VectorSupport.enabled(), "the Vector API is not enabled in this JVM");
+        Random r = new Random(6);
+        for (int[] s : new int[][] {{1, 1, 1}, {6, 16, 8}, {8, 32, 5}, {13, 33, 257}, {97, 65, 300}, {200, 515, 70},
+                {385, 47, 600}}) {
+            int n = s[0];
+            int m = s[1];
+            int k = s[2];
+            float[] a = random(r, n * k);
+            float[] b = random(r, k * m);
+            double[] expected = reference(a, k, 1, b, 1, k, n, m, k);
+            float[] first = null;
+            for (int bits : VectorSupport.widths()) {
+                Gemm.MicroKernel kernel = VectorSupport.gemmKernel(bits);
+                float[] c = new float[n * m];
+                Gemm.sgemm(a, 0, k, 1, b, 0, 1, k, c, 0, n, m, k, kernel, null);
+                String what = n + "x" + k + " @ " + k + "x" + m + " with " + bits + "-bit vectors (" + kernel.mr() + " x "
+                        + kernel.nr() + " tiles)";
+                check(expected, c, k, what);
+                if (first == null) {
+                    first = c;
+                } else {
+                    assertArrayEquals(first, c, what + ": the same bits as " + VectorSupport.widths().getFirst() + " bits");
+                }
+            }
+        }
+    }
+
     @Test
     void resultsDoNotDependOnTheThreadCount() {
         Random r = new Random(9);

@@ -35,8 +35,13 @@ public final class JvmEmitter {
     private JvmEmitter() {
     }
 
-    /** Lanes per vector (256-bit float vectors). */
-    public static final int LANES = VectorLoopEmitter.LANES;
+    /** The widest vectors the emitter writes (AVX-512): 16 float32 lanes. */
+    public static final int MAX_BITS = 512;
+
+    /** Whether {@code bits} is a vector width the emitter writes: 128, 256 or 512. */
+    public static boolean supportedBits(int bits) {
+        return bits == 128 || bits == 256 || bits == MAX_BITS;
+    }
 
     /**
      * Loops the Vector API part handles (see {@link VectorLoopEmitter#vectorizable}): float32
@@ -51,18 +56,28 @@ public final class JvmEmitter {
      * or, with {@code lanes}, scalar loops that give the bits of the vector form (the form a plan runs
      * before it switches its short loops to vectors: the switch then changes speed, never results).
      */
-    public record Options(boolean vectorApi, boolean fma, boolean lanes) {
+    public record Options(boolean vectorApi, boolean fma, boolean lanes, int bits) {
         /** Scalar loops only, with double accumulation (eager single ops, and JVMs without the Vector API). */
-        public static final Options SCALAR = new Options(false, false, false);
+        public static final Options SCALAR = new Options(false, false, false, 256);
 
-        /** Vector loops where eligible (only when the JVM has {@code jdk.incubator.vector}); {@code fma} only where the CPU has it. */
-        public static Options vectors(boolean fma) {
-            return new Options(true, fma, true);
+        public Options {
+            if (!supportedBits(bits)) {
+                throw new IllegalArgumentException("vector width " + bits + " bits: the emitter writes 128, 256 or 512");
+            }
         }
 
-        /** Scalar loops that compute exactly what {@link #vectors(boolean)} with the same {@code fma} computes. */
-        public static Options lanes(boolean fma) {
-            return new Options(false, fma, true);
+        /**
+         * Vector loops of {@code bits}-wide vectors where eligible (only when the JVM has {@code
+         * jdk.incubator.vector}); {@code fma} only where the CPU has it. Sums add up per lane, so
+         * their rounding (not their order across threads) depends on the width.
+         */
+        public static Options vectors(boolean fma, int bits) {
+            return new Options(true, fma, true, bits);
+        }
+
+        /** Scalar loops that compute exactly what {@link #vectors(boolean, int)} with the same arguments computes. */
+        public static Options lanes(boolean fma, int bits) {
+            return new Options(false, fma, true, bits);
         }
     }
 
@@ -72,8 +87,8 @@ public final class JvmEmitter {
     }
 
     /**
-     * The class file of {@code kernel}: with {@code options.vectorApi()}, eligible loops run eight
-     * float32 positions at a time; with {@code options.fma()} (only where the CPU has fused
+     * The class file of {@code kernel}: with {@code options.vectorApi()}, eligible loops run a vector
+     * of float32 positions ({@code options.bits()} wide) at a time; with {@code options.fma()} (only where the CPU has fused
      * multiply-add: the Vector API emulates it, very slowly, elsewhere) they contract multiply-adds.
      */
     public static byte[] emit(Kernel kernel, String className, int bufferCount, Options options) {

@@ -41,7 +41,7 @@ public interface KernelFunction {
 
     /** Holder of the per-thread scratch (interfaces have no private fields). */
     final class Scratch {
-        private static final ThreadLocal<double[]> LANES = ThreadLocal.withInitial(() -> new double[JvmEmitter.LANES / 2]);
+        private static final ThreadLocal<double[]> LANES = ThreadLocal.withInitial(() -> new double[JvmEmitter.MAX_BITS / 64]);
 
         private Scratch() {
         }

@@ -123,7 +123,7 @@ final class LoopEmitter extends VectorLoopEmitter {
                 r++;
             }
         }
-        // the scalar form of a loop with a vector form sums as its eight float lanes do (see emulatedSums)
+        // the scalar form of a loop with a vector form sums as its float lanes do (see emulatedSums)
         boolean emulate = lanes && !vector && acc.length > 0;
         int floatLanes = -1;
         int doubleLanes = -1;
@@ -131,11 +131,11 @@ final class LoopEmitter extends VectorLoopEmitter {
         int blockStart = -1;
         if (emulate) {
             floatLanes = newLocal(1);
-            pushInt(LANES * acc.length);
+            pushInt(laneCount * acc.length);
             mv.visitIntInsn(NEWARRAY, T_FLOAT);
             mv.visitVarInsn(ASTORE, floatLanes);
             doubleLanes = newLocal(1);
-            pushInt(LANES / 2 * acc.length);
+            pushInt(laneCount / 2 * acc.length);
             mv.visitIntInsn(NEWARRAY, T_DOUBLE);
             mv.visitVarInsn(ASTORE, doubleLanes);
             vEnd = newLocal(1);
@@ -319,8 +319,8 @@ final class LoopEmitter extends VectorLoopEmitter {
     /**
      * The sums of one position in the scalar form of a loop that also has a vector form, as that
      * form adds them: a position of the row's vector part goes into float lane (position − block
-     * start) mod 8 (by a fused multiply-add where the vector loop contracts the product into the
-     * sum); at each block's end the lanes widen into four float64 lanes (low four, then high four),
+     * start) mod lanes (by a fused multiply-add where the vector loop contracts the product into the
+     * sum); at each block's end the lanes widen into half as many float64 lanes (low half, then high half),
      * and at the vector part's end those fold into the accumulator in lane order. Positions after the
      * vector part jump to {@code tail} (added in float64, as the vector form's scalar tail adds them);
      * the others jump to {@code summed}. Lane arrays are zero between rows.
@@ -335,7 +335,7 @@ final class LoopEmitter extends VectorLoopEmitter {
         mv.visitVarInsn(ILOAD, j);
         mv.visitVarInsn(ILOAD, blockStart);
         mv.visitInsn(ISUB);
-        pushInt(LANES - 1);
+        pushInt(laneCount - 1);
         mv.visitInsn(IAND);
         mv.visitVarInsn(ISTORE, lane);
         for (int r = 0; r < acc.length; r++) {
@@ -343,7 +343,7 @@ final class LoopEmitter extends VectorLoopEmitter {
             // floatLanes[8r + lane] = floatLanes[8r + lane] + value   (or fma(b, c, lane value))
             mv.visitVarInsn(ALOAD, floatLanes);
             mv.visitVarInsn(ILOAD, lane);
-            pushInt(LANES * r);
+            pushInt(laneCount * r);
             mv.visitInsn(IADD);
             mv.visitInsn(DUP2);
             mv.visitInsn(FALOAD);
@@ -379,9 +379,9 @@ final class LoopEmitter extends VectorLoopEmitter {
         mv.visitLabel(widen);
         for (int r = 0; r < acc.length; r++) {
             for (int part = 0; part < 2; part++) {
-                for (int l = 0; l < LANES / 2; l++) {
-                    int d = LANES / 2 * r + l;
-                    int f = LANES * r + LANES / 2 * part + l;
+                for (int l = 0; l < laneCount / 2; l++) {
+                    int d = laneCount / 2 * r + l;
+                    int f = laneCount * r + laneCount / 2 * part + l;
                     mv.visitVarInsn(ALOAD, doubleLanes);
                     pushInt(d);
                     mv.visitInsn(DUP2);
@@ -408,10 +408,10 @@ final class LoopEmitter extends VectorLoopEmitter {
         mv.visitVarInsn(ILOAD, vEnd);
         mv.visitJumpInsn(IF_ICMPNE, summed);
         for (int r = 0; r < acc.length; r++) {
-            for (int l = 0; l < LANES / 2; l++) {
+            for (int l = 0; l < laneCount / 2; l++) {
                 mv.visitVarInsn(DLOAD, acc[r]);
                 mv.visitVarInsn(ALOAD, doubleLanes);
-                pushInt(LANES / 2 * r + l);
+                pushInt(laneCount / 2 * r + l);
                 mv.visitInsn(DALOAD);
                 mv.visitInsn(DADD);
                 mv.visitVarInsn(DSTORE, acc[r]);

@@ -44,11 +44,15 @@ abstract class MethodEmitter {
      * Whether this kernel's scalar code does the arithmetic of the vector lanes — a vectorizable
      * kernel emitted with its Vector API part, or in the scalar form that gives that form's bits
      * ({@link JvmEmitter.Options#lanes()}): float32 powers by float squaring, multiply-adds contracted
-     * as the vector loop contracts them, and (scalar form only) sums in eight float lanes.
+     * as the vector loop contracts them, and (scalar form only) sums in the vector's float lanes.
      */
     final boolean lanes;
     /** Multiply-adds are contracted (the CPU has FMA): in vector loops, and in the scalar code that follows their lanes. */
     final boolean fma;
+    /** float32 lanes per vector: the vector width in bits ({@link JvmEmitter.Options#bits()}) over 32. */
+    final int laneCount;
+    /** The {@code FloatVector}/{@code DoubleVector} species field of that width, e.g. {@code SPECIES_256}. */
+    final String speciesField;
     /** Per sum of the loop (full reductions, then row sums): the instruction summed, and whether it is a max. */
     int[] sumInstr = new int[0];
     boolean[] sumMax = new boolean[0];
@@ -89,6 +93,8 @@ abstract class MethodEmitter {
         this.vector = options.vectorApi() && vectorizable;
         this.lanes = (options.vectorApi() || options.lanes()) && vectorizable;
         this.fma = options.fma() && lanes;
+        this.laneCount = options.bits() / 32;
+        this.speciesField = "SPECIES_" + options.bits();
     }
 
     int newLocal(int size) {

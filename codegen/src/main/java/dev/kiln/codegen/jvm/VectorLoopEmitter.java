@@ -24,7 +24,8 @@ import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 
 /**
- * The Vector API part of an innermost loop: eight float32 positions at a time, broadcast scalars,
+ * The Vector API part of an innermost loop: a vector of float32 positions at a time (4, 8 or 16
+ * lanes, {@link JvmEmitter.Options#bits()}), broadcast scalars,
  * fused multiply-adds where the CPU has them, sums widened into float64 vectors.
  */
 abstract class VectorLoopEmitter extends ExpressionEmitter {
@@ -40,8 +41,6 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
     static final String DV_DESC = "L" + DV + ";";
     static final String VEC_DESC = "Ljdk/incubator/vector/Vector;";
     static final String SPECIES_DESC = "Ljdk/incubator/vector/VectorSpecies;";
-    /** Lanes per vector (256-bit float vectors). */
-    static final int LANES = 8;
     /**
      * Vector sums are widened into float64 vectors every this many positions (256 float additions
      * per lane in between): two conversions and two additions per sum. Folding lane by lane there
@@ -109,7 +108,7 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
     }
 
     void species() {
-        mv.visitFieldInsn(GETSTATIC, FV, "SPECIES_256", SPECIES_DESC);
+        mv.visitFieldInsn(GETSTATIC, FV, speciesField, SPECIES_DESC);
     }
 
     void broadcastTop() {
@@ -138,8 +137,8 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
     }
 
     /**
-     * {@code vEnd = j + ((bound - j) & ~(LANES - 1))}: where a row's vector part ends (whole groups of
-     * eight from {@code j}); the bound is {@code size}, or the {@code to} argument (local 4) for a chunk.
+     * {@code vEnd = j + ((bound - j) & ~(laneCount - 1))}: where a row's vector part ends (whole vectors
+     * from {@code j}); the bound is {@code size}, or the {@code to} argument (local 4) for a chunk.
      */
     void storeVectorEnd(int j, boolean chunkEnd, int size, int vEnd) {
         mv.visitVarInsn(ILOAD, j);
@@ -150,14 +149,14 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
         }
         mv.visitVarInsn(ILOAD, j);
         mv.visitInsn(ISUB);
-        pushInt(~(LANES - 1));
+        pushInt(~(laneCount - 1));
         mv.visitInsn(IAND);
         mv.visitInsn(IADD);
         mv.visitVarInsn(ISTORE, vEnd);
     }
 
     /**
-     * The vector part of one innermost row: positions {@code j} from the counter's start while eight
+     * The vector part of one innermost row: positions {@code j} from the counter's start while a vector's
      * remain, leaving the counter where the scalar loop takes over. Sums add up in float vectors
      * for {@value #REDUCTION_BLOCK} positions, then widen exactly into float64 vectors (low lanes,
      * then high), and at the row's end into the float64 accumulators lane by lane in order — the
@@ -176,7 +175,7 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
         for (int r = 0; r < vacc.length; r++) {
             vacc[r] = newLocal(1);
             dacc[r] = newLocal(1);
-            mv.visitFieldInsn(GETSTATIC, DV, "SPECIES_256", SPECIES_DESC);
+            mv.visitFieldInsn(GETSTATIC, DV, speciesField, SPECIES_DESC);
             mv.visitMethodInsn(INVOKESTATIC, DV, "zero", "(" + SPECIES_DESC + ")" + DV_DESC, false);
             mv.visitVarInsn(ASTORE, dacc[r]);
         }
@@ -239,17 +238,17 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
             mv.visitInsn(IADD);
             mv.visitMethodInsn(INVOKEVIRTUAL, FV, "intoArray", "([FI)V", false);
         }
-        mv.visitIincInsn(j, LANES);
+        mv.visitIincInsn(j, laneCount);
         mv.visitJumpInsn(GOTO, top);
         mv.visitLabel(blockDone);
         for (int r = 0; r < vacc.length; r++) {
-            // each block's float lanes widen exactly into float64 lanes (low four, then high four)
+            // each block's float lanes widen exactly into float64 lanes (low half, then high half)
             for (int part = 0; part < 2; part++) {
                 mv.visitVarInsn(ALOAD, dacc[r]);
                 mv.visitVarInsn(ALOAD, vacc[r]);
                 mv.visitFieldInsn(GETSTATIC, "jdk/incubator/vector/VectorOperators", "F2D",
                         "Ljdk/incubator/vector/VectorOperators$Conversion;");
-                mv.visitFieldInsn(GETSTATIC, DV, "SPECIES_256", SPECIES_DESC);
+                mv.visitFieldInsn(GETSTATIC, DV, speciesField, SPECIES_DESC);
                 pushInt(part);
                 mv.visitMethodInsn(INVOKEVIRTUAL, FV, "convertShape",
                         "(Ljdk/incubator/vector/VectorOperators$Conversion;" + SPECIES_DESC + "I)" + VEC_DESC, false);
@@ -265,7 +264,7 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
             mv.visitVarInsn(ALOAD, laneScratch);
             pushInt(0);
             mv.visitMethodInsn(INVOKEVIRTUAL, DV, "intoArray", "([DI)V", false);
-            for (int lane = 0; lane < LANES / 2; lane++) {
+            for (int lane = 0; lane < laneCount / 2; lane++) {
                 mv.visitVarInsn(DLOAD, acc[r]);
                 mv.visitVarInsn(ALOAD, laneScratch);
                 pushInt(lane);
@@ -347,7 +346,7 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
         mv.visitMethodInsn(INVOKEVIRTUAL, FV, "fma", "(" + VEC_DESC + VEC_DESC + ")" + FV_DESC, false);
     }
 
-    /** Pushes the vector of eight positions from {@code j} for a body instruction. */
+    /** Pushes the vector of positions from {@code j} for a body instruction. */
     void vectorValue(Instr in, int[] v, int[] base, int j) {
         switch (in) {
             case Instr.Load l -> {

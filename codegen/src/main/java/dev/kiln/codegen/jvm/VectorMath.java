@@ -5,7 +5,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * {@link FloatMath#exp} on eight float32 lanes, the same operations in the same order (so the same
+ * {@link FloatMath#exp} on a vector of float32 lanes (any width), the same operations in the same order (so the same
  * bits): called by vector loops; loaded only where the Vector API is.
  */
 public final class VectorMath {

@@ -1,0 +1,33 @@
+"""Runs a PyTorch benchmark under a thread configuration, in a fresh process: OpenBLAS reads its
+thread count (OPENBLAS_NUM_THREADS) once, when it loads, so torch.set_num_threads alone leaves the
+GEMMs on OpenBLAS's default, every core. Configurations: "1" and "2" set both counts; "default" sets
+neither (PyTorch's own configuration, reported as its best where it is fastest)."""
+import os
+import subprocess
+import sys
+
+
+def configurations(args):
+    return args or ["1", "2", "default"]
+
+
+def run_each(script, args):
+    """Re-runs `script` once per configuration with --config; returns nothing (each prints)."""
+    for config in configurations(args):
+        env = dict(os.environ)
+        if config != "default":
+            env["OPENBLAS_NUM_THREADS"] = config
+            env["OMP_NUM_THREADS"] = config
+        else:
+            env.pop("OPENBLAS_NUM_THREADS", None)
+            env.pop("OMP_NUM_THREADS", None)
+        subprocess.run([sys.executable, script, "--config", config], env=env, check=True)
+
+
+def apply(config):
+    """In the child: sets torch's intra-op threads for `config`; returns a label for the output."""
+    import torch
+    if config != "default":
+        torch.set_num_threads(int(config))
+    blas = os.environ.get("OPENBLAS_NUM_THREADS", "its default")
+    return f"config={config} (torch threads {torch.get_num_threads()}, OpenBLAS threads {blas})"
