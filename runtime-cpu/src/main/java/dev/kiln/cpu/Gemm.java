@@ -23,8 +23,11 @@ final class Gemm {
     static final int KC = 256;
     /** Rows of a per block: a multiple of every micro-kernel's {@code mr} (4, 6 or 8). */
     static final int MC = 96;
-    /** Columns of b per block: a multiple of every micro-kernel's {@code nr} (8 to 32). */
-    static final int NC = 512;
+    /**
+     * Columns of b per block: a multiple of every micro-kernel's {@code nr} (8 to 32); a's blocks are
+     * packed again for each, so wider blocks pack less (1024 measured best of 512-4096 on this EPYC).
+     */
+    static final int NC = 1024;
     /** Below this many multiply-adds a product runs on the calling thread. */
     static final long PARALLEL_FLOPS = 1L << 21;
 
@@ -190,19 +193,25 @@ final class Gemm {
         }
     }
 
-    /** Packs an {@code mc x kc} block of a into panels {@code mr} high: panel i holds column p at {@code i*kc*mr + p*mr}, zero-padded. */
+    /**
+     * Packs an {@code mc x kc} block of a into panels {@code mr} high: panel i holds column p at {@code
+     * i*kc*mr + p*mr}, zero-padded. Row by row, so a row-major a is read in order (the writes, strided
+     * by {@code mr}, stay in one panel of a few kilobytes).
+     */
     private static void packA(float[] a, int off, int ars, int acs, int mc, int kc, float[] pa, int mr) {
         for (int ir = 0; ir < mc; ir += mr) {
             int rows = Math.min(mr, mc - ir);
             int base = ir * kc;
-            for (int p = 0; p < kc; p++) {
-                int dst = base + p * mr;
-                int src = off + ir * ars + p * acs;
-                for (int i = 0; i < rows; i++) {
-                    pa[dst + i] = a[src + i * ars];
+            for (int i = 0; i < rows; i++) {
+                int src = off + (ir + i) * ars;
+                int dst = base + i;
+                for (int p = 0; p < kc; p++) {
+                    pa[dst + p * mr] = a[src + p * acs];
                 }
-                for (int i = rows; i < mr; i++) {
-                    pa[dst + i] = 0f;
+            }
+            for (int i = rows; i < mr; i++) {
+                for (int p = 0; p < kc; p++) {
+                    pa[base + i + p * mr] = 0f;
                 }
             }
         }
