@@ -171,42 +171,65 @@ final class Gemm {
         }
     }
 
-    /** Packs a {@code kc x nc} block of b into panels {@code nr} wide: panel j holds rows p at {@code j*kc*nr + p*nr}, zero-padded. */
+    /**
+     * Packs a {@code kc x nc} block of b into panels {@code nr} wide: panel j holds rows p at {@code
+     * j*kc*nr + p*nr}, zero-padded. Reads follow b's layout: rows copied whole where b is row-major,
+     * columns walked down where it is a transposed view (its rows have unit stride).
+     */
     private static void packB(float[] b, int off, int brs, int bcs, int kc, int nc, float[] pb, int nr) {
         for (int jr = 0; jr < nc; jr += nr) {
             int cols = Math.min(nr, nc - jr);
             int base = jr * kc;
-            for (int p = 0; p < kc; p++) {
-                int src = off + p * brs + jr * bcs;
-                int dst = base + p * nr;
-                if (bcs == 1) {
-                    System.arraycopy(b, src, pb, dst, cols);
-                } else {
-                    for (int j = 0; j < cols; j++) {
-                        pb[dst + j] = b[src + j * bcs];
+            if (bcs != 1 && brs == 1) {
+                for (int j = 0; j < cols; j++) {
+                    int src = off + (jr + j) * bcs;
+                    for (int p = 0; p < kc; p++) {
+                        pb[base + p * nr + j] = b[src + p];
                     }
                 }
-                for (int j = cols; j < nr; j++) {
-                    pb[dst + j] = 0f;
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int src = off + p * brs + jr * bcs;
+                    int dst = base + p * nr;
+                    if (bcs == 1) {
+                        System.arraycopy(b, src, pb, dst, cols);
+                    } else {
+                        for (int j = 0; j < cols; j++) {
+                            pb[dst + j] = b[src + j * bcs];
+                        }
+                    }
                 }
+            }
+            for (int p = 0; cols < nr && p < kc; p++) {
+                java.util.Arrays.fill(pb, base + p * nr + cols, base + p * nr + nr, 0f);
             }
         }
     }
 
     /**
      * Packs an {@code mc x kc} block of a into panels {@code mr} high: panel i holds column p at {@code
-     * i*kc*mr + p*mr}, zero-padded. Row by row, so a row-major a is read in order (the writes, strided
-     * by {@code mr}, stay in one panel of a few kilobytes).
+     * i*kc*mr + p*mr}, zero-padded. Reads follow a's layout: row by row where a is row-major, down the
+     * columns where it is a transposed view (a weight gradient's {@code h^T}); the writes stay in one
+     * panel of a few kilobytes.
      */
     private static void packA(float[] a, int off, int ars, int acs, int mc, int kc, float[] pa, int mr) {
         for (int ir = 0; ir < mc; ir += mr) {
             int rows = Math.min(mr, mc - ir);
             int base = ir * kc;
-            for (int i = 0; i < rows; i++) {
-                int src = off + (ir + i) * ars;
-                int dst = base + i;
+            if (acs == 1 || ars != 1) {
+                for (int i = 0; i < rows; i++) {
+                    int src = off + (ir + i) * ars;
+                    for (int p = 0; p < kc; p++) {
+                        pa[base + i + p * mr] = a[src + p * acs];
+                    }
+                }
+            } else {
                 for (int p = 0; p < kc; p++) {
-                    pa[dst + p * mr] = a[src + p * acs];
+                    int src = off + ir + p * acs;
+                    int dst = base + p * mr;
+                    for (int i = 0; i < rows; i++) {
+                        pa[dst + i] = a[src + i];
+                    }
                 }
             }
             for (int i = rows; i < mr; i++) {
