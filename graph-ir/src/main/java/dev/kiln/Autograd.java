@@ -241,6 +241,36 @@ public final class Autograd {
             return values;
         }
 
+        /**
+         * A forward value the gradient plan reads, as a node of {@code b}: an input bound to the value,
+         * except that one element broadcast (a scalar operand expanded to its partner's shape, {@code
+         * x.pow(2)}'s exponent) is bound as that one element and expanded in the plan, not copied out
+         * to the full shape; and a power's exponent that needs no gradient and is a whole number from
+         * 1 to 16 is compiled in as a constant, so the plan (cached per exponent) multiplies instead of
+         * calling {@code pow} per element, as a compiled step does.
+         */
+        private static Node bindValue(GraphBuilder b, Node n, Tensor value, boolean exponent, List<TensorData> bound) {
+            TensorData data = value.data();
+            dev.kiln.spi.Layout l = data.layout();
+            boolean broadcastOne = n.type().shape().rank() > 0;
+            for (int d = 0; broadcastOne && d < l.shape().rank(); d++) {
+                broadcastOne = l.stride(d) == 0;
+            }
+            if (!broadcastOne && n.type().shape().rank() > 0) {
+                bound.add(value.contiguous().data());
+                return b.input("value", n.type());
+            }
+            double v = data.storage().getDouble(l.offset());
+            Node one;
+            if (exponent && !value.requiresGrad() && value.dtype().isFloating() && v == Math.rint(v) && v >= 1 && v <= 16) {
+                one = b.add(new dev.kiln.ir.Leaf.Constant(v, value.dtype()));
+            } else {
+                bound.add(new TensorData(data.storage(), new dev.kiln.spi.Layout(Shape.scalar(), new int[0], l.offset())));
+                one = b.input("value", new dev.kiln.ir.TensorType(Shape.scalar(), value.dtype()));
+            }
+            return broadcastOne ? b.add(new dev.kiln.ir.Movement.Expand(n.type().shape()), one) : one;
+        }
+
         private boolean onCpu() {
             for (Tensor t : valueOf.values()) {
                 if (!t.device().equals(Device.CPU)) {
@@ -259,14 +289,19 @@ public final class Autograd {
             GraphBuilder b = new GraphBuilder();
             Map<Node, Node> map = new IdentityHashMap<>();
             List<TensorData> bound = new ArrayList<>();
+            Set<Node> exponents = Collections.newSetFromMap(new IdentityHashMap<>()); // powers' exponents
+            for (Node n : builder.nodes()) {
+                if (n.op() instanceof dev.kiln.ir.Binary.Pow) {
+                    exponents.add(n.input(1));
+                }
+            }
             for (Node n : builder.nodes()) {
                 if (!needed.contains(n)) {
                     continue;
                 }
                 Tensor value = valueOf.get(n);
                 if (value != null) {
-                    map.put(n, b.input("value", n.type()));
-                    bound.add(value.contiguous().data());
+                    map.put(n, bindValue(b, n, value, exponents.contains(n), bound));
                     continue;
                 }
                 Node[] ins = new Node[n.inputs().size()];

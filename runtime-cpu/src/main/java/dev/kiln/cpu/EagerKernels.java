@@ -28,7 +28,11 @@ final class EagerKernels {
     /** Below this many elements the interpreter is as fast as a kernel call. */
     static final int MIN_ELEMENTS = 64;
 
-    private record Signature(Op op, List<TensorType> types, List<Boolean> broadcast) {
+    /**
+     * {@code exponent}: a power's small whole exponent (1 to 16) compiled in as a constant, so the
+     * loop multiplies (and vectorizes) instead of calling {@code Math.pow} per element; else NaN.
+     */
+    private record Signature(Op op, List<TensorType> types, List<Boolean> broadcast, double exponent) {
     }
 
     private static final BoundedCache<Signature, CompiledPlan> PLANS = new BoundedCache<>("the eager kernel cache", 512);
@@ -66,13 +70,18 @@ final class EagerKernels {
         List<TensorType> types = new ArrayList<>(inputs.size());
         List<Boolean> broadcast = new ArrayList<>(inputs.size());
         List<TensorData> bound = new ArrayList<>(inputs.size());
-        for (TensorData in : inputs) {
+        double exponent = smallExponent(op, inputs);
+        for (int i = 0; i < inputs.size(); i++) {
+            TensorData in = inputs.get(i);
             boolean b = !dense(in);
             types.add(new TensorType(in.shape(), in.dtype()));
             broadcast.add(b);
+            if (i == 1 && !Double.isNaN(exponent)) {
+                continue; // compiled in
+            }
             bound.add(b ? new TensorData(in.storage(), new Layout(Shape.scalar(), new int[0], in.layout().offset())) : in);
         }
-        CompiledPlan plan = PLANS.get(new Signature(op, types, broadcast), EagerKernels::compile);
+        CompiledPlan plan = PLANS.get(new Signature(op, types, broadcast, exponent), EagerKernels::compile);
         try (var run = plan.open()) { // its outputs are fresh: the caller's to keep
             for (int i = 0; i < bound.size(); i++) {
                 run.input(i, bound.get(i));
@@ -82,14 +91,32 @@ final class EagerKernels {
         }
     }
 
+    /** {@code x ** k} with a one-element float exponent holding a whole {@code k} from 1 to 16: k; else NaN. */
+    private static double smallExponent(Op op, List<TensorData> inputs) {
+        if (!(op instanceof Binary.Pow) || inputs.size() != 2) {
+            return Double.NaN;
+        }
+        TensorData e = inputs.get(1);
+        if (!e.dtype().isFloating() || !(e.shape().numelLong() == 1 || broadcastScalar(e.layout()))) {
+            return Double.NaN;
+        }
+        double v = e.storage().getDouble(e.layout().offset());
+        return v == Math.rint(v) && v >= 1 && v <= 16 ? v : Double.NaN;
+    }
+
     private static CompiledPlan compile(Signature s) {
         GraphBuilder b = new GraphBuilder();
         Node[] ins = new Node[s.types().size()];
         for (int i = 0; i < ins.length; i++) {
             TensorType t = s.types().get(i);
-            ins[i] = s.broadcast().get(i)
-                    ? b.add(new dev.kiln.ir.Movement.Expand(t.shape()), b.input("in" + i, new TensorType(Shape.scalar(), t.dtype())))
-                    : b.input("in" + i, t);
+            boolean constant = i == 1 && !Double.isNaN(s.exponent());
+            Node scalar = constant ? b.add(new dev.kiln.ir.Leaf.Constant(s.exponent(), t.dtype()))
+                    : s.broadcast().get(i) ? b.input("in" + i, new TensorType(Shape.scalar(), t.dtype())) : null;
+            if (scalar == null) {
+                ins[i] = b.input("in" + i, t);
+            } else {
+                ins[i] = t.shape().equals(Shape.scalar()) ? scalar : b.add(new dev.kiln.ir.Movement.Expand(t.shape()), scalar);
+            }
         }
         return new CompiledPlan(b.build(b.add(s.op(), ins)), true);
     }

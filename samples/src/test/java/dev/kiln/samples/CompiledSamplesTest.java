@@ -45,8 +45,10 @@ class CompiledSamplesTest {
             assertEquals(eager.size(), compiled.size());
             for (int i = 0; i < eager.size(); i++) {
                 // Near the fit's floor (loss about 9) RMSprop's fixed step and DynamicNet's random terms make the
-                // loss oscillate, and one-ulp differences in fused arithmetic shift the phase: compare loosely there.
-                double tol = Math.abs(eager.get(i)) > 15 ? 1e-3 * Math.abs(eager.get(i)) : 0.1 * Math.max(1, Math.abs(eager.get(i)));
+                // loss oscillate (DynamicNet's between 8.9 and 10.4 before it settles at 9.63), and one-ulp
+                // differences in fused arithmetic or in the vector width's summation order shift the phase:
+                // compare loosely there (15%: a broken compiled run is off by far more).
+                double tol = Math.abs(eager.get(i)) > 15 ? 1e-3 * Math.abs(eager.get(i)) : 0.15 * Math.max(1, Math.abs(eager.get(i)));
                 assertEquals(eager.get(i), compiled.get(i), tol, s[0] + " number " + i + ": eager " + eager + "\ncompiled " + compiled);
             }
         }));
