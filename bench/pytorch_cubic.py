@@ -2,16 +2,20 @@
 """The seed's cubic-fit autograd step and the DynamicNet step in PyTorch eager, timed per step.
 
 Set-up (Debian): apt-get install python3-torch libopenblas0-pthread; run with /usr/bin/python3.
-Not part of the test command. Prints median microseconds per step over several repeats.
+Not part of the test command. Prints median microseconds per step over several repeats, at 1 thread by
+default; `pytorch_cubic.py 1 2 default` runs each thread configuration in its own process (torch's and
+OpenBLAS's counts both set, see torch_threads.py).
 """
 import math
+import os
 import random
 import statistics
+import sys
 import time
 
-import torch
-
-torch.set_num_threads(1)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_threads  # noqa: E402
+import torch  # noqa: E402
 
 
 def median_us(fn, steps, repeats=7):
@@ -71,10 +75,18 @@ def dynamic():
     return step
 
 
-if __name__ == "__main__":
+def main(config):
+    label = torch_threads.apply(config)
     torch.manual_seed(0)
     random.seed(0)
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
+    print(f"torch {torch.__version__}, {label}")
     print(f"cubic autograd step (2000 points): {median_us(cubic(), 2000):.1f} us/step (median)")
     print(f"cubic autograd step (1000000 points): {median_us(cubic(1_000_000), 20):.1f} us/step (median)")
     print(f"DynamicNet step (2000 points, SGD momentum): {median_us(dynamic(), 2000):.1f} us/step (median)")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--config":
+        main(sys.argv[2])
+    else:
+        torch_threads.run_each(os.path.abspath(__file__), sys.argv[1:] or ["1"])
