@@ -86,7 +86,6 @@ def main(config):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--config":
-        main(sys.argv[2])
-    else:
-        torch_threads.run_each(os.path.abspath(__file__), sys.argv[1:] or ["1"])
+    if len(sys.argv) == 1:
+        sys.argv.append("1")
+    torch_threads.main(os.path.abspath(__file__), main)

@@ -7,9 +7,7 @@ Set-up (Debian): apt-get install python3-torch libopenblas0-pthread; run with /u
 Usage: /usr/bin/python3 bench/pytorch_gemm.py [1] [2] [default]. Not part of the test command.
 """
 import os
-import statistics
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch_threads  # noqa: E402
@@ -30,20 +28,9 @@ def run(config):
         b = torch.randn(k, m)
         flop = 2.0 * n * m * k
         calls = max(3, int(2e9 / flop))
-        for _ in range(calls):
-            torch.mm(a, b)
-        times = []
-        for _ in range(7):
-            t0 = time.perf_counter()
-            for _ in range(calls):
-                torch.mm(a, b)
-            times.append((time.perf_counter() - t0) / calls * 1e3)
-        ms = statistics.median(times)
+        ms = torch_threads.median_ms(lambda: torch.mm(a, b), calls, warmup=calls)
         print(f"  {shape:>16}: {ms:8.3f} ms, {flop / ms / 1e6:6.1f} GFLOP/s", flush=True)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--config":
-        run(sys.argv[2])
-    else:
-        torch_threads.run_each(os.path.abspath(__file__), sys.argv[1:])
+    torch_threads.main(os.path.abspath(__file__), run)

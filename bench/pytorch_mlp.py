@@ -9,9 +9,7 @@ Without OpenBLAS PyTorch falls back to a reference BLAS about twenty times slowe
 test command. FLOP per step as in MlpBenchmark.FLOP (the multiply-adds a step needs, times two).
 """
 import os
-import statistics
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch_threads  # noqa: E402
@@ -38,20 +36,9 @@ def run(config, repeats=7, steps=5):
         opt.step()
         return loss
 
-    for _ in range(3):
-        step()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            step()
-        times.append((time.perf_counter() - t0) / steps * 1e3)
-    ms = statistics.median(times)
+    ms = torch_threads.median_ms(step, steps, repeats)
     print(f"pytorch {torch.__version__} {label}: {ms:.1f} ms/step, {FLOP / ms / 1e6:.1f} GFLOP/s", flush=True)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--config":
-        run(sys.argv[2])
-    else:
-        torch_threads.run_each(os.path.abspath(__file__), sys.argv[1:])
+    torch_threads.main(os.path.abspath(__file__), run)

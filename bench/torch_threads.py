@@ -3,8 +3,31 @@ thread count (OPENBLAS_NUM_THREADS) once, when it loads, so torch.set_num_thread
 GEMMs on OpenBLAS's default, every core. Configurations: "1" and "2" set both counts; "default" sets
 neither (PyTorch's own configuration, reported as its best where it is fastest)."""
 import os
+import statistics
 import subprocess
 import sys
+import time
+
+
+def median_ms(fn, calls, repeats=7, warmup=3):
+    """Median milliseconds per call of fn over `repeats` timed runs of `calls` calls each."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        times.append((time.perf_counter() - t0) / calls * 1e3)
+    return statistics.median(times)
+
+
+def main(script, run):
+    """A script's entry: `--config C` runs `run(C)` here; anything else re-runs the script per configuration."""
+    if len(sys.argv) == 3 and sys.argv[1] == "--config":
+        run(sys.argv[2])
+    else:
+        run_each(script, sys.argv[1:])
 
 
 def configurations(args):
