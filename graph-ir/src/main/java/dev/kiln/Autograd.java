@@ -245,24 +245,25 @@ public final class Autograd {
          * A forward value the gradient plan reads, as a node of {@code b}: an input bound to the value,
          * except that one element broadcast (a scalar operand expanded to its partner's shape, {@code
          * x.pow(2)}'s exponent) is bound as that one element and expanded in the plan, not copied out
-         * to the full shape; and a power's exponent that needs no gradient and is a whole number from
-         * 1 to 16 is compiled in as a constant, so the plan (cached per exponent) multiplies instead of
+         * to the full shape; and a power's exponent that needs no gradient and is one {@link
+         * dev.kiln.ir.Binary.Pow#compiledExponent} accepts is compiled in as a constant, so the plan (cached per exponent) multiplies instead of
          * calling {@code pow} per element, as a compiled step does.
          */
         private static Node bindValue(GraphBuilder b, Node n, Tensor value, boolean exponent, List<TensorData> bound) {
             TensorData data = value.data();
             dev.kiln.spi.Layout l = data.layout();
-            boolean broadcastOne = n.type().shape().rank() > 0;
+            boolean scalar = n.type().shape().rank() == 0;
+            boolean broadcastOne = !scalar;
             for (int d = 0; broadcastOne && d < l.shape().rank(); d++) {
                 broadcastOne = l.stride(d) == 0;
             }
-            if (!broadcastOne && n.type().shape().rank() > 0) {
+            if (!scalar && !broadcastOne) {
                 bound.add(value.contiguous().data());
                 return b.input("value", n.type());
             }
             double v = data.storage().getDouble(l.offset());
             Node one;
-            if (exponent && !value.requiresGrad() && value.dtype().isFloating() && v == Math.rint(v) && v >= 1 && v <= 16) {
+            if (exponent && !value.requiresGrad() && value.dtype().isFloating() && dev.kiln.ir.Binary.Pow.compiledExponent(v)) {
                 one = b.add(new dev.kiln.ir.Leaf.Constant(v, value.dtype()));
             } else {
                 bound.add(new TensorData(data.storage(), new dev.kiln.spi.Layout(Shape.scalar(), new int[0], l.offset())));

@@ -31,7 +31,16 @@ public sealed interface Binary extends Op {
     record Div() implements Binary {}
 
     /** {@code a^b}, exact for integer exponents of negative bases (never {@code exp(b log a)}). */
-    record Pow() implements Binary {}
+    record Pow() implements Binary {
+        /**
+         * Whether an eager power compiles {@code exponent} into its kernel and its gradient plan as a
+         * constant (so the loops multiply instead of calling {@code pow} per element): a whole number
+         * from 1 to 16. Each such value gets plans of its own, so the range stays small.
+         */
+        public static boolean compiledExponent(double exponent) {
+            return exponent == Math.rint(exponent) && exponent >= 1 && exponent <= 16;
+        }
+    }
 
     /** Elementwise maximum; NaN propagates. */
     record Maximum() implements Binary {}

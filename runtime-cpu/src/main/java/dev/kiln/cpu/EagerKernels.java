@@ -91,7 +91,7 @@ final class EagerKernels {
         }
     }
 
-    /** {@code x ** k} with a one-element float exponent holding a whole {@code k} from 1 to 16: k; else NaN. */
+    /** {@code x ** k} with a one-element float exponent holding a {@link Binary.Pow#compiledExponent} k: k; else NaN. */
     private static double smallExponent(Op op, List<TensorData> inputs) {
         if (!(op instanceof Binary.Pow) || inputs.size() != 2) {
             return Double.NaN;
@@ -101,7 +101,7 @@ final class EagerKernels {
             return Double.NaN;
         }
         double v = e.storage().getDouble(e.layout().offset());
-        return v == Math.rint(v) && v >= 1 && v <= 16 ? v : Double.NaN;
+        return Binary.Pow.compiledExponent(v) ? v : Double.NaN;
     }
 
     private static CompiledPlan compile(Signature s) {
