@@ -53,6 +53,11 @@ public final class SGD extends Optimizer<SGD.Options> {
         super(single(params, options));
     }
 
+    /** {@code SGD(params, lr)}: plain SGD, PyTorch's defaults for everything but the rate. */
+    public SGD(List<Tensor> params, double lr) {
+        this(params, Options.lr(lr));
+    }
+
     /** {@code SGD(params, lr, momentum)}, the seed's form. */
     public SGD(List<Tensor> params, double lr, double momentum) {
         this(params, Options.lr(lr).withMomentum(momentum));

@@ -151,4 +151,16 @@ class OptimizerTest {
         assertEquals(0.5, w.item());
         assertTrue(opt.state(w).isEmpty());
     }
+
+    @Test
+    void sgdTakesARateAloneAsTheOtherOptimizersDo() {
+        Tensor w = Tensor.of(1.0, -2.0).to(DType.FLOAT64).requiresGrad_(true);
+        SGD opt = new SGD(List.of(w), 0.1); // torch.optim.SGD(params, lr=0.1): no momentum, no decay
+        assertEquals(SGD.Options.lr(0.1), opt.paramGroups().getFirst().options());
+        w.mul(w).sum().backward();
+        opt.step();
+        assertArrayEquals(new double[] {1.0 - 0.1 * 2.0, -2.0 - 0.1 * -4.0}, w.toDoubleArray());
+        assertTrue(opt.state(w).isEmpty());
+        assertThrows(KilnException.class, () -> new SGD(List.of(w), -0.1));
+    }
 }
