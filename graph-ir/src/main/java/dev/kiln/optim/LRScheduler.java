@@ -2,106 +2,277 @@ package dev.kiln.optim;
 
 import dev.kiln.KilnException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A learning-rate schedule, as {@code torch.optim.lr_scheduler}: constructing one sets each group's
  * learning rate for step 0, and each {@link #step()} moves to the next. The rate is a value a compiled
  * step reads (a scalar input), so a schedule never recompiles it.
+ *
+ * <p>As in PyTorch 1.13, a schedule starts from each group's {@code initial_lr}, not from its current
+ * rate: built with {@code lastEpoch = -1} (a new schedule) it sets a group's initial rate to its current
+ * rate only where none is set, and built with {@code lastEpoch = k} (resuming after step k) it requires
+ * one. The optimizer's state dict and checkpoints carry {@code initial_lr}, so a scheduler built after
+ * loading them decays from the run's first rate. {@link #stateDict()} holds the schedule's position and
+ * fields under PyTorch's names.
  */
 public abstract class LRScheduler {
-    private final Optimizer<?> optimizer;
-    private final List<Double> baseLrs = new ArrayList<>();
-    private int lastEpoch;
-
-    protected LRScheduler(Optimizer<?> optimizer) {
-        if (optimizer == null) {
-            throw new KilnException(getClass().getSimpleName() + ": the optimizer must not be null");
-        }
-        this.optimizer = optimizer;
-        for (Optimizer.ParamGroup<?> g : optimizer.paramGroups()) {
-            baseLrs.add(((Optimizer.Options<?>) g.options()).lr());
+    /**
+     * What {@link #stateDict()} returns: the scheduler's class name and its state under PyTorch's names —
+     * the kind's own fields, then {@code base_lrs}, {@code last_epoch}, {@code _step_count}, {@code _last_lr}.
+     */
+    public record StateDict(String kind, Map<String, Object> state) {
+        public StateDict {
+            state = state == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(state));
         }
     }
 
-    /** Applies step 0's rates; subclasses call it once their fields are set. */
+    private final Optimizer<?> optimizer;
+    private List<Double> baseLrs;
+    private int lastEpoch;
+    private int stepCount;
+    private List<Double> lastLr;
+
+    /** A new schedule ({@code lastEpoch = -1}). */
+    protected LRScheduler(Optimizer<?> optimizer) {
+        this(optimizer, -1);
+    }
+
+    /** A new schedule with {@code lastEpoch = -1}, or one resuming after step {@code lastEpoch} (which needs each group's initial rate). */
+    protected LRScheduler(Optimizer<?> optimizer, int lastEpoch) {
+        String me = getClass().getSimpleName();
+        if (optimizer == null) {
+            throw new KilnException(me + ": the optimizer must not be null");
+        }
+        if (lastEpoch < -1) {
+            throw new KilnException(me + ": lastEpoch is -1 (a new schedule) or the last step taken, got " + lastEpoch);
+        }
+        List<? extends Optimizer.ParamGroup<?>> groups = optimizer.paramGroups();
+        if (lastEpoch != -1) {
+            for (int i = 0; i < groups.size(); i++) {
+                if (groups.get(i).initialLr().isEmpty()) {
+                    throw new KilnException("param 'initial_lr' is not specified in param_groups[" + i + "] when resuming an optimizer ("
+                            + me + " built with lastEpoch " + lastEpoch + ": load the optimizer's state first, or set the group's initialLr)");
+                }
+            }
+        } else {
+            for (Optimizer.ParamGroup<?> g : groups) {
+                if (g.initialLr().isEmpty()) {
+                    g.setInitialLr(((Optimizer.Options<?>) g.options()).lr());
+                }
+            }
+        }
+        this.optimizer = optimizer;
+        this.baseLrs = groups.stream().map(g -> g.initialLr().getAsDouble()).toList();
+        this.lastEpoch = lastEpoch;
+        this.lastLr = currentLrs();
+    }
+
+    /** Takes the first step (to {@code lastEpoch + 1}, step 0 for a new schedule), as PyTorch's constructor does; subclasses call it once their fields are set. */
     protected final void start() {
-        apply();
+        stepCount = 0;
+        step();
     }
 
     /** The rate of a group whose initial rate is {@code base}, at step {@code epoch}. */
     protected abstract double lr(double base, int epoch);
 
-    /** Moves the schedule one step (after the optimizer's step, as in PyTorch). */
+    /** Moves the schedule one step (after the optimizer's step, as in PyTorch); a step the schedule refuses changes nothing. */
     public final void step() {
-        lastEpoch++;
-        apply();
+        int epoch = lastEpoch + 1;
+        List<? extends Optimizer.ParamGroup<?>> groups = optimizer.paramGroups();
+        List<Runnable> writes = new ArrayList<>();
+        for (int i = 0; i < groups.size(); i++) {
+            writes.add(withLr(groups.get(i), lr(baseLrs.get(i), epoch)));
+        }
+        writes.forEach(Runnable::run);
+        adjust(epoch);
+        lastEpoch = epoch;
+        stepCount++;
+        lastLr = currentLrs();
     }
 
-    /** Steps taken. */
+    /** The last step taken ({@code last_epoch}): 0 after construction. */
     public final int lastEpoch() {
         return lastEpoch;
     }
 
-    /** Each group's current learning rate ({@code get_last_lr()}). */
+    /** The rate each group starts from ({@code base_lrs}: the groups' {@code initial_lr}). */
+    public final List<Double> baseLrs() {
+        return baseLrs;
+    }
+
+    /** Each group's rate as this schedule last set it ({@code get_last_lr()}). */
     public final List<Double> lastLr() {
-        List<Double> out = new ArrayList<>();
-        for (Optimizer.ParamGroup<?> g : optimizer.paramGroups()) {
-            out.add(((Optimizer.Options<?>) g.options()).lr());
-        }
-        return out;
+        return lastLr;
     }
 
     protected final Optimizer<?> optimizer() {
         return optimizer;
     }
 
-    private void apply() {
-        List<? extends Optimizer.ParamGroup<?>> groups = optimizer.paramGroups();
-        for (int i = 0; i < groups.size(); i++) {
-            setLr(groups.get(i), lr(baseLrs.get(i), lastEpoch));
-        }
-        adjust(lastEpoch);
-    }
-
     /** Other hyper-parameters a schedule moves with the rate (OneCycleLR's momentum); none by default. */
     protected void adjust(int epoch) {
     }
 
-    @SuppressWarnings("unchecked")
-    private static <O extends Optimizer.Options<O>> void setLr(Optimizer.ParamGroup<?> group, double lr) {
-        Optimizer.ParamGroup<O> g = (Optimizer.ParamGroup<O>) group;
-        g.setOptions(g.options().withLr(lr));
+    private List<Double> currentLrs() {
+        return optimizer.paramGroups().stream().map(g -> ((Optimizer.Options<?>) g.options()).lr()).toList();
     }
+
+    /** What sets a group's rate, its options made (and checked) already. */
+    @SuppressWarnings("unchecked")
+    private static <O extends Optimizer.Options<O>> Runnable withLr(Optimizer.ParamGroup<?> group, double lr) {
+        Optimizer.ParamGroup<O> g = (Optimizer.ParamGroup<O>) group;
+        O options = g.options().withLr(lr);
+        return () -> g.setOptions(options);
+    }
+
+    // ------------------------------------------------------------------ state dicts
+
+    /** This kind's own fields under PyTorch's names, for {@link #stateDict()}; none by default. */
+    protected Map<String, Object> fields() {
+        return Map.of();
+    }
+
+    /**
+     * Checks this kind's fields in a loaded state (read them with {@link #integer} and {@link #real}) and
+     * returns what writes them; it must throw, changing nothing, if they do not fit.
+     */
+    protected Runnable restore(Map<String, Object> state) {
+        return () -> { };
+    }
+
+    /**
+     * The schedule's state, as {@code state_dict()}: the kind's fields, {@code base_lrs}, {@code last_epoch},
+     * {@code _step_count} and {@code _last_lr} (PyTorch's {@code verbose} and {@code _get_lr_called_within_step}
+     * have no counterpart here).
+     */
+    public final StateDict stateDict() {
+        Map<String, Object> s = new LinkedHashMap<>(fields());
+        s.put("base_lrs", baseLrs);
+        s.put("last_epoch", lastEpoch);
+        s.put("_step_count", stepCount);
+        s.put("_last_lr", lastLr);
+        return new StateDict(getClass().getName(), s);
+    }
+
+    /**
+     * Restores a state from {@link #stateDict()} of the same kind of scheduler, as {@code load_state_dict}:
+     * the schedule's position and fields, not the optimizer's rates (load the optimizer's state too, as
+     * {@code dev.kiln.io.Checkpoint} does). Everything is checked first: a refused dict changes nothing.
+     */
+    public final void loadStateDict(StateDict dict) {
+        String me = getClass().getSimpleName();
+        if (dict == null || dict.kind() == null || dict.state() == null) {
+            throw new KilnException(me + ".loadStateDict: the state dict " + (dict == null ? "is null" : "has no kind or no state"));
+        }
+        if (!dict.kind().equals(getClass().getName())) {
+            throw new KilnException(me + ".loadStateDict: the dict is the state of a " + dict.kind().substring(dict.kind().lastIndexOf('$') + 1)
+                    + " (" + dict.kind() + "), not of a " + me + " (a state dict of another kind of scheduler)");
+        }
+        StateEntries in = new StateEntries(me, dict.state());
+        in.requireKeys(stateDict().state().keySet());
+        int groups = optimizer.paramGroups().size();
+        List<Double> base = in.rates("base_lrs", groups);
+        List<Double> last = in.rates("_last_lr", groups);
+        int epoch = in.integer("last_epoch");
+        int count = in.integer("_step_count");
+        if (epoch < 0 || count < 0) {
+            throw new KilnException(me + ".loadStateDict: last_epoch and _step_count are >= 0 in a started schedule, got "
+                    + epoch + " and " + count);
+        }
+        Runnable own = restore(dict.state());
+        own.run();
+        baseLrs = base;
+        lastEpoch = epoch;
+        stepCount = count;
+        lastLr = last;
+    }
+
+    /** Entry {@code key} of a loaded state as an int (any integral number that fits). */
+    protected final int integer(Map<String, Object> state, String key) {
+        return new StateEntries(getClass().getSimpleName(), state).integer(key);
+    }
+
+    /** Entry {@code key} of a loaded state as a double (any number). */
+    protected final double real(Map<String, Object> state, String key) {
+        return new StateEntries(getClass().getSimpleName(), state).real(key);
+    }
+
+    /** Entry {@code key} of a loaded state as a list of ints. */
+    protected final List<Integer> integers(Map<String, Object> state, String key) {
+        return new StateEntries(getClass().getSimpleName(), state).integers(key);
+    }
+
+    // ------------------------------------------------------------------ the schedules
 
     /** γ^⌊step / stepSize⌋ times the initial rate, as {@code StepLR}. */
     public static final class StepLR extends LRScheduler {
-        private final int stepSize;
-        private final double gamma;
+        private int stepSize;
+        private double gamma;
 
         public StepLR(Optimizer<?> optimizer, int stepSize, double gamma) {
-            super(optimizer);
-            if (stepSize < 1) {
-                throw new KilnException("StepLR: stepSize must be positive, got " + stepSize);
-            }
+            this(optimizer, stepSize, gamma, -1);
+        }
+
+        /** Resuming after step {@code lastEpoch} (-1: a new schedule). */
+        public StepLR(Optimizer<?> optimizer, int stepSize, double gamma, int lastEpoch) {
+            check(stepSize); // before super: a refused schedule leaves the optimizer's groups as they were
+            super(optimizer, lastEpoch);
             this.stepSize = stepSize;
             this.gamma = gamma;
             start();
+        }
+
+        private static void check(int stepSize) {
+            if (stepSize < 1) {
+                throw new KilnException("StepLR: stepSize must be positive, got " + stepSize);
+            }
         }
 
         @Override
         protected double lr(double base, int epoch) {
             return base * Math.pow(gamma, epoch / stepSize);
         }
+
+        @Override
+        protected Map<String, Object> fields() {
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("step_size", stepSize);
+            f.put("gamma", gamma);
+            return f;
+        }
+
+        @Override
+        protected Runnable restore(Map<String, Object> state) {
+            int s = integer(state, "step_size");
+            double g = real(state, "gamma");
+            check(s);
+            return () -> {
+                stepSize = s;
+                gamma = g;
+            };
+        }
     }
 
-    /** γ to the number of milestones passed, as {@code MultiStepLR}. */
+    /** γ to the number of milestones passed, as {@code MultiStepLR} (a milestone given twice counts twice). */
     public static final class MultiStepLR extends LRScheduler {
-        private final int[] milestones;
-        private final double gamma;
+        private int[] milestones;
+        private double gamma;
 
         public MultiStepLR(Optimizer<?> optimizer, int[] milestones, double gamma) {
-            super(optimizer);
+            this(optimizer, milestones, gamma, -1);
+        }
+
+        /** Resuming after step {@code lastEpoch} (-1: a new schedule). */
+        public MultiStepLR(Optimizer<?> optimizer, int[] milestones, double gamma, int lastEpoch) {
+            if (milestones == null) {
+                throw new KilnException("MultiStepLR: milestones must not be null");
+            }
+            super(optimizer, lastEpoch);
             this.milestones = milestones.clone();
             java.util.Arrays.sort(this.milestones);
             this.gamma = gamma;
@@ -116,14 +287,38 @@ public abstract class LRScheduler {
             }
             return base * Math.pow(gamma, passed);
         }
+
+        /** {@code milestones} as a sorted list, each as often as given (PyTorch keeps a {@code Counter}). */
+        @Override
+        protected Map<String, Object> fields() {
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("milestones", java.util.Arrays.stream(milestones).boxed().toList());
+            f.put("gamma", gamma);
+            return f;
+        }
+
+        @Override
+        protected Runnable restore(Map<String, Object> state) {
+            int[] m = integers(state, "milestones").stream().mapToInt(Integer::intValue).sorted().toArray();
+            double g = real(state, "gamma");
+            return () -> {
+                milestones = m;
+                gamma = g;
+            };
+        }
     }
 
     /** γ^step times the initial rate, as {@code ExponentialLR}. */
     public static final class ExponentialLR extends LRScheduler {
-        private final double gamma;
+        private double gamma;
 
         public ExponentialLR(Optimizer<?> optimizer, double gamma) {
-            super(optimizer);
+            this(optimizer, gamma, -1);
+        }
+
+        /** Resuming after step {@code lastEpoch} (-1: a new schedule). */
+        public ExponentialLR(Optimizer<?> optimizer, double gamma, int lastEpoch) {
+            super(optimizer, lastEpoch);
             this.gamma = gamma;
             start();
         }
@@ -132,64 +327,135 @@ public abstract class LRScheduler {
         protected double lr(double base, int epoch) {
             return base * Math.pow(gamma, epoch);
         }
+
+        @Override
+        protected Map<String, Object> fields() {
+            return Map.of("gamma", gamma);
+        }
+
+        @Override
+        protected Runnable restore(Map<String, Object> state) {
+            double g = real(state, "gamma");
+            return () -> gamma = g;
+        }
     }
 
     /** η_min + (base − η_min)(1 + cos(π·step/T_max))/2, as {@code CosineAnnealingLR}'s closed form. */
     public static final class CosineAnnealingLR extends LRScheduler {
-        private final int tMax;
-        private final double etaMin;
+        private int tMax;
+        private double etaMin;
 
         public CosineAnnealingLR(Optimizer<?> optimizer, int tMax, double etaMin) {
-            super(optimizer);
-            if (tMax < 1) {
-                throw new KilnException("CosineAnnealingLR: tMax must be positive, got " + tMax);
-            }
+            this(optimizer, tMax, etaMin, -1);
+        }
+
+        /** Resuming after step {@code lastEpoch} (-1: a new schedule). */
+        public CosineAnnealingLR(Optimizer<?> optimizer, int tMax, double etaMin, int lastEpoch) {
+            check(tMax);
+            super(optimizer, lastEpoch);
             this.tMax = tMax;
             this.etaMin = etaMin;
             start();
+        }
+
+        private static void check(int tMax) {
+            if (tMax < 1) {
+                throw new KilnException("CosineAnnealingLR: tMax must be positive, got " + tMax);
+            }
         }
 
         @Override
         protected double lr(double base, int epoch) {
             return etaMin + (base - etaMin) * (1 + Math.cos(Math.PI * epoch / tMax)) / 2;
         }
+
+        @Override
+        protected Map<String, Object> fields() {
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("T_max", tMax);
+            f.put("eta_min", etaMin);
+            return f;
+        }
+
+        @Override
+        protected Runnable restore(Map<String, Object> state) {
+            int t = integer(state, "T_max");
+            double e = real(state, "eta_min");
+            check(t);
+            return () -> {
+                tMax = t;
+                etaMin = e;
+            };
+        }
     }
 
     /** A factor moving linearly from {@code startFactor} to {@code endFactor} over {@code totalIters} steps, as {@code LinearLR}. */
     public static final class LinearLR extends LRScheduler {
-        private final double startFactor;
-        private final double endFactor;
-        private final int totalIters;
+        private double startFactor;
+        private double endFactor;
+        private int totalIters;
 
         public LinearLR(Optimizer<?> optimizer, double startFactor, double endFactor, int totalIters) {
-            super(optimizer);
-            if (!(startFactor > 0 && startFactor <= 1) || !(endFactor >= 0 && endFactor <= 1) || totalIters < 1) {
-                throw new KilnException("LinearLR: startFactor in (0, 1], endFactor in [0, 1] and totalIters >= 1, got "
-                        + startFactor + ", " + endFactor + ", " + totalIters);
-            }
+            this(optimizer, startFactor, endFactor, totalIters, -1);
+        }
+
+        /** Resuming after step {@code lastEpoch} (-1: a new schedule). */
+        public LinearLR(Optimizer<?> optimizer, double startFactor, double endFactor, int totalIters, int lastEpoch) {
+            check(startFactor, endFactor, totalIters);
+            super(optimizer, lastEpoch);
             this.startFactor = startFactor;
             this.endFactor = endFactor;
             this.totalIters = totalIters;
             start();
         }
 
+        private static void check(double startFactor, double endFactor, int totalIters) {
+            if (!(startFactor > 0 && startFactor <= 1) || !(endFactor >= 0 && endFactor <= 1) || totalIters < 1) {
+                throw new KilnException("LinearLR: startFactor in (0, 1], endFactor in [0, 1] and totalIters >= 1, got "
+                        + startFactor + ", " + endFactor + ", " + totalIters);
+            }
+        }
+
         @Override
         protected double lr(double base, int epoch) {
             return base * (startFactor + (endFactor - startFactor) * Math.min(epoch, totalIters) / totalIters);
+        }
+
+        @Override
+        protected Map<String, Object> fields() {
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("start_factor", startFactor);
+            f.put("end_factor", endFactor);
+            f.put("total_iters", totalIters);
+            return f;
+        }
+
+        @Override
+        protected Runnable restore(Map<String, Object> state) {
+            double s = real(state, "start_factor");
+            double e = real(state, "end_factor");
+            int t = integer(state, "total_iters");
+            check(s, e, t);
+            return () -> {
+                startFactor = s;
+                endFactor = e;
+                totalIters = t;
+            };
         }
     }
 
     /**
      * The one-cycle policy, as {@code OneCycleLR} (cosine annealing, two phases): from maxLr/divFactor
      * up to maxLr over {@code pctStart} of the steps, then down to initial/finalDivFactor; momentum (SGD's
-     * momentum, Adam's β₁) cycles the other way between 0.95 and 0.85 when the optimizer has one.
+     * momentum, Adam's β₁) cycles the other way between 0.95 and 0.85 when the optimizer has one. A new
+     * schedule sets each group's initial rate to maxLr/divFactor, as PyTorch does.
      */
     public static final class OneCycleLR extends LRScheduler {
-        private final double maxLr;
-        private final int totalSteps;
-        private final double pctStart;
-        private final double divFactor;
-        private final double finalDivFactor;
+        private double maxLr;
+        private int totalSteps;
+        private double pctStart;
+        private double divFactor;
+        private double finalDivFactor;
         private static final double BASE_MOMENTUM = 0.85;
         private static final double MAX_MOMENTUM = 0.95;
 
@@ -198,16 +464,34 @@ public abstract class LRScheduler {
         }
 
         public OneCycleLR(Optimizer<?> optimizer, double maxLr, int totalSteps, double pctStart, double divFactor, double finalDivFactor) {
-            super(optimizer);
-            if (totalSteps < 2 || !(pctStart > 0 && pctStart < 1)) {
-                throw new KilnException("OneCycleLR: totalSteps >= 2 and pctStart in (0, 1), got " + totalSteps + ", " + pctStart);
+            this(optimizer, maxLr, totalSteps, pctStart, divFactor, finalDivFactor, -1);
+        }
+
+        /** Resuming after step {@code lastEpoch} (-1: a new schedule). */
+        public OneCycleLR(Optimizer<?> optimizer, double maxLr, int totalSteps, double pctStart, double divFactor, double finalDivFactor,
+                int lastEpoch) {
+            check(maxLr, totalSteps, pctStart, divFactor, finalDivFactor);
+            if (optimizer != null && lastEpoch == -1) {
+                // PyTorch overwrites initial_lr here (it is the cycle's start, not the optimizer's rate)
+                optimizer.paramGroups().forEach(g -> g.setInitialLr(maxLr / divFactor));
             }
+            super(optimizer, lastEpoch);
             this.maxLr = maxLr;
             this.totalSteps = totalSteps;
             this.pctStart = pctStart;
             this.divFactor = divFactor;
             this.finalDivFactor = finalDivFactor;
             start();
+        }
+
+        private static void check(double maxLr, int totalSteps, double pctStart, double divFactor, double finalDivFactor) {
+            if (totalSteps < 2 || !(pctStart > 0 && pctStart < 1)) {
+                throw new KilnException("OneCycleLR: totalSteps >= 2 and pctStart in (0, 1), got " + totalSteps + ", " + pctStart);
+            }
+            if (!(maxLr >= 0 && divFactor > 0 && finalDivFactor > 0)) {
+                throw new KilnException("OneCycleLR: maxLr >= 0, divFactor > 0 and finalDivFactor > 0, got " + maxLr + ", " + divFactor
+                        + ", " + finalDivFactor);
+            }
         }
 
         /** From {@code from} to {@code to} over the first pctStart of the steps, then back towards {@code last}. */
@@ -249,6 +533,38 @@ public abstract class LRScheduler {
                 case RMSprop.Options o when o.momentum() > 0 -> ((Optimizer.ParamGroup<RMSprop.Options>) group).setOptions(o.withMomentum(m));
                 default -> { }
             }
+        }
+
+        /**
+         * The constructor's arguments under PyTorch's names (PyTorch keeps max_lr and min_lr in the
+         * parameter groups and the phase ends in {@code _schedule_phases}; here they follow from these).
+         */
+        @Override
+        protected Map<String, Object> fields() {
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("total_steps", totalSteps);
+            f.put("max_lr", maxLr);
+            f.put("pct_start", pctStart);
+            f.put("div_factor", divFactor);
+            f.put("final_div_factor", finalDivFactor);
+            return f;
+        }
+
+        @Override
+        protected Runnable restore(Map<String, Object> state) {
+            int t = integer(state, "total_steps");
+            double m = real(state, "max_lr");
+            double p = real(state, "pct_start");
+            double d = real(state, "div_factor");
+            double f = real(state, "final_div_factor");
+            check(m, t, p, d, f);
+            return () -> {
+                totalSteps = t;
+                maxLr = m;
+                pctStart = p;
+                divFactor = d;
+                finalDivFactor = f;
+            };
         }
     }
 }

@@ -10,6 +10,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 
 /**
@@ -38,6 +39,7 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
         private final List<Tensor> params;
         private final Map<String, Tensor> hyper = new LinkedHashMap<>();
         private O options;
+        private OptionalDouble initialLr = OptionalDouble.empty();
         /** What of the options can change an update's ops: flags, and the sign of each number. */
         private List<Object> structure;
 
@@ -79,6 +81,26 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
             this.structure = List.copyOf(structure);
         }
 
+        /**
+         * The rate a learning-rate schedule starts from ({@code param_group['initial_lr']}): set by the
+         * first {@link LRScheduler} built on this group, kept in state dicts and checkpoints; empty before.
+         */
+        public OptionalDouble initialLr() {
+            return initialLr;
+        }
+
+        /** Sets {@link #initialLr()}, as assigning {@code param_group['initial_lr']} does. */
+        public void setInitialLr(double lr) {
+            setInitialLr(OptionalDouble.of(lr));
+        }
+
+        void setInitialLr(OptionalDouble lr) {
+            if (lr.isPresent() && !(lr.getAsDouble() >= 0)) {
+                throw new KilnException("initial_lr must be a learning rate (>= 0), got " + lr.getAsDouble());
+            }
+            this.initialLr = lr;
+        }
+
         /** The 0-d float64 tensor holding the numeric hyper-parameter {@code name} (such as "lr"). */
         public Tensor hyper(String name) {
             Tensor t = hyper.get(name);
@@ -89,8 +111,22 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
         }
     }
 
-    /** What {@link #stateDict()} returns: state by parameter index (across groups, in order) and each group's options. */
-    public record StateDict<O>(Map<Integer, Map<String, Tensor>> state, List<O> groups) {
+    /**
+     * What {@link #stateDict()} returns: state by parameter index (across groups, in order), each group's
+     * options, and each group's {@code initial_lr} (empty where no schedule set one).
+     */
+    public record StateDict<O>(Map<Integer, Map<String, Tensor>> state, List<O> groups, List<OptionalDouble> initialLrs) {
+        public StateDict {
+            if (groups != null && (initialLrs == null || initialLrs.size() != groups.size())) {
+                throw new KilnException("StateDict: one initial_lr entry per parameter group: " + groups.size() + " groups, "
+                        + (initialLrs == null ? "null" : initialLrs.size() + " entries"));
+            }
+        }
+
+        /** A dict whose groups have no {@code initial_lr} (as before any schedule). */
+        public StateDict(Map<Integer, Map<String, Tensor>> state, List<O> groups) {
+            this(state, groups, groups == null ? null : java.util.Collections.nCopies(groups.size(), OptionalDouble.empty()));
+        }
     }
 
     /** The new value of one parameter and its state after a step. */
@@ -302,7 +338,7 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
                 index++;
             }
         }
-        return new StateDict<>(out, groups.stream().map(ParamGroup::options).toList());
+        return new StateDict<>(out, groups.stream().map(ParamGroup::options).toList(), groups.stream().map(ParamGroup::initialLr).toList());
     }
 
     /** Restores state and hyper-parameters; everything is checked before anything changes. */
@@ -322,6 +358,12 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
             if (theirs == null || theirs.getClass() != mine.getClass()) {
                 throw new KilnException("loadStateDict: group " + i + " of the dict holds " + optionsName(theirs)
                         + ", but this " + me + " takes " + optionsName(mine) + " (a state dict of another kind of optimizer)");
+            }
+        }
+        for (int i = 0; i < groups.size(); i++) {
+            OptionalDouble lr = dict.initialLrs().get(i);
+            if (lr == null || lr.isPresent() && !(lr.getAsDouble() >= 0)) {
+                throw new KilnException("loadStateDict: group " + i + " of the dict has initial_lr " + lr + ", not a learning rate (>= 0)");
             }
         }
         List<Tensor> all = groups.stream().flatMap(g -> g.params().stream()).toList();
@@ -389,6 +431,7 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
         }
         for (int i = 0; i < groups.size(); i++) {
             groups.get(i).setOptions(dict.groups().get(i));
+            groups.get(i).setInitialLr(dict.initialLrs().get(i)); // absent in the dict: absent here, as PyTorch replaces the group
         }
     }
 
