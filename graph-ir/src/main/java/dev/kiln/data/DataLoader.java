@@ -102,6 +102,16 @@ public final class DataLoader implements Iterable<List<Tensor>> {
         }
     }
 
+    /**
+     * The generator this loader shuffles with — the one given to {@code shuffle}, or the calling thread's
+     * default generator if it was given none — or null if it does not shuffle (in order, or a sampler's
+     * order). Each epoch's order is drawn from it when the epoch's iteration starts, so its state between
+     * epochs decides every later epoch ({@code dev.kiln.io.Checkpoint} saves it).
+     */
+    public Generator generator() {
+        return !shuffle ? null : generator != null ? generator : Kiln.defaultGenerator();
+    }
+
     /** Batches per epoch. */
     public int batches() {
         int n = sampler != null ? sampler.size() : dataset.size();
@@ -121,7 +131,7 @@ public final class DataLoader implements Iterable<List<Tensor>> {
                 }
             }
         } else if (shuffle) {
-            order = Data.randperm(n, generator != null ? generator : Kiln.defaultGenerator());
+            order = Data.randperm(n, generator());
         } else {
             order = new int[n];
             for (int i = 0; i < n; i++) {

@@ -4,42 +4,111 @@ import dev.kiln.Generator;
 import dev.kiln.Kiln;
 import dev.kiln.KilnException;
 import dev.kiln.Tensor;
+import dev.kiln.data.DataLoader;
 import dev.kiln.nn.Module;
+import dev.kiln.optim.LRScheduler;
 import dev.kiln.optim.Optimizer;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.RecordComponent;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.TreeMap;
 
 /**
- * A training run in one safetensors file — the model, the optimizer and the random generator — so
- * that a run resumed from it goes on exactly as the uninterrupted run would have, bit for bit: as
- * PyTorch users save {@code {'model': ..., 'optimizer': ..., 'rng': ...}} with {@code torch.save}.
+ * A training run in one safetensors file — the model, the optimizer, the learning-rate schedulers,
+ * the data loaders' shuffle generators and the random generator — so that a run resumed from it goes
+ * on exactly as the uninterrupted run would have, bit for bit: as PyTorch users save
+ * {@code {'model': ..., 'optimizer': ..., 'scheduler': ..., 'rng': ...}} with {@code torch.save}.
+ *
+ * <pre>{@code
+ * Checkpoint run = Checkpoint.of(model, optimizer).withSchedulers(scheduler).withLoaders(loader);
+ * run.save(path, Map.of("epoch", "3"));     // between epochs
+ * Map<String, String> meta = run.load(path);  // in a fresh process, after building the same objects
+ * }</pre>
  *
  * <p>Layout (docs/checkpoints.md): the model's state dict under {@code model.<key>}; each optimizer
  * state tensor under {@code optimizer.state.<parameter index>.<name>} (indices across groups, in
  * order, as {@link Optimizer#stateDict()} numbers them); in {@code __metadata__},
  * {@code kiln.checkpoint} (the layout's version), {@code kiln.optimizer} (JSON: the optimizer's
- * class, each group's parameter indices and options, each parameter's state names) and
- * {@code kiln.generator} (JSON: seed and offset), beside the caller's own string entries, whose
- * keys must not start with {@code kiln.}.
+ * class, each group's parameter indices, options and {@code initial_lr}, each parameter's state names),
+ * {@code kiln.schedulers} (JSON: each scheduler's class and state dict), {@code kiln.loaders} (JSON:
+ * each loader's shuffle generator state, null for one that does not shuffle) and {@code kiln.generator}
+ * (JSON: seed and offset), beside the caller's own string entries, whose keys must not start with
+ * {@code kiln.}.
  */
 public final class Checkpoint {
     static final String VERSION = "1";
     private static final String MODEL = "model.";
     private static final String STATE = "optimizer.state.";
 
-    private Checkpoint() {
+    private final Module model;
+    private final Optimizer<?> optimizer;
+    private final List<LRScheduler> schedulers;
+    private final List<DataLoader> loaders;
+    private final boolean defaultGenerator;
+    private final Generator generator;
+
+    private Checkpoint(Module model, Optimizer<?> optimizer, List<LRScheduler> schedulers, List<DataLoader> loaders,
+            boolean defaultGenerator, Generator generator) {
+        this.model = model;
+        this.optimizer = optimizer;
+        this.schedulers = schedulers;
+        this.loaders = loaders;
+        this.defaultGenerator = defaultGenerator;
+        this.generator = generator;
+    }
+
+    /**
+     * The parts of a run that {@link #save(Path)} and {@link #load(Path)} handle together: the model, the
+     * optimizer (null for none) and the default generator of the thread that saves or loads.
+     */
+    public static Checkpoint of(Module model, Optimizer<?> optimizer) {
+        if (model == null) {
+            throw new KilnException("Checkpoint: the model must not be null");
+        }
+        return new Checkpoint(model, optimizer, List.of(), List.of(), true, null);
+    }
+
+    /** These parts and the schedulers' state dicts (as PyTorch's {@code scheduler.state_dict()}). */
+    public Checkpoint withSchedulers(LRScheduler... schedulers) {
+        return new Checkpoint(model, optimizer, parts("scheduler", schedulers), loaders, defaultGenerator, generator);
+    }
+
+    /**
+     * These parts and the loaders' shuffle generators ({@link DataLoader#generator()}): saved between
+     * epochs, the next epoch's order is the one the uninterrupted run would draw. A loader that does
+     * not shuffle has nothing to save (its order does not change); an epoch saved in its middle is not
+     * replayed — as in PyTorch, a resumed run starts a new epoch.
+     */
+    public Checkpoint withLoaders(DataLoader... loaders) {
+        return new Checkpoint(model, optimizer, schedulers, parts("loader", loaders), defaultGenerator, generator);
+    }
+
+    /** These parts with {@code generator} (null for none) in place of the thread's default generator. */
+    public Checkpoint withGenerator(Generator generator) {
+        return new Checkpoint(model, optimizer, schedulers, loaders, false, generator);
+    }
+
+    private static <T> List<T> parts(String what, T[] parts) {
+        if (parts == null || Arrays.asList(parts).contains(null)) {
+            throw new KilnException("Checkpoint: a " + what + " must not be null (leave it out to skip it)");
+        }
+        return List.of(parts);
+    }
+
+    private Generator generator() {
+        return defaultGenerator ? Kiln.defaultGenerator() : generator;
     }
 
     /** Saves the model, the optimizer and the calling thread's default generator. */
     public static void save(Path path, Module model, Optimizer<?> optimizer) {
-        save(path, model, optimizer, Kiln.defaultGenerator(), Map.of());
+        of(model, optimizer).save(path);
     }
 
     /**
@@ -47,9 +116,16 @@ public final class Checkpoint {
      * caller's own metadata (an epoch, a data position; null for none), atomically.
      */
     public static void save(Path path, Module model, Optimizer<?> optimizer, Generator generator, Map<String, String> extra) {
-        if (model == null) {
-            throw new KilnException("Checkpoint.save: the model must not be null");
-        }
+        of(model, optimizer).withGenerator(generator).save(path, extra);
+    }
+
+    /** Saves these parts, atomically. */
+    public void save(Path path) {
+        save(path, Map.of());
+    }
+
+    /** Saves these parts and the caller's own metadata (an epoch; null for none), atomically. */
+    public void save(Path path, Map<String, String> extra) {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         model.stateDict().forEach((k, v) -> tensors.put(MODEL + k, v));
         Map<String, String> meta = new TreeMap<>();
@@ -63,14 +139,37 @@ public final class Checkpoint {
         if (optimizer != null) {
             meta.put("kiln.optimizer", describe(optimizer, tensors));
         }
-        if (generator != null) {
-            Generator.State s = generator.state();
-            Map<String, Object> g = new LinkedHashMap<>();
-            g.put("seed", s.seed());
-            g.put("offset", s.offset());
-            meta.put("kiln.generator", Json.write(new StringBuilder(), g).toString());
+        if (!schedulers.isEmpty()) {
+            List<Object> states = new ArrayList<>();
+            for (LRScheduler s : schedulers) {
+                LRScheduler.StateDict d = s.stateDict();
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("class", d.kind());
+                entry.put("state", d.state());
+                states.add(entry);
+            }
+            meta.put("kiln.schedulers", Json.write(new StringBuilder(), states).toString());
+        }
+        if (!loaders.isEmpty()) {
+            List<Object> states = new ArrayList<>();
+            for (DataLoader l : loaders) {
+                states.add(l.generator() == null ? null : generatorJson(l.generator()));
+            }
+            meta.put("kiln.loaders", Json.write(new StringBuilder(), states).toString());
+        }
+        Generator g = generator();
+        if (g != null) {
+            meta.put("kiln.generator", Json.write(new StringBuilder(), generatorJson(g)).toString());
         }
         Safetensors.save(path, tensors, meta);
+    }
+
+    private static Map<String, Object> generatorJson(Generator generator) {
+        Generator.State s = generator.state();
+        Map<String, Object> g = new LinkedHashMap<>();
+        g.put("seed", s.seed());
+        g.put("offset", s.offset());
+        return g;
     }
 
     private static String describe(Optimizer<?> optimizer, Map<String, Tensor> tensors) {
@@ -87,6 +186,7 @@ public final class Checkpoint {
             }
             group.put("params", params);
             group.put("options", options(dict.groups().get(g)));
+            dict.initialLrs().get(g).ifPresent(lr -> group.put("initial_lr", lr));
             groups.add(group);
         }
         json.put("param_groups", groups);
@@ -113,7 +213,7 @@ public final class Checkpoint {
 
     /** Restores into the model, the optimizer and the calling thread's default generator; returns the caller's metadata. */
     public static Map<String, String> load(Path path, Module model, Optimizer<?> optimizer) {
-        return load(path, model, optimizer, Kiln.defaultGenerator());
+        return of(model, optimizer).load(path);
     }
 
     /**
@@ -122,6 +222,16 @@ public final class Checkpoint {
      * not fit (other keys or shapes, another optimizer, other groups) changes nothing.
      */
     public static Map<String, String> load(Path path, Module model, Optimizer<?> optimizer, Generator generator) {
+        return of(model, optimizer).withGenerator(generator).load(path);
+    }
+
+    /**
+     * Restores these parts from {@code path} (a part the file has and these do not is skipped); returns
+     * the caller's own metadata. Everything is read and checked first: a checkpoint that does not fit
+     * (other keys or shapes, another optimizer, other groups, other schedulers or loaders, a part saved
+     * without) changes nothing.
+     */
+    public Map<String, String> load(Path path) {
         Map<String, String> meta = Safetensors.metadata(path);
         if (!VERSION.equals(meta.get("kiln.checkpoint"))) {
             throw new KilnException(path + ": not a Kiln training checkpoint (no kiln.checkpoint=" + VERSION
@@ -143,23 +253,109 @@ public final class Checkpoint {
             }
         }
         Runnable restoreOptimizer = optimizer == null ? () -> { } : optimizerRestore(path, meta, optimizer, optState);
-        Generator.State gen = generator == null ? null : generatorState(path, meta);
-        // The model is checked and written first; if the optimizer then refuses its part, the model goes back.
+        List<LRScheduler.StateDict> schedulerStates = schedulers.isEmpty() ? List.of() : schedulerStates(path, meta);
+        List<Generator.State> loaderStates = loaders.isEmpty() ? List.of() : loaderStates(path, meta);
+        Generator g = generator();
+        Generator.State gen = g == null ? null : generatorState(path, meta);
+        // Schedulers (each checks its whole state before writing), then the model, then the optimizer:
+        // whichever refuses its part, the parts written before it go back.
+        List<LRScheduler.StateDict> schedulersBefore = schedulers.stream().map(LRScheduler::stateDict).toList();
         Map<String, Tensor> before = new LinkedHashMap<>();
         model.stateDict().forEach((k, v) -> before.put(k, v.clone()));
-        model.loadStateDict(modelState, true);
+        int loaded = 0;
         try {
-            restoreOptimizer.run();
+            for (; loaded < schedulers.size(); loaded++) {
+                schedulers.get(loaded).loadStateDict(schedulerStates.get(loaded));
+            }
+            model.loadStateDict(modelState, true);
+            try {
+                restoreOptimizer.run();
+            } catch (RuntimeException e) {
+                model.loadStateDict(before, true);
+                throw e;
+            }
         } catch (RuntimeException e) {
-            model.loadStateDict(before, true);
+            for (int i = 0; i < loaded; i++) {
+                schedulers.get(i).loadStateDict(schedulersBefore.get(i));
+            }
             throw e;
         }
+        for (int i = 0; i < loaders.size(); i++) {
+            if (loaderStates.get(i) != null) {
+                loaders.get(i).generator().setState(loaderStates.get(i));
+            }
+        }
         if (gen != null) {
-            generator.setState(gen);
+            g.setState(gen);
         }
         Map<String, String> extra = new TreeMap<>(meta);
         extra.keySet().removeIf(k -> k.startsWith("kiln."));
         return extra;
+    }
+
+    /** The saved schedulers' state dicts, checked against these schedulers' number and kinds. */
+    private List<LRScheduler.StateDict> schedulerStates(Path path, Map<String, String> meta) {
+        List<?> saved = list(path, meta, "kiln.schedulers", "scheduler");
+        if (saved.size() != schedulers.size()) {
+            throw new KilnException(path + ": the checkpoint holds " + saved.size() + " schedulers' state, " + schedulers.size() + " are given");
+        }
+        List<LRScheduler.StateDict> out = new ArrayList<>();
+        for (int i = 0; i < saved.size(); i++) {
+            String kind = schedulers.get(i).getClass().getName();
+            if (!(saved.get(i) instanceof Map<?, ?> entry) || !(entry.get("class") instanceof String cls) || !(entry.get("state") instanceof Map<?, ?> state)) {
+                throw new KilnException(path + ": scheduler " + i + " of the checkpoint is not a {\"class\": ..., \"state\": {...}} object");
+            }
+            if (!cls.equals(kind)) {
+                throw new KilnException(path + ": scheduler " + i + " of the checkpoint is a " + cls + ", the one given is a " + kind);
+            }
+            Map<String, Object> values = new LinkedHashMap<>();
+            state.forEach((k, v) -> values.put((String) k, plain(v)));
+            out.add(new LRScheduler.StateDict(cls, values));
+        }
+        return out;
+    }
+
+    /** The saved loaders' generator states (null for a loader that does not shuffle), checked against these loaders. */
+    private List<Generator.State> loaderStates(Path path, Map<String, String> meta) {
+        List<?> saved = list(path, meta, "kiln.loaders", "loader");
+        if (saved.size() != loaders.size()) {
+            throw new KilnException(path + ": the checkpoint holds " + saved.size() + " data loaders' state, " + loaders.size() + " are given");
+        }
+        List<Generator.State> out = new ArrayList<>();
+        for (int i = 0; i < saved.size(); i++) {
+            boolean shuffles = loaders.get(i).generator() != null;
+            if (shuffles != (saved.get(i) != null)) {
+                throw new KilnException(path + ": data loader " + i + (shuffles ? " shuffles, but the one saved did not"
+                        : " does not shuffle, but the one saved did"));
+            }
+            out.add(shuffles ? generatorState(path, "kiln.loaders", saved.get(i)) : null);
+        }
+        return out;
+    }
+
+    private static List<?> list(Path path, Map<String, String> meta, String key, String what) {
+        String text = meta.get(key);
+        if (text == null) {
+            throw new KilnException(path + ": the checkpoint holds no " + what + " state (saved without); leave the " + what
+                    + "s out to skip them");
+        }
+        try {
+            if (Json.parse(text) instanceof List<?> l) {
+                return l;
+            }
+        } catch (Json.SyntaxError e) {
+            throw new KilnException(path + ": metadata '" + key + "' is not valid JSON: " + e.getMessage());
+        }
+        throw new KilnException(path + ": metadata '" + key + "' is not a JSON list");
+    }
+
+    /** A JSON value with the strings that stand for NaN and the infinities read back as doubles. */
+    private static Object plain(Object v) {
+        return switch (v) {
+            case String s when s.equals("NaN") || s.equals("Infinity") || s.equals("-Infinity") -> Double.parseDouble(s);
+            case List<?> l -> l.stream().map(Checkpoint::plain).toList();
+            case null, default -> v;
+        };
     }
 
     private static int parseIndex(Path path, String key, String text) {
@@ -175,7 +371,13 @@ public final class Checkpoint {
         if (text == null) {
             throw new KilnException(path + ": the checkpoint holds no generator state (saved without one); pass null to skip it");
         }
-        Map<?, ?> g = object(path, "kiln.generator", text);
+        return generatorState(path, "kiln.generator", object(path, "kiln.generator", text));
+    }
+
+    private static Generator.State generatorState(Path path, String key, Object json) {
+        if (!(json instanceof Map<?, ?> g)) {
+            throw new KilnException(path + ": a generator state in '" + key + "' is " + json + ", not a {\"seed\", \"offset\"} object");
+        }
         return new Generator.State(integer(path, g.get("seed")), integer(path, g.get("offset")));
     }
 
@@ -197,8 +399,17 @@ public final class Checkpoint {
                     + optimizer.paramGroups().size());
         }
         List<Object> options = new ArrayList<>();
+        List<OptionalDouble> initialLrs = new ArrayList<>();
         for (int g = 0; g < groups.size(); g++) {
-            Map<?, ?> group = (Map<?, ?>) groups.get(g);
+            if (!(groups.get(g) instanceof Map<?, ?> group)) {
+                throw new KilnException(path + ": parameter group " + g + " of the checkpoint is " + groups.get(g) + ", not an object");
+            }
+            // absent in files saved before schedules kept it, and in groups no schedule has started
+            initialLrs.add(switch (plain(group.get("initial_lr"))) {
+                case null -> OptionalDouble.empty();
+                case Number n -> OptionalDouble.of(n.doubleValue());
+                case Object v -> throw new KilnException(path + ": initial_lr of parameter group " + g + " is " + v + " in the checkpoint, not a number");
+            });
             int size = optimizer.paramGroups().get(g).params().size();
             if (!(group.get("params") instanceof List<?> params) || params.size() != size) {
                 throw new KilnException(path + ": parameter group " + g + " of the checkpoint has "
@@ -206,13 +417,13 @@ public final class Checkpoint {
             }
             options.add(record(path, optimizer.paramGroups().get(g).options().getClass(), (Map<?, ?>) group.get("options")));
         }
-        return () -> load(optimizer, state, options);
+        return () -> load(optimizer, state, options, initialLrs);
     }
 
     @SuppressWarnings("unchecked")
     private static <O extends Optimizer.Options<O>> void load(Optimizer<O> optimizer, Map<Integer, Map<String, Tensor>> state,
-            List<Object> options) {
-        optimizer.loadStateDict(new Optimizer.StateDict<>(state, (List<O>) (List<?>) options));
+            List<Object> options, List<OptionalDouble> initialLrs) {
+        optimizer.loadStateDict(new Optimizer.StateDict<>(state, (List<O>) (List<?>) options, initialLrs));
     }
 
     /** The options record of class {@code type} from its JSON object, through its canonical constructor. */

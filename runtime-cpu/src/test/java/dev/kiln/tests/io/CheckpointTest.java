@@ -11,6 +11,8 @@ import dev.kiln.Generator;
 import dev.kiln.KilnException;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
+import dev.kiln.data.DataLoader;
+import dev.kiln.data.TensorDataset;
 import dev.kiln.io.Checkpoint;
 import dev.kiln.io.Safetensors;
 import dev.kiln.nn.Linear;
@@ -19,10 +21,12 @@ import dev.kiln.nn.Sequential;
 import dev.kiln.nn.Tanh;
 import dev.kiln.optim.Adam;
 import dev.kiln.optim.AdamW;
+import dev.kiln.optim.LRScheduler;
 import dev.kiln.optim.Optimizer;
 import dev.kiln.optim.RMSprop;
 import dev.kiln.optim.SGD;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -154,5 +158,139 @@ class CheckpointTest {
         Checkpoint.load(modelOnly, b, null, null);
         assertArrayEquals(a.parameters().get(0).toFloatArray(), b.parameters().get(0).toFloatArray());
         assertNotEquals(0, before.length);
+    }
+
+    /** A scheduled, shuffled run: SGD with momentum, StepLR per epoch, mini-batches of 4 of 12 points. */
+    static final class Scheduled {
+        final Sequential model;
+        final SGD optimizer;
+        final LRScheduler scheduler;
+        final DataLoader loader;
+        final Checkpoint checkpoint;
+        final List<Double> lrs = new ArrayList<>();
+
+        Scheduled(long seed, double lr) {
+            model = model(seed);
+            optimizer = new SGD(model.parameters(), SGD.Options.lr(lr).withMomentum(0.9));
+            scheduler = new LRScheduler.StepLR(optimizer, 2, 0.5);
+            Tensor x = Tensor.linspace(-1, 1, 24).reshape(12, 2);
+            loader = DataLoader.of(new TensorDataset(x, x.sum(1).sin().unsqueeze(1))).batchSize(4).shuffle(new Generator(seed + 100)).build();
+            checkpoint = Checkpoint.of(model, optimizer).withSchedulers(scheduler).withLoaders(loader);
+        }
+
+        void epochs(int n) {
+            for (int e = 0; e < n; e++) {
+                for (List<Tensor> b : loader) {
+                    optimizer.zeroGrad();
+                    new MSELoss().forward(model.forward(b.get(0)), b.get(1)).backward();
+                    optimizer.step();
+                }
+                scheduler.step();
+                lrs.add(scheduler.lastLr().getFirst());
+            }
+        }
+    }
+
+    @Test
+    void aScheduledShuffledRunResumesWithItsSchedulerAndLoader() {
+        Scheduled a = new Scheduled(1, 0.1);
+        a.epochs(3);
+        Path f = dir.resolve("scheduled.safetensors");
+        a.checkpoint.save(f, Map.of("epoch", "3"));
+        a.epochs(3);
+
+        Scheduled b = new Scheduled(2, 0.5); // other weights, rate and shuffle seed: only the checkpoint can make them right
+        assertEquals(Map.of("epoch", "3"), b.checkpoint.load(f));
+        assertEquals(a.scheduler.lastEpoch() - 3, b.scheduler.lastEpoch());
+        b.epochs(3);
+        assertEquals(a.lrs.subList(3, 6), b.lrs);
+        assertEquals(List.of(0.025, 0.025, 0.0125), b.lrs);
+        for (int i = 0; i < 4; i++) {
+            assertArrayEquals(a.model.parameters().get(i).toFloatArray(), b.model.parameters().get(i).toFloatArray(), "param " + i);
+        }
+        assertEquals(a.loader.generator().state(), b.loader.generator().state());
+        assertEquals(a.scheduler.stateDict(), b.scheduler.stateDict());
+
+        // the layout: each scheduler's class and state, each loader's generator, initial_lr in the optimizer's groups
+        Map<String, String> meta = Safetensors.metadata(f);
+        assertEquals("[{\"class\":\"dev.kiln.optim.LRScheduler$StepLR\",\"state\":{\"step_size\":2,\"gamma\":0.5,\"base_lrs\":[0.1],"
+                + "\"last_epoch\":3,\"_step_count\":4,\"_last_lr\":[0.05]}}]", meta.get("kiln.schedulers"));
+        assertTrue(meta.get("kiln.loaders").matches("\\[\\{\"seed\":101,\"offset\":\\d+\\}\\]"), meta.get("kiln.loaders"));
+        assertTrue(meta.get("kiln.optimizer").contains("},\"initial_lr\":0.1}]"), meta.get("kiln.optimizer"));
+    }
+
+    @Test
+    void aSchedulerBuiltAfterLoadWithoutItsStateStartsFromTheRunsInitialLr() {
+        Sequential a = model(1);
+        SGD oa = new SGD(a.parameters(), 0.1);
+        LRScheduler sa = new LRScheduler.StepLR(oa, 2, 0.5);
+        for (int i = 0; i < 5; i++) {
+            train(a, oa, 1);
+            sa.step();
+        }
+        Path f = dir.resolve("no-scheduler.safetensors");
+        Checkpoint.save(f, a, oa); // as before schedulers were saved: the optimizer alone
+        assertEquals(0.025, oa.paramGroups().getFirst().options().lr());
+
+        Sequential b = model(2);
+        SGD ob = new SGD(b.parameters(), 0.1);
+        Checkpoint.load(f, b, ob);
+        assertEquals(0.025, ob.paramGroups().getFirst().options().lr());
+        LRScheduler restarted = new LRScheduler.StepLR(ob, 2, 0.5); // a new schedule: from 0.1, not from the loaded 0.025
+        assertEquals(List.of(0.1), restarted.baseLrs());
+        assertEquals(List.of(0.1), restarted.lastLr());
+        LRScheduler resumed = new LRScheduler.StepLR(ob, 2, 0.5, 4); // PyTorch's last_epoch: step 5 of the run's schedule
+        assertEquals(List.of(0.025), resumed.lastLr());
+        resumed.step();
+        sa.step();
+        assertEquals(sa.lastLr(), resumed.lastLr());
+    }
+
+    @Test
+    void schedulersAndLoadersThatDoNotFitChangeNothing() {
+        Scheduled a = new Scheduled(1, 0.1);
+        a.epochs(2);
+        Path f = dir.resolve("run.safetensors");
+        a.checkpoint.save(f);
+        Path plain = dir.resolve("plain.safetensors");
+        Checkpoint.save(plain, a.model, a.optimizer);
+
+        Scheduled b = new Scheduled(2, 0.5);
+        float[] weights = b.model.parameters().get(0).toFloatArray();
+        LRScheduler.StateDict schedule = b.scheduler.stateDict();
+        Generator.State shuffle = b.loader.generator().state();
+        Runnable unchanged = () -> {
+            assertArrayEquals(weights, b.model.parameters().get(0).toFloatArray());
+            assertEquals(0.5, b.optimizer.paramGroups().getFirst().options().lr());
+            assertEquals(schedule, b.scheduler.stateDict());
+            assertEquals(shuffle, b.loader.generator().state());
+        };
+        // saved without schedulers or loaders; another kind of scheduler; other numbers of them; a loader that does not shuffle
+        KilnException none = assertThrows(KilnException.class, () -> b.checkpoint.load(plain));
+        assertTrue(none.getMessage().contains("no scheduler state"), none.getMessage());
+        unchanged.run();
+        LRScheduler exp = new LRScheduler.ExponentialLR(new SGD(model(3).parameters(), 0.1), 0.9);
+        KilnException kind = assertThrows(KilnException.class,
+                () -> Checkpoint.of(b.model, b.optimizer).withSchedulers(exp).withLoaders(b.loader).load(f));
+        assertTrue(kind.getMessage().contains("StepLR") && kind.getMessage().contains("ExponentialLR"), kind.getMessage());
+        unchanged.run();
+        assertThrows(KilnException.class, () -> b.checkpoint.withSchedulers(b.scheduler, b.scheduler).load(f));
+        DataLoader inOrder = DataLoader.of(new TensorDataset(Tensor.zeros(4, 2))).build();
+        KilnException order = assertThrows(KilnException.class, () -> b.checkpoint.withLoaders(inOrder).load(f));
+        assertTrue(order.getMessage().contains("does not shuffle"), order.getMessage());
+        unchanged.run();
+        // the optimizer refuses its part after the scheduler took its own: both go back
+        SGD adamless = new SGD(b.model.parameters(), SGD.Options.lr(0.5));
+        LRScheduler other = new LRScheduler.StepLR(adamless, 7, 0.1);
+        LRScheduler.StateDict otherBefore = other.stateDict();
+        assertThrows(KilnException.class, () -> Checkpoint.of(b.model, adamless).withSchedulers(other).load(f));
+        assertEquals(otherBefore, other.stateDict());
+        unchanged.run();
+        // a file saved without them loads as before when they are left out; a part the file has but the call leaves out is skipped
+        Checkpoint.of(b.model, b.optimizer).load(plain);
+        Checkpoint.load(f, b.model, b.optimizer);
+        assertEquals(0.1, b.optimizer.paramGroups().getFirst().initialLr().orElseThrow());
+        assertEquals(schedule, b.scheduler.stateDict());
+        assertThrows(KilnException.class, () -> Checkpoint.of(b.model, b.optimizer).withSchedulers((LRScheduler) null));
     }
 }
