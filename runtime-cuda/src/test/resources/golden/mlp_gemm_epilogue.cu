@@ -62,8 +62,8 @@ KILN_ENTRY void g0(const float* b0, const float* b1, const float* b2, float* b5,
                 const double v1 = (double) b2[c1];
                 const double v2 = kiln_f32((v0 + v1));
                 const double v3 = 0.0;
-                const double v4 = kiln_bool(v2 > v3);
-                const double v5 = kiln_f32((v4 != 0 ? v2 : v3));
+                const double v4 = kiln_bool(v2 <= v3);
+                const double v5 = kiln_f32((v4 != 0 ? v3 : v2));
                 kiln_store(b6, p, v5);
             }
         }

@@ -62,16 +62,37 @@ final class Composites {
         }
     }
 
-    /** x limited to [min, max] (either may be NaN for "none"); the gradient passes where min ≤ x ≤ max. */
+    /**
+     * x limited to [min, max] (either may be NaN for "none") as PyTorch's {@code min(max(x, min), max)}: NaN
+     * stays NaN, and min &gt; max gives max. The gradient passes only where min ≤ x ≤ max, so not at NaN.
+     */
     static Tensor clamp(Tensor x, double min, double max) {
-        Tensor r = x;
-        if (!Double.isNaN(max)) {
-            r = Tensor.where(r.gt(max), Tensor.scalar(max, x.dtype()), r);
-        }
+        // the limited value has no gradient; where x is inside the bounds it is x itself, with x's gradient
+        Tensor limited = x.detach();
+        Tensor inside = null;
         if (!Double.isNaN(min)) {
-            r = Tensor.where(r.lt(min), Tensor.scalar(min, x.dtype()), r);
+            limited = limited.maximum(Tensor.scalar(min, x.dtype()));
+            inside = x.ge(min);
         }
-        return r;
+        if (!Double.isNaN(max)) {
+            limited = limited.minimum(Tensor.scalar(max, x.dtype()));
+            inside = inside == null ? x.le(max) : Tensor.where(inside, x.le(max), Tensor.scalar(0, DType.BOOL));
+        }
+        if (inside == null || !x.requiresGrad() && !x.isSymbolic()) {
+            return inside == null ? x : limited;
+        }
+        return Tensor.where(inside, x, limited);
+    }
+
+    /**
+     * 1 / (1 + e^−x), computed as {@code where(x ≥ 0, 1, e) / (1 + e)} with {@code e = exp(−|x|)}: no exp
+     * overflows, so the gradient is y(1 − y) everywhere (0 at ±∞, where {@code 1/(1 + exp(−x))} would
+     * give 0·∞ = NaN), as PyTorch's; NaN stays NaN.
+     */
+    static Tensor sigmoid(Tensor x) {
+        Tensor nonNegative = x.ge(0.0);
+        Tensor e = Tensor.where(nonNegative, x.neg(), x).exp();
+        return Tensor.where(nonNegative, Tensor.scalar(1, e.dtype()), e).div(e.add(1.0));
     }
 
     /** Elementwise and/or of truth values (non-zero is true), as bool tensors. */
@@ -96,8 +117,7 @@ final class Composites {
             ax[i] = axis(x, dims[i]);
             n *= x.size(ax[i]);
         }
-        Tensor centered = x.sub(x.mean(ax, true));
-        return centered.mul(centered).sum(ax, keepDim).div(Math.max(0, n - (unbiased ? 1 : 0)));
+        return new Variance(ax, keepDim, Math.max(0, n - (unbiased ? 1 : 0))).apply(x);
     }
 
     /** {@code torch.gather}: the values along {@code dim} at {@code index} (int64, x's rank, no larger off the axis). */

@@ -437,11 +437,14 @@ public final class Tensor {
     public Tensor sqrt() { return unary(new Unary.Sqrt()); }
     public Tensor tanh() { return unary(new Unary.Tanh()); }
 
-    /** {@code 1 / (1 + exp(-x))}. */
-    public Tensor sigmoid() { return neg().exp().add(1.0).pow(-1.0); }
+    /** {@code 1 / (1 + exp(-x))}, computed without overflow (the gradient is finite everywhere, 0 at ±∞). */
+    public Tensor sigmoid() { return Composites.sigmoid(this); }
 
-    /** {@code where(x > 0, x, 0)}: the gradient at 0 is 0, as PyTorch's. */
-    public Tensor relu() { return where(gt(0.0), this, zerosLikeScalar()); }
+    /**
+     * {@code where(x <= 0, 0, x)}, as PyTorch's: NaN stays NaN and passes its gradient, the gradient
+     * at 0 is 0. (Written {@code where(x > 0, x, 0)} it would turn NaN into 0 and hide it.)
+     */
+    public Tensor relu() { return where(le(0.0), zerosLikeScalar(), this); }
 
     private Tensor zerosLikeScalar() {
         return literal(0, dtype()).on(device);
@@ -486,16 +489,16 @@ public final class Tensor {
     public Tensor mean(int axis, boolean keepDim) { return mean(new int[] {axis}, keepDim); }
     public Tensor mean(int[] axes, boolean keepDim) { return Lowering.mean(this, normalizeAxes(axes), keepDim); }
 
-    /** Maximum of all elements. */
-    public Tensor max() { return amax(Axes.all(dim()).toArray(), false); }
+    /** Maximum of all elements; NaN if any is NaN, and then its gradient goes evenly to the NaN elements, as PyTorch's. */
+    public Tensor max() { return dtype().isFloating() ? new ExtremeValue(true).apply(this) : amax(Axes.all(dim()).toArray(), false); }
 
-    /** Maximum over axes (PyTorch's {@code amax}); ties share the gradient equally. */
+    /** Maximum over axes (PyTorch's {@code amax}); ties share the gradient equally; NaN propagates, and a NaN result's gradient is NaN, as PyTorch's. */
     public Tensor amax(int[] axes, boolean keepDim) { return compute(new Reduce.Max(normalizeAxes(axes), keepDim), this); }
     public Tensor amax(int axis) { return amax(new int[] {axis}, false); }
     public Tensor amax(int axis, boolean keepDim) { return amax(new int[] {axis}, keepDim); }
 
-    /** Minimum of all elements. */
-    public Tensor min() { return amin(Axes.all(dim()).toArray(), false); }
+    /** Minimum of all elements, as {@link #max()}. */
+    public Tensor min() { return dtype().isFloating() ? new ExtremeValue(false).apply(this) : amin(Axes.all(dim()).toArray(), false); }
 
     /** Minimum over axes (PyTorch's {@code amin}): {@code -amax(-x)}, so ties share the gradient equally. */
     public Tensor amin(int[] axes, boolean keepDim) { return neg().amax(axes, keepDim).neg(); }

@@ -53,8 +53,8 @@ final class VjpRules {
             case Binary.Mul b -> of(needed[0] ? o.mul(g, y) : null, needed[1] ? o.mul(g, x) : null);
             case Binary.Div b -> of(needed[0] ? o.div(g, y) : null, needed[1] ? o.neg(o.mul(g, o.div(n, y))) : null);
             case Binary.Pow b -> powVjp(o, n, g, x, y, needed);
-            case Binary.Maximum b -> extremumVjp(o, g, x, y, new Compare.Gt(), needed);
-            case Binary.Minimum b -> extremumVjp(o, g, x, y, new Compare.Lt(), needed);
+            case Binary.Maximum b -> extremumVjp(o, g, x, y, new Compare.Lt(), needed);
+            case Binary.Minimum b -> extremumVjp(o, g, x, y, new Compare.Gt(), needed);
             case Compare c -> new Node[2];
             case Where w -> {
                 Node zero = o.zerosLike(g);
@@ -143,15 +143,15 @@ final class VjpRules {
         return of(dx, dp);
     }
 
-    /** Maximum/minimum: the gradient goes to the winner; ties split it in half, as PyTorch. */
-    private static Node[] extremumVjp(Ops o, Node g, Node x, Node y, Compare wins, boolean[] needed) {
+    /**
+     * Maximum/minimum, as PyTorch: an input that {@code loses} gets no gradient, ties split it in half,
+     * and otherwise it gets all of it, so where either side is NaN (no comparison holds) both do.
+     */
+    private static Node[] extremumVjp(Ops o, Node g, Node x, Node y, Compare loses, boolean[] needed) {
         Node zero = o.zerosLike(g);
-        Node half = o.mul(g, 0.5);
-        Node tie = o.compare(new Compare.Eq(), x, y);
-        Node xWins = o.compare(wins, x, y);
-        Node yWins = o.compare(wins, y, x);
-        return of(needed[0] ? o.where(xWins, g, o.where(tie, half, zero)) : null,
-                needed[1] ? o.where(yWins, g, o.where(tie, half, zero)) : null);
+        Node shared = o.where(o.compare(new Compare.Eq(), x, y), o.mul(g, 0.5), g);
+        return of(needed[0] ? o.where(o.compare(loses, x, y), zero, shared) : null,
+                needed[1] ? o.where(o.compare(loses, y, x), zero, shared) : null);
     }
 
     /** A reduced value reshaped so the reduced axes are size 1 again. */

@@ -41,13 +41,23 @@ public final class Functional {
     }
 
     /**
-     * log(1 + exp(βx))/β, computed as {@code max(βx, 0) + log(1 + exp(−|βx|))} (no overflow), and x
-     * itself where βx &gt; {@code threshold} (PyTorch's defaults: β = 1, threshold = 20).
+     * log(1 + exp(βx))/β, computed without overflow ({@link #softplusOf}), and x itself where βx &gt;
+     * {@code threshold} (PyTorch's defaults: β = 1, threshold = 20).
      */
     public static Tensor softplus(Tensor x, double beta, double threshold) {
         Tensor bx = x.mul(beta);
-        Tensor stable = bx.relu().add(bx.abs().neg().exp().add(1.0).log()).div(beta);
-        return Tensor.where(bx.gt(threshold), x, stable);
+        return Tensor.where(bx.gt(threshold), x, softplusOf(bx).div(beta));
+    }
+
+    /**
+     * log(1 + e^z) as {@code where(z > 0, z, 0) + log1p(exp(−|z|))}, with |z| differentiated as z at 0: no
+     * exp overflows and the gradient is sigmoid(z) everywhere (½ at 0, where {@code abs}'s gradient 0 would
+     * lose it; 0 and 1 at ∓∞); NaN stays NaN.
+     */
+    private static Tensor softplusOf(Tensor z) {
+        Tensor positive = z.gt(0.0);
+        Tensor zero = Tensor.scalar(0, z.dtype());
+        return Tensor.where(positive, z, zero).add(Tensor.where(positive, z.neg(), z).exp().log1p());
     }
 
     /**
@@ -126,7 +136,7 @@ public final class Functional {
         // Σ_c w_c log p[i, c] = Σ_c w_c x[i, c] − logsumexp(x[i]) Σ_c w_c.
         checkTarget("crossEntropy", input, target);
         checkRange("crossEntropy", target, classes, ignoreIndex);
-        Tensor lse = input.logsumexp(1, false);
+        Tensor lse = logNormalizer(input);
         Tensor safe = safeTargets(target, ignoreIndex);
         Tensor nll = nllOfPicked(picked(input, safe).sub(lse), input, target, safe, weight, ignoreIndex, reduction);
         if (labelSmoothing == 0) {
@@ -135,7 +145,7 @@ public final class Functional {
         Tensor valid = target.ne(ignoreIndex).to(input.dtype());
         Tensor weighted = weight == null ? input.sum(1, false).sub(lse.mul((double) classes))
                 : input.mul(weight).sum(1, false).sub(lse.mul(weight.sum()));
-        Tensor smooth = weighted.neg().mul(valid);
+        Tensor smooth = ignoredAsZero(weighted.neg(), target, ignoreIndex);
         Tensor smoothReduced = switch (reduction) {
             case NONE -> smooth;
             case SUM -> smooth.sum();
@@ -160,6 +170,21 @@ public final class Functional {
         return nllOfPicked(picked(input, safe), input, target, safe, weight, ignoreIndex, reduction);
     }
 
+    /**
+     * log Σ_c exp(x[i, c]) per row, shifted by the row's maximum as PyTorch's {@code log_softmax} is (unlike
+     * {@code logsumexp}, which shifts an infinite maximum by 0): a row holding +∞, or only −∞, gives NaN, as
+     * in {@code F.cross_entropy}.
+     */
+    private static Tensor logNormalizer(Tensor x) {
+        Tensor m = x.amax(1, true).detach();
+        return x.sub(m).exp().sum(1, true).log().add(m).squeeze(1);
+    }
+
+    /** 0 in the rows whose target is ignored, whatever their logits hold (NaN and ±∞ too), as PyTorch skips them. */
+    private static Tensor ignoredAsZero(Tensor perRow, Tensor target, int ignoreIndex) {
+        return Tensor.where(target.ne(ignoreIndex), perRow, Tensor.scalar(0, perRow.dtype()));
+    }
+
     /** The class indices with ignored ones read as class 0 (they are weighted 0). */
     private static Tensor safeTargets(Tensor target, int ignoreIndex) {
         return Tensor.where(target.ne(ignoreIndex), target, Tensor.scalar(0, target.dtype()));
@@ -175,7 +200,7 @@ public final class Functional {
             Reduction reduction) {
         Tensor valid = target.ne(ignoreIndex).to(input.dtype());
         Tensor w = weight == null ? valid : weight.indexSelect(0, safeTargets).to(input.dtype()).mul(valid);
-        Tensor loss = picked.mul(w).neg();
+        Tensor loss = ignoredAsZero(picked.mul(w).neg(), target, ignoreIndex);
         return reduction == Reduction.MEAN ? loss.sum().div(w.sum()) : reduce(loss, reduction);
     }
 
@@ -212,14 +237,14 @@ public final class Functional {
     }
 
     /**
-     * Binary cross-entropy on logits, as {@code F.binary_cross_entropy_with_logits}: stable
-     * ({@code (1 − y)·x + (1 + (pw − 1)·y)·(log(1 + exp(−|x|)) + max(−x, 0))}); {@code weight} per element
-     * and {@code posWeight} per class may be null.
+     * Binary cross-entropy on logits, as {@code F.binary_cross_entropy_with_logits}: {@code (1 − y)·x + (1 +
+     * (pw − 1)·y)·softplus(−x)}, stable, so the gradient is PyTorch's {@code (1 + (pw − 1)·y)·sigmoid(x) − pw·y}
+     * everywhere (x = 0 and ±∞ too); {@code weight} per element and {@code posWeight} per class may be null.
      */
     public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight, Tensor posWeight,
             Reduction reduction) {
         sameShape("binaryCrossEntropyWithLogits", input, target);
-        Tensor softplusNeg = input.abs().neg().exp().add(1.0).log().add(input.neg().relu());
+        Tensor softplusNeg = softplusOf(input.neg());
         Tensor loss = posWeight == null
                 ? input.mul(target.rsub(1.0)).add(softplusNeg)
                 : input.mul(target.rsub(1.0)).add(posWeight.sub(1.0).mul(target).add(1.0).mul(softplusNeg));
@@ -229,20 +254,25 @@ public final class Functional {
         return reduce(loss, reduction);
     }
 
-    /** Binary cross-entropy on probabilities, as {@code F.binary_cross_entropy} (each log clamped at −100, as PyTorch does). */
+    /**
+     * Binary cross-entropy on probabilities, as {@code F.binary_cross_entropy}: each log clamped at −100 and
+     * PyTorch's gradient (finite where p is exactly 0 or 1; {@link BinaryCrossEntropy}). Outside a compiled
+     * function an input outside [0, 1], NaN included, is refused, as PyTorch refuses it.
+     */
     public static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight, Reduction reduction) {
         sameShape("binaryCrossEntropy", input, target);
         if (!traced(input)) {
             try (var noGrad = Kiln.noGrad()) {
-                if (input.numel() > 0 && (input.min().item() < 0 || input.max().item() > 1)) {
-                    throw new KilnException("binaryCrossEntropy: the input must be probabilities in [0, 1], got values in ["
-                            + input.min().item() + ", " + input.max().item() + "]; use binaryCrossEntropyWithLogits for logits");
+                double min = input.numel() == 0 ? 0 : input.min().item();
+                double max = input.numel() == 0 ? 0 : input.max().item();
+                if (!(min >= 0 && max <= 1)) { // NaN fails both
+                    throw new KilnException("binaryCrossEntropy: the input must be probabilities in [0, 1], got "
+                            + (Double.isNaN(min) ? "NaN" : "values in [" + min + ", " + max + "]")
+                            + "; use binaryCrossEntropyWithLogits for logits");
                 }
             }
         }
-        Tensor logP = input.log().clampMin(-100);
-        Tensor log1mP = input.rsub(1.0).log().clampMin(-100);
-        Tensor loss = target.mul(logP).add(target.rsub(1.0).mul(log1mP)).neg();
+        Tensor loss = new BinaryCrossEntropy().apply(input, target);
         if (weight != null) {
             loss = loss.mul(weight);
         }
@@ -267,7 +297,9 @@ public final class Functional {
         }
         Tensor d = input.sub(target);
         Tensor a = d.abs();
-        return reduce(Tensor.where(a.lt(delta), d.mul(d).mul(0.5), a.sub(0.5 * delta).mul(delta)), reduction);
+        Tensor linear = a.ge(delta);
+        Tensor q = quadraticPart(d, linear);
+        return reduce(Tensor.where(linear, a.sub(0.5 * delta).mul(delta), q.mul(q).mul(0.5)), reduction);
     }
 
     /** ½d²/β where |d| &lt; β, else |d| − ½β, as {@code F.smooth_l1_loss} (β = 0 is the L1 loss). */
@@ -281,7 +313,18 @@ public final class Functional {
         if (beta == 0) {
             return reduce(a, reduction);
         }
-        return reduce(Tensor.where(a.lt(beta), d.mul(d).mul(0.5 / beta), a.sub(0.5 * beta)), reduction);
+        Tensor linear = a.ge(beta);
+        Tensor q = quadraticPart(d, linear);
+        return reduce(Tensor.where(linear, a.sub(0.5 * beta), q.mul(q).mul(0.5 / beta)), reduction);
+    }
+
+    /**
+     * d where the quadratic branch is taken, else 0: the branch not taken still gets a zero gradient, and
+     * 0·d² would turn an infinite d into a NaN gradient. NaN takes the quadratic branch, as in PyTorch's
+     * backward, so its gradient is NaN.
+     */
+    private static Tensor quadraticPart(Tensor d, Tensor linear) {
+        return Tensor.where(linear, Tensor.scalar(0, d.dtype()), d);
     }
 
     private static void sameShape(String fn, Tensor input, Tensor target) {

@@ -194,6 +194,61 @@ public class OpConformanceTest {
             Draw.class, "CompileTest: compiled draws equal eager draws",
             Call.class, "CustomFunctionTest and CompiledSamplesTest (the custom-function sample, compiled)");
 
+    /** x and y of shape [3, 5] holding NaN, ±∞ and ±0, against each other and against numbers. */
+    public static List<TensorData> nanInfInputs() {
+        double nan = Double.NaN;
+        double inf = Double.POSITIVE_INFINITY;
+        double[] x = {nan, nan, nan, inf, inf, -inf, -inf, 0.0, -0.0, 1.5, inf, -2, nan, 3, -inf};
+        double[] y = {nan, 1, inf, inf, -inf, -inf, 2, -0.0, 0.0, nan, 0.5, -inf, -1, inf, nan};
+        return List.of(Tensor.fromArray(x, Shape.of(3, 5), DType.FLOAT64).data(), Tensor.fromArray(y, Shape.of(3, 5), DType.FLOAT64).data());
+    }
+
+    /** Max reductions as the fusion planner plans them besides the primitive's own example: over everything, and along rows. */
+    public static Map<String, BiFunction<Ops, Node[], Node>> fusedMaxima() {
+        Map<String, BiFunction<Ops, Node[], Node>> e = new LinkedHashMap<>();
+        e.put("max of all", (o, in) -> o.max(o.mul(in[0], in[1]), Axes.of(0, 1), false));
+        e.put("max along rows", (o, in) -> o.max(o.add(in[0], o.exp(in[1])), Axes.of(1), false));
+        e.put("max into a sum", (o, in) -> o.sum(o.sub(in[0], o.expand(o.max(in[0], Axes.of(1), true), Shape.of(3, 5))), Axes.of(1), false));
+        return e;
+    }
+
+    /** NaN where NaN, the same infinity where infinite, else within {@code rtol}; a line per mismatch. */
+    public static List<String> nanAwareMismatches(String what, TensorData expected, TensorData actual, double rtol) {
+        double[] e = Tensor.wrap(expected).toDoubleArray();
+        double[] a = Tensor.wrap(actual).toDoubleArray();
+        List<String> bad = new ArrayList<>();
+        for (int i = 0; i < e.length; i++) {
+            boolean ok = Double.isNaN(e[i]) ? Double.isNaN(a[i])
+                    : Double.isInfinite(e[i]) ? e[i] == a[i]
+                    : Math.abs(e[i] - a[i]) <= rtol * Math.max(1, Math.abs(e[i]));
+            if (!ok) {
+                bad.add(what + " element " + i + ": interpreter " + e[i] + ", compiled " + a[i]);
+            }
+        }
+        return bad;
+    }
+
+    @Test
+    void everyPrimitiveCompilesNanAndInfinitiesAsTheInterpreter() {
+        List<TensorData> in = nanInfInputs();
+        Map<String, BiFunction<Ops, Node[], Node>> cases = new LinkedHashMap<>();
+        examples().forEach((op, build) -> {
+            if (!dev.kiln.ir.Index.class.isAssignableFrom(op)) { // their examples turn y into positions: NaN and ∞ are out of range
+                cases.put(op.getSimpleName(), build);
+            }
+        });
+        cases.putAll(fusedMaxima());
+        List<String> bad = new ArrayList<>();
+        cases.forEach((name, build) -> {
+            GraphBuilder b = new GraphBuilder();
+            Node[] ins = {b.input("x", TensorType.of(DType.FLOAT64, 3, 5)), b.input("y", TensorType.of(DType.FLOAT64, 3, 5))};
+            Graph g = b.build(build.apply(new Ops(b), ins));
+            TensorData expected = Interpreter.run(g, Map.of(0, in.get(0), 1, in.get(1))).getFirst();
+            bad.addAll(nanAwareMismatches(name, expected, new CompiledPlan(g).run(in).getFirst(), 1e-12));
+        });
+        assertEquals(List.of(), bad);
+    }
+
     @Test
     void everyPrimitiveCompilesToWhatTheInterpreterComputes() {
         Map<Class<?>, BiFunction<Ops, Node[], Node>> examples = examples();

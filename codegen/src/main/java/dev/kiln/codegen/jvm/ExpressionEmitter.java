@@ -127,8 +127,13 @@ abstract class ExpressionEmitter extends DotEmitter {
         }
     }
 
-    /** Where the float32 tanh saturates: beyond it the rational form below is within rounding of ±1. */
-    static final float TANH_CLAMP = 7.90531110763549805f;
+    /**
+     * Where the float32 tanh's argument is clamped. The rational form below passes 1 between about 7.9
+     * and 10 (by 8 ulps at 10), and its result is clamped to [−1, 1], so tanh is exactly ±1 from there
+     * on, at ±∞ too, as the correctly rounded tanh is past 9.01 (and {@code 1 + tanh(x)} is 0, as
+     * PyTorch's); in between it stays within 4e-7 of tanh.
+     */
+    static final float TANH_CLAMP = 10f;
     /**
      * Odd numerator, x^13 down to x^1, and even denominator, x^6 down to x^0, of a rational minimax
      * tanh for float32, both divided by the numerator's x^1 coefficient so that tiny and subnormal
@@ -170,6 +175,10 @@ abstract class ExpressionEmitter extends DotEmitter {
         mv.visitInsn(FMUL);
         polynomial(TANH_Q, x2);
         mv.visitInsn(FDIV);
+        mv.visitInsn(FCONST_1);
+        mv.visitMethodInsn(INVOKESTATIC, MATH, "min", "(FF)F", false);
+        mv.visitLdcInsn(-1f);
+        mv.visitMethodInsn(INVOKESTATIC, MATH, "max", "(FF)F", false);
     }
 
     /** Pushes c[0]·v^(n-1) + ... + c[n-1] by Horner's rule, v a float local; each step one fused multiply-add where the vector lanes contract them. */

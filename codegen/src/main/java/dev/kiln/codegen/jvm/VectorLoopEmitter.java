@@ -457,6 +457,14 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
         lanewise("mul");
         vectorPolynomial(TANH_Q, x2);
         lanewise("div");
+        species();
+        mv.visitInsn(FCONST_1);
+        broadcastTop();
+        lanewise("min");
+        species();
+        mv.visitLdcInsn(-1f);
+        broadcastTop();
+        lanewise("max");
     }
 
     void vectorPolynomial(float[] c, int v) {

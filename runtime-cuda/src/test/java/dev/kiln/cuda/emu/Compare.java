@@ -16,7 +16,7 @@ public final class Compare {
         check(expected, actual, Double.POSITIVE_INFINITY, "measured");
     }
 
-    /** Checks {@code actual} against {@code expected}: within {@code rtol} (relative, at least absolute 1 scale), NaN where NaN. */
+    /** Checks {@code actual} against {@code expected}: within {@code rtol} (relative, at least absolute 1 scale), NaN where NaN, the same infinity where infinite. */
     public void check(List<TensorData> expected, List<TensorData> actual, double rtol, Object what) {
         if (expected.size() != actual.size()) {
             throw new AssertionError(what + ": " + expected.size() + " outputs expected, " + actual.size() + " came");
@@ -50,7 +50,9 @@ public final class Compare {
                     identical++;
                     continue;
                 }
-                if (!(Math.abs(u - v) <= rtol * Math.max(1, Math.abs(u))) && rtol != Double.POSITIVE_INFINITY) {
+                // an infinity must meet the same infinity (the relative bound would let any number through)
+                boolean differ = Double.isInfinite(u) || Double.isInfinite(v) || !(Math.abs(u - v) <= rtol * Math.max(1, Math.abs(u)));
+                if (differ && rtol != Double.POSITIVE_INFINITY) {
                     throw new AssertionError(what + " output " + o + " element " + i + ": interpreter " + u + ", CUDA " + v);
                 }
                 double ulp = e.dtype() == DType.FLOAT32 ? Math.ulp((float) u) : Math.ulp(u);

@@ -105,6 +105,35 @@ class CudaConformanceTest {
     }
 
     @Test
+    void everyPrimitiveKeepsNanAndInfinitiesAsTheInterpreter() {
+        // kiln_max/kiln_min propagate NaN as Java's Math.max/min (fmax would drop it), in fused and block reductions too
+        Assumptions.assumeTrue(Emulator.available(), "g++ is not on the PATH: the CUDA emulator cannot run");
+        Map<String, BiFunction<Ops, Node[], Node>> cases = new LinkedHashMap<>();
+        examples().forEach((op, build) -> {
+            if (!dev.kiln.ir.Index.class.isAssignableFrom(op)) { // their examples turn y into positions: NaN and ∞ are out of range
+                cases.put(op.getSimpleName(), build);
+            }
+        });
+        cases.putAll(OpConformanceTest.fusedMaxima());
+        Map<String, Graph> graphs = new LinkedHashMap<>();
+        Map<String, CudaPlan> plans = new LinkedHashMap<>();
+        cases.forEach((name, build) -> {
+            GraphBuilder b = new GraphBuilder();
+            Node[] in = {b.input("x", TensorType.of(DType.FLOAT64, 3, 5)), b.input("y", TensorType.of(DType.FLOAT64, 3, 5))};
+            Graph g = b.build(build.apply(new Ops(b), in));
+            graphs.put(name, g);
+            plans.put(name, CudaEmitter.emit(new CompiledPlan(g).plan()));
+        });
+        List<TensorData> in = OpConformanceTest.nanInfInputs();
+        Compare all = new Compare();
+        try (Emulator emu = Emulator.compile(plans.values().stream().map(CudaPlan::module).distinct().toList())) {
+            graphs.forEach((name, g) -> all.check(Interpreter.run(g, Map.of(0, in.get(0), 1, in.get(1))), emu.run(plans.get(name), in),
+                    ULPS.contains(name) ? 1e-14 : 0, name));
+        }
+        System.out.println("CUDA conformance on NaN and infinities: " + all);
+    }
+
+    @Test
     void everyPrimitivesKernelsCompileWithNvcc() {
         List<CudaModule> modules = examples().entrySet().stream().map(e -> {
             GraphBuilder b = new GraphBuilder();
