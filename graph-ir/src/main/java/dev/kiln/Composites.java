@@ -109,15 +109,20 @@ final class Composites {
         return Tensor.where(mask, Tensor.scalar(value, x.dtype()), x);
     }
 
-    /** Variance along {@code dim}, divided by n − 1 ({@code unbiased}) or n. */
-    static Tensor var(Tensor x, int[] dims, boolean keepDim, boolean unbiased) {
-        long n = 1;
-        int[] ax = new int[dims.length];
-        for (int i = 0; i < dims.length; i++) {
-            ax[i] = axis(x, dims[i]);
-            n *= x.size(ax[i]);
+    /**
+     * Variance over {@code dims} (PyTorch's list: negative dims count from the end, empty means all),
+     * the summed squares divided by max(0, n − correction): 1 is Bessel's correction, 0 the biased form.
+     */
+    static Tensor var(Tensor x, int[] dims, boolean keepDim, double correction) {
+        if (!x.dtype().isFloating()) {
+            throw new KilnException("var/std need a floating tensor, got " + x.dtype() + "; convert it with to(...)");
         }
-        return new Variance(ax, keepDim, Math.max(0, n - (unbiased ? 1 : 0))).apply(x);
+        int[] ax = Lowering.axes(x.shape(), dims).toArray();
+        long n = 1;
+        for (int a : ax) {
+            n *= x.size(a);
+        }
+        return new Variance(ax, keepDim, Math.max(0, n - correction)).apply(x);
     }
 
     /** {@code torch.gather}: the values along {@code dim} at {@code index} (int64, x's rank, no larger off the axis). */

@@ -41,19 +41,27 @@ final class Lowering {
         return Shape.of(d);
     }
 
-    /** Reduction axes of {@code shape}, normalized (negative ones count from the end), sorted, each once. */
+    /**
+     * Reduction axes of {@code shape}, normalized (negative ones count from the end), sorted, each once,
+     * as PyTorch's {@code dim} lists: an empty list means every axis, and a 0-d tensor takes 0 or -1.
+     */
     static dev.kiln.ir.Axes axes(Shape shape, int[] axes) {
+        if (axes.length == 0) {
+            return dev.kiln.ir.Axes.all(shape.rank());
+        }
+        // PyTorch wraps the dims of a 0-d tensor as if it had one dimension, which it then reduces away
+        int rank = Math.max(1, shape.rank());
         int[] a = new int[axes.length];
         for (int i = 0; i < axes.length; i++) {
-            a[i] = shape.normalizeAxis(axes[i]);
+            a[i] = Shape.normalizeAxis(axes[i], shape.rank() == 0 && (axes[i] == 0 || axes[i] == -1) ? rank : shape.rank());
         }
         Arrays.sort(a);
         for (int i = 1; i < a.length; i++) {
             if (a[i] == a[i - 1]) {
-                throw new KilnException("dimension " + a[i] + " appears twice in " + Arrays.toString(axes));
+                throw new KilnException("dim " + a[i] + " appears multiple times in the list of dims " + Arrays.toString(axes));
             }
         }
-        return dev.kiln.ir.Axes.of(a);
+        return shape.rank() == 0 ? dev.kiln.ir.Axes.all(0) : dev.kiln.ir.Axes.of(a);
     }
 
     /** {@code expand}'s target: -1 keeps {@code from}'s size (aligned from the right). */

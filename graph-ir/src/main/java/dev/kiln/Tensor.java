@@ -481,6 +481,7 @@ public final class Tensor {
 
     /** Sum over {@code axis}, keeping it as size 1 with {@code keepDim} ({@code t.sum(dim, keepdim)}). */
     public Tensor sum(int axis, boolean keepDim) { return sum(new int[] {axis}, keepDim); }
+    /** Sum over several axes at once (negative count from the end; an empty list means all), as {@code x.sum(dims, keepdim)}. */
     public Tensor sum(int[] axes, boolean keepDim) { return compute(new Reduce.Sum(normalizeAxes(axes), keepDim), this); }
 
     /** Mean of all elements (floating tensors only, as in PyTorch). */
@@ -532,10 +533,17 @@ public final class Tensor {
     /** {@code value} where the bool {@code mask} is true, this tensor's values elsewhere. */
     public Tensor maskedFill(Tensor mask, double value) { return Composites.maskedFill(this, mask, value); }
     /** Variance over {@code dim}, with Bessel's correction when {@code unbiased}. */
-    public Tensor var(int dim, boolean keepDim, boolean unbiased) { return Composites.var(this, new int[] {dim}, keepDim, unbiased); }
+    public Tensor var(int dim, boolean keepDim, boolean unbiased) { return var(new int[] {dim}, keepDim, unbiased); }
+    /** Variance over several dims at once (negative count from the end; empty means all), as {@code x.var(dims, unbiased, keepdim)}. */
+    public Tensor var(int[] dims, boolean keepDim, boolean unbiased) { return Composites.var(this, dims, keepDim, unbiased ? 1 : 0); }
+    /** Variance over {@code dims} divided by max(0, n − correction), as PyTorch 2's {@code x.var(dims, correction=c)}. */
+    public Tensor var(int[] dims, boolean keepDim, double correction) { return Composites.var(this, dims, keepDim, correction); }
     /** Unbiased variance of all elements. */
-    public Tensor var() { return Composites.var(this, Axes.all(dim()).toArray(), false, true); }
+    public Tensor var() { return var(new int[0], false, true); }
     public Tensor std(int dim, boolean keepDim, boolean unbiased) { return var(dim, keepDim, unbiased).sqrt(); }
+    /** Standard deviation over several dims at once: the square root of {@link #var(int[], boolean, boolean)}. */
+    public Tensor std(int[] dims, boolean keepDim, boolean unbiased) { return var(dims, keepDim, unbiased).sqrt(); }
+    public Tensor std(int[] dims, boolean keepDim, double correction) { return var(dims, keepDim, correction).sqrt(); }
     public Tensor std() { return var().sqrt(); }
     /** log(1 + x), accurate near 0. */
     public Tensor log1p() { return unary(new Unary.Log1p()); }

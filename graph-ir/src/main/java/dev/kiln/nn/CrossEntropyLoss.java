@@ -4,8 +4,8 @@ import dev.kiln.KilnException;
 import dev.kiln.Tensor;
 
 /**
- * Cross-entropy of logits against class indices or class probabilities, as
- * {@code torch.nn.CrossEntropyLoss(weight, ignore_index, reduction, label_smoothing)}; configured
+ * Cross-entropy of logits ([N, C], [N, C, d1, ..., dk] or [C]) against class indices or class
+ * probabilities, as {@code torch.nn.CrossEntropyLoss(weight, ignore_index, reduction, label_smoothing)}; configured
  * fluently: {@code new CrossEntropyLoss().weight(w).ignoreIndex(3).labelSmoothing(0.1)}. The class
  * weights are a buffer, as in PyTorch.
  */

@@ -3,6 +3,7 @@ package dev.kiln.nn;
 import dev.kiln.DType;
 import dev.kiln.Kiln;
 import dev.kiln.KilnException;
+import dev.kiln.Shape;
 import dev.kiln.Tensor;
 
 /**
@@ -106,9 +107,10 @@ public final class Functional {
     }
 
     /**
-     * Cross-entropy of logits {@code input} ([N, C], or [C] for one sample) against class indices
-     * (int64 [N]) or class probabilities (floating [N, C]), as {@code F.cross_entropy}: {@code weight}
-     * (per class, or null), {@code ignoreIndex} (indices only), {@code labelSmoothing} in [0, 1].
+     * Cross-entropy of logits {@code input} ([N, C], [N, C, d1, ..., dk] for per-pixel classes, or [C] for
+     * one sample) against class indices (int64, the input's shape without C) or class probabilities
+     * (floating, the input's shape), as {@code F.cross_entropy}: {@code weight} (per class, or null),
+     * {@code ignoreIndex} (indices only), {@code labelSmoothing} in [0, 1]; {@code NONE} gives [N, d1, ..., dk].
      */
     public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, int ignoreIndex, double labelSmoothing,
             Reduction reduction) {
@@ -121,6 +123,7 @@ public final class Functional {
         }
         checkLogits("crossEntropy", input, weight);
         int classes = input.size(1);
+        Tensor w = weight == null ? null : alongClasses(weight, input.dim());
         if (target.dtype().isFloating()) {
             Tensor logp = input.logSoftmax(1);
             if (!target.shape().equals(input.shape())) {
@@ -128,12 +131,13 @@ public final class Functional {
                         + target.shape());
             }
             Tensor p = labelSmoothing > 0 ? target.mul(1 - labelSmoothing).add(labelSmoothing / classes) : target;
-            Tensor terms = weight == null ? logp.mul(p) : logp.mul(p).mul(weight);
+            Tensor terms = w == null ? logp.mul(p) : logp.mul(p).mul(w);
             Tensor loss = terms.sum(1, false).neg();
-            return reduction == Reduction.MEAN ? loss.sum().div(input.size(0)) : reduce(loss, reduction);
+            // the mean is over the N·d1·…·dk positions, whatever the weights
+            return reduction == Reduction.MEAN ? loss.sum().div((double) loss.numel()) : reduce(loss, reduction);
         }
-        // From the logits, without the [N, C] log-probabilities: log p[i, t] = x[i, t] − logsumexp(x[i]), and
-        // Σ_c w_c log p[i, c] = Σ_c w_c x[i, c] − logsumexp(x[i]) Σ_c w_c.
+        // From the logits, without the log-probabilities: log p[i, t] = x[i, t] − logsumexp(x[i]), and
+        // Σ_c w_c log p[i, c] = Σ_c w_c x[i, c] − logsumexp(x[i]) Σ_c w_c (i: a sample and position, c along dim 1).
         checkTarget("crossEntropy", input, target);
         checkRange("crossEntropy", target, classes, ignoreIndex);
         Tensor lse = logNormalizer(input);
@@ -143,20 +147,21 @@ public final class Functional {
             return nll;
         }
         Tensor valid = target.ne(ignoreIndex).to(input.dtype());
-        Tensor weighted = weight == null ? input.sum(1, false).sub(lse.mul((double) classes))
-                : input.mul(weight).sum(1, false).sub(lse.mul(weight.sum()));
+        Tensor weighted = w == null ? input.sum(1, false).sub(lse.mul((double) classes))
+                : input.mul(w).sum(1, false).sub(lse.mul(weight.sum()));
         Tensor smooth = ignoredAsZero(weighted.neg(), target, ignoreIndex);
         Tensor smoothReduced = switch (reduction) {
             case NONE -> smooth;
             case SUM -> smooth.sum();
-            case MEAN -> smooth.sum().div(weight == null ? valid.sum() : weight.indexSelect(0, safe).mul(valid).sum());
+            case MEAN -> smooth.sum().div(weight == null ? valid.sum() : weightAt(weight, safe).mul(valid).sum());
         };
         return nll.mul(1 - labelSmoothing).add(smoothReduced.mul(labelSmoothing / classes));
     }
 
     /**
-     * Negative log-likelihood of log-probabilities {@code input} ([N, C]) at class indices {@code target}
-     * (int64 [N]), as {@code F.nll_loss}: the mean divides by the summed weights of the targets counted.
+     * Negative log-likelihood of log-probabilities {@code input} ([N, C], [N, C, d1, ..., dk] or [C]) at
+     * class indices {@code target} (int64, the input's shape without C), as {@code F.nll_loss}: the mean
+     * divides by the summed weights of the targets counted.
      */
     public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, int ignoreIndex, Reduction reduction) {
         if (input.dim() == 1) {
@@ -190,43 +195,62 @@ public final class Functional {
         return Tensor.where(target.ne(ignoreIndex), target, Tensor.scalar(0, target.dtype()));
     }
 
-    /** Each row's entry at its class: a gather, whose gradient is a scatter. */
+    /** Each sample's (and position's) entry at its class: a gather along dim 1, whose gradient is a scatter. */
     private static Tensor picked(Tensor input, Tensor safeTargets) {
         return input.gather(1, safeTargets.unsqueeze(1)).squeeze(1);
     }
 
-    /** −w_t·log p_t per row, reduced (the mean divides by the summed weights of the rows counted). */
+    /** Per-class weights [C] shaped [C, 1, ..., 1] to broadcast along dim 1 of a rank-{@code rank} input. */
+    private static Tensor alongClasses(Tensor weight, int rank) {
+        int[] dims = new int[rank - 1];
+        java.util.Arrays.fill(dims, 1);
+        dims[0] = weight.size(0);
+        return weight.reshape(dims);
+    }
+
+    /** The weight of each target's class, in the targets' shape. */
+    private static Tensor weightAt(Tensor weight, Tensor safeTargets) {
+        return weight.indexSelect(0, safeTargets.reshape(-1)).reshape(safeTargets.shape().toArray());
+    }
+
+    /** −w_t·log p_t per target, reduced (the mean divides by the summed weights of the targets counted). */
     private static Tensor nllOfPicked(Tensor picked, Tensor input, Tensor target, Tensor safeTargets, Tensor weight, int ignoreIndex,
             Reduction reduction) {
         Tensor valid = target.ne(ignoreIndex).to(input.dtype());
-        Tensor w = weight == null ? valid : weight.indexSelect(0, safeTargets).to(input.dtype()).mul(valid);
+        Tensor w = weight == null ? valid : weightAt(weight, safeTargets).to(input.dtype()).mul(valid);
         Tensor loss = ignoredAsZero(picked.mul(w).neg(), target, ignoreIndex);
         return reduction == Reduction.MEAN ? loss.sum().div(w.sum()) : reduce(loss, reduction);
     }
 
-    /** Class indices: int64 [N], each in [0, C) or the ignore index (checked when not tracing). */
+    /** Class indices: int64 of the input's shape without dim 1 ([N] or [N, d1, ..., dk]), each in [0, C) or the ignore index. */
     private static void checkTarget(String fn, Tensor input, Tensor target) {
-        if (target.dtype().isFloating() || target.dtype() == DType.BOOL || target.dim() != 1 || target.size(0) != input.size(0)) {
-            throw new KilnException(fn + ": the target must be int64 class indices of shape [" + input.size(0) + "], got "
-                    + target.dtype() + " " + target.shape());
+        int[] expected = new int[input.dim() - 1];
+        expected[0] = input.size(0);
+        for (int i = 2; i < input.dim(); i++) {
+            expected[i - 1] = input.size(i);
+        }
+        if (target.dtype().isFloating() || target.dtype() == DType.BOOL || !target.shape().equals(Shape.of(expected))) {
+            throw new KilnException(fn + ": the target must be int64 class indices of shape " + Shape.of(expected)
+                    + " (the input's " + input.shape() + " without the class dimension 1), got " + target.dtype() + " "
+                    + target.shape());
         }
     }
 
     private static void checkRange(String fn, Tensor target, int classes, int ignoreIndex) {
         if (!traced(target)) {
             try (var noGrad = Kiln.noGrad()) {
-                Tensor bad = target.ne(ignoreIndex).logicalAnd(target.lt(0).logicalOr(target.ge(classes)));
+                Tensor bad = target.ne(ignoreIndex).logicalAnd(target.lt(0).logicalOr(target.ge(classes))).reshape(-1);
                 if (bad.to(DType.INT64).sum().item() > 0) {
                     throw new KilnException(fn + ": target values must be in [0, " + classes + ") (or the ignore index "
-                            + ignoreIndex + "), got " + target.get((int) bad.to(DType.INT64).argmax().item()).item());
+                            + ignoreIndex + "), got " + target.reshape(-1).get((int) bad.to(DType.INT64).argmax().item()).item());
                 }
             }
         }
     }
 
     private static void checkLogits(String fn, Tensor input, Tensor weight) {
-        if (input.dim() != 2) {
-            throw new KilnException(fn + ": the input must be [N, C] (or [C]), got shape " + input.shape());
+        if (input.dim() < 2) {
+            throw new KilnException(fn + ": the input must be [N, C], [N, C, d1, ..., dk] or [C], got shape " + input.shape());
         }
         if (!input.dtype().isFloating()) {
             throw new KilnException(fn + ": the input must be floating, got " + input.dtype());

@@ -42,13 +42,11 @@ public final class Linear extends Module {
         }
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
+        // kaiming_uniform_(a = √5) works out to this bound; Init.kaimingUniform_ would reach it through √3·√(1/3),
+        // a few ulps off in float64, so the bound is given directly and seeded models keep their values
         double bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
-        this.weight = parameter("weight", uniform(Shape.of(outFeatures, inFeatures), bound, generator, dtype));
-        this.bias = bias ? parameter("bias", uniform(Shape.of(outFeatures), bound, generator, dtype)) : null;
-    }
-
-    private static Tensor uniform(Shape shape, double bound, Generator generator, DType dtype) {
-        return Tensor.rand(shape, dtype, generator).mul(2 * bound).sub(bound);
+        this.weight = parameter("weight", Init.uniform_(Tensor.zeros(Shape.of(outFeatures, inFeatures), dtype), -bound, bound, generator));
+        this.bias = bias ? parameter("bias", Init.uniform_(Tensor.zeros(Shape.of(outFeatures), dtype), -bound, bound, generator)) : null;
     }
 
     @Override

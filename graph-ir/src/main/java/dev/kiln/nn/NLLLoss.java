@@ -2,7 +2,7 @@ package dev.kiln.nn;
 
 import dev.kiln.Tensor;
 
-/** Negative log-likelihood of log-probabilities at class indices, as {@code torch.nn.NLLLoss}. */
+/** Negative log-likelihood of log-probabilities ([N, C], [N, C, d1, ..., dk] or [C]) at class indices, as {@code torch.nn.NLLLoss}. */
 public final class NLLLoss extends Module {
     private final Tensor weight;
     private final int ignoreIndex;

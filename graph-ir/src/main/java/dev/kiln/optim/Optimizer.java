@@ -143,8 +143,10 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
         Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (ParamGroup<O> g : groups) {
             for (Tensor p : g.params()) {
-                if (!p.isLeaf() || !p.requiresGrad()) {
-                    throw new KilnException(getClass().getSimpleName() + " can only optimize leaf tensors that require grad");
+                // a leaf that requires no grad (a frozen parameter) is accepted, as in PyTorch: it never gets a gradient to step on
+                if (!p.isLeaf()) {
+                    throw new KilnException(getClass().getSimpleName() + " can only optimize leaf tensors; this one was computed"
+                            + " from others (PyTorch: \"can't optimize a non-leaf Tensor\")");
                 }
                 if (!seen.add(p)) {
                     throw new KilnException("a parameter appears in more than one parameter group");

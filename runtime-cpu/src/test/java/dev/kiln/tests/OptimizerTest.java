@@ -137,7 +137,11 @@ class OptimizerTest {
         assertThrows(KilnException.class, () -> new SGD(ps, SGD.Options.lr(0.1).withMomentum(0.9).withDampening(0.1).withNesterov(true)));
         assertThrows(KilnException.class, () -> new RMSprop(ps, -1));
         assertThrows(KilnException.class, () -> new Adam(ps, Adam.Options.lr(0.1).withBetas(1.0, 0.9)));
-        assertThrows(KilnException.class, () -> new SGD(List.of(Tensor.ones(2)), 0.1, 0));
+        // a non-leaf is refused; a leaf that requires no grad (a frozen parameter) is accepted, as PyTorch's optimizers do
+        Tensor computed = Tensor.ones(2).requiresGrad_(true).mul(2.0);
+        KilnException nonLeaf = assertThrows(KilnException.class, () -> new SGD(List.of(computed), 0.1, 0));
+        assertTrue(nonLeaf.getMessage().contains("non-leaf"), nonLeaf.getMessage());
+        new SGD(List.of(Tensor.ones(2)), 0.1, 0).step();
         assertThrows(KilnException.class, () -> new SGD(List.of(), 0.1, 0));
     }
 

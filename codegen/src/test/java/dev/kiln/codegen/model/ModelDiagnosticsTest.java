@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 /** Every compile-time error of the {@code @Model} processor, on the offending element's line. */
 class ModelDiagnosticsTest {
-    private static final String HEAD = "package demo; import dev.kiln.*; import dev.kiln.model.*; import dev.kiln.nn.*;";
+    private static final String HEAD = "package demo; import dev.kiln.*; import dev.kiln.model.*; import dev.kiln.nn.*; import dev.kiln.model.Init;";
     private static final String FORWARD = "@Forward public Tensor forward(Tensor x) { return x; }";
 
     /** A source whose line 1 is the imports; {@code lines} follow from line 2. */
