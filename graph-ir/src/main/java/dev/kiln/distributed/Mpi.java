@@ -29,7 +29,7 @@ final class Mpi {
 
     /** One implementation's handles. */
     record Abi(String name, long commWorld, long float32, long float64, long int64, long sum, long max, MemorySegment inPlace,
-            MemorySegment statusIgnore) {
+            MemorySegment statusIgnore, int anySource) {
     }
 
     final Abi abi;
@@ -43,18 +43,22 @@ final class Mpi {
     private final MethodHandle iallgather;
     private final MethodHandle ibarrier;
     private final MethodHandle test;
+    private final MethodHandle isend;
+    private final MethodHandle irecv;
+    private final MethodHandle cancel;
     private final MethodHandle finalize;
     private final MethodHandle finalized;
     private final MethodHandle libraryVersion;
+    private final MethodHandle processorName;
 
     private Mpi(SymbolLookup lib, String library) {
         this.library = library;
         this.abi = lib.find("ompi_mpi_comm_world").isPresent()
                 ? new Abi("Open MPI", address(lib, "ompi_mpi_comm_world"), address(lib, "ompi_mpi_float"), address(lib, "ompi_mpi_double"),
                         address(lib, "ompi_mpi_int64_t"), address(lib, "ompi_mpi_op_sum"), address(lib, "ompi_mpi_op_max"),
-                        MemorySegment.ofAddress(1), MemorySegment.NULL)
+                        MemorySegment.ofAddress(1), MemorySegment.NULL, -1)
                 : new Abi("MPICH", 0x44000000L, 0x4c00040aL, 0x4c00080bL, 0x4c00083aL, 0x58000003L, 0x58000001L,
-                        MemorySegment.ofAddress(-1), MemorySegment.ofAddress(1));
+                        MemorySegment.ofAddress(-1), MemorySegment.ofAddress(1), -2);
         ValueLayout.OfInt i = ValueLayout.JAVA_INT;
         ValueLayout p = ValueLayout.ADDRESS;
         initialized = handle(lib, "MPI_Initialized", FunctionDescriptor.of(i, p));
@@ -66,9 +70,13 @@ final class Mpi {
         iallgather = handle(lib, "MPI_Iallgather", FunctionDescriptor.of(i, p, i, HANDLE, p, i, HANDLE, HANDLE, p));
         ibarrier = handle(lib, "MPI_Ibarrier", FunctionDescriptor.of(i, HANDLE, p));
         test = handle(lib, "MPI_Test", FunctionDescriptor.of(i, p, p, p));
+        isend = handle(lib, "MPI_Isend", FunctionDescriptor.of(i, p, i, HANDLE, i, i, HANDLE, p));
+        irecv = handle(lib, "MPI_Irecv", FunctionDescriptor.of(i, p, i, HANDLE, i, i, HANDLE, p));
+        cancel = handle(lib, "MPI_Cancel", FunctionDescriptor.of(i, p));
         finalize = handle(lib, "MPI_Finalize", FunctionDescriptor.of(i));
         finalized = handle(lib, "MPI_Finalized", FunctionDescriptor.of(i, p));
         libraryVersion = handle(lib, "MPI_Get_library_version", FunctionDescriptor.of(i, p, p));
+        processorName = handle(lib, "MPI_Get_processor_name", FunctionDescriptor.of(i, p, p));
     }
 
     /** Loads the first MPI library found (a message that says what to install when none is). */
@@ -154,6 +162,16 @@ final class Mpi {
         }
     }
 
+    /** The name of this machine, as MPI knows it (the host name). */
+    String processorName() throws Throwable {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment text = a.allocate(1024);
+            MemorySegment length = a.allocate(ValueLayout.JAVA_INT);
+            check((int) processorName.invokeExact(text, length), "MPI_Get_processor_name");
+            return text.getString(0);
+        }
+    }
+
     void iallreduce(MemorySegment send, MemorySegment recv, int count, long type, long op, MemorySegment request) throws Throwable {
         check((int) iallreduce.invokeExact(send, recv, count, type, op, abi.commWorld, request), "MPI_Iallreduce");
     }
@@ -168,6 +186,21 @@ final class Mpi {
 
     void ibarrier(MemorySegment request) throws Throwable {
         check((int) ibarrier.invokeExact(abi.commWorld, request), "MPI_Ibarrier");
+    }
+
+    /** Sends {@code count} int64s to rank {@code dest} (point to point, apart from the collectives' traffic). */
+    void isend(MemorySegment buf, int count, int dest, int tag, MemorySegment request) throws Throwable {
+        check((int) isend.invokeExact(buf, count, abi.int64(), dest, tag, abi.commWorld, request), "MPI_Isend");
+    }
+
+    /** Receives up to {@code count} int64s from any rank. */
+    void irecvAny(MemorySegment buf, int count, int tag, MemorySegment request) throws Throwable {
+        check((int) irecv.invokeExact(buf, count, abi.int64(), abi.anySource, tag, abi.commWorld, request), "MPI_Irecv");
+    }
+
+    /** Marks a pending receive for cancellation; it completes (cancelled or received) on a later test. */
+    void cancel(MemorySegment request) throws Throwable {
+        check((int) cancel.invokeExact(request), "MPI_Cancel");
     }
 
     /** Whether the request has completed (MPI_Test, which also drives MPI's progress). */

@@ -27,8 +27,11 @@ import java.util.List;
  * <p>Collectives work on float32, float64 and int64 tensors; every rank must make the same calls in
  * the same order on tensors of the same shape. Each call first compares the calls and shapes of all
  * ranks (a small all-gather) and fails naming both sides when they differ; a call some rank never
- * makes fails after the {@linkplain #timeout timeout} naming the rank and the call. Any Java thread
- * (virtual ones too) may call: MPI itself is called from one platform thread of Kiln's.
+ * makes fails after the {@linkplain #timeout timeout} naming the rank and the call. A rank that
+ * leaves (its main returns or throws, {@code System.exit}, SIGTERM) tells the others as its JVM shuts
+ * down: a rank waiting for it in a collective fails at once naming it, its pid, host and why, and
+ * every rank then finalizes MPI and exits with its own status. Any Java thread (virtual ones too) may
+ * call: MPI itself is called from one platform thread of Kiln's.
  *
  * <p>Float sums and means are deterministic by default: every rank gathers all ranks' values and adds
  * them in rank order, so all ranks hold the same bits whatever MPI's algorithm (MPI promises no such
@@ -85,7 +88,7 @@ public final class ProcessGroup {
                 if (w == null) {
                     Duration timeout = Duration.ofMillis((long) (Double.parseDouble(System.getProperty("kiln.distributed.timeout", "300")) * 1000));
                     boolean deterministic = !Boolean.getBoolean("kiln.distributed.mpiReductions");
-                    world = w = new ProcessGroup(launchedByMpi() ? new Transport.OverMpi(timeout) : new Transport.Alone(), deterministic);
+                    world = w = new ProcessGroup(launchedByMpi() ? new MpiTransport(timeout) : new Transport.Alone(), deterministic);
                 }
             }
         }
@@ -107,7 +110,7 @@ public final class ProcessGroup {
 
     /** How long a collective may wait for the other ranks before it fails (default 300 s, or {@code -Dkiln.distributed.timeout=seconds}). */
     public ProcessGroup timeout(Duration d) {
-        if (transport instanceof Transport.OverMpi m) {
+        if (transport instanceof MpiTransport m) {
             m.timeout(d);
         }
         return this;

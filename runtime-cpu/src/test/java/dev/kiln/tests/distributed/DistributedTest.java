@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Collectives and data-parallel training under {@code mpirun} (child processes on loopback, bounded in
- * time): 2 ranks, and 3 oversubscribed for an odd world. Where no {@code mpirun} is on the PATH the
+ * time): 2 ranks, and 3 oversubscribed for an odd world; ranks that time out, leave or die. Where no {@code mpirun} is on the PATH the
  * tests say so once and are skipped.
  */
 class DistributedTest {
@@ -78,8 +79,12 @@ class DistributedTest {
         }
     }
 
-    /** {@code mpirun -np ranks} of {@link DistributedWorker} with {@code scenarios}, killed after {@code seconds}. */
-    static Run mpirun(int ranks, int seconds, String... scenarios) throws IOException, InterruptedException {
+    /** A started {@code mpirun}: its process, the file its output goes to, the workers' output directory. */
+    record Launch(Process process, Path log, Path dir, int seconds) {
+    }
+
+    /** Starts {@code mpirun -np ranks} of {@link DistributedWorker} with {@code scenarios}. */
+    static Launch start(int ranks, int seconds, String... scenarios) throws IOException {
         mpirun();
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of("mpirun", "-np", Integer.toString(ranks), "--oversubscribe", java,
@@ -96,14 +101,20 @@ class DistributedTest {
         env.put("OMPI_MCA_oob_tcp_if_include", "lo");
         Path log = Files.createTempFile("kiln-mpirun", ".log");
         pb.redirectOutput(log.toFile());
-        Process p = pb.start();
-        boolean finished = p.waitFor(seconds, TimeUnit.SECONDS);
+        return new Launch(pb.start(), log, dir, seconds);
+    }
+
+    /** Waits for a started {@code mpirun} (killed after its time) and collects its results. */
+    static Run finish(Launch l) throws IOException, InterruptedException {
+        Process p = l.process();
+        boolean finished = p.waitFor(l.seconds(), TimeUnit.SECONDS);
         if (!finished) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
         }
-        String out = Files.readString(log, StandardCharsets.UTF_8);
-        assertTrue(finished, "mpirun did not finish within " + seconds + " s:\n" + out);
+        String out = Files.readString(l.log(), StandardCharsets.UTF_8);
+        Files.delete(l.log());
+        assertTrue(finished, "mpirun did not finish within " + l.seconds() + " s:\n" + out);
         Map<String, Map<Integer, String>> results = new HashMap<>();
         for (String line : out.lines().toList()) {
             if (line.startsWith("RESULT ")) {
@@ -111,7 +122,12 @@ class DistributedTest {
                 results.computeIfAbsent(f[1], k -> new HashMap<>()).put(Integer.parseInt(f[2]), f.length > 3 ? f[3] : "");
             }
         }
-        return new Run(p.exitValue(), out, results, dir);
+        return new Run(p.exitValue(), out, results, l.dir());
+    }
+
+    /** {@code mpirun -np ranks} of {@link DistributedWorker} with {@code scenarios}, killed after {@code seconds}. */
+    static Run mpirun(int ranks, int seconds, String... scenarios) throws IOException, InterruptedException {
+        return finish(start(ranks, seconds, scenarios));
     }
 
     @Test
@@ -159,14 +175,50 @@ class DistributedTest {
         assertTrue(m.contains("rank 0 of 2") && m.contains("allReduce") && m.contains("did not complete within 3 s"), m);
     }
 
+    /**
+     * A rank that leaves while its peer waits in a collective (it returns from main, throws, calls
+     * System.exit, gets SIGTERM) fails the peer within seconds, naming the rank (pid, host) and why;
+     * then both exit by themselves, each with its own status: no "exiting improperly" from mpirun,
+     * whose status is the leaver's (0 when it returned). The four jobs run side by side.
+     */
+    @Test
+    void aRankThatLeavesFailsItsPeerWithinSecondsNamingIt() throws Exception {
+        Map<String, String> reasons = new LinkedHashMap<>();
+        reasons.put("return", "it returned from main");
+        reasons.put("throw", "it threw java.lang.IllegalStateException: a bug of rank 1's");
+        reasons.put("exit", "it called System.exit (in thread main)");
+        reasons.put("term", "it was shut down by SIGTERM");
+        Map<String, Integer> status = Map.of("return", 0, "throw", 1, "exit", 5, "term", 143);
+        Map<String, Launch> launches = new LinkedHashMap<>();
+        for (String how : reasons.keySet()) {
+            launches.put(how, start(2, 90, "leave:" + how));
+        }
+        StringBuilder times = new StringBuilder();
+        for (String how : reasons.keySet()) {
+            Run run = finish(launches.get(how));
+            String[] left = run.output().lines().filter(l -> l.startsWith("LEFT ")).findFirst()
+                    .orElseThrow(() -> new AssertionError(how + ": rank 1 did not leave:\n" + run.output())).split(" ");
+            String[] got = run.result("leave", 0).split(" ", 2);
+            long after = Long.parseLong(got[0]) - Long.parseLong(left[2]);
+            String m = got[1];
+            assertTrue(m.startsWith("allReduce(SUM) of float32[5]") && m.contains("failed on rank 0 of 2: rank 1 (pid " + left[1] + ", host ")
+                    && m.contains(") left the group: " + reasons.get(how)), how + ": " + m);
+            assertTrue(after < 5000, how + ": rank 0 failed " + after + " ms after rank 1 left");
+            assertTrue(!run.output().contains("improperly"), how + ":\n" + run.output());
+            assertEquals(status.get(how), run.exit(), how + ":\n" + run.output());
+            times.append(how).append(' ').append(after).append(" ms; ");
+        }
+        System.out.println("a rank that left failed its peer after: " + times);
+    }
+
     @Test
     void aRankThatDiesEndsTheJobInsteadOfHangingIt() throws Exception {
-        long t0 = System.nanoTime();
         Run run = mpirun(2, 60, "dies");
+        long end = System.currentTimeMillis();
         assertTrue(run.exit() != 0, "mpirun reports the failure:\n" + run.output());
-        assertTrue(run.output().contains("RESULT dies 1 halting"), run.output());
         assertTrue(!run.output().contains("RESULT dies 0 returned"), run.output());
-        System.out.println("a dead rank ended the job in " + (System.nanoTime() - t0) / 1_000_000 + " ms; mpirun said:\n"
+        long halted = Long.parseLong(run.result("dies", 1).split(" ")[1]);
+        System.out.println("a dead rank ended the job " + (end - halted) + " ms after it halted; mpirun said:\n"
                 + run.output().lines().filter(l -> !l.startsWith("RESULT")).limit(8).reduce("", (a, b) -> a + b + "\n"));
     }
 }

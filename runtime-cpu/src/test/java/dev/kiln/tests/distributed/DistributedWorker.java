@@ -41,6 +41,12 @@ public final class DistributedWorker {
 
     public static void main(String[] args) {
         ProcessGroup g = ProcessGroup.world();
+        for (String a : args) {
+            if (a.startsWith("leave:")) {
+                leave(g, a.substring(6)); // alone: its exception must leave main uncaught
+                return;
+            }
+        }
         try {
             for (String scenario : args) {
                 if (scenario.startsWith("--out=")) {
@@ -185,12 +191,49 @@ public final class DistributedWorker {
     static void dies(ProcessGroup g) {
         g.timeout(Duration.ofSeconds(20));
         if (g.rank() == 1) {
-            System.out.println("RESULT dies 1 halting");
+            System.out.println("RESULT dies 1 halting " + System.currentTimeMillis());
             System.out.flush();
             Runtime.getRuntime().halt(3);
         }
         g.allReduce(Tensor.ones(5), ReduceOp.SUM);
         System.out.println("RESULT dies 0 returned");
+    }
+
+    /**
+     * Rank 1 leaves ({@code return} from main, {@code throw}, {@code exit}: System.exit(5), {@code term}:
+     * SIGTERM) while rank 0 waits in an all-reduce; rank 0 reports when and what it got, then returns.
+     * Rank 1 prints {@code LEFT <pid> <ms>} just before it goes.
+     */
+    static void leave(ProcessGroup g, String how) {
+        g.barrier();
+        if (g.rank() == 1) {
+            sleep(300); // rank 0 waits in its all-reduce by now
+            long pid = ProcessHandle.current().pid();
+            System.out.println("LEFT " + pid + " " + System.currentTimeMillis());
+            System.out.flush();
+            switch (how) {
+                case "return" -> {
+                    return;
+                }
+                case "throw" -> throw new IllegalStateException("a bug of rank 1's");
+                case "exit" -> System.exit(5);
+                case "term" -> {
+                    try {
+                        new ProcessBuilder("sh", "-c", "kill -TERM " + pid).inheritIO().start();
+                    } catch (java.io.IOException e) {
+                        throw new AssertionError(e);
+                    }
+                    sleep(30_000);
+                }
+                default -> throw new AssertionError(how);
+            }
+        }
+        try {
+            g.allReduce(Tensor.ones(5), ReduceOp.SUM);
+            System.out.println("RESULT leave 0 no error");
+        } catch (KilnException e) {
+            System.out.println("RESULT leave 0 " + System.currentTimeMillis() + " " + e.getMessage());
+        }
     }
 
     private static void sleep(long ms) {
