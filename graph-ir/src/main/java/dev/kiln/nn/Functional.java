@@ -4,6 +4,7 @@ import dev.kiln.DType;
 import dev.kiln.Kiln;
 import dev.kiln.KilnException;
 import dev.kiln.Tensor;
+import dev.kiln.ir.Ops;
 
 /**
  * PyTorch's {@code torch.nn.functional}: activations and losses as functions, with PyTorch's
@@ -97,8 +98,9 @@ public final class Functional {
 
     /**
      * Cross-entropy of logits {@code input} ([N, C], or [C] for one sample) against class indices
-     * (int64 [N]) or class probabilities (floating [N, C]), as {@code F.cross_entropy}: {@code weight}
-     * (per class, or null), {@code ignoreIndex} (indices only), {@code labelSmoothing} in [0, 1].
+     * (int64 [N]) or class probabilities (floating, of the input's shape: as PyTorch, the shape
+     * decides), as {@code F.cross_entropy}: {@code weight} (per class, of the input's dtype, or null),
+     * {@code ignoreIndex} (indices only), {@code labelSmoothing} in [0, 1].
      */
     public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, int ignoreIndex, double labelSmoothing,
             Reduction reduction) {
@@ -111,12 +113,14 @@ public final class Functional {
         }
         checkLogits("crossEntropy", input, weight);
         int classes = input.size(1);
-        if (target.dtype().isFloating()) {
-            Tensor logp = input.logSoftmax(1);
-            if (!target.shape().equals(input.shape())) {
-                throw new KilnException("crossEntropy: class probabilities must have the input's shape " + input.shape() + ", got "
-                        + target.shape());
+        if (target.shape().equals(input.shape())) { // class probabilities, as PyTorch decides: by shape
+            if (!target.dtype().isFloating()) {
+                throw new KilnException("crossEntropy: a target of the input's shape " + input.shape() + " holds class"
+                        + " probabilities, which must be floating, got " + target.dtype() + " (PyTorch: Expected floating point"
+                        + " type for target with class probabilities, got " + Ops.torchName(target.dtype()) + "); class indices"
+                        + " have shape [" + input.size(0) + "]");
             }
+            Tensor logp = input.logSoftmax(1);
             Tensor p = labelSmoothing > 0 ? target.mul(1 - labelSmoothing).add(labelSmoothing / classes) : target;
             Tensor terms = weight == null ? logp.mul(p) : logp.mul(p).mul(weight);
             Tensor loss = terms.sum(1, false).neg();
@@ -124,7 +128,7 @@ public final class Functional {
         }
         // From the logits, without the [N, C] log-probabilities: log p[i, t] = x[i, t] − logsumexp(x[i]), and
         // Σ_c w_c log p[i, c] = Σ_c w_c x[i, c] − logsumexp(x[i]) Σ_c w_c.
-        checkTarget("crossEntropy", input, target);
+        checkTarget("crossEntropy", input, target, weight);
         checkRange("crossEntropy", target, classes, ignoreIndex);
         Tensor lse = input.logsumexp(1, false);
         Tensor safe = safeTargets(target, ignoreIndex);
@@ -146,7 +150,7 @@ public final class Functional {
 
     /**
      * Negative log-likelihood of log-probabilities {@code input} ([N, C]) at class indices {@code target}
-     * (int64 [N]), as {@code F.nll_loss}: the mean divides by the summed weights of the targets counted.
+     * (int64 [N]; int32 is refused, as PyTorch 1.13 does), as {@code F.nll_loss}: the mean divides by the summed weights of the targets counted.
      */
     public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, int ignoreIndex, Reduction reduction) {
         if (input.dim() == 1) {
@@ -154,7 +158,7 @@ public final class Functional {
             return reduction == Reduction.NONE ? r.squeeze(0) : r;
         }
         checkLogits("nllLoss", input, weight);
-        checkTarget("nllLoss", input, target);
+        checkTarget("nllLoss", input, target, weight);
         checkRange("nllLoss", target, input.size(1), ignoreIndex);
         Tensor safe = safeTargets(target, ignoreIndex);
         return nllOfPicked(picked(input, safe), input, target, safe, weight, ignoreIndex, reduction);
@@ -179,11 +183,28 @@ public final class Functional {
         return reduction == Reduction.MEAN ? loss.sum().div(w.sum()) : reduce(loss, reduction);
     }
 
-    /** Class indices: int64 [N], each in [0, C) or the ignore index (checked when not tracing). */
-    private static void checkTarget(String fn, Tensor input, Tensor target) {
-        if (target.dtype().isFloating() || target.dtype() == DType.BOOL || target.dim() != 1 || target.size(0) != input.size(0)) {
-            throw new KilnException(fn + ": the target must be int64 class indices of shape [" + input.size(0) + "], got "
+    /**
+     * Class indices: int64 [N] (PyTorch 1.13 refuses int32 too), each in [0, C) or the ignore index
+     * (checked when not tracing); a class weight of the input's dtype.
+     */
+    private static void checkTarget(String fn, Tensor input, Tensor target, Tensor weight) {
+        String shape = "[" + input.size(0) + "]";
+        if (target.dtype() != DType.INT64) {
+            boolean probabilities = fn.equals("crossEntropy") && target.dtype().isFloating();
+            throw new KilnException(fn + ": class indices must be int64, got " + target.dtype() + " " + target.shape()
+                    + " (PyTorch: expected scalar type Long but found " + Ops.torchName(target.dtype()) + "); convert them with"
+                    + " target.to(DType.INT64)" + (probabilities ? " (a floating target is read as class probabilities only"
+                    + " with the input's shape " + input.shape() + ")" : "")
+                    + (target.dim() == 1 && target.size(0) == input.size(0) ? "" : ", of shape " + shape));
+        }
+        if (target.dim() != 1 || target.size(0) != input.size(0)) {
+            throw new KilnException(fn + ": the target must be int64 class indices of shape " + shape + ", got "
                     + target.dtype() + " " + target.shape());
+        }
+        if (weight != null && weight.dtype() != input.dtype()) {
+            throw new KilnException(fn + ": weight must have the input's dtype " + input.dtype() + ", got " + weight.dtype()
+                    + " (PyTorch: expected scalar type " + Ops.torchName(input.dtype()) + " but found "
+                    + Ops.torchName(weight.dtype()) + ")");
         }
     }
 
