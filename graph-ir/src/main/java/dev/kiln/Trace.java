@@ -66,6 +66,11 @@ final class Trace {
                 }
                 return trace.builder().build(trace.nodeOf(out));
             }
+
+            @Override
+            public void convert(Tensor t, DType dtype) {
+                Trace.convert(t, dtype);
+            }
         });
     }
 
@@ -194,6 +199,22 @@ final class Trace {
             return;
         }
         t.write(target, t.nodeOf(value));
+    }
+
+    /** See {@link dev.kiln.internal.Tracing#convert}: the conversion runs outside the active trace. */
+    static void convert(Tensor target, DType dtype) {
+        Trace t = ACTIVE.get();
+        if (t != null && target.tracedNode(t) != null) {
+            throw new KilnException("a " + target.dtype() + " tensor the compiled function has already read cannot be"
+                    + " converted to " + dtype + " inside it (optimizer state follows its parameter's dtype:"
+                    + " read it after the step, or run one step before compiling)");
+        }
+        ACTIVE.set(null);
+        try (var noGrad = Kiln.noGrad()) {
+            target.set_(target.detach().to(dtype));
+        } finally {
+            ACTIVE.set(t);
+        }
     }
 
     /** Whether ops on these tensors would be traced (a trace is active, or one of them is symbolic). */

@@ -25,6 +25,8 @@ public final class Tracing {
         Tensor compute(dev.kiln.ir.Op op, Tensor... inputs);
 
         Graph trace(Function<List<Tensor>, Tensor> f, List<TensorType> inputs);
+
+        void convert(Tensor t, dev.kiln.DType dtype);
     }
 
     private static volatile Hooks hooks;
@@ -69,6 +71,14 @@ public final class Tracing {
     /** Whether ops on these tensors would be traced. */
     public static boolean tracing(List<Tensor> tensors) {
         return hooks().tracing(tensors);
+    }
+
+    /**
+     * {@code t.set_(t.to(dtype))}, computed at once even while tracing (optimizer state following its
+     * parameter's dtype, converted before the trace reads it). Refused if the active trace has read {@code t}.
+     */
+    public static void convert(Tensor t, dev.kiln.DType dtype) {
+        hooks().convert(t, dtype);
     }
 
     /** The graph {@code f} builds on symbolic inputs of these types (for tests that inspect traces). */

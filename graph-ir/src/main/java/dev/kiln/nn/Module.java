@@ -89,7 +89,8 @@ public abstract class Module {
     /**
      * Converts every floating parameter and buffer (and any gradient) to {@code dtype}, in place:
      * the tensors keep their identity, so fields and optimizers built before still refer to them
-     * (build optimizers after converting anyway: their state keeps its dtype). Returns this module.
+     * (an optimizer's state follows at its next step), and compiled functions traced before
+     * trace again for the new dtype. Returns this module.
      */
     public Module to(DType dtype) {
         if (dtype == null || !dtype.isFloating()) {
