@@ -232,7 +232,7 @@ public final class CompiledFunction implements Step {
             String reason = plans.isEmpty() ? "new input signature " + StaticPlans.Signature.of(inputs)
                     : plans.getFirst().traced.describeGuards();
             plan = new BoundPlan(traced, compile(traced, reason));
-            plans.add(plan);
+            statics.add(plans, plan);
             return plan;
         }
         hits.increment();
