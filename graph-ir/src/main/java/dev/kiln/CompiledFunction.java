@@ -223,10 +223,16 @@ public final class CompiledFunction implements Step {
         if (plan == null) {
             misses++;
             Traced traced = Tracer.trace(fn, inputs);
+            // Tracing may have brought state back to a cached plan's guards (an optimizer's state
+            // follows its parameters' dtype when its step is traced): that plan is this one.
+            plan = statics.find(plans);
+            if (plan != null) {
+                return plan;
+            }
             String reason = plans.isEmpty() ? "new input signature " + StaticPlans.Signature.of(inputs)
                     : plans.getFirst().traced.describeGuards();
             plan = new BoundPlan(traced, compile(traced, reason));
-            plans.add(plan);
+            statics.add(plans, plan);
             return plan;
         }
         hits.increment();

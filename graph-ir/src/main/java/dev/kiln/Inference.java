@@ -21,6 +21,8 @@ import java.util.function.Function;
  * in the smallest bucket that holds it, its rows copied into a per-thread padded input and the
  * answer's first rows returned — which assumes, as every eval-mode model gives, that rows do not
  * affect one another. {@link Builder#batchSizes} prepares exact sizes instead, with no padding.
+ * Plans are guarded on the modes of the modules the forward read: a call after {@code model.train()}
+ * compiles for training mode (each size keeps a plan per mode).
  */
 public final class Inference {
     private final Function<Tensor, Tensor> forward;
@@ -45,7 +47,7 @@ public final class Inference {
                 try (var noGrad = Kiln.noGrad()) {
                     return forward.apply(in[0]);
                 }
-            }, CompiledFunction.Mode.STATIC, 1);
+            }, CompiledFunction.Mode.STATIC, 2); // room for a plan per mode: modules' train/eval modes guard the plan
             functions[i].prepare(Tensor.zeros(batchShape(sizes[i]), dtype));
         }
         for (int k = 0; k < b.warmUp; k++) {

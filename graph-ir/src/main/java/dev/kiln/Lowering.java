@@ -125,9 +125,15 @@ final class Lowering {
         if (x.dim() == 0 || y.dim() == 0) {
             throw new KilnException("matmul: both arguments need at least 1 dimension, got " + x.shape() + " and " + y.shape());
         }
-        DType t = Promotion.of(x.dtype(), false, y.dtype(), false);
-        Tensor a = x.to(t);
-        Tensor b = y.to(t);
+        if (x.dtype() != y.dtype()) {
+            // PyTorch promotes elementwise ops but not matrix products (a float64 batch would run a float32 model at float64 speed)
+            throw new KilnException("matmul: expected both operands to have one dtype, got " + x.dtype() + " " + x.shape()
+                    + " and " + y.dtype() + " " + y.shape() + " (PyTorch: expected scalar type " + Ops.torchName(x.dtype())
+                    + " but found " + Ops.torchName(y.dtype()) + "); matrix products do not promote: convert one to the other's"
+                    + " dtype with .to(DType." + x.dtype().name() + ") or .to(DType." + y.dtype().name() + ")");
+        }
+        Tensor a = x;
+        Tensor b = y;
         boolean aVec = a.dim() == 1;
         boolean bVec = b.dim() == 1;
         if (aVec) {

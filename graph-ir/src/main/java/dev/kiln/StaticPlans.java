@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * Static mode's plans: one trace per input signature (the arguments' shapes and dtypes, compared
  * in full) and per state of the trace's guards (which gradients were null, which tensors required
- * grad), in a bounded LRU. Used under the owning function's trace lock.
+ * grad, each module's train/eval mode), in a bounded LRU of signatures whose plans are themselves
+ * an LRU list of the same bound. Used under the owning function's trace lock.
  */
 final class StaticPlans {
     /** The arguments' types, as a cache key. */
@@ -44,8 +45,12 @@ final class StaticPlans {
     /** The last call's signature and its plans, so a repeat skips hashing the signature. */
     private Signature last;
     private List<BoundPlan> lastPlans;
+    /** The most plans one signature keeps (those of other guard states), as the most signatures. */
+    private int capacity;
+    private long guardEvictions;
 
     StaticPlans(int capacity) {
+        this.capacity = capacity;
         this.bySignature = new BoundedCache<>("a compiled function's static plan cache", capacity, (k, v) -> {
             if (k.equals(last)) {
                 last = null;
@@ -70,18 +75,38 @@ final class StaticPlans {
         return last;
     }
 
-    /** The first of {@code plans} whose guards hold, or null. */
+    /** The first of {@code plans} whose guards hold (moved to the front: most recently used), or null. */
     BoundPlan find(List<BoundPlan> plans) {
         for (int i = 0; i < plans.size(); i++) {
-            if (plans.get(i).guardsHold()) {
-                return plans.get(i);
+            BoundPlan p = plans.get(i);
+            if (p.guardsHold()) {
+                if (i > 0) {
+                    plans.remove(i);
+                    plans.addFirst(p);
+                }
+                return p;
             }
         }
         return null;
     }
 
+    /** Files a new plan of one signature; its least recently used plan goes past the bound. */
+    void add(List<BoundPlan> plans, BoundPlan plan) {
+        plans.addFirst(plan);
+        trim(plans);
+    }
+
+    private void trim(List<BoundPlan> plans) {
+        while (plans.size() > capacity) {
+            plans.removeLast();
+            guardEvictions++;
+        }
+    }
+
     void capacity(int plans) {
+        capacity = plans;
         bySignature.capacity(plans);
+        bySignature.values().forEach(this::trim);
     }
 
     List<BoundPlan> all() {
@@ -89,6 +114,6 @@ final class StaticPlans {
     }
 
     long evictions() {
-        return bySignature.stats().evictions();
+        return bySignature.stats().evictions() + guardEvictions;
     }
 }

@@ -291,10 +291,12 @@ public final class Tensor {
     }
 
     /**
-     * Makes this tensor a view of {@code source}'s storage, with its shape, strides and dtype —
+     * Makes this tensor share {@code source}'s storage, with its shape, strides and dtype —
      * PyTorch's {@code set_(source)}, as {@code Module.to(dtype)} uses it to convert parameters
-     * that optimizers and fields keep referring to. Not while tracing, and not on a tensor that a
-     * recorded graph still needs (its version moves on, so such a backward fails clearly).
+     * that optimizers and fields keep referring to. The tensor is a view afterwards only if
+     * {@code source} is one (a converted parameter is whole, so compiled steps write it in place).
+     * Not while tracing, and not on a tensor that a recorded graph still needs (its version moves
+     * on, so such a backward fails clearly).
      */
     public Tensor set_(Tensor source) {
         if (isSymbolic() || source.isSymbolic() || Trace.active() != null) {
@@ -308,7 +310,8 @@ public final class Tensor {
         TensorData before = data;
         data = source.data;
         device = source.device;
-        isView = true;
+        // it takes the source's storage whole, as detach() shares it: a view only if the source is one
+        isView = source.isView;
         data.storage().succeed(before.storage());
         return this;
     }

@@ -66,6 +66,25 @@ final class Trace {
                 }
                 return trace.builder().build(trace.nodeOf(out));
             }
+
+            @Override
+            public boolean active() {
+                return ACTIVE.get() != null;
+            }
+
+            @Override
+            public void guard(Object owner, dev.kiln.internal.Tracing.Guard guard) {
+                Trace t = ACTIVE.get();
+                if (t != null && !t.guarded.containsKey(owner)) {
+                    t.guarded.put(owner, guard);
+                    t.guards.add(guard);
+                }
+            }
+
+            @Override
+            public void convert(Tensor t, DType dtype) {
+                Trace.convert(t, dtype);
+            }
         });
     }
 
@@ -75,6 +94,9 @@ final class Trace {
     private final Map<Tensor, Node> written = new IdentityHashMap<>(16);
     private final Map<Tensor, Tensor> gradsBefore = new IdentityHashMap<>(8);
     private final List<Tensor> gradOrder = new ArrayList<>();
+    /** Guards by owner (a module whose mode was read), and in the order first read. */
+    private final Map<Object, dev.kiln.internal.Tracing.Guard> guarded = new IdentityHashMap<>(4);
+    private final List<dev.kiln.internal.Tracing.Guard> guards = new ArrayList<>(4);
 
     Trace(GraphBuilder builder) {
         this.builder = builder;
@@ -164,8 +186,8 @@ final class Trace {
      * {@code key} (which must say everything else it depends on, such as options): run as is when
      * no trace is active; while tracing, the reads are turned into nodes first and the computation
      * is replayed when an earlier trace made the same call with the same nodes (see
-     * {@link GraphBuilder#memo}). A computation that turns out to read other tensors, write or
-     * change gradients is never replayed.
+     * {@link GraphBuilder#memo}). A computation that turns out to read other tensors, write, change
+     * gradients, draw or read a module's mode is never replayed.
      */
     static List<Tensor> memoize(Object key, List<Tensor> reads, java.util.function.Supplier<List<Tensor>> compute) {
         Trace t = Dispatch.traceOf(reads.toArray(new Tensor[0]));
@@ -196,6 +218,27 @@ final class Trace {
         t.write(target, t.nodeOf(value));
     }
 
+    /** See {@link dev.kiln.internal.Tracing#convert}: the conversion runs outside the active trace. */
+    static void convert(Tensor target, DType dtype) {
+        Trace t = ACTIVE.get();
+        if (t != null && target.tracedNode(t) != null) {
+            throw new KilnException("a " + target.dtype() + " tensor the compiled function has already read cannot be"
+                    + " converted to " + dtype + " inside it (optimizer state follows its parameter's dtype:"
+                    + " read it after the step, or run one step before compiling)");
+        }
+        ACTIVE.set(null);
+        try (var noGrad = Kiln.noGrad()) {
+            target.set_(target.detach().to(dtype));
+        } finally {
+            ACTIVE.set(t);
+        }
+    }
+
+    /** Guards the trace read (module modes), in the order first read. */
+    List<dev.kiln.internal.Tracing.Guard> guards() {
+        return Collections.unmodifiableList(guards);
+    }
+
     /** Whether ops on these tensors would be traced (a trace is active, or one of them is symbolic). */
     static boolean tracing(List<Tensor> tensors) {
         for (Tensor t : tensors) {
@@ -217,6 +260,7 @@ final class Trace {
         int captures = capturedOrder.size();
         int writes = written.size();
         int grads = gradOrder.size();
+        int guardCount = guards.size();
         long draws = drawnWords();
         List<Node> out = builder.memo(new MemoKey(key, Arrays.asList(in)), () -> {
             List<Tensor> result = compute.get();
@@ -226,7 +270,7 @@ final class Trace {
             }
             return Arrays.asList(nodes);
         }, () -> capturedOrder.size() == captures && written.size() == writes && gradOrder.size() == grads
-                && drawnWords() == draws);
+                && drawnWords() == draws && guards.size() == guardCount);
         Tensor[] symbolic = new Tensor[out.size()];
         for (int i = 0; i < symbolic.length; i++) {
             symbolic[i] = symbolic(out.get(i));

@@ -27,12 +27,14 @@ final class Traced {
     private final boolean[] requiredGrad;
     private final DType[] capturedDtype;
     private final Shape[] capturedShape;
+    /** Guards of what else the trace read (each module's train/eval mode), checked in static and dynamic mode alike. */
+    private final dev.kiln.internal.Tracing.Guard[] guards;
     /** The optimized graph, once compiled from this trace (for explain). */
     volatile Graph optimized;
 
     Traced(Graph graph, Graph.Structure key, int results, List<Binding> bindings, List<Tensor> writeTargets, List<GradEffect> gradEffects,
             Tensor[] gradRead, boolean[] gradWasNull, List<Trace.GeneratorUse> generators, List<int[]> gradientRanges,
-            boolean guardCaptured) {
+            boolean guardCaptured, List<dev.kiln.internal.Tracing.Guard> guards) {
         this.graph = graph;
         this.key = key;
         this.results = results;
@@ -43,6 +45,7 @@ final class Traced {
         this.gradWasNull = gradWasNull;
         this.generators = generators;
         this.gradientRanges = gradientRanges;
+        this.guards = guards.toArray(new dev.kiln.internal.Tracing.Guard[0]);
         int n = 0;
         for (Binding b : bindings) {
             n += guardCaptured && b instanceof Binding.Captured ? 1 : 0;
@@ -75,9 +78,14 @@ final class Traced {
     /**
      * Whether a static plan of this trace still does what the function would: every gradient it
      * read is null or not as when traced, every tensor it read requires grad and has the dtype and
-     * shape it had when traced.
+     * shape it had when traced, every module whose mode it read is in that mode.
      */
     boolean guardsHold() {
+        for (dev.kiln.internal.Tracing.Guard g : guards) {
+            if (!g.holds()) {
+                return false;
+            }
+        }
         for (int i = 0; i < gradRead.length; i++) {
             if ((gradRead[i].grad() == null) != gradWasNull[i]) {
                 return false;
@@ -100,7 +108,12 @@ final class Traced {
         for (boolean b : gradWasNull) {
             nulls += b ? 1 : 0;
         }
-        return "a plan was traced with " + nulls + " of " + gradWasNull.length + " gradients it reads null and "
-                + captured.length + " tensors with their requiresGrad, dtype and shape as then; one of those has changed";
+        StringBuilder modes = new StringBuilder();
+        for (dev.kiln.internal.Tracing.Guard g : guards) {
+            modes.append(modes.isEmpty() ? ", " : "; ").append(g.describe());
+        }
+        return "a plan was traced with " + nulls + " of " + gradWasNull.length + " gradients it reads null, "
+                + captured.length + " tensors with their requiresGrad, dtype and shape as then" + modes
+                + "; one of those has changed";
     }
 }

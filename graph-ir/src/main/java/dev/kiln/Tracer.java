@@ -109,7 +109,7 @@ final class Tracer {
         // static plans are reused across calls, so they also guard the captured tensors' requiresGrad,
         // dtype and shape; a dynamic trace is made for the call that runs it
         return new Traced(ending.graph, ending.key, out.size(), Arrays.asList(bindings), writeTargets, gradEffects, gradRead,
-                gradWasNull, trace.generatorUses(), trace.gradientRanges(), tree == null);
+                gradWasNull, trace.generatorUses(), trace.gradientRanges(), tree == null, trace.guards());
     }
 
     private static int slot(Node input) {

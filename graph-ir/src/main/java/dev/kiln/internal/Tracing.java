@@ -25,6 +25,23 @@ public final class Tracing {
         Tensor compute(dev.kiln.ir.Op op, Tensor... inputs);
 
         Graph trace(Function<List<Tensor>, Tensor> f, List<TensorType> inputs);
+
+        boolean active();
+
+        void guard(Object owner, Guard guard);
+
+        void convert(Tensor t, dev.kiln.DType dtype);
+    }
+
+    /**
+     * A condition a static plan was traced under beyond its arguments' types (a module's
+     * train/eval mode): checked before every replay, and a plan whose guard fails is traced again.
+     */
+    public interface Guard {
+        boolean holds();
+
+        /** What was read, for {@code explainLastMiss} ("Dropout in training mode"). */
+        String describe();
     }
 
     private static volatile Hooks hooks;
@@ -69,6 +86,28 @@ public final class Tracing {
     /** Whether ops on these tensors would be traced. */
     public static boolean tracing(List<Tensor> tensors) {
         return hooks().tracing(tensors);
+    }
+
+    /** Whether a trace is active on the calling thread (a compiled function is being traced). */
+    public static boolean active() {
+        return hooks().active();
+    }
+
+    /**
+     * While a trace is active on this thread: the plan it makes is valid only while {@code guard}
+     * holds. The first guard of each {@code owner} (compared by identity) counts: it saw the state
+     * the call started in.
+     */
+    public static void guard(Object owner, Guard guard) {
+        hooks().guard(owner, guard);
+    }
+
+    /**
+     * {@code t.set_(t.to(dtype))}, computed at once even while tracing (optimizer state following its
+     * parameter's dtype, converted before the trace reads it). Refused if the active trace has read {@code t}.
+     */
+    public static void convert(Tensor t, dev.kiln.DType dtype) {
+        hooks().convert(t, dtype);
     }
 
     /** The graph {@code f} builds on symbolic inputs of these types (for tests that inspect traces). */

@@ -50,6 +50,17 @@ public final class Ops {
         };
     }
 
+    /** PyTorch's name of a scalar type in its messages ("expected scalar type Long but found Int"). */
+    public static String torchName(DType t) {
+        return switch (t) {
+            case BOOL -> "Bool";
+            case INT32 -> "Int";
+            case INT64 -> "Long";
+            case FLOAT32 -> "Float";
+            case FLOAT64 -> "Double";
+        };
+    }
+
     // ---- leaves ----
 
     public Node constant(double value, DType dtype) {

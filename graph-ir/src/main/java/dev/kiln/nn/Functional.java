@@ -5,6 +5,7 @@ import dev.kiln.Kiln;
 import dev.kiln.KilnException;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
+import dev.kiln.ir.Ops;
 
 /**
  * PyTorch's {@code torch.nn.functional}: activations and losses as functions, with PyTorch's
@@ -109,8 +110,9 @@ public final class Functional {
     /**
      * Cross-entropy of logits {@code input} ([N, C], [N, C, d1, ..., dk] for per-pixel classes, or [C] for
      * one sample) against class indices (int64, the input's shape without C) or class probabilities
-     * (floating, the input's shape), as {@code F.cross_entropy}: {@code weight} (per class, or null),
-     * {@code ignoreIndex} (indices only), {@code labelSmoothing} in [0, 1]; {@code NONE} gives [N, d1, ..., dk].
+     * (floating, the input's shape: as PyTorch, the shape decides), as {@code F.cross_entropy}: {@code weight}
+     * (per class, of the input's dtype, or null), {@code ignoreIndex} (indices only), {@code labelSmoothing}
+     * in [0, 1]; {@code NONE} gives [N, d1, ..., dk].
      */
     public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, int ignoreIndex, double labelSmoothing,
             Reduction reduction) {
@@ -124,12 +126,14 @@ public final class Functional {
         checkLogits("crossEntropy", input, weight);
         int classes = input.size(1);
         Tensor w = weight == null ? null : alongClasses(weight, input.dim());
-        if (target.dtype().isFloating()) {
-            Tensor logp = input.logSoftmax(1);
-            if (!target.shape().equals(input.shape())) {
-                throw new KilnException("crossEntropy: class probabilities must have the input's shape " + input.shape() + ", got "
-                        + target.shape());
+        if (target.shape().equals(input.shape())) { // class probabilities, as PyTorch decides: by shape
+            if (!target.dtype().isFloating()) {
+                throw new KilnException("crossEntropy: a target of the input's shape " + input.shape() + " holds class"
+                        + " probabilities, which must be floating, got " + target.dtype() + " (PyTorch: Expected floating point"
+                        + " type for target with class probabilities, got " + Ops.torchName(target.dtype()) + "); class indices"
+                        + " have shape " + indexShape(input));
             }
+            Tensor logp = input.logSoftmax(1);
             Tensor p = labelSmoothing > 0 ? target.mul(1 - labelSmoothing).add(labelSmoothing / classes) : target;
             Tensor terms = w == null ? logp.mul(p) : logp.mul(p).mul(w);
             Tensor loss = terms.sum(1, false).neg();
@@ -138,7 +142,7 @@ public final class Functional {
         }
         // From the logits, without the log-probabilities: log p[i, t] = x[i, t] − logsumexp(x[i]), and
         // Σ_c w_c log p[i, c] = Σ_c w_c x[i, c] − logsumexp(x[i]) Σ_c w_c (i: a sample and position, c along dim 1).
-        checkTarget("crossEntropy", input, target);
+        checkTarget("crossEntropy", input, target, weight);
         checkRange("crossEntropy", target, classes, ignoreIndex);
         Tensor lse = logNormalizer(input);
         Tensor safe = safeTargets(target, ignoreIndex);
@@ -160,8 +164,8 @@ public final class Functional {
 
     /**
      * Negative log-likelihood of log-probabilities {@code input} ([N, C], [N, C, d1, ..., dk] or [C]) at
-     * class indices {@code target} (int64, the input's shape without C), as {@code F.nll_loss}: the mean
-     * divides by the summed weights of the targets counted.
+     * class indices {@code target} (int64, the input's shape without C; int32 is refused, as PyTorch 1.13
+     * does), as {@code F.nll_loss}: the mean divides by the summed weights of the targets counted.
      */
     public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, int ignoreIndex, Reduction reduction) {
         if (input.dim() == 1) {
@@ -169,7 +173,7 @@ public final class Functional {
             return reduction == Reduction.NONE ? r.squeeze(0) : r;
         }
         checkLogits("nllLoss", input, weight);
-        checkTarget("nllLoss", input, target);
+        checkTarget("nllLoss", input, target, weight);
         checkRange("nllLoss", target, input.size(1), ignoreIndex);
         Tensor safe = safeTargets(target, ignoreIndex);
         return nllOfPicked(picked(input, safe), input, target, safe, weight, ignoreIndex, reduction);
@@ -222,17 +226,39 @@ public final class Functional {
         return reduction == Reduction.MEAN ? loss.sum().div(w.sum()) : reduce(loss, reduction);
     }
 
-    /** Class indices: int64 of the input's shape without dim 1 ([N] or [N, d1, ..., dk]), each in [0, C) or the ignore index. */
-    private static void checkTarget(String fn, Tensor input, Tensor target) {
+    /** The shape of class indices for {@code input}: [N] for [N, C], [N, d1, ..., dk] for [N, C, d1, ..., dk]. */
+    private static Shape indexShape(Tensor input) {
         int[] expected = new int[input.dim() - 1];
         expected[0] = input.size(0);
         for (int i = 2; i < input.dim(); i++) {
             expected[i - 1] = input.size(i);
         }
-        if (target.dtype().isFloating() || target.dtype() == DType.BOOL || !target.shape().equals(Shape.of(expected))) {
-            throw new KilnException(fn + ": the target must be int64 class indices of shape " + Shape.of(expected)
+        return Shape.of(expected);
+    }
+
+    /**
+     * Class indices: int64 of the input's shape without dim 1 (PyTorch 1.13 refuses int32 too), each in
+     * [0, C) or the ignore index (checked when not tracing); a class weight of the input's dtype.
+     */
+    private static void checkTarget(String fn, Tensor input, Tensor target, Tensor weight) {
+        Shape expected = indexShape(input);
+        if (target.dtype() != DType.INT64) {
+            boolean probabilities = fn.equals("crossEntropy") && target.dtype().isFloating();
+            throw new KilnException(fn + ": class indices must be int64, got " + target.dtype() + " " + target.shape()
+                    + " (PyTorch: expected scalar type Long but found " + Ops.torchName(target.dtype()) + "); convert them with"
+                    + " target.to(DType.INT64)" + (probabilities ? " (a floating target is read as class probabilities only"
+                    + " with the input's shape " + input.shape() + ")" : "")
+                    + (target.shape().equals(expected) ? "" : ", of shape " + expected));
+        }
+        if (!target.shape().equals(expected)) {
+            throw new KilnException(fn + ": the target must be int64 class indices of shape " + expected
                     + " (the input's " + input.shape() + " without the class dimension 1), got " + target.dtype() + " "
                     + target.shape());
+        }
+        if (weight != null && weight.dtype() != input.dtype()) {
+            throw new KilnException(fn + ": weight must have the input's dtype " + input.dtype() + ", got " + weight.dtype()
+                    + " (PyTorch: expected scalar type " + Ops.torchName(input.dtype()) + " but found "
+                    + Ops.torchName(weight.dtype()) + ")");
         }
     }
 

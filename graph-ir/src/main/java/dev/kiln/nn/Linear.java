@@ -55,6 +55,12 @@ public final class Linear extends Module {
             throw new dev.kiln.KilnException("Linear(" + extraRepr() + ") expects inputs whose last dimension is "
                     + inFeatures + " (in_features), got shape " + input.shape());
         }
+        if (input.dtype() != weight.dtype()) {
+            throw new dev.kiln.KilnException("Linear(" + extraRepr() + "): the input is " + input.dtype() + " but the weight is "
+                    + weight.dtype() + " (PyTorch: mat1 and mat2 must have the same dtype); matrix products do not promote:"
+                    + " convert the input with input.to(DType." + weight.dtype().name() + ")"
+                    + (input.dtype().isFloating() ? " or the module with module.to(DType." + input.dtype().name() + ")" : ""));
+        }
         Tensor y = input.matmul(weight.t());
         return bias == null ? y : y.add(bias);
     }

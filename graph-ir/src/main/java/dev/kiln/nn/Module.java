@@ -4,6 +4,7 @@ import dev.kiln.DType;
 import dev.kiln.Kiln;
 import dev.kiln.KilnException;
 import dev.kiln.Tensor;
+import dev.kiln.internal.Tracing;
 import dev.kiln.io.Safetensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,7 +90,8 @@ public abstract class Module {
     /**
      * Converts every floating parameter and buffer (and any gradient) to {@code dtype}, in place:
      * the tensors keep their identity, so fields and optimizers built before still refer to them
-     * (build optimizers after converting anyway: their state keeps its dtype). Returns this module.
+     * (an optimizer's state follows at its next step), and compiled functions traced before
+     * trace again for the new dtype. Returns this module.
      */
     public Module to(DType dtype) {
         if (dtype == null || !dtype.isFloating()) {
@@ -178,8 +180,29 @@ public abstract class Module {
         return this;
     }
 
+    /**
+     * Whether this module is in training mode. Read while a compiled function is traced, it guards
+     * the plan (as {@code torch.compile} guards {@code module.training}): after {@link #eval()} or
+     * {@link #train()} the next call traces again, and plans for both modes stay cached.
+     */
     public final boolean isTraining() {
+        if (Tracing.active()) {
+            Tracing.guard(this, new ModeGuard(this, training));
+        }
         return training;
+    }
+
+    /** A compiled plan's guard: this module was in {@code training} mode when traced. */
+    private record ModeGuard(Module module, boolean training) implements Tracing.Guard {
+        @Override
+        public boolean holds() {
+            return module.training == training;
+        }
+
+        @Override
+        public String describe() {
+            return module.displayName() + " in " + (training ? "training" : "eval") + " mode";
+        }
     }
 
     /** Clears every parameter's gradient (PyTorch 2's default, {@code set_to_none=True}). */

@@ -205,8 +205,13 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
         }
     }
 
-    /** One update of every parameter that has a gradient. */
+    /**
+     * One update of every parameter that has a gradient. State follows its parameter's dtype: after
+     * {@code module.to(dtype)} the step first converts the floating state (all but {@code "step"}) in
+     * place, as PyTorch's {@code load_state_dict} casts it.
+     */
     public final void step() {
+        followParameterDtypes();
         List<Tensor> params = new ArrayList<>();
         List<Tensor> grads = new ArrayList<>();
         List<ParamGroup<O>> groupOf = new ArrayList<>();
@@ -239,6 +244,19 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
             return;
         }
         tracedStep(params, groupOf);
+    }
+
+    /**
+     * Converts state whose dtype is not its parameter's (the parameter was converted since).
+     * PyTorch 1.13 keeps such state as it was: SGD then mixes precisions and Adam and RMSprop fail
+     * with an internal assertion; its {@code load_state_dict} casts, and so does Kiln, at once.
+     */
+    private void followParameterDtypes() {
+        state.forEach((p, s) -> s.forEach((name, t) -> {
+            if (followsParameter(name, t) && p.dtype().isFloating() && t.dtype() != p.dtype()) {
+                dev.kiln.internal.Tracing.convert(t, p.dtype());
+            }
+        }));
     }
 
     /**
@@ -405,7 +423,8 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
             for (var s : theirs.entrySet()) {
                 Tensor mine = own.containsKey(s.getKey()) ? own.get(s.getKey()) : needed.get(s.getKey());
                 Tensor t = s.getValue();
-                if (t == null || mine != null && (!t.shape().equals(mine.shape()) || t.dtype() != mine.dtype())) {
+                if (t == null || mine != null && (!t.shape().equals(mine.shape())
+                        || t.dtype() != mine.dtype() && !(followsParameter(s.getKey(), t) && mine.dtype().isFloating()))) {
                     throw new KilnException("loadStateDict: state '" + s.getKey() + "' of parameter " + e.getKey()
                             + " is " + (t == null ? "null" : t.dtype() + " " + t.shape()) + " in the dict, but "
                             + mine.dtype() + " " + mine.shape() + " here");
@@ -413,18 +432,25 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
             }
         }
         Map<Tensor, Map<String, Tensor>> restored = new IdentityHashMap<>();
-        dict.state().forEach((i, s) -> {
-            Map<String, Tensor> copy = new LinkedHashMap<>();
-            s.forEach((k, v) -> copy.put(k, v.detach().clone()));
-            restored.put(all.get(i), copy);
-        });
         try (var noGrad = Kiln.noGrad()) {
+            dict.state().forEach((i, s) -> {
+                Tensor p = all.get(i);
+                Map<String, Tensor> copy = new LinkedHashMap<>();
+                // floating state is cast to its parameter's dtype, as PyTorch's load_state_dict does
+                s.forEach((k, v) -> {
+                    Tensor c = v.detach().clone();
+                    copy.put(k, followsParameter(k, v) && p.dtype().isFloating() ? c.to(p.dtype()) : c);
+                });
+                restored.put(p, copy);
+            });
             restored.forEach((p, s) -> {
                 Map<String, Tensor> own = state.computeIfAbsent(p, k -> new LinkedHashMap<>());
                 s.forEach((k, v) -> {
                     Tensor t = own.get(k);
-                    if (t != null && t.shape().equals(v.shape())) {
+                    if (t != null && t.shape().equals(v.shape()) && t.dtype() == v.dtype()) {
                         t.copy_(v);
+                    } else if (t != null && t.shape().equals(v.shape())) {
+                        t.set_(v); // the same tensor, so compiled steps that read it see the new dtype
                     } else {
                         own.put(k, v);
                     }
@@ -435,6 +461,11 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
             groups.get(i).setOptions(dict.groups().get(i));
             groups.get(i).setInitialLr(dict.initialLrs().get(i)); // absent in the dict: absent here, as PyTorch replaces the group
         }
+    }
+
+    /** Floating state other than the step count: kept in its parameter's dtype (PyTorch's rule for loading). */
+    private static boolean followsParameter(String name, Tensor value) {
+        return !name.equals("step") && value.dtype().isFloating();
     }
 
     private static String optionsName(Object options) {
