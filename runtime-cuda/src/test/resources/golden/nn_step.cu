@@ -12,6 +12,7 @@ CUDA plan: 12 launch(es), 10 kernel(s), 4 scratch double(s); nvcc --fmad=false
   k3<<<1, 256>>>(buf5, buf9)  // the loop of k3 over [3]
   kiln_write_f32<<<1, 1>>>(slots, 3, buf10)  // buf10[0] = s3
 // Kiln CUDA module: 4 fused loop kernel(s), 0 scalar-only kernel(s), 0 op(s) run by the interpreter
+// nvcc options: --fmad=false
 // (the device helpers of codegen/src/main/resources/dev/kiln/codegen/cuda/kiln_device.cuh)
 
 // a one-element buffer read into a scalar slot
@@ -33,7 +34,7 @@ KILN_ENTRY void k0(const float* b0, const float* b1, const float* b3, float* b4,
     double r0 = 0.0;
     double r1 = 0.0;
     for (long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x; i < 2000LL; i += (long long) gridDim.x * blockDim.x) {
-        const long long c0 = i;
+        [[maybe_unused]] const long long c0 = i;
         double v0 = 0.0;
         {
             const long long pa = c0 * 3;
@@ -92,7 +93,7 @@ KILN_ENTRY void k1_before(double* slots) {
 // the loop of k1 over [3]
 KILN_ENTRY void k1(const float* b1, const float* b4, float* b5) {
     for (long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x; i < 3LL; i += (long long) gridDim.x * blockDim.x) {
-        const long long c0 = i;
+        [[maybe_unused]] const long long c0 = i;
         double v0 = 0.0;
         {
             const long long pa = i;

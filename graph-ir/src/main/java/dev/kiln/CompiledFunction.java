@@ -324,6 +324,21 @@ public final class CompiledFunction implements Step {
         }
     }
 
+    /** The CUDA C module of the last call's plan alone: the text nvcc compiles as saved (see {@link Kiln#cudaSource}). */
+    public String cudaSource() {
+        synchronized (traceLock) {
+            if (last == null) {
+                throw new KilnException("cudaSource: the function has not been called yet; call it once, then ask for the CUDA C of"
+                        + " that call's plan");
+            }
+            String source = last.exe.cudaSource();
+            if (source == null) {
+                throw new KilnException("cudaSource: the backend that compiled this function does not emit CUDA C");
+            }
+            return source;
+        }
+    }
+
     /** The traced graph, the optimized graph and the compiled plan of the last call. */
     public String explain() {
         synchronized (traceLock) {

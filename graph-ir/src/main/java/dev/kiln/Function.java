@@ -19,6 +19,14 @@ import java.util.Map;
  * differentiable again (double backward) unless {@link #onceDifferentiable()} says otherwise.
  */
 public abstract class Function {
+    private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+
+    /**
+     * An anonymous subclass's name for errors and graph text (its simple name is empty): where it was
+     * written, {@code anonymous Function at MyTest.java:42}; null for a named class, which goes by its simple name.
+     */
+    private final String anonymousName = getClass().isAnonymousClass() ? anonymousName(getClass()) : null;
+
     /** Computes the output; runs with grad mode off. Save what backward needs with {@link Context#saveForBackward}. */
     protected abstract Tensor forward(Context ctx, Tensor... inputs);
 
@@ -56,7 +64,7 @@ public abstract class Function {
             out = forward(ctx, inputs);
         }
         if (out == null) {
-            throw new KilnException(name() + ".forward returned null");
+            throw new KilnException(member("forward") + " returned null");
         }
         ctx.output = out;
         if (!any || !out.dtype().isFloating()) {
@@ -103,7 +111,19 @@ public abstract class Function {
     }
 
     private String name() {
-        return getClass().getSimpleName();
+        return anonymousName != null ? anonymousName : getClass().getSimpleName();
+    }
+
+    /** {@code Square.backward}, or {@code backward of the anonymous Function at MyTest.java:42}. */
+    private String member(String method) {
+        return anonymousName != null ? method + " of the " + anonymousName : name() + "." + method;
+    }
+
+    /** Runs in the constructor: the anonymous class's own constructor frame carries the line it was written at. */
+    private static String anonymousName(Class<?> c) {
+        String site = WALKER.walk(frames -> frames.filter(f -> f.getDeclaringClass() == c).findFirst()
+                .map(f -> f.getFileName() + ":" + f.getLineNumber()).orElse(c.getName()));
+        return "anonymous " + c.getSuperclass().getSimpleName() + " at " + site;
     }
 
     /** Re-runs forward on fresh inputs (for interpreting a graph that holds a call). */
@@ -134,7 +154,7 @@ public abstract class Function {
             grads = backward(ctx, trace.symbolic(grad));
         }
         if (grads == null || grads.length != call.inputs().size()) {
-            throw new KilnException(name() + ".backward returned " + (grads == null ? "null" : grads.length + " gradients")
+            throw new KilnException(member("backward") + " returned " + (grads == null ? "null" : grads.length + " gradients")
                     + " but forward took " + call.inputs().size() + " inputs; return one gradient (or null) per input");
         }
         Node[] out = new Node[grads.length];
@@ -151,7 +171,7 @@ public abstract class Function {
             Shape gs = grads[i].shape();
             // As PyTorch: a gradient the input broadcasts to is summed back to the input's shape.
             if (!gs.equals(in.shape()) && !gs.equals(Shape.broadcast(in.shape(), gs))) {
-                throw new KilnException(name() + ".backward returned a gradient of shape " + gs
+                throw new KilnException(member("backward") + " returned a gradient of shape " + gs
                         + " for input " + i + ", which has shape " + in.shape());
             }
             Node g = ops.sumTo(ops.cast(trace.nodeOf(grads[i]), in.dtype()), in.shape());
@@ -199,6 +219,11 @@ public abstract class Function {
         @Override
         public Class<?> functionClass() {
             return function.getClass();
+        }
+
+        @Override
+        public String functionName() {
+            return function.name();
         }
 
         @Override

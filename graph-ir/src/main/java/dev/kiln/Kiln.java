@@ -162,11 +162,22 @@ public final class Kiln {
     }
 
     /**
-     * The last plan of {@code f} as CUDA C: each launch (grid, block, arguments) in order, then the
-     * module's text, as the CUDA backend would compile it ({@code nvcc -cubin -arch=sm_90} or NVRTC).
+     * The last plan of {@code f} as CUDA C, to read: each launch (grid, block, arguments) in order, then
+     * the module's text, as the CUDA backend would compile it ({@code nvcc -cubin -arch=sm_90} or NVRTC).
+     * To compile it yourself, take {@link #cudaSource}: this text starts with the launches.
      */
     public static String explainCuda(CompiledFunction f) {
         return f.explainCuda();
+    }
+
+    /**
+     * The last plan of {@code f} as one CUDA C module alone, with no launch list before it: save it as
+     * a {@code .cu} file and {@code nvcc -cubin -arch=sm_90 --fmad=false} compiles it as it is, without
+     * warnings (its first lines name the options its rounding depends on). Entries are {@code extern "C"};
+     * {@link #explainCuda} says how the plan launches them.
+     */
+    public static String cudaSource(CompiledFunction f) {
+        return f.cudaSource();
     }
 
     /** A thread-confined mode switch, restored by {@link #close()}. */

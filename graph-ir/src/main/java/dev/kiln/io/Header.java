@@ -44,6 +44,11 @@ record Header(Map<String, String> metadata, List<Entry> entries, long dataStart)
     /** Reads and checks the header of {@code file}, open on {@code ch}. */
     static Header read(Path file, FileChannel ch) throws IOException {
         long size = ch.size();
+        String torch = torchSave(ch, size);
+        if (torch != null) {
+            throw fail(file, "this looks like a torch.save (pickle/zip) file: " + torch + ". Kiln reads safetensors; save it as"
+                    + " safetensors in Python: from safetensors.torch import save_file; save_file(model.state_dict(), path)");
+        }
         if (size < 8) {
             throw fail(file, "the file is " + size + " bytes; a safetensors file starts with an 8-byte header length");
         }
@@ -204,6 +209,38 @@ record Header(Map<String, String> metadata, List<Entry> entries, long dataStart)
             case List<?> l -> "an array of " + l.size();
             default -> String.valueOf(v);
         };
+    }
+
+    /**
+     * What {@code torch.save} wrote, if the file starts as its output does — a zip archive (PyTorch's
+     * format since 1.6; the first entry is {@code <name>/data.pkl}) or a bare pickle of protocol 2 or
+     * later (the legacy format) — and not as a safetensors file (whose ninth byte opens its JSON header);
+     * else null.
+     */
+    private static String torchSave(FileChannel ch, long size) throws IOException {
+        if (size < 2) {
+            return null;
+        }
+        ByteBuffer head = ByteBuffer.allocate((int) Math.min(size, 96)).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, head, 0);
+        if (head.limit() > 8 && head.get(8) == '{') {
+            return null;
+        }
+        if (head.limit() >= 4 && head.getInt(0) == 0x04034b50) {
+            if (head.limit() >= 30) {
+                int nameLength = Short.toUnsignedInt(head.getShort(26));
+                if (30 + nameLength <= head.limit()) {
+                    String first = new String(head.array(), 30, nameLength, StandardCharsets.UTF_8);
+                    return "a zip archive whose first entry is " + first;
+                }
+            }
+            return "a zip archive";
+        }
+        int protocol = head.get(1);
+        if (head.get(0) == (byte) 0x80 && protocol >= 2 && protocol <= 5) {
+            return "a Python pickle (protocol " + protocol + ", torch.save's legacy format)";
+        }
+        return null;
     }
 
     static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {

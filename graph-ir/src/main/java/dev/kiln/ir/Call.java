@@ -11,7 +11,7 @@ public record Call(Invocation invocation, List<TensorType> inputTypes, TensorTyp
     @Override
     public TensorType infer(List<TensorType> inputs) {
         if (!inputs.equals(inputTypes)) {
-            throw Ops.error(this, invocation.functionClass().getSimpleName() + " was called with " + inputTypes
+            throw Ops.error(this, invocation.functionName() + " was called with " + inputTypes
                     + " and cannot be re-applied to " + inputs);
         }
         return result;
@@ -45,6 +45,6 @@ public record Call(Invocation invocation, List<TensorType> inputTypes, TensorTyp
 
     @Override
     public String attributes() {
-        return invocation.functionClass().getSimpleName();
+        return invocation.functionName();
     }
 }

@@ -5,8 +5,8 @@ public enum Init {
     /** Standard normal, as {@code torch.randn}. */
     RANDN,
     /**
-     * U(−1/√fan_in, 1/√fan_in), as PyTorch's {@code Linear} initializes its weight: fan_in is the
-     * product of the dimensions after the first (the first one for a 1-D shape). Needs a shape.
+     * U(−1/√fanIn, 1/√fanIn), as PyTorch's {@code Linear} initializes its weight; {@code fanIn} is
+     * given in the annotation (a shape alone does not say which dimension the inputs are).
      */
     UNIFORM,
     ZEROS,

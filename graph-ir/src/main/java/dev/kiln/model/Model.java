@@ -9,9 +9,10 @@ import java.lang.annotation.Target;
 /**
  * Marks an abstract {@link dev.kiln.nn.Module} subclass whose parameters, buffers, children and
  * forward are declared with {@link Param}, {@link Buffer}, {@link Child}, {@link Forward} and
- * {@link Dims}. Kiln's annotation processor (in {@code kiln-codegen}) checks the declaration at
- * compile time and generates {@code <Name>Model}, a final subclass that registers everything in
- * declaration order without reflection, checks input shapes, and offers compiled entry points.
+ * {@link Dims}. Kiln's annotation processor ({@code dev.kiln:kiln-processor}, on the annotation
+ * processor path) checks the declaration at compile time and generates {@code <Name>Model}, a final
+ * subclass that registers everything in declaration order without reflection, checks input shapes,
+ * and offers compiled entry points.
  * Create one with {@code <Name>Model.create(...)} or {@link Models#create}.
  */
 @Documented

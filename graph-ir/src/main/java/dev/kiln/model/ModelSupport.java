@@ -14,17 +14,19 @@ public final class ModelSupport {
     private ModelSupport() {
     }
 
-    /** The initial value of a parameter or buffer, drawn from the thread's default generator. */
-    public static Tensor init(Init init, double value, Shape shape, DType dtype) {
+    /**
+     * The initial value of a parameter or buffer, drawn from the thread's default generator;
+     * {@code fanIn} sizes {@link Init#UNIFORM}'s range (the others ignore it).
+     */
+    public static Tensor init(Init init, double value, int fanIn, Shape shape, DType dtype) {
         DType d = dtype != null ? dtype : Kiln.defaultDtype();
         return switch (init) {
             case RANDN -> Tensor.randn(shape, d, Kiln.defaultGenerator());
             case UNIFORM -> {
-                long fanIn = 1;
-                for (int i = shape.rank() == 1 ? 0 : 1; i < shape.rank(); i++) {
-                    fanIn *= shape.dim(i);
+                if (fanIn <= 0) {
+                    throw new KilnException("init UNIFORM draws from U(-1/sqrt(fanIn), 1/sqrt(fanIn)): fanIn must be positive, got " + fanIn);
                 }
-                double bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+                double bound = 1 / Math.sqrt(fanIn);
                 yield Tensor.rand(shape, d, Kiln.defaultGenerator()).mul(2 * bound).sub(bound);
             }
             case ZEROS -> Tensor.zeros(shape, d);

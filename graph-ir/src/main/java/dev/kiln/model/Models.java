@@ -32,7 +32,7 @@ public final class Models {
             generated = Class.forName(name, true, type.getClassLoader());
         } catch (ClassNotFoundException e) {
             throw new KilnException("Models.create: no generated class " + name + " for @Model " + type.getName()
-                    + ": Kiln's annotation processor did not run. Put dev.kiln:kiln-codegen on the annotation processor path"
+                    + ": Kiln's annotation processor did not run. Put dev.kiln:kiln-processor on the annotation processor path"
                     + " (Maven: maven-compiler-plugin <annotationProcessorPaths>; Gradle: annotationProcessor; javac:"
                     + " -processorpath, or -proc:full when it is on the class path: since JDK 23 javac runs processors"
                     + " from the class path only then)");

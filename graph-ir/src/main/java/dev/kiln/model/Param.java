@@ -23,6 +23,13 @@ public @interface Param {
     /** The value of {@link Init#CONSTANT}. */
     double value() default 0;
 
+    /**
+     * The fan-in of {@link Init#UNIFORM}, which it needs (and no other init takes): how many inputs each
+     * output sums over. For {@code w} of shape {@code [in, out]} used as {@code x.matmul(w)} it is
+     * {@code in}; for a {@code Linear}-style weight {@code [out, in]} it is {@code in} too.
+     */
+    int fanIn() default 0;
+
     /** The dtype; none given means the thread's default floating dtype when the model is created. */
     DType[] dtype() default {};
 

@@ -67,4 +67,9 @@ public interface Executable {
     default String describeCuda() {
         return "this backend does not emit CUDA C";
     }
+
+    /** The plan's CUDA C module alone, as nvcc or NVRTC compiles it; null where the backend cannot emit it. */
+    default String cudaSource() {
+        return null;
+    }
 }

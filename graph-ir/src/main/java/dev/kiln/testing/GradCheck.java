@@ -43,17 +43,29 @@ public final class GradCheck {
 
     /**
      * The outcome, with the worst point: which input, which element (or random direction,
-     * index {@code [-1 - k]}), both derivatives and how far over the tolerance it was.
+     * index {@code [-1 - k]}), both derivatives and how far over the tolerance it was; the options
+     * it was checked with, and whether the derivatives are of {@code sum(f(x) * w)} (a non-scalar f).
      */
     public record Result(boolean passed, int input, int[] index, double analytic, double numeric, double excess,
-            int checkedPoints) {
-        /** A one-line report of the worst point. */
+            int checkedPoints, Options options, boolean weightedSum) {
+        /**
+         * The report of the worst point: what was differentiated (f itself, or the weighted sum, whose
+         * derivatives are not f's own elements'), both derivatives, and the tolerance they were held to.
+         */
         public String report() {
             String where = index.length == 1 && index[0] < 0
                     ? "random direction " + (-1 - index[0])
                     : "element " + Arrays.toString(index);
-            return (passed ? "gradcheck passed" : "gradcheck FAILED") + " (" + checkedPoints + " points); worst: input "
-                    + input + ", " + where + ": analytic " + analytic + " vs numeric " + numeric;
+            String of = weightedSum
+                    ? "of sum(f(x) * w), f's output weighted by fixed random w (so the numbers are that sum's derivatives,"
+                            + " a random row combination of the Jacobian)"
+                    : "of f(x)";
+            double allowed = options.atol() + options.rtol() * Math.abs(numeric);
+            return (passed ? "gradcheck passed" : "gradcheck FAILED") + " (" + checkedPoints + " points, derivatives " + of
+                    + "); worst: input " + input + ", " + where + ": analytic " + analytic + " vs numeric " + numeric
+                    + ", |difference| " + Math.abs(analytic - numeric) + " against the tolerance atol + rtol * |numeric| = "
+                    + options.atol() + " + " + options.rtol() + " * " + Math.abs(numeric) + " = " + allowed + " (eps "
+                    + options.eps() + ")";
         }
 
         /** Throws {@link AssertionError} with the report if the check failed. */
@@ -111,7 +123,7 @@ public final class GradCheck {
             }
         }
         return new Result(worst.excess <= 0, worst.input, worst.index, worst.analytic, worst.numeric, worst.excess,
-                points);
+                points, options, objective.weighted());
     }
 
     private static int[] unflatten(int flat, Shape shape) {
@@ -134,6 +146,11 @@ public final class GradCheck {
             this.f = f;
             this.shapes = shapes;
             this.gen = gen;
+        }
+
+        /** Whether f's output was not a scalar, so the objective is its weighted sum. */
+        boolean weighted() {
+            return weights != null;
         }
 
         private Tensor value(List<Tensor> xs) {

@@ -534,4 +534,9 @@ public final class CompiledPlan implements Executable {
         return dev.kiln.codegen.cuda.CudaEmitter.emit(plan).describe();
     }
 
+    @Override
+    public String cudaSource() {
+        return dev.kiln.codegen.cuda.CudaEmitter.emit(plan).module().source();
+    }
+
 }

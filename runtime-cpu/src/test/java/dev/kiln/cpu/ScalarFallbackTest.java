@@ -10,10 +10,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A JVM started without {@code --add-modules jdk.incubator.vector} (an embedding application that
- * did not add it) runs the scalar GEMM path, gets the same products, and is told once.
+ * did not add it) runs the scalar GEMM path, gets the same products, and is told once, at WARNING,
+ * how much slower that is.
  */
 class ScalarFallbackTest {
-    /** Runs in the child JVM: two products, so a second use must not log again. */
+    /** Runs in the child JVM: two products and a compiled step, so a second use must not log again. */
     public static void main(String[] args) {
         float[] a = new float[40 * 30];
         float[] b = new float[30 * 20];
@@ -26,6 +27,8 @@ class ScalarFallbackTest {
         float[] c = new float[40 * 20];
         Gemm.sgemm(a, 0, 30, 1, b, 0, 20, 1, c, 0, 40, 20, 30);
         Gemm.sgemm(a, 0, 30, 1, b, 0, 20, 1, c, 0, 40, 20, 30);
+        dev.kiln.Tensor x = dev.kiln.Tensor.ones(5000);
+        dev.kiln.Kiln.compile(in -> in[0].mul(2).add(1).sum()).call(x);
         double sum = 0;
         for (float v : c) {
             sum += v;
@@ -52,5 +55,8 @@ class ScalarFallbackTest {
         assertTrue(out.contains("sum=" + (double) expected), "same products as a triple loop: " + out);
         int told = out.split("jdk.incubator.vector is not enabled", -1).length - 1;
         assertEquals(1, told, "one log line: " + out);
+        // java.util.logging's default format puts the level before the message
+        assertTrue(out.contains("WARNING: " + VectorSupport.SCALAR_WARNING), "a WARNING: " + out);
+        assertTrue(VectorSupport.SCALAR_WARNING.matches(".* \\d+-\\d+x slower.*"), "with the measured factor: " + out);
     }
 }

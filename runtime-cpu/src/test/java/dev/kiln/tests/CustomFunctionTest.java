@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kiln.Autograd;
 import dev.kiln.DType;
 import dev.kiln.Function;
+import dev.kiln.Kiln;
 import dev.kiln.KilnException;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
@@ -153,6 +154,7 @@ class CustomFunctionTest {
 
     @Test
     void wrongNumberOfGradientsNamesTheClass() {
+        int line = new Throwable().getStackTrace()[0].getLineNumber() + 1;
         Function twoGrads = new Function() {
             @Override
             protected Tensor forward(Context ctx, Tensor... in) {
@@ -166,8 +168,22 @@ class CustomFunctionTest {
         };
         Tensor x = Tensor.of(1.0).requiresGrad_(true);
         KilnException e = assertThrows(KilnException.class, () -> twoGrads.apply(x).sum().backward());
-        assertTrue(e.getMessage().contains("returned 2 gradients but forward took 1 inputs"), e.getMessage());
+        // an anonymous class has no name of its own: it is named by where it was written
+        assertTrue(e.getMessage().startsWith("backward of the anonymous Function at CustomFunctionTest.java:" + line
+                + " returned 2 gradients but forward took 1 inputs"), e.getMessage());
         assertNull(x.grad());
+        // compiled too, and in the traced graph's text
+        Tensor w = Tensor.of(1.0).requiresGrad_(true);
+        var step = Kiln.compile(in -> twoGrads.apply(w).sum());
+        Tensor y = step.apply();
+        assertTrue(Kiln.explain(step).contains("anonymous Function at CustomFunctionTest.java:" + line), Kiln.explain(step));
+        e = assertThrows(KilnException.class, () -> Kiln.compile(in -> {
+            Tensor l = twoGrads.apply(w).sum();
+            l.backward();
+            return l;
+        }).apply());
+        assertTrue(e.getMessage().startsWith("backward of the anonymous Function at CustomFunctionTest.java:" + line), e.getMessage());
+        assertEquals(2.0, y.item(), 0);
     }
 
     @Test

@@ -35,6 +35,22 @@ class GradCheckTest {
         assertEquals(-6.0, r.numeric(), 1e-6);
         AssertionError e = assertThrows(AssertionError.class, r::assertPassed);
         assertTrue(e.getMessage().contains("element [0, 1]"), e.getMessage());
+        assertTrue(e.getMessage().contains("derivatives of f(x)"), e.getMessage());
+        // the tolerance the worst point was held to: 1e-5 + 1e-3 * |numeric|, numeric about -6
+        assertTrue(e.getMessage().contains("against the tolerance atol + rtol * |numeric| = 1.0E-5 + 0.001 * " + Math.abs(r.numeric())
+                + " = " + (1e-5 + 1e-3 * Math.abs(r.numeric()))), e.getMessage());
+    }
+
+    @Test
+    void aNonScalarOutputsReportSaysItsNumbersAreTheWeightedSums() {
+        // y = x.detach() * x elementwise: as above, wrong; f is not a scalar, so the check is of sum(f(x) * w)
+        Tensor x = Tensor.of(DType.FLOAT64, 0.5, -3.0, 1.0);
+        GradCheck.Result r = GradCheck.check(xs -> xs.get(0).detach().mul(xs.get(0)), x);
+        assertFalse(r.passed());
+        assertTrue(r.weightedSum());
+        assertTrue(r.report().contains("derivatives of sum(f(x) * w), f's output weighted by fixed random w"), r.report());
+        assertTrue(r.report().contains("against the tolerance atol + rtol * |numeric| = 1.0E-5 + 0.001 * "), r.report());
+        assertFalse(GradCheck.check(xs -> xs.get(0).mul(xs.get(0)).sum(), x).weightedSum());
     }
 
     @Test

@@ -63,6 +63,39 @@ class InferenceTest {
         assertEquals(7, inf.compilations(), "no compilation on a request");
     }
 
+    /**
+     * docs/embedding.md's contract: an Inference reads its model's parameters at each call (loading into the
+     * served model changes the answers, so a request running meanwhile can mix old and new layers); new
+     * weights go into a second model whose Inference is built, then swapped in, the old one unchanged.
+     */
+    @Test
+    void readsTheModelsWeightsLiveSoNewWeightsGoIntoASecondModelAndASwap() {
+        Sequential served = mlp();
+        Kiln.manualSeed(4);
+        Sequential trained = new Sequential(new Linear(1, 64), new Tanh(), new Linear(64, 64), new Tanh(), new Linear(64, 1));
+        trained.eval();
+        Tensor x = rows(new Random(5), 8);
+        float[] before;
+        float[] after;
+        try (var noGrad = Kiln.noGrad()) {
+            before = served.forward(x).toFloatArray();
+            after = trained.forward(x).toFloatArray();
+        }
+        Inference inf = Inference.of(served::forward).rowShape(1).maxBatch(8).build();
+        assertArrayEquals(before, inf.run(x).toFloatArray(), 1e-6f);
+        served.loadStateDict(trained.stateDict(), true);
+        assertArrayEquals(after, inf.run(x).toFloatArray(), 1e-6f, "no recompile: the plan reads the parameters themselves");
+
+        Sequential next = mlp();
+        java.util.concurrent.atomic.AtomicReference<Inference> current = new java.util.concurrent.atomic.AtomicReference<>(
+                Inference.of(next::forward).rowShape(1).maxBatch(8).build());
+        Sequential loaded = mlp();
+        loaded.loadStateDict(trained.stateDict(), true);
+        Inference old = current.getAndSet(Inference.of(loaded::forward).rowShape(1).maxBatch(8).build());
+        assertArrayEquals(after, current.get().run(x).toFloatArray(), 1e-6f);
+        assertArrayEquals(before, old.run(x).toFloatArray(), 1e-6f, "requests in flight on the old one see the old weights");
+    }
+
     @Test
     void threadsGetTheBitsOfOneThread() throws Exception {
         Inference inf = Inference.of(mlp()::forward).rowShape(1).maxBatch(64).build();

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ModelClassTest {
     @Model
     abstract static class Regressor extends Module {
-        @Param(shape = {3, 1}, init = Init.UNIFORM)
+        @Param(shape = {3, 1}, init = Init.UNIFORM, fanIn = 3)
         Tensor w;
         @Child
         Linear head = new Linear(3, 1);
@@ -79,11 +79,36 @@ class ModelClassTest {
         assertEquals(0.5, m.s.item());
         assertArrayEquals(new float[] {1, 1}, m.ones.toFloatArray());
         for (float v : m.w.toFloatArray()) {
-            assertTrue(Math.abs(v) <= 1 / Math.sqrt(1), "U(±1/sqrt(fan_in)) with fan_in 1: " + v);
+            assertTrue(Math.abs(v) <= 1 / Math.sqrt(3), "U(±1/sqrt(fanIn)) with fanIn 3: " + v);
         }
         assertTrue(m.w.requiresGrad() && !m.calls.requiresGrad());
         assertEquals("Regressor(\n  (head): Linear(in_features=3, out_features=1, bias=True)\n)", m.toString());
         assertSame(m.getClass(), Models.create(Regressor.class).getClass());
+    }
+
+    /** docs/models.md's weight [in, out] used as x.matmul(w): its range comes from the fanIn given, not from the shape. */
+    @Model
+    abstract static class Projection extends Module {
+        @Param(shape = {3, 2000}, init = Init.UNIFORM, fanIn = 3)
+        Tensor w;
+
+        @Forward
+        @Override
+        public Tensor forward(@Dims("N 3") Tensor x) {
+            return x.matmul(w);
+        }
+    }
+
+    @Test
+    void uniformDrawsFromPlusMinusOneOverTheRootOfTheFanInGiven() {
+        Kiln.manualSeed(4);
+        float[] w = ModelClassTest_ProjectionModel.create().w.toFloatArray();
+        double max = 0;
+        for (float v : w) {
+            max = Math.max(max, Math.abs(v));
+        }
+        double bound = 1 / Math.sqrt(3);
+        assertTrue(max <= bound && max > 0.99 * bound, "6000 draws from U(±1/sqrt(3)) reach near " + bound + ", got max " + max);
     }
 
     @Test

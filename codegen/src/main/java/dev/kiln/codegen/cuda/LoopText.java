@@ -95,23 +95,27 @@ final class LoopText {
         return sb.toString();
     }
 
-    /** Lines declaring coordinates {@code c<axis>} of {@code axes} (ascending) from the row-major index over them in {@code var}. */
+    /**
+     * Lines declaring coordinates {@code c<axis>} of {@code axes} (ascending) from the row-major index over them in {@code var};
+     * {@code [[maybe_unused]]}, since loads that are row-major read the flat index instead (nvcc warns of an unused one).
+     */
     String coordinates(String var, int[] axes, String indent) {
         StringBuilder sb = new StringBuilder();
         if (axes.length == 0) {
             return "";
         }
+        String declare = "[[maybe_unused]] const long long c";
         if (axes.length == 1) {
-            return sb.append(indent).append("const long long c").append(axes[0]).append(" = ").append(var).append(";\n").toString();
+            return sb.append(indent).append(declare).append(axes[0]).append(" = ").append(var).append(";\n").toString();
         }
         String rest = "q" + var;
         sb.append(indent).append("long long ").append(rest).append(" = ").append(var).append(";\n");
         for (int j = axes.length - 1; j > 0; j--) {
             int d = axes[j];
-            sb.append(indent).append("const long long c").append(d).append(" = ").append(rest).append(" % ").append(domain.dim(d))
+            sb.append(indent).append(declare).append(d).append(" = ").append(rest).append(" % ").append(domain.dim(d))
                     .append(";\n").append(indent).append(rest).append(" /= ").append(domain.dim(d)).append(";\n");
         }
-        return sb.append(indent).append("const long long c").append(axes[0]).append(" = ").append(rest).append(";\n").toString();
+        return sb.append(indent).append(declare).append(axes[0]).append(" = ").append(rest).append(";\n").toString();
     }
 
     /** The row-major index over the whole domain from coordinates. */

@@ -75,7 +75,9 @@ final class ModuleBuilder {
     }
 
     CudaPlan build(String summary) {
-        String source = "// Kiln CUDA module: " + summary + "\n" + HELPERS + kernels;
+        // the options say how the text rounds, so they travel with it when it is saved alone (Kiln.cudaSource)
+        String source = "// Kiln CUDA module: " + summary + "\n// nvcc options: " + String.join(" ", CudaModule.OPTIONS) + "\n" + HELPERS
+                + kernels;
         return new CudaPlan(plan, new CudaModule(source, List.copyOf(entries.values()), CudaModule.OPTIONS), launches, scratch);
     }
 }

@@ -1,4 +1,4 @@
-// ---- Kiln device helpers (the same text in every module) ----
+// ---- Kiln device helpers (the same text in every module; [[maybe_unused]]: a module uses some) ----
 #ifndef KILN_ENTRY
 #define KILN_ENTRY extern "C" __global__
 #endif
@@ -12,7 +12,7 @@ struct KilnView {
     long long offset;
 };
 
-static __device__ __forceinline__ long long kiln_at(const KilnView& v, long long i) {
+[[maybe_unused]] static __device__ __forceinline__ long long kiln_at(const KilnView& v, long long i) {
     long long off = v.offset;
     for (int d = v.rank - 1; d >= 0; d--) {
         off += (i % v.shape[d]) * v.strides[d];
@@ -22,12 +22,12 @@ static __device__ __forceinline__ long long kiln_at(const KilnView& v, long long
 }
 
 /** Rounds to float32 and back, as the interpreter stores a float32 value. */
-static __device__ __forceinline__ double kiln_f32(double x) { return (double) (float) x; }
+[[maybe_unused]] static __device__ __forceinline__ double kiln_f32(double x) { return (double) (float) x; }
 
-static __device__ __forceinline__ double kiln_bool(bool b) { return b ? 1.0 : 0.0; }
+[[maybe_unused]] static __device__ __forceinline__ double kiln_bool(bool b) { return b ? 1.0 : 0.0; }
 
 /** Java's Math.max: NaN if either is NaN, +0 above -0. */
-static __device__ __forceinline__ double kiln_max(double a, double b) {
+[[maybe_unused]] static __device__ __forceinline__ double kiln_max(double a, double b) {
     if (a != a) return a;
     if (b != b) return b;
     if (a == 0.0 && b == 0.0) return signbit(a) ? b : a;
@@ -35,7 +35,7 @@ static __device__ __forceinline__ double kiln_max(double a, double b) {
 }
 
 /** Java's Math.min. */
-static __device__ __forceinline__ double kiln_min(double a, double b) {
+[[maybe_unused]] static __device__ __forceinline__ double kiln_min(double a, double b) {
     if (a != a) return a;
     if (b != b) return b;
     if (a == 0.0 && b == 0.0) return signbit(a) ? a : b;
@@ -43,7 +43,7 @@ static __device__ __forceinline__ double kiln_min(double a, double b) {
 }
 
 /** a^b as Semantics.pow: integral exponents up to 16 by squaring, others by pow (with Java's NaN cases). */
-static __device__ double kiln_pow(double a, double b) {
+[[maybe_unused]] static __device__ double kiln_pow(double a, double b) {
     if (fabs(b) <= 16.0 && b == (double) (int) b) {
         int n = (int) fabs(b);
         double r = 1.0;
@@ -61,7 +61,7 @@ static __device__ double kiln_pow(double a, double b) {
 }
 
 /** Java's (long) conversion: NaN to 0, saturating at the ends. */
-static __device__ __forceinline__ long long kiln_to_long(double x) {
+[[maybe_unused]] static __device__ __forceinline__ long long kiln_to_long(double x) {
     if (x != x) return 0;
     if (x >= 9223372036854775807.0) return 9223372036854775807LL;
     if (x <= -9223372036854775807.0 - 1.0) return -9223372036854775807LL - 1;
@@ -69,27 +69,27 @@ static __device__ __forceinline__ long long kiln_to_long(double x) {
 }
 
 // Integer arithmetic wraps, as Java's long does.
-static __device__ __forceinline__ long long kiln_ladd(long long a, long long b) {
+[[maybe_unused]] static __device__ __forceinline__ long long kiln_ladd(long long a, long long b) {
     return (long long) ((unsigned long long) a + (unsigned long long) b);
 }
-static __device__ __forceinline__ long long kiln_lsub(long long a, long long b) {
+[[maybe_unused]] static __device__ __forceinline__ long long kiln_lsub(long long a, long long b) {
     return (long long) ((unsigned long long) a - (unsigned long long) b);
 }
-static __device__ __forceinline__ long long kiln_lmul(long long a, long long b) {
+[[maybe_unused]] static __device__ __forceinline__ long long kiln_lmul(long long a, long long b) {
     return (long long) ((unsigned long long) a * (unsigned long long) b);
 }
-static __device__ __forceinline__ long long kiln_lneg(long long a) { return kiln_lsub(0, a); }
-static __device__ __forceinline__ long long kiln_labs(long long a) { return a < 0 ? kiln_lneg(a) : a; }
-static __device__ __forceinline__ long long kiln_lmax(long long a, long long b) { return a > b ? a : b; }
-static __device__ __forceinline__ long long kiln_lmin(long long a, long long b) { return a < b ? a : b; }
+[[maybe_unused]] static __device__ __forceinline__ long long kiln_lneg(long long a) { return kiln_lsub(0, a); }
+[[maybe_unused]] static __device__ __forceinline__ long long kiln_labs(long long a) { return a < 0 ? kiln_lneg(a) : a; }
+[[maybe_unused]] static __device__ __forceinline__ long long kiln_lmax(long long a, long long b) { return a > b ? a : b; }
+[[maybe_unused]] static __device__ __forceinline__ long long kiln_lmin(long long a, long long b) { return a < b ? a : b; }
 
 /** Records the first error of a run: status[0] = tag + 1 (the plan step), status[1] = the offending value. */
-static __device__ void kiln_fail(unsigned long long* status, int tag, long long value) {
+[[maybe_unused]] static __device__ void kiln_fail(unsigned long long* status, int tag, long long value) {
     if (atomicCAS(status, 0ULL, (unsigned long long) (tag + 1)) == 0ULL) status[1] = (unsigned long long) value;
 }
 
 /** Integer power by squaring; a negative exponent is an error (as in Java). */
-static __device__ long long kiln_lpow(long long base, long long e, unsigned long long* status, int tag) {
+[[maybe_unused]] static __device__ long long kiln_lpow(long long base, long long e, unsigned long long* status, int tag) {
     if (e < 0) {
         kiln_fail(status, tag, e);
         return 0;
@@ -104,17 +104,17 @@ static __device__ long long kiln_lpow(long long base, long long e, unsigned long
 }
 
 // Stores convert as the interpreter's storage does.
-static __device__ __forceinline__ void kiln_store(float* p, long long i, double v) { p[i] = (float) v; }
-static __device__ __forceinline__ void kiln_store(double* p, long long i, double v) { p[i] = v; }
-static __device__ __forceinline__ void kiln_store(long long* p, long long i, double v) { p[i] = kiln_to_long(v); }
-static __device__ __forceinline__ void kiln_store(int* p, long long i, double v) { p[i] = (int) kiln_to_long(v); }
-static __device__ __forceinline__ void kiln_store(unsigned char* p, long long i, double v) { p[i] = v != 0.0; }
-static __device__ __forceinline__ void kiln_store(long long* p, long long i, long long v) { p[i] = v; }
-static __device__ __forceinline__ void kiln_store(int* p, long long i, long long v) { p[i] = (int) v; }
-static __device__ __forceinline__ void kiln_store(unsigned char* p, long long i, long long v) { p[i] = v != 0; }
+[[maybe_unused]] static __device__ __forceinline__ void kiln_store(float* p, long long i, double v) { p[i] = (float) v; }
+[[maybe_unused]] static __device__ __forceinline__ void kiln_store(double* p, long long i, double v) { p[i] = v; }
+[[maybe_unused]] static __device__ __forceinline__ void kiln_store(long long* p, long long i, double v) { p[i] = kiln_to_long(v); }
+[[maybe_unused]] static __device__ __forceinline__ void kiln_store(int* p, long long i, double v) { p[i] = (int) kiln_to_long(v); }
+[[maybe_unused]] static __device__ __forceinline__ void kiln_store(unsigned char* p, long long i, double v) { p[i] = v != 0.0; }
+[[maybe_unused]] static __device__ __forceinline__ void kiln_store(long long* p, long long i, long long v) { p[i] = v; }
+[[maybe_unused]] static __device__ __forceinline__ void kiln_store(int* p, long long i, long long v) { p[i] = (int) v; }
+[[maybe_unused]] static __device__ __forceinline__ void kiln_store(unsigned char* p, long long i, long long v) { p[i] = v != 0; }
 
-static __device__ __forceinline__ double kiln_combine(double a, double b, bool max) { return max ? kiln_max(a, b) : a + b; }
-static __device__ __forceinline__ long long kiln_combine(long long a, long long b, bool max) {
+[[maybe_unused]] static __device__ __forceinline__ double kiln_combine(double a, double b, bool max) { return max ? kiln_max(a, b) : a + b; }
+[[maybe_unused]] static __device__ __forceinline__ long long kiln_combine(long long a, long long b, bool max) {
     return max ? kiln_lmax(a, b) : kiln_ladd(a, b);
 }
 
@@ -123,7 +123,7 @@ static __device__ __forceinline__ long long kiln_combine(long long a, long long 
  * memory {@code red}: the same order on every device. Every thread of the block must call it.
  */
 template <typename T>
-static __device__ T kiln_block_reduce(T* red, T v, bool max) {
+[[maybe_unused]] static __device__ T kiln_block_reduce(T* red, T v, bool max) {
     red[threadIdx.x] = v;
     __syncthreads();
     for (int s = KILN_BLOCK / 2; s > 0; s >>= 1) {
@@ -136,7 +136,7 @@ static __device__ T kiln_block_reduce(T* red, T v, bool max) {
 }
 
 /** Word {@code index} of the Philox4x32-10 stream of {@code seed} (Generator.word). */
-static __device__ unsigned int kiln_philox(long long seed, long long index) {
+[[maybe_unused]] static __device__ unsigned int kiln_philox(long long seed, long long index) {
     unsigned long long block = (unsigned long long) index >> 2;
     unsigned int c0 = (unsigned int) block, c1 = (unsigned int) (block >> 32), c2 = 0, c3 = 0;
     unsigned int k0 = (unsigned int) seed, k1 = (unsigned int) ((unsigned long long) seed >> 32);
@@ -159,7 +159,7 @@ static __device__ unsigned int kiln_philox(long long seed, long long index) {
 }
 
 /** Generator.uniform: 24 bits for float32, 53 for float64. */
-static __device__ double kiln_uniform(long long seed, long long offset, long long i, bool f32) {
+[[maybe_unused]] static __device__ double kiln_uniform(long long seed, long long offset, long long i, bool f32) {
     unsigned long long w1 = kiln_philox(seed, offset + 2 * i);
     if (f32) return (double) (w1 >> 8) * 0x1.0p-24;
     unsigned long long w2 = kiln_philox(seed, offset + 2 * i + 1);
@@ -167,7 +167,7 @@ static __device__ double kiln_uniform(long long seed, long long offset, long lon
 }
 
 /** Generator.normal: Box-Muller on the element's two words. */
-static __device__ double kiln_normal(long long seed, long long offset, long long i) {
+[[maybe_unused]] static __device__ double kiln_normal(long long seed, long long offset, long long i) {
     double u1 = kiln_philox(seed, offset + 2 * i) * 0x1.0p-32;
     double u2 = kiln_philox(seed, offset + 2 * i + 1) * 0x1.0p-32;
     return sqrt(-2.0 * log(1.0 - u1)) * cos(2.0 * 3.141592653589793 * u2);

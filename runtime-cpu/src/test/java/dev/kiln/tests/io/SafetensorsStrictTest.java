@@ -44,6 +44,20 @@ class SafetensorsStrictTest {
         return Fixtures.write(dir.resolve(name), header, new byte[dataBytes]);
     }
 
+    /** Files torch.save wrote (make_torch_save.py): the message says what they are and how to get safetensors. */
+    @Test
+    void aTorchSaveFileIsNamedAsOneWithTheWayToSafetensors() throws IOException {
+        for (String name : new String[] {"torch_save_zip.pt", "torch_save_legacy.pt"}) {
+            Path f = dir.resolve(name);
+            try (var in = SafetensorsStrictTest.class.getResourceAsStream("/io/" + name)) {
+                java.nio.file.Files.write(f, in.readAllBytes());
+            }
+            headerRefused(f, "this looks like a torch.save (pickle/zip) file",
+                    "from safetensors.torch import save_file; save_file(model.state_dict(), path)",
+                    name.contains("zip") ? "a zip archive whose first entry is torch_save_zip/data.pkl" : "a Python pickle (protocol 2");
+        }
+    }
+
     @Test
     void emptyAndSevenByteFiles() throws IOException {
         headerRefused(Fixtures.raw(dir.resolve("empty"), new byte[0]), "0 bytes");

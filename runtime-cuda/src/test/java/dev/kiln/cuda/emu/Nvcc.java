@@ -59,14 +59,18 @@ public final class Nvcc {
     public record Usage(String kernel, int registers, int spillStores, int spillLoads) {
     }
 
-    /** Compiles one module as it is (extern "C" entries) and returns each kernel's resource usage. */
+    /**
+     * Compiles one module as it is (extern "C" entries), with every warning an error ({@code -Werror
+     * all-warnings}: a user who saves the text compiles it cleanly), and returns each kernel's resource usage.
+     */
     public static List<Usage> compile(CudaModule module, String name) {
         Path nvcc = require();
         try {
             Path dir = Files.createTempDirectory("kiln-nvcc");
             Path cu = dir.resolve(name + ".cu");
             Files.writeString(cu, module.source());
-            List<String> cmd = new ArrayList<>(List.of(nvcc.toString(), "-cubin", "-arch=" + ARCH, "--resource-usage"));
+            List<String> cmd = new ArrayList<>(List.of(nvcc.toString(), "-cubin", "-arch=" + ARCH, "--resource-usage", "-Werror",
+                    "all-warnings"));
             cmd.addAll(module.options());
             cmd.addAll(List.of("-o", dir.resolve(name + ".cubin").toString(), cu.toString()));
             return usage(Emulator.Tools.run(dir, cmd, 300));

@@ -27,13 +27,13 @@ import org.junit.jupiter.api.Test;
  * The CUDA C of the seed's kernels, through the public API ({@code Kiln.explainCuda}), against
  * golden text in {@code src/test/resources/golden}: a change to the emitter arrives as a reviewable
  * diff. Rewrite them with {@code -Dkiln.golden.write=true} and read the diff. nvcc compiles each
- * module as it is, and no kernel spills registers.
+ * module as {@code Kiln.cudaSource} gives it, without a warning, and no kernel spills registers.
  */
 class CudaGoldenTest {
     private static final Path GOLDEN = Path.of("src/test/resources/golden");
 
-    /** The autograd sample's compiled step: forward, loss, four gradient sums, four updates. */
-    static String cubicStep() {
+    /** The autograd sample's compiled step: forward, loss, four gradient sums, four updates (called once). */
+    static CompiledFunction cubicStep() {
         Kiln.manualSeed(2);
         Tensor x = Tensor.linspace(-Math.PI, Math.PI, 2000);
         Tensor y = x.sin();
@@ -53,11 +53,11 @@ class CudaGoldenTest {
             return loss;
         });
         step.apply();
-        return Kiln.explainCuda(step);
+        return step;
     }
 
-    /** The nn sample's compiled step: Sequential(Linear(3, 1), Flatten(0, 1)), MSELoss(sum), SGD by hand. */
-    static String nnStep() {
+    /** The nn sample's compiled step: Sequential(Linear(3, 1), Flatten(0, 1)), MSELoss(sum), SGD by hand (called once). */
+    static CompiledFunction nnStep() {
         Kiln.manualSeed(2);
         Tensor x = Tensor.linspace(-Math.PI, Math.PI, 2000);
         Tensor y = x.sin();
@@ -76,11 +76,11 @@ class CudaGoldenTest {
             return loss;
         });
         step.apply();
-        return Kiln.explainCuda(step);
+        return step;
     }
 
-    /** An MLP's inference: two GEMMs, the first with bias and ReLU fused as its epilogue. */
-    static String mlpInference() {
+    /** An MLP's inference: two GEMMs, the first with bias and ReLU fused as its epilogue (called once). */
+    static CompiledFunction mlpInference() {
         Kiln.manualSeed(2);
         Sequential model = new Sequential(new Linear(64, 128), new ReLU(), new Linear(128, 10));
         Tensor batch = Tensor.randn(256, 64);
@@ -89,14 +89,21 @@ class CudaGoldenTest {
             f = Kiln.compile(in -> model.forward(in[0]));
             f.call(batch);
         }
-        return Kiln.explainCuda(f);
+        return f;
     }
 
+    static Map<String, CompiledFunction> functions() {
+        Map<String, CompiledFunction> f = new LinkedHashMap<>();
+        f.put("cubic_step", cubicStep());
+        f.put("nn_step", nnStep());
+        f.put("mlp_gemm_epilogue", mlpInference());
+        return f;
+    }
+
+    /** {@code Kiln.explainCuda} of each: the launches, then the module. */
     static Map<String, String> texts() {
         Map<String, String> t = new LinkedHashMap<>();
-        t.put("cubic_step", cubicStep());
-        t.put("nn_step", nnStep());
-        t.put("mlp_gemm_epilogue", mlpInference());
+        functions().forEach((name, f) -> t.put(name, Kiln.explainCuda(f)));
         return t;
     }
 
@@ -131,21 +138,27 @@ class CudaGoldenTest {
 
     @Test
     void theGemmHasItsEpilogueAndTheCubicStepIsOneLoop() {
-        String cubic = cubicStep();
+        String cubic = Kiln.explainCuda(cubicStep());
         assertEquals(1, cubic.lines().filter(l -> l.matches("  k\\d+<<<.*")).count(),
                 cubic);
-        String mlp = mlpInference();
+        String mlp = Kiln.explainCuda(mlpInference());
         assertTrue(mlp.contains("with the fused epilogue"), mlp);
         // ReLU in the GEMM's epilogue, as where(x <= 0, 0, x) so NaN stays NaN (the helpers' text holds no such compare)
         assertTrue(mlp.lines().anyMatch(l -> l.matches(" +const double v\\d+ = kiln_bool\\(v\\d+ <= v\\d+\\);")),
                 "ReLU in the GEMM's epilogue:\n" + mlp);
     }
 
+    /**
+     * {@code Kiln.cudaSource} is the module alone, the end of what {@code explainCuda} shows: nvcc
+     * compiles it as saved, with every warning an error (no unused helper or variable), and no kernel
+     * spills registers.
+     */
     @Test
-    void theSeedsKernelsCompileWithNvccWithoutSpills() {
-        for (Map.Entry<String, String> e : texts().entrySet()) {
-            String text = e.getValue();
-            String source = text.substring(text.indexOf("// Kiln CUDA module"));
+    void theSeedsCudaSourceCompilesWithNvccAsSavedWithoutWarningsOrSpills() {
+        for (Map.Entry<String, CompiledFunction> e : functions().entrySet()) {
+            String source = Kiln.cudaSource(e.getValue());
+            assertTrue(source.startsWith("// Kiln CUDA module: "), source);
+            assertTrue(Kiln.explainCuda(e.getValue()).endsWith(source), "explainCuda ends with the module");
             List<String> names = new ArrayList<>();
             for (String l : source.lines().toList()) {
                 if (l.startsWith("KILN_ENTRY void ")) {

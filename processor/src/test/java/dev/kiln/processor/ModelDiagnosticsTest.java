@@ -1,4 +1,4 @@
-package dev.kiln.codegen.model;
+package dev.kiln.processor;
 
 import static com.google.testing.compile.CompilationSubject.assertThat;
 
@@ -75,6 +75,12 @@ class ModelDiagnosticsTest {
                 "  @Param(shape = {3, -2}) Tensor w;", FORWARD, "}");
         error("@Dims is checked on the arguments of the @Forward method only", 4, "@Model abstract class M extends Module {",
                 FORWARD, "  Tensor helper(@Dims(\"N\") Tensor x) { return x; }", "}");
+
+        // the docs allow spaces between dimensions only; a comma is not a second separator
+        error("@Dims(\"N, 4\"): 'N,' is neither a size, a name nor '*' (separate the dimensions with spaces only", 3,
+                "@Model abstract class M extends Module {", "  @Forward public Tensor forward(@Dims(\"N, 4\") Tensor x) { return x; }", "}");
+        error("'N,4' is neither a size, a name nor '*'", 3, "@Model abstract class M extends Module {",
+                "  @Forward public Tensor forward(@Dims(\"N,4\") Tensor x) { return x; }", "}");
     }
 
     @Test
@@ -89,9 +95,15 @@ class ModelDiagnosticsTest {
     }
 
     @Test
-    void anInitThatNeedsAShapeAndATrainedIntegerAreRefused() {
-        error("init UNIFORM needs a shape", 3, "@Model abstract class M extends Module {", "  @Param(init = Init.UNIFORM) Tensor w;",
-                FORWARD, "}");
+    void uniformWithoutAFanInAFanInElsewhereAndATrainedIntegerAreRefused() {
+        // a shape does not say which dimension is the input ([3, 1] used as x.matmul(w) sums 3): fanIn is given
+        error("'w': init UNIFORM draws from U(-1/sqrt(fanIn), 1/sqrt(fanIn)); give fanIn > 0", 3,
+                "@Model abstract class M extends Module {", "  @Param(shape = {3, 1}, init = Init.UNIFORM) Tensor w;", FORWARD, "}");
+        error("give fanIn > 0, the number of inputs each output sums (w [in, out] used as x.matmul(w): in; a Linear-style"
+                + " [out, in]: in), not -3", 3, "@Model abstract class M extends Module {",
+                "  @Buffer(shape = {3}, init = Init.UNIFORM, fanIn = -3) Tensor w;", FORWARD, "}");
+        error("'w': fanIn is for init UNIFORM, not RANDN", 3, "@Model abstract class M extends Module {",
+                "  @Param(shape = {3, 1}, fanIn = 3) Tensor w;", FORWARD, "}");
         error("a parameter is trained, so its dtype is floating, not INT64", 3, "@Model abstract class M extends Module {",
                 "  @Param(dtype = DType.INT64) Tensor w;", FORWARD, "}");
     }

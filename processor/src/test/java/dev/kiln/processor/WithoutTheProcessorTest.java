@@ -1,4 +1,4 @@
-package dev.kiln.codegen.model;
+package dev.kiln.processor;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,7 +33,7 @@ class WithoutTheProcessorTest {
     @Test
     void createNamesTheFix() {
         KilnException e = assertThrows(KilnException.class, () -> Models.create(Unprocessed.class));
-        assertTrue(e.getMessage().contains("no generated class dev.kiln.codegen.model.WithoutTheProcessorTest_UnprocessedModel")
+        assertTrue(e.getMessage().contains("no generated class dev.kiln.processor.WithoutTheProcessorTest_UnprocessedModel")
                 && e.getMessage().contains("annotation processor path") && e.getMessage().contains("-proc:full"), e.getMessage());
         KilnException notModel = assertThrows(KilnException.class, () -> Models.create(Module.class));
         assertTrue(notModel.getMessage().contains("is not a @Model class"), notModel.getMessage());

@@ -1,4 +1,4 @@
-package dev.kiln.codegen.model;
+package dev.kiln.processor;
 
 import static com.google.testing.compile.CompilationSubject.assertThat;
 import static com.google.testing.compile.Compiler.javac;
@@ -40,9 +40,8 @@ class ModelProcessorTest {
         assertEquals(expected, actual, "generated " + generated + " (golden file model/" + resource + ")");
     }
 
-    @Test
-    void theSeedsPolynomial() throws IOException {
-        golden(compile(source("demo.Polynomial3",
+    private static JavaFileObject polynomial() {
+        return source("demo.Polynomial3",
                 "package demo;",
                 "import dev.kiln.Tensor;",
                 "import dev.kiln.model.*;",
@@ -53,12 +52,11 @@ class ModelProcessorTest {
                 "    @Forward public Tensor forward(@Dims(\"N\") Tensor x) {",
                 "        return a.add(b.mul(x)).add(c.mul(x.pow(2))).add(d.mul(x.pow(3)));",
                 "    }",
-                "}")), "demo.Polynomial3Model", "Polynomial3Model.java");
+                "}");
     }
 
-    @Test
-    void theSeedsDynamicNetNestedWithAConstructorArgument() throws IOException {
-        golden(compile(source("demo.Samples",
+    private static JavaFileObject dynamicNet() {
+        return source("demo.Samples",
                 "package demo;",
                 "import dev.kiln.Tensor;",
                 "import dev.kiln.model.*;",
@@ -76,12 +74,11 @@ class ModelProcessorTest {
                 "            return y;",
                 "        }",
                 "    }",
-                "}")), "demo.Samples_DynamicNetModel", "Samples_DynamicNetModel.java");
+                "}");
     }
 
-    @Test
-    void childrenBuffersShapesAndTwoCheckedArguments() throws IOException {
-        golden(compile(source("demo.Regressor",
+    private static JavaFileObject regressor() {
+        return source("demo.Regressor",
                 "package demo;",
                 "import dev.kiln.DType;",
                 "import dev.kiln.Tensor;",
@@ -90,13 +87,36 @@ class ModelProcessorTest {
                 "import dev.kiln.nn.Module;",
                 "@Model",
                 "public abstract class Regressor extends Module {",
-                "    @Param(shape = {3, 1}, init = Init.UNIFORM) Tensor w;",
+                "    @Param(shape = {3, 1}, init = Init.UNIFORM, fanIn = 3) Tensor w;",
                 "    @Child Linear head = new Linear(3, 1);",
                 "    @Buffer(dtype = DType.INT64) Tensor calls;",
                 "    @Param(init = Init.CONSTANT, value = 0.5, name = \"scale\") Tensor s;",
                 "    @Forward Tensor predict(@Dims(\"N 3\") Tensor x, @Dims(\"N *\") Tensor mask) {",
                 "        return head.forward(x.mul(mask)).add(x.matmul(w)).mul(s);",
                 "    }",
-                "}")), "demo.RegressorModel", "RegressorModel.java");
+                "}");
+    }
+
+    @Test
+    void theSeedsPolynomial() throws IOException {
+        golden(compile(polynomial()), "demo.Polynomial3Model", "Polynomial3Model.java");
+    }
+
+    @Test
+    void theSeedsDynamicNetNestedWithAConstructorArgument() throws IOException {
+        golden(compile(dynamicNet()), "demo.Samples_DynamicNetModel", "Samples_DynamicNetModel.java");
+    }
+
+    @Test
+    void childrenBuffersShapesAndTwoCheckedArguments() throws IOException {
+        golden(compile(regressor()), "demo.RegressorModel", "RegressorModel.java");
+    }
+
+    /** A user who builds with every lint and -Werror can use @Model: the generated code gives no warning. */
+    @Test
+    void theGeneratedCodeCompilesUnderXlintAllAndWerror() {
+        Compilation c = javac().withProcessors(new ModelProcessor()).withOptions("-Xlint:all", "-Werror")
+                .compile(polynomial(), dynamicNet(), regressor());
+        assertThat(c).succeededWithoutWarnings();
     }
 }

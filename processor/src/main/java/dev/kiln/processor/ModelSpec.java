@@ -1,4 +1,4 @@
-package dev.kiln.codegen.model;
+package dev.kiln.processor;
 
 import java.util.List;
 
@@ -20,8 +20,11 @@ record ModelSpec(String packageName, String userType, String userSimpleName, Str
 
     enum Kind { PARAM, BUFFER, CHILD }
 
-    /** A field: its registration name, shape and initial value (children: name only); dtype is a DType constant name or null. */
-    record Member(Kind kind, String field, String name, int[] shape, String init, double value, String dtype) {
+    /**
+     * A field: its registration name, shape and initial value (children: name only); fanIn sizes init
+     * UNIFORM (0 for the others); dtype is a DType constant name or null.
+     */
+    record Member(Kind kind, String field, String name, int[] shape, String init, double value, int fanIn, String dtype) {
     }
 
     /** A constructor parameter: its type and its name. */

@@ -1,4 +1,4 @@
-package dev.kiln.codegen.model;
+package dev.kiln.processor;
 
 import java.io.IOException;
 import java.io.Writer;
@@ -27,7 +27,7 @@ import javax.tools.Diagnostic;
 /**
  * Kiln's {@code @Model} processor: checks each {@code @Model} class at compile time — every rule
  * is a javac error on the offending element — and writes its {@code <Name>Model} subclass
- * ({@link ModelSource}). Registered as a service, so it runs wherever {@code kiln-codegen} is on
+ * ({@link ModelSource}). Registered as a service, so it runs wherever {@code kiln-processor} is on
  * the annotation processor path.
  */
 public final class ModelProcessor extends AbstractProcessor {
@@ -274,7 +274,7 @@ public final class ModelProcessor extends AbstractProcessor {
                 fail(f, a, "duplicate name '" + name + "': field '" + before.getSimpleName() + "' is registered under it already");
             }
             if (child != null) {
-                return new ModelSpec.Member(ModelSpec.Kind.CHILD, f.getSimpleName().toString(), name, new int[0], null, 0, null);
+                return new ModelSpec.Member(ModelSpec.Kind.CHILD, f.getSimpleName().toString(), name, new int[0], null, 0, 0, null);
             }
             @SuppressWarnings("unchecked")
             List<? extends AnnotationValue> dims = (List<? extends AnnotationValue>) value(a, "shape");
@@ -286,8 +286,14 @@ public final class ModelProcessor extends AbstractProcessor {
                 }
             }
             String init = value(a, "init").toString();
-            if (init.equals("UNIFORM") && shape.length == 0) {
-                fail(f, a, what + " '" + name + "': init UNIFORM needs a shape (its bound is 1/sqrt(fan_in)); give shape = {...}");
+            int fanIn = (Integer) value(a, "fanIn");
+            if (init.equals("UNIFORM") && fanIn <= 0) {
+                // a shape alone does not say which dimension is the input: [3, 1] used as x.matmul(w) sums 3 inputs
+                fail(f, a, what + " '" + name + "': init UNIFORM draws from U(-1/sqrt(fanIn), 1/sqrt(fanIn)); give fanIn > 0,"
+                        + " the number of inputs each output sums (w [in, out] used as x.matmul(w): in; a Linear-style [out, in]: in)"
+                        + (fanIn < 0 ? ", not " + fanIn : ""));
+            } else if (!init.equals("UNIFORM") && fanIn != 0) {
+                fail(f, a, what + " '" + name + "': fanIn is for init UNIFORM, not " + init);
             }
             @SuppressWarnings("unchecked")
             List<? extends AnnotationValue> dtypes = (List<? extends AnnotationValue>) value(a, "dtype");
@@ -302,7 +308,7 @@ public final class ModelProcessor extends AbstractProcessor {
             }
             double v = ((Number) value(a, "value")).doubleValue();
             return new ModelSpec.Member(param != null ? ModelSpec.Kind.PARAM : ModelSpec.Kind.BUFFER, f.getSimpleName().toString(),
-                    name, shape, init, v, dtype);
+                    name, shape, init, v, fanIn, dtype);
         }
 
         private ModelSpec.Forward forward(ExecutableElement m) {
@@ -341,7 +347,8 @@ public final class ModelProcessor extends AbstractProcessor {
                 fail(p, a, "@Dims(\"" + spec + "\") is empty; write the dimensions, e.g. @Dims(\"N 3\") (a 0-d tensor: leave @Dims off)");
                 return out;
             }
-            for (String d : trimmed.split("[\\s,]+")) {
+            // only spaces separate dimensions, as the docs say: "N, 4" is a typo for "N 4", not a second form
+            for (String d : trimmed.split(" +")) {
                 if (d.equals("*") || SourceVersion.isIdentifier(d) && !SourceVersion.isKeyword(d)) {
                     out.add(d);
                 } else if (d.matches("-?\\d+")) {
@@ -351,7 +358,8 @@ public final class ModelProcessor extends AbstractProcessor {
                     }
                     out.add(d);
                 } else {
-                    fail(p, a, "@Dims(\"" + spec + "\"): '" + d + "' is neither a size, a name nor '*'");
+                    fail(p, a, "@Dims(\"" + spec + "\"): '" + d + "' is neither a size, a name nor '*'"
+                            + (d.matches(".*[,;\\s].*") ? " (separate the dimensions with spaces only: @Dims(\"N 3\"))" : ""));
                 }
             }
             return out;
