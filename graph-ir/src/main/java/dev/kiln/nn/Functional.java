@@ -37,9 +37,19 @@ public final class Functional {
         return x.mul(x.sigmoid());
     }
 
+    /** {@code F.leaky_relu} with PyTorch's default slope 0.01. */
+    public static Tensor leakyRelu(Tensor x) {
+        return leakyRelu(x, 0.01);
+    }
+
     /** x where x &gt; 0, else {@code slope}·x (PyTorch's default slope is 0.01). */
     public static Tensor leakyRelu(Tensor x, double slope) {
         return Tensor.where(x.gt(0), x, x.mul(slope));
+    }
+
+    /** {@code F.softplus} with PyTorch's defaults β = 1, threshold = 20. */
+    public static Tensor softplus(Tensor x) {
+        return softplus(x, 1, 20);
     }
 
     /**
@@ -60,6 +70,11 @@ public final class Functional {
         Tensor positive = z.gt(0.0);
         Tensor zero = Tensor.scalar(0, z.dtype());
         return Tensor.where(positive, z, zero).add(Tensor.where(positive, z.neg(), z).exp().log1p());
+    }
+
+    /** Exact GELU, {@code F.gelu(x)}. */
+    public static Tensor gelu(Tensor x) {
+        return gelu(x, "none");
     }
 
     /**
@@ -105,6 +120,11 @@ public final class Functional {
             case MEAN -> perElement.mean();
             case SUM -> perElement.sum();
         };
+    }
+
+    /** {@code F.cross_entropy(input, target)}: no weight, ignore index −100, no smoothing, the mean. */
+    public static Tensor crossEntropy(Tensor input, Tensor target) {
+        return crossEntropy(input, target, null, IGNORE_INDEX, 0, Reduction.MEAN);
     }
 
     /**
@@ -160,6 +180,11 @@ public final class Functional {
             case MEAN -> smooth.sum().div(weight == null ? valid.sum() : weightAt(weight, safe).mul(valid).sum());
         };
         return nll.mul(1 - labelSmoothing).add(smoothReduced.mul(labelSmoothing / classes));
+    }
+
+    /** {@code F.nll_loss(input, target)}: no weight, ignore index −100, the mean. */
+    public static Tensor nllLoss(Tensor input, Tensor target) {
+        return nllLoss(input, target, null, IGNORE_INDEX, Reduction.MEAN);
     }
 
     /**
@@ -286,6 +311,11 @@ public final class Functional {
         }
     }
 
+    /** {@code F.binary_cross_entropy_with_logits(input, target)}: no weights, the mean. */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target) {
+        return binaryCrossEntropyWithLogits(input, target, null, null, Reduction.MEAN);
+    }
+
     /**
      * Binary cross-entropy on logits, as {@code F.binary_cross_entropy_with_logits}: {@code (1 − y)·x + (1 +
      * (pw − 1)·y)·softplus(−x)}, stable, so the gradient is PyTorch's {@code (1 + (pw − 1)·y)·sigmoid(x) − pw·y}
@@ -302,6 +332,11 @@ public final class Functional {
             loss = loss.mul(weight);
         }
         return reduce(loss, reduction);
+    }
+
+    /** {@code F.binary_cross_entropy(input, target)}: no weight, the mean. */
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target) {
+        return binaryCrossEntropy(input, target, null, Reduction.MEAN);
     }
 
     /**
@@ -329,9 +364,19 @@ public final class Functional {
         return reduce(loss, reduction);
     }
 
+    /** {@code F.l1_loss(input, target)}: the mean. */
+    public static Tensor l1Loss(Tensor input, Tensor target) {
+        return l1Loss(input, target, Reduction.MEAN);
+    }
+
     public static Tensor l1Loss(Tensor input, Tensor target, Reduction reduction) {
         sameShape("l1Loss", input, target);
         return reduce(input.sub(target).abs(), reduction);
+    }
+
+    /** {@code F.mse_loss(input, target)}: the mean. */
+    public static Tensor mseLoss(Tensor input, Tensor target) {
+        return mseLoss(input, target, Reduction.MEAN);
     }
 
     public static Tensor mseLoss(Tensor input, Tensor target, Reduction reduction) {

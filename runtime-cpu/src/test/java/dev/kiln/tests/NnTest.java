@@ -15,6 +15,7 @@ import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.testing.GradCheck;
 import dev.kiln.nn.Flatten;
+import dev.kiln.nn.Functional;
 import dev.kiln.nn.Linear;
 import dev.kiln.nn.MSELoss;
 import dev.kiln.nn.Reduction;
@@ -195,5 +196,32 @@ class NnTest {
         assertTrue(e.getMessage().contains("already has a member named 'w'"), e.getMessage());
         assertThrows(KilnException.class, () -> Parameter.of(Tensor.arange(3)));
         assertThrows(KilnException.class, () -> new MSELoss().forward(Tensor.ones(1)));
+    }
+
+    @Test
+    void theFunctionalFormsTakePytorchsDefaultsWhenGivenOnlyTheirTensors() {
+        Tensor logits = Tensor.of(DType.FLOAT64, 0.5, -1, 2, 0.25, 3, -2).reshape(2, 3);
+        Tensor classes = Tensor.of(2L, -100L);
+        Tensor x = Tensor.of(DType.FLOAT64, -3, -0.5, 0, 0.75, 30);
+        Tensor y = Tensor.of(DType.FLOAT64, 0, 1, 1, 0, 1);
+        Tensor p = Tensor.of(DType.FLOAT64, 0.1, 0.5, 0.9, 0.3, 0.7);
+        int ignore = Functional.IGNORE_INDEX;
+        List<Tensor[]> pairs = List.of(
+                new Tensor[] {Functional.crossEntropy(logits, classes), Functional.crossEntropy(logits, classes, null, ignore, 0, Reduction.MEAN)},
+                new Tensor[] {Functional.nllLoss(logits, classes), Functional.nllLoss(logits, classes, null, ignore, Reduction.MEAN)},
+                new Tensor[] {Functional.mseLoss(x, y), Functional.mseLoss(x, y, Reduction.MEAN)},
+                new Tensor[] {Functional.l1Loss(x, y), Functional.l1Loss(x, y, Reduction.MEAN)},
+                new Tensor[] {Functional.binaryCrossEntropy(p, y), Functional.binaryCrossEntropy(p, y, null, Reduction.MEAN)},
+                new Tensor[] {Functional.binaryCrossEntropyWithLogits(x, y),
+                        Functional.binaryCrossEntropyWithLogits(x, y, null, null, Reduction.MEAN)},
+                new Tensor[] {Functional.leakyRelu(x), Functional.leakyRelu(x, 0.01)},
+                new Tensor[] {Functional.softplus(x), Functional.softplus(x, 1, 20)},
+                new Tensor[] {Functional.gelu(x), Functional.gelu(x, "none")});
+        for (Tensor[] pair : pairs) {
+            assertArrayEquals(pair[1].toDoubleArray(), pair[0].toDoubleArray(), 0.0);
+        }
+        // the one-row cross-entropy counts only the row not ignored: -log softmax(row 0)[2]
+        double row0 = Math.log(Math.exp(0.5) + Math.exp(-1) + Math.exp(2)) - 2;
+        assertEquals(row0, Functional.crossEntropy(logits, classes).item(), 1e-15);
     }
 }
