@@ -2,15 +2,11 @@ package dev.kiln.tests;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import dev.kiln.Kiln;
 import dev.kiln.Tensor;
-import dev.kiln.io.Safetensors;
 import dev.kiln.nn.Functional;
 import dev.kiln.nn.Reduction;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,15 +19,7 @@ import org.junit.jupiter.api.Test;
  * inside a compiled function.
  */
 class ClassificationParityTest {
-    static final Map<String, Tensor> F = load();
-
-    static Map<String, Tensor> load() {
-        try {
-            return Safetensors.load(Path.of(ClassificationParityTest.class.getResource("/nn/classification.safetensors").toURI()));
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    static final Map<String, Tensor> F = ParityFixtures.load("/nn/classification.safetensors");
 
     static Tensor c(String name) {
         return F.get("const." + name);
@@ -95,57 +83,23 @@ class ClassificationParityTest {
     }
 
     private static List<Tensor> inputs(String name) {
-        List<Tensor> in = new ArrayList<>();
-        for (int k = 0; F.containsKey(name + ".in" + k); k++) {
-            in.add(F.get(name + ".in" + k).clone().requiresGrad_(true));
-        }
-        return in;
+        return ParityFixtures.inputs(F, name);
     }
 
-    private static void close(Tensor expected, Tensor actual, String what) {
-        assertNotNull(actual, what);
-        assertEquals(expected.shape(), actual.shape(), what);
-        double[] e = expected.toDoubleArray();
-        double[] a = actual.toDoubleArray();
-        for (int i = 0; i < e.length; i++) {
-            assertEquals(e[i], a[i], 1e-10 * Math.max(1, Math.abs(e[i])), what + "[" + i + "]");
-        }
+    static void close(Tensor expected, Tensor actual, String what) {
+        ParityFixtures.close(expected, actual, what);
     }
 
     @Test
     void everyCaseHasItsFixtureAndMatchesPytorchEagerly() {
-        for (var e : CASES.entrySet()) {
-            String name = e.getKey();
-            List<Tensor> in = inputs(name);
-            Tensor y = e.getValue().apply(in);
-            close(F.get(name + ".out"), y, name + " value");
-            y.mul(F.get(name + ".g")).sum().backward();
-            for (int k = 0; k < in.size(); k++) {
-                close(F.get(name + ".grad" + k), in.get(k).grad(), name + " gradient of input " + k);
-            }
-        }
+        ParityFixtures.matchEagerly(F, CASES);
         long fixtures = F.keySet().stream().filter(k -> k.endsWith(".out")).count();
         assertEquals(fixtures, CASES.size(), "every PyTorch case is checked");
     }
 
     @Test
     void everyCaseMatchesPytorchInsideACompiledFunction() {
-        for (var e : CASES.entrySet()) {
-            String name = e.getKey();
-            List<Tensor> in = inputs(name);
-            Tensor g = F.get(name + ".g");
-            // the inputs are captured, as a model's parameters are: the step writes their gradients
-            var f = Kiln.compile(args -> {
-                Tensor y = e.getValue().apply(in);
-                y.mul(g).sum().backward();
-                return y;
-            });
-            Tensor out = f.call();
-            close(F.get(name + ".out"), out, name + " compiled value");
-            for (int k = 0; k < in.size(); k++) {
-                close(F.get(name + ".grad" + k), in.get(k).grad(), name + " compiled gradient of input " + k);
-            }
-        }
+        ParityFixtures.matchCompiled(F, CASES);
     }
 
     @Test

@@ -1,7 +1,6 @@
 package dev.kiln.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,15 +9,12 @@ import dev.kiln.Kiln;
 import dev.kiln.KilnException;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
-import dev.kiln.io.Safetensors;
 import dev.kiln.nn.CrossEntropyLoss;
 import dev.kiln.nn.Embedding;
 import dev.kiln.nn.Functional;
 import dev.kiln.nn.NLLLoss;
 import dev.kiln.nn.Reduction;
 import dev.kiln.testing.GradCheck;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,17 +27,9 @@ import org.junit.jupiter.api.Test;
  * gradients to 1e-10, eagerly and inside a compiled function, and the gradients against finite differences.
  */
 class MultiDimParityTest {
-    static final Map<String, Tensor> F = load();
+    static final Map<String, Tensor> F = ParityFixtures.load("/nn/multidim.safetensors");
     static final int IGNORE = Functional.IGNORE_INDEX;
     static final Map<String, Function<List<Tensor>, Tensor>> CASES = new LinkedHashMap<>();
-
-    static Map<String, Tensor> load() {
-        try {
-            return Safetensors.load(Path.of(MultiDimParityTest.class.getResource("/nn/multidim.safetensors").toURI()));
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     static Tensor c(String name) {
         return F.get("const." + name);
@@ -82,55 +70,23 @@ class MultiDimParityTest {
     }
 
     private static List<Tensor> inputs(String name) {
-        List<Tensor> in = new ArrayList<>();
-        for (int k = 0; F.containsKey(name + ".in" + k); k++) {
-            in.add(F.get(name + ".in" + k).clone().requiresGrad_(true));
-        }
-        return in;
+        return ParityFixtures.inputs(F, name);
     }
 
     static void close(Tensor expected, Tensor actual, String what) {
-        assertNotNull(actual, what);
-        assertEquals(expected.shape(), actual.shape(), what);
-        double[] e = expected.toDoubleArray();
-        double[] a = actual.toDoubleArray();
-        for (int i = 0; i < e.length; i++) {
-            assertEquals(e[i], a[i], 1e-10 * Math.max(1, Math.abs(e[i])), what + "[" + i + "]");
-        }
+        ParityFixtures.close(expected, actual, what);
     }
 
     @Test
     void everyCaseMatchesPytorchEagerly() {
-        for (var e : CASES.entrySet()) {
-            String name = e.getKey();
-            List<Tensor> in = inputs(name);
-            Tensor y = e.getValue().apply(in);
-            close(F.get(name + ".out"), y, name + " value");
-            y.mul(F.get(name + ".g")).sum().backward();
-            for (int k = 0; k < in.size(); k++) {
-                close(F.get(name + ".grad" + k), in.get(k).grad(), name + " gradient of input " + k);
-            }
-        }
+        ParityFixtures.matchEagerly(F, CASES);
         long fixtures = F.keySet().stream().filter(k -> k.endsWith(".out")).count();
         assertEquals(fixtures, CASES.size() + 1, "every PyTorch case is checked (and embedding_padding below)");
     }
 
     @Test
     void everyCaseMatchesPytorchInsideACompiledFunction() {
-        for (var e : CASES.entrySet()) {
-            String name = e.getKey();
-            List<Tensor> in = inputs(name);
-            Tensor g = F.get(name + ".g");
-            var f = Kiln.compile(args -> {
-                Tensor y = e.getValue().apply(in);
-                y.mul(g).sum().backward();
-                return y;
-            });
-            close(F.get(name + ".out"), f.call(), name + " compiled value");
-            for (int k = 0; k < in.size(); k++) {
-                close(F.get(name + ".grad" + k), in.get(k).grad(), name + " compiled gradient of input " + k);
-            }
-        }
+        ParityFixtures.matchCompiled(F, CASES);
     }
 
     @Test
