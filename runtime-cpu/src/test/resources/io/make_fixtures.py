@@ -57,6 +57,25 @@ def write(path, tensors, metadata=None):
             f.write(b)
 
 
+def cases_to_tensors(cases, constants):
+    """Runs each case {name: (inputs, fn)} on fresh leaves with a random upstream gradient g: name.in<k>,
+    name.out, name.g and name.grad<k> = d sum(out * g) / d in<k>; then const.<name> for each constant."""
+    out = {}
+    for name, (inputs, fn) in cases.items():
+        ins = [t.clone().requires_grad_(True) for t in inputs]
+        y = fn(*ins)
+        g = torch.randn(y.shape)
+        (y * g).sum().backward()
+        for k, t in enumerate(ins):
+            out[f"{name}.in{k}"] = t.detach()
+            out[f"{name}.grad{k}"] = t.grad
+        out[f"{name}.out"] = y.detach()
+        out[f"{name}.g"] = g
+    for k, v in constants.items():
+        out[f"const.{k}"] = v
+    return out
+
+
 def read(path):
     with open(path, "rb") as f:
         data = f.read()

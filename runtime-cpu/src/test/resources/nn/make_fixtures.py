@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "io"))
-from make_fixtures import write  # noqa: E402
+from make_fixtures import cases_to_tensors, write  # noqa: E402
 
 torch.manual_seed(20261203)
 torch.set_default_dtype(torch.float64)
@@ -102,20 +102,7 @@ CONSTANTS = {"ONE_HOT": F.one_hot(T, 6), "IDX": IDX, "IDX_TAKE": IDX_TAKE, "ISEL
 
 
 def main():
-    out = {}
-    for name, (inputs, fn) in CASES.items():
-        ins = [t.clone().requires_grad_(True) for t in inputs]
-        y = fn(*ins)
-        g = torch.randn(y.shape)
-        (y * g).sum().backward()
-        for k, t in enumerate(ins):
-            out[f"{name}.in{k}"] = t.detach()
-            out[f"{name}.grad{k}"] = t.grad
-        out[f"{name}.out"] = y.detach()
-        out[f"{name}.g"] = g
-    for k, v in CONSTANTS.items():
-        out[f"const.{k}"] = v
-    write("classification.safetensors", out, {"torch": torch.__version__})
+    write("classification.safetensors", cases_to_tensors(CASES, CONSTANTS), {"torch": torch.__version__})
 
 
 if __name__ == "__main__":

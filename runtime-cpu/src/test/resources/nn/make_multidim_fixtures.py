@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "io"))
-from make_fixtures import write  # noqa: E402
+from make_fixtures import cases_to_tensors, write  # noqa: E402
 
 torch.manual_seed(20261224)
 torch.set_default_dtype(torch.float64)
@@ -73,20 +73,7 @@ CONSTANTS = {"T_IMG": T_IMG, "T_IMG_IGN": T_IMG_IGN, "T_IMG_IGN3": T_IMG_IGN3, "
 
 
 def main():
-    out = {}
-    for name, (inputs, fn) in CASES.items():
-        ins = [t.clone().requires_grad_(True) for t in inputs]
-        y = fn(*ins)
-        g = torch.randn(y.shape)
-        (y * g).sum().backward()
-        for k, t in enumerate(ins):
-            out[f"{name}.in{k}"] = t.detach()
-            out[f"{name}.grad{k}"] = t.grad
-        out[f"{name}.out"] = y.detach()
-        out[f"{name}.g"] = g
-    for k, v in CONSTANTS.items():
-        out[f"const.{k}"] = v
-    write("multidim.safetensors", out, {"torch": torch.__version__})
+    write("multidim.safetensors", cases_to_tensors(CASES, CONSTANTS), {"torch": torch.__version__})
 
 
 if __name__ == "__main__":
