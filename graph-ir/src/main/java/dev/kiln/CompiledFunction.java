@@ -2,7 +2,6 @@ package dev.kiln;
 
 import dev.kiln.spi.Executable;
 
-import dev.kiln.cache.CacheStats;
 import dev.kiln.ir.GraphText;
 import dev.kiln.pass.Pipeline;
 import java.util.List;

@@ -1,16 +1,18 @@
 package dev.kiln;
 
+import dev.kiln.internal.Functions;
+import dev.kiln.internal.Functions.TracedVjp;
 import dev.kiln.spi.TensorData;
 
 import dev.kiln.ir.Barrier;
 import dev.kiln.ir.Call;
+import dev.kiln.ir.Invocation;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Ops;
 import dev.kiln.ir.TensorType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A custom autograd function, as PyTorch's {@code torch.autograd.Function}: subclass it with your
@@ -20,6 +22,21 @@ import java.util.Map;
  */
 public abstract class Function {
     private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+
+    static {
+        // autodiff and the interpreter reach a call's function through the internal bridge, not public members
+        Functions.install(new Functions.Access() {
+            @Override
+            public TensorData evaluate(Call call, List<TensorData> inputs) {
+                return context(call).function.evaluate(inputs);
+            }
+
+            @Override
+            public TracedVjp traceBackward(Ops ops, Node call, Node grad, boolean[] needed) {
+                return context((Call) call.op()).function.traceBackward(ops, call, grad, needed);
+            }
+        });
+    }
 
     /**
      * An anonymous subclass's name for errors and graph text (its simple name is empty): where it was
@@ -71,7 +88,7 @@ public abstract class Function {
             return out;
         }
         List<TensorType> types = Arrays.stream(inputs).map(Tensor::type).toList();
-        return Dispatch.recordCall(new Call(ctx, types, out.type()), out, inputs);
+        return Dispatch.recordCall(new Call(ctx.invocation, types, out.type()), out, inputs);
     }
 
     /**
@@ -90,24 +107,14 @@ public abstract class Function {
         Tensor out = forward(ctx, inputs);
         ctx.output = trace.symbolic(trace.nodeOf(out));
         List<TensorType> types = Arrays.stream(nodes).map(Node::type).toList();
-        return trace.symbolic(trace.builder().add(new Call(ctx, types, out.type()), nodes));
-    }
-
-    /** The traced forward result that a call recorded while tracing stands for, or null for an eager call. */
-    public static Node inlinedForward(Call call) {
-        return call.invocation().inlinedForward();
-    }
-
-    /** The function a call node applies. */
-    public static Function of(Call call) {
-        return context(call).function;
+        return trace.symbolic(trace.builder().add(new Call(ctx.invocation, types, out.type()), nodes));
     }
 
     private static Context context(Call call) {
-        if (!(call.invocation() instanceof Context c)) {
+        if (!(call.invocation() instanceof Applied a)) {
             throw new IllegalArgumentException("a call node made outside Function.apply: " + call.invocation());
         }
-        return c;
+        return a.context;
     }
 
     private String name() {
@@ -127,19 +134,15 @@ public abstract class Function {
     }
 
     /** Re-runs forward on fresh inputs (for interpreting a graph that holds a call). */
-    public final TensorData evaluate(List<TensorData> inputs) {
+    private TensorData evaluate(List<TensorData> inputs) {
         Tensor[] ts = inputs.stream().map(Tensor::wrap).toArray(Tensor[]::new);
         try (var noGrad = Kiln.noGrad()) {
             return forward(new Context(this, ts, new boolean[ts.length]), ts).contiguous().data();
         }
     }
 
-    /** The traced VJP of one call node: input gradients (null where not needed) and the concrete tensors they captured. */
-    public record TracedVjp(Node[] grads, Map<Node, Tensor> captured) {
-    }
-
     /** Traces this function's backward for {@code call} into {@code ops}' graph, given the output's gradient {@code grad}. */
-    public final TracedVjp traceBackward(Ops ops, Node call, Node grad, boolean[] needed) {
+    private TracedVjp traceBackward(Ops ops, Node call, Node grad, boolean[] needed) {
         Context saved = context((Call) call.op());
         Trace trace = new Trace(ops.builder());
         List<Tensor> mapped = new ArrayList<>();
@@ -192,9 +195,11 @@ public abstract class Function {
         return s == saved.output ? trace.symbolic(call) : s;
     }
 
-    /** What forward leaves for backward, like PyTorch's {@code ctx}; to the IR, the call's {@link dev.kiln.ir.Invocation}. */
-    public static final class Context implements dev.kiln.ir.Invocation {
+    /** What forward leaves for backward, like PyTorch's {@code ctx}. */
+    public static final class Context {
         private final Function function;
+        /** This call as the IR sees it; one per context, so every call is a distinct node. */
+        private final Applied invocation = new Applied(this);
         private final Tensor[] inputs;
         private final boolean[] needsInputGrad;
         private final List<Tensor> saved = new ArrayList<>();
@@ -216,24 +221,28 @@ public abstract class Function {
             return List.copyOf(saved);
         }
 
+        /** Whether input {@code i} needs a gradient; backward may skip the others. */
+        public boolean needsInputGrad(int i) {
+            return needsInputGrad[i];
+        }
+    }
+
+    /** A call's context as the IR's {@link Invocation}, kept out of the user's {@link Context}. */
+    private record Applied(Context context) implements Invocation {
         @Override
         public Class<?> functionClass() {
-            return function.getClass();
+            return context.function.getClass();
         }
 
         @Override
         public String functionName() {
-            return function.name();
+            return context.function.name();
         }
 
         @Override
         public Node inlinedForward() {
+            Tensor output = context.output;
             return output != null && output.isSymbolic() ? output.node() : null;
-        }
-
-        /** Whether input {@code i} needs a gradient; backward may skip the others. */
-        public boolean needsInputGrad(int i) {
-            return needsInputGrad[i];
         }
     }
 }

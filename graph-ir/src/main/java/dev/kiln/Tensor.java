@@ -1,5 +1,6 @@
 package dev.kiln;
 
+import dev.kiln.internal.Tensors;
 import dev.kiln.spi.Storage;
 import dev.kiln.spi.TensorData;
 
@@ -62,8 +63,23 @@ public final class Tensor {
         return new Tensor(node, trace);
     }
 
+    static {
+        // Kiln's other packages reach storage through the internal bridge; the user API hands out none.
+        Tensors.install(new Tensors.Access() {
+            @Override
+            public TensorData data(Tensor t) {
+                return t.data();
+            }
+
+            @Override
+            public Tensor wrap(TensorData data) {
+                return Tensor.wrap(data);
+            }
+        });
+    }
+
     /** A tensor over existing storage and layout (a backend's result, or a view it made). */
-    public static Tensor wrap(TensorData data) { return new Tensor(data, Device.CPU, false); }
+    static Tensor wrap(TensorData data) { return new Tensor(data, Device.CPU, false); }
 
     /** True for tensors that stand for a node of a graph being traced, with no values yet. */
     public boolean isSymbolic() { return symbol != null; }
@@ -203,7 +219,7 @@ public final class Tensor {
     }
 
     /** Storage and layout; shared with every view of the same storage. */
-    public TensorData data() {
+    TensorData data() {
         if (data == null) {
             throw new KilnException("this tensor is symbolic (it is being traced) and has no values yet;"
                     + " item(), toFloatArray() and the like cannot be used while tracing");

@@ -1,7 +1,7 @@
 package dev.kiln.autodiff;
 
 import dev.kiln.DType;
-import dev.kiln.Function;
+import dev.kiln.internal.Functions;
 import dev.kiln.KilnException;
 import dev.kiln.Tensor;
 import dev.kiln.ir.Barrier;
@@ -88,7 +88,7 @@ final class VjpRules {
             case MatMul mm -> of(needed[0] ? o.matmul(g, o.transposeLast(y)) : null,
                     needed[1] ? o.matmul(o.transposeLast(x), g) : null);
             case Call c -> {
-                Function.TracedVjp traced = Function.of(c).traceBackward(o, n, g, needed);
+                Functions.TracedVjp traced = Functions.traceBackward(o, n, g, needed);
                 captured.putAll(traced.captured());
                 yield traced.grads();
             }

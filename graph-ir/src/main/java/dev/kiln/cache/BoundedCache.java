@@ -1,5 +1,6 @@
 package dev.kiln.cache;
 
+import dev.kiln.CacheStats;
 import java.lang.System.Logger.Level;
 import java.util.Iterator;
 import java.util.LinkedHashMap;

@@ -5,6 +5,7 @@ import dev.kiln.Kiln;
 import dev.kiln.KilnException;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
+import dev.kiln.internal.Tensors;
 import dev.kiln.spi.TensorData;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -223,13 +224,13 @@ public final class DataLoader implements Iterable<List<Tensor>> {
         int[] dims = t.shape().toArray();
         int row = t.numel() / Math.max(1, dims[0]);
         dims[0] = rows.length;
-        TensorData src = t.data();
+        TensorData src = Tensors.data(t);
         TensorData dst = TensorData.allocate(Shape.of(dims), t.dtype());
         Object from = src.storage().array();
         Object to = dst.storage().array();
         for (int i = 0; i < rows.length; i++) {
             System.arraycopy(from, src.layout().offset() + rows[i] * row, to, i * row, row);
         }
-        return Tensor.wrap(dst);
+        return Tensors.wrap(dst);
     }
 }

@@ -4,6 +4,7 @@ import dev.kiln.DType;
 import dev.kiln.KilnException;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
+import dev.kiln.internal.Tensors;
 import dev.kiln.internal.Tracing;
 import dev.kiln.ir.Collective;
 import dev.kiln.ir.Communicator;
@@ -123,8 +124,8 @@ public final class ProcessGroup {
      * (PyTorch's {@code dist.all_reduce}); no gradient flows through it. See {@link #allReduced}.
      */
     public void allReduce(Tensor t, ReduceOp op) {
-        if (!Tracing.tracing(List.of(t)) && dense(t.data())) {
-            TensorData d = t.data();
+        if (!Tracing.tracing(List.of(t)) && dense(Tensors.data(t))) {
+            TensorData d = Tensors.data(t);
             synchronized (this) {
                 reduceInto(d, Collective.Kind.valueOf(op.name()), d.storage().array(), "allReduce(" + op + ")");
             }
@@ -157,7 +158,7 @@ public final class ProcessGroup {
             transport.broadcast(buf, d.shape().numelLong(), d.dtype(), root, "broadcast of " + describe(d) + " from rank " + root);
             TensorData out = unstage(buf, d.shape(), d.dtype());
             try (var noGrad = dev.kiln.Kiln.noGrad()) {
-                Tracing.assign(t, Tensor.wrap(out));
+                Tracing.assign(t, Tensors.wrap(out));
             }
         }
     }
@@ -175,7 +176,7 @@ public final class ProcessGroup {
                 int[] dims = new int[d.shape().rank() + 1];
                 dims[0] = size();
                 System.arraycopy(d.shape().toArray(), 0, dims, 1, d.shape().rank());
-                return Tensor.wrap(unstage(all, Shape.of(dims), d.dtype()));
+                return Tensors.wrap(unstage(all, Shape.of(dims), d.dtype()));
             }
         }
     }
@@ -195,7 +196,7 @@ public final class ProcessGroup {
         if (Tracing.tracing(List.of(t))) {
             throw new KilnException(what + " runs eagerly, not inside a compiled step (allReduced does)");
         }
-        return t.data();
+        return Tensors.data(t);
     }
 
     private void checkRoot(int root) {

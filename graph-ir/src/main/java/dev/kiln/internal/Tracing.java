@@ -9,7 +9,8 @@ import java.util.function.Supplier;
 
 /**
  * Tracing services for Kiln's own packages outside {@code dev.kiln} (optimizers, tests): the
- * tracer itself stays package-private in {@code dev.kiln}, and this package is exported to no one.
+ * tracer itself stays package-private in {@code dev.kiln}, and this package is exported only to
+ * Kiln's runtimes, never to users.
  * The tracer installs its implementation here when its class is initialized (the JDK's
  * "shared secrets" pattern), so the user API exposes none of it.
  */
@@ -56,11 +57,7 @@ public final class Tracing {
 
     private static Hooks hooks() {
         if (hooks == null) {
-            try {
-                Class.forName("dev.kiln.Trace", true, Tracing.class.getClassLoader());
-            } catch (ClassNotFoundException e) {
-                throw new IllegalStateException(e);
-            }
+            Bridge.initialize("dev.kiln.Trace");
         }
         return hooks;
     }

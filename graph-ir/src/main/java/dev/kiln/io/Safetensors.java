@@ -5,6 +5,7 @@ import dev.kiln.KilnException;
 import dev.kiln.Kiln;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
+import dev.kiln.internal.Tensors;
 import dev.kiln.spi.TensorData;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -140,7 +141,7 @@ public final class Safetensors {
             }
             value = value.contiguous(); // a view or a transposed tensor is written as its values
         }
-        return new Out(name, name.getBytes(StandardCharsets.UTF_8), FileType.of(value.dtype()), value.data());
+        return new Out(name, name.getBytes(StandardCharsets.UTF_8), FileType.of(value.dtype()), Tensors.data(value));
     }
 
     /** The tensors of the file at {@code path}, in file-offset order, each on its own heap storage. */
@@ -156,7 +157,7 @@ public final class Safetensors {
                 for (Header.Entry e : h.entries()) {
                     TensorData d = TensorData.allocate(Shape.of(e.shape()), e.type().kiln());
                     Encoding.read(path, e, data, d);
-                    out.put(e.name(), Tensor.wrap(d));
+                    out.put(e.name(), Tensors.wrap(d));
                 }
             }
             return Collections.unmodifiableMap(out);

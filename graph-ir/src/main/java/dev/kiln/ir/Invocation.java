@@ -3,7 +3,7 @@ package dev.kiln.ir;
 /**
  * One application of a user's custom autograd function, as the IR sees it: what kind of function it
  * is and, for a traced call, the traced forward node it stands for. The front end's
- * {@code Function.Context} implements it, so the IR needs nothing of the front end.
+ * {@code Function} implements it for each call, so the IR needs nothing of the front end.
  */
 public interface Invocation {
     /** The function's class: two calls of one class on the same types, standing for the same forward, compute the same. */

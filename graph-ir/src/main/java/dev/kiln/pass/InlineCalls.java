@@ -1,6 +1,5 @@
 package dev.kiln.pass;
 
-import dev.kiln.Function;
 import dev.kiln.ir.Call;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.Node;
@@ -19,7 +18,7 @@ public final class InlineCalls implements Pass {
     public Graph apply(Graph g) {
         java.util.Map<Node, Node> rebuilt = new java.util.IdentityHashMap<>();
         return Rewriter.rewrite(g, (ops, old, inputs) -> {
-            Node result = old.op() instanceof Call c ? Function.inlinedForward(c) : null;
+            Node result = old.op() instanceof Call c ? c.invocation().inlinedForward() : null;
             Node replacement = result != null && rebuilt.containsKey(result) ? rebuilt.get(result)
                     : Rewriter.same(ops, old, inputs);
             rebuilt.put(old, replacement);

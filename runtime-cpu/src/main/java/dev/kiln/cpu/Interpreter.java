@@ -87,7 +87,7 @@ public final class Interpreter {
                 yield dense(view == null ? in.get(0) : new TensorData(in.get(0).storage(), view), type);
             }
             case MatMul mm -> matmul(in.get(0), in.get(1), type);
-            case Call c -> dev.kiln.Function.of(c).evaluate(in);
+            case Call c -> dev.kiln.internal.Functions.evaluate(c, in);
             case Barrier b -> dense(in.get(0), type);
             case dev.kiln.ir.Detach d -> dense(in.get(0), type);
             case dev.kiln.ir.Draw d -> random(new Leaf.Random(d.distribution(), in.get(0).getLong(0), in.get(1).getLong(0), type), type);

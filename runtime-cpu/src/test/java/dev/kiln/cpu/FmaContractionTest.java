@@ -10,6 +10,7 @@ import dev.kiln.codegen.jvm.JvmEmitter;
 import dev.kiln.codegen.kernel.FusionPlanner;
 import dev.kiln.codegen.kernel.Kernel;
 import dev.kiln.codegen.kernel.Plan;
+import dev.kiln.internal.Tensors;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.GraphBuilder;
 import dev.kiln.ir.Node;
@@ -77,8 +78,8 @@ class FmaContractionTest {
     void contractedLoopsAgreeWithTheInterpreter() { // (separate multiply and add where the CPU lacks FMA)
         int n = 40_000; // large enough that the loop starts in its vector form
         Graph g = graph(n);
-        TensorData x = Tensor.linspace(-3, 3, n).data();
-        TensorData y = Tensor.linspace(-3, 3, n).sin().data();
+        TensorData x = Tensors.data(Tensor.linspace(-3, 3, n));
+        TensorData y = Tensors.data(Tensor.linspace(-3, 3, n).sin());
         List<TensorData> exact = Interpreter.run(g, Map.of(0, x, 1, y));
         List<TensorData> got = new CompiledPlan(g).run(List.of(x, y));
         for (int i = 0; i < 3; i++) {

@@ -9,6 +9,7 @@ import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.spi.TensorData;
 import dev.kiln.codegen.kernel.Plan;
+import dev.kiln.internal.Tensors;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.GraphBuilder;
 import dev.kiln.ir.Node;
@@ -48,7 +49,7 @@ class GemmEpilogueTest {
 
     private static List<TensorData> inputs(int n, int k, int m, DType dtype) {
         Kiln.manualSeed(n * 31L + m);
-        return List.of(Tensor.randn(n, k).to(dtype).data(), Tensor.randn(m, k).to(dtype).data(), Tensor.randn(m).to(dtype).data());
+        return List.of(Tensors.data(Tensor.randn(n, k).to(dtype)), Tensors.data(Tensor.randn(m, k).to(dtype)), Tensors.data(Tensor.randn(m).to(dtype)));
     }
 
     /** The same plan with every epilogue run as a separate kernel step after its GEMM. */

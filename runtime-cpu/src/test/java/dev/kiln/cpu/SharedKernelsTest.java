@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import dev.kiln.DType;
 import dev.kiln.Shape;
+import dev.kiln.internal.Tensors;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.GraphBuilder;
 import dev.kiln.ir.Node;
@@ -28,15 +29,15 @@ class SharedKernelsTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) Math.sin(i);
         }
-        java.util.List<dev.kiln.spi.TensorData> in = java.util.List.of(dev.kiln.Tensor.of(x).data());
-        double expected = dev.kiln.Tensor.wrap(Interpreter.run(g, java.util.Map.of(0, in.getFirst())).getFirst()).item();
+        java.util.List<dev.kiln.spi.TensorData> in = java.util.List.of(Tensors.data(dev.kiln.Tensor.of(x)));
+        double expected = Tensors.wrap(Interpreter.run(g, java.util.Map.of(0, in.getFirst())).getFirst()).item();
         CompiledPlan plan = new CompiledPlan(g);
         java.util.List<Class<?>> scalar = plan.kernelClasses();
-        double before = dev.kiln.Tensor.wrap(plan.run(in).getFirst()).item();
+        double before = Tensors.wrap(plan.run(in).getFirst()).item();
         for (int i = 1; i < CompiledPlan.switchAfterRuns(1003); i++) {
             plan.run(in);
         }
-        double after = dev.kiln.Tensor.wrap(plan.run(in).getFirst()).item();
+        double after = Tensors.wrap(plan.run(in).getFirst()).item();
         assertNotEquals(scalar, plan.kernelClasses(), "switched to the Vector API form");
         assertEquals(expected, before, 1e-6 * Math.abs(expected));
         assertEquals(expected, after, 1e-6 * Math.abs(expected));

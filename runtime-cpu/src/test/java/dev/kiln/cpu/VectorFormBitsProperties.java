@@ -7,6 +7,7 @@ import dev.kiln.DType;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.codegen.jvm.JvmEmitter;
+import dev.kiln.internal.Tensors;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.GraphBuilder;
 import dev.kiln.ir.Node;
@@ -118,7 +119,7 @@ class VectorFormBitsProperties {
             for (int i = 0; i < v.length; i++) {
                 v[i] = (float) (r.nextGaussian() * 1.5);
             }
-            in.add(Tensor.of(v).reshape(s.toArray()).data());
+            in.add(Tensors.data(Tensor.of(v).reshape(s.toArray())));
         }
         return in;
     }

@@ -1,6 +1,7 @@
 package dev.kiln.tests;
 
 import dev.kiln.*;
+import dev.kiln.internal.Tensors;
 import dev.kiln.spi.*;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -114,7 +115,7 @@ class AutogradTest {
         Tensor d = y.detach();
         assertFalse(d.requiresGrad());
         assertTrue(d.isLeaf());
-        assertEquals(y.data().storage(), d.data().storage());
+        assertEquals(Tensors.data(y).storage(), Tensors.data(d).storage());
         // A user keeping every step's loss value must not keep every step's graph alive.
         List<Double> losses = new ArrayList<>();
         WeakReference<Tensor> lastIntermediate = null;
@@ -138,7 +139,7 @@ class AutogradTest {
         Tensor w = Tensor.ones(1000).requiresGrad_(true);
         for (int step = 0; step < 2; step++) { // the second backward reuses the cached plan
             Tensor h = w.mul(3.0);
-            WeakReference<Storage> activation = new WeakReference<>(h.data().storage());
+            WeakReference<Storage> activation = new WeakReference<>(Tensors.data(h).storage());
             h.mul(h).sum().backward();
             h = null;
             for (int i = 0; i < 20 && activation.get() != null; i++) {

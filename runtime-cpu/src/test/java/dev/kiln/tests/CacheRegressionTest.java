@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.CacheStats;
 import dev.kiln.CompiledFunction;
 import dev.kiln.DType;
 import dev.kiln.Kiln;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
-import dev.kiln.cache.CacheStats;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Handler;

@@ -11,6 +11,7 @@ import dev.kiln.autodiff.Autodiff;
 import dev.kiln.codegen.kernel.Plan;
 import dev.kiln.cpu.CompiledPlan;
 import dev.kiln.cpu.Interpreter;
+import dev.kiln.internal.Tensors;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.GraphBuilder;
 import dev.kiln.ir.Node;
@@ -40,7 +41,7 @@ public class CodegenProperties {
 
         /** Standard normal values for x and y from the data seed. */
         public List<TensorData> inputs() {
-            return List.of(Props.normal(shapes[0], dataSeed).to(dtype).data(), Props.normal(shapes[1], dataSeed + 1).to(dtype).data());
+            return List.of(Tensors.data(Props.normal(shapes[0], dataSeed).to(dtype)), Tensors.data(Props.normal(shapes[1], dataSeed + 1).to(dtype)));
         }
 
         @Override
@@ -133,9 +134,9 @@ public class CodegenProperties {
             Node loss = o.sumAll(o.mul(act, act));
             Graph forward = b.build(loss, act);
             Graph grads = Autodiff.gradientGraph(b.build(loss), loss, List.of(x, w, bias));
-            List<TensorData> in = List.of(Props.normal(Shape.of(batch, n, k), p[5]).to(DType.FLOAT32).data(),
-                    Props.normal(transposed ? Shape.of(m, k) : Shape.of(k, m), p[5] + 1).to(DType.FLOAT32).data(),
-                    Props.normal(Shape.of(m), p[5] + 2).to(DType.FLOAT32).data());
+            List<TensorData> in = List.of(Tensors.data(Props.normal(Shape.of(batch, n, k), p[5]).to(DType.FLOAT32)),
+                    Tensors.data(Props.normal(transposed ? Shape.of(m, k) : Shape.of(k, m), p[5] + 1).to(DType.FLOAT32)),
+                    Tensors.data(Props.normal(Shape.of(m), p[5] + 2).to(DType.FLOAT32)));
             for (Graph g : List.of(forward, grads)) {
                 List<TensorData> expected = Interpreter.run(g, Map.of(0, in.get(0), 1, in.get(1), 2, in.get(2)));
                 CompiledPlan plan = new CompiledPlan(Pipeline.standard(true).run(g));
@@ -174,7 +175,7 @@ public class CodegenProperties {
         int largest = plan.plan().steps().stream().filter(s -> s instanceof Plan.KernelStep)
                 .mapToInt(s -> ((Plan.KernelStep) s).kernel().body().size()).max().orElse(0);
         assertTrue(kernels > 1 && largest < dev.kiln.codegen.kernel.FusionPlanner.MAX_BODY, plan.plan().summary() + ", largest " + largest);
-        TensorData in = Props.normal(Shape.of(100), 5).data();
+        TensorData in = Tensors.data(Props.normal(Shape.of(100), 5));
         assertClose(Interpreter.run(g, Map.of(0, in)).getFirst(), plan.run(List.of(in)).getFirst(), 1e-12, 0);
     }
 
@@ -191,7 +192,7 @@ public class CodegenProperties {
         Graph g = b.build(t3);
         CompiledPlan plan = new CompiledPlan(g);
         assertTrue(plan.sharedBuffers() >= 1, plan.describe());
-        TensorData in = Props.normal(Shape.of(64, 8), 3).to(DType.FLOAT32).data();
+        TensorData in = Tensors.data(Props.normal(Shape.of(64, 8), 3).to(DType.FLOAT32));
         for (int run = 0; run < 2; run++) {
             assertClose(Interpreter.run(g, Map.of(0, in)).getFirst(), plan.run(List.of(in)).getFirst(), 2e-5, 0);
         }
@@ -212,6 +213,6 @@ public class CodegenProperties {
             assertEquals("", report.toString());
         }
         Tensor t = Tensor.arange(15).to(DType.FLOAT32).sub(9.0).reshape(3, 5);
-        assertEquals(9.0, new CompiledPlan(b.build(m)).run(List.of(t.data())).getFirst().getDouble(0));
+        assertEquals(9.0, new CompiledPlan(b.build(m)).run(List.of(Tensors.data(t))).getFirst().getDouble(0));
     }
 }

@@ -11,6 +11,7 @@ import dev.kiln.spi.TensorData;
 import dev.kiln.autodiff.Autodiff;
 import dev.kiln.testing.GradCheck;
 import dev.kiln.cpu.Interpreter;
+import dev.kiln.internal.Tensors;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.GraphBuilder;
 import dev.kiln.ir.Node;
@@ -83,7 +84,7 @@ class CompositeProperties {
             Graph forward = Verifier.verify(b.build(out), "build");
             Graph gradient = Verifier.verify(Autodiff.gradientGraph(forward, out, List.of(x, y)), "autodiff");
             List<Tensor> in = inputs(e);
-            Map<Integer, TensorData> bind = Map.of(0, in.get(0).data(), 1, in.get(1).data());
+            Map<Integer, TensorData> bind = Map.of(0, Tensors.data(in.get(0)), 1, Tensors.data(in.get(1)));
             for (Graph g : List.of(forward, gradient)) {
                 Graph optimized = Pipeline.standard(true).run(g);
                 List<TensorData> before = Interpreter.run(g, bind);

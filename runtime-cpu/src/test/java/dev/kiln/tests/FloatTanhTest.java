@@ -7,6 +7,7 @@ import dev.kiln.DType;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.cpu.CompiledPlan;
+import dev.kiln.internal.Tensors;
 import dev.kiln.ir.GraphBuilder;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Ops;
@@ -35,7 +36,7 @@ class FloatTanhTest {
         GraphBuilder b = new GraphBuilder();
         Node in = b.input("x", new TensorType(Shape.of(x.length), DType.FLOAT32));
         CompiledPlan plan = new CompiledPlan(b.build(new Ops(b).unary(new Unary.Tanh(), in)));
-        float[] y = (float[]) plan.run(List.of(Tensor.of(x).data())).getFirst().storage().array();
+        float[] y = (float[]) plan.run(List.of(Tensors.data(Tensor.of(x)))).getFirst().storage().array();
         double worst = 0;
         for (int i = 0; i < s; i++) {
             double exact = Math.tanh(x[i]);

@@ -10,6 +10,7 @@ import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.spi.TensorData;
 import dev.kiln.cpu.Interpreter;
+import dev.kiln.internal.Tensors;
 import dev.kiln.ir.Axes;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.GraphBuilder;
@@ -69,7 +70,7 @@ class InterpreterTest {
         Node x = b.input("x", TensorType.of(DType.FLOAT64, 2, 2));
         Node u = b.add(new Movement.Unslice(1, 1, 2, 5), x);
         Graph g = b.build(u);
-        TensorData in = Tensor.of(DType.FLOAT64, 1, 2, 3, 4).reshape(2, 2).data();
+        TensorData in = Tensors.data(Tensor.of(DType.FLOAT64, 1, 2, 3, 4).reshape(2, 2));
         TensorData out = Interpreter.run(g, Map.of(0, in)).getFirst();
         assertEquals(Shape.of(2, 5), out.shape());
         double[] v = new double[10];
@@ -99,10 +100,10 @@ class InterpreterTest {
         double[] av = a.toDoubleArray();
         double[] cv = c.toDoubleArray();
         // the interpreter's own matmul (eager matmul runs the GEMM), on a transposed view of c too
-        double[] out = Tensor.wrap(dev.kiln.cpu.Interpreter.execute(new dev.kiln.ir.MatMul(), java.util.List.of(a.data(), c.data()),
+        double[] out = Tensors.wrap(dev.kiln.cpu.Interpreter.execute(new dev.kiln.ir.MatMul(), java.util.List.of(Tensors.data(a), Tensors.data(c)),
                 dev.kiln.ir.TensorType.of(DType.FLOAT64, 3, 13, 5))).toDoubleArray();
         Tensor ct = c.transpose(1, 2).contiguous().transpose(1, 2); // c's values through a strided view
-        double[] strided = Tensor.wrap(dev.kiln.cpu.Interpreter.execute(new dev.kiln.ir.MatMul(), java.util.List.of(a.data(), ct.data()),
+        double[] strided = Tensors.wrap(dev.kiln.cpu.Interpreter.execute(new dev.kiln.ir.MatMul(), java.util.List.of(Tensors.data(a), Tensors.data(ct)),
                 dev.kiln.ir.TensorType.of(DType.FLOAT64, 3, 13, 5))).toDoubleArray();
         assertArrayEquals(out, strided, 0.0);
         for (int bt = 0; bt < 3; bt++) {

@@ -11,6 +11,7 @@ import dev.kiln.internal.Tracing;
 import dev.kiln.codegen.kernel.Plan;
 import dev.kiln.cpu.CompiledPlan;
 import dev.kiln.cpu.Interpreter;
+import dev.kiln.internal.Tensors;
 import dev.kiln.ir.Axes;
 import dev.kiln.ir.Barrier;
 import dev.kiln.ir.Binary;
@@ -200,7 +201,7 @@ public class OpConformanceTest {
         double inf = Double.POSITIVE_INFINITY;
         double[] x = {nan, nan, nan, inf, inf, -inf, -inf, 0.0, -0.0, 1.5, inf, -2, nan, 3, -inf};
         double[] y = {nan, 1, inf, inf, -inf, -inf, 2, -0.0, 0.0, nan, 0.5, -inf, -1, inf, nan};
-        return List.of(Tensor.fromArray(x, Shape.of(3, 5), DType.FLOAT64).data(), Tensor.fromArray(y, Shape.of(3, 5), DType.FLOAT64).data());
+        return List.of(Tensors.data(Tensor.fromArray(x, Shape.of(3, 5), DType.FLOAT64)), Tensors.data(Tensor.fromArray(y, Shape.of(3, 5), DType.FLOAT64)));
     }
 
     /** Max reductions as the fusion planner plans them besides the primitive's own example: over everything, and along rows. */
@@ -214,8 +215,8 @@ public class OpConformanceTest {
 
     /** NaN where NaN, the same infinity where infinite, else within {@code rtol}; a line per mismatch. */
     public static List<String> nanAwareMismatches(String what, TensorData expected, TensorData actual, double rtol) {
-        double[] e = Tensor.wrap(expected).toDoubleArray();
-        double[] a = Tensor.wrap(actual).toDoubleArray();
+        double[] e = Tensors.wrap(expected).toDoubleArray();
+        double[] a = Tensors.wrap(actual).toDoubleArray();
         List<String> bad = new ArrayList<>();
         for (int i = 0; i < e.length; i++) {
             boolean ok = Double.isNaN(e[i]) ? Double.isNaN(a[i])
@@ -259,17 +260,17 @@ public class OpConformanceTest {
             }
         }
         assertEquals(Set.of(), missing, "primitives with no compiled-vs-interpreter example (add one above)");
-        TensorData x = Props.normal(Shape.of(3, 5), 1).data();
-        TensorData y = Props.normal(Shape.of(3, 5), 2).data();
+        TensorData x = Tensors.data(Props.normal(Shape.of(3, 5), 1));
+        TensorData y = Tensors.data(Props.normal(Shape.of(3, 5), 2));
         Map<Class<?>, String> interpreted = new HashMap<>();
         examples.forEach((op, build) -> {
             GraphBuilder b = new GraphBuilder();
             Node[] in = {b.input("x", TensorType.of(DType.FLOAT64, 3, 5)), b.input("y", TensorType.of(DType.FLOAT64, 3, 5))};
             Graph g = b.build(build.apply(new Ops(b), in));
             assertTrue(g.nodes().stream().anyMatch(n -> n.op().getClass() == op), op + " is in its example");
-            double[] expected = Tensor.wrap(Interpreter.run(g, Map.of(0, x, 1, y)).getFirst()).toDoubleArray();
+            double[] expected = Tensors.wrap(Interpreter.run(g, Map.of(0, x, 1, y)).getFirst()).toDoubleArray();
             CompiledPlan plan = new CompiledPlan(g);
-            double[] actual = Tensor.wrap(plan.run(List.of(x, y)).getFirst()).toDoubleArray();
+            double[] actual = Tensors.wrap(plan.run(List.of(x, y)).getFirst()).toDoubleArray();
             assertEquals(expected.length, actual.length, op.getSimpleName());
             for (int i = 0; i < expected.length; i++) {
                 assertEquals(expected[i], actual[i], 1e-12 * Math.max(1, Math.abs(expected[i])),

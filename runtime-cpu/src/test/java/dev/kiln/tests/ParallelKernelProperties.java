@@ -9,6 +9,7 @@ import dev.kiln.Shape;
 import dev.kiln.spi.TensorData;
 import dev.kiln.cpu.CompiledPlan;
 import dev.kiln.cpu.Interpreter;
+import dev.kiln.internal.Tensors;
 import dev.kiln.ir.Axes;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.GraphBuilder;
@@ -65,19 +66,19 @@ class ParallelKernelProperties {
 
     private static void checkThreadCounts(Shape shape, DType dtype, long seed) {
         Graph g = program(shape, dtype);
-        List<TensorData> in = List.of(Props.normal(shape, seed).to(dtype).data(),
-                Props.normal(shape, seed + 1).to(dtype).data(), Props.normal(shape, seed + 2).to(dtype).data());
+        List<TensorData> in = List.of(Tensors.data(Props.normal(shape, seed).to(dtype)),
+                Tensors.data(Props.normal(shape, seed + 1).to(dtype)), Tensors.data(Props.normal(shape, seed + 2).to(dtype)));
         CompiledPlan plan = new CompiledPlan(g);
         assertTrue(plan.describe().contains("kernel"), plan.describe());
         List<double[]> first = null;
         for (int threads = 1; threads <= 3; threads++) {
             Kiln.setNumThreads(threads);
-            List<double[]> out = plan.run(in).stream().map(d -> dev.kiln.Tensor.wrap(d).toDoubleArray()).toList();
+            List<double[]> out = plan.run(in).stream().map(d -> Tensors.wrap(d).toDoubleArray()).toList();
             if (first == null) {
                 first = out;
                 List<TensorData> expected = Interpreter.run(g, Map.of(0, in.get(0), 1, in.get(1), 2, in.get(2)));
                 for (int i = 0; i < expected.size(); i++) {
-                    double[] e = dev.kiln.Tensor.wrap(expected.get(i)).toDoubleArray();
+                    double[] e = Tensors.wrap(expected.get(i)).toDoubleArray();
                     for (int j = 0; j < e.length; j++) {
                         // float32 elements; the sums are float64 in both, in a different order
                         double tolerance = (i == 0 ? 1e-9 * shape.numel() : 1e-5) * Math.max(1, Math.abs(e[j]));
@@ -109,8 +110,8 @@ class ParallelKernelProperties {
             values[i] = 1f + (i % 1000) * 1e-4f;
             exact += (double) values[i] * values[i];
         }
-        TensorData in = dev.kiln.Tensor.of(values).data();
-        double got = dev.kiln.Tensor.wrap(new CompiledPlan(g).run(List.of(in)).getFirst()).item();
+        TensorData in = Tensors.data(dev.kiln.Tensor.of(values));
+        double got = Tensors.wrap(new CompiledPlan(g).run(List.of(in)).getFirst()).item();
         float naive = 0f;
         for (float v : values) {
             naive += v * v;

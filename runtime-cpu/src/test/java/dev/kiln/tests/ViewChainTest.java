@@ -7,6 +7,7 @@ import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.cpu.CompiledPlan;
 import dev.kiln.cpu.Interpreter;
+import dev.kiln.internal.Tensors;
 import dev.kiln.ir.Axes;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.GraphBuilder;
@@ -35,14 +36,14 @@ class ViewChainTest {
         Node broadcast = o.reshape(o.expand(o.sum(x, Axes.of(0), true), Shape.of(3, 5)), Shape.of(15));
         Node asInt = o.cast(o.mul(flat, 100.0), DType.INT64);                       // an interpreted step reads it whole
         Graph g = b.build(o.exp(o.mul(flat, 0.1)), asInt, o.neg(broadcast));
-        TensorData xs = Props.normal(Shape.of(12, 5), 1).data();
-        TensorData ws = Props.normal(Shape.of(12, 16), 2).data();
+        TensorData xs = Tensors.data(Props.normal(Shape.of(12, 5), 1));
+        TensorData ws = Tensors.data(Props.normal(Shape.of(12, 16), 2));
         List<TensorData> expected = Interpreter.run(g, Map.of(0, xs, 1, ws));
         CompiledPlan plan = new CompiledPlan(g);
         for (int run = 0; run < 3; run++) {
             List<TensorData> actual = plan.run(List.of(xs, ws));
             for (int i = 0; i < expected.size(); i++) {
-                assertArrayEquals(Tensor.wrap(expected.get(i)).toDoubleArray(), Tensor.wrap(actual.get(i)).toDoubleArray(), 1e-12,
+                assertArrayEquals(Tensors.wrap(expected.get(i)).toDoubleArray(), Tensors.wrap(actual.get(i)).toDoubleArray(), 1e-12,
                         "output " + i + ", run " + run + "\n" + plan.describe());
             }
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.Tensor;
+import dev.kiln.internal.Tensors;
 import dev.kiln.io.Safetensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +32,7 @@ class LargeCheckpointTest {
     public static void main(String[] args) {
         Map<String, Tensor> t = Safetensors.load(Path.of(args[0]));
         // the tensor's own array (toFloatArray would copy it, which this heap has no room for)
-        float[] w = (float[]) t.get("big").data().storage().array();
+        float[] w = (float[]) Tensors.data(t.get("big")).storage().array();
         for (int i = 0; i < w.length; i++) {
             if (w[i] != value(i)) {
                 System.out.println("element " + i + " is " + w[i]);

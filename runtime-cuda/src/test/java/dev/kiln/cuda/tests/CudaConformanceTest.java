@@ -14,6 +14,7 @@ import dev.kiln.cpu.CompiledPlan;
 import dev.kiln.cpu.Interpreter;
 import dev.kiln.cuda.emu.Compare;
 import dev.kiln.cuda.emu.Emulator;
+import dev.kiln.internal.Tensors;
 import dev.kiln.ir.Call;
 import dev.kiln.ir.Draw;
 import dev.kiln.ir.Graph;
@@ -85,8 +86,8 @@ class CudaConformanceTest {
             graphs.put(op, g);
             plans.put(op, CudaEmitter.emit(new CompiledPlan(g).plan()));
         });
-        TensorData x = Props.normal(Shape.of(3, 5), 1).data();
-        TensorData y = Props.normal(Shape.of(3, 5), 2).data();
+        TensorData x = Tensors.data(Props.normal(Shape.of(3, 5), 1));
+        TensorData y = Tensors.data(Props.normal(Shape.of(3, 5), 2));
         Compare exact = new Compare();
         Compare ulps = new Compare();
         try (Emulator emu = Emulator.compile(plans.values().stream().map(CudaPlan::module).toList())) {
@@ -181,8 +182,8 @@ class CudaConformanceTest {
         Assumptions.assumeTrue(Emulator.available(), "g++ is not on the PATH: the CUDA emulator cannot run");
         try (Emulator emu = Emulator.compile(modules)) {
             plans.forEach((s, p) -> {
-                TensorData a = Props.normal(s, 3).mul(1000).to(DType.INT64).data();
-                TensorData c = Props.normal(s, 4).mul(1000).to(DType.INT64).data();
+                TensorData a = Tensors.data(Props.normal(s, 3).mul(1000).to(DType.INT64));
+                TensorData c = Tensors.data(Props.normal(s, 4).mul(1000).to(DType.INT64));
                 new Compare().check(Interpreter.run(graphs.get(s), Map.of(0, a, 1, c)), emu.run(p, List.of(a, c)), 0, s);
             });
         }

@@ -17,6 +17,7 @@ import dev.kiln.cpu.Interpreter;
 import dev.kiln.cuda.emu.Compare;
 import dev.kiln.cuda.emu.Emulator;
 import dev.kiln.cuda.emu.Nvcc;
+import dev.kiln.internal.Tensors;
 import dev.kiln.ir.Axes;
 import dev.kiln.ir.Binary;
 import dev.kiln.ir.Graph;
@@ -63,7 +64,7 @@ class CudaLargeShapesTest {
         List<TensorData> values = new ArrayList<>();
         for (int i = 0; i < in.length; i++) {
             in[i] = b.input("in" + i, new TensorType(shapes.get(i), t));
-            values.add(Props.normal(shapes.get(i), 31 + i).to(t).data());
+            values.add(Tensors.data(Props.normal(shapes.get(i), 31 + i).to(t)));
         }
         Graph g = build.apply(o, in);
         Graph optimized = Pipeline.standard(true).run(g);
@@ -163,8 +164,8 @@ class CudaLargeShapesTest {
         Graph g = b.build(o.builder().add(new Index.Gather(1), x, o.cast(i, DType.INT64)));
         CudaPlan plan = CudaEmitter.emit(new CompiledPlan(Pipeline.standard(true).run(g)).plan());
         try (Emulator one = Emulator.compile(List.of(plan.module()))) {
-            TensorData xs = Props.normal(Shape.of(4, 10), 1).data();
-            TensorData is = dev.kiln.Tensor.of(new double[] {0, 1, 2, 3, 4, 5, 6, 12}).reshape(4, 2).data();
+            TensorData xs = Tensors.data(Props.normal(Shape.of(4, 10), 1));
+            TensorData is = Tensors.data(dev.kiln.Tensor.of(new double[] {0, 1, 2, 3, 4, 5, 6, 12}).reshape(4, 2));
             KilnException e = assertThrows(KilnException.class, () -> one.run(plan, List.of(xs, is)));
             assertTrue(e.getMessage().contains("gather") && e.getMessage().contains("12"), e.getMessage());
         }

@@ -11,6 +11,7 @@ import dev.kiln.codegen.cuda.CudaModule;
 import dev.kiln.codegen.cuda.CudaPlan;
 import dev.kiln.codegen.kernel.Plan;
 import dev.kiln.cuda.emu.Emulator;
+import dev.kiln.internal.Tensors;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,7 +67,7 @@ class EmulatorTest {
             CudaPlan p = plan(new CudaPlan.Launch("reverse", new int[] {3, 1, 1}, new int[] {256, 1, 1},
                     List.of(new CudaPlan.Arg.Buffer(0), new CudaPlan.Arg.Buffer(1)), "reverse each block"));
             for (int run = 0; run < 5; run++) {
-                double[] y = Tensor.wrap(emu.run(p, List.of(Tensor.of(x).data())).getFirst()).toDoubleArray();
+                double[] y = Tensors.wrap(emu.run(p, List.of(Tensors.data(Tensor.of(x)))).getFirst()).toDoubleArray();
                 assertArrayEquals(expected, y);
             }
         }
@@ -77,7 +78,7 @@ class EmulatorTest {
         try (Emulator emu = Emulator.compile(List.of(MODULE))) {
             CudaPlan p = plan(new CudaPlan.Launch("divergent", new int[] {2, 1, 1}, new int[] {64, 1, 1},
                     List.of(new CudaPlan.Arg.Buffer(1)), "thread 3 skips the barrier"));
-            AssertionError e = assertThrows(AssertionError.class, () -> emu.run(p, List.of(Tensor.zeros(768).data())));
+            AssertionError e = assertThrows(AssertionError.class, () -> emu.run(p, List.of(Tensors.data(Tensor.zeros(768)))));
             assertTrue(e.getMessage().contains("divergent __syncthreads()"), e.getMessage());
         }
     }

@@ -1,4 +1,4 @@
-package usercode;
+package dev.kiln.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import dev.kiln.DType;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
+import dev.kiln.internal.Tensors;
 import dev.kiln.spi.Layout;
 import dev.kiln.spi.Storage;
 import dev.kiln.spi.TensorData;
@@ -64,7 +65,7 @@ class BackendStorageTest {
         for (int i = 0; i < 6; i++) {
             s.setDouble(i, i * 1.5);
         }
-        Tensor t = Tensor.wrap(new TensorData(s, Layout.contiguous(Shape.of(2, 3))));
+        Tensor t = Tensors.wrap(new TensorData(s, Layout.contiguous(Shape.of(2, 3))));
         assertNull(s.array());
         assertEquals(DType.FLOAT64, t.dtype());
         assertEquals(4.5, t.get(1, 0).item());
