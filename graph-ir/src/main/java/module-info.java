@@ -1,9 +1,11 @@
 /**
- * Kiln's core: tensors and autograd, the graph IR, autodiff and graph passes. No dependencies.
+ * Kiln's core: tensors and autograd, the graph IR, autodiff and graph passes. No dependencies, and no
+ * native code (data-parallel training on MPI is the module {@code dev.kiln.distributed}).
  * Exported to everyone: what users import — the user API ({@code dev.kiln}), {@code nn},
- * {@code optim}, {@code io} (safetensors, checkpoints), {@code model}, {@code data}, {@code distributed} (data-parallel
- * training on MPI) and {@code testing} ({@code GradCheck}). The IR and the cache keys go only to the
- * modules that compile and run graphs; autodiff and the passes are internal.
+ * {@code optim}, {@code io} (safetensors, checkpoints), {@code model}, {@code data} and {@code testing}
+ * ({@code GradCheck}). The IR and the cache keys go only to the modules that compile and run graphs (and
+ * the IR, the storage types and the tracer to {@code dev.kiln.distributed}, which adds the all-reduce op
+ * to traced steps); autodiff and the passes are internal.
  */
 module dev.kiln {
     exports dev.kiln;
@@ -13,10 +15,10 @@ module dev.kiln {
     exports dev.kiln.io;
     exports dev.kiln.model;
     exports dev.kiln.data;
-    exports dev.kiln.distributed;
 
-    exports dev.kiln.spi to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda;
-    exports dev.kiln.ir to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda;
+    exports dev.kiln.spi to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda, dev.kiln.distributed;
+    exports dev.kiln.ir to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda, dev.kiln.distributed;
+    exports dev.kiln.internal to dev.kiln.distributed;
     exports dev.kiln.cache to dev.kiln.cpu, dev.kiln.cuda;
 
     uses dev.kiln.spi.Backend;
