@@ -1,9 +1,11 @@
 /**
- * Kiln's core: tensors and autograd, the graph IR, autodiff and graph passes. No dependencies.
+ * Kiln's core: tensors and autograd, the graph IR, autodiff and graph passes. No dependencies, and no
+ * native code (data-parallel training on MPI is the module {@code dev.kiln.distributed}).
  * Exported to everyone: what users import — the user API ({@code dev.kiln}), {@code nn},
- * {@code optim}, {@code io} (safetensors, checkpoints), {@code model}, {@code data}, {@code distributed} (data-parallel
- * training on MPI) and {@code testing} ({@code GradCheck}). The IR and the cache keys go only to the
- * modules that compile and run graphs, as does {@code internal}, the bridge to the API's package-private
+ * {@code optim}, {@code io} (safetensors, checkpoints), {@code model}, {@code data} and {@code testing}
+ * ({@code GradCheck}). The IR and the cache keys go only to the modules that compile and run graphs (and
+ * the IR, the storage types and the tracer to {@code dev.kiln.distributed}, which adds the all-reduce op
+ * to traced steps), as does {@code internal}, the bridge to the API's package-private
  * members; autodiff and the passes are internal.
  */
 module dev.kiln {
@@ -14,13 +16,12 @@ module dev.kiln {
     exports dev.kiln.io;
     exports dev.kiln.model;
     exports dev.kiln.data;
-    exports dev.kiln.distributed;
 
-    exports dev.kiln.spi to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda;
-    exports dev.kiln.ir to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda;
+    exports dev.kiln.spi to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda, dev.kiln.distributed;
+    exports dev.kiln.ir to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda, dev.kiln.distributed;
     exports dev.kiln.cache to dev.kiln.cpu, dev.kiln.cuda;
     // the bridge to the API's package-private members (a tensor's storage, a custom function's calls)
-    exports dev.kiln.internal to dev.kiln.cpu;
+    exports dev.kiln.internal to dev.kiln.cpu, dev.kiln.distributed;
 
     uses dev.kiln.spi.Backend;
 }

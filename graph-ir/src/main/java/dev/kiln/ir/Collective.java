@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * An op across the processes of a group: every process runs it on its own tensor of the same
- * type, in the same order (the front end's {@code dev.kiln.distributed}). In a compiled training
+ * type, in the same order (the front end is the module {@code dev.kiln.distributed}). In a compiled training
  * step the gradients' all-reduce is such a node, run as a plan step after the gradient kernels.
  * On a group of one process it is the identity.
  */

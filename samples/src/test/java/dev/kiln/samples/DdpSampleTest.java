@@ -63,7 +63,7 @@ class DdpSampleTest {
 
     /** The JVM's arguments that run {@code sample ddp} from the module path. */
     static List<String> jvmArguments() {
-        return List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=dev.kiln", "-p", modulePath(), "-m",
+        return List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=dev.kiln.distributed", "--illegal-native-access=deny", "-p", modulePath(), "-m",
                 "dev.kiln.samples/dev.kiln.samples.Samples", "sample", "ddp", "--compiled", "--epochs", Integer.toString(EPOCHS));
     }
 

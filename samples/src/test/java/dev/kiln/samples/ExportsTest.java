@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,7 +27,7 @@ class ExportsTest {
     /** The Kiln modules, ASM and JavaPoet, as the test's class path has them (jars, or classes folders with module-info). */
     private static String modulePath() {
         return Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(e -> e.matches(".*(graph-ir|codegen|runtime-cpu)[/\\\\]target[/\\\\].*|.*kiln-(graph-ir|codegen|runtime-cpu)-.*\\.jar"
+                .filter(e -> e.matches(".*(graph-ir|codegen|runtime-cpu|distributed)[/\\\\]target[/\\\\].*|.*kiln-(graph-ir|codegen|runtime-cpu|distributed)-.*\\.jar"
                         + "|.*[/\\\\]asm-[0-9.]+\\.jar|.*[/\\\\]javapoet-[0-9.]+\\.jar"))
                 .collect(Collectors.joining(File.pathSeparator));
     }
@@ -33,9 +36,14 @@ class ExportsTest {
     }
 
     private static Result compileUserModule(Path dir, String imports, String body) throws IOException {
+        return compileUserModule(dir, "requires dev.kiln.cpu;", imports, body);
+    }
+
+    /** Compiles module {@code user.app} with {@code requires} as its module-info's body. */
+    private static Result compileUserModule(Path dir, String requires, String imports, String body) throws IOException {
         Path src = dir.resolve("user.app");
         Files.createDirectories(src.resolve("app"));
-        Files.writeString(src.resolve("module-info.java"), "module user.app { requires dev.kiln.cpu; }\n");
+        Files.writeString(src.resolve("module-info.java"), "module user.app { " + requires + " }\n");
         Files.writeString(src.resolve("app/Main.java"), "package app;\n" + imports
                 + "public class Main { public static void main(String[] args) { " + body + " } }\n");
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
@@ -48,7 +56,7 @@ class ExportsTest {
     @Test
     void theModulePathHasKiln() {
         String mp = modulePath();
-        for (String module : List.of("graph-ir", "codegen", "runtime-cpu")) {
+        for (String module : List.of("graph-ir", "codegen", "runtime-cpu", "distributed")) {
             assertTrue(mp.contains(module), module + " on " + mp);
         }
     }
@@ -87,5 +95,51 @@ class ExportsTest {
             String pkg = internal.substring(0, internal.lastIndexOf('.'));
             assertTrue(r.diagnostics().contains(pkg) && r.diagnostics().contains("not visible"), r.diagnostics());
         }
+    }
+
+    /** Distributed training is a module of its own: an application that does not require it sees none of it. */
+    @Test
+    void distributedIsSeenOnlyByTheModulesThatRequireIt(@TempDir Path dir) throws IOException {
+        String imports = "import dev.kiln.distributed.ProcessGroup;\n";
+        String body = "System.out.println(ProcessGroup.class);";
+        Result without = compileUserModule(dir.resolve("without"), imports, body);
+        assertFalse(without.ok(), "dev.kiln.distributed should not be visible to a module that only requires dev.kiln.cpu");
+        assertTrue(without.diagnostics().contains("dev.kiln.distributed") && without.diagnostics().contains("not visible"),
+                without.diagnostics());
+        Result with = compileUserModule(dir.resolve("with"), "requires dev.kiln.cpu; requires dev.kiln.distributed;", imports, body);
+        assertTrue(with.ok(), with.diagnostics());
+        // what graph-ir exports to dev.kiln.distributed alone stays hidden from its users
+        for (String internal : List.of("dev.kiln.ir.Collective", "dev.kiln.internal.Tracing", "dev.kiln.spi.TensorData")) {
+            Result r = compileUserModule(dir.resolve(internal), "requires dev.kiln.distributed;", "import " + internal + ";\n",
+                    "System.out.println(" + internal + ".class);");
+            assertFalse(r.ok(), internal + " should not be visible to a module that requires dev.kiln.distributed");
+        }
+    }
+
+    /**
+     * The core (kiln-graph-ir) calls no native code, so an application grants it no native access: none of
+     * its classes names a restricted method's owner or name (FFM's linker and symbol lookup, reinterpret,
+     * loading a library), and the distributed package is not in it.
+     */
+    @Test
+    void theCoreHasNoNativeAccess() throws IOException {
+        Path core = Stream.of(System.getProperty("java.class.path").split(File.pathSeparator)).map(Path::of)
+                .filter(p -> p.toString().matches(".*graph-ir[/\\\\]target[/\\\\]classes|.*kiln-graph-ir-[^/\\\\]*(?<!tests)\\.jar"))
+                .findFirst().orElseThrow(() -> new AssertionError("kiln-graph-ir is not on " + System.getProperty("java.class.path")));
+        List<String> restricted = List.of("java/lang/foreign/Linker", "java/lang/foreign/SymbolLookup", "reinterpret",
+                "withTargetLayout", "loadLibrary");
+        int classes = 0;
+        try (FileSystem jar = Files.isDirectory(core) ? null : FileSystems.newFileSystem(core);
+                Stream<Path> files = Files.walk(jar == null ? core : jar.getPath("/"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".class")).toList()) {
+                assertFalse(f.toString().contains("dev/kiln/distributed/"), f + " belongs in kiln-distributed");
+                String text = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+                for (String name : restricted) {
+                    assertFalse(text.contains(name), f + " in " + core + " uses " + name + ": native access belongs in kiln-distributed");
+                }
+                classes++;
+            }
+        }
+        assertTrue(classes > 100, "only " + classes + " classes found in " + core);
     }
 }

@@ -1,0 +1,10 @@
+/**
+ * Data-parallel training on MPI ({@code torch.distributed} and {@code DistributedDataParallel}): the
+ * only Kiln module that calls native code (MPI through FFM), so only an application that trains across
+ * processes grants native access, and to this module alone.
+ */
+module dev.kiln.distributed {
+    requires transitive dev.kiln;
+
+    exports dev.kiln.distributed;
+}
