@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -21,10 +23,8 @@ class OpTableTest {
     @Test
     void theTableNamesEveryPrimitive() throws IOException {
         Map<String, TreeSet<String>> code = new TreeMap<>();
-        for (Class<?> family : Op.class.getPermittedSubclasses()) {
-            TreeSet<String> records = new TreeSet<>();
-            collect(family, records);
-            code.put(family.getSimpleName(), records);
+        for (Class<?> type : Op.class.getPermittedSubclasses()) {
+            families(type, code);
         }
         String page = Files.readString(Path.of("../docs/architecture.md"));
         int start = page.indexOf("| family | primitives |");
@@ -44,16 +44,23 @@ class OpTableTest {
         assertEquals(code, table, "docs/architecture.md's table of primitives against the sealed Op hierarchy");
     }
 
-    /** The records below a sealed type (a record permitted directly is its own only primitive). */
-    private static void collect(Class<?> type, TreeSet<String> into) {
+    /**
+     * A record is its own family; a sealed type whose permitted types are all records is a family of them;
+     * a sealed type over families ({@code Elementwise}) only groups them.
+     */
+    private static void families(Class<?> type, Map<String, TreeSet<String>> into) {
         if (type.isRecord()) {
-            into.add(type.getSimpleName());
+            into.put(type.getSimpleName(), new TreeSet<>(List.of(type.getSimpleName())));
             return;
         }
         Class<?>[] permitted = type.getPermittedSubclasses();
         assertTrue(permitted != null, type + " is neither a record nor sealed");
-        for (Class<?> c : permitted) {
-            collect(c, into);
+        if (Arrays.stream(permitted).allMatch(Class::isRecord)) {
+            into.put(type.getSimpleName(), new TreeSet<>(Arrays.stream(permitted).map(Class::getSimpleName).toList()));
+        } else {
+            for (Class<?> c : permitted) {
+                families(c, into);
+            }
         }
     }
 }
