@@ -2,8 +2,6 @@
  * Code generation: the kernel IR both emitters read (iteration domain, strided loads, an
  * expression list, reductions, stores, scalar prologue and epilogue), the fusion planner that
  * turns a graph into kernels, and the emitters: JVM bytecode (ASM types stay inside it) and CUDA C.
- * (The {@code @Model} annotation processor is
- * {@code kiln-processor}, an artifact of its own, so that JavaPoet stays off the run-time class path.)
  */
 module dev.kiln.codegen {
     requires transitive dev.kiln;

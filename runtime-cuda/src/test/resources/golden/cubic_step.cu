@@ -11,7 +11,7 @@ CUDA plan: 12 launch(es), 5 kernel(s), 10 scratch double(s); nvcc --fmad=false
   kiln_write_f32<<<1, 1>>>(slots, 12, buf8)  // buf8[0] = s12
   kiln_write_f32<<<1, 1>>>(slots, 16, buf9)  // buf9[0] = s16
   kiln_write_f32<<<1, 1>>>(slots, 18, buf10)  // buf10[0] = s18
-// Kiln CUDA module: 1 fused loop kernel(s), 0 scalar-only kernel(s), 0 op(s) run by the interpreter
+// Kiln CUDA module: 1 fused loop kernel(s), 0 scalar-only kernel(s), 0 single op(s)
 // nvcc options: --fmad=false
 // (the device helpers of codegen/src/main/resources/dev/kiln/codegen/cuda/kiln_device.cuh)
 

@@ -2,7 +2,7 @@ CUDA plan: 3 launch(es), 3 kernel(s), 0 scratch double(s); nvcc --fmad=false
   k0_before<<<1, 1>>>(slots)  // the scalar prologue of k0
   g0<<<(2, 4, 1), (16, 16, 1)>>>(buf0, buf1, buf2, buf5, buf6)  // GEMM [256, 128] = [256, 64] @ [64, 128] with the fused epilogue k0
   g1<<<(1, 4, 1), (16, 16, 1)>>>(buf3, buf4, buf6, buf7, buf8)  // GEMM [256, 10] = [256, 128] @ [128, 10] with the fused epilogue k1
-// Kiln CUDA module: 0 fused loop kernel(s), 0 scalar-only kernel(s), 2 GEMM(s) (2 with a fused epilogue), 0 op(s) run by the interpreter
+// Kiln CUDA module: 0 fused loop kernel(s), 0 scalar-only kernel(s), 2 GEMM(s) (2 with a fused epilogue), 0 single op(s)
 // nvcc options: --fmad=false
 // (the device helpers of codegen/src/main/resources/dev/kiln/codegen/cuda/kiln_device.cuh)
 

@@ -11,7 +11,7 @@ CUDA plan: 12 launch(es), 10 kernel(s), 4 scratch double(s); nvcc --fmad=false
   kiln_write_f32<<<1, 1>>>(slots, 6, buf8)  // buf8[0] = s6
   k3<<<1, 256>>>(buf5, buf9)  // the loop of k3 over [3]
   kiln_write_f32<<<1, 1>>>(slots, 3, buf10)  // buf10[0] = s3
-// Kiln CUDA module: 4 fused loop kernel(s), 0 scalar-only kernel(s), 0 op(s) run by the interpreter
+// Kiln CUDA module: 4 fused loop kernel(s), 0 scalar-only kernel(s), 0 single op(s)
 // nvcc options: --fmad=false
 // (the device helpers of codegen/src/main/resources/dev/kiln/codegen/cuda/kiln_device.cuh)
 

@@ -7,17 +7,25 @@ import java.util.Set;
  * message ends with the user's own source line, looked up only when the error is thrown.
  */
 public class KilnException extends RuntimeException {
+    // Every package of Kiln's library modules (KilnPackagesTest checks it against the sources); the samples,
+    // the benchmarks and the tests are users of Kiln, so their frames are user lines.
     private static final Set<String> KILN_PACKAGES = Set.of(
             "dev.kiln", "dev.kiln.cache", "dev.kiln.spi", "dev.kiln.testing", "dev.kiln.internal", "dev.kiln.ir", "dev.kiln.autodiff",
             "dev.kiln.pass", "dev.kiln.nn", "dev.kiln.optim", "dev.kiln.io", "dev.kiln.model", "dev.kiln.data", "dev.kiln.distributed",
             "dev.kiln.cpu", "dev.kiln.cuda", "dev.kiln.codegen", "dev.kiln.codegen.kernel",
-            "dev.kiln.codegen.jvm", "dev.kiln.codegen.cuda");
+            "dev.kiln.codegen.jvm", "dev.kiln.codegen.cuda", "dev.kiln.processor");
     private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
 
     private final String userSite;
 
     public KilnException(String message) {
         this(message, userSite());
+    }
+
+    /** An error caused by another exception (a user's own, an I/O failure), which stays its cause with its stack trace. */
+    public KilnException(String message, Throwable cause) {
+        this(message, userSite());
+        initCause(cause);
     }
 
     /** An error found after the fact, at a site recorded earlier (anomaly mode). */
@@ -46,9 +54,14 @@ public class KilnException extends RuntimeException {
         return s != null && s.isAnnotationPresent(dev.kiln.model.Model.class) && c.getSimpleName().endsWith("Model");
     }
 
+    /** Whether frames of this package are Kiln's own (never the user's line). */
+    static boolean isKilnPackage(String pkg) {
+        return KILN_PACKAGES.contains(pkg);
+    }
+
     private static boolean isLibraryFrame(Class<?> c) {
         String pkg = c.getPackageName();
-        return KILN_PACKAGES.contains(pkg) || pkg.startsWith("java.") || pkg.startsWith("jdk.")
+        return isKilnPackage(pkg) || pkg.startsWith("java.") || pkg.startsWith("jdk.")
                 || pkg.startsWith("sun.") || generated(c);
     }
 }

@@ -82,10 +82,10 @@ final class MpiTransport extends Transport {
         try {
             started.get();
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new KilnException("MPI did not start: " + e.getCause());
+            throw e.getCause() instanceof RuntimeException r ? r : new KilnException("MPI did not start: " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new KilnException("interrupted while MPI started");
+            throw new KilnException("interrupted while MPI started", e);
         }
         ExitReason.watch();
         Runtime.getRuntime().addShutdownHook(new Thread(this::leave, "kiln-mpi-leave"));
@@ -171,11 +171,11 @@ final class MpiTransport extends Transport {
         try {
             done.get();
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof KilnException k ? new KilnException(k.getMessage())
-                    : new KilnException(what + " failed: " + e.getCause());
+            throw e.getCause() instanceof KilnException k ? new KilnException(k.getMessage(), k)
+                    : new KilnException(what + " failed: " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new KilnException(what + ": interrupted");
+            throw new KilnException(what + ": interrupted", e);
         }
     }
 

@@ -205,7 +205,7 @@ public final class Checkpoint {
             try {
                 out.put(c.getName(), c.getAccessor().invoke(record));
             } catch (ReflectiveOperationException e) {
-                throw new KilnException("Checkpoint: cannot read option '" + c.getName() + "' of " + record + ": " + e);
+                throw new KilnException("Checkpoint: cannot read option '" + c.getName() + "' of " + record + ": " + e, e);
             }
         }
         return out;
@@ -344,7 +344,7 @@ public final class Checkpoint {
                 return l;
             }
         } catch (Json.SyntaxError e) {
-            throw new KilnException(path + ": metadata '" + key + "' is not valid JSON: " + e.getMessage());
+            throw new KilnException(path + ": metadata '" + key + "' is not valid JSON: " + e.getMessage(), e);
         }
         throw new KilnException(path + ": metadata '" + key + "' is not a JSON list");
     }
@@ -362,7 +362,7 @@ public final class Checkpoint {
         try {
             return Integer.parseInt(text);
         } catch (NumberFormatException e) {
-            throw new KilnException(path + ": entry '" + key + "' has no parameter index");
+            throw new KilnException(path + ": entry '" + key + "' has no parameter index", e);
         }
     }
 
@@ -454,9 +454,9 @@ public final class Checkpoint {
             return canonical.newInstance(args);
         } catch (java.lang.reflect.InvocationTargetException e) {
             throw e.getCause() instanceof KilnException k ? k
-                    : new KilnException(path + ": the checkpoint's options do not make a " + type.getSimpleName() + ": " + e.getCause());
+                    : new KilnException(path + ": the checkpoint's options do not make a " + type.getSimpleName() + ": " + e.getCause(), e.getCause());
         } catch (ReflectiveOperationException e) {
-            throw new KilnException(path + ": cannot make " + type.getName() + " options: " + e);
+            throw new KilnException(path + ": cannot make " + type.getName() + " options: " + e, e);
         }
     }
 
@@ -466,7 +466,7 @@ public final class Checkpoint {
                 return m;
             }
         } catch (Json.SyntaxError e) {
-            throw new KilnException(path + ": metadata '" + key + "' is not valid JSON: " + e.getMessage());
+            throw new KilnException(path + ": metadata '" + key + "' is not valid JSON: " + e.getMessage(), e);
         }
         throw new KilnException(path + ": metadata '" + key + "' is not a JSON object");
     }

@@ -69,7 +69,7 @@ record Header(Map<String, String> metadata, List<Entry> entries, long dataStart)
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(bytes.flip()).toString();
         } catch (CharacterCodingException e) {
-            throw fail(file, "the header is not valid UTF-8");
+            throw fail(file, "the header is not valid UTF-8", e);
         }
         if (!text.startsWith("{")) {
             throw fail(file, "the header does not start with a JSON object ('{')");
@@ -78,7 +78,7 @@ record Header(Map<String, String> metadata, List<Entry> entries, long dataStart)
         try {
             json = Json.parse(text);
         } catch (Json.SyntaxError e) {
-            throw fail(file, "the header is not valid JSON: " + e.getMessage());
+            throw fail(file, "the header is not valid JSON: " + e.getMessage(), e);
         }
         if (!(json instanceof Map<?, ?> top)) {
             throw fail(file, "the header is not a JSON object");
@@ -197,7 +197,7 @@ record Header(Map<String, String> metadata, List<Entry> entries, long dataStart)
         try {
             return Math.multiplyExact(a, b);
         } catch (ArithmeticException x) {
-            throw fail(file, name, "the shape's element count overflows");
+            throw fail(file, "entry '" + name + "': the shape's element count overflows", x);
         }
     }
 
@@ -254,6 +254,10 @@ record Header(Map<String, String> metadata, List<Entry> entries, long dataStart)
 
     static KilnException fail(Path file, String what) {
         return new KilnException(file + ": not a valid safetensors file: " + what);
+    }
+
+    static KilnException fail(Path file, String what, Throwable cause) {
+        return new KilnException(file + ": not a valid safetensors file: " + what, cause);
     }
 
     static KilnException fail(Path file, String entry, String what) {

@@ -184,9 +184,7 @@ public final class Safetensors {
     }
 
     static KilnException ioFailure(String what, Path path, IOException e) {
-        KilnException k = new KilnException(what + " " + path + ": " + e);
-        k.initCause(e);
-        return k;
+        return new KilnException(what + " " + path + ": " + e, e);
     }
 
     /** Little-endian element encodings, from and to Kiln's heap arrays. */

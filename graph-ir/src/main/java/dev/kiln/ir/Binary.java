@@ -4,7 +4,7 @@ import dev.kiln.DType;
 import java.util.List;
 
 /** Elementwise functions of two tensors of the same shape and dtype. */
-public sealed interface Binary extends Op {
+public sealed interface Binary extends Elementwise {
     @Override
     default TensorType infer(List<TensorType> inputs) {
         TensorType a = inputs.get(0);

@@ -4,7 +4,7 @@ import dev.kiln.DType;
 import java.util.List;
 
 /** Converts to another dtype (floats to integers truncate toward zero, as PyTorch does). */
-public record Cast(DType to) implements Op {
+public record Cast(DType to) implements Elementwise {
     @Override
     public TensorType infer(List<TensorType> inputs) {
         return new TensorType(inputs.get(0).shape(), to);

@@ -4,7 +4,7 @@ import dev.kiln.DType;
 import java.util.List;
 
 /** Elementwise comparisons of two tensors of the same shape and dtype; the result is bool. */
-public sealed interface Compare extends Op {
+public sealed interface Compare extends Elementwise {
     @Override
     default TensorType infer(List<TensorType> inputs) {
         Ops.requireSameType(this, inputs.get(0), inputs.get(1));

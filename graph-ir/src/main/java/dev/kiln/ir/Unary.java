@@ -3,7 +3,7 @@ package dev.kiln.ir;
 import java.util.List;
 
 /** Elementwise functions of one tensor. Transcendentals need a floating input (front ends cast integers first). */
-public sealed interface Unary extends Op {
+public sealed interface Unary extends Elementwise {
     /** True for functions defined only on floating types. */
     default boolean floatingOnly() {
         return true;

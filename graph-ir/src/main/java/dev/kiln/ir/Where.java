@@ -4,7 +4,7 @@ import dev.kiln.DType;
 import java.util.List;
 
 /** {@code cond ? a : b} elementwise; cond is bool, all three of one shape. */
-public record Where() implements Op {
+public record Where() implements Elementwise {
     @Override
     public TensorType infer(List<TensorType> inputs) {
         TensorType c = inputs.get(0);

@@ -45,10 +45,10 @@ public final class Models {
                     if (e.getCause() instanceof RuntimeException r) {
                         throw r;
                     }
-                    throw new KilnException("Models.create: " + name + ".create failed: " + e.getCause());
+                    throw new KilnException("Models.create: " + name + ".create failed: " + e.getCause(), e.getCause());
                 } catch (IllegalAccessException e) {
                     throw new KilnException("Models.create: cannot call " + name + ".create (" + e.getMessage()
-                            + "); call it directly, or open its package to dev.kiln");
+                            + "); call it directly, or open its package to dev.kiln", e);
                 }
             }
         }

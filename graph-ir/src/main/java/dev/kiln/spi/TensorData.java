@@ -23,19 +23,19 @@ public record TensorData(Storage storage, Layout layout) {
         long bytes = shape.numelLong() * dtype.byteSize();
         Runtime rt = Runtime.getRuntime();
         if (bytes > rt.maxMemory()) {
-            throw tooBig(shape, dtype, bytes, "more than the whole heap (" + rt.maxMemory() + " bytes, -Xmx)");
+            throw tooBig(shape, dtype, bytes, "more than the whole heap (" + rt.maxMemory() + " bytes, -Xmx)", null);
         }
         try {
             return new TensorData(Storage.allocate(dtype, shape.numel()), Layout.contiguous(shape));
         } catch (OutOfMemoryError e) {
             // only this one array failed to fit: nothing else was allocated or changed
-            throw tooBig(shape, dtype, bytes, "more than the heap has free (" + rt.maxMemory() + " bytes at most, -Xmx)");
+            throw tooBig(shape, dtype, bytes, "more than the heap has free (" + rt.maxMemory() + " bytes at most, -Xmx)", e);
         }
     }
 
-    private static KilnException tooBig(Shape shape, DType dtype, long bytes, String why) {
+    private static KilnException tooBig(Shape shape, DType dtype, long bytes, String why, Throwable cause) {
         return new KilnException("cannot allocate a " + dtype + " tensor of shape " + shape + ": " + bytes + " bytes is "
-                + why);
+                + why, cause);
     }
 
     /** Element {@code flat} (row-major) as a double. */

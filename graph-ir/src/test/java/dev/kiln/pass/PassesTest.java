@@ -2,6 +2,7 @@ package dev.kiln.pass;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.DType;
@@ -111,5 +112,27 @@ class PassesTest {
                 %0 = input #0 "x" : f32[4]
                 return %0
                 """, g.toString());
+    }
+
+    /** A pass that breaks the graph (a second input on slot 0) is named by the verifier, before any later pass runs. */
+    @Test
+    void pipelineNamesThePassThatBrokeTheGraph() {
+        Pass reuseSlot = Pass.of("reuse-slot", g -> {
+            GraphBuilder nb = new GraphBuilder(g);
+            nb.add(new Leaf.Input(0, "again", x.type()));
+            return nb.build(g.outputs());
+        });
+        List<String> ran = new java.util.ArrayList<>();
+        Pass after = Pass.of("after", g -> {
+            ran.add("after");
+            return g;
+        });
+        Graph g = b.build(o.exp(x));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new Pipeline(List.of(new FoldConstants(), reuseSlot, after), true).run(g));
+        assertTrue(e.getMessage().startsWith("after reuse-slot: "), e.getMessage());
+        assertTrue(e.getMessage().endsWith("reuses input slot 0"), e.getMessage());
+        assertEquals(List.of(), ran, "no pass runs on a broken graph");
+        assertEquals(3, new Pipeline(List.of(reuseSlot), false).run(g).nodes().size(), "unverified, the broken graph goes through");
     }
 }

@@ -3,6 +3,7 @@ package dev.kiln.processor;
 import static com.google.testing.compile.CompilationSubject.assertThat;
 import static com.google.testing.compile.Compiler.javac;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.testing.compile.Compilation;
 import com.google.testing.compile.JavaFileObjects;
@@ -14,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The {@code @Model} processor with compile-testing: the generated source of three models against
- * golden files (read and reviewed by hand; regenerate with -Dkiln.golden.write=true and review the
- * diff), and every compile-time error on its element's line.
+ * golden files (read and reviewed by hand; -Dkiln.golden.write=true writes the new text beside each as
+ * NAME.java.actual and fails: review the diff and move it over), and every compile-time error on its element's line.
  */
 class ModelProcessorTest {
     static Compilation compile(JavaFileObject... sources) {
@@ -29,9 +30,11 @@ class ModelProcessorTest {
     private static void golden(Compilation c, String generated, String resource) throws IOException {
         assertThat(c).succeededWithoutWarnings();
         String actual = c.generatedSourceFile(generated).orElseThrow().getCharContent(true).toString();
-        java.nio.file.Path file = java.nio.file.Path.of("src/test/resources/model", resource);
         if (Boolean.getBoolean("kiln.golden.write")) {
+            // beside the golden file, never over it: a run in write mode reviews nothing, so it fails
+            java.nio.file.Path file = java.nio.file.Path.of("src/test/resources/model", resource + ".actual");
             java.nio.file.Files.writeString(file, actual);
+            fail("wrote " + file + " (write mode never passes): review it against model/" + resource + " and move it over");
         }
         String expected;
         try (InputStream in = ModelProcessorTest.class.getResourceAsStream("/model/" + resource)) {

@@ -1,19 +1,10 @@
 package dev.kiln.codegen.cuda;
 
 import dev.kiln.DType;
-import dev.kiln.ir.Barrier;
 import dev.kiln.ir.Binary;
-import dev.kiln.ir.Call;
 import dev.kiln.ir.Cast;
 import dev.kiln.ir.Compare;
-import dev.kiln.ir.Detach;
-import dev.kiln.ir.Draw;
-import dev.kiln.ir.Index;
-import dev.kiln.ir.Leaf;
-import dev.kiln.ir.MatMul;
-import dev.kiln.ir.Movement;
-import dev.kiln.ir.Op;
-import dev.kiln.ir.Reduce;
+import dev.kiln.ir.Elementwise;
 import dev.kiln.ir.Unary;
 import dev.kiln.ir.Where;
 
@@ -59,7 +50,7 @@ final class Expressions {
     }
 
     /** {@code op} on double operands {@code a}, as a double, rounded to {@code result}'s precision. */
-    static String real(Op op, String[] a, DType result) {
+    static String real(Elementwise op, String[] a, DType result) {
         String e = switch (op) {
             case Unary u -> switch (u) {
                 case Unary.Neg x -> "(-" + a[0] + ")";
@@ -86,14 +77,12 @@ final class Expressions {
             case Compare c -> "kiln_bool(" + a[0] + " " + comparison(c) + " " + a[1] + ")";
             case Where w -> "(" + a[0] + " != 0 ? " + a[1] + " : " + a[2] + ")";
             case Cast c -> c.to() == DType.BOOL ? "kiln_bool(" + a[0] + " != 0.0)" : a[0];
-            case Leaf _, Reduce _, Movement _, MatMul _, Call _, Barrier _, Detach _, Draw _, Index _, dev.kiln.ir.Collective _ ->
-                    throw new IllegalArgumentException(op.name() + " is not elementwise");
         };
         return result == DType.FLOAT32 && !(op instanceof Compare) ? "kiln_f32(" + e + ")" : e;
     }
 
     /** {@code op} on long long operands, wrapping as Java's long does; integer pow may fail into {@code status}. */
-    static String integral(Op op, String[] a) {
+    static String integral(Elementwise op, String[] a) {
         return switch (op) {
             case Unary u -> switch (u) {
                 case Unary.Neg x -> "kiln_lneg(" + a[0] + ")";
@@ -113,8 +102,6 @@ final class Expressions {
             case Compare c -> "(long long) (" + a[0] + " " + comparison(c) + " " + a[1] + ")";
             case Where w -> "(" + a[0] + " != 0 ? " + a[1] + " : " + a[2] + ")";
             case Cast c -> a[0];
-            case Leaf _, Reduce _, Movement _, MatMul _, Call _, Barrier _, Detach _, Draw _, Index _, dev.kiln.ir.Collective _ ->
-                    throw new IllegalArgumentException(op.name() + " is not elementwise");
         };
     }
 

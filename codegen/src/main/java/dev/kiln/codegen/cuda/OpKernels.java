@@ -12,11 +12,11 @@ import dev.kiln.ir.Cast;
 import dev.kiln.ir.Compare;
 import dev.kiln.ir.Detach;
 import dev.kiln.ir.Draw;
+import dev.kiln.ir.Elementwise;
 import dev.kiln.ir.Index;
 import dev.kiln.ir.Leaf;
 import dev.kiln.ir.MatMul;
 import dev.kiln.ir.Movement;
-import dev.kiln.ir.Op;
 import dev.kiln.ir.Reduce;
 import dev.kiln.ir.Unary;
 import dev.kiln.ir.Where;
@@ -82,7 +82,7 @@ final class OpKernels {
         int out = o.output();
         String what = "step " + tag + ": " + o.op().name() + (o.op().attributes().isEmpty() ? "" : " " + o.op().attributes());
         switch (o.op()) {
-            case Unary _, Binary _, Compare _, Where _, Cast _ -> elementwise(o.op(), in, out, tag, what);
+            case Elementwise e -> elementwise(e, in, out, tag, what);
             case Reduce r -> reduce(r, in.getFirst(), out, what);
             case Movement.Unslice u -> {
                 fill(out, 0, what);
@@ -115,17 +115,15 @@ final class OpKernels {
     }
 
     /** Whether the interpreter computes {@code op} in long (else double). */
-    private static boolean integral(Op op, DType first, DType result) {
+    private static boolean integral(Elementwise op, DType first, DType result) {
         return switch (op) {
             case Compare _ -> first.isIntegral();
             case Cast _ -> first.isIntegral() && result.isIntegral();
             case Unary _, Binary _, Where _ -> result.isIntegral();
-            case Leaf _, Reduce _, Movement _, MatMul _, Call _, Barrier _, Detach _, Draw _, Index _, dev.kiln.ir.Collective _ ->
-                    throw new IllegalArgumentException(op.name() + " is not elementwise");
         };
     }
 
-    private void elementwise(Op op, List<Integer> in, int out, int tag, String what) {
+    private void elementwise(Elementwise op, List<Integer> in, int out, int tag, String what) {
         DType ot = m.dtype(out);
         boolean integral = integral(op, m.dtype(in.getFirst()), ot);
         boolean fails = integral && op instanceof Binary.Pow;

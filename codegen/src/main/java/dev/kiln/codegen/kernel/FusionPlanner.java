@@ -4,19 +4,16 @@ import dev.kiln.DType;
 import dev.kiln.spi.Layout;
 import dev.kiln.Shape;
 import dev.kiln.ir.Barrier;
-import dev.kiln.ir.Binary;
 import dev.kiln.ir.Call;
-import dev.kiln.ir.Cast;
-import dev.kiln.ir.Compare;
 import dev.kiln.ir.Detach;
 import dev.kiln.ir.Draw;
+import dev.kiln.ir.Elementwise;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.Leaf;
 import dev.kiln.ir.MatMul;
 import dev.kiln.ir.Movement;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Reduce;
-import dev.kiln.ir.Unary;
 import dev.kiln.ir.Where;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -89,8 +86,7 @@ public final class FusionPlanner {
     }
 
     private static boolean isElementwise(Node n) {
-        return n.op() instanceof Unary || n.op() instanceof Binary || n.op() instanceof Compare
-                || n.op() instanceof Where || n.op() instanceof Cast;
+        return n.op() instanceof Elementwise;
     }
 
     /** Elementwise on fusable types, inputs too. */
@@ -154,7 +150,7 @@ public final class FusionPlanner {
                     elementwiseOrStep(n);
                 }
             }
-            case Leaf.Random _, Unary _, Binary _, Compare _, Where _, Cast _, Call _, Barrier _, Detach _, Draw _ ->
+            case Leaf.Random _, Elementwise _, Call _, Barrier _, Detach _, Draw _ ->
                     elementwiseOrStep(n);
             // gather and scatter-add read and write at data-dependent positions: one interpreted step each
             case dev.kiln.ir.Index x -> opStep(n);
@@ -185,7 +181,7 @@ public final class FusionPlanner {
             instrs.add(new Instr.Scalar(slot, n.input(i).dtype()));
             args[i] = i;
         }
-        instrs.add(new Instr.Apply(n.op(), args, n.dtype()));
+        instrs.add(new Instr.Apply((Elementwise) n.op(), args, n.dtype()));
         scalar(n, instrs, needs);
     }
 
@@ -238,7 +234,7 @@ public final class FusionPlanner {
         for (int i = 0; i < args.length; i++) {
             args[i] = operand(k, n.input(i));
         }
-        int instr = k.add(new Instr.Apply(n.op(), args, n.dtype()));
+        int instr = k.add(new Instr.Apply((Elementwise) n.op(), args, n.dtype()));
         k.local.put(n, instr);
         loopOf.put(n, k);
     }

@@ -1,7 +1,7 @@
 package dev.kiln.codegen.kernel;
 
 import dev.kiln.DType;
-import dev.kiln.ir.Op;
+import dev.kiln.ir.Elementwise;
 
 /**
  * One value of a kernel's expression list (three-address form: arguments are indices of earlier
@@ -32,6 +32,6 @@ public sealed interface Instr {
     }
 
     /** An elementwise primitive (unary, binary, compare, where or cast) applied to earlier instructions. */
-    record Apply(Op op, int[] args, DType dtype) implements Instr {
+    record Apply(Elementwise op, int[] args, DType dtype) implements Instr {
     }
 }

@@ -7,8 +7,8 @@ import dev.kiln.ir.Op;
 import java.util.List;
 
 /**
- * A graph as a sequence of steps over numbered buffers and scalar slots: fused kernels, and
- * single ops that no kernel covers yet (run by the reference interpreter, and listed so).
+ * A graph as a sequence of steps over numbered buffers and scalar slots: fused kernels, GEMMs, and
+ * single ops that no fused kernel covers (each backend runs those its own way, and lists them).
  */
 public record Plan(List<Buffer> buffers, int scalarSlots, List<Step> steps, List<Integer> inputs, List<Integer> outputs) {
 
@@ -24,7 +24,7 @@ public record Plan(List<Buffer> buffers, int scalarSlots, List<Step> steps, List
     public record KernelStep(Kernel kernel) implements Step {
     }
 
-    /** Runs one op on whole buffers with the reference interpreter (ops the fusion planner does not cover yet). */
+    /** One op on whole buffers, outside any fused kernel (the CPU runs it with its interpreter, CUDA as a kernel of its own). */
     public record OpStep(Op op, List<Integer> inputs, int output) implements Step {
     }
 
@@ -59,7 +59,7 @@ public record Plan(List<Buffer> buffers, int scalarSlots, List<Step> steps, List
         long epilogues = steps.stream().filter(s -> s instanceof MatMulStep m && m.epilogue() != null).count();
         return kernels + " fused loop kernel(s), " + scalarOnly + " scalar-only kernel(s), "
                 + (gemms > 0 ? gemms + " GEMM(s) (" + epilogues + " with a fused epilogue), " : "")
-                + ops + " op(s) run by the interpreter";
+                + ops + " single op(s)";
     }
 
     /** Every kernel a backend emits: the kernel steps' and the GEMM epilogues', in step order. */

@@ -83,7 +83,7 @@ class FusionGoldenTest {
         // c - lr * sum(2 err x^2), d - lr * sum(2 err x^3). (The prologue's s5 = 2.0 is hoisted and
         // then unused, the body reloads the constant: harmless, and visible here.)
         assertGolden("the-seed-step", """
-                1 fused loop kernel(s), 0 scalar-only kernel(s), 0 op(s) run by the interpreter
+                1 fused loop kernel(s), 0 scalar-only kernel(s), 0 single op(s)
                 buf0: float32[2000] (input 0)
                 buf1: float32[2000] (input 1)
                 buf2: float32[] (input 2)
@@ -157,7 +157,7 @@ class FusionGoldenTest {
         Plan p = plan(b.build(z));
         assertEquals(1, kernels(p));
         assertGolden("elementwise-chain", """
-                1 fused loop kernel(s), 0 scalar-only kernel(s), 0 op(s) run by the interpreter
+                1 fused loop kernel(s), 0 scalar-only kernel(s), 0 single op(s)
                 buf0: float32[4, 64] (input 0)
                 buf1: float32[64] (input 1)
                 buf2: float32[4, 64] (output 0)
@@ -186,7 +186,7 @@ class FusionGoldenTest {
         assertEquals(1, kernels(p));
         assertEquals(3, p.kernels().getFirst().reductions().size());
         assertGolden("horizontal-reductions", """
-                1 fused loop kernel(s), 0 scalar-only kernel(s), 0 op(s) run by the interpreter
+                1 fused loop kernel(s), 0 scalar-only kernel(s), 0 single op(s)
                 buf0: float32[1000] (input 0)
                 buf1: float32[] (output 0)
                 buf2: float32[] (output 1)
@@ -217,7 +217,7 @@ class FusionGoldenTest {
                 .orElseThrow();
         assertEquals(true, gemm.epilogue() != null, "bias and tanh run as the GEMM's epilogue");
         assertGolden("gemm-epilogue", """
-                0 fused loop kernel(s), 0 scalar-only kernel(s), 1 GEMM(s) (1 with a fused epilogue), 0 op(s) run by the interpreter
+                0 fused loop kernel(s), 0 scalar-only kernel(s), 1 GEMM(s) (1 with a fused epilogue), 0 single op(s)
                 buf0: float32[256, 64] (input 0)
                 buf1: float32[128, 64] (input 1)
                 buf2: float32[128] (input 2)

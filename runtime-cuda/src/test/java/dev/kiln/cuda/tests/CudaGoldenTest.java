@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The CUDA C of the seed's kernels, through the public API ({@code Kiln.explainCuda}), against
  * golden text in {@code src/test/resources/golden}: a change to the emitter arrives as a reviewable
- * diff. Rewrite them with {@code -Dkiln.golden.write=true} and read the diff. nvcc compiles each
+ * diff. {@code -Dkiln.golden.write=true} writes the new text beside each golden file ({@code NAME.cu.actual}) and
+ * fails; review the diff and move it over. nvcc compiles each
  * module as {@code Kiln.cudaSource} gives it, without a warning, and no kernel spills registers.
  */
 class CudaGoldenTest {
@@ -118,22 +119,24 @@ class CudaGoldenTest {
 
     @Test
     void theSeedsKernelsAreTheGoldenText() throws IOException {
+        boolean write = Boolean.getBoolean("kiln.golden.write");
         List<String> written = new ArrayList<>();
         for (Map.Entry<String, String> e : texts().entrySet()) {
             e.setValue(withoutHelpers(e.getValue()));
             Path file = GOLDEN.resolve(e.getKey() + ".cu");
-            if (Boolean.getBoolean("kiln.golden.write")) {
-                Files.writeString(file, e.getValue());
-                written.add(file.toString());
+            Path actual = GOLDEN.resolve(e.getKey() + ".cu.actual");
+            if (write) {
+                // beside the golden file, never over it: a run in write mode reviews nothing, so it fails
+                Files.writeString(actual, e.getValue());
+                written.add(actual.toString());
                 continue;
             }
             assertTrue(Files.exists(file), file + " is missing: run with -Dkiln.golden.write=true and review it");
-            assertEquals(Files.readString(file), e.getValue(), "the CUDA C of " + e.getKey() + " changed: review the diff, then rewrite "
-                    + "the golden files with -Dkiln.golden.write=true");
+            assertEquals(Files.readString(file), e.getValue(), "the CUDA C of " + e.getKey() + " changed: run with "
+                    + "-Dkiln.golden.write=true, review the diff with " + actual + " and move it over the golden file");
         }
-        if (!written.isEmpty()) {
-            System.out.println("wrote " + written);
-        }
+        assertTrue(written.isEmpty(), "wrote " + written + " (write mode never passes): review each against its golden file "
+                + "and move it over");
     }
 
     @Test
