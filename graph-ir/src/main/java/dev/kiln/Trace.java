@@ -1,5 +1,6 @@
 package dev.kiln;
 
+import dev.kiln.internal.Tracing;
 import dev.kiln.spi.Storage;
 import dev.kiln.spi.Layout;
 import dev.kiln.spi.TensorData;
@@ -32,7 +33,7 @@ final class Trace {
     private static final ThreadLocal<Trace> ACTIVE = new ThreadLocal<>();
 
     static {
-        dev.kiln.internal.Tracing.install(new dev.kiln.internal.Tracing.Hooks() {
+        Tracing.install(new Tracing.Hooks() {
             @Override
             public List<Tensor> memoize(Object key, List<Tensor> reads, java.util.function.Supplier<List<Tensor>> compute) {
                 return Trace.memoize(key, reads, compute);
@@ -73,7 +74,7 @@ final class Trace {
             }
 
             @Override
-            public void guard(Object owner, dev.kiln.internal.Tracing.Guard guard) {
+            public void guard(Object owner, Tracing.Guard guard) {
                 Trace t = ACTIVE.get();
                 if (t != null && !t.guarded.containsKey(owner)) {
                     t.guarded.put(owner, guard);
@@ -95,8 +96,8 @@ final class Trace {
     private final Map<Tensor, Tensor> gradsBefore = new IdentityHashMap<>(8);
     private final List<Tensor> gradOrder = new ArrayList<>();
     /** Guards by owner (a module whose mode was read), and in the order first read. */
-    private final Map<Object, dev.kiln.internal.Tracing.Guard> guarded = new IdentityHashMap<>(4);
-    private final List<dev.kiln.internal.Tracing.Guard> guards = new ArrayList<>(4);
+    private final Map<Object, Tracing.Guard> guarded = new IdentityHashMap<>(4);
+    private final List<Tracing.Guard> guards = new ArrayList<>(4);
 
     Trace(GraphBuilder builder) {
         this.builder = builder;
@@ -218,7 +219,7 @@ final class Trace {
         t.write(target, t.nodeOf(value));
     }
 
-    /** See {@link dev.kiln.internal.Tracing#convert}: the conversion runs outside the active trace. */
+    /** See {@link Tracing#convert}: the conversion runs outside the active trace. */
     static void convert(Tensor target, DType dtype) {
         Trace t = ACTIVE.get();
         if (t != null && target.tracedNode(t) != null) {
@@ -235,7 +236,7 @@ final class Trace {
     }
 
     /** Guards the trace read (module modes), in the order first read. */
-    List<dev.kiln.internal.Tracing.Guard> guards() {
+    List<Tracing.Guard> guards() {
         return Collections.unmodifiableList(guards);
     }
 

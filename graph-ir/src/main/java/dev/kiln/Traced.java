@@ -1,5 +1,6 @@
 package dev.kiln;
 
+import dev.kiln.internal.Tracing;
 import dev.kiln.ir.Graph;
 import java.util.List;
 
@@ -28,13 +29,13 @@ final class Traced {
     private final DType[] capturedDtype;
     private final Shape[] capturedShape;
     /** Guards of what else the trace read (each module's train/eval mode), checked in static and dynamic mode alike. */
-    private final dev.kiln.internal.Tracing.Guard[] guards;
+    private final Tracing.Guard[] guards;
     /** The optimized graph, once compiled from this trace (for explain). */
     volatile Graph optimized;
 
     Traced(Graph graph, Graph.Structure key, int results, List<Binding> bindings, List<Tensor> writeTargets, List<GradEffect> gradEffects,
             Tensor[] gradRead, boolean[] gradWasNull, List<Trace.GeneratorUse> generators, List<int[]> gradientRanges,
-            boolean guardCaptured, List<dev.kiln.internal.Tracing.Guard> guards) {
+            boolean guardCaptured, List<Tracing.Guard> guards) {
         this.graph = graph;
         this.key = key;
         this.results = results;
@@ -45,7 +46,7 @@ final class Traced {
         this.gradWasNull = gradWasNull;
         this.generators = generators;
         this.gradientRanges = gradientRanges;
-        this.guards = guards.toArray(new dev.kiln.internal.Tracing.Guard[0]);
+        this.guards = guards.toArray(new Tracing.Guard[0]);
         int n = 0;
         for (Binding b : bindings) {
             n += guardCaptured && b instanceof Binding.Captured ? 1 : 0;
@@ -81,7 +82,7 @@ final class Traced {
      * shape it had when traced, every module whose mode it read is in that mode.
      */
     boolean guardsHold() {
-        for (dev.kiln.internal.Tracing.Guard g : guards) {
+        for (Tracing.Guard g : guards) {
             if (!g.holds()) {
                 return false;
             }
@@ -109,7 +110,7 @@ final class Traced {
             nulls += b ? 1 : 0;
         }
         StringBuilder modes = new StringBuilder();
-        for (dev.kiln.internal.Tracing.Guard g : guards) {
+        for (Tracing.Guard g : guards) {
             modes.append(modes.isEmpty() ? ", " : "; ").append(g.describe());
         }
         return "a plan was traced with " + nulls + " of " + gradWasNull.length + " gradients it reads null, "

@@ -3,6 +3,7 @@ package dev.kiln.optim;
 import dev.kiln.Kiln;
 import dev.kiln.KilnException;
 import dev.kiln.Tensor;
+import dev.kiln.internal.Tracing;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -125,7 +126,7 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
 
         /** A dict whose groups have no {@code initial_lr} (as before any schedule). */
         public StateDict(Map<Integer, Map<String, Tensor>> state, List<O> groups) {
-            this(state, groups, groups == null ? null : java.util.Collections.nCopies(groups.size(), OptionalDouble.empty()));
+            this(state, groups, groups == null ? null : Collections.nCopies(groups.size(), OptionalDouble.empty()));
         }
     }
 
@@ -254,7 +255,7 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
     private void followParameterDtypes() {
         state.forEach((p, s) -> s.forEach((name, t) -> {
             if (followsParameter(name, t) && p.dtype().isFloating() && t.dtype() != p.dtype()) {
-                dev.kiln.internal.Tracing.convert(t, p.dtype());
+                Tracing.convert(t, p.dtype());
             }
         }));
     }
