@@ -9,6 +9,6 @@ module dev.kiln.codegen {
     requires static jdk.incubator.vector; // VectorMath, called only by vector loops
 
     exports dev.kiln.codegen.kernel to dev.kiln.cpu, dev.kiln.cuda;
-    exports dev.kiln.codegen.cuda to dev.kiln.cpu, dev.kiln.cuda;
+    exports dev.kiln.codegen.cuda to dev.kiln.cuda;
     exports dev.kiln.codegen.jvm to dev.kiln.cpu;
 }

@@ -1,10 +1,13 @@
 /**
- * The CUDA backend, to come: FFM ({@code java.lang.foreign}) bindings to the CUDA driver API and
- * NVRTC (nvcc as a fall-back compiler), device buffers, streams, launches, CUDA graphs and
- * cuBLAS. It exports nothing yet; a tensor on {@code cuda:N} fails at its first op with a
- * message naming this artifact.
+ * The CUDA backend: plans compile to CUDA C here ({@code Kiln.explainCuda}), and the launch
+ * arguments are packed as {@code cuLaunchKernel} takes them. The runtime that runs them on a GPU
+ * (FFM bindings to the driver API and NVRTC, device memory, streams, CUDA graphs) is to come: until
+ * then a tensor moved to {@code cuda:N} fails with a message that says so.
  */
 module dev.kiln.cuda {
     requires transitive dev.kiln;
     requires dev.kiln.codegen;
+
+    // exports nothing: users reach the backend through ServiceLoader and Kiln.explainCuda
+    provides dev.kiln.spi.Backend with dev.kiln.cuda.CudaBackend;
 }

@@ -29,9 +29,12 @@ import java.util.Set;
  * been computed, so a failing backward leaves all gradients as they were.
  */
 public final class Autograd {
-    /** Compiled backward plans by graph structure (compared in full), shared by all threads, at most 256. */
-    private static final BoundedCache<Graph.Structure, Executable> BACKWARD_PLANS = new BoundedCache<>(
+    /** Compiled backward plans by graph structure (compared in full) and device, shared by all threads, at most 256. */
+    private static final BoundedCache<PlanKey, Executable> BACKWARD_PLANS = new BoundedCache<>(
             "the eager backward-plan cache", 256);
+
+    private record PlanKey(Graph.Structure structure, Device device) {
+    }
 
     private Autograd() {
     }
@@ -218,8 +221,9 @@ public final class Autograd {
                 }
             }
             boolean anomaly = Kiln.isAnomalyDetectionEnabled();
-            if (!createGraph && !anomaly && onCpu()) {
-                return executeCompiled(g, needed);
+            Device device = anomaly || createGraph ? null : oneDevice();
+            if (device != null) {
+                return executeCompiled(g, needed, device);
             }
             Map<Node, Tensor> values = new IdentityHashMap<>(valueOf);
             try (var mode = createGraph ? Kiln.enableGrad() : Kiln.noGrad()) {
@@ -261,24 +265,35 @@ public final class Autograd {
                 bound.add(value.contiguous().data());
                 return b.input("value", n.type());
             }
-            double v = data.storage().getDouble(l.offset());
+            TensorData element = new TensorData(data.storage(), new dev.kiln.spi.Layout(Shape.scalar(), new int[0], l.offset()));
+            double v = Backends.host(element).getDouble(0);
             Node one;
             if (exponent && !value.requiresGrad() && value.dtype().isFloating() && dev.kiln.ir.Binary.Pow.compiledExponent(v)) {
                 one = b.add(new dev.kiln.ir.Leaf.Constant(v, value.dtype()));
             } else {
-                bound.add(new TensorData(data.storage(), new dev.kiln.spi.Layout(Shape.scalar(), new int[0], l.offset())));
+                bound.add(element);
                 one = b.input("value", new dev.kiln.ir.TensorType(Shape.scalar(), value.dtype()));
             }
             return broadcastOne ? b.add(new dev.kiln.ir.Movement.Expand(n.type().shape()), one) : one;
         }
 
-        private boolean onCpu() {
+        /**
+         * The device every value the gradients read is on (scalars go with any), where the
+         * gradient graph compiles; null when they are on several, and backward runs op by op.
+         */
+        private Device oneDevice() {
+            Device d = null;
             for (Tensor t : valueOf.values()) {
-                if (!t.device().equals(Device.CPU)) {
-                    return false;
+                Device here = t.device();
+                if (t.joinsAnyDevice() || here.equals(d)) {
+                    continue;
                 }
+                if (d != null) {
+                    return null;
+                }
+                d = here;
             }
-            return true;
+            return d == null ? Device.CPU : d;
         }
 
         /**
@@ -286,7 +301,7 @@ public final class Autograd {
          * and the plan is cached by the graph's structure (per thread, since a plan's buffers are
          * reused), so a training loop compiles its backward once per distinct graph.
          */
-        private Map<Node, Tensor> executeCompiled(Autodiff.Gradients g, Set<Node> needed) {
+        private Map<Node, Tensor> executeCompiled(Autodiff.Gradients g, Set<Node> needed, Device device) {
             GraphBuilder b = new GraphBuilder();
             Map<Node, Node> map = new IdentityHashMap<>();
             List<TensorData> bound = new ArrayList<>();
@@ -318,13 +333,14 @@ public final class Autograd {
                 }
             }
             Graph graph = b.build(outputs);
-            Executable exe = BACKWARD_PLANS.get(graph.structure(),
-                    k -> Backends.cpu().compile(Pipeline.standard(false).run(graph)));
+            Executable exe = BACKWARD_PLANS.get(new PlanKey(graph.structure(), device),
+                    k -> Backends.of(device).compile(device, Pipeline.standard(false).run(graph)));
             Map<Node, Tensor> values = new IdentityHashMap<>();
             // closing the run drops its inputs: the cached plan keeps no activations alive
             try (Executable.Run run = exe.open()) {
                 for (int k = 0; k < bound.size(); k++) {
-                    run.input(k, bound.get(k));
+                    TensorData d = bound.get(k);
+                    run.input(k, d.device().equals(device) ? d : Backends.transfer(d, device));
                 }
                 run.run();
                 int i = 0; // output i is the i-th gradient that is not null
@@ -335,8 +351,8 @@ public final class Autograd {
                     if (!values.containsKey(grad)) {
                         // the run's buffers go back to the pool: copy out
                         TensorData result = run.output(i);
-                        TensorData copy = TensorData.allocate(result.shape(), result.dtype());
-                        copy.copyFrom(result);
+                        TensorData copy = Backends.allocate(device, result.shape(), result.dtype());
+                        Backends.copy(result, copy);
                         values.put(grad, Tensor.wrap(copy));
                     }
                     i++;

@@ -15,6 +15,8 @@ final class BoundPlan {
     final Traced traced;
     final Executable exe;
     private final boolean pure;
+    /** The device the plan runs on; its inputs, outputs and writes live there. */
+    private final Device device;
     /** The arrays a run walks, made on the first run (looking a plan up, as {@code prepare} does, needs none). */
     private Flat flat;
 
@@ -43,6 +45,7 @@ final class BoundPlan {
         this.traced = traced;
         this.exe = exe;
         this.pure = traced.pure();
+        this.device = traced.device;
     }
 
     /** The flattened arrays; threads racing here make equal ones (a record's final fields publish safely). */
@@ -97,7 +100,9 @@ final class BoundPlan {
         try {
             for (int k = 0; k < argument.length; k++) {
                 Tensor t = argument[k] >= 0 ? inputs[argument[k]] : captured[k];
-                run.input(k, t.contiguous().data());
+                TensorData d = t.contiguous().data();
+                // only scalars (hyper-parameters, a generator's counters) come from another device: the trace checked the rest
+                run.input(k, d.device() == device || d.device().equals(device) ? d : Backends.transfer(d, device));
             }
             run.run();
         } catch (RuntimeException | Error e) {
@@ -110,7 +115,7 @@ final class BoundPlan {
         }
         for (int i = 0; i < writeTargets.length; i++) {
             TensorData target = writeTargets[i].data();
-            target.copyFrom(run.output(results + i));
+            Backends.copy(run.output(results + i), target);
             target.storage().bumpVersion();
         }
         for (GradEffect effect : f.effects()) {
@@ -126,6 +131,9 @@ final class BoundPlan {
     /** Output {@code i} as the caller's own tensor (the run's buffers go back to the pool). */
     private static Tensor copyOut(Executable.Run run, int i) {
         TensorData value = run.output(i);
+        if (!value.onHost()) {
+            return Tensor.wrap(ownCopy(value));
+        }
         // a dense output's layout (immutable) is shared by the copy
         TensorData result = value.layout().offset() == 0 && value.layout().isContiguous()
                 ? new TensorData(Storage.allocate(value.dtype(), value.shape().numel()), value.layout())
@@ -134,16 +142,22 @@ final class BoundPlan {
         return Tensor.wrap(result);
     }
 
+    /** A fresh copy of {@code value} on its own device. */
+    private static TensorData ownCopy(TensorData value) {
+        TensorData copy = Backends.allocate(value.device(), value.shape(), value.dtype());
+        Backends.copy(value, copy);
+        return copy;
+    }
+
     /** A gradient output: copied into the existing gradient where it fits, else a new tensor. */
     private static void setGrad(Tensor t, TensorData value) {
         Tensor g = t.grad();
-        if (g != null && g.shape().equals(value.shape()) && g.dtype() == value.dtype() && g.isContiguous()) {
-            g.data().copyFrom(value);
+        if (g != null && g.shape().equals(value.shape()) && g.dtype() == value.dtype() && g.isContiguous()
+                && g.device().equals(value.device())) {
+            Backends.copy(value, g.data());
             g.data().storage().bumpVersion();
         } else {
-            TensorData copy = TensorData.allocate(value.shape(), value.dtype());
-            copy.copyFrom(value);
-            t.setGrad(Tensor.wrap(copy));
+            t.setGrad(Tensor.wrap(ownCopy(value)));
         }
     }
 }

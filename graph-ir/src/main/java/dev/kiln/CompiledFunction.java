@@ -2,6 +2,7 @@ package dev.kiln;
 
 import dev.kiln.spi.Executable;
 
+import dev.kiln.ir.Graph;
 import dev.kiln.ir.GraphText;
 import dev.kiln.pass.Pipeline;
 import java.util.List;
@@ -302,7 +303,7 @@ public final class CompiledFunction implements Step {
         compilations++;
         var optimized = Pipeline.standard(false).run(traced.graph);
         traced.optimized = optimized;
-        return Backends.cpu().compile(optimized);
+        return Backends.of(traced.device).compile(traced.device, optimized);
     }
 
     private static String firstDifference(String a, String b) {
@@ -316,26 +317,47 @@ public final class CompiledFunction implements Step {
         return x.length == y.length ? "graphs are equal" : "the graph had " + x.length + " lines, now " + y.length;
     }
 
-    /** The compiled plan of the last call as CUDA C: launches, then the module's text. */
+    /** The compiled plan of the last call as CUDA C: launches, then the module's text (see {@link Kiln#explainCuda}). */
     public String explainCuda() {
         synchronized (traceLock) {
-            return last == null ? "not called yet" : last.exe.describeCuda();
+            return last == null ? "not called yet" : compiledFor(Device.cuda(0)).describe();
         }
     }
 
     /** The CUDA C module of the last call's plan alone: the text nvcc compiles as saved (see {@link Kiln#cudaSource}). */
     public String cudaSource() {
+        return sourceFor(Device.cuda(0));
+    }
+
+    /**
+     * The generated source of the last call's plan as the backend of {@code device} compiles it
+     * (for a CUDA device, the module nvcc or NVRTC compiles), whatever device the call ran on.
+     * Fails when that backend emits no source text, or before the first call.
+     */
+    public String sourceFor(Device device) {
         synchronized (traceLock) {
             if (last == null) {
-                throw new KilnException("cudaSource: the function has not been called yet; call it once, then ask for the CUDA C of"
-                        + " that call's plan");
+                throw new KilnException("the function has not been called yet; call it once, then ask for the " + device.type()
+                        + " source of that call's plan");
             }
-            String source = last.exe.cudaSource();
+            String source = compiledFor(device).source();
             if (source == null) {
-                throw new KilnException("cudaSource: the backend that compiled this function does not emit CUDA C");
+                throw new KilnException("the " + device.type() + " backend emits no source text for its plans");
             }
             return source;
         }
+    }
+
+    /** The last call's optimized graph compiled by {@code device}'s backend (the plan itself where it ran there). */
+    private Executable compiledFor(Device device) {
+        if (last.traced.device.equals(device)) {
+            return last.exe;
+        }
+        Graph optimized = last.traced.optimized;
+        if (optimized == null) {
+            optimized = Pipeline.standard(false).run(last.traced.graph);
+        }
+        return Backends.of(device).compile(device, optimized);
     }
 
     /** The traced graph, the optimized graph and the compiled plan of the last call. */

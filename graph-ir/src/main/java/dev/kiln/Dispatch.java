@@ -22,15 +22,17 @@ final class Dispatch {
     private Dispatch() {
     }
 
+    /** Runs {@code op} on {@code device}'s backend; scalars from other devices are moved there first (see {@link #commonDevice}). */
     static Tensor fromBackend(Op op, List<Tensor> inputs, Device device) {
         List<TensorData> in = new ArrayList<>(inputs.size());
         List<TensorType> types = new ArrayList<>(inputs.size());
         for (Tensor t : inputs) {
-            in.add(t.data());
+            TensorData d = t.data();
+            in.add(d.device().equals(device) ? d : Backends.transfer(d, device));
             types.add(t.type());
         }
         TensorType type = op.infer(types);
-        return new Tensor(Backends.of(device).execute(op, in, type), device, false);
+        return new Tensor(Backends.of(device).execute(device, op, in, type), false);
     }
 
     /** Runs a computing op at once and records it when autograd needs it. */
@@ -63,7 +65,7 @@ final class Dispatch {
         if (view == null) {
             return compute(op, in);
         }
-        Tensor out = new Tensor(new TensorData(in.data().storage(), view), in.device(), true);
+        Tensor out = new Tensor(new TensorData(in.data().storage(), view), true);
         record(out, op, in);
         return out;
     }
@@ -79,7 +81,7 @@ final class Dispatch {
 
     /** Records a custom function's call: a new tensor over {@code value}'s data whose history is {@code call(inputs)}. */
     static Tensor recordCall(Op call, Tensor value, Tensor... inputs) {
-        Tensor out = new Tensor(value.data(), value.device(), value.isView());
+        Tensor out = new Tensor(value.data(), value.isView());
         record(out, call, inputs);
         return out;
     }
@@ -113,13 +115,29 @@ final class Dispatch {
         }
     }
 
-    private static Device commonDevice(Op op, Tensor... inputs) {
-        Device d = inputs.length == 0 ? Device.CPU : inputs[0].device();
+    /**
+     * The device an op runs on: that of its inputs, which must agree, as in PyTorch, except that
+     * scalars (a Java number, a hyper-parameter, a 0-d CPU tensor) join tensors of any device.
+     */
+    static Device commonDevice(Op op, Tensor... inputs) {
+        Device d = null;
+        boolean scalarsOnly = true;
         for (Tensor t : inputs) {
-            if (!t.device().equals(d)) {
-                throw new KilnException(op.name() + ": expected all tensors on one device, got " + d + " and " + t.device());
+            Device here = t.device();
+            boolean joins = t.joinsAnyDevice();
+            if (d == null || scalarsOnly && !joins) {
+                d = here;
+                scalarsOnly = joins;
+            } else if (!here.equals(d) && !joins) {
+                throw mixed(op.name(), d, here);
             }
         }
-        return d;
+        return d == null ? Kiln.defaultDevice() : d;
+    }
+
+    /** PyTorch's error for an op whose tensors sit on two devices. */
+    static KilnException mixed(String what, Device a, Device b) {
+        return new KilnException(what + ": expected all tensors to be on the same device, but found at least two devices, "
+                + a + " and " + b + "; move one with .to(device)");
     }
 }

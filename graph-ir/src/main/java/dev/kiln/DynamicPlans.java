@@ -19,11 +19,18 @@ final class DynamicPlans {
     private final TraceTree tree = new TraceTree();
     /** Where in the tree the traces of each cached structure end (pruned on eviction). */
     private final Map<Graph.Structure, List<TraceTree.Step>> ends = new HashMap<>();
-    private final BoundedCache<Graph.Structure, Executable> byStructure;
+    private final BoundedCache<Key, Executable> byStructure;
+
+    /** A plan's cache key: the trace's structure and the device it runs on. */
+    private record Key(Graph.Structure structure, Device device) {
+        static Key of(Traced traced) {
+            return new Key(traced.key, traced.device);
+        }
+    }
     private String lastText;
 
     DynamicPlans(int capacity) {
-        this.byStructure = new BoundedCache<>("a dynamic compiled function's plan cache", capacity, (k, v) -> forget(k));
+        this.byStructure = new BoundedCache<>("a dynamic compiled function's plan cache", capacity, (k, v) -> forget(k.structure()));
     }
 
     Traced trace(MultiStep fn, Tensor[] inputs) {
@@ -32,12 +39,12 @@ final class DynamicPlans {
 
     /** The cached plan of this trace's structure, or null. */
     Executable find(Traced traced) {
-        return byStructure.getIfPresent(traced.key);
+        return byStructure.getIfPresent(Key.of(traced));
     }
 
     /** Files a compiled structure; {@code text} is its graph's text form (to explain later misses). */
     void add(Traced traced, Executable exe, String text) {
-        byStructure.put(traced.key, exe);
+        byStructure.put(Key.of(traced), exe);
         lastText = text;
     }
 

@@ -7,7 +7,11 @@ import dev.kiln.ir.Op;
 import dev.kiln.ir.TensorType;
 import java.util.List;
 
-/** The bodies of {@link Tensor}'s factories (the class itself keeps one-line entry points). */
+/**
+ * The bodies of {@link Tensor}'s factories (the class itself keeps one-line entry points). Tensors
+ * are made on the calling thread's {@link Kiln#defaultDevice()}: values given from Java are written
+ * on the host and moved by the device's backend; zeros, fills and random draws are the backend's own.
+ */
 final class Factories {
     private Factories() {
     }
@@ -15,13 +19,13 @@ final class Factories {
     static Tensor of(float... values) {
         TensorData d = TensorData.allocate(Shape.of(values.length), DType.FLOAT32);
         System.arraycopy(values, 0, (float[]) d.storage().array(), 0, values.length);
-        return Tensor.wrap(d);
+        return onDefaultDevice(d);
     }
 
     static Tensor of(long... values) {
         TensorData d = TensorData.allocate(Shape.of(values.length), DType.INT64);
         System.arraycopy(values, 0, (long[]) d.storage().array(), 0, values.length);
-        return Tensor.wrap(d);
+        return onDefaultDevice(d);
     }
 
     static Tensor fromArray(double[] values, Shape shape, DType dtype) {
@@ -32,13 +36,28 @@ final class Factories {
         for (int i = 0; i < values.length; i++) {
             d.storage().setDouble(i, values[i]);
         }
-        return Tensor.wrap(d);
+        return onDefaultDevice(d);
+    }
+
+    /** A host value, moved to the default device when that is not the CPU. */
+    private static Tensor onDefaultDevice(TensorData host) {
+        Device device = Kiln.defaultDevice();
+        return Tensor.wrap(device.equals(Device.CPU) ? host : Backends.transfer(host, device));
+    }
+
+    static Tensor zeros(Shape shape, DType dtype, Device device) {
+        return Tensor.wrap(Backends.allocate(device, shape, dtype));
     }
 
     static Tensor full(Shape shape, double value, DType dtype) {
-        TensorData d = TensorData.allocate(shape, dtype);
-        for (int i = 0, n = shape.numel(); i < n; i++) {
-            d.storage().setDouble(i, value);
+        Device device = Kiln.defaultDevice();
+        TensorData d = Backends.allocate(device, shape, dtype);
+        if (device.equals(Device.CPU)) {
+            for (int i = 0, n = shape.numel(); i < n; i++) {
+                d.storage().setDouble(i, value);
+            }
+        } else {
+            Backends.of(device).fill(d, value);
         }
         return Tensor.wrap(d);
     }
@@ -79,6 +98,6 @@ final class Factories {
         }
         long offset = generator.reserve(2L * shape.numelLong());
         Op op = new Leaf.Random(dist, generator.seed(), offset, new TensorType(shape, dtype));
-        return Dispatch.fromBackend(op, List.of(), Device.CPU);
+        return Dispatch.fromBackend(op, List.of(), Kiln.defaultDevice());
     }
 }

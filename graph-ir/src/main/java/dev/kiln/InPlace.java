@@ -28,9 +28,9 @@ final class InPlace {
                     : ": in-place writes into a view of a concrete tensor are not supported in compiled code yet;"
                             + " write to the whole tensor"));
         }
-        if (trace == null && !other.device().equals(target.device())) {
-            throw new KilnException(what + ": expected all tensors on one device, got " + target.device() + " and "
-                    + other.device());
+        // copy_ crosses devices, as PyTorch's does; an op's operand may be a 0-d CPU scalar
+        if (trace == null && op != null) {
+            Dispatch.commonDevice(op, target, other);
         }
         Shape s = Shape.broadcast(target.shape(), other.shape());
         if (s == null || !s.equals(target.shape())) {
@@ -53,7 +53,7 @@ final class InPlace {
             }
             return target;
         }
-        target.data().copyFrom(value.data());
+        Backends.copy(value.data(), target.data());
         target.data().storage().bumpVersion();
         if (recording) {
             target.adoptHistory(value);

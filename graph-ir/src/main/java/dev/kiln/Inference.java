@@ -182,12 +182,16 @@ public final class Inference {
         Tensor[] mine = padded.get();
         Tensor in = mine[b];
         if (in == null) {
-            in = mine[b] = Tensor.zeros(batchShape(sizes[b]), dtype);
+            in = mine[b] = Factories.zeros(batchShape(sizes[b]), dtype, batch.device());
         }
         TensorData from = batch.contiguous().data();
         TensorData to = in.data();
-        int count = n * row.numel();
-        System.arraycopy(from.storage().array(), from.layout().offset(), to.storage().array(), 0, count);
+        if (from.onHost() && to.onHost()) {
+            System.arraycopy(from.storage().array(), from.layout().offset(), to.storage().array(), 0, n * row.numel());
+        } else {
+            // the batch's rows are the first rows of the padded input
+            Backends.copy(from, new TensorData(to.storage(), dev.kiln.spi.Layout.contiguous(from.shape())));
+        }
         to.storage().bumpVersion();
         return functions[b].call(in).slice(0, 0, n, 1);
     }

@@ -12,6 +12,9 @@ public final class Kiln {
     private static final ThreadLocal<boolean[]> ANOMALY = ThreadLocal.withInitial(() -> new boolean[] {false});
     private static final ThreadLocal<Generator> GENERATOR = ThreadLocal.withInitial(() -> new Generator(DEFAULT_SEED));
     private static final ThreadLocal<DType[]> DEFAULT_DTYPE = ThreadLocal.withInitial(() -> new DType[] {DType.FLOAT32});
+    /** Where factories put tensors when no device is named: the system property {@code kiln.device}, else the CPU. */
+    private static final Device INITIAL_DEVICE = Device.parse(System.getProperty("kiln.device", "cpu"));
+    private static final ThreadLocal<Device[]> DEFAULT_DEVICE = ThreadLocal.withInitial(() -> new Device[] {INITIAL_DEVICE});
 
     private Kiln() {
     }
@@ -71,6 +74,27 @@ public final class Kiln {
     /** The calling thread's default floating dtype (float32 unless a {@link #defaultDtype(DType)} scope says otherwise). */
     public static DType defaultDtype() {
         return DEFAULT_DTYPE.get()[0];
+    }
+
+    /**
+     * A scope in which factories ({@code zeros}, {@code randn}, {@code Tensor.of}, a module's
+     * parameters) create tensors on {@code device}, as PyTorch's {@code torch.set_default_device}:
+     * {@code try (var s = Kiln.defaultDevice(Device.cuda(0))) { ... }}. Threads start on the device
+     * the system property {@code kiln.device} names ({@code -Dkiln.device=cuda:0}), else the CPU.
+     */
+    public static Scope defaultDevice(Device device) {
+        if (device == null) {
+            throw new KilnException("the default device must not be null");
+        }
+        Device[] state = DEFAULT_DEVICE.get();
+        Device before = state[0];
+        state[0] = device;
+        return () -> state[0] = before;
+    }
+
+    /** The calling thread's default device (see {@link #defaultDevice(Device)}). */
+    public static Device defaultDevice() {
+        return DEFAULT_DEVICE.get()[0];
     }
 
     /** Seeds the calling thread's default generator. */

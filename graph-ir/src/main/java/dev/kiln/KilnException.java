@@ -62,6 +62,12 @@ public class KilnException extends RuntimeException {
     private static boolean isLibraryFrame(Class<?> c) {
         String pkg = c.getPackageName();
         return isKilnPackage(pkg) || pkg.startsWith("java.") || pkg.startsWith("jdk.")
-                || pkg.startsWith("sun.") || generated(c);
+                || pkg.startsWith("sun.") || generated(c) || backend(c.getNestHost()) || backend(c);
+    }
+
+    /** Code of a backend from outside Kiln's packages (a device runtime, a test's backend): Kiln's side, not the user's. */
+    private static boolean backend(Class<?> c) {
+        return dev.kiln.spi.Backend.class.isAssignableFrom(c) || dev.kiln.spi.Storage.class.isAssignableFrom(c)
+                || dev.kiln.spi.Executable.class.isAssignableFrom(c) || dev.kiln.spi.Executable.Run.class.isAssignableFrom(c);
     }
 }

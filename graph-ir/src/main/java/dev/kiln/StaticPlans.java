@@ -6,20 +6,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Static mode's plans: one trace per input signature (the arguments' shapes and dtypes, compared
+ * Static mode's plans: one trace per input signature (the arguments' shapes, dtypes and devices, compared
  * in full) and per state of the trace's guards (which gradients were null, which tensors required
  * grad, each module's train/eval mode), in a bounded LRU of signatures whose plans are themselves
  * an LRU list of the same bound. Used under the owning function's trace lock.
  */
 final class StaticPlans {
-    /** The arguments' types, as a cache key. */
-    record Signature(List<TensorType> types) {
+    /** The arguments' types and devices, as a cache key. */
+    record Signature(List<TensorType> types, List<Device> devices) {
         static Signature of(Tensor[] inputs) {
             TensorType[] types = new TensorType[inputs.length];
+            Device[] devices = new Device[inputs.length];
             for (int i = 0; i < types.length; i++) {
                 types[i] = inputs[i].type();
+                devices[i] = inputs[i].device();
             }
-            return new Signature(List.of(types));
+            return new Signature(List.of(types), List.of(devices));
         }
 
         boolean matches(Tensor[] inputs) {
@@ -28,7 +30,9 @@ final class StaticPlans {
             }
             for (int i = 0; i < inputs.length; i++) {
                 TensorType t = types.get(i);
-                if (inputs[i].dtype() != t.dtype() || !inputs[i].shape().equals(t.shape())) {
+                Device d = devices.get(i);
+                Device here = inputs[i].device();
+                if (inputs[i].dtype() != t.dtype() || !inputs[i].shape().equals(t.shape()) || here != d && !here.equals(d)) {
                     return false;
                 }
             }
@@ -37,7 +41,8 @@ final class StaticPlans {
 
         @Override
         public String toString() {
-            return types.toString();
+            boolean allCpu = devices.stream().allMatch(Device.CPU::equals);
+            return allCpu ? types.toString() : types + " on " + devices;
         }
     }
 

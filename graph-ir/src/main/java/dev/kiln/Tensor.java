@@ -34,7 +34,6 @@ import java.util.List;
 public final class Tensor {
     /** Not final only for {@link #set_(Tensor)} (a module converted with {@code to(dtype)} keeps its parameters). */
     private TensorData data;
-    private Device device;
     private boolean isView;
     /** Autograd state, made on first use (see {@link GradState}). */
     private GradState autograd;
@@ -47,15 +46,13 @@ public final class Tensor {
     /** A concrete tensor's node in the trace that last read it (see {@link TraceState.Memo}). */
     private TraceState.Memo traced;
 
-    Tensor(TensorData data, Device device, boolean isView) {
+    Tensor(TensorData data, boolean isView) {
         this.data = data;
-        this.device = device;
         this.isView = isView;
         this.symbol = null;
     }
 
     private Tensor(Node node, Trace trace) {
-        this.device = Device.CPU;
         this.symbol = new TraceState(trace, node);
     }
 
@@ -78,8 +75,8 @@ public final class Tensor {
         });
     }
 
-    /** A tensor over existing storage and layout (a backend's result, or a view it made). */
-    static Tensor wrap(TensorData data) { return new Tensor(data, Device.CPU, false); }
+    /** A tensor over existing storage and layout (a backend's result, or a view it made), on the storage's device. */
+    static Tensor wrap(TensorData data) { return new Tensor(data, false); }
 
     /** True for tensors that stand for a node of a graph being traced, with no values yet. */
     public boolean isSymbolic() { return symbol != null; }
@@ -119,7 +116,7 @@ public final class Tensor {
     /** A Java scalar meeting this tensor: a constant node when traced, else a 0-d literal on this device. */
     private Tensor scalarLike(double value, DType dtype) {
         Trace t = isSymbolic() ? symbol.trace : Trace.active();
-        return t != null ? t.constant(value, dtype) : literal(value, dtype).on(device);
+        return t != null ? t.constant(value, dtype) : literal(value, dtype).on(device());
     }
 
     // ------------------------------------------------------------------ factories
@@ -147,7 +144,11 @@ public final class Tensor {
      * keep hyper-parameters in these, so compiled steps read them as inputs.
      */
     public static Tensor weakScalar(double value) {
-        Tensor t = scalar(value, DType.FLOAT64);
+        Tensor t;
+        // on the host, whatever the default device: it joins tensors of any device, as a Java number does
+        try (var host = Kiln.defaultDevice(Device.CPU)) {
+            t = scalar(value, DType.FLOAT64);
+        }
         t.weak = true;
         return t;
     }
@@ -168,7 +169,7 @@ public final class Tensor {
     public static Tensor zeros(int... dims) { return zeros(Shape.of(dims), Kiln.defaultDtype()); }
 
     public static Tensor zeros(Shape shape, DType dtype) {
-        return new Tensor(TensorData.allocate(shape, dtype), Device.CPU, false);
+        return Factories.zeros(shape, dtype, Kiln.defaultDevice());
     }
 
     public static Tensor ones(int... dims) { return full(Shape.of(dims), 1.0, Kiln.defaultDtype()); }
@@ -212,7 +213,31 @@ public final class Tensor {
     public int dim() { return shape().rank(); }
     public int numel() { return shape().numel(); }
     public DType dtype() { return symbol != null ? symbol.node.dtype() : data.dtype(); }
-    public Device device() { return device; }
+    /** Where the values live; a symbolic tensor is on the device of the tensors its trace reads. */
+    public Device device() { return symbol != null ? symbol.trace.device() : data.device(); }
+
+    /**
+     * Whether the tensor goes with tensors of any device, as PyTorch's CPU scalars do: a Java scalar
+     * or a hyper-parameter (a weak scalar), or one CPU element, possibly broadcast (a 0-d tensor, or
+     * one expanded with zero strides). It is moved to the op's device when the op runs.
+     */
+    boolean joinsAnyDevice() {
+        if (tier() == Promotion.SCALAR) {
+            return true; // a Java scalar or a hyper-parameter: moved to the op's device when it runs
+        }
+        if (!device().equals(Device.CPU)) {
+            return false;
+        }
+        if (symbol != null || dim() == 0) {
+            return dim() == 0;
+        }
+        for (int a = 0; a < dim(); a++) {
+            if (data.layout().stride(a) != 0 && size(a) != 1) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     TensorType type() {
         return new TensorType(shape(), dtype());
@@ -236,12 +261,17 @@ public final class Tensor {
         if (numel() != 1) {
             throw new KilnException("item() needs a tensor with one element, this one has shape " + shape());
         }
-        return data().getDouble(0);
+        return hostData().getDouble(0);
     }
 
-    public float[] toFloatArray() { return data().toFloatArray(); }
-    public double[] toDoubleArray() { return data().toDoubleArray(); }
-    public long[] toLongArray() { return data().toLongArray(); }
+    public float[] toFloatArray() { return hostData().toFloatArray(); }
+    public double[] toDoubleArray() { return hostData().toDoubleArray(); }
+    public long[] toLongArray() { return hostData().toLongArray(); }
+
+    /** The values where the core can read them: the data itself on the CPU, else a host copy from the device's backend. */
+    TensorData hostData() {
+        return Backends.host(data());
+    }
 
     @Override
     public String toString() { return symbol != null ? "tensor(symbolic " + symbol.node + ")" : TensorFormat.format(this); }
@@ -325,7 +355,6 @@ public final class Tensor {
         }
         TensorData before = data;
         data = source.data;
-        device = source.device;
         // it takes the source's storage whole, as detach() shares it: a view only if the source is one
         isView = source.isView;
         data.storage().succeed(before.storage());
@@ -342,7 +371,7 @@ public final class Tensor {
         if (t != null && (isSymbolic() || t.wrote(this))) {
             return t.symbolic(t.builder().add(new dev.kiln.ir.Detach(), t.nodeOf(this)));
         }
-        return new Tensor(data, device, isView);
+        return new Tensor(data, isView);
     }
 
     /** Backpropagates from this scalar: adds d(this)/d(leaf) to the {@code grad()} of every leaf that requires grad. */
@@ -394,21 +423,23 @@ public final class Tensor {
     }
 
     private Tensor on(Device d) {
-        return d.equals(device) ? this : to(d);
+        return d.equals(device()) ? this : to(d);
     }
 
     /**
-     * A copy on {@code device} (this tensor if it is already there). Fails, naming the artifact to
-     * add, when no backend for the device is on the class path. Not recorded by autograd yet.
+     * A copy on {@code device} (this tensor if it is already there), made by the backends of both
+     * devices. Fails, naming the artifact to add, when no backend for the device is on the class
+     * path. Not recorded by autograd yet, and not while tracing.
      */
     public Tensor to(Device target) {
-        if (target.equals(device)) {
+        if (target.equals(device())) {
             return this;
         }
-        Backends.of(target);
-        TensorData copy = TensorData.allocate(shape(), dtype());
-        copy.copyFrom(data());
-        return new Tensor(copy, target, false);
+        if (isSymbolic()) {
+            throw new KilnException("to(" + target + "): a tensor being traced cannot change device inside a compiled"
+                    + " function; move the model and the data before calling it");
+        }
+        return new Tensor(Backends.transfer(data(), target), false);
     }
 
     // ------------------------------------------------------------------ elementwise
@@ -466,7 +497,7 @@ public final class Tensor {
     public Tensor relu() { return where(le(0.0), zerosLikeScalar(), this); }
 
     private Tensor zerosLikeScalar() {
-        return literal(0, dtype()).on(device);
+        return literal(0, dtype()).on(device());
     }
 
     private Tensor compare(Compare op, Tensor other) {
@@ -666,19 +697,19 @@ public final class Tensor {
 
     /** {@code this += other} (other broadcasts to this shape); returns this. */
     public Tensor add_(Tensor other) { return inPlace(new Binary.Add(), other); }
-    public Tensor add_(double s) { return inPlace(new Binary.Add(), scalar(s, dtype()).on(device)); }
+    public Tensor add_(double s) { return inPlace(new Binary.Add(), scalar(s, dtype()).on(device())); }
 
     /** {@code this -= other}, as the seed's {@code a -= learning_rate * a.grad}; returns this. */
     public Tensor sub_(Tensor other) { return inPlace(new Binary.Sub(), other); }
-    public Tensor sub_(double s) { return inPlace(new Binary.Sub(), scalar(s, dtype()).on(device)); }
+    public Tensor sub_(double s) { return inPlace(new Binary.Sub(), scalar(s, dtype()).on(device())); }
     public Tensor mul_(Tensor other) { return inPlace(new Binary.Mul(), other); }
-    public Tensor mul_(double s) { return inPlace(new Binary.Mul(), scalar(s, dtype()).on(device)); }
+    public Tensor mul_(double s) { return inPlace(new Binary.Mul(), scalar(s, dtype()).on(device())); }
     public Tensor div_(Tensor other) { return inPlace(new Binary.Div(), other); }
-    public Tensor div_(double s) { return inPlace(new Binary.Div(), scalar(s, dtype()).on(device)); }
+    public Tensor div_(double s) { return inPlace(new Binary.Div(), scalar(s, dtype()).on(device())); }
 
     /** Copies {@code src} (broadcast and converted) into this tensor; returns this. */
     public Tensor copy_(Tensor src) { return inPlace(null, src); }
-    public Tensor fill_(double value) { return inPlace(null, scalar(value, dtype()).on(device)); }
+    public Tensor fill_(double value) { return inPlace(null, scalar(value, dtype()).on(device())); }
     public Tensor zero_() { return fill_(0); }
 
     private Tensor inPlace(Op op, Tensor other) {
@@ -691,7 +722,7 @@ public final class Tensor {
 
     /** A second handle on this tensor's value and history, so an in-place op can record "this, before". */
     Tensor aliasWithHistory() {
-        Tensor alias = new Tensor(data, device, isView);
+        Tensor alias = new Tensor(data, isView);
         alias.autograd = autograd == null ? null : autograd.history();
         return alias;
     }

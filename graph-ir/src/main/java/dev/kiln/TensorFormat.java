@@ -19,8 +19,9 @@ final class TensorFormat {
     static String format(Tensor t) {
         StringBuilder sb = new StringBuilder("tensor(");
         boolean abridge = t.numel() > THRESHOLD;
-        boolean sci = useScientific(t);
-        values(sb, t.data(), t.dtype(), new int[t.dim()], 0, abridge, sci, 8);
+        TensorData host = t.hostData();
+        boolean sci = useScientific(t, host);
+        values(sb, host, t.dtype(), new int[t.dim()], 0, abridge, sci, 8);
         sb.append(", shape=").append(t.shape()).append(", dtype=").append(t.dtype());
         if (!t.device().equals(Device.CPU)) {
             sb.append(", device=").append(t.device());
@@ -33,7 +34,7 @@ final class TensorFormat {
         return sb.append(')').toString();
     }
 
-    private static boolean useScientific(Tensor t) {
+    private static boolean useScientific(Tensor t, TensorData host) {
         if (!t.dtype().isFloating()) {
             return false;
         }
@@ -41,7 +42,7 @@ final class TensorFormat {
         double min = Double.POSITIVE_INFINITY;
         int n = Math.min(t.numel(), 100_000);
         for (int i = 0; i < n; i++) {
-            double v = Math.abs(t.data().getDouble(i));
+            double v = Math.abs(host.getDouble(i));
             if (Double.isFinite(v) && v != 0) {
                 max = Math.max(max, v);
                 min = Math.min(min, v);

@@ -83,8 +83,8 @@ final class Trace {
             }
 
             @Override
-            public void convert(Tensor t, DType dtype) {
-                Trace.convert(t, dtype);
+            public void convert(Tensor t, DType dtype, Device device) {
+                Trace.convert(t, dtype, device);
             }
         });
     }
@@ -99,6 +99,9 @@ final class Trace {
     private final Map<Object, Tracing.Guard> guarded = new IdentityHashMap<>(4);
     private final List<Tracing.Guard> guards = new ArrayList<>(4);
 
+    /** The device of the tensors the trace read (scalars aside), or null before it read one. */
+    private Device device;
+
     Trace(GraphBuilder builder) {
         this.builder = builder;
         if (Kiln.isAnomalyDetectionEnabled()) {
@@ -108,6 +111,27 @@ final class Trace {
 
     GraphBuilder builder() {
         return builder;
+    }
+
+    /** The device the traced graph runs on: that of the tensors it reads, else the thread's default device. */
+    Device device() {
+        return device != null ? device : Kiln.defaultDevice();
+    }
+
+    /**
+     * Notes the device of a tensor the trace reads; one on another device than those read before
+     * fails as a mixed-device op does eagerly. A scalar goes with any device.
+     */
+    void noteDevice(Tensor t) {
+        if (t.joinsAnyDevice()) {
+            return;
+        }
+        Device d = t.device();
+        if (device == null) {
+            device = d;
+        } else if (!device.equals(d)) {
+            throw Dispatch.mixed("a compiled function", device, d);
+        }
     }
 
     /** The trace active on this thread, or null. */
@@ -162,6 +186,7 @@ final class Trace {
     private Node capture(Tensor t) {
         Node n = captured.get(t);
         if (n == null) {
+            noteDevice(t);
             n = builder.input("captured", t.type());
             captured.put(t, n);
             capturedOrder.add(t);
@@ -220,16 +245,16 @@ final class Trace {
     }
 
     /** See {@link Tracing#convert}: the conversion runs outside the active trace. */
-    static void convert(Tensor target, DType dtype) {
+    static void convert(Tensor target, DType dtype, Device device) {
         Trace t = ACTIVE.get();
         if (t != null && target.tracedNode(t) != null) {
-            throw new KilnException("a " + target.dtype() + " tensor the compiled function has already read cannot be"
-                    + " converted to " + dtype + " inside it (optimizer state follows its parameter's dtype:"
-                    + " read it after the step, or run one step before compiling)");
+            throw new KilnException("a " + target.dtype() + " tensor on " + target.device() + " the compiled function has"
+                    + " already read cannot be converted to " + dtype + " on " + device + " inside it (optimizer state"
+                    + " follows its parameter's dtype and device: read it after the step, or run one step before compiling)");
         }
         ACTIVE.set(null);
         try (var noGrad = Kiln.noGrad()) {
-            target.set_(target.detach().to(dtype));
+            target.set_(target.detach().to(device).to(dtype));
         } finally {
             ACTIVE.set(t);
         }

@@ -13,6 +13,8 @@ import java.util.List;
 final class Traced {
     final Graph graph;
     final Graph.Structure key;
+    /** Where the plan runs: the device of the tensors the trace read. */
+    final Device device;
     /** How many outputs the function returned (graph outputs 0 to results - 1; the writes follow). */
     final int results;
     final List<Binding> bindings;
@@ -23,21 +25,23 @@ final class Traced {
     /** Static-mode guards: tensors whose grad was read, and whether it was null when traced. */
     private final Tensor[] gradRead;
     private final boolean[] gradWasNull;
-    /** Static-mode guards: every tensor the trace read, whether it required grad then, and its dtype and shape. */
+    /** Static-mode guards: every tensor the trace read, whether it required grad then, and its dtype, shape and device. */
     private final Tensor[] captured;
     private final boolean[] requiredGrad;
     private final DType[] capturedDtype;
     private final Shape[] capturedShape;
+    private final Device[] capturedDevice;
     /** Guards of what else the trace read (each module's train/eval mode), checked in static and dynamic mode alike. */
     private final Tracing.Guard[] guards;
     /** The optimized graph, once compiled from this trace (for explain). */
     volatile Graph optimized;
 
-    Traced(Graph graph, Graph.Structure key, int results, List<Binding> bindings, List<Tensor> writeTargets, List<GradEffect> gradEffects,
+    Traced(Graph graph, Graph.Structure key, Device device, int results, List<Binding> bindings, List<Tensor> writeTargets, List<GradEffect> gradEffects,
             Tensor[] gradRead, boolean[] gradWasNull, List<Trace.GeneratorUse> generators, List<int[]> gradientRanges,
             boolean guardCaptured, List<Tracing.Guard> guards) {
         this.graph = graph;
         this.key = key;
+        this.device = device;
         this.results = results;
         this.bindings = bindings;
         this.writeTargets = writeTargets;
@@ -55,12 +59,14 @@ final class Traced {
         this.requiredGrad = new boolean[n];
         this.capturedDtype = new DType[n];
         this.capturedShape = new Shape[n];
+        this.capturedDevice = new Device[n];
         int i = 0;
         for (Binding b : bindings) {
             if (guardCaptured && b instanceof Binding.Captured c) {
                 captured[i] = c.tensor();
                 capturedDtype[i] = c.tensor().dtype();
                 capturedShape[i] = c.tensor().shape();
+                capturedDevice[i] = c.tensor().device();
                 requiredGrad[i++] = c.tensor().requiresGrad();
             }
         }
@@ -78,8 +84,8 @@ final class Traced {
 
     /**
      * Whether a static plan of this trace still does what the function would: every gradient it
-     * read is null or not as when traced, every tensor it read requires grad and has the dtype and
-     * shape it had when traced, every module whose mode it read is in that mode.
+     * read is null or not as when traced, every tensor it read requires grad and has the dtype,
+     * shape and device it had when traced, every module whose mode it read is in that mode.
      */
     boolean guardsHold() {
         for (Tracing.Guard g : guards) {
@@ -96,7 +102,8 @@ final class Traced {
             Tensor t = captured[i];
             // a tensor's dtype and shape change only through set_ (Module.to): compared by identity first
             if (t.requiresGrad() != requiredGrad[i] || t.dtype() != capturedDtype[i]
-                    || t.shape() != capturedShape[i] && !t.shape().equals(capturedShape[i])) {
+                    || t.shape() != capturedShape[i] && !t.shape().equals(capturedShape[i])
+                    || t.device() != capturedDevice[i] && !t.device().equals(capturedDevice[i])) {
                 return false;
             }
         }
@@ -114,7 +121,7 @@ final class Traced {
             modes.append(modes.isEmpty() ? ", " : "; ").append(g.describe());
         }
         return "a plan was traced with " + nulls + " of " + gradWasNull.length + " gradients it reads null, "
-                + captured.length + " tensors with their requiresGrad, dtype and shape as then" + modes
+                + captured.length + " tensors with their requiresGrad, dtype, shape and device as then" + modes
                 + "; one of those has changed";
     }
 }

@@ -39,6 +39,7 @@ final class Tracer {
         Trace trace = new Trace(recording ? GraphBuilder.recording(tree) : new GraphBuilder());
         Tensor[] symbolic = new Tensor[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
+            trace.noteDevice(inputs[i]);
             symbolic[i] = trace.input("input" + i, inputs[i].type());
         }
         Map<Tensor, Tensor> finalGrads = new IdentityHashMap<>(8);
@@ -108,7 +109,7 @@ final class Tracer {
         }
         // static plans are reused across calls, so they also guard the captured tensors' requiresGrad,
         // dtype and shape; a dynamic trace is made for the call that runs it
-        return new Traced(ending.graph, ending.key, out.size(), Arrays.asList(bindings), writeTargets, gradEffects, gradRead,
+        return new Traced(ending.graph, ending.key, trace.device(), out.size(), Arrays.asList(bindings), writeTargets, gradEffects, gradRead,
                 gradWasNull, trace.generatorUses(), trace.gradientRanges(), tree == null, trace.guards());
     }
 

@@ -219,8 +219,17 @@ public final class DataLoader implements Iterable<List<Tensor>> {
         return out;
     }
 
-    /** Rows {@code rows} of a contiguous tensor, copied into a new one. */
+    /** Rows {@code rows} of a contiguous tensor, copied into a new one (on a device, by its backend's index op). */
     private static Tensor gather(Tensor t, int[] rows) {
+        if (!t.device().equals(dev.kiln.Device.CPU)) {
+            long[] index = new long[rows.length];
+            for (int i = 0; i < rows.length; i++) {
+                index[i] = rows[i];
+            }
+            try (var noGrad = Kiln.noGrad()) {
+                return t.indexSelect(0, Tensor.of(index).to(t.device()));
+            }
+        }
         int[] dims = t.shape().toArray();
         int row = t.numel() / Math.max(1, dims[0]);
         dims[0] = rows.length;

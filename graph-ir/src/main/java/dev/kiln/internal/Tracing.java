@@ -31,7 +31,7 @@ public final class Tracing {
 
         void guard(Object owner, Guard guard);
 
-        void convert(Tensor t, dev.kiln.DType dtype);
+        void convert(Tensor t, dev.kiln.DType dtype, dev.kiln.Device device);
     }
 
     /**
@@ -103,8 +103,8 @@ public final class Tracing {
      * {@code t.set_(t.to(dtype))}, computed at once even while tracing (optimizer state following its
      * parameter's dtype, converted before the trace reads it). Refused if the active trace has read {@code t}.
      */
-    public static void convert(Tensor t, dev.kiln.DType dtype) {
-        hooks().convert(t, dtype);
+    public static void convert(Tensor t, dev.kiln.DType dtype, dev.kiln.Device device) {
+        hooks().convert(t, dtype, device);
     }
 
     /** The graph {@code f} builds on symbolic inputs of these types (for tests that inspect traces). */

@@ -136,7 +136,7 @@ public final class Safetensors {
         Tensor value;
         try (var noGrad = Kiln.noGrad()) {
             value = t.detach();
-            if (value.device() != Device.CPU) {
+            if (!value.device().equals(Device.CPU)) {
                 value = value.to(Device.CPU);
             }
             value = value.contiguous(); // a view or a transposed tensor is written as its values
@@ -144,7 +144,17 @@ public final class Safetensors {
         return new Out(name, name.getBytes(StandardCharsets.UTF_8), FileType.of(value.dtype()), Tensors.data(value));
     }
 
-    /** The tensors of the file at {@code path}, in file-offset order, each on its own heap storage. */
+    /**
+     * The tensors of the file at {@code path} on {@code device}, as the safetensors library's
+     * {@code load_file(path, device)}: read on the host, then moved by the device's backend.
+     */
+    public static Map<String, Tensor> load(Path path, Device device) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        load(path).forEach((name, t) -> out.put(name, t.to(device)));
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** The tensors of the file at {@code path}, in file-offset order, each on its own heap storage (the CPU). */
     public static Map<String, Tensor> load(Path path) {
         try (FileChannel ch = open(path)) {
             Header h = Header.read(path, ch);

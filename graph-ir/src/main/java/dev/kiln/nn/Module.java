@@ -1,6 +1,7 @@
 package dev.kiln.nn;
 
 import dev.kiln.DType;
+import dev.kiln.Device;
 import dev.kiln.Kiln;
 import dev.kiln.KilnException;
 import dev.kiln.Tensor;
@@ -97,21 +98,39 @@ public abstract class Module {
         if (dtype == null || !dtype.isFloating()) {
             throw new KilnException(displayName() + ".to: a module converts to a floating dtype, got " + dtype);
         }
+        return convertAll(t -> t.dtype().isFloating() && t.dtype() != dtype, t -> t.to(dtype));
+    }
+
+    /**
+     * Moves every parameter and buffer (and any gradient) to {@code device}, in place, as PyTorch's
+     * {@code module.to(device)}: the tensors keep their identity, so fields and optimizers built
+     * before still refer to them (an optimizer's state follows at its next step), and compiled
+     * functions traced before trace again for the new device. Returns this module.
+     */
+    public Module to(Device device) {
+        if (device == null) {
+            throw new KilnException(displayName() + ".to: the device is null");
+        }
+        return convertAll(t -> !t.device().equals(device), t -> t.to(device));
+    }
+
+    /** Replaces, in place ({@code set_}), each parameter, buffer and gradient that {@code needs} conversion. */
+    private Module convertAll(java.util.function.Predicate<Tensor> needs, java.util.function.UnaryOperator<Tensor> convert) {
         Map<String, Tensor> all = new LinkedHashMap<>();
         collectAll("", all);
         Set<Tensor> done = Collections.newSetFromMap(new IdentityHashMap<>());
         try (var noGrad = Kiln.noGrad()) {
             for (Tensor t : all.values()) {
-                if (!done.add(t) || !t.dtype().isFloating() || t.dtype() == dtype) {
+                if (!done.add(t) || !needs.test(t)) {
                     continue;
                 }
                 Tensor grad = t.grad();
                 if (grad != null) {
                     t.clearGrad();
                 }
-                t.set_(t.detach().to(dtype)); // a cast to another dtype is a fresh, dense tensor
+                t.set_(convert.apply(t.detach())); // a fresh, dense tensor
                 if (grad != null) {
-                    t.setGrad(grad.to(dtype));
+                    t.setGrad(convert.apply(grad));
                 }
             }
         }

@@ -212,7 +212,7 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
      * place, as PyTorch's {@code load_state_dict} casts it.
      */
     public final void step() {
-        followParameterDtypes();
+        followParameters();
         List<Tensor> params = new ArrayList<>();
         List<Tensor> grads = new ArrayList<>();
         List<ParamGroup<O>> groupOf = new ArrayList<>();
@@ -248,14 +248,16 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
     }
 
     /**
-     * Converts state whose dtype is not its parameter's (the parameter was converted since).
-     * PyTorch 1.13 keeps such state as it was: SGD then mixes precisions and Adam and RMSprop fail
-     * with an internal assertion; its {@code load_state_dict} casts, and so does Kiln, at once.
+     * Converts state whose dtype or device is not its parameter's (the parameter was converted or
+     * moved since). PyTorch 1.13 keeps such state as it was: SGD then mixes precisions and Adam and
+     * RMSprop fail with an internal assertion or a mixed-device error; its {@code load_state_dict}
+     * casts and moves, and so does Kiln, at once.
      */
-    private void followParameterDtypes() {
+    private void followParameters() {
         state.forEach((p, s) -> s.forEach((name, t) -> {
-            if (followsParameter(name, t) && p.dtype().isFloating() && t.dtype() != p.dtype()) {
-                Tracing.convert(t, p.dtype());
+            if (followsParameter(name, t) && p.dtype().isFloating()
+                    && (t.dtype() != p.dtype() || !t.device().equals(p.device()))) {
+                Tracing.convert(t, p.dtype(), p.device());
             }
         }));
     }
@@ -440,7 +442,7 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
                 // floating state is cast to its parameter's dtype, as PyTorch's load_state_dict does
                 s.forEach((k, v) -> {
                     Tensor c = v.detach().clone();
-                    copy.put(k, followsParameter(k, v) && p.dtype().isFloating() ? c.to(p.dtype()) : c);
+                    copy.put(k, followsParameter(k, v) && p.dtype().isFloating() ? c.to(p.device()).to(p.dtype()) : c);
                 });
                 restored.put(p, copy);
             });
@@ -448,10 +450,10 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
                 Map<String, Tensor> own = state.computeIfAbsent(p, k -> new LinkedHashMap<>());
                 s.forEach((k, v) -> {
                     Tensor t = own.get(k);
-                    if (t != null && t.shape().equals(v.shape()) && t.dtype() == v.dtype()) {
+                    if (t != null && t.shape().equals(v.shape()) && t.dtype() == v.dtype() && t.device().equals(v.device())) {
                         t.copy_(v);
                     } else if (t != null && t.shape().equals(v.shape())) {
-                        t.set_(v); // the same tensor, so compiled steps that read it see the new dtype
+                        t.set_(v); // the same tensor, so compiled steps that read it see the new dtype and device
                     } else {
                         own.put(k, v);
                     }

@@ -1,8 +1,5 @@
 package dev.kiln.spi;
 
-import dev.kiln.spi.TensorData;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A graph compiled by a backend. Safe to run from several threads at once: each run takes a set
@@ -33,25 +30,6 @@ public interface Executable {
         void close();
     }
 
-    /** Runs once on {@code inputs} (in input-slot order) and returns copies of the outputs. */
-    default List<TensorData> run(List<TensorData> inputs) {
-        try (Run r = open()) {
-            for (int i = 0; i < inputs.size(); i++) {
-                r.input(i, inputs.get(i));
-            }
-            r.run();
-            int n = outputCount();
-            List<TensorData> out = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                TensorData o = r.output(i);
-                TensorData copy = TensorData.allocate(o.shape(), o.dtype());
-                copy.copyFrom(o);
-                out.add(copy);
-            }
-            return out;
-        }
-    }
-
     /** How many outputs a run has. */
     int outputCount();
 
@@ -63,13 +41,11 @@ public interface Executable {
     /** A readable account of the plan: its kernels and buffers. */
     String describe();
 
-    /** The plan as CUDA C: its launches and its module's text, where the backend can emit it. */
-    default String describeCuda() {
-        return "this backend does not emit CUDA C";
-    }
-
-    /** The plan's CUDA C module alone, as nvcc or NVRTC compiles it; null where the backend cannot emit it. */
-    default String cudaSource() {
+    /**
+     * The plan's generated source where the backend emits text that another compiler takes (a
+     * CUDA backend's module, as nvcc or NVRTC compiles it); null where it does not.
+     */
+    default String source() {
         return null;
     }
 }

@@ -1,13 +1,16 @@
 package dev.kiln.spi;
 
+import dev.kiln.Device;
 import dev.kiln.DType;
 
 /**
  * The memory behind tensors: a flat run of elements of one dtype with a version counter. Views
  * share a storage; every in-place write bumps the version, so autograd can tell that a value it
  * saved was overwritten. The CPU's storages are heap arrays ({@link F32} and its siblings); a
- * backend may bring its own (device memory) by extending this class: element access then goes
- * through {@code getDouble}/{@code setDouble}, and {@link #array()} may return null.
+ * backend brings its own (device memory) by extending this class and names its {@link #device()}.
+ * Kiln's core never reads a non-CPU storage element by element: it moves values through the
+ * {@link Backend} of the storage's device ({@link Backend#toHost}, {@link Backend#copy}), so such a
+ * storage may refuse {@link #array()} and the element accessors.
  */
 public abstract class Storage {
     private volatile int version;
@@ -27,6 +30,9 @@ public abstract class Storage {
     }
 
     public abstract DType dtype();
+
+    /** The device whose memory holds the elements: {@link Device#CPU} for the heap storages. */
+    public abstract Device device();
 
     /**
      * The backing heap array ({@code float[]}, {@code double[]}, {@code long[]}, {@code int[]} or
@@ -66,6 +72,7 @@ public abstract class Storage {
             this.data = data;
         }
 
+        public Device device() { return Device.CPU; }
         public DType dtype() { return DType.FLOAT32; }
         public Object array() { return data; }
         public int size() { return data.length; }
@@ -83,6 +90,7 @@ public abstract class Storage {
             this.data = data;
         }
 
+        public Device device() { return Device.CPU; }
         public DType dtype() { return DType.FLOAT64; }
         public Object array() { return data; }
         public int size() { return data.length; }
@@ -100,6 +108,7 @@ public abstract class Storage {
             this.data = data;
         }
 
+        public Device device() { return Device.CPU; }
         public DType dtype() { return DType.INT64; }
         public Object array() { return data; }
         public int size() { return data.length; }
@@ -117,6 +126,7 @@ public abstract class Storage {
             this.data = data;
         }
 
+        public Device device() { return Device.CPU; }
         public DType dtype() { return DType.INT32; }
         public Object array() { return data; }
         public int size() { return data.length; }
@@ -134,6 +144,7 @@ public abstract class Storage {
             this.data = data;
         }
 
+        public Device device() { return Device.CPU; }
         public DType dtype() { return DType.BOOL; }
         public Object array() { return data; }
         public int size() { return data.length; }

@@ -1,5 +1,6 @@
 package dev.kiln.spi;
 
+import dev.kiln.Device;
 import dev.kiln.DType;
 import dev.kiln.Shape;
 import dev.kiln.KilnException;
@@ -14,8 +15,18 @@ public record TensorData(Storage storage, Layout layout) {
         return storage.dtype();
     }
 
+    /** The device of the storage. */
+    public Device device() {
+        return storage.device();
+    }
+
+    /** Whether the value is in heap storage, readable element by element here. */
+    public boolean onHost() {
+        return storage.device().equals(Device.CPU);
+    }
+
     /**
-     * A fresh contiguous, zero-filled value. One too big for the heap fails with a
+     * A fresh contiguous, zero-filled value on the heap (the CPU's memory). One too big for the heap fails with a
      * {@link KilnException} naming the shape and the bytes asked for (not the JVM's
      * {@code OutOfMemoryError}, which would leave the caller no clue).
      */
@@ -48,7 +59,10 @@ public record TensorData(Storage storage, Layout layout) {
         return storage.getLong(layout.indexOfFlat(flat));
     }
 
-    /** Copies {@code src} (same shape, converted to this dtype) into this view, element by element. */
+    /**
+     * Copies {@code src} (same shape, converted to this dtype) into this view; both on the heap
+     * (values of other devices are copied by their {@link Backend}).
+     */
     public void copyFrom(TensorData src) {
         if (!src.shape().equals(shape())) {
             throw new IllegalArgumentException("copy of " + src.shape() + " into " + shape());

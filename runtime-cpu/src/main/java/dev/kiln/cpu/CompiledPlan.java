@@ -529,14 +529,21 @@ public final class CompiledPlan implements Executable {
         return plan.describe();
     }
 
-    @Override
-    public String describeCuda() {
-        return dev.kiln.codegen.cuda.CudaEmitter.emit(plan).describe();
+    /** Runs once on {@code inputs} (in input-slot order) and returns copies of the outputs. */
+    public List<TensorData> run(List<TensorData> inputs) {
+        try (Run r = open()) {
+            for (int i = 0; i < inputs.size(); i++) {
+                r.input(i, inputs.get(i));
+            }
+            r.run();
+            List<TensorData> out = new ArrayList<>(outputCount());
+            for (int i = 0; i < outputCount(); i++) {
+                TensorData o = r.output(i);
+                TensorData copy = TensorData.allocate(o.shape(), o.dtype());
+                copy.copyFrom(o);
+                out.add(copy);
+            }
+            return out;
+        }
     }
-
-    @Override
-    public String cudaSource() {
-        return dev.kiln.codegen.cuda.CudaEmitter.emit(plan).module().source();
-    }
-
 }

@@ -32,7 +32,8 @@ class NanInfSemanticsTest {
 
     static Map<String, Tensor> load() {
         try {
-            return Safetensors.load(Path.of(NanInfSemanticsTest.class.getResource("/nan/nan_inf.safetensors").toURI()));
+            return Safetensors.load(Path.of(NanInfSemanticsTest.class.getResource("/nan/nan_inf.safetensors").toURI()),
+                    dev.kiln.Kiln.defaultDevice());
         } catch (java.net.URISyntaxException e) {
             throw new IllegalStateException(e);
         }

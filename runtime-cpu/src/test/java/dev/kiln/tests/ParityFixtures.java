@@ -25,7 +25,7 @@ final class ParityFixtures {
     /** The safetensors file at {@code resource} on the test class path. */
     static Map<String, Tensor> load(String resource) {
         try {
-            return Safetensors.load(Path.of(ParityFixtures.class.getResource(resource).toURI()));
+            return Safetensors.load(Path.of(ParityFixtures.class.getResource(resource).toURI()), dev.kiln.Kiln.defaultDevice());
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }

@@ -56,7 +56,7 @@ class PytorchInteropTest {
     void aPytorchMlpLoadsAndGivesPytorchsOutputs() throws Exception {
         Sequential mlp = new Sequential(new Linear(3, 8, DType.FLOAT64), new Tanh(), new Linear(8, 2, DType.FLOAT64));
         mlp.load(fixture("torch_mlp.safetensors"));
-        Map<String, Tensor> io = Safetensors.load(fixture("torch_io.safetensors"));
+        Map<String, Tensor> io = Safetensors.load(fixture("torch_io.safetensors"), dev.kiln.Kiln.defaultDevice());
         assertClose(io.get("mlp.y"), mlp.forward(io.get("mlp.x")), 1e-12);
     }
 
@@ -66,13 +66,13 @@ class PytorchInteropTest {
         Sequential m = new Sequential(new Linear(4, 3, DType.FLOAT64), norm);
         m.load(fixture("torch_bn.safetensors"));
         assertEquals(5L, (long) m.namedBuffers().get("1.num_batches_tracked").item());
-        Map<String, Tensor> io = Safetensors.load(fixture("torch_io.safetensors"));
+        Map<String, Tensor> io = Safetensors.load(fixture("torch_io.safetensors"), dev.kiln.Kiln.defaultDevice());
         assertClose(io.get("bn.y"), m.forward(io.get("bn.x")), 1e-12);
     }
 
     @Test
     void halfPrecisionEntriesWidenToPytorchsFloat32Values() throws Exception {
-        Map<String, Tensor> io = Safetensors.load(fixture("torch_io.safetensors"));
+        Map<String, Tensor> io = Safetensors.load(fixture("torch_io.safetensors"), dev.kiln.Kiln.defaultDevice());
         for (String k : List.of("half", "bhalf")) {
             assertEquals(DType.FLOAT32, io.get(k).dtype());
             assertArrayEquals(io.get(k + ".as_f32").toFloatArray(), io.get(k).toFloatArray(), k);

@@ -5,6 +5,7 @@ import dev.kiln.KilnException;
 import dev.kiln.codegen.cuda.CudaModule;
 import dev.kiln.codegen.cuda.CudaPlan;
 import dev.kiln.codegen.kernel.Plan;
+import dev.kiln.cuda.LaunchArguments;
 import dev.kiln.spi.TensorData;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,8 +39,6 @@ public final class Emulator implements AutoCloseable {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final FunctionDescriptor LAUNCHER = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
-    /** The KilnView struct: int rank (padded to 8), 8 sizes, 8 strides, offset. */
-    static final long VIEW_BYTES = 8 + 8 * 8 + 8 * 8 + 8;
 
     private final Arena arena = Arena.ofShared();
     private final Map<String, String> namespaceOf = new HashMap<>();
@@ -127,12 +126,10 @@ public final class Emulator implements AutoCloseable {
             MemorySegment slots = run.allocate(8L * Math.max(1, plan.scalarSlots()), 16);
             MemorySegment scratch = run.allocate(8L * Math.max(1, cuda.scratchDoubles()), 16);
             MemorySegment status = run.allocate(16, 16);
+            LaunchArguments.Memory memory = new LaunchArguments.Memory(buffers, slots, scratch, status);
             for (CudaPlan.Launch l : cuda.launches()) {
                 CudaModule.Entry e = cuda.module().entry(l.entry());
-                MemorySegment args = run.allocate(ValueLayout.ADDRESS, l.args().size());
-                for (int i = 0; i < l.args().size(); i++) {
-                    args.setAtIndex(ValueLayout.ADDRESS, i, argument(run, l.args().get(i), e.params().get(i).type(), buffers, slots, scratch, status));
-                }
+                MemorySegment args = LaunchArguments.pack(run, l, e, memory);
                 int rc;
                 try {
                     rc = (int) launcher(ns, l.entry()).invokeExact(l.grid()[0], l.grid()[1], l.grid()[2], l.block()[0], l.block()[1],
@@ -159,39 +156,6 @@ public final class Emulator implements AutoCloseable {
             }
             return out;
         }
-    }
-
-    private static MemorySegment argument(Arena run, CudaPlan.Arg a, String type, MemorySegment[] buffers, MemorySegment slots,
-            MemorySegment scratch, MemorySegment status) {
-        MemorySegment v = run.allocate(a instanceof CudaPlan.Arg.View ? VIEW_BYTES : 8, 8);
-        switch (a) {
-            case CudaPlan.Arg.Buffer b -> v.set(ValueLayout.ADDRESS, 0, buffers[b.index()]);
-            case CudaPlan.Arg.Slots s -> v.set(ValueLayout.ADDRESS, 0, slots);
-            case CudaPlan.Arg.Scratch s -> v.set(ValueLayout.ADDRESS, 0, scratch);
-            case CudaPlan.Arg.Status s -> v.set(ValueLayout.ADDRESS, 0, status);
-            case CudaPlan.Arg.Int i -> {
-                if (type.equals("int")) {
-                    v.set(ValueLayout.JAVA_INT, 0, Math.toIntExact(i.value()));
-                } else if (type.equals("long long")) {
-                    v.set(ValueLayout.JAVA_LONG, 0, i.value());
-                } else {
-                    throw new IllegalArgumentException("an integer for a parameter of type " + type);
-                }
-            }
-            case CudaPlan.Arg.Real r -> v.set(ValueLayout.JAVA_DOUBLE, 0, r.value());
-            case CudaPlan.Arg.View w -> {
-                if (!type.equals("KilnView")) {
-                    throw new IllegalArgumentException("a view for a parameter of type " + type);
-                }
-                v.set(ValueLayout.JAVA_INT, 0, w.shape().rank());
-                for (int d = 0; d < w.shape().rank(); d++) {
-                    v.set(ValueLayout.JAVA_LONG, 8 + 8L * d, w.shape().dim(d));
-                    v.set(ValueLayout.JAVA_LONG, 72 + 8L * d, w.strides()[d]);
-                }
-                v.set(ValueLayout.JAVA_LONG, 136, w.offset());
-            }
-        }
-        return v;
     }
 
     static long size(DType d) {
