@@ -189,13 +189,14 @@ public final class DataLoader implements Iterable<List<Tensor>> {
         int to = Math.min(from + batchSize, order.length);
         int[] rows = java.util.Arrays.copyOfRange(order, from, to);
         Dataset base = dataset;
-        if (base instanceof Subset s && s.dataset() instanceof TensorDataset) {
+        if (base instanceof Subset s && tensorRows(s.dataset()) != null) {
             for (int i = 0; i < rows.length; i++) {
                 rows[i] = s.indexAt(rows[i]);
             }
             base = s.dataset();
         }
-        if (base instanceof TensorDataset td) {
+        TensorDataset td = tensorRows(base);
+        if (td != null) {
             List<Tensor> out = new ArrayList<>();
             for (Tensor t : td.tensors()) {
                 out.add(gather(t, rows));
@@ -217,6 +218,11 @@ public final class DataLoader implements Iterable<List<Tensor>> {
             }
         }
         return out;
+    }
+
+    /** The tensors a dataset's samples are rows of, or null if its samples are made another way. */
+    private static TensorDataset tensorRows(Dataset d) {
+        return d instanceof TensorDataset td ? td : d instanceof FashionMNIST f ? f.rows() : null;
     }
 
     /** Rows {@code rows} of a contiguous tensor, copied into a new one (on a device, by its backend's index op). */
