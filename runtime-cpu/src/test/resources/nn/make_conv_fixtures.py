@@ -113,10 +113,27 @@ def cumulative(out):
         out["const.bn_cumulative.state." + k] = v.clone()
 
 
+def network(out):
+    """A small PyTorch CNN's state_dict after two training calls, an input and its eval-mode output (Module.loadStateDict's names)."""
+    net = torch.nn.Sequential(torch.nn.Conv2d(2, 4, 3, stride=2, padding=1), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),
+                              torch.nn.MaxPool2d(2), torch.nn.Conv2d(4, 4, 1, groups=2, bias=False), torch.nn.GroupNorm(2, 4),
+                              torch.nn.Flatten(), torch.nn.LayerNorm(16), torch.nn.Linear(16, 3))
+    with torch.no_grad():
+        net(r(5, 2, 9, 9))
+        net(r(5, 2, 9, 9))
+    net.eval()
+    x = r(2, 2, 9, 9)
+    out["const.net.x"] = x
+    out["const.net.out"] = net(x).detach()
+    for k, v in net.state_dict().items():
+        out["const.net.state." + k] = v.clone()
+
+
 def main():
     out = cases_to_tensors(CASES, CONSTANTS)
     running_stats(out)
     cumulative(out)
+    network(out)
     write("conv.safetensors", out, {"torch": torch.__version__})
 
 
