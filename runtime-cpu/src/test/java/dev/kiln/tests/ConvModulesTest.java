@@ -12,6 +12,10 @@ import dev.kiln.Generator;
 import dev.kiln.Kiln;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
+import dev.kiln.autodiff.Autodiff;
+import dev.kiln.internal.Tracing;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.TensorType;
 import dev.kiln.nn.BatchNorm2d;
 import dev.kiln.nn.Conv1d;
 import dev.kiln.nn.Conv2d;
@@ -19,6 +23,7 @@ import dev.kiln.nn.ConvTranspose2d;
 import dev.kiln.nn.Dropout;
 import dev.kiln.nn.Dropout2d;
 import dev.kiln.nn.Flatten;
+import dev.kiln.nn.Functional;
 import dev.kiln.nn.GroupNorm;
 import dev.kiln.nn.LayerNorm;
 import dev.kiln.nn.Linear;
@@ -99,6 +104,20 @@ class ConvModulesTest {
             ParityFixtures.close(f.get("const.net.out"), net.forward(x), "eager eval output");
             ParityFixtures.close(f.get("const.net.out"), Kiln.compile(in -> net.forward(in[0])).call(x), "compiled eval output");
         }
+    }
+
+    @Test
+    void aConv2dTracesToTheSameFewNodesWhateverItsKernel() {
+        int[] counts = new int[2];
+        for (int k : new int[] {3, 5}) {
+            Graph f = Tracing.trace(in -> Functional.conv2d(in.get(0), in.get(1), in.get(2)).sum(),
+                    List.of(new TensorType(Shape.of(64, 1, 28, 28), DType.FLOAT32), new TensorType(Shape.of(32, 1, k, k), DType.FLOAT32),
+                            new TensorType(Shape.of(32), DType.FLOAT32)));
+            Graph g = Autodiff.gradientGraph(f, f.outputs().getFirst(), f.inputs().subList(0, 3));
+            assertTrue(f.nodes().size() < 20 && g.nodes().size() < 40, "forward " + f.nodes().size() + ", with gradients " + g.nodes().size());
+            counts[k == 3 ? 0 : 1] = g.nodes().size();
+        }
+        assertEquals(counts[0], counts[1], "a 5×5 kernel traces to as many nodes as a 3×3 one");
     }
 
     @Test
