@@ -13,7 +13,7 @@ public final class AdaptiveAvgPool2d extends Module {
 
     /** {@code outputSize} of one or two values; −1 keeps the input's size there (PyTorch's None). */
     public AdaptiveAvgPool2d(int[] outputSize) {
-        this.outputSize = Functional.pair("outputSize", outputSize);
+        this.outputSize = Convolution.pair("outputSize", outputSize);
     }
 
     @Override

@@ -17,9 +17,9 @@ public final class AvgPool2d extends Module {
 
     /** {@code stride} null means the kernel size, as PyTorch's {@code stride=None}. */
     public AvgPool2d(int[] kernelSize, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
-        this.kernelSize = Functional.pair("kernelSize", kernelSize);
-        this.stride = stride == null ? this.kernelSize : Functional.pair("stride", stride);
-        this.padding = Functional.pair("padding", padding);
+        this.kernelSize = Convolution.pair("kernelSize", kernelSize);
+        this.stride = stride == null ? this.kernelSize : Convolution.pair("stride", stride);
+        this.padding = Convolution.pair("padding", padding);
         this.ceilMode = ceilMode;
         this.countIncludePad = countIncludePad;
     }

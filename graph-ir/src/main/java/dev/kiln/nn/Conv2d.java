@@ -38,7 +38,7 @@ public final class Conv2d extends Module {
     /** Every argument of PyTorch's constructor but the padding mode (zeros); sizes of one value apply to both dimensions. */
     public Conv2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding, int[] dilation, int groups,
             boolean bias, Generator generator, DType dtype) {
-        this(inChannels, outChannels, kernelSize, stride, Functional.pair("padding", padding), null, dilation, groups, bias, generator, dtype);
+        this(inChannels, outChannels, kernelSize, stride, Convolution.pair("padding", padding), null, dilation, groups, bias, generator, dtype);
     }
 
     /** With {@code padding} "valid" or "same" (stride 1). */
@@ -49,9 +49,9 @@ public final class Conv2d extends Module {
 
     private Conv2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding, String namedPadding, int[] dilation,
             int groups, boolean bias, Generator generator, DType dtype) {
-        this.kernelSize = Functional.pair("kernelSize", kernelSize);
-        this.stride = Functional.pair("stride", stride);
-        this.dilation = Functional.pair("dilation", dilation);
+        this.kernelSize = Convolution.pair("kernelSize", kernelSize);
+        this.stride = Convolution.pair("stride", stride);
+        this.dilation = Convolution.pair("dilation", dilation);
         checkChannels("Conv2d", inChannels, outChannels, groups, dtype);
         if ("same".equals(namedPadding)) {
             Convolution.same("Conv2d", this.kernelSize, this.stride, this.dilation);

@@ -38,11 +38,11 @@ public final class ConvTranspose2d extends Module {
     public ConvTranspose2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding, int[] outputPadding,
             int groups, boolean bias, int[] dilation, Generator generator, DType dtype) {
         Conv2d.checkChannels("ConvTranspose2d", inChannels, outChannels, groups, dtype);
-        this.kernelSize = Functional.pair("kernelSize", kernelSize);
-        this.stride = Functional.pair("stride", stride);
-        this.padding = Functional.pair("padding", padding);
-        this.outputPadding = Functional.pair("outputPadding", outputPadding);
-        this.dilation = Functional.pair("dilation", dilation);
+        this.kernelSize = Convolution.pair("kernelSize", kernelSize);
+        this.stride = Convolution.pair("stride", stride);
+        this.padding = Convolution.pair("padding", padding);
+        this.outputPadding = Convolution.pair("outputPadding", outputPadding);
+        this.dilation = Convolution.pair("dilation", dilation);
         this.inChannels = inChannels;
         this.outChannels = outChannels;
         this.groups = groups;

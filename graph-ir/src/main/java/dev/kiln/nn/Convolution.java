@@ -173,4 +173,43 @@ final class Convolution {
             throw new KilnException(fn + ": " + what + " must be positive, got " + v);
         }
     }
+
+    /** conv1d as conv2d on a height-1 plane; input [N, C, L] or [C, L]. */
+    static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int stride, int[] before, int[] after, int dilation, int groups) {
+        boolean unbatched = input.dim() == 2;
+        Tensor x = unbatched ? input.unsqueeze(0) : input;
+        if (x.dim() != 3 || weight.dim() != 3) {
+            throw new KilnException("conv1d: expected input [N, C, L] or [C, L] and weight [out_channels, in_channels/groups, k], got "
+                    + input.shape() + " and " + weight.shape());
+        }
+        Tensor y = conv2d("conv1d", x.unsqueeze(2), weight.unsqueeze(2), bias, new int[] {1, stride},
+                new int[] {0, before[0]}, new int[] {0, after[0]}, new int[] {1, dilation}, groups).squeeze(2);
+        return unbatched ? y.squeeze(0) : y;
+    }
+
+    /** conv2d of a batched or unbatched input. */
+    static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] before, int[] after, int[] dilation,
+            int groups) {
+        boolean unbatched = input.dim() == 3;
+        Tensor y = conv2d("conv2d", unbatched ? input.unsqueeze(0) : input, weight, bias, pair("stride", stride), before,
+                after, pair("dilation", dilation), groups);
+        return unbatched ? y.squeeze(0) : y;
+    }
+
+    /** A 1- or 2-element size as two (a single value is used for both), checked. */
+    static int[] pair(String what, int[] v) {
+        if (v == null || v.length == 0 || v.length > 2) {
+            throw new KilnException(what + " must have one or two values, got " + java.util.Arrays.toString(v));
+        }
+        return v.length == 1 ? new int[] {v[0], v[0]} : v.clone();
+    }
+
+    /** The padding "valid" or "same" names, as (before, after) per dimension. */
+    static int[][] named(String fn, String padding, int[] kernel, int[] stride, int[] dilation) {
+        return switch (padding) {
+            case "valid" -> new int[][] {new int[kernel.length], new int[kernel.length]};
+            case "same" -> same(fn, kernel, stride, dilation);
+            default -> throw new KilnException(fn + ": padding must be \"valid\" or \"same\" (or ints), got \"" + padding + "\"");
+        };
+    }
 }

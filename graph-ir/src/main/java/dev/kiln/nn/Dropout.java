@@ -1,6 +1,8 @@
 package dev.kiln.nn;
 
+import dev.kiln.Kiln;
 import dev.kiln.KilnException;
+import dev.kiln.Shape;
 import dev.kiln.Tensor;
 
 /**
@@ -34,5 +36,23 @@ public final class Dropout extends Module {
     @Override
     protected String extraRepr() {
         return "p=" + p + ", inplace=False";
+    }
+
+    /** x with a fresh mask of {@code maskShape} (broadcast) from the default generator, kept elements scaled by 1/(1 − p). */
+    static Tensor dropped(String fn, Tensor input, double p, boolean training, Shape maskShape) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new KilnException(fn + ": dropout probability has to be between 0 and 1, but got " + p);
+        }
+        if (!input.dtype().isFloating()) {
+            throw new KilnException(fn + ": needs a floating input, got " + input.dtype());
+        }
+        if (!training || p == 0 || input.numel() == 0) {
+            return input;
+        }
+        if (p == 1) {
+            return input.mul(0.0);
+        }
+        Tensor keep = Tensor.rand(maskShape, input.dtype(), Kiln.defaultGenerator()).lt(1 - p);
+        return input.mul(keep.to(input.dtype())).mul(1 / (1 - p));
     }
 }

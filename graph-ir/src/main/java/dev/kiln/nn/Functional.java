@@ -121,26 +121,14 @@ public final class Functional {
 
     /** {@code F.conv1d}: input [N, C, L] (or [C, L]), weight [O, C/groups, k], bias [O] or null. */
     public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int stride, int padding, int dilation, int groups) {
-        return conv1d(input, weight, bias, stride, new int[] {padding}, new int[] {padding}, dilation, groups);
+        return Convolution.conv1d(input, weight, bias, stride, new int[] {padding}, new int[] {padding}, dilation, groups);
     }
 
     /** {@code F.conv1d} with {@code padding} "valid" (none) or "same" (the output as long as the input; stride 1). */
     public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int stride, String padding, int dilation, int groups) {
-        int[][] p = named("conv1d", padding, weight.dim() == 3 ? new int[] {weight.size(2)} : new int[] {1}, new int[] {stride},
+        int[][] p = Convolution.named("conv1d", padding, weight.dim() == 3 ? new int[] {weight.size(2)} : new int[] {1}, new int[] {stride},
                 new int[] {dilation});
-        return conv1d(input, weight, bias, stride, p[0], p[1], dilation, groups);
-    }
-
-    private static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int stride, int[] before, int[] after, int dilation, int groups) {
-        boolean unbatched = input.dim() == 2;
-        Tensor x = unbatched ? input.unsqueeze(0) : input;
-        if (x.dim() != 3 || weight.dim() != 3) {
-            throw new KilnException("conv1d: expected input [N, C, L] or [C, L] and weight [out_channels, in_channels/groups, k], got "
-                    + input.shape() + " and " + weight.shape());
-        }
-        Tensor y = Convolution.conv2d("conv1d", x.unsqueeze(2), weight.unsqueeze(2), bias, new int[] {1, stride},
-                new int[] {0, before[0]}, new int[] {0, after[0]}, new int[] {1, dilation}, groups).squeeze(2);
-        return unbatched ? y.squeeze(0) : y;
+        return Convolution.conv1d(input, weight, bias, stride, p[0], p[1], dilation, groups);
     }
 
     /** {@code F.conv2d(input, weight)}: stride 1, no padding, no bias. */
@@ -158,22 +146,14 @@ public final class Functional {
      * padding and dilation per spatial dimension; {@code groups} = C gives a depthwise convolution.
      */
     public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
-        return conv2d(input, weight, bias, stride, pair("padding", padding), pair("padding", padding), dilation, groups);
+        return Convolution.conv2d(input, weight, bias, stride, Convolution.pair("padding", padding), Convolution.pair("padding", padding), dilation, groups);
     }
 
     /** {@code F.conv2d} with {@code padding} "valid" (none) or "same" (the output the input's size; stride 1). */
     public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation, int groups) {
         int[] kernel = weight.dim() == 4 ? new int[] {weight.size(2), weight.size(3)} : new int[] {1, 1};
-        int[][] p = named("conv2d", padding, kernel, pair("stride", stride), pair("dilation", dilation));
-        return conv2d(input, weight, bias, stride, p[0], p[1], dilation, groups);
-    }
-
-    private static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] before, int[] after, int[] dilation,
-            int groups) {
-        boolean unbatched = input.dim() == 3;
-        Tensor y = Convolution.conv2d("conv2d", unbatched ? input.unsqueeze(0) : input, weight, bias, pair("stride", stride), before,
-                after, pair("dilation", dilation), groups);
-        return unbatched ? y.squeeze(0) : y;
+        int[][] p = Convolution.named("conv2d", padding, kernel, Convolution.pair("stride", stride), Convolution.pair("dilation", dilation));
+        return Convolution.conv2d(input, weight, bias, stride, p[0], p[1], dilation, groups);
     }
 
     /**
@@ -183,21 +163,21 @@ public final class Functional {
     public static Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] outputPadding,
             int groups, int[] dilation) {
         boolean unbatched = input.dim() == 3;
-        Tensor y = Convolution.convTranspose2d(unbatched ? input.unsqueeze(0) : input, weight, bias, pair("stride", stride),
-                pair("padding", padding), pair("outputPadding", outputPadding), groups, pair("dilation", dilation));
+        Tensor y = Convolution.convTranspose2d(unbatched ? input.unsqueeze(0) : input, weight, bias, Convolution.pair("stride", stride),
+                Convolution.pair("padding", padding), Convolution.pair("outputPadding", outputPadding), groups, Convolution.pair("dilation", dilation));
         return unbatched ? y.squeeze(0) : y;
     }
 
     /** {@code F.unfold} (im2col): [N, C, H, W] to the [N, C·kH·kW, L] columns of its L sliding blocks. */
     public static Tensor unfold(Tensor input, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
-        return Convolution.unfold(input, pair("kernelSize", kernelSize), pair("dilation", dilation), pair("padding", padding),
-                pair("stride", stride));
+        return Convolution.unfold(input, Convolution.pair("kernelSize", kernelSize), Convolution.pair("dilation", dilation), Convolution.pair("padding", padding),
+                Convolution.pair("stride", stride));
     }
 
     /** {@code F.fold} (col2im): [N, C·kH·kW, L] columns summed into [N, C, outputSize] (overlaps add up). */
     public static Tensor fold(Tensor input, int[] outputSize, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
-        return Convolution.fold(input, pair("outputSize", outputSize), pair("kernelSize", kernelSize), pair("dilation", dilation),
-                pair("padding", padding), pair("stride", stride));
+        return Convolution.fold(input, Convolution.pair("outputSize", outputSize), Convolution.pair("kernelSize", kernelSize), Convolution.pair("dilation", dilation),
+                Convolution.pair("padding", padding), Convolution.pair("stride", stride));
     }
 
     /** {@code F.pad(input, pad)}: zeros; {@code pad} lists (before, after) pairs from the last dimension backwards. */
@@ -210,22 +190,6 @@ public final class Functional {
         return Padding.pad(input, pad, mode, value);
     }
 
-    /** A 1- or 2-element size as two (a single value is used for both), checked. */
-    static int[] pair(String what, int[] v) {
-        if (v == null || v.length == 0 || v.length > 2) {
-            throw new KilnException(what + " must have one or two values, got " + java.util.Arrays.toString(v));
-        }
-        return v.length == 1 ? new int[] {v[0], v[0]} : v.clone();
-    }
-
-    private static int[][] named(String fn, String padding, int[] kernel, int[] stride, int[] dilation) {
-        return switch (padding) {
-            case "valid" -> new int[][] {new int[kernel.length], new int[kernel.length]};
-            case "same" -> Convolution.same(fn, kernel, stride, dilation);
-            default -> throw new KilnException(fn + ": padding must be \"valid\" or \"same\" (or ints), got \"" + padding + "\"");
-        };
-    }
-
     // ------------------------------------------------------------------ pooling (composites: Pooling)
 
     /** {@code F.max_pool2d(input, k)}: stride k, no padding. */
@@ -235,7 +199,7 @@ public final class Functional {
 
     /** {@code F.max_pool2d} over [N, C, H, W] or [C, H, W]; {@code stride} null means the kernel size. */
     public static Tensor maxPool2d(Tensor input, int[] kernelSize, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
-        return maxPool2d(input, kernelSize, stride, padding, dilation, ceilMode, false).getFirst();
+        return Pooling.maxPool2d(input, kernelSize, stride, padding, dilation, ceilMode, false).getFirst();
     }
 
     /**
@@ -244,14 +208,7 @@ public final class Functional {
      */
     public static java.util.List<Tensor> maxPool2dWithIndices(Tensor input, int[] kernelSize, int[] stride, int[] padding,
             int[] dilation, boolean ceilMode) {
-        return maxPool2d(input, kernelSize, stride, padding, dilation, ceilMode, true);
-    }
-
-    private static java.util.List<Tensor> maxPool2d(Tensor input, int[] kernelSize, int[] stride, int[] padding, int[] dilation,
-            boolean ceilMode, boolean indices) {
-        int[] k = pair("kernelSize", kernelSize);
-        return Pooling.maxPool2d(input, k, stride == null ? k : pair("stride", stride), pair("padding", padding),
-                pair("dilation", dilation), ceilMode, indices);
+        return Pooling.maxPool2d(input, kernelSize, stride, padding, dilation, ceilMode, true);
     }
 
     /** {@code F.avg_pool2d(input, k)}: stride k, no padding. */
@@ -261,14 +218,12 @@ public final class Functional {
 
     /** {@code F.avg_pool2d}; {@code stride} null means the kernel size; {@code countIncludePad} counts the zero padding in the divisor. */
     public static Tensor avgPool2d(Tensor input, int[] kernelSize, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
-        int[] k = pair("kernelSize", kernelSize);
-        return Pooling.avgPool2d(input, k, stride == null ? k : pair("stride", stride), pair("padding", padding), ceilMode,
-                countIncludePad);
+        return Pooling.avgPool2d(input, kernelSize, stride, padding, ceilMode, countIncludePad);
     }
 
     /** {@code F.adaptive_avg_pool2d}: averages to {@code outputSize} (−1 keeps the input's size there). */
     public static Tensor adaptiveAvgPool2d(Tensor input, int[] outputSize) {
-        return Pooling.adaptiveAvgPool2d(input, pair("outputSize", outputSize));
+        return Pooling.adaptiveAvgPool2d(input, Convolution.pair("outputSize", outputSize));
     }
 
     // ------------------------------------------------------------------ normalization and dropout
@@ -301,7 +256,7 @@ public final class Functional {
      * default generator) and the rest scaled by 1/(1 − p); the input itself when not training or p = 0.
      */
     public static Tensor dropout(Tensor input, double p, boolean training) {
-        return dropped("dropout", input, p, training, input.shape());
+        return Dropout.dropped("dropout", input, p, training, input.shape());
     }
 
     /** {@code F.dropout2d}: whole channels of [N, C, H, W] zeroed (one draw per sample and channel), the rest scaled by 1/(1 − p). */
@@ -314,25 +269,9 @@ public final class Functional {
         for (int d = 2; d < mask.length; d++) {
             mask[d] = 1;
         }
-        return dropped("dropout2d", input, p, training, Shape.of(mask));
+        return Dropout.dropped("dropout2d", input, p, training, Shape.of(mask));
     }
 
-    private static Tensor dropped(String fn, Tensor input, double p, boolean training, Shape maskShape) {
-        if (!(p >= 0 && p <= 1)) {
-            throw new KilnException(fn + ": dropout probability has to be between 0 and 1, but got " + p);
-        }
-        if (!input.dtype().isFloating()) {
-            throw new KilnException(fn + ": needs a floating input, got " + input.dtype());
-        }
-        if (!training || p == 0 || input.numel() == 0) {
-            return input;
-        }
-        if (p == 1) {
-            return input.mul(0.0);
-        }
-        Tensor keep = Tensor.rand(maskShape, input.dtype(), Kiln.defaultGenerator()).lt(1 - p);
-        return input.mul(keep.to(input.dtype())).mul(1 / (1 - p));
-    }
 
     // ------------------------------------------------------------------ losses
 

@@ -17,10 +17,10 @@ public final class MaxPool2d extends Module {
 
     /** {@code stride} null means the kernel size, as PyTorch's {@code stride=None}. */
     public MaxPool2d(int[] kernelSize, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
-        this.kernelSize = Functional.pair("kernelSize", kernelSize);
-        this.stride = stride == null ? this.kernelSize : Functional.pair("stride", stride);
-        this.padding = Functional.pair("padding", padding);
-        this.dilation = Functional.pair("dilation", dilation);
+        this.kernelSize = Convolution.pair("kernelSize", kernelSize);
+        this.stride = stride == null ? this.kernelSize : Convolution.pair("stride", stride);
+        this.padding = Convolution.pair("padding", padding);
+        this.dilation = Convolution.pair("dilation", dilation);
         this.ceilMode = ceilMode;
     }
 

@@ -17,8 +17,13 @@ final class Pooling {
     private Pooling() {
     }
 
-    /** {@code F.max_pool2d}: the values, and with {@code indices} also the flat h·W + w position of each maximum. */
-    static List<Tensor> maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode, boolean indices) {
+    /** {@code F.max_pool2d} ({@code strides} null: the kernel size): the values, and with {@code indices} also the flat h·W + w position of each maximum. */
+    static List<Tensor> maxPool2d(Tensor x, int[] kernelSize, int[] strides, int[] paddings, int[] dilations, boolean ceilMode,
+            boolean indices) {
+        int[] kernel = Convolution.pair("kernelSize", kernelSize);
+        int[] stride = strides == null ? kernel : Convolution.pair("stride", strides);
+        int[] padding = Convolution.pair("padding", paddings);
+        int[] dilation = Convolution.pair("dilation", dilations);
         Tensor in = batched("maxPool2d", x);
         Windows w = windows("maxPool2d", in, kernel, stride, padding, dilation, ceilMode);
         int n = in.size(0);
@@ -33,8 +38,11 @@ final class Pooling {
         return List.of(unbatched(x, y), unbatched(x, where));
     }
 
-    /** {@code F.avg_pool2d}: each window's sum over PyTorch's divisor (the padding counted or not). */
-    static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
+    /** {@code F.avg_pool2d} ({@code strides} null: the kernel size): each window's sum over PyTorch's divisor (the padding counted or not). */
+    static Tensor avgPool2d(Tensor x, int[] kernelSize, int[] strides, int[] paddings, boolean ceilMode, boolean countIncludePad) {
+        int[] kernel = Convolution.pair("kernelSize", kernelSize);
+        int[] stride = strides == null ? kernel : Convolution.pair("stride", strides);
+        int[] padding = Convolution.pair("padding", paddings);
         Tensor in = batched("avgPool2d", x);
         Windows w = windows("avgPool2d", in, kernel, stride, padding, new int[] {1, 1}, ceilMode);
         int h = in.size(2);

@@ -1,7 +1,6 @@
 package dev.kiln.nn;
 
 import dev.kiln.DType;
-import dev.kiln.KilnException;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.internal.Tracing;
@@ -116,11 +115,5 @@ record Windows(int height, int width, int kh, int kw, int outH, int outW, long[]
     /** The flat input position of each window element, [1, 1, K, L] int64 (for max pooling's indices). */
     Tensor positionsTensor() {
         return indexTensor().reshape(1, 1, kernelSize(), positions());
-    }
-
-    static void check(boolean ok, String message) {
-        if (!ok) {
-            throw new KilnException(message);
-        }
     }
 }

@@ -71,7 +71,8 @@ class ConvParityTest {
     @Test
     void everyCaseMatchesPytorchEagerly() {
         ParityFixtures.matchEagerly(F, CASES);
-        assertEquals(F.keySet().stream().filter(k -> k.endsWith(".out")).count(), CASES.size(), "every PyTorch case is checked");
+        assertEquals(F.keySet().stream().filter(k -> k.endsWith(".out") && !k.startsWith("const.")).count(), CASES.size(),
+                "every PyTorch case is checked");
     }
 
     @Test
