@@ -34,6 +34,8 @@ CASES = {
     "conv2d_groups_stride_pad_dil": ([r(2, 4, 11, 10), r(6, 2, 3, 2)],
                                      lambda x, w: F.conv2d(x, w, None, stride=(3, 2), padding=(4, 1), dilation=(2, 3), groups=2)),
     "conv2d_stride_gt_kernel": ([r(1, 2, 13, 13), r(3, 2, 2, 2), r(3)], lambda x, w, b: F.conv2d(x, w, b, stride=3)),
+    "conv2d_pad_beyond_reach": ([r(1, 2, 5, 4), r(3, 2, 2, 2), r(3)], lambda x, w, b: F.conv2d(x, w, b, stride=(2, 3), padding=3)),
+    "conv_transpose2d_depthwise": ([r(2, 3, 4, 5), r(3, 1, 3, 3)], lambda x, w: F.conv_transpose2d(x, w, None, padding=2, groups=3)),
     "conv2d_depthwise": ([r(2, 4, 9, 8), r(4, 1, 3, 3), r(4)], lambda x, w, b: F.conv2d(x, w, b, padding=1, groups=4)),
     "conv2d_same_dil": ([r(1, 3, 8, 7), r(2, 3, 4, 3)], lambda x, w: F.conv2d(x, w, padding="same", dilation=(1, 2))),
     "conv2d_valid_unbatched": ([r(3, 6, 5), r(2, 3, 2, 3)], lambda x, w: F.conv2d(x, w, padding="valid")),

@@ -34,6 +34,8 @@ class ConvParityTest {
         CASES.put("conv2d_bias", in -> Functional.conv2d(in.get(0), in.get(1), in.get(2)));
         CASES.put("conv2d_groups_stride_pad_dil", in -> Functional.conv2d(in.get(0), in.get(1), null, i(3, 2), i(4, 1), i(2, 3), 2));
         CASES.put("conv2d_stride_gt_kernel", in -> Functional.conv2d(in.get(0), in.get(1), in.get(2), i(3), i(0), i(1), 1));
+        CASES.put("conv2d_pad_beyond_reach", in -> Functional.conv2d(in.get(0), in.get(1), in.get(2), i(2, 3), i(3), i(1), 1));
+        CASES.put("conv_transpose2d_depthwise", in -> Functional.convTranspose2d(in.get(0), in.get(1), null, i(1), i(2), i(0), 3, i(1)));
         CASES.put("conv2d_depthwise", in -> Functional.conv2d(in.get(0), in.get(1), in.get(2), i(1), i(1), i(1), 4));
         CASES.put("conv2d_same_dil", in -> Functional.conv2d(in.get(0), in.get(1), null, i(1), "same", i(1, 2), 1));
         CASES.put("conv2d_valid_unbatched", in -> Functional.conv2d(in.get(0), in.get(1), null, i(1), "valid", i(1), 1));
