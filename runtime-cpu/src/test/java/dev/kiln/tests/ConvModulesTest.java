@@ -16,6 +16,8 @@ import dev.kiln.autodiff.Autodiff;
 import dev.kiln.internal.Tracing;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.TensorType;
+import dev.kiln.nn.AdaptiveAvgPool2d;
+import dev.kiln.nn.AvgPool2d;
 import dev.kiln.nn.BatchNorm2d;
 import dev.kiln.nn.Conv1d;
 import dev.kiln.nn.Conv2d;
@@ -104,6 +106,33 @@ class ConvModulesTest {
             ParityFixtures.close(f.get("const.net.out"), net.forward(x), "eager eval output");
             ParityFixtures.close(f.get("const.net.out"), Kiln.compile(in -> net.forward(in[0])).call(x), "compiled eval output");
         }
+    }
+
+    @Test
+    void eachModuleRunsItsFunctionalFormWithItsOwnArguments() {
+        Tensor img = Tensor.randn(Shape.of(2, 4, 9, 7), DType.FLOAT64, new Generator(9));
+        Tensor seq = Tensor.randn(Shape.of(2, 4, 11), DType.FLOAT64, new Generator(10));
+        int[] one = {1};
+        var pool = new AvgPool2d(new int[] {3, 2}, null, one, true, false);
+        same(Functional.avgPool2d(img, new int[] {3, 2}, new int[] {3, 2}, one, true, false), pool.forward(img));
+        same(Functional.adaptiveAvgPool2d(img, new int[] {4, 3}), new AdaptiveAvgPool2d(new int[] {4, 3}).forward(img));
+        var max = new MaxPool2d(new int[] {3}, new int[] {2}, one, new int[] {2}, true);
+        same(Functional.maxPool2d(img, new int[] {3}, new int[] {2}, one, new int[] {2}, true), max.forward(img));
+        same(Functional.maxPool2dWithIndices(img, new int[] {3}, new int[] {2}, one, new int[] {2}, true).get(1),
+                max.forwardWithIndices(img).get(1));
+        var conv1 = new Conv1d(4, 6, 3, 1, "same", 2, 2, true, new Generator(1), DType.FLOAT64);
+        same(Functional.conv1d(seq, conv1.weight, conv1.bias, 1, "same", 2, 2), conv1.forward(seq));
+        assertEquals(Shape.of(2, 6, 11), conv1.forward(seq).shape(), "\"same\" keeps the length");
+        var convT = new ConvTranspose2d(4, 2, new int[] {3}, new int[] {2}, one, one, 2, true, one, new Generator(1), DType.FLOAT64);
+        same(Functional.convTranspose2d(img, convT.weight, convT.bias, new int[] {2}, one, one, 2, one), convT.forward(img));
+        assertEquals(Shape.of(2, 2, 18, 14), convT.forward(img).shape());
+        var layer = new LayerNorm(new int[] {9, 7}, 1e-3, false, DType.FLOAT64);
+        same(Functional.layerNorm(img, new int[] {9, 7}, null, null, 1e-3), layer.forward(img));
+    }
+
+    private static void same(Tensor expected, Tensor actual) {
+        assertEquals(expected.shape(), actual.shape());
+        assertArrayEquals(expected.toDoubleArray(), actual.toDoubleArray(), 0.0);
     }
 
     @Test
