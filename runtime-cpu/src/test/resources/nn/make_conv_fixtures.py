@@ -131,11 +131,25 @@ def network(out):
         out["const.net.state." + k] = v.clone()
 
 
+def padding_modes(out):
+    """Conv2d and Conv1d modules with padding modes other than zeros: weights, an input and the output."""
+    mods = {"reflect_same": torch.nn.Conv2d(3, 4, (3, 2), padding="same", dilation=(1, 2), padding_mode="reflect"),
+            "replicate_stride": torch.nn.Conv2d(2, 2, 3, stride=2, padding=(2, 1), padding_mode="replicate"),
+            "circular1d": torch.nn.Conv1d(2, 3, 4, padding=2, padding_mode="circular")}
+    inputs = {"reflect_same": r(2, 3, 6, 7), "replicate_stride": r(1, 2, 7, 6), "circular1d": r(2, 2, 9)}
+    for name, m in mods.items():
+        for k, v in m.state_dict().items():
+            out[f"const.mode.{name}.{k}"] = v.clone()
+        out[f"const.mode.{name}.x"] = inputs[name]
+        out[f"const.mode.{name}.out"] = m(inputs[name]).detach()
+
+
 def main():
     out = cases_to_tensors(CASES, CONSTANTS)
     running_stats(out)
     cumulative(out)
     network(out)
+    padding_modes(out)
     write("conv.safetensors", out, {"torch": torch.__version__})
 
 

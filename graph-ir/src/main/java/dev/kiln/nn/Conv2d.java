@@ -24,6 +24,7 @@ public final class Conv2d extends Module {
     private final String namedPadding;
     private final int[] dilation;
     private final int groups;
+    private final String paddingMode;
 
     /** Stride 1, no padding, bias; the default dtype and generator. */
     public Conv2d(int inChannels, int outChannels, int kernelSize) {
@@ -32,23 +33,27 @@ public final class Conv2d extends Module {
 
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride, int padding) {
         this(inChannels, outChannels, new int[] {kernelSize}, new int[] {stride}, new int[] {padding}, new int[] {1}, 1, true,
-                Kiln.defaultGenerator(), Kiln.defaultDtype());
+                "zeros", Kiln.defaultGenerator(), Kiln.defaultDtype());
     }
 
-    /** Every argument of PyTorch's constructor but the padding mode (zeros); sizes of one value apply to both dimensions. */
+    /**
+     * Every argument of PyTorch's constructor, {@code paddingMode} "zeros", "reflect", "replicate" or "circular";
+     * sizes of one value apply to both dimensions.
+     */
     public Conv2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding, int[] dilation, int groups,
-            boolean bias, Generator generator, DType dtype) {
-        this(inChannels, outChannels, kernelSize, stride, Convolution.pair("padding", padding), null, dilation, groups, bias, generator, dtype);
+            boolean bias, String paddingMode, Generator generator, DType dtype) {
+        this(inChannels, outChannels, kernelSize, stride, Convolution.pair("padding", padding), null, dilation, groups, bias, paddingMode,
+                generator, dtype);
     }
 
     /** With {@code padding} "valid" or "same" (stride 1). */
     public Conv2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, String padding, int[] dilation, int groups,
-            boolean bias, Generator generator, DType dtype) {
-        this(inChannels, outChannels, kernelSize, stride, null, padding, dilation, groups, bias, generator, dtype);
+            boolean bias, String paddingMode, Generator generator, DType dtype) {
+        this(inChannels, outChannels, kernelSize, stride, null, padding, dilation, groups, bias, paddingMode, generator, dtype);
     }
 
     private Conv2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding, String namedPadding, int[] dilation,
-            int groups, boolean bias, Generator generator, DType dtype) {
+            int groups, boolean bias, String paddingMode, Generator generator, DType dtype) {
         this.kernelSize = Convolution.pair("kernelSize", kernelSize);
         this.stride = Convolution.pair("stride", stride);
         this.dilation = Convolution.pair("dilation", dilation);
@@ -63,6 +68,7 @@ public final class Conv2d extends Module {
         this.padding = padding;
         this.namedPadding = namedPadding;
         this.groups = groups;
+        this.paddingMode = Conv2d.checkedMode("Conv2d", paddingMode);
         int fanIn = inChannels / groups * this.kernelSize[0] * this.kernelSize[1];
         double bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
         Shape shape = Shape.of(outChannels, inChannels / groups, this.kernelSize[0], this.kernelSize[1]);
@@ -93,8 +99,15 @@ public final class Conv2d extends Module {
             throw new KilnException(this + " expects an input [N, " + inChannels + ", H, W] or [" + inChannels + ", H, W] (in_channels="
                     + inChannels + "), got shape " + input.shape());
         }
-        return namedPadding != null ? Functional.conv2d(input, weight, bias, stride, namedPadding, dilation, groups)
-                : Functional.conv2d(input, weight, bias, stride, padding, dilation, groups);
+        if (paddingMode.equals("zeros")) {
+            return namedPadding != null ? Functional.conv2d(input, weight, bias, stride, namedPadding, dilation, groups)
+                    : Functional.conv2d(input, weight, bias, stride, padding, dilation, groups);
+        }
+        // PyTorch pads in the mode first, then convolves without padding ("same" split as for zeros)
+        int[][] p = namedPadding != null ? Convolution.named("Conv2d", namedPadding, kernelSize, stride, dilation)
+                : new int[][] {padding, padding};
+        Tensor padded = Functional.pad(input, new int[] {p[0][1], p[1][1], p[0][0], p[1][0]}, paddingMode, 0);
+        return Functional.conv2d(padded, weight, bias, stride, new int[] {0}, dilation, groups);
     }
 
     @Override
@@ -102,7 +115,17 @@ public final class Conv2d extends Module {
         return inChannels + ", " + outChannels + ", kernel_size=" + tuple(kernelSize) + ", stride=" + tuple(stride)
                 + (namedPadding != null ? ", padding=" + namedPadding : padding[0] != 0 || padding[1] != 0 ? ", padding=" + tuple(padding) : "")
                 + (dilation[0] != 1 || dilation[1] != 1 ? ", dilation=" + tuple(dilation) : "")
-                + (groups != 1 ? ", groups=" + groups : "") + (bias == null ? ", bias=False" : "");
+                + (groups != 1 ? ", groups=" + groups : "")
+                + (paddingMode.equals("zeros") ? "" : ", padding_mode=" + paddingMode) + (bias == null ? ", bias=False" : "");
+    }
+
+    /** PyTorch's padding modes. */
+    static String checkedMode(String layer, String mode) {
+        if (!java.util.List.of("zeros", "reflect", "replicate", "circular").contains(mode)) {
+            throw new KilnException(layer + ": padding_mode must be one of [zeros, reflect, replicate, circular], but got padding_mode='"
+                    + mode + "'");
+        }
+        return mode;
     }
 
     static String tuple(int[] v) {

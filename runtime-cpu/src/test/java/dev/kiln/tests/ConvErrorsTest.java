@@ -61,10 +61,11 @@ class ConvErrorsTest {
 
     @Test
     void groupsThatDoNotDivideTheChannelsAreRefused() {
-        fails(() -> new Conv2d(4, 6, new int[] {3}, new int[] {1}, new int[] {0}, new int[] {1}, 4, true, new Generator(1), DType.FLOAT32),
+        fails(() -> new Conv2d(4, 6, new int[] {3}, new int[] {1}, new int[] {0}, new int[] {1}, 4, true, "zeros",
+                new Generator(1), DType.FLOAT32),
                 "out_channels must be divisible by groups", "out_channels=6, groups=4");
-        fails(() -> new Conv2d(3, 6, new int[] {3}, new int[] {1}, new int[] {0}, new int[] {1}, 2, true, new Generator(1), DType.FLOAT32),
-                "in_channels must be divisible by groups");
+        fails(() -> new Conv2d(3, 6, new int[] {3}, new int[] {1}, new int[] {0}, new int[] {1}, 2, true, "zeros",
+                new Generator(1), DType.FLOAT32), "in_channels must be divisible by groups");
         fails(() -> Functional.conv2d(IMAGES, Tensor.zeros(Shape.of(4, 1, 3, 3), DType.FLOAT32), null, new int[] {1}, new int[] {0},
                 new int[] {1}, 3), "groups=3 must divide the weight's out_channels (4)");
         fails(() -> Functional.groupNorm(IMAGES, 2, null, null, 1e-5), "divisible by num_groups", "num_groups=2");

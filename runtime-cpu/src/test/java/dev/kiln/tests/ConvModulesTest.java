@@ -47,7 +47,8 @@ import org.junit.jupiter.api.Test;
 class ConvModulesTest {
     @Test
     void theModulesHavePytorchsStateDictNamesAndShapes() {
-        var conv = new Conv2d(6, 8, new int[] {3, 2}, new int[] {1}, new int[] {0}, new int[] {1}, 2, true, new Generator(1), DType.FLOAT32);
+        var conv = new Conv2d(6, 8, new int[] {3, 2}, new int[] {1}, new int[] {0}, new int[] {1}, 2, true, "zeros", new Generator(1),
+                DType.FLOAT32);
         assertEquals(Map.of("weight", Shape.of(8, 3, 3, 2), "bias", Shape.of(8)), shapes(conv.stateDict()));
         var convT = new ConvTranspose2d(4, 6, new int[] {3}, new int[] {2}, new int[] {1}, new int[] {1}, 2, false, new int[] {1},
                 new Generator(1), DType.FLOAT32);
@@ -71,13 +72,14 @@ class ConvModulesTest {
 
     @Test
     void convolutionsAreInitializedUniformlyWithinOneOverRootFanIn() {
-        var conv = new Conv2d(4, 6, new int[] {3}, new int[] {1}, new int[] {0}, new int[] {1}, 2, true, new Generator(7), DType.FLOAT64);
+        var conv = new Conv2d(4, 6, new int[] {3}, new int[] {1}, new int[] {0}, new int[] {1}, 2, true, "zeros", new Generator(7),
+                DType.FLOAT64);
         assertWithin(conv.weight, 1 / Math.sqrt(2 * 9));
         assertWithin(conv.bias, 1 / Math.sqrt(2 * 9));
         var convT = new ConvTranspose2d(4, 6, new int[] {2, 3}, new int[] {1}, new int[] {0}, new int[] {0}, 2, true, new int[] {1},
                 new Generator(7), DType.FLOAT64);
         assertWithin(convT.weight, 1 / Math.sqrt(3 * 6)); // PyTorch's fan_in of the transposed weight: out/groups·kH·kW
-        var conv1 = new Conv1d(3, 40, 5, 1, 0, 1, 1, true, new Generator(7), DType.FLOAT64);
+        var conv1 = new Conv1d(3, 40, 5, 1, 0, 1, 1, true, "zeros", new Generator(7), DType.FLOAT64);
         assertWithin(conv1.weight, 1 / Math.sqrt(15));
     }
 
@@ -90,7 +92,8 @@ class ConvModulesTest {
     void aPytorchNetworksStateDictLoadsAndRunsInEvalModeEagerAndCompiled() {
         Map<String, Tensor> f = ConvParityTest.F;
         var net = new Sequential(new Conv2d(2, 4, 3, 2, 1), new BatchNorm2d(4), new ReLU(), new MaxPool2d(2),
-                new Conv2d(4, 4, new int[] {1}, new int[] {1}, new int[] {0}, new int[] {1}, 2, false, new Generator(1), DType.FLOAT32),
+                new Conv2d(4, 4, new int[] {1}, new int[] {1}, new int[] {0}, new int[] {1}, 2, false, "zeros", new Generator(1),
+                        DType.FLOAT32),
                 new GroupNorm(2, 4), new Flatten(), new LayerNorm(16), new Linear(16, 3));
         net.to(DType.FLOAT64);
         Map<String, Tensor> state = new LinkedHashMap<>();
@@ -120,7 +123,7 @@ class ConvModulesTest {
         same(Functional.maxPool2d(img, new int[] {3}, new int[] {2}, one, new int[] {2}, true), max.forward(img));
         same(Functional.maxPool2dWithIndices(img, new int[] {3}, new int[] {2}, one, new int[] {2}, true).get(1),
                 max.forwardWithIndices(img).get(1));
-        var conv1 = new Conv1d(4, 6, 3, 1, "same", 2, 2, true, new Generator(1), DType.FLOAT64);
+        var conv1 = new Conv1d(4, 6, 3, 1, "same", 2, 2, true, "zeros", new Generator(1), DType.FLOAT64);
         same(Functional.conv1d(seq, conv1.weight, conv1.bias, 1, "same", 2, 2), conv1.forward(seq));
         assertEquals(Shape.of(2, 6, 11), conv1.forward(seq).shape(), "\"same\" keeps the length");
         var convT = new ConvTranspose2d(4, 2, new int[] {3}, new int[] {2}, one, one, 2, true, one, new Generator(1), DType.FLOAT64);
@@ -147,6 +150,31 @@ class ConvModulesTest {
             counts[k == 3 ? 0 : 1] = g.nodes().size();
         }
         assertEquals(counts[0], counts[1], "a 5×5 kernel traces to as many nodes as a 3×3 one");
+    }
+
+    @Test
+    void convolutionsPadInPytorchsPaddingModesEagerAndCompiled() {
+        Map<String, Tensor> f = ConvParityTest.F;
+        int[] one = {1};
+        Map<String, dev.kiln.nn.Module> modules = new LinkedHashMap<>();
+        modules.put("reflect_same", new Conv2d(3, 4, new int[] {3, 2}, one, "same", new int[] {1, 2}, 1, true, "reflect", new Generator(1),
+                DType.FLOAT64));
+        modules.put("replicate_stride", new Conv2d(2, 2, new int[] {3}, new int[] {2}, new int[] {2, 1}, one, 1, true, "replicate",
+                new Generator(1), DType.FLOAT64));
+        modules.put("circular1d", new Conv1d(2, 3, 4, 1, 2, 1, 1, true, "circular", new Generator(1), DType.FLOAT64));
+        modules.forEach((name, m) -> {
+            String prefix = "const.mode." + name + ".";
+            m.loadStateDict(Map.of("weight", f.get(prefix + "weight"), "bias", f.get(prefix + "bias")), true);
+            Tensor x = f.get(prefix + "x");
+            try (var noGrad = Kiln.noGrad()) {
+                ParityFixtures.close(f.get(prefix + "out"), m.forward(x), name);
+                ParityFixtures.close(f.get(prefix + "out"), Kiln.compile(in -> m.forward(in[0])).call(x), name + " compiled");
+            }
+        });
+        assertTrue(modules.get("reflect_same").toString().endsWith("padding_mode=reflect)"), modules.get("reflect_same").toString());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.kiln.KilnException.class,
+                () -> new Conv1d(2, 3, 4, 1, 2, 1, 1, true, "mirror", new Generator(1), DType.FLOAT64));
+        assertTrue(e.getMessage().contains("padding_mode must be one of") && e.getMessage().contains("'mirror'"), e.getMessage());
     }
 
     @Test
