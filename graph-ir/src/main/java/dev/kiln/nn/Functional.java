@@ -1,5 +1,7 @@
 package dev.kiln.nn;
 
+import static dev.kiln.nn.Convolution.pair;
+
 import dev.kiln.DType;
 import dev.kiln.Kiln;
 import dev.kiln.KilnException;
@@ -146,13 +148,13 @@ public final class Functional {
      * padding and dilation per spatial dimension; {@code groups} = C gives a depthwise convolution.
      */
     public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
-        return Convolution.conv2d(input, weight, bias, stride, Convolution.pair("padding", padding), Convolution.pair("padding", padding), dilation, groups);
+        return Convolution.conv2d(input, weight, bias, stride, pair("padding", padding), pair("padding", padding), dilation, groups);
     }
 
     /** {@code F.conv2d} with {@code padding} "valid" (none) or "same" (the output the input's size; stride 1). */
     public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation, int groups) {
         int[] kernel = weight.dim() == 4 ? new int[] {weight.size(2), weight.size(3)} : new int[] {1, 1};
-        int[][] p = Convolution.named("conv2d", padding, kernel, Convolution.pair("stride", stride), Convolution.pair("dilation", dilation));
+        int[][] p = Convolution.named("conv2d", padding, kernel, pair("stride", stride), pair("dilation", dilation));
         return Convolution.conv2d(input, weight, bias, stride, p[0], p[1], dilation, groups);
     }
 
@@ -163,21 +165,21 @@ public final class Functional {
     public static Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] outputPadding,
             int groups, int[] dilation) {
         boolean unbatched = input.dim() == 3;
-        Tensor y = Convolution.convTranspose2d(unbatched ? input.unsqueeze(0) : input, weight, bias, Convolution.pair("stride", stride),
-                Convolution.pair("padding", padding), Convolution.pair("outputPadding", outputPadding), groups, Convolution.pair("dilation", dilation));
+        Tensor y = Convolution.convTranspose2d(unbatched ? input.unsqueeze(0) : input, weight, bias, pair("stride", stride),
+                pair("padding", padding), pair("outputPadding", outputPadding), groups, pair("dilation", dilation));
         return unbatched ? y.squeeze(0) : y;
     }
 
     /** {@code F.unfold} (im2col): [N, C, H, W] to the [N, C·kH·kW, L] columns of its L sliding blocks. */
     public static Tensor unfold(Tensor input, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
-        return Convolution.unfold(input, Convolution.pair("kernelSize", kernelSize), Convolution.pair("dilation", dilation), Convolution.pair("padding", padding),
-                Convolution.pair("stride", stride));
+        return Convolution.unfold(input, pair("kernelSize", kernelSize), pair("dilation", dilation), pair("padding", padding),
+                pair("stride", stride));
     }
 
     /** {@code F.fold} (col2im): [N, C·kH·kW, L] columns summed into [N, C, outputSize] (overlaps add up). */
     public static Tensor fold(Tensor input, int[] outputSize, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
-        return Convolution.fold(input, Convolution.pair("outputSize", outputSize), Convolution.pair("kernelSize", kernelSize), Convolution.pair("dilation", dilation),
-                Convolution.pair("padding", padding), Convolution.pair("stride", stride));
+        return Convolution.fold(input, pair("outputSize", outputSize), pair("kernelSize", kernelSize), pair("dilation", dilation),
+                pair("padding", padding), pair("stride", stride));
     }
 
     /** {@code F.pad(input, pad)}: zeros; {@code pad} lists (before, after) pairs from the last dimension backwards. */
@@ -223,7 +225,7 @@ public final class Functional {
 
     /** {@code F.adaptive_avg_pool2d}: averages to {@code outputSize} (−1 keeps the input's size there). */
     public static Tensor adaptiveAvgPool2d(Tensor input, int[] outputSize) {
-        return Pooling.adaptiveAvgPool2d(input, Convolution.pair("outputSize", outputSize));
+        return Pooling.adaptiveAvgPool2d(input, pair("outputSize", outputSize));
     }
 
     // ------------------------------------------------------------------ normalization and dropout

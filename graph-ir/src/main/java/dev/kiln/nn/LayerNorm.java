@@ -6,7 +6,10 @@ import dev.kiln.KilnException;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
 
-/** Normalization over the last dimensions, as {@code torch.nn.LayerNorm}: weight ones and bias zeros of {@code normalizedShape} when elementwise-affine. */
+/**
+ * Normalization over the last dimensions, as {@code torch.nn.LayerNorm}: weight ones and bias zeros of
+ * {@code normalizedShape} when elementwise-affine.
+ */
 public final class LayerNorm extends Module {
     /** Null without elementwise affine. */
     public final Tensor weight;

@@ -17,7 +17,10 @@ final class Pooling {
     private Pooling() {
     }
 
-    /** {@code F.max_pool2d} ({@code strides} null: the kernel size): the values, and with {@code indices} also the flat h·W + w position of each maximum. */
+    /**
+     * {@code F.max_pool2d} ({@code strides} null: the kernel size): the values, and with {@code indices} also the
+     * flat h·W + w position of each maximum.
+     */
     static List<Tensor> maxPool2d(Tensor x, int[] kernelSize, int[] strides, int[] paddings, int[] dilations, boolean ceilMode,
             boolean indices) {
         int[] kernel = Convolution.pair("kernelSize", kernelSize);

@@ -17,7 +17,10 @@ record Windows(int height, int width, int kh, int kw, int outH, int outW, long[]
 
     /** One spatial axis: input size, kernel, stride, padding before and after, dilation. */
     record Axis(int size, int kernel, int stride, int before, int after, int dilation) {
-        /** Windows along this axis: PyTorch's floor formula, or with {@code ceil} its ceil mode (the last window starts inside the input or the left padding). */
+        /**
+         * Windows along this axis: PyTorch's floor formula, or with {@code ceil} its ceil mode (the last window
+         * starts inside the input or the left padding).
+         */
         int count(boolean ceil) {
             long span = (long) size + before + after - (long) dilation * (kernel - 1) - 1;
             if (span < 0) {
