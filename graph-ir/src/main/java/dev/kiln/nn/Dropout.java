@@ -22,10 +22,19 @@ public final class Dropout extends Module {
     }
 
     static double checked(double p) {
-        if (!(p >= 0 && p <= 1)) {
-            throw new KilnException("dropout probability has to be between 0 and 1, but got " + p);
+        if (!(p >= 0 && p < 1)) {
+            throw new KilnException(outOfRange("Dropout", p));
         }
         return p;
+    }
+
+    /**
+     * Kiln takes p in [0, 1): the kept elements are scaled by 1/(1 − p), which p = 1 leaves undefined
+     * (PyTorch 1.13 also accepts 1 and returns zeros; multiply by 0 for that).
+     */
+    private static String outOfRange(String fn, double p) {
+        return fn + ": dropout probability has to be in [0, 1) (at least 0, below 1), but got " + p
+                + (p == 1 ? "; p = 1 would drop everything: multiply by 0 instead" : "");
     }
 
     @Override
@@ -40,17 +49,14 @@ public final class Dropout extends Module {
 
     /** x with a fresh mask of {@code maskShape} (broadcast) from the default generator, kept elements scaled by 1/(1 − p). */
     static Tensor dropped(String fn, Tensor input, double p, boolean training, Shape maskShape) {
-        if (!(p >= 0 && p <= 1)) {
-            throw new KilnException(fn + ": dropout probability has to be between 0 and 1, but got " + p);
+        if (!(p >= 0 && p < 1)) {
+            throw new KilnException(outOfRange(fn, p));
         }
         if (!input.dtype().isFloating()) {
             throw new KilnException(fn + ": needs a floating input, got " + input.dtype());
         }
         if (!training || p == 0 || input.numel() == 0) {
             return input;
-        }
-        if (p == 1) {
-            return input.mul(0.0);
         }
         Tensor keep = Tensor.rand(maskShape, input.dtype(), Kiln.defaultGenerator()).lt(1 - p);
         return input.mul(keep.to(input.dtype())).mul(1 / (1 - p));
