@@ -449,9 +449,13 @@ public final class CompiledPlan implements Executable {
                         // the last run's array, zeroed: a scatter into a large gradient costs its index, not a new array
                         result = views[o.output()];
                         Values.zero(result);
-                        Interpreter.scatterAddInto(sa, ins.get(0), ins.get(1), result);
+                        if (!IndexKernels.scatterAddInto(sa, ins.get(0), ins.get(1), result)) {
+                            Interpreter.scatterAddInto(sa, ins.get(0), ins.get(1), result);
+                        }
                     } else {
-                        result = Interpreter.execute(o.op(), ins, new TensorType(out.shape(), out.dtype()));
+                        TensorType type = new TensorType(out.shape(), out.dtype());
+                        TensorData fast = IndexKernels.execute(o.op(), ins, type);
+                        result = fast != null ? fast : Interpreter.execute(o.op(), ins, type);
                     }
                     views[o.output()] = result;
                     buffers[o.output()] = result.storage().array();

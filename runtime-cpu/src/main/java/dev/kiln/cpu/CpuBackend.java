@@ -69,6 +69,10 @@ public final class CpuBackend implements Backend {
             Gemm.matmul(a.storage().array(), a.layout(), b.storage().array(), b.layout(), out.storage().array(), result.shape());
             return out;
         }
+        TensorData indexed = IndexKernels.execute(op, inputs, result);
+        if (indexed != null) {
+            return indexed;
+        }
         return EagerKernels.worthCompiling(op, inputs, result) ? EagerKernels.run(op, inputs, result)
                 : Interpreter.execute(op, inputs, result);
     }

@@ -1,0 +1,149 @@
+package dev.kiln.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.DType;
+import dev.kiln.KilnException;
+import dev.kiln.Shape;
+import dev.kiln.ir.Index;
+import dev.kiln.ir.Movement;
+import dev.kiln.ir.TensorType;
+import dev.kiln.spi.Layout;
+import dev.kiln.spi.Storage;
+import dev.kiln.spi.TensorData;
+import dev.kiln.tests.Props;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.generators.Generate;
+
+/**
+ * The fast gather and scatter-add loops against the interpreter's (the oracle), bit for bit: every
+ * dtype they take, ranks 1 to 4, every axis, sources that are transposed views, indices broadcast
+ * along dimensions (stride 0, as a convolution's windows are), and float32 sums that round.
+ */
+class IndexKernelsProperties {
+    private static final DType[] TYPES = {DType.FLOAT32, DType.FLOAT64, DType.INT64, DType.INT32};
+
+    @Test
+    void gatherIsTheInterpretersBitForBit() {
+        Props.check("fast gather", 300, Generate.longRange(0, Long.MAX_VALUE), seed -> {
+            Random r = new Random(seed);
+            DType dtype = TYPES[r.nextInt(TYPES.length)];
+            int rank = 1 + r.nextInt(4);
+            int axis = r.nextInt(rank);
+            int[] xDims = dims(r, rank);
+            TensorData x = values(r, xDims, dtype, r.nextBoolean());
+            int[] iDims = xDims.clone();
+            iDims[axis] = 1 + r.nextInt(6);
+            for (int d = 0; d < rank; d++) {
+                if (d != axis && r.nextInt(3) == 0) {
+                    iDims[d] = 1 + r.nextInt(xDims[d]); // gather takes index.size(d) <= x.size(d)
+                }
+            }
+            TensorData index = indices(r, iDims, xDims[axis], axis);
+            Index.Gather g = new Index.Gather(axis);
+            TensorType type = g.infer(List.of(new TensorType(x.shape(), dtype), new TensorType(index.shape(), DType.INT64)));
+            TensorData fast = IndexKernels.gather(g, x, index, type);
+            assertNotNull(fast);
+            assertSameBits(Interpreter.execute(g, List.of(x, index), type), fast);
+        });
+    }
+
+    @Test
+    void scatterAddIsTheInterpretersBitForBit() {
+        Props.check("fast scatterAdd", 300, Generate.longRange(0, Long.MAX_VALUE), seed -> {
+            Random r = new Random(seed);
+            DType dtype = TYPES[r.nextInt(TYPES.length)];
+            int rank = 1 + r.nextInt(4);
+            int axis = r.nextInt(rank);
+            int[] dims = dims(r, rank);
+            int size = 1 + r.nextInt(5);
+            TensorData src = values(r, dims, dtype, r.nextBoolean());
+            TensorData index = indices(r, dims, size, axis);
+            Index.ScatterAdd s = new Index.ScatterAdd(axis, size);
+            TensorType type = s.infer(List.of(new TensorType(index.shape(), DType.INT64), new TensorType(src.shape(), dtype)));
+            TensorData fast = TensorData.allocate(type.shape(), type.dtype());
+            assertTrue(IndexKernels.scatterAddInto(s, index, src, fast));
+            assertSameBits(Interpreter.execute(s, List.of(index, src), type), fast);
+        });
+    }
+
+    @Test
+    void anIndexOutsideItsDimensionIsTheInterpretersError() {
+        TensorData x = values(new Random(1), new int[] {2, 3}, DType.FLOAT32, false);
+        TensorData index = new TensorData(new Storage.I64(new long[] {0, 3}), Layout.contiguous(Shape.of(1, 2)));
+        Index.Gather g = new Index.Gather(1);
+        TensorType type = new TensorType(Shape.of(1, 2), DType.FLOAT32);
+        KilnException fast = assertThrows(KilnException.class, () -> IndexKernels.gather(g, x, index, type));
+        KilnException oracle = assertThrows(KilnException.class, () -> Interpreter.execute(g, List.of(x, index), type));
+        assertEquals(oracle.getMessage(), fast.getMessage());
+    }
+
+    private static int[] dims(Random r, int rank) {
+        int[] d = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            d[i] = 1 + r.nextInt(r.nextInt(8) == 0 ? 40 : 5);
+        }
+        return d;
+    }
+
+    /** Random values of {@code dims}, stored transposed (a permuted view of a contiguous buffer) when asked. */
+    private static TensorData values(Random r, int[] dims, DType dtype, boolean transposed) {
+        int rank = dims.length;
+        int[] stored = dims.clone();
+        if (transposed && rank > 1) {
+            stored[0] = dims[rank - 1];
+            stored[rank - 1] = dims[0];
+        }
+        TensorData d = TensorData.allocate(Shape.of(stored), dtype);
+        for (int i = 0; i < d.shape().numel(); i++) {
+            // float32 sums of these round (mixed magnitudes), so the order and rounding of the adds show
+            d.storage().setDouble(i, dtype.isFloating() ? r.nextGaussian() * Math.pow(10, r.nextInt(7) - 3) : r.nextInt(2000) - 1000);
+        }
+        if (!transposed || rank == 1) {
+            return d;
+        }
+        int[] order = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            order[i] = i;
+        }
+        order[0] = rank - 1;
+        order[rank - 1] = 0;
+        Movement.Permute p = new Movement.Permute(dev.kiln.ir.Axes.of(order));
+        return new TensorData(d.storage(), d.layout().view(p, Shape.of(dims)));
+    }
+
+    /** Indices in {@code [0, size)} of {@code dims}, broadcast (stride 0) along some dimensions other than {@code axis}. */
+    private static TensorData indices(Random r, int[] dims, int size, int axis) {
+        int[] strides = Shape.of(dims).contiguousStrides();
+        int span = 1;
+        for (int d = dims.length - 1; d >= 0; d--) {
+            boolean broadcast = d != axis && r.nextInt(3) == 0;
+            strides[d] = broadcast ? 0 : span;
+            span *= broadcast ? 1 : dims[d];
+        }
+        long[] v = new long[span];
+        for (int i = 0; i < span; i++) {
+            v[i] = r.nextInt(size);
+        }
+        return new TensorData(new Storage.I64(v), new Layout(Shape.of(dims), strides, 0));
+    }
+
+    private static void assertSameBits(TensorData expected, TensorData actual) {
+        assertEquals(expected.shape(), actual.shape());
+        if (expected.dtype().isFloating()) {
+            double[] e = expected.toDoubleArray();
+            double[] a = actual.toDoubleArray();
+            for (int i = 0; i < e.length; i++) {
+                assertEquals(Double.doubleToRawLongBits(e[i]), Double.doubleToRawLongBits(a[i]), "element " + i);
+            }
+        } else {
+            assertArrayEquals(expected.toLongArray(), actual.toLongArray());
+        }
+    }
+}
