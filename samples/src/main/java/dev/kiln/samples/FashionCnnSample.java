@@ -52,7 +52,7 @@ public final class FashionCnnSample {
     /** The default seed: initial weights and dropout draws ({@code Kiln.manualSeed}) and the batch order. */
     public static final long SEED = 1234;
     /** Test images evaluated per forward. */
-    static final int EVAL_BATCH = Integer.getInteger("evalBatch", 100);
+    static final int EVAL_BATCH = 100;
     private static final String USAGE = "usage: fashion-cnn [--compiled] [--epochs N] [--train-size N] [--test-size N] [--steps N]"
             + " [--threads N] [--batchnorm] [--no-dropout] [--seed N] [--data DIR] [--plot FILE] [--save FILE] [--load FILE]"
             + " [--save-init FILE] [--losses FILE] [--logits FILE]";
