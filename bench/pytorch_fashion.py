@@ -21,7 +21,7 @@ first, then the median of --steps timed steps, in milliseconds, with --threads N
 
 Run from the repository root, with Debian's PyTorch (not a pyenv python):
   /usr/bin/python3 bench/pytorch_fashion.py [--epochs 3] [--steps N] [--threads N] [--no-dropout]
-      [--init FILE] [--save-init FILE] [--losses FILE] [--normalize] [--seed 1234] [--root DIR]
+      [--init FILE] [--save-init FILE] [--losses FILE] [--normalize] [--seed 1234] [--root DIR] [--train-size N]
   /usr/bin/python3 bench/pytorch_fashion.py --time --threads 1 --steps 50 [--warmup 10]
 """
 import argparse
@@ -139,11 +139,14 @@ def main():
     ap.add_argument("--seed", type=int, default=1234, help="the Kiln Generator seed of the batch order")
     ap.add_argument("--torch-seed", type=int, default=0, help="torch.manual_seed: initial weights and dropout masks")
     ap.add_argument("--root", default=ROOT)
+    ap.add_argument("--train-size", type=int, default=0, help="train on the first N images only (0: all), as fashion-cnn --train-size")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.torch_seed)
     x, y = load(args.root, True, args.normalize)
+    if args.train_size:
+        x, y = x[:args.train_size], y[:args.train_size]
     model = Net(not args.no_dropout)
     if args.init:
         load_init(model, args.init)

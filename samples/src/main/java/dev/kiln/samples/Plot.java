@@ -41,4 +41,28 @@ final class Plot {
             throw new UncheckedIOException("could not write " + file, e);
         }
     }
+
+    /** Each training step's loss, and each epoch's mean at the epoch's last step, written to {@code file}. */
+    static void stepLosses(Path file, String title, List<Double> losses, List<Double> epochMeans, double stepsPerEpoch) {
+        System.setProperty("java.awt.headless", "true");
+        XYSeries step = new XYSeries("loss per step");
+        XYSeries epoch = new XYSeries("epoch mean");
+        for (int i = 0; i < losses.size(); i++) {
+            step.add(i + 1, losses.get(i));
+        }
+        for (int e = 0; e < epochMeans.size(); e++) {
+            epoch.add(Math.min(Math.ceil((e + 1) * stepsPerEpoch), losses.size()), epochMeans.get(e));
+        }
+        XYSeriesCollection data = new XYSeriesCollection(step);
+        data.addSeries(epoch);
+        JFreeChart chart = ChartFactory.createXYLineChart(title, "step", "training loss", data);
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
+        renderer.setSeriesShapesVisible(1, true);
+        chart.getXYPlot().setRenderer(renderer);
+        try {
+            ChartUtils.saveChartAsPNG(file.toFile(), chart, 800, 500);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write " + file, e);
+        }
+    }
 }

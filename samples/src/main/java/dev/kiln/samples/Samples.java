@@ -27,6 +27,7 @@ public final class Samples {
         OTHERS.put("serve", ServeSample::main);
         OTHERS.put("digits-mlp", DigitsSample::main);
         OTHERS.put("ddp", DdpSample::main);
+        OTHERS.put("fashion-cnn", FashionCnnSample::main);
     }
 
     private Samples() {
