@@ -112,6 +112,167 @@ public final class Functional {
         return dev.kiln.internal.Tracing.tracing(java.util.List.of(t));
     }
 
+    // ------------------------------------------------------------------ convolution and padding (composites: Convolution, Padding)
+
+    /** {@code F.conv1d(input, weight)}: stride 1, no padding. */
+    public static Tensor conv1d(Tensor input, Tensor weight) {
+        return conv1d(input, weight, null, 1, 0, 1, 1);
+    }
+
+    /** {@code F.conv1d}: input [N, C, L] (or [C, L]), weight [O, C/groups, k], bias [O] or null. */
+    public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int stride, int padding, int dilation, int groups) {
+        return Convolution.conv1d(input, weight, bias, stride, new int[] {padding}, new int[] {padding}, dilation, groups);
+    }
+
+    /** {@code F.conv1d} with {@code padding} "valid" (none) or "same" (the output as long as the input; stride 1). */
+    public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int stride, String padding, int dilation, int groups) {
+        int[][] p = Convolution.named("conv1d", padding, weight.dim() == 3 ? new int[] {weight.size(2)} : new int[] {1}, new int[] {stride},
+                new int[] {dilation});
+        return Convolution.conv1d(input, weight, bias, stride, p[0], p[1], dilation, groups);
+    }
+
+    /** {@code F.conv2d(input, weight)}: stride 1, no padding, no bias. */
+    public static Tensor conv2d(Tensor input, Tensor weight) {
+        return conv2d(input, weight, null);
+    }
+
+    /** {@code F.conv2d(input, weight, bias)}: stride 1, no padding. */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias) {
+        return conv2d(input, weight, bias, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1);
+    }
+
+    /**
+     * {@code F.conv2d}: input [N, C, H, W] (or [C, H, W]), weight [O, C/groups, kH, kW], bias [O] or null; stride,
+     * padding and dilation per spatial dimension; {@code groups} = C gives a depthwise convolution.
+     */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        return Convolution.conv2d(input, weight, bias, stride, Convolution.pair("padding", padding), Convolution.pair("padding", padding), dilation, groups);
+    }
+
+    /** {@code F.conv2d} with {@code padding} "valid" (none) or "same" (the output the input's size; stride 1). */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation, int groups) {
+        int[] kernel = weight.dim() == 4 ? new int[] {weight.size(2), weight.size(3)} : new int[] {1, 1};
+        int[][] p = Convolution.named("conv2d", padding, kernel, Convolution.pair("stride", stride), Convolution.pair("dilation", dilation));
+        return Convolution.conv2d(input, weight, bias, stride, p[0], p[1], dilation, groups);
+    }
+
+    /**
+     * {@code F.conv_transpose2d}: input [N, C, H, W], weight [C, O/groups, kH, kW]; the output is
+     * (H − 1)·stride − 2·padding + dilation·(kH − 1) + outputPadding + 1 high (and so wide).
+     */
+    public static Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] outputPadding,
+            int groups, int[] dilation) {
+        boolean unbatched = input.dim() == 3;
+        Tensor y = Convolution.convTranspose2d(unbatched ? input.unsqueeze(0) : input, weight, bias, Convolution.pair("stride", stride),
+                Convolution.pair("padding", padding), Convolution.pair("outputPadding", outputPadding), groups, Convolution.pair("dilation", dilation));
+        return unbatched ? y.squeeze(0) : y;
+    }
+
+    /** {@code F.unfold} (im2col): [N, C, H, W] to the [N, C·kH·kW, L] columns of its L sliding blocks. */
+    public static Tensor unfold(Tensor input, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
+        return Convolution.unfold(input, Convolution.pair("kernelSize", kernelSize), Convolution.pair("dilation", dilation), Convolution.pair("padding", padding),
+                Convolution.pair("stride", stride));
+    }
+
+    /** {@code F.fold} (col2im): [N, C·kH·kW, L] columns summed into [N, C, outputSize] (overlaps add up). */
+    public static Tensor fold(Tensor input, int[] outputSize, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
+        return Convolution.fold(input, Convolution.pair("outputSize", outputSize), Convolution.pair("kernelSize", kernelSize), Convolution.pair("dilation", dilation),
+                Convolution.pair("padding", padding), Convolution.pair("stride", stride));
+    }
+
+    /** {@code F.pad(input, pad)}: zeros; {@code pad} lists (before, after) pairs from the last dimension backwards. */
+    public static Tensor pad(Tensor input, int[] pad) {
+        return pad(input, pad, "constant", 0);
+    }
+
+    /** {@code F.pad} in {@code mode} "constant" (with {@code value}; negative pads crop), "reflect", "replicate" or "circular". */
+    public static Tensor pad(Tensor input, int[] pad, String mode, double value) {
+        return Padding.pad(input, pad, mode, value);
+    }
+
+    // ------------------------------------------------------------------ pooling (composites: Pooling)
+
+    /** {@code F.max_pool2d(input, k)}: stride k, no padding. */
+    public static Tensor maxPool2d(Tensor input, int kernelSize) {
+        return maxPool2d(input, new int[] {kernelSize}, null, new int[] {0}, new int[] {1}, false);
+    }
+
+    /** {@code F.max_pool2d} over [N, C, H, W] or [C, H, W]; {@code stride} null means the kernel size. */
+    public static Tensor maxPool2d(Tensor input, int[] kernelSize, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        return Pooling.maxPool2d(input, kernelSize, stride, padding, dilation, ceilMode, false).getFirst();
+    }
+
+    /**
+     * {@code F.max_pool2d(..., return_indices=True)}: the values and the int64 index of each maximum in its
+     * input plane (h·W + w), as {@code max_unpool2d} takes them.
+     */
+    public static java.util.List<Tensor> maxPool2dWithIndices(Tensor input, int[] kernelSize, int[] stride, int[] padding,
+            int[] dilation, boolean ceilMode) {
+        return Pooling.maxPool2d(input, kernelSize, stride, padding, dilation, ceilMode, true);
+    }
+
+    /** {@code F.avg_pool2d(input, k)}: stride k, no padding. */
+    public static Tensor avgPool2d(Tensor input, int kernelSize) {
+        return avgPool2d(input, new int[] {kernelSize}, null, new int[] {0}, false, true);
+    }
+
+    /** {@code F.avg_pool2d}; {@code stride} null means the kernel size; {@code countIncludePad} counts the zero padding in the divisor. */
+    public static Tensor avgPool2d(Tensor input, int[] kernelSize, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
+        return Pooling.avgPool2d(input, kernelSize, stride, padding, ceilMode, countIncludePad);
+    }
+
+    /** {@code F.adaptive_avg_pool2d}: averages to {@code outputSize} (−1 keeps the input's size there). */
+    public static Tensor adaptiveAvgPool2d(Tensor input, int[] outputSize) {
+        return Pooling.adaptiveAvgPool2d(input, Convolution.pair("outputSize", outputSize));
+    }
+
+    // ------------------------------------------------------------------ normalization and dropout
+
+    /**
+     * {@code F.batch_norm} over [N, C, *]: in training, the batch's mean and biased variance normalize, and the
+     * running mean and variance (either may be null) move by {@code momentum} towards the batch's mean and
+     * unbiased variance, in place; in eval the running statistics normalize. Weight and bias may be null.
+     */
+    public static Tensor batchNorm(Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
+            double momentum, double eps) {
+        if ((runningMean == null) != (runningVar == null)) {
+            throw new KilnException("batchNorm: give both running statistics or neither");
+        }
+        return Normalization.batchNorm(input, runningMean, runningVar, weight, bias, training, Tensor.scalar(momentum, input.dtype()), eps);
+    }
+
+    /** {@code F.layer_norm}: normalized over the last dimensions, which must be {@code normalizedShape}; weight and bias may be null. */
+    public static Tensor layerNorm(Tensor input, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        return Normalization.layerNorm(input, normalizedShape, weight, bias, eps);
+    }
+
+    /** {@code F.group_norm}: [N, C, *] normalized per sample over groups of C/numGroups channels; weight and bias [C] or null. */
+    public static Tensor groupNorm(Tensor input, int numGroups, Tensor weight, Tensor bias, double eps) {
+        return Normalization.groupNorm(input, numGroups, weight, bias, eps);
+    }
+
+    /**
+     * {@code F.dropout}: in training, each element zeroed with probability {@code p} (a draw from the thread's
+     * default generator) and the rest scaled by 1/(1 − p); the input itself when not training or p = 0.
+     */
+    public static Tensor dropout(Tensor input, double p, boolean training) {
+        return Dropout.dropped("dropout", input, p, training, input.shape());
+    }
+
+    /** {@code F.dropout2d}: whole channels of [N, C, H, W] zeroed (one draw per sample and channel), the rest scaled by 1/(1 − p). */
+    public static Tensor dropout2d(Tensor input, double p, boolean training) {
+        if (input.dim() != 3 && input.dim() != 4) {
+            throw new KilnException("dropout2d: expected a 4-D input [N, C, H, W] (or 3-D, read as [N, C, L] as PyTorch 1.13 does), got shape "
+                    + input.shape());
+        }
+        int[] mask = input.shape().toArray();
+        for (int d = 2; d < mask.length; d++) {
+            mask[d] = 1;
+        }
+        return Dropout.dropped("dropout2d", input, p, training, Shape.of(mask));
+    }
+
+
     // ------------------------------------------------------------------ losses
 
     static Tensor reduce(Tensor perElement, Reduction reduction) {

@@ -1,0 +1,58 @@
+package dev.kiln.nn;
+
+import dev.kiln.Kiln;
+import dev.kiln.KilnException;
+import dev.kiln.Shape;
+import dev.kiln.Tensor;
+
+/**
+ * Zeroes each element with probability p in training mode and scales the rest by 1/(1 − p); the identity
+ * in eval mode, as {@code torch.nn.Dropout}. The mask is drawn from the thread's default generator.
+ */
+public final class Dropout extends Module {
+    private final double p;
+
+    /** p = 0.5. */
+    public Dropout() {
+        this(0.5);
+    }
+
+    public Dropout(double p) {
+        this.p = checked(p);
+    }
+
+    static double checked(double p) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new KilnException("dropout probability has to be between 0 and 1, but got " + p);
+        }
+        return p;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return Functional.dropout(input, p, isTraining());
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "p=" + p + ", inplace=False";
+    }
+
+    /** x with a fresh mask of {@code maskShape} (broadcast) from the default generator, kept elements scaled by 1/(1 − p). */
+    static Tensor dropped(String fn, Tensor input, double p, boolean training, Shape maskShape) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new KilnException(fn + ": dropout probability has to be between 0 and 1, but got " + p);
+        }
+        if (!input.dtype().isFloating()) {
+            throw new KilnException(fn + ": needs a floating input, got " + input.dtype());
+        }
+        if (!training || p == 0 || input.numel() == 0) {
+            return input;
+        }
+        if (p == 1) {
+            return input.mul(0.0);
+        }
+        Tensor keep = Tensor.rand(maskShape, input.dtype(), Kiln.defaultGenerator()).lt(1 - p);
+        return input.mul(keep.to(input.dtype())).mul(1 / (1 - p));
+    }
+}

@@ -1,0 +1,42 @@
+package dev.kiln.nn;
+
+import dev.kiln.Tensor;
+
+/** Max pooling over [N, C, H, W] or [C, H, W], as {@code torch.nn.MaxPool2d} (see {@link Functional#maxPool2d}). */
+public final class MaxPool2d extends Module {
+    private final int[] kernelSize;
+    private final int[] stride;
+    private final int[] padding;
+    private final int[] dilation;
+    private final boolean ceilMode;
+
+    /** Stride = kernel size, no padding. */
+    public MaxPool2d(int kernelSize) {
+        this(new int[] {kernelSize}, null, new int[] {0}, new int[] {1}, false);
+    }
+
+    /** {@code stride} null means the kernel size, as PyTorch's {@code stride=None}. */
+    public MaxPool2d(int[] kernelSize, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        this.kernelSize = Convolution.pair("kernelSize", kernelSize);
+        this.stride = stride == null ? this.kernelSize : Convolution.pair("stride", stride);
+        this.padding = Convolution.pair("padding", padding);
+        this.dilation = Convolution.pair("dilation", dilation);
+        this.ceilMode = ceilMode;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return Functional.maxPool2d(input, kernelSize, stride, padding, dilation, ceilMode);
+    }
+
+    /** The values and the flat h·W + w index of each maximum, as PyTorch's {@code return_indices=True}. */
+    public java.util.List<Tensor> forwardWithIndices(Tensor input) {
+        return Functional.maxPool2dWithIndices(input, kernelSize, stride, padding, dilation, ceilMode);
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "kernel_size=" + Conv2d.tuple(kernelSize) + ", stride=" + Conv2d.tuple(stride) + ", padding=" + Conv2d.tuple(padding)
+                + ", dilation=" + Conv2d.tuple(dilation) + ", ceil_mode=" + (ceilMode ? "True" : "False");
+    }
+}

@@ -1,0 +1,121 @@
+package dev.kiln.cuda.tests;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.DType;
+import dev.kiln.Shape;
+import dev.kiln.Tensor;
+import dev.kiln.autodiff.Autodiff;
+import dev.kiln.codegen.cuda.CudaEmitter;
+import dev.kiln.codegen.cuda.CudaModule;
+import dev.kiln.codegen.cuda.CudaPlan;
+import dev.kiln.cpu.CompiledPlan;
+import dev.kiln.cpu.Interpreter;
+import dev.kiln.cuda.emu.Compare;
+import dev.kiln.cuda.emu.Emulator;
+import dev.kiln.cuda.emu.Nvcc;
+import dev.kiln.internal.Tensors;
+import dev.kiln.internal.Tracing;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.Index;
+import dev.kiln.ir.Movement;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.TensorType;
+import dev.kiln.nn.Functional;
+import dev.kiln.pass.Pipeline;
+import dev.kiln.spi.TensorData;
+import dev.kiln.tests.Props;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A small convolutional network's loss and its gradients with respect to the input and every weight
+ * (conv with stride, padding and groups, max pooling in ceil mode, batch and group norm, reflect padding,
+ * a transposed conv, average pooling), traced from the composites and emitted as CUDA C: the emulator
+ * agrees with the interpreter, and nvcc compiles the kernels where it is installed.
+ */
+class CudaConvTest {
+    private static final List<Shape> SHAPES = List.of(Shape.of(2, 4, 9, 7), Shape.of(6, 2, 3, 3), Shape.of(6), Shape.of(6, 3, 2, 2));
+
+    private static Tensor loss(List<Tensor> in) {
+        int[] one = {1};
+        Tensor h = Functional.conv2d(in.get(0), in.get(1), in.get(2), new int[] {2, 1}, new int[] {2, 1}, one, 2).relu();
+        h = Functional.maxPool2d(h, new int[] {3, 2}, new int[] {2}, one, one, true);
+        h = Functional.batchNorm(h, null, null, null, null, true, 0.1, 1e-5);
+        h = Functional.pad(h, new int[] {1, 1, 1, 0}, "reflect", 0);
+        h = Functional.convTranspose2d(h, in.get(3), null, new int[] {2}, one, one, 2, one);
+        h = Functional.groupNorm(Functional.avgPool2d(h, new int[] {2}, one, new int[] {0}, false, true), 3, null, null, 1e-5);
+        return h.mul(h).sum();
+    }
+
+    /**
+     * Values for every input of {@code g}: normal floats for the network's inputs and the captured float
+     * constants, alternating booleans for the padding masks, and for the captured window positions integers
+     * below the size of the axis each gathers from or scatters to (the same graph runs on both sides).
+     */
+    private static List<TensorData> inputs(Graph g) {
+        Map<Node, Integer> limit = new HashMap<>();
+        for (Node n : g.nodes()) {
+            Node index = null;
+            int size = 0;
+            if (n.op() instanceof Index.Gather gather) {
+                index = n.input(1);
+                size = n.input(0).shape().dim(gather.axis());
+            } else if (n.op() instanceof Index.ScatterAdd scatter) {
+                index = n.input(0);
+                size = scatter.size();
+            }
+            while (index != null && index.op() instanceof Movement) {
+                index = index.input(0);
+            }
+            if (index != null) {
+                limit.merge(index, size, Math::min);
+            }
+        }
+        List<TensorData> out = new ArrayList<>();
+        for (int i = 0; i < g.inputs().size(); i++) {
+            Node in = g.inputs().get(i);
+            Shape s = in.shape();
+            double[] v = new double[s.numel()];
+            for (int k = 0; k < v.length; k++) {
+                v[k] = in.dtype() == DType.BOOL ? (k + i) % 3 == 0 ? 0 : 1 : (k * 7L + i) % limit.getOrDefault(in, 1);
+            }
+            out.add(Tensors.data(in.dtype().isFloating() ? Props.normal(s, 41 + i).to(in.dtype()) : Tensor.fromArray(v, s, in.dtype())));
+        }
+        return out;
+    }
+
+    @Test
+    void aConvNetsGradientsRunOnTheEmulatorAsInTheInterpreterAndCompileWithNvcc() {
+        List<CudaModule> modules = new ArrayList<>();
+        Map<DType, CudaPlan> plans = new HashMap<>();
+        Map<DType, Graph> graphs = new HashMap<>();
+        for (DType t : List.of(DType.FLOAT32, DType.FLOAT64)) {
+            Graph forward = Tracing.trace(ConvNet -> loss(ConvNet), SHAPES.stream().map(s -> new TensorType(s, t)).toList());
+            Graph g = Autodiff.gradientGraph(forward, forward.outputs().getFirst(), forward.inputs().subList(0, SHAPES.size()));
+            CudaPlan cuda = CudaEmitter.emit(new CompiledPlan(Pipeline.standard(true).run(g)).plan());
+            graphs.put(t, g);
+            plans.put(t, cuda);
+            modules.add(cuda.module());
+        }
+        if (Emulator.available()) {
+            try (Emulator emu = Emulator.compile(modules)) {
+                for (DType t : plans.keySet()) {
+                    List<TensorData> inputs = inputs(graphs.get(t));
+                    Map<Integer, TensorData> bound = new HashMap<>();
+                    for (int i = 0; i < inputs.size(); i++) {
+                        bound.put(i, inputs.get(i));
+                    }
+                    new Compare().check(Interpreter.run(graphs.get(t), bound), emu.run(plans.get(t), inputs),
+                            t == DType.FLOAT32 ? 2e-5 : 1e-12, "conv net gradients " + t);
+                }
+            }
+        }
+        if (Nvcc.find().isPresent()) {
+            assertTrue(Nvcc.compileAll(modules).size() >= modules.size());
+        }
+    }
+}
