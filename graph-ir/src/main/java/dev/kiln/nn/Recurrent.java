@@ -123,16 +123,17 @@ abstract class Recurrent extends Module {
                 for (int s = 0; s < states(); s++) {
                     state[s] = init[s][idx];
                 }
+                List<Tensor> steps = unbind(xw, 0, t);
                 Tensor[] hs = new Tensor[t];
                 for (int i = 0; i < t; i++) {
                     int step = dir == 0 ? i : t - 1 - i;
-                    state = step(xw.select(0, step), state, w[1], w[3]);
+                    state = step(steps.get(step), state, w[1], w[3]);
                     hs[step] = state[0];
                 }
                 for (int s = 0; s < states(); s++) {
                     last[s][idx] = state[s];
                 }
-                outs.add(Tensor.stack(List.of(hs), 0));
+                outs.add(stack(List.of(hs), 0, t));
             }
             x = outs.size() == 1 ? outs.get(0) : Tensor.cat(outs, 2);
             if (dropout > 0 && isTraining() && layer < numLayers - 1) {
@@ -159,6 +160,30 @@ abstract class Recurrent extends Module {
         if (given.dtype() != input.dtype()) {
             throw new KilnException(this + ": the initial state is " + given.dtype() + " but the input is " + input.dtype());
         }
+    }
+
+    /**
+     * x's slices along dimension 0 from {@code from} to {@code to}, cut in halves recursively: the gradient of a
+     * slice is the slice placed in zeros of its source's size, so T single-step slices of one tensor would cost
+     * O(T²) in the backward pass; halves cost O(T log T).
+     */
+    static List<Tensor> unbind(Tensor x, int from, int to) {
+        if (to - from == 1) {
+            return List.of(x.select(0, 0));
+        }
+        int mid = (from + to) / 2;
+        List<Tensor> out = new ArrayList<>(unbind(x.slice(0, 0, mid - from, 1), from, mid));
+        out.addAll(unbind(x.slice(0, mid - from, to - from, 1), mid, to));
+        return out;
+    }
+
+    /** The steps from {@code from} to {@code to} stacked along a new dimension 0, pairwise (cat of n pieces costs O(n²)). */
+    static Tensor stack(List<Tensor> steps, int from, int to) {
+        if (to - from == 1) {
+            return steps.get(from).unsqueeze(0);
+        }
+        int mid = (from + to) / 2;
+        return Tensor.cat(List.of(stack(steps, from, mid), stack(steps, mid, to)), 0);
     }
 
     static Tensor linear(Tensor x, Tensor w, Tensor b) {
