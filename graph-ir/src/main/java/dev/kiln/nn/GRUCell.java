@@ -7,7 +7,9 @@ import dev.kiln.Tensor;
 
 /** {@code torch.nn.GRUCell}: one GRU step; weight_ih [3H, in], weight_hh [3H, H], bias_ih, bias_hh, all U(±1/√H). */
 public final class GRUCell extends Module {
+    /** weight_ih [3H, in]. */
     public final Tensor weightIh;
+    /** weight_hh [3H, H]. */
     public final Tensor weightHh;
     /** Null without bias. */
     public final Tensor biasIh;
@@ -15,10 +17,12 @@ public final class GRUCell extends Module {
     public final Tensor biasHh;
     private final Cells cells;
 
+    /** With bias, the default generator and dtype. */
     public GRUCell(int inputSize, int hiddenSize) {
         this(inputSize, hiddenSize, true, Kiln.defaultGenerator(), Kiln.defaultDtype());
     }
 
+    /** PyTorch's arguments; the weights U(±1/√hiddenSize) from {@code generator}. */
     public GRUCell(int inputSize, int hiddenSize, boolean bias, Generator generator, DType dtype) {
         this.cells = new Cells("GRUCell", 3, inputSize, hiddenSize, bias, dtype);
         Tensor[] w = cells.weights(generator);

@@ -7,7 +7,9 @@ import dev.kiln.Tensor;
 
 /** {@code torch.nn.LSTMCell}: one LSTM step; weight_ih [4H, in], weight_hh [4H, H], bias_ih, bias_hh, all U(±1/√H). */
 public final class LSTMCell extends Module {
+    /** weight_ih [4H, in]. */
     public final Tensor weightIh;
+    /** weight_hh [4H, H]. */
     public final Tensor weightHh;
     /** Null without bias. */
     public final Tensor biasIh;
@@ -19,10 +21,12 @@ public final class LSTMCell extends Module {
     public record State(Tensor h, Tensor c) {
     }
 
+    /** With bias, the default generator and dtype. */
     public LSTMCell(int inputSize, int hiddenSize) {
         this(inputSize, hiddenSize, true, Kiln.defaultGenerator(), Kiln.defaultDtype());
     }
 
+    /** PyTorch's arguments; the weights U(±1/√hiddenSize) from {@code generator}. */
     public LSTMCell(int inputSize, int hiddenSize, boolean bias, Generator generator, DType dtype) {
         this.cells = new Cells("LSTMCell", 4, inputSize, hiddenSize, bias, dtype);
         Tensor[] w = cells.weights(generator);

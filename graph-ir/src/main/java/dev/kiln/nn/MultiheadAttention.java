@@ -14,9 +14,11 @@ import dev.kiln.Tensor;
  * is true where attention is <em>not</em> allowed; a floating one is added to the scores.
  */
 public final class MultiheadAttention extends Module {
+    /** [3E, E]: the query, key and value projections stacked. */
     public final Tensor inProjWeight;
     /** Null without bias. */
     public final Tensor inProjBias;
+    /** The output projection ({@code out_proj}). */
     public final Linear outProj;
     private final int embedDim;
     private final int numHeads;
@@ -32,6 +34,7 @@ public final class MultiheadAttention extends Module {
         this(embedDim, numHeads, 0, true, false, Kiln.defaultGenerator(), Kiln.defaultDtype());
     }
 
+    /** PyTorch's arguments (no kdim/vdim, add_bias_kv or add_zero_attn), drawing from {@code generator}. */
     public MultiheadAttention(int embedDim, int numHeads, double dropout, boolean bias, boolean batchFirst, Generator generator,
             DType dtype) {
         if (embedDim <= 0 || numHeads <= 0 || embedDim % numHeads != 0) {
