@@ -11,6 +11,12 @@ import dev.kiln.Generator;
 import dev.kiln.Kiln;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
+import dev.kiln.autodiff.Autodiff;
+import dev.kiln.internal.Tracing;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.Movement;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.TensorType;
 import dev.kiln.nn.Attention;
 import dev.kiln.nn.GRU;
 import dev.kiln.nn.LSTM;
@@ -172,6 +178,24 @@ class SequenceOpsTest {
         check(in -> lstm.forward(in.get(0), in.get(1), in.get(2)).output(), r(4, 2, 3), r(4, 2, 4), r(4, 2, 4));
         var gru = new GRU(2, 3, 1, true, true, 0, false, new Generator(6), DType.FLOAT64);
         check(in -> gru.forward(in.get(0), in.get(1)).h(), r(2, 5, 2), r(1, 2, 3));
+    }
+
+    /** The elements an LSTM's gradient graph moves with Unslice (slices' gradients, cat's placements) at sequence length t. */
+    private static long unsliced(int t) {
+        var lstm = new LSTM(4, 8, 1, true, false, 0, false, new Generator(1), DType.FLOAT64);
+        Graph f = Tracing.trace(in -> lstm.forward(in.get(0)).sum(), List.of(new TensorType(Shape.of(t, 2, 4), DType.FLOAT64)));
+        Graph g = Autodiff.gradientGraph(f, f.outputs().getFirst(), f.inputs().subList(0, 1));
+        long moved = 0;
+        for (Node n : g.nodes()) {
+            moved += n.op() instanceof Movement.Unslice ? n.shape().numel() : 0;
+        }
+        return moved;
+    }
+
+    @Test
+    void anUnrolledLstmsGradientMovesTLogTElementsNotTSquared() {
+        double ratio = (double) unsliced(64) / unsliced(32);
+        assertTrue(ratio < 2.6, "doubling T multiplied the unsliced elements by " + ratio);
     }
 
     @Test
