@@ -1,0 +1,84 @@
+package dev.kiln.nn;
+
+import dev.kiln.DType;
+import dev.kiln.Kiln;
+import dev.kiln.KilnException;
+import dev.kiln.Tensor;
+
+/**
+ * PyTorch 2.x's {@code F.scaled_dot_product_attention} as the explicit masked-softmax path a PyTorch 1.13
+ * user writes: {@code softmax(q kᵀ · scale + mask) v}, a composite of matmul, where, softmax and dropout
+ * (the [L, S] scores are materialized; a fused online-softmax kernel is later work).
+ */
+public final class Attention {
+    private Attention() {
+    }
+
+    /** No mask, no dropout, not causal, scale 1/√E. */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v) {
+        return scaledDotProductAttention(q, k, v, null, 0, false, null);
+    }
+
+    /**
+     * q [..., L, E], k [..., S, E], v [..., S, Ev] to [..., L, Ev]. {@code attnMask} (broadcast to [..., L, S]):
+     * bool keeps where true, floating is added to the scores. {@code isCausal}: position i attends to j ≤ i (no
+     * {@code attnMask} then). {@code dropoutP}: dropout on the attention weights from the default generator,
+     * applied whenever positive, as PyTorch's (pass 0 in eval). {@code scale} null: 1/√E.
+     */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP,
+            boolean isCausal, Double scale) {
+        String fn = "scaledDotProductAttention";
+        if (q.dim() < 2 || k.dim() < 2 || v.dim() < 2) {
+            throw new KilnException(fn + ": q, k and v need at least 2 dimensions [..., L, E], got shapes " + q.shape() + ", "
+                    + k.shape() + " and " + v.shape());
+        }
+        if (q.size(-1) != k.size(-1) || k.size(-2) != v.size(-2)) {
+            throw new KilnException(fn + ": expected q [..., L, E], k [..., S, E] and v [..., S, Ev] to agree in E and S, got shapes "
+                    + q.shape() + ", " + k.shape() + " and " + v.shape());
+        }
+        if (isCausal && attnMask != null) {
+            throw new KilnException(fn + ": explicit attn_mask should not be set when is_causal=True");
+        }
+        if (!(dropoutP >= 0 && dropoutP <= 1)) {
+            throw new KilnException(fn + ": dropout probability has to be between 0 and 1, but got " + dropoutP);
+        }
+        int l = q.size(-2);
+        int s = k.size(-2);
+        if (attnMask != null) {
+            checkMask(fn, attnMask, q.dtype(), l, s);
+        }
+        double sc = scale != null ? scale : 1 / Math.sqrt(q.size(-1));
+        Tensor scores = q.matmul(k.transpose(-2, -1)).mul(sc);
+        Tensor keep = isCausal ? TensorOps.triangle(l, s, 0, true) : attnMask != null && attnMask.dtype() == DType.BOOL ? attnMask : null;
+        if (keep != null) {
+            scores = Tensor.where(keep, scores, Tensor.scalar(Double.NEGATIVE_INFINITY, scores.dtype()));
+        } else if (attnMask != null) {
+            scores = scores.add(attnMask);
+        }
+        Tensor weights = scores.softmax(-1);
+        if (dropoutP > 0) {
+            weights = Functional.dropout(weights, dropoutP, true);
+        }
+        return weights.matmul(v);
+    }
+
+    /** A mask must be bool or the query's floating dtype, and broadcast to the scores' [..., L, S]. */
+    static void checkMask(String fn, Tensor mask, DType dtype, int l, int s) {
+        if (mask.dtype() != DType.BOOL && mask.dtype() != dtype) {
+            throw new KilnException(fn + ": attn_mask must be bool (true = attend) or the query's dtype " + dtype
+                    + " (added to the scores), got " + mask.dtype());
+        }
+        boolean fits = mask.dim() >= 2 && (mask.size(-1) == s || mask.size(-1) == 1) && (mask.size(-2) == l || mask.size(-2) == 1);
+        if (!fits) {
+            throw new KilnException(fn + ": attn_mask of shape " + mask.shape() + " cannot broadcast to the attention scores [..., "
+                    + l + ", " + s + "] (L = target length, S = source length)");
+        }
+    }
+
+    /** The additive float mask of a bool "true = masked out" mask (nn.MultiheadAttention's convention). */
+    static Tensor additive(Tensor masked, DType dtype) {
+        try (var noGrad = Kiln.noGrad()) {
+            return Tensor.where(masked, Tensor.scalar(Double.NEGATIVE_INFINITY, dtype), Tensor.scalar(0, dtype));
+        }
+    }
+}

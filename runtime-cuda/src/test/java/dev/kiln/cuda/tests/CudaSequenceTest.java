@@ -1,0 +1,102 @@
+package dev.kiln.cuda.tests;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.DType;
+import dev.kiln.Generator;
+import dev.kiln.Shape;
+import dev.kiln.Tensor;
+import dev.kiln.autodiff.Autodiff;
+import dev.kiln.codegen.cuda.CudaEmitter;
+import dev.kiln.codegen.cuda.CudaModule;
+import dev.kiln.codegen.cuda.CudaPlan;
+import dev.kiln.cpu.CompiledPlan;
+import dev.kiln.cpu.Interpreter;
+import dev.kiln.cuda.emu.Compare;
+import dev.kiln.cuda.emu.Emulator;
+import dev.kiln.cuda.emu.Nvcc;
+import dev.kiln.internal.Tensors;
+import dev.kiln.internal.Tracing;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.TensorType;
+import dev.kiln.nn.Attention;
+import dev.kiln.nn.GRU;
+import dev.kiln.nn.LSTM;
+import dev.kiln.nn.TensorOps;
+import dev.kiln.pass.Pipeline;
+import dev.kiln.spi.TensorData;
+import dev.kiln.tests.Props;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An attention block's and a recurrent network's loss and gradients (causal and masked scaled dot-product
+ * attention, a bidirectional LSTM, a GRU over three steps, topk over the result), traced from the composites and
+ * emitted as CUDA C: the emulator agrees with the interpreter, and nvcc compiles the kernels where it is installed.
+ */
+class CudaSequenceTest {
+    private static final List<Shape> SHAPES = List.of(Shape.of(2, 5, 4), Shape.of(2, 6, 4), Shape.of(2, 6, 3), Shape.of(3, 2, 3));
+
+    private static Tensor loss(List<Tensor> in, LSTM lstm, GRU gru) {
+        Tensor causal = Attention.scaledDotProductAttention(in.get(0), in.get(1).slice(1, 0, 5, 1), in.get(2).slice(1, 0, 5, 1), null, 0,
+                true, null);
+        Tensor keep = TensorOps.triu(Tensor.ones(Shape.of(5, 6), in.get(0).dtype()), -1).ne(0);
+        Tensor masked = Attention.scaledDotProductAttention(in.get(0), in.get(1), in.get(2), keep, 0, false, 0.4);
+        Tensor rnn = lstm.forward(in.get(3));
+        Tensor h = gru.forward(rnn, null).h();
+        Tensor top = TensorOps.topk(masked.add(causal).reshape(2, 15), 4, 1, true).values();
+        return top.sum().add(h.mul(h).sum()).add(rnn.tanh().sum());
+    }
+
+    /** Normal floats for the inputs and captured float constants, alternating booleans for captured masks. */
+    private static List<TensorData> inputs(Graph g) {
+        List<TensorData> out = new ArrayList<>();
+        for (int i = 0; i < g.inputs().size(); i++) {
+            Node in = g.inputs().get(i);
+            Shape s = in.shape();
+            double[] v = new double[s.numel()];
+            for (int k = 0; k < v.length; k++) {
+                v[k] = (k + i) % 3 == 0 ? 0 : 1;
+            }
+            out.add(Tensors.data(in.dtype().isFloating() ? Props.normal(s, 43 + i).to(in.dtype()) : Tensor.fromArray(v, s, in.dtype())));
+        }
+        return out;
+    }
+
+    @Test
+    void attentionAndRecurrentGradientsRunOnTheEmulatorAsInTheInterpreterAndCompileWithNvcc() {
+        List<CudaModule> modules = new ArrayList<>();
+        Map<DType, CudaPlan> plans = new HashMap<>();
+        Map<DType, Graph> graphs = new HashMap<>();
+        for (DType t : List.of(DType.FLOAT32, DType.FLOAT64)) {
+            LSTM lstm = new LSTM(3, 4, 1, true, false, 0, true, new Generator(1), t);
+            GRU gru = new GRU(8, 3, 1, true, false, 0, false, new Generator(2), t);
+            Graph forward = Tracing.trace(in -> loss(in, lstm, gru), SHAPES.stream().map(s -> new TensorType(s, t)).toList());
+            Graph g = Autodiff.gradientGraph(forward, forward.outputs().getFirst(), forward.inputs().subList(0, SHAPES.size()));
+            CudaPlan cuda = CudaEmitter.emit(new CompiledPlan(Pipeline.standard(true).run(g)).plan());
+            graphs.put(t, g);
+            plans.put(t, cuda);
+            modules.add(cuda.module());
+        }
+        if (Emulator.available()) {
+            try (Emulator emu = Emulator.compile(modules)) {
+                for (DType t : plans.keySet()) {
+                    List<TensorData> inputs = inputs(graphs.get(t));
+                    Map<Integer, TensorData> bound = new HashMap<>();
+                    for (int i = 0; i < inputs.size(); i++) {
+                        bound.put(i, inputs.get(i));
+                    }
+                    new Compare().check(Interpreter.run(graphs.get(t), bound), emu.run(plans.get(t), inputs),
+                            t == DType.FLOAT32 ? 2e-5 : 1e-12, "attention and recurrent gradients " + t);
+                }
+            }
+        }
+        if (Nvcc.find().isPresent()) {
+            assertTrue(Nvcc.compileAll(modules).size() >= modules.size());
+        }
+    }
+}
