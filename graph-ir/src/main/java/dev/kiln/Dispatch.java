@@ -120,6 +120,18 @@ final class Dispatch {
      * scalars (a Java number, a hyper-parameter, a 0-d CPU tensor) join tensors of any device.
      */
     static Device commonDevice(Op op, Tensor... inputs) {
+        if (inputs.length == 0) {
+            return Kiln.defaultDevice();
+        }
+        Device first = inputs[0].device();
+        boolean same = true;
+        for (Tensor t : inputs) {
+            Device here = t.device();
+            same &= here == first || here.equals(first);
+        }
+        if (same) { // the usual case: no scalar to look at
+            return first;
+        }
         Device d = null;
         boolean scalarsOnly = true;
         for (Tensor t : inputs) {
@@ -132,7 +144,7 @@ final class Dispatch {
                 throw mixed(op.name(), d, here);
             }
         }
-        return d == null ? Kiln.defaultDevice() : d;
+        return d;
     }
 
     /** PyTorch's error for an op whose tensors sit on two devices. */

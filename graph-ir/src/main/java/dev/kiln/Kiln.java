@@ -65,9 +65,13 @@ public final class Kiln {
         if (dtype == null || !dtype.isFloating()) {
             throw new KilnException("the default dtype must be a floating type (float32 or float64), got " + dtype);
         }
-        DType[] state = DEFAULT_DTYPE.get();
-        DType before = state[0];
-        state[0] = dtype;
+        return set(DEFAULT_DTYPE.get(), dtype);
+    }
+
+    /** Sets a per-thread setting until the scope closes. */
+    private static <T> Scope set(T[] state, T value) {
+        T before = state[0];
+        state[0] = value;
         return () -> state[0] = before;
     }
 
@@ -86,10 +90,7 @@ public final class Kiln {
         if (device == null) {
             throw new KilnException("the default device must not be null");
         }
-        Device[] state = DEFAULT_DEVICE.get();
-        Device before = state[0];
-        state[0] = device;
-        return () -> state[0] = before;
+        return set(DEFAULT_DEVICE.get(), device);
     }
 
     /** The calling thread's default device (see {@link #defaultDevice(Device)}). */
