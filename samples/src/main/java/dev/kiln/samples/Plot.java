@@ -65,4 +65,32 @@ final class Plot {
             throw new UncheckedIOException("could not write " + file, e);
         }
     }
+
+    /** Each training step's loss, and the train and validation losses of each evaluation (step, train, val), written to {@code file}. */
+    static void trainAndValidation(Path file, String title, List<Double> losses, List<double[]> evals) {
+        System.setProperty("java.awt.headless", "true");
+        XYSeries step = new XYSeries("loss per step");
+        XYSeries train = new XYSeries("train loss (evaluated)");
+        XYSeries val = new XYSeries("validation loss");
+        for (int i = 0; i < losses.size(); i++) {
+            step.add(i + 1, losses.get(i));
+        }
+        for (double[] e : evals) {
+            train.add(e[0], e[1]);
+            val.add(e[0], e[2]);
+        }
+        XYSeriesCollection data = new XYSeriesCollection(step);
+        data.addSeries(train);
+        data.addSeries(val);
+        JFreeChart chart = ChartFactory.createXYLineChart(title, "step", "loss", data);
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
+        renderer.setSeriesShapesVisible(1, true);
+        renderer.setSeriesShapesVisible(2, true);
+        chart.getXYPlot().setRenderer(renderer);
+        try {
+            ChartUtils.saveChartAsPNG(file.toFile(), chart, 800, 500);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write " + file, e);
+        }
+    }
 }

@@ -1,0 +1,218 @@
+package dev.kiln.nn;
+
+import dev.kiln.CacheStats;
+import dev.kiln.CompiledFunction;
+import dev.kiln.DType;
+import dev.kiln.Generator;
+import dev.kiln.Kiln;
+import dev.kiln.KilnException;
+import dev.kiln.Shape;
+import dev.kiln.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Autoregressive decoding with a key/value cache, compiled for serving. A prefill step (the prompt, padded to
+ * the cache's length) and a one-token decode step are each compiled once, without grad; both read a
+ * sequence's {@link KVCache} as inputs and return the new rows, which are written into the cache's buffers in
+ * place, so neither re-traces as the position grows. One {@code Generation} is shared by request threads,
+ * each sequence with its own cache (and generator): calls run in parallel and a seed gives the same tokens on
+ * any number of threads.
+ * <pre>
+ * model.eval();
+ * Generation gen = Generation.of(model, 64);
+ * long[] text = gen.generate(prompt, GenerationConfig.sampling(200, 0.8, 20, 1.0), new Generator(42));
+ * </pre>
+ */
+public final class Generation {
+    private final CausalLM model;
+    private final int capacity;
+    private final List<Shape> shapes;
+    private final DType dtype;
+    private final CompiledFunction prefill;
+    private final CompiledFunction decode;
+
+    private Generation(CausalLM model, int capacity, DType dtype) {
+        this.model = model;
+        this.capacity = capacity;
+        this.shapes = List.copyOf(model.cacheShapes(capacity));
+        this.dtype = dtype;
+        this.prefill = compile();
+        this.decode = compile();
+        KVCache cache = newCache();
+        prefill.prepare(inputs(new long[capacity], 0, cache));
+        decode.prepare(inputs(new long[1], 0, cache));
+    }
+
+    /**
+     * Compiles the prefill and decode steps of {@code model} for caches of {@code capacity} positions (at most
+     * the model's position table), in {@code Kiln.defaultDtype()}.
+     */
+    public static Generation of(CausalLM model, int capacity) {
+        return of(model, capacity, Kiln.defaultDtype());
+    }
+
+    /** As {@link #of(CausalLM, int)}, with caches of {@code dtype} (the model's parameters' dtype). */
+    public static Generation of(CausalLM model, int capacity, DType dtype) {
+        if (model == null) {
+            throw new KilnException("Generation.of: the model must not be null");
+        }
+        if (capacity < 1 || capacity > model.maxPositions()) {
+            throw new KilnException("Generation.of: a cache of " + capacity + " positions; the model's position table holds "
+                    + model.maxPositions() + ", so the cache must hold 1 to " + model.maxPositions());
+        }
+        return new Generation(model, capacity, dtype);
+    }
+
+    private CompiledFunction compile() {
+        return Kiln.compileAll(in -> {
+            try (var noGrad = Kiln.noGrad()) {
+                List<Tensor> rest = Arrays.asList(in).subList(2, in.length);
+                return model.forwardCached(in[0], in[1], rest);
+            }
+        }, CompiledFunction.Mode.STATIC, 2); // room for a plan per mode: the model's train/eval modes guard the plan
+    }
+
+    /** An empty cache for one sequence. */
+    public KVCache newCache() {
+        return new KVCache(shapes, capacity, dtype);
+    }
+
+    /** The positions a cache holds. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** The prefill step's compile statistics (one compile per model mode, however long the prompts). */
+    public CacheStats prefillStats() {
+        return prefill.stats();
+    }
+
+    /** The decode step's compile statistics (one compile per model mode, at every position). */
+    public CacheStats decodeStats() {
+        return decode.stats();
+    }
+
+    /** Runs {@code prompt} into an empty {@code cache}; returns the logits [vocab] for the token after it. */
+    public Tensor prefill(KVCache cache, long[] prompt) {
+        checkCache(cache);
+        if (cache.length() != 0) {
+            throw new KilnException("Generation.prefill: the cache already holds " + cache.length() + " positions; prefill needs an"
+                    + " empty cache (cache.reset(), or newCache())");
+        }
+        if (prompt.length < 1 || prompt.length > capacity) {
+            throw new KilnException("Generation.prefill: a prompt of " + prompt.length + " tokens; the cache holds 1 to " + capacity);
+        }
+        List<Tensor> out = prefill.callAll(inputs(Arrays.copyOf(prompt, capacity), 0, cache));
+        cache.append(out.subList(1, out.size()), prompt.length);
+        return out.getFirst().select(0, 0).select(0, prompt.length - 1);
+    }
+
+    /** Runs one token at the cache's next position; returns the logits [vocab] for the token after it. */
+    public Tensor decode(KVCache cache, long token) {
+        checkCache(cache);
+        if (cache.length() == 0) {
+            throw new KilnException("Generation.decode: the cache is empty; run the prompt through prefill first");
+        }
+        if (cache.length() >= capacity) {
+            throw new KilnException("Generation.decode: decoding past the cache's length: all " + capacity
+                    + " positions are filled (make the cache longer with Generation.of, or start a new sequence)");
+        }
+        List<Tensor> out = decode.callAll(inputs(new long[] {token}, cache.length(), cache));
+        cache.append(out.subList(1, out.size()), 1);
+        return out.getFirst().select(0, 0).select(0, 0);
+    }
+
+    /**
+     * The tokens generated after {@code prompt} (the stop token included when reached), drawing from
+     * {@code generator} when the configuration samples. Checks that prompt and new tokens fit the cache first.
+     */
+    public long[] generate(long[] prompt, GenerationConfig config, Generator generator) {
+        int needed = prompt.length + config.maxNewTokens() - 1;
+        if (prompt.length < 1 || needed > capacity) {
+            throw new KilnException("Generation.generate: a prompt of " + prompt.length + " tokens and up to " + config.maxNewTokens()
+                    + " new ones need " + needed + " positions; the cache holds " + capacity);
+        }
+        if (config.doSample() && generator == null) {
+            throw new KilnException("Generation.generate: sampling needs a generator");
+        }
+        KVCache cache = newCache();
+        List<Long> out = new ArrayList<>();
+        Tensor logits = prefill(cache, prompt);
+        while (true) {
+            long next = sample(logits, config, generator);
+            out.add(next);
+            if (next == config.eosTokenId() || out.size() == config.maxNewTokens()) {
+                return out.stream().mapToLong(Long::longValue).toArray();
+            }
+            logits = decode(cache, next);
+        }
+    }
+
+    /**
+     * The next token from {@code logits} [vocab]: the largest (the first of equals) when greedy, else a draw
+     * from {@code generator} over softmax(logits / temperature) kept to the top-k and top-p tokens (the most
+     * probable token is always kept).
+     */
+    public static long sample(Tensor logits, GenerationConfig config, Generator generator) {
+        if (logits.dim() != 1) {
+            throw new KilnException("Generation.sample: logits must be 1-D [vocab], got " + logits.shape());
+        }
+        double[] l = logits.toDoubleArray();
+        if (!config.doSample()) {
+            int best = 0;
+            for (int i = 1; i < l.length; i++) {
+                if (l[i] > l[best]) {
+                    best = i;
+                }
+            }
+            return best;
+        }
+        Integer[] order = new Integer[l.length];
+        for (int i = 0; i < l.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(l[b], l[a])); // stable: equal logits keep their order
+        int keep = config.topK() == 0 ? l.length : Math.min(config.topK(), l.length);
+        double max = l[order[0]];
+        double[] p = new double[keep];
+        double total = 0;
+        for (int i = 0; i < keep; i++) {
+            p[i] = Math.exp((l[order[i]] - max) / config.temperature());
+            total += p[i];
+        }
+        if (config.topP() < 1) {
+            // Hugging Face's top-p: keep the smallest prefix of the sorted tokens whose probability reaches topP
+            double cumulative = 0;
+            for (int i = 0; i < keep; i++) {
+                cumulative += p[i] / total;
+                if (cumulative >= config.topP()) {
+                    keep = i + 1;
+                    break;
+                }
+            }
+        }
+        double[] weights = new double[l.length];
+        for (int i = 0; i < keep; i++) {
+            weights[order[i]] = p[i];
+        }
+        Tensor w = Tensor.fromArray(weights, Shape.of(weights.length), DType.FLOAT64);
+        return TensorOps.multinomial(w, 1, true, generator).toLongArray()[0];
+    }
+
+    private void checkCache(KVCache cache) {
+        if (cache == null || cache.capacity() != capacity || !cache.buffers().stream().map(Tensor::shape).toList().equals(shapes)) {
+            throw new KilnException("Generation: the cache was not made by this Generation's newCache() (it holds "
+                    + (cache == null ? "nothing" : cache.capacity() + " positions") + ", this one's hold " + capacity + ")");
+        }
+    }
+
+    private static Tensor[] inputs(long[] tokens, int start, KVCache cache) {
+        List<Tensor> in = new ArrayList<>();
+        in.add(Tensor.of(tokens).reshape(1, tokens.length));
+        in.add(Tensor.arange(start, start + tokens.length, 1));
+        in.addAll(cache.buffers());
+        return in.toArray(Tensor[]::new);
+    }
+}
