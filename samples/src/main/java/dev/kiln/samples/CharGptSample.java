@@ -36,8 +36,8 @@ import java.util.List;
 public final class CharGptSample {
     /** The default seed: initial weights and the batches. */
     public static final long SEED = 1337;
-    private static final String USAGE = "usage: char-gpt [--compiled] [--iters N] [--eval-interval N] [--eval-iters N] [--batch N]"
-            + " [--block N] [--layers N] [--heads N] [--embd N] [--lr X] [--threads N] [--seed N] [--data DIR] [--plot FILE]"
+    private static final String USAGE = "usage: char-gpt [--compiled] [--iters N] [--steps N] [--eval-interval N] [--eval-iters N] [--batch N]"
+            + " [--block N] [--layers N] [--heads N] [--embd N] [--lr X] [--warmup N] [--threads N] [--seed N] [--data DIR] [--plot FILE]"
             + " [--save FILE] [--load FILE] [--save-init FILE] [--init FILE] [--losses FILE] [--prompt TEXT] [--tokens N]"
             + " [--temperature X] [--top-k N]";
 
@@ -48,6 +48,8 @@ public final class CharGptSample {
     public static final class Options {
         public boolean compiled;
         public int iters = 2000;
+        /** Stop after this many training steps, the schedule still that of {@code iters} (0: all). */
+        public int steps;
         public int evalInterval = 100;
         public int evalIters = 20;
         public int batch = 12;
@@ -90,6 +92,8 @@ public final class CharGptSample {
                     case "--heads" -> o.heads = count(a, args, ++i, 1);
                     case "--embd" -> o.embd = count(a, args, ++i, 1);
                     case "--lr" -> o.lr = number(a, args, ++i);
+                    case "--steps" -> o.steps = count(a, args, ++i, 1);
+                    case "--warmup" -> o.warmup = count(a, args, ++i, 0);
                     case "--threads" -> o.threads = count(a, args, ++i, 1);
                     case "--seed" -> o.seed = count(a, args, ++i, 0);
                     case "--data" -> o.data = Path.of(value(a, args, ++i));
@@ -311,6 +315,9 @@ public final class CharGptSample {
                 Tensor[] xy = batch(split[0], o.batch, o.block, g);
                 stepLosses.add(trainStep.apply(xy).item());
                 bar.step();
+                if (stepLosses.size() == o.steps) {
+                    break;
+                }
             }
         } finally {
             if (bar != null) {
