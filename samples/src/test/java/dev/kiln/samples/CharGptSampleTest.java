@@ -37,7 +37,7 @@ class CharGptSampleTest {
 
     @BeforeAll
     static void dataset() {
-        Assumptions.assumeTrue(Files.isRegularFile(Path.of(Fortunes.DEFAULT_ROOT, "fortunes")),
+        Assumptions.assumeTrue(Files.isRegularFile(Path.of(Fortunes.DEFAULT_ROOT, "art")), // the whole package, not fortunes-min alone
                 "fortunes is not installed: apt-get install --no-install-recommends " + Fortunes.DEBIAN_PACKAGE);
         text = Fortunes.load(Path.of(Fortunes.DEFAULT_ROOT));
     }
