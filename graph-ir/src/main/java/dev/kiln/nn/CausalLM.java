@@ -11,6 +11,9 @@ import java.util.List;
  * model uses.
  */
 public interface CausalLM {
+    /** The number of tokens (the logits' last dimension). */
+    int vocabSize();
+
     /** The longest sequence the model reads: its position table's length. */
     int maxPositions();
 

@@ -104,6 +104,7 @@ public final class Generation {
         if (prompt.length < 1 || prompt.length > capacity) {
             throw new KilnException("Generation.prefill: a prompt of " + prompt.length + " tokens; the cache holds 1 to " + capacity);
         }
+        checkTokens("prefill", prompt);
         List<Tensor> out = prefill.callAll(inputs(Arrays.copyOf(prompt, capacity), 0, cache));
         cache.append(out.subList(1, out.size()), prompt.length);
         return out.getFirst().select(0, 0).select(0, prompt.length - 1);
@@ -119,6 +120,7 @@ public final class Generation {
             throw new KilnException("Generation.decode: decoding past the cache's length: all " + capacity
                     + " positions are filled (make the cache longer with Generation.of, or start a new sequence)");
         }
+        checkTokens("decode", token);
         List<Tensor> out = decode.callAll(inputs(new long[] {token}, cache.length(), cache));
         cache.append(out.subList(1, out.size()), 1);
         return out.getFirst().select(0, 0).select(0, 0);
@@ -199,6 +201,15 @@ public final class Generation {
         }
         Tensor w = Tensor.fromArray(weights, Shape.of(weights.length), DType.FLOAT64);
         return TensorOps.multinomial(w, 1, true, generator).toLongArray()[0];
+    }
+
+    private void checkTokens(String method, long... tokens) {
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] < 0 || tokens[i] >= model.vocabSize()) {
+                throw new KilnException("Generation." + method + ": token " + tokens[i] + (tokens.length > 1 ? " at " + i : "")
+                        + " is not in the model's vocabulary of " + model.vocabSize());
+            }
+        }
     }
 
     private void checkCache(KVCache cache) {

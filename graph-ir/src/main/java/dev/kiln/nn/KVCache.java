@@ -1,5 +1,6 @@
 package dev.kiln.nn;
 
+import dev.kiln.DType;
 import dev.kiln.Kiln;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
@@ -15,7 +16,7 @@ public final class KVCache {
     private final int capacity;
     private int length;
 
-    KVCache(List<Shape> shapes, int capacity, dev.kiln.DType dtype) {
+    KVCache(List<Shape> shapes, int capacity, DType dtype) {
         this.buffers = shapes.stream().map(s -> Tensor.zeros(s, dtype)).toList();
         this.capacity = capacity;
     }

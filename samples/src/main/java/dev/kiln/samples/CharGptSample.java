@@ -1,6 +1,7 @@
 package dev.kiln.samples;
 
 import dev.kiln.CompiledFunction;
+import dev.kiln.DType;
 import dev.kiln.Generator;
 import dev.kiln.Kiln;
 import dev.kiln.KilnException;
@@ -39,7 +40,7 @@ public final class CharGptSample {
     private static final String USAGE = "usage: char-gpt [--compiled] [--iters N] [--steps N] [--eval-interval N] [--eval-iters N] [--batch N]"
             + " [--block N] [--layers N] [--heads N] [--embd N] [--lr X] [--warmup N] [--threads N] [--seed N] [--data DIR] [--plot FILE]"
             + " [--save FILE] [--load FILE] [--save-init FILE] [--init FILE] [--losses FILE] [--prompt TEXT] [--tokens N]"
-            + " [--temperature X] [--top-k N]";
+            + " [--temperature X] [--top-k N] [--kv-cache]";
 
     private CharGptSample() {
     }
@@ -75,6 +76,8 @@ public final class CharGptSample {
         public int tokens = 500;
         public double temperature = 0.8;
         public int topK = 200;
+        /** Also generate within one block with {@link Generation}'s key/value cache, and time it. */
+        public boolean kvCache;
 
         /** The defaults with the command line's options on top. */
         public static Options parse(String[] args) {
@@ -83,6 +86,7 @@ public final class CharGptSample {
                 String a = args[i];
                 switch (a) {
                     case "--compiled" -> o.compiled = true;
+                    case "--kv-cache" -> o.kvCache = true;
                     case "--iters" -> o.iters = count(a, args, ++i, 0);
                     case "--eval-interval" -> o.evalInterval = count(a, args, ++i, 1);
                     case "--eval-iters" -> o.evalIters = count(a, args, ++i, 1);
@@ -199,7 +203,7 @@ public final class CharGptSample {
         long[] x = new long[batch * block];
         long[] y = new long[batch * block];
         for (int b = 0; b < batch; b++) {
-            int ix = (int) (Generator.uniform(g.seed(), start, b, dev.kiln.DType.FLOAT64) * (data.length - block));
+            int ix = (int) (Generator.uniform(g.seed(), start, b, DType.FLOAT64) * (data.length - block));
             for (int t = 0; t < block; t++) {
                 x[b * block + t] = data[ix + t];
                 y[b * block + t] = data[ix + t + 1];
@@ -263,6 +267,9 @@ public final class CharGptSample {
             out.println("--- " + o.tokens + " characters, temperature " + o.temperature + ", top-k " + o.topK + ":");
             out.println(o.prompt + generated);
             out.println("---");
+        }
+        if (o.kvCache) {
+            cached(out, model, text, o);
         }
         return new Result(stepLosses, evals, generated, model);
     }
@@ -373,6 +380,27 @@ public final class CharGptSample {
         }
         model.train();
         return text.decode(generated);
+    }
+
+    /** Generates what fits in one block after the prompt with {@link Generation} (compiled prefill and decode steps, a key/value cache). */
+    private static void cached(PrintStream out, Gpt model, Fortunes text, Options o) {
+        model.eval();
+        long[] prompt = Arrays.stream(text.encode(o.prompt)).asLongStream().toArray();
+        int n = model.config().blockSize() - prompt.length + 1;
+        if (prompt.length == 0 || n < 1) {
+            out.println("--kv-cache: the prompt must hold 1 to " + model.config().blockSize() + " characters");
+            return;
+        }
+        Generation gen = Generation.of(model, model.config().blockSize());
+        GenerationConfig config = new GenerationConfig(n, true, o.temperature, o.topK, 1.0, -1);
+        long start = System.nanoTime();
+        long[] tokens = gen.generate(prompt, config, new Generator(o.seed));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        out.println(String.format("--- %d characters with the key/value cache (%.0f tokens/s; decode step %s):", tokens.length,
+                tokens.length / seconds, gen.decodeStats()));
+        out.println(o.prompt + text.decode(tokens));
+        out.println("---");
+        model.train();
     }
 
     /** One value a line, as Python's {@code repr} reads back. */

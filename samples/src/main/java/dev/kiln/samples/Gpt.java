@@ -78,6 +78,11 @@ public final class Gpt extends Module implements CausalLM {
     }
 
     @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    @Override
     public int maxPositions() {
         return config.blockSize();
     }

@@ -100,9 +100,14 @@ class CharGptSampleTest {
         o.evalInterval = 250;
         o.evalIters = 10;
         o.tokens = 40;
+        o.kvCache = true;
         o.save = dir.resolve("gpt.safetensors");
         long t0 = System.nanoTime();
-        CharGptSample.Result r = run(o);
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        CharGptSample.Result r = CharGptSample.run(new PrintStream(buf, true, StandardCharsets.UTF_8), o, text, Progress.NONE);
+        String out = buf.toString(StandardCharsets.UTF_8);
+        System.out.print(out);
+        assertTrue(out.contains("32 characters with the key/value cache"), out);
         System.out.println("char-gpt " + TRAIN_ITERS + " compiled steps: validation loss " + r.lastVal() + " in " + (System.nanoTime() - t0) / 1e9 + " s");
         assertEquals(TRAIN_ITERS, r.stepLosses().size());
         assertTrue(r.evals().getFirst()[2] > 4, "initial validation loss " + r.evals().getFirst()[2]);

@@ -141,6 +141,9 @@ class GenerationTest {
         KilnException again = assertThrows(KilnException.class, () -> gen.prefill(used, new long[] {1}));
         assertTrue(again.getMessage().contains("needs an empty cache"), again.getMessage());
         assertEquals(1, used.length());
+        KilnException token = assertThrows(KilnException.class, () -> gen.decode(used, VOCAB));
+        assertTrue(token.getMessage().contains("token " + VOCAB + " is not in the model's vocabulary of " + VOCAB), token.getMessage());
+        assertEquals(1, used.length());
         assertThrows(KilnException.class, () -> GenerationConfig.sampling(5, 0, 0, 1.0));
         assertThrows(KilnException.class, () -> GenerationConfig.sampling(5, 1, 0, 0));
     }
