@@ -226,10 +226,11 @@ def main():
     p.add_argument("--write-fixture", action="store_true")
     p.add_argument("--time", action="store_true")
     p.add_argument("--time-generate", action="store_true")
-    p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--steps", type=int, default=20, help="--time: timed steps; else stop training after this many (0: all)")
     p.add_argument("--warmup-steps", type=int, default=5)
     p.add_argument("--tokens", type=int, default=63)
     a = p.parse_args()
+    stop = a.steps if not (a.time or a.time_generate) and "--steps" in sys.argv else 0
     if a.small or a.write_fixture:
         a.layers, a.embd, a.block, a.iters, a.warmup, a.eval_iters = 2, 64, 32, 100, 30, 5
     torch.set_num_threads(a.threads)
@@ -296,6 +297,8 @@ def main():
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         losses.append(loss.item())
+        if len(losses) == stop:
+            break
     if a.losses:
         with open(a.losses, "w") as f:
             f.writelines(f"{v!r}\n" for v in losses)

@@ -155,7 +155,8 @@ public final class Generation {
     /**
      * The next token from {@code logits} [vocab]: the largest (the first of equals) when greedy, else a draw
      * from {@code generator} over softmax(logits / temperature) kept to the top-k and top-p tokens (the most
-     * probable token is always kept).
+     * probable token is always kept): one float64 uniform u, and the first token, most probable first, whose
+     * cumulative probability exceeds u.
      */
     public static long sample(Tensor logits, GenerationConfig config, Generator generator) {
         if (logits.dim() != 1) {
@@ -195,12 +196,22 @@ public final class Generation {
                 }
             }
         }
-        double[] weights = new double[l.length];
+        // one float64 uniform from the generator (two words, as Tensor.rand draws it), inverted on the kept tokens'
+        // cumulative weights in the sorted order: on the host, since a token's draw is too small for tensor ops
+        double u = Generator.uniform(generator.seed(), generator.reserve(2), 0, DType.FLOAT64);
+        double kept = 0;
         for (int i = 0; i < keep; i++) {
-            weights[order[i]] = p[i];
+            kept += p[i];
         }
-        Tensor w = Tensor.fromArray(weights, Shape.of(weights.length), DType.FLOAT64);
-        return TensorOps.multinomial(w, 1, true, generator).toLongArray()[0];
+        double target = u * kept;
+        double cumulative = 0;
+        for (int i = 0; i < keep - 1; i++) {
+            cumulative += p[i];
+            if (target < cumulative) {
+                return order[i];
+            }
+        }
+        return order[keep - 1];
     }
 
     private void checkTokens(String method, long... tokens) {
