@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CharGptSampleTest {
     /**
      * Validation loss after {@link #TRAIN_ITERS} compiled steps of {@link #small()}: measured 2.654 on the 2-core
-     * machine (the run takes about 28 s); the loss starts at 4.72, about ln(vocab).
+     * machine (the run takes 20–30 s); the loss starts at 4.72, about ln(vocab).
      */
     static final double VAL_BOUND = 2.75;
     static final int TRAIN_ITERS = 500;
