@@ -1,0 +1,10 @@
+package dev.kiln.onnx;
+
+/** ONNX files in and out of Kiln. */
+public final class Onnx {
+    private Onnx() {}
+
+    static onnx.Onnx.ModelProto empty() {
+        return onnx.Onnx.ModelProto.getDefaultInstance();
+    }
+}

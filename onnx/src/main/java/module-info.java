@@ -1,0 +1,7 @@
+/** ONNX import ({@code Onnx.load}) and export ({@code Onnx.export}); the wire format is generated from onnx.proto. */
+module dev.kiln.onnx {
+    requires transitive dev.kiln;
+    requires com.google.protobuf;
+
+    exports dev.kiln.onnx;
+}
