@@ -1,10 +1,16 @@
 package dev.kiln.onnx;
 
-/** ONNX files in and out of Kiln. */
+import java.nio.file.Path;
+
+/** ONNX files in and out of Kiln: {@link #load} imports a model as a trainable Kiln module. */
 public final class Onnx {
     private Onnx() {}
 
-    static onnx.Onnx.ModelProto empty() {
-        return onnx.Onnx.ModelProto.getDefaultInstance();
+    /**
+     * Reads an ONNX model (opsets 13–17) as a Kiln module. Every operator, attribute and input is checked here:
+     * what Kiln cannot run as ONNX defines it is a {@code KilnException} naming the node, operator, attribute and opset.
+     */
+    public static OnnxModule load(Path path) {
+        return new OnnxModule(OnnxGraph.read(path));
     }
 }
