@@ -71,6 +71,8 @@ final class Evaluator {
             case "Tanh" -> t(in, 0).tanh();
             case "Sigmoid" -> t(in, 0).sigmoid();
             case "Erf" -> t(in, 0).erf();
+            case "Sin" -> t(in, 0).sin();
+            case "Cos" -> t(in, 0).cos();
             case "Sqrt" -> t(in, 0).sqrt();
             case "Exp" -> t(in, 0).exp();
             case "Log" -> t(in, 0).log();
@@ -122,11 +124,17 @@ final class Evaluator {
                 yield x;
             }
             case "Gather" -> gather(a, in);
+            case "GatherElements" -> t(in, 0).gather(a.axis("axis", 0, in.getFirst().shape().rank()), t(in, 1));
+            case "ScatterElements" -> {
+                Tensor data = t(in, 0);
+                yield data.scatterAdd(a.axis("axis", 0, data.dim()), t(in, 1), t(in, 2));
+            }
+            case "Pad" -> pad(a, in);
             case "Cast" -> t(in, 0).to(Protos.dtype((int) a.i("to", 0), a.where() + " attribute to"));
             case "Expand" -> {
                 Tensor x = t(in, 0);
                 long[] target = in.get(1).folded("Expand shape").longs();
-                yield x.expand(Shape.broadcast(x.shape(), Folded.checkedShape(target, a.where())));
+                yield x.expand(Folded.broadcastShape(x.shape(), Folded.checkedShape(target, a.where())));
             }
             case "LayerNormalization" -> {
                 Tensor x = t(in, 0);
@@ -183,6 +191,23 @@ final class Evaluator {
         System.arraycopy(idx, 0, out, axis, idx.length);
         System.arraycopy(dims, axis + 1, out, axis + idx.length, dims.length - axis - 1);
         return x.indexSelect(axis, flat).reshape(out);
+    }
+
+    /** Constant padding; ONNX's pads [b1, b2, ..., e1, e2, ...] as F.pad's last-dimension-first pairs. */
+    private Tensor pad(Attrs a, List<Value> in) {
+        Tensor x = t(in, 0);
+        int[] pads = in.get(1).folded("Pad pads").ints("pads");
+        if (pads.length != 2 * x.dim()) {
+            throw a.error("pads " + Arrays.toString(pads) + " do not fit rank " + x.dim());
+        }
+        double value = in.size() > 2 && in.get(2) != null ? in.get(2).folded("Pad constant_value").values()[0] : 0;
+        int[] torch = new int[pads.length];
+        for (int d = 0; d < x.dim(); d++) {
+            int dim = x.dim() - 1 - d;
+            torch[2 * d] = pads[dim];
+            torch[2 * d + 1] = pads[dim + x.dim()];
+        }
+        return Functional.pad(x, torch, "constant", value);
     }
 
     private Tensor reduce(Attrs a, List<Value> in) {

@@ -86,12 +86,21 @@ record Folded(DType dtype, Shape shape, double[] values) implements Value {
 
     /** Elementwise with NumPy broadcasting; {@code dtype} is the result's. */
     static Folded broadcast(Folded a, Folded b, DType dtype, DoubleBinaryOperator f) {
-        Shape out = Shape.broadcast(a.shape, b.shape);
+        Shape out = broadcastShape(a.shape, b.shape);
         double[] r = new double[checkedShape(Arrays.stream(out.toArray()).asLongStream().toArray(), "broadcast").numel()];
         for (int i = 0; i < r.length; i++) {
             r[i] = f.applyAsDouble(a.values[source(i, out, a.shape)], b.values[source(i, out, b.shape)]);
         }
         return new Folded(dtype, out, r);
+    }
+
+    /** NumPy's broadcast of two shapes, or an error naming both. */
+    static Shape broadcastShape(Shape a, Shape b) {
+        Shape out = Shape.broadcast(a, b);
+        if (out == null) {
+            throw new KilnException("shapes " + a + " and " + b + " do not broadcast");
+        }
+        return out;
     }
 
     /** The flat index in {@code from} (broadcast to {@code out}) of the element at flat index {@code i} of {@code out}. */
@@ -113,7 +122,7 @@ record Folded(DType dtype, Shape shape, double[] values) implements Value {
     }
 
     static Folded where(Folded c, Folded a, Folded b) {
-        Shape out = Shape.broadcast(Shape.broadcast(c.shape, a.shape), b.shape);
+        Shape out = broadcastShape(broadcastShape(c.shape, a.shape), b.shape);
         double[] r = new double[out.numel()];
         for (int i = 0; i < r.length; i++) {
             r[i] = c.values[source(i, out, c.shape)] != 0 ? a.values[source(i, out, a.shape)] : b.values[source(i, out, b.shape)];
@@ -123,7 +132,7 @@ record Folded(DType dtype, Shape shape, double[] values) implements Value {
 
     Folded expand(long[] dims) {
         Shape target = checkedShape(dims, "Expand");
-        Shape out = Shape.broadcast(shape, target);
+        Shape out = broadcastShape(shape, target);
         double[] r = new double[out.numel()];
         for (int i = 0; i < r.length; i++) {
             r[i] = values[source(i, out, shape)];

@@ -163,6 +163,10 @@ public final class OnnxModule extends Module {
         return Arrays.toString(Arrays.stream(dims).mapToObj(d -> d < 0 ? "?" : Integer.toString(d)).toArray());
     }
 
+    OnnxGraph graph() {
+        return graph;
+    }
+
     /** The graph's input names, in the order forward takes them. */
     public List<String> inputNames() {
         return graph.inputs().stream().map(OnnxGraph.Input::name).toList();
