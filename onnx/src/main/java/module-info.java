@@ -4,4 +4,6 @@ module dev.kiln.onnx {
     requires com.google.protobuf;
 
     exports dev.kiln.onnx;
+    // the generated wire-format classes, which protobuf's runtime reads reflectively
+    opens onnx to com.google.protobuf;
 }

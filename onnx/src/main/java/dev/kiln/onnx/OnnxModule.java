@@ -177,6 +177,21 @@ public final class OnnxModule extends Module {
         return graph.outputs();
     }
 
+    /** The declared dimensions of input {@code name}; -1 marks a dynamic axis. */
+    public int[] inputShape(String name) {
+        return input(name).dims().clone();
+    }
+
+    /** The declared dtype of input {@code name}. */
+    public dev.kiln.DType inputDtype(String name) {
+        return input(name).dtype();
+    }
+
+    private OnnxGraph.Input input(String name) {
+        return graph.inputs().stream().filter(i -> i.name().equals(name)).findFirst()
+                .orElseThrow(() -> new KilnException("this ONNX graph has no input '" + name + "'; its inputs are " + inputNames()));
+    }
+
     /** The ONNX opset the graph was written for. */
     public int opset() {
         return graph.opset();

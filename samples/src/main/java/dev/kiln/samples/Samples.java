@@ -28,6 +28,7 @@ public final class Samples {
         OTHERS.put("digits-mlp", DigitsSample::main);
         OTHERS.put("ddp", DdpSample::main);
         OTHERS.put("fashion-cnn", FashionCnnSample::main);
+        OTHERS.put("onnx-run", OnnxRunSample::main);
     }
 
     private Samples() {
