@@ -210,7 +210,7 @@ public final class OnnxModule extends Module {
         Map<String, Integer> ops = new TreeMap<>();
         graph.nodes().forEach(a -> ops.merge(a.node().getOpType(), 1, Integer::sum));
         s.append("  ").append(graph.nodes().size()).append(" nodes: ");
-        ops.forEach((op, n) -> s.append(op).append(" ×").append(n).append("  "));
+        s.append(String.join(", ", ops.entrySet().stream().map(e -> e.getKey() + " ×" + e.getValue()).toList()));
         long params = parameters().stream().mapToLong(Tensor::numel).sum();
         long state = buffers().stream().mapToLong(Tensor::numel).sum();
         s.append("\n  ").append(parameters().size()).append(" parameters (").append(params).append(" values), ")
