@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.CompiledFunction;
 import dev.kiln.DType;
+import dev.kiln.Inference;
 import dev.kiln.Kiln;
 import dev.kiln.Tensor;
 import dev.kiln.io.Safetensors;
@@ -19,6 +20,7 @@ import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Models exported by PyTorch 1.13 (src/test/resources/onnx/make_fixtures.py) give PyTorch's outputs on the
@@ -83,6 +85,30 @@ class OnnxPytorchTest {
         assertEquals(List.of("net.1.running_mean", "net.1.running_var", "net.4.running_mean", "net.4.running_var"),
                 List.copyOf(cnn.namedBuffers().keySet()));
         assertTrue(cnn.parameters().stream().allMatch(Tensor::requiresGrad));
+    }
+
+    @Test
+    void servesThroughInferenceAndSavesAndLoadsItsState(@TempDir Path dir) {
+        OnnxModule cnn = Onnx.load(fixture("cnn_bn.onnx"));
+        cnn.eval();
+        Map<String, Tensor> io = Safetensors.load(fixture("cnn_bn.safetensors"));
+        Tensor x = io.get("input0");
+        Inference serve = Inference.of(cnn::forward).rowShape(1, 28, 28).maxBatch(4).build();
+        assertClose(io.get("output0"), serve.run(x), 1e-5, "Inference");
+        try (var s = Kiln.noGrad()) {
+            cnn.parameters().getFirst().mul_(2.0);
+            cnn.buffers().getFirst().add_(0.5);
+        }
+        Path f = dir.resolve("cnn_bn.safetensors");
+        cnn.save(f);
+        OnnxModule again = Onnx.load(fixture("cnn_bn.onnx"));
+        again.load(f);
+        again.eval();
+        try (var s = Kiln.noGrad()) {
+            Tensor changed = cnn.forward(x);
+            assertClose(changed, again.forward(x), 0, "reloaded state");
+            assertTrue(Math.abs(changed.toDoubleArray()[0] - io.get("output0").toDoubleArray()[0]) > 1e-4, "the change shows");
+        }
     }
 
     @Test
