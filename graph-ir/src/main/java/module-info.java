@@ -18,10 +18,10 @@ module dev.kiln {
     exports dev.kiln.data;
 
     exports dev.kiln.spi to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda, dev.kiln.distributed;
-    exports dev.kiln.ir to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda, dev.kiln.distributed;
+    exports dev.kiln.ir to dev.kiln.codegen, dev.kiln.cpu, dev.kiln.cuda, dev.kiln.distributed, dev.kiln.onnx;
     exports dev.kiln.cache to dev.kiln.cpu, dev.kiln.cuda;
     // the bridge to the API's package-private members (a tensor's storage, a custom function's calls)
-    exports dev.kiln.internal to dev.kiln.cpu, dev.kiln.distributed;
+    exports dev.kiln.internal to dev.kiln.cpu, dev.kiln.distributed, dev.kiln.onnx;
 
     uses dev.kiln.spi.Backend;
 }

@@ -13,7 +13,7 @@ public class KilnException extends RuntimeException {
             "dev.kiln", "dev.kiln.cache", "dev.kiln.spi", "dev.kiln.testing", "dev.kiln.internal", "dev.kiln.ir", "dev.kiln.autodiff",
             "dev.kiln.pass", "dev.kiln.nn", "dev.kiln.optim", "dev.kiln.io", "dev.kiln.model", "dev.kiln.data", "dev.kiln.distributed",
             "dev.kiln.cpu", "dev.kiln.cuda", "dev.kiln.codegen", "dev.kiln.codegen.kernel",
-            "dev.kiln.codegen.jvm", "dev.kiln.codegen.cuda", "dev.kiln.processor");
+            "dev.kiln.codegen.jvm", "dev.kiln.codegen.cuda", "dev.kiln.processor", "dev.kiln.onnx");
     private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
 
     private final String userSite;

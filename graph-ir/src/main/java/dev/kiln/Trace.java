@@ -56,6 +56,12 @@ final class Trace {
 
             @Override
             public dev.kiln.ir.Graph trace(java.util.function.Function<List<Tensor>, Tensor> f, List<TensorType> types) {
+                return trace(f, types, new java.util.HashMap<>());
+            }
+
+            @Override
+            public dev.kiln.ir.Graph trace(java.util.function.Function<List<Tensor>, Tensor> f, List<TensorType> types,
+                    Map<Node, Tensor> capturedOut) {
                 Trace trace = new Trace(new GraphBuilder());
                 List<Tensor> inputs = new ArrayList<>();
                 for (int i = 0; i < types.size(); i++) {
@@ -65,7 +71,9 @@ final class Trace {
                 try (var active = trace.activate()) {
                     out = f.apply(inputs);
                 }
-                return trace.builder().build(trace.nodeOf(out));
+                dev.kiln.ir.Graph g = trace.builder().build(trace.nodeOf(out));
+                trace.captured.forEach((t, n) -> capturedOut.put(n, t));
+                return g;
             }
 
             @Override

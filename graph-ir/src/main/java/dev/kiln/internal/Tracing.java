@@ -27,6 +27,8 @@ public final class Tracing {
 
         Graph trace(Function<List<Tensor>, Tensor> f, List<TensorType> inputs);
 
+        Graph trace(Function<List<Tensor>, Tensor> f, List<TensorType> inputs, java.util.Map<dev.kiln.ir.Node, Tensor> captured);
+
         boolean active();
 
         void guard(Object owner, Guard guard);
@@ -110,5 +112,13 @@ public final class Tracing {
     /** The graph {@code f} builds on symbolic inputs of these types (for tests that inspect traces). */
     public static Graph trace(Function<List<Tensor>, Tensor> f, List<TensorType> inputs) {
         return hooks().trace(f, inputs);
+    }
+
+    /**
+     * As {@link #trace(Function, List)}, and fills {@code captured} with the concrete tensor each captured
+     * input node stands for (the weights an exporter writes beside the graph).
+     */
+    public static Graph trace(Function<List<Tensor>, Tensor> f, List<TensorType> inputs, java.util.Map<dev.kiln.ir.Node, Tensor> captured) {
+        return hooks().trace(f, inputs, captured);
     }
 }

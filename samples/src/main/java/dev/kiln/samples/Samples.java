@@ -29,6 +29,7 @@ public final class Samples {
         OTHERS.put("ddp", DdpSample::main);
         OTHERS.put("fashion-cnn", FashionCnnSample::main);
         OTHERS.put("char-gpt", CharGptSample::main);
+        OTHERS.put("onnx-run", OnnxRunSample::main);
     }
 
     private Samples() {
