@@ -143,7 +143,7 @@ public final class CompiledPlan implements Executable {
             Plan.Step s = plan.steps().get(i);
             Kernel kernel = Plan.kernel(s);
             if (kernel == null) {
-                made[i] = s instanceof Plan.OpStep o ? lazyOpStep(plan, o, i) : s;
+                made[i] = s instanceof Plan.OpStep o ? LazyOps.step(plan, o, i, isInput, shareWith, ownArray, setPerRun) : s;
                 continue;
             }
             // A Vector API loop runs the API's slow Java fallback until C2 has compiled it: a
@@ -175,83 +175,6 @@ public final class CompiledPlan implements Executable {
 
     /** Per buffer: set by its step on every run (a view or an implicit gather), so a run state allocates no array for it. */
     private final boolean[] setPerRun;
-
-    /**
-     * A movement of an int64 or other unfused value whose readers are all single ops: a view of
-     * its input, not a copy (the expanded index of a convolution's windows was 85 MB a step).
-     */
-    private record ViewStep(dev.kiln.ir.Movement op, int input, int output, dev.kiln.Shape shape) {
-    }
-
-    /** A float32 gather read only by GEMMs: they pack straight from its source ({@link Gathered}), it is never written out. */
-    private record ImplicitGather(dev.kiln.ir.Index.Gather op, int x, int index, int output, dev.kiln.Shape shape) {
-    }
-
-    /** {@code -Dkiln.implicitGather=false}: materialize every gather (tests compare the two). */
-    static final boolean IMPLICIT_GATHER = !"false".equals(System.getProperty("kiln.implicitGather"));
-
-    /** Step {@code i}, an interpreted op: as a view or an implicit gather where that is safe, else as it is. */
-    private Object lazyOpStep(Plan plan, Plan.OpStep o, int i) {
-        int out = o.output();
-        if (plan.outputs().contains(out)) {
-            return o;
-        }
-        Readers r = Readers.of(plan, out);
-        dev.kiln.Shape shape = plan.buffers().get(out).shape();
-        if (o.op() instanceof dev.kiln.ir.Movement m && !(m instanceof dev.kiln.ir.Movement.Unslice) && r.onlyOps()
-                && stable(plan, o.inputs().get(0), i)) {
-            setPerRun[out] = true;
-            return new ViewStep(m, o.inputs().get(0), out, shape);
-        }
-        if (IMPLICIT_GATHER && o.op() instanceof dev.kiln.ir.Index.Gather g && r.onlyGemmOperands()
-                && Gathered.fits(g, plan.buffers().get(o.inputs().get(0)).dtype(), plan.buffers().get(o.inputs().get(1)).dtype(), shape)
-                && stable(plan, o.inputs().get(0), i) && stable(plan, o.inputs().get(1), i)) {
-            setPerRun[out] = true;
-            return new ImplicitGather(g, o.inputs().get(0), o.inputs().get(1), out, shape);
-        }
-        return o;
-    }
-
-    /**
-     * Whether buffer {@code b}'s value, as of step {@code at}, stays in its array for the rest of the
-     * run: an input, an interpreted op's (fresh) result, or a loop's result in an array of its own
-     * that no later step writes.
-     */
-    private boolean stable(Plan plan, int b, int at) {
-        if (isInput[b]) {
-            return true;
-        }
-        if (shareWith[b] >= 0 || !ownArray[b]) {
-            return false;
-        }
-        List<Plan.Step> steps = plan.steps();
-        for (int s = at + 1; s < steps.size(); s++) {
-            if (Arena.writes(steps.get(s), b)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Who reads a buffer. */
-    private record Readers(boolean onlyOps, boolean onlyGemmOperands) {
-        static Readers of(Plan plan, int b) {
-            boolean ops = true;
-            boolean gemms = true;
-            boolean any = false;
-            for (Plan.Step s : plan.steps()) {
-                boolean reads = Arena.reads(s, b);
-                if (!reads) {
-                    continue;
-                }
-                any = true;
-                ops &= s instanceof Plan.OpStep;
-                gemms &= s instanceof Plan.MatMulStep m && (m.a() == b || m.b() == b)
-                        && (m.epilogue() == null || m.epilogue().loads().stream().noneMatch(l -> l.buffer() == b));
-            }
-            return new Readers(any && ops, any && gemms);
-        }
-    }
 
     /** A kernel step's function (chunked when large), or a GEMM with its epilogue's. */
     private Object executable(MethodHandles.Lookup lookup, Plan.Step s, Kernel kernel, JvmEmitter.Options form) {
@@ -322,12 +245,12 @@ public final class CompiledPlan implements Executable {
 
     /** Gathers this plan's GEMMs pack from their source, never written out (for tests). */
     int implicitGathers() {
-        return (int) java.util.Arrays.stream(steps).filter(s -> s instanceof ImplicitGather).count();
+        return (int) java.util.Arrays.stream(steps).filter(s -> s instanceof LazyOps.ImplicitGather).count();
     }
 
     /** Interpreted movements run as views of their input (for tests). */
     int viewSteps() {
-        return (int) java.util.Arrays.stream(steps).filter(s -> s instanceof ViewStep).count();
+        return (int) java.util.Arrays.stream(steps).filter(s -> s instanceof LazyOps.ViewStep).count();
     }
 
     /** The plan this runs. */
@@ -463,7 +386,7 @@ public final class CompiledPlan implements Executable {
         private final double[] scalars = new double[plan.scalarSlots()];
         private final TensorData[] outputViews = new TensorData[outputBuffers.length];
         private final double[][] partials = new double[plan.steps().size()][];
-        /** Per buffer: the gather a GEMM reads it through, where it is never materialized ({@link ImplicitGather}). */
+        /** Per buffer: the gather a GEMM reads it through, where it is never materialized ({@link LazyOps.ImplicitGather}). */
         private final Gathered[] gathered;
 
         RunState() {
@@ -533,14 +456,14 @@ public final class CompiledPlan implements Executable {
                 } else if (step instanceof Plan.MatMulStep m) {
                     Gemm.matmul(buffers[m.a()], gathered[m.a()], m.aView(), buffers[m.b()], gathered[m.b()], m.bView(),
                             buffers[m.out()], plan.buffers().get(m.out()).shape(), null);
-                } else if (step instanceof ViewStep v) {
+                } else if (step instanceof LazyOps.ViewStep v) {
                     TensorData in = views[v.input()];
                     Layout view = in.layout().view(v.op(), v.shape());
                     TensorData result = view != null ? new TensorData(in.storage(), view)
                             : Interpreter.execute(v.op(), List.of(in), new TensorType(v.shape(), in.dtype()));
                     views[v.output()] = result;
                     buffers[v.output()] = result.storage().array();
-                } else if (step instanceof ImplicitGather g) {
+                } else if (step instanceof LazyOps.ImplicitGather g) {
                     Gathered lazy = new Gathered(g.op(), views[g.x()], views[g.index()], g.shape());
                     lazy.check();
                     gathered[g.output()] = lazy;
