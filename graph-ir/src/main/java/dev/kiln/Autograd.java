@@ -253,6 +253,17 @@ public final class Autograd {
          * dev.kiln.ir.Binary.Pow#compiledExponent} accepts is compiled in as a constant, so the plan (cached per exponent) multiplies instead of
          * calling {@code pow} per element, as a compiled step does.
          */
+        /** {@code l}'s shape with 1 wherever it broadcasts (stride 0 over more than one element). */
+        private static Shape unbroadcast(dev.kiln.spi.Layout l) {
+            int[] dims = l.shape().toArray();
+            for (int d = 0; d < dims.length; d++) {
+                if (l.stride(d) == 0 && dims[d] > 1) {
+                    dims[d] = 1;
+                }
+            }
+            return Shape.of(dims);
+        }
+
         private static Node bindValue(GraphBuilder b, Node n, Tensor value, boolean exponent, List<TensorData> bound) {
             TensorData data = value.data();
             dev.kiln.spi.Layout l = data.layout();
@@ -262,8 +273,17 @@ public final class Autograd {
                 broadcastOne = l.stride(d) == 0;
             }
             if (!scalar && !broadcastOne) {
-                bound.add(value.contiguous().data());
-                return b.input("value", n.type());
+                Shape compact = unbroadcast(l);
+                if (compact.equals(l.shape())) {
+                    bound.add(value.contiguous().data());
+                    return b.input("value", n.type());
+                }
+                // a broadcast view (a convolution's window index over batch and channels) is bound as
+                // its distinct elements and expanded in the plan, not copied out whole
+                Tensor base = new Tensor(new TensorData(data.storage(), new dev.kiln.spi.Layout(compact, l.strides(), l.offset())), true);
+                bound.add(base.contiguous().data());
+                Node in = b.input("value", new dev.kiln.ir.TensorType(compact, value.dtype()));
+                return b.add(new dev.kiln.ir.Movement.Expand(n.type().shape()), in);
             }
             TensorData element = new TensorData(data.storage(), new dev.kiln.spi.Layout(Shape.scalar(), new int[0], l.offset()));
             double v = Backends.host(element).getDouble(0);

@@ -56,8 +56,10 @@ final class Composites {
             int[] dims = new int[x.dim()];
             java.util.Arrays.fill(dims, 1);
             dims[d] = n;
-            Tensor index = Tensor.arange(n).reshape(dims);
-            Tensor r = Tensor.where(hit, index, Tensor.scalar(n, DType.INT64)).amin(d, keepDim);
+            // positions as float32 where it holds them exactly: where and amin are then fused loops, not int64 ops
+            DType positions = n <= 1 << 24 ? DType.FLOAT32 : DType.INT64;
+            Tensor index = Tensor.arange(n).to(positions).reshape(dims);
+            Tensor r = Tensor.where(hit, index, Tensor.scalar(n, positions)).amin(d, keepDim);
             return r.to(DType.INT64);
         }
     }

@@ -66,6 +66,16 @@ final class Arena {
         return share;
     }
 
+    /** Whether {@code step} writes buffer {@code b}'s array (a loop's store or accumulation, a GEMM's product). */
+    static boolean writes(Plan.Step step, int b) {
+        return written(step, null).contains(b);
+    }
+
+    /** Whether {@code step} reads buffer {@code b}. */
+    static boolean reads(Plan.Step step, int b) {
+        return read(step).contains(b);
+    }
+
     /** Buffers a step writes into an array the plan owns (interpreted ops bring their own). */
     private static List<Integer> written(Plan.Step step, boolean[] pinned) {
         return switch (step) {

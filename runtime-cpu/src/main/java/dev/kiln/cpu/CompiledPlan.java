@@ -137,12 +137,13 @@ public final class CompiledPlan implements Executable {
             ownArray[b] = false;
         }
         Object[] made = new Object[plan.steps().size()];
+        this.setPerRun = new boolean[n];
         MethodHandles.Lookup lookup = MethodHandles.lookup();
         for (int i = 0; i < made.length; i++) {
             Plan.Step s = plan.steps().get(i);
             Kernel kernel = Plan.kernel(s);
             if (kernel == null) {
-                made[i] = s;
+                made[i] = s instanceof Plan.OpStep o ? LazyOps.step(plan, o, i, isInput, shareWith, ownArray, setPerRun) : s;
                 continue;
             }
             // A Vector API loop runs the API's slow Java fallback until C2 has compiled it: a
@@ -172,6 +173,9 @@ public final class CompiledPlan implements Executable {
         release(new RunState());
     }
 
+    /** Per buffer: set by its step on every run (a view or an implicit gather), so a run state allocates no array for it. */
+    private final boolean[] setPerRun;
+
     /** A kernel step's function (chunked when large), or a GEMM with its epilogue's. */
     private Object executable(MethodHandles.Lookup lookup, Plan.Step s, Kernel kernel, JvmEmitter.Options form) {
         KernelFunction fn = define(lookup, kernel, plan.buffers().size(), form);
@@ -188,14 +192,15 @@ public final class CompiledPlan implements Executable {
     private record GemmWithEpilogue(Plan.MatMulStep step, dev.kiln.Shape product, KernelFunction fn) {
         private static final double[] NO_PARTIALS = new double[0];
 
-        void run(Object[] buffers, double[] scalars) {
+        void run(Object[] buffers, double[] scalars, Gathered ga, Gathered gb) {
             if (fn.rows() == 0) {
-                Gemm.matmul(buffers[step.a()], step.aView(), buffers[step.b()], step.bView(), buffers[step.out()], product);
+                Gemm.matmul(buffers[step.a()], ga, step.aView(), buffers[step.b()], gb, step.bView(), buffers[step.out()], product,
+                        null);
                 fn.run(buffers, scalars);
                 return;
             }
             fn.before(buffers, scalars);
-            Gemm.matmul(buffers[step.a()], step.aView(), buffers[step.b()], step.bView(), buffers[step.out()], product,
+            Gemm.matmul(buffers[step.a()], ga, step.aView(), buffers[step.b()], gb, step.bView(), buffers[step.out()], product,
                     (from, to) -> fn.range(buffers, scalars, from, to, NO_PARTIALS, 0));
             fn.after(buffers, scalars);
         }
@@ -236,6 +241,16 @@ public final class CompiledPlan implements Executable {
             }
         }
         return out;
+    }
+
+    /** Gathers this plan's GEMMs pack from their source, never written out (for tests). */
+    int implicitGathers() {
+        return (int) java.util.Arrays.stream(steps).filter(s -> s instanceof LazyOps.ImplicitGather).count();
+    }
+
+    /** Interpreted movements run as views of their input (for tests). */
+    int viewSteps() {
+        return (int) java.util.Arrays.stream(steps).filter(s -> s instanceof LazyOps.ViewStep).count();
     }
 
     /** The plan this runs. */
@@ -371,13 +386,16 @@ public final class CompiledPlan implements Executable {
         private final double[] scalars = new double[plan.scalarSlots()];
         private final TensorData[] outputViews = new TensorData[outputBuffers.length];
         private final double[][] partials = new double[plan.steps().size()][];
+        /** Per buffer: the gather a GEMM reads it through, where it is never materialized ({@link LazyOps.ImplicitGather}). */
+        private final Gathered[] gathered;
 
         RunState() {
             int n = plan.buffers().size();
             buffers = new Object[n];
             views = new TensorData[n];
+            gathered = new Gathered[n];
             for (int i = 0; i < n; i++) {
-                if (isInput[i]) {
+                if (isInput[i] || setPerRun[i]) {
                     continue;
                 }
                 Plan.Buffer b = plan.buffers().get(i);
@@ -434,10 +452,21 @@ public final class CompiledPlan implements Executable {
                     }
                     k.run(buffers, scalars, p);
                 } else if (step instanceof GemmWithEpilogue g) {
-                    g.run(buffers, scalars);
+                    g.run(buffers, scalars, gathered[g.step().a()], gathered[g.step().b()]);
                 } else if (step instanceof Plan.MatMulStep m) {
-                    Gemm.matmul(buffers[m.a()], m.aView(), buffers[m.b()], m.bView(), buffers[m.out()],
-                            plan.buffers().get(m.out()).shape());
+                    Gemm.matmul(buffers[m.a()], gathered[m.a()], m.aView(), buffers[m.b()], gathered[m.b()], m.bView(),
+                            buffers[m.out()], plan.buffers().get(m.out()).shape(), null);
+                } else if (step instanceof LazyOps.ViewStep v) {
+                    TensorData in = views[v.input()];
+                    Layout view = in.layout().view(v.op(), v.shape());
+                    TensorData result = view != null ? new TensorData(in.storage(), view)
+                            : Interpreter.execute(v.op(), List.of(in), new TensorType(v.shape(), in.dtype()));
+                    views[v.output()] = result;
+                    buffers[v.output()] = result.storage().array();
+                } else if (step instanceof LazyOps.ImplicitGather g) {
+                    Gathered lazy = new Gathered(g.op(), views[g.x()], views[g.index()], g.shape());
+                    lazy.check();
+                    gathered[g.output()] = lazy;
                 } else if (step instanceof Plan.OpStep o) {
                     List<TensorData> ins = new ArrayList<>(o.inputs().size());
                     for (int b : o.inputs()) {

@@ -32,7 +32,7 @@ final class EagerKernels {
      * {@code exponent}: a power's small whole exponent (1 to 16) compiled in as a constant, so the
      * loop multiplies (and vectorizes) instead of calling {@code Math.pow} per element; else NaN.
      */
-    private record Signature(Op op, List<TensorType> types, List<Boolean> broadcast, double exponent) {
+    private record Signature(Op op, List<TensorType> types, List<Shape> broadcast, double exponent) {
     }
 
     private static final BoundedCache<Signature, CompiledPlan> PLANS = new BoundedCache<>("the eager kernel cache", 512);
@@ -42,12 +42,12 @@ final class EagerKernels {
 
     static boolean worthCompiling(Op op, List<TensorData> inputs, TensorType result) {
         boolean kind = op instanceof Unary || op instanceof Binary || op instanceof Compare || op instanceof Where
-                || op instanceof Cast || op instanceof Reduce r && result.shape().numelLong() == 1;
+                || op instanceof Cast || op instanceof Reduce;
         if (!kind || !fusable(result.dtype()) || inputs.isEmpty() || inputs.getFirst().shape().numelLong() < MIN_ELEMENTS) {
             return false;
         }
         for (TensorData in : inputs) {
-            if (!fusable(in.dtype()) || !(dense(in) || broadcastScalar(in.layout()))) {
+            if (!fusable(in.dtype()) || !(dense(in) || compact(in) != null)) {
                 return false;
             }
         }
@@ -62,24 +62,57 @@ final class EagerKernels {
         return d.layout().offset() == 0 && d.layout().isContiguous() && d.storage().size() == d.shape().numel();
     }
 
+    /**
+     * The shape of the dense values {@code d} broadcasts (1 where it has stride 0 over several
+     * elements), where {@code d} is such a broadcast of a whole contiguous array; else null.
+     */
+    private static Shape compact(TensorData d) {
+        Layout l = d.layout();
+        int[] dims = l.shape().toArray();
+        boolean broadcasts = false;
+        for (int i = 0; i < dims.length; i++) {
+            if (l.stride(i) == 0 && dims[i] > 1) {
+                dims[i] = 1;
+                broadcasts = true;
+            }
+        }
+        Shape base = Shape.of(dims);
+        if (!broadcasts) {
+            return null;
+        }
+        if (base.numel() == 1) {
+            return base; // one element anywhere in its storage
+        }
+        if (l.offset() != 0 || d.storage().size() != base.numel()) {
+            return null;
+        }
+        int[] want = base.contiguousStrides();
+        for (int i = 0; i < dims.length; i++) {
+            if (dims[i] > 1 && l.stride(i) != want[i]) {
+                return null;
+            }
+        }
+        return base;
+    }
+
     private static boolean broadcastScalar(Layout l) {
         return Values.isBroadcastScalar(l) && !l.shape().equals(Shape.scalar());
     }
 
     static TensorData run(Op op, List<TensorData> inputs, TensorType result) {
         List<TensorType> types = new ArrayList<>(inputs.size());
-        List<Boolean> broadcast = new ArrayList<>(inputs.size());
+        List<Shape> broadcast = new ArrayList<>(inputs.size());
         List<TensorData> bound = new ArrayList<>(inputs.size());
         double exponent = smallExponent(op, inputs);
         for (int i = 0; i < inputs.size(); i++) {
             TensorData in = inputs.get(i);
-            boolean b = !dense(in);
+            Shape base = dense(in) ? null : compact(in);
             types.add(new TensorType(in.shape(), in.dtype()));
-            broadcast.add(b);
+            broadcast.add(base);
             if (i == 1 && !Double.isNaN(exponent)) {
                 continue; // compiled in
             }
-            bound.add(b ? new TensorData(in.storage(), new Layout(Shape.scalar(), new int[0], in.layout().offset())) : in);
+            bound.add(base != null ? new TensorData(in.storage(), new Layout(base, base.contiguousStrides(), in.layout().offset())) : in);
         }
         CompiledPlan plan = PLANS.get(new Signature(op, types, broadcast, exponent), EagerKernels::compile);
         try (var run = plan.open()) { // its outputs are fresh: the caller's to keep
@@ -110,12 +143,13 @@ final class EagerKernels {
         for (int i = 0; i < ins.length; i++) {
             TensorType t = s.types().get(i);
             boolean constant = i == 1 && !Double.isNaN(s.exponent());
-            Node scalar = constant ? b.add(new dev.kiln.ir.Leaf.Constant(s.exponent(), t.dtype()))
-                    : s.broadcast().get(i) ? b.input("in" + i, new TensorType(Shape.scalar(), t.dtype())) : null;
-            if (scalar == null) {
+            Shape base = s.broadcast().get(i);
+            Node compact = constant ? b.add(new dev.kiln.ir.Leaf.Constant(s.exponent(), t.dtype()))
+                    : base != null ? b.input("in" + i, new TensorType(base, t.dtype())) : null;
+            if (compact == null) {
                 ins[i] = b.input("in" + i, t);
             } else {
-                ins[i] = t.shape().equals(Shape.scalar()) ? scalar : b.add(new dev.kiln.ir.Movement.Expand(t.shape()), scalar);
+                ins[i] = compact.shape().equals(t.shape()) ? compact : b.add(new dev.kiln.ir.Movement.Expand(t.shape()), compact);
             }
         }
         return new CompiledPlan(b.build(b.add(s.op(), ins)), true);

@@ -75,6 +75,14 @@ final class Gemm {
 
     /** As above; {@code epilogue} (rank-2 products only, or null) runs on every block of finished rows. */
     static void matmul(Object a, Layout la, Object b, Layout lb, Object c, Shape out, Rows epilogue) {
+        matmul(a, null, la, b, null, lb, c, out, epilogue);
+    }
+
+    /**
+     * As above, where a non-null {@code ga} or {@code gb} is a float32 operand read through its
+     * gather ({@link Gathered}, the layout then views the gather's result) instead of an array.
+     */
+    static void matmul(Object a, Gathered ga, Layout la, Object b, Gathered gb, Layout lb, Object c, Shape out, Rows epilogue) {
         int r = out.rank();
         if (epilogue != null && r != 2) {
             throw new IllegalArgumentException("a GEMM epilogue needs a matrix product, not " + out);
@@ -96,7 +104,7 @@ final class Gemm {
             }
             int offC = batch * n * m;
             if (c instanceof float[] fc) {
-                sgemm((float[]) a, offA, la.stride(r - 2), la.stride(r - 1), (float[]) b, offB, lb.stride(r - 2),
+                sgemm((float[]) a, ga, offA, la.stride(r - 2), la.stride(r - 1), (float[]) b, gb, offB, lb.stride(r - 2),
                         lb.stride(r - 1), fc, offC, n, m, k, KERNEL, epilogue);
             } else {
                 dgemm((double[]) a, offA, la.stride(r - 2), la.stride(r - 1), (double[]) b, offB, lb.stride(r - 2),
@@ -117,6 +125,12 @@ final class Gemm {
     /** As above, with the given micro-kernel (tests run the scalar one beside the SIMD one). */
     static void sgemm(float[] a, int offA, int ars, int acs, float[] b, int offB, int brs, int bcs, float[] c, int offC,
             int n, int m, int k, MicroKernel kernel, Rows epilogue) {
+        sgemm(a, null, offA, ars, acs, b, null, offB, brs, bcs, c, offC, n, m, k, kernel, epilogue);
+    }
+
+    /** As above; a non-null {@code ga} or {@code gb} is read through its gather ({@link Gathered}) instead of its array. */
+    static void sgemm(float[] a, Gathered ga, int offA, int ars, int acs, float[] b, Gathered gb, int offB, int brs, int bcs,
+            float[] c, int offC, int n, int m, int k, MicroKernel kernel, Rows epilogue) {
         if (k == 0) {
             for (int i = 0; i < n; i++) {
                 java.util.Arrays.fill(c, offC + i * m, offC + i * m + m, 0f);
@@ -133,7 +147,11 @@ final class Gemm {
             int nc = Math.min(NC, m - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
-                packB(b, offB + pc * brs + jc * bcs, brs, bcs, kc, nc, pb, kernel.nr());
+                if (gb != null) {
+                    packB(gb, offB + pc * brs + jc * bcs, brs, bcs, kc, nc, pb, kernel.nr());
+                } else {
+                    packB(b, offB + pc * brs + jc * bcs, brs, bcs, kc, nc, pb, kernel.nr());
+                }
                 boolean accumulate = pc > 0;
                 int column = jc;
                 int depth = pc;
@@ -141,10 +159,10 @@ final class Gemm {
                 Rows finish = jc + NC >= m && pc + KC >= k ? epilogue : null;
                 if (!parallel) { // on this thread, without a task object: a small product allocates nothing
                     for (int block = 0; block < rowBlocks; block++) {
-                        rowBlock(block, a, offA, ars, acs, pb, c, offC, n, m, kc, nc, column, depth, accumulate, kernel, finish);
+                        rowBlock(block, a, ga, offA, ars, acs, pb, c, offC, n, m, kc, nc, column, depth, accumulate, kernel, finish);
                     }
                 } else {
-                    Threads.forEach(rowBlocks, true, block -> rowBlock(block, a, offA, ars, acs, pb, c, offC, n, m, kc, nc,
+                    Threads.forEach(rowBlocks, true, block -> rowBlock(block, a, ga, offA, ars, acs, pb, c, offC, n, m, kc, nc,
                             column, depth, accumulate, kernel, finish));
                 }
             }
@@ -152,14 +170,18 @@ final class Gemm {
     }
 
     /** One block of MC rows of a column block and depth pass: packs its rows of a, runs the tiles, hands finished rows on. */
-    private static void rowBlock(int block, float[] a, int offA, int ars, int acs, float[] pb, float[] c, int offC, int n,
+    private static void rowBlock(int block, float[] a, Gathered ga, int offA, int ars, int acs, float[] pb, float[] c, int offC, int n,
             int m, int kc, int nc, int column, int depth, boolean accumulate, MicroKernel kernel, Rows finish) {
         int ic = block * MC;
         int mc = Math.min(MC, n - ic);
         float[] pa = PACKED_A.get();
         int mr = kernel.mr();
         int nr = kernel.nr();
-        packA(a, offA + ic * ars + depth * acs, ars, acs, mc, kc, pa, mr);
+        if (ga != null) {
+            packA(ga, offA + ic * ars + depth * acs, ars, acs, mc, kc, pa, mr);
+        } else {
+            packA(a, offA + ic * ars + depth * acs, ars, acs, mc, kc, pa, mr);
+        }
         for (int jr = 0; jr < nc; jr += nr) {
             for (int ir = 0; ir < mc; ir += mr) {
                 kernel.tile(pa, ir * kc, pb, jr * kc, kc, c, offC + (ic + ir) * m + column + jr, m,
@@ -230,6 +252,73 @@ final class Gemm {
                     for (int i = 0; i < rows; i++) {
                         pa[dst + i] = a[src + i];
                     }
+                }
+            }
+            for (int i = rows; i < mr; i++) {
+                for (int p = 0; p < kc; p++) {
+                    pa[base + i + p * mr] = 0f;
+                }
+            }
+        }
+    }
+
+    /** {@link #packB} reading through a gather: runs along b's unit-stride direction where it has one. */
+    private static void packB(Gathered b, int off, int brs, int bcs, int kc, int nc, float[] pb, int nr) {
+        if (bcs == 1) { // rows of b are runs of the gather: each row read once, across all panels
+            for (int p = 0; p < kc; p++) {
+                b.readPanels(off + p * brs, nc, pb, p * nr, nr, kc * nr);
+            }
+            int cols = nc % nr;
+            int base = (nc - cols) * kc;
+            for (int p = 0; cols > 0 && p < kc; p++) {
+                java.util.Arrays.fill(pb, base + p * nr + cols, base + p * nr + nr, 0f);
+            }
+            return;
+        }
+        for (int jr = 0; jr < nc; jr += nr) {
+            int cols = Math.min(nr, nc - jr);
+            int base = jr * kc;
+            if (bcs != 1 && brs == 1) {
+                for (int j = 0; j < cols; j++) {
+                    b.read(off + (jr + j) * bcs, kc, pb, base + j, nr);
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int src = off + p * brs + jr * bcs;
+                    if (bcs == 1) {
+                        b.read(src, cols, pb, base + p * nr, 1);
+                    } else {
+                        for (int j = 0; j < cols; j++) {
+                            b.read(src + j * bcs, 1, pb, base + p * nr + j, 1);
+                        }
+                    }
+                }
+            }
+            for (int p = 0; cols < nr && p < kc; p++) {
+                java.util.Arrays.fill(pb, base + p * nr + cols, base + p * nr + nr, 0f);
+            }
+        }
+    }
+
+    /** {@link #packA} reading through a gather. */
+    private static void packA(Gathered a, int off, int ars, int acs, int mc, int kc, float[] pa, int mr) {
+        for (int ir = 0; ir < mc; ir += mr) {
+            int rows = Math.min(mr, mc - ir);
+            int base = ir * kc;
+            if (acs == 1 || ars != 1) {
+                for (int i = 0; i < rows; i++) {
+                    int src = off + (ir + i) * ars;
+                    if (acs == 1) {
+                        a.read(src, kc, pa, base + i, mr);
+                    } else {
+                        for (int p = 0; p < kc; p++) {
+                            a.read(src + p * acs, 1, pa, base + i + p * mr, 1);
+                        }
+                    }
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    a.read(off + ir + p * acs, rows, pa, base + p * mr, 1);
                 }
             }
             for (int i = rows; i < mr; i++) {

@@ -1,0 +1,115 @@
+package dev.kiln.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.DType;
+import dev.kiln.KilnException;
+import dev.kiln.Shape;
+import dev.kiln.Tensor;
+import dev.kiln.internal.Tensors;
+import dev.kiln.ir.Axes;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.GraphBuilder;
+import dev.kiln.ir.Index;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Ops;
+import dev.kiln.ir.TensorType;
+import dev.kiln.spi.TensorData;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A float32 gather read only by GEMMs is packed straight into their panels (an implicit im2col,
+ * {@link Gathered}), and its broadcast index stays a view: the products have the bits they have
+ * when the gather is written out first, in the forward product and in the transposed one of a
+ * weight gradient, and a bad index fails as the gather does.
+ */
+class ImplicitGatherTest {
+    /** Windows of a plane: x [n, c, l] gathered at index [1, 1, a] (broadcast), read as [n, 1, c·k, a/k]. */
+    private record Windows(int n, int c, int l, int k, int outLen) {
+        Graph graph(boolean gatherAsOutput) {
+            GraphBuilder b = new GraphBuilder();
+            Ops o = new Ops(b);
+            Node x = b.input("x", new TensorType(Shape.of(n, c, l), DType.FLOAT32));
+            Node index = b.input("index", new TensorType(Shape.of(1, 1, k * outLen), DType.INT64));
+            Node w = b.input("w", new TensorType(Shape.of(1, 7, c * k), DType.FLOAT32));
+            Node g = b.input("g", new TensorType(Shape.of(n, 1, 7, outLen), DType.FLOAT32));
+            Node cols = b.add(new Index.Gather(2), x, o.expand(index, Shape.of(n, c, k * outLen)));
+            Node panels = o.reshape(cols, Shape.of(n, 1, c * k, outLen));
+            Node forward = o.matmul(o.expand(o.reshape(w, Shape.of(1, 1, 7, c * k)), Shape.of(n, 1, 7, c * k)), panels);
+            Node weightGrad = o.matmul(g, o.permute(panels, Axes.of(0, 1, 3, 2)));
+            return gatherAsOutput ? b.build(forward, weightGrad, cols) : b.build(forward, weightGrad);
+        }
+
+        List<TensorData> inputs(long seed, long badIndexAt) {
+            Random r = new Random(seed);
+            float[] x = new float[n * c * l];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) r.nextGaussian();
+            }
+            long[] index = new long[k * outLen];
+            for (int i = 0; i < index.length; i++) {
+                index[i] = i == badIndexAt ? l : r.nextInt(l);
+            }
+            float[] w = new float[7 * c * k];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) r.nextGaussian();
+            }
+            float[] g = new float[n * 7 * outLen];
+            for (int i = 0; i < g.length; i++) {
+                g[i] = (float) r.nextGaussian();
+            }
+            return List.of(data(Tensor.of(x).reshape(n, c, l)), data(Tensor.of(index).reshape(1, 1, k * outLen)),
+                    data(Tensor.of(w).reshape(1, 7, c * k)), data(Tensor.of(g).reshape(n, 1, 7, outLen)));
+        }
+    }
+
+    private static TensorData data(Tensor t) {
+        return Tensors.data(t);
+    }
+
+    private static int[] bits(TensorData d) {
+        float[] f = Tensors.wrap(d).toFloatArray();
+        int[] out = new int[f.length];
+        for (int i = 0; i < f.length; i++) {
+            out[i] = Float.floatToRawIntBits(f[i]);
+        }
+        return out;
+    }
+
+    @Test
+    void gemmsPackTheGatherWithTheBitsOfTheWrittenOutGather() {
+        // odd sizes, a depth over one GEMM block (c·k > 256), panels wider than the index's row
+        for (Windows s : List.of(new Windows(3, 5, 29, 9, 21), new Windows(2, 40, 50, 9, 33), new Windows(4, 3, 7, 4, 130))) {
+            CompiledPlan implicit = new CompiledPlan(s.graph(false));
+            CompiledPlan written = new CompiledPlan(s.graph(true));
+            assertEquals(1, implicit.implicitGathers(), s + ": the gather is packed by the GEMMs");
+            assertEquals(0, written.implicitGathers(), s + ": a gather that is an output is written out");
+            assertTrue(implicit.viewSteps() >= 1, s + ": the expanded index is a view");
+            for (long seed = 1; seed <= 3; seed++) {
+                List<TensorData> in = s.inputs(seed, -1);
+                List<TensorData> a = implicit.run(in);
+                List<TensorData> b = written.run(in);
+                assertArrayEquals(bits(b.get(0)), bits(a.get(0)), s + " forward product");
+                assertArrayEquals(bits(b.get(1)), bits(a.get(1)), s + " transposed (weight-gradient) product");
+            }
+        }
+    }
+
+    @Test
+    void aBadIndexFailsAsTheGatherDoesAndTheNextRunIsRight() {
+        Windows s = new Windows(2, 3, 11, 3, 9);
+        CompiledPlan implicit = new CompiledPlan(s.graph(false));
+        CompiledPlan written = new CompiledPlan(s.graph(true));
+        KilnException e = assertThrows(KilnException.class, () -> implicit.run(s.inputs(5, 4)));
+        KilnException expected = assertThrows(KilnException.class, () -> written.run(s.inputs(5, 4)));
+        assertEquals(expected.getMessage(), e.getMessage());
+        assertTrue(e.getMessage().contains("index 11 is out of range for dimension 2 of size 11"), e.getMessage());
+        List<TensorData> in = s.inputs(6, -1);
+        assertArrayEquals(bits(written.run(in).get(0)), bits(implicit.run(in).get(0)));
+    }
+}
