@@ -55,8 +55,12 @@ final class Trace {
             }
 
             @Override
-            public dev.kiln.ir.Graph trace(java.util.function.Function<List<Tensor>, Tensor> f, List<TensorType> types) {
+            public dev.kiln.ir.Graph trace(java.util.function.Function<List<Tensor>, Tensor> f, List<TensorType> types,
+                    java.util.function.Supplier<String> sites) {
                 Trace trace = new Trace(new GraphBuilder());
+                if (sites != null) {
+                    trace.builder().recordSites(sites);
+                }
                 List<Tensor> inputs = new ArrayList<>();
                 for (int i = 0; i < types.size(); i++) {
                     inputs.add(trace.input("x" + i, types.get(i)));

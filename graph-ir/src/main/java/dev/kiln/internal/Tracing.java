@@ -25,7 +25,7 @@ public final class Tracing {
 
         Tensor compute(dev.kiln.ir.Op op, Tensor... inputs);
 
-        Graph trace(Function<List<Tensor>, Tensor> f, List<TensorType> inputs);
+        Graph trace(Function<List<Tensor>, Tensor> f, List<TensorType> inputs, Supplier<String> sites);
 
         boolean active();
 
@@ -109,6 +109,14 @@ public final class Tracing {
 
     /** The graph {@code f} builds on symbolic inputs of these types (for tests that inspect traces). */
     public static Graph trace(Function<List<Tensor>, Tensor> f, List<TensorType> inputs) {
-        return hooks().trace(f, inputs);
+        return hooks().trace(f, inputs, null);
+    }
+
+    /**
+     * As {@link #trace(Function, List)}, each new node's {@link dev.kiln.ir.Node#site()} taken from
+     * {@code sites} as it is made (model summaries name the module that made each node so).
+     */
+    public static Graph trace(Function<List<Tensor>, Tensor> f, List<TensorType> inputs, Supplier<String> sites) {
+        return hooks().trace(f, inputs, sites);
     }
 }

@@ -4,6 +4,7 @@ import dev.kiln.DType;
 import dev.kiln.Generator;
 import dev.kiln.Kiln;
 import dev.kiln.KilnException;
+import dev.kiln.Shape;
 import dev.kiln.Step;
 import dev.kiln.Tensor;
 import dev.kiln.data.DataLoader;
@@ -55,7 +56,7 @@ public final class FashionCnnSample {
     static final int EVAL_BATCH = 100;
     private static final String USAGE = "usage: fashion-cnn [--compiled] [--epochs N] [--train-size N] [--test-size N] [--steps N]"
             + " [--threads N] [--batchnorm] [--no-dropout] [--seed N] [--data DIR] [--plot FILE] [--save FILE] [--load FILE]"
-            + " [--save-init FILE] [--losses FILE] [--logits FILE]";
+            + " [--save-init FILE] [--losses FILE] [--logits FILE] [--summary]";
 
     private FashionCnnSample() {
     }
@@ -63,6 +64,8 @@ public final class FashionCnnSample {
     /** A run's settings: three epochs on all 60,000 images, eager, the full test set, dropout on, unless changed. */
     public static final class Options {
         public boolean compiled;
+        /** Print the network's summary (a batch of {@link #BATCH}) and stop. */
+        public boolean summary;
         public int epochs = 3;
         public int trainSize = 60_000;
         public int testSize = 10_000;
@@ -88,6 +91,7 @@ public final class FashionCnnSample {
                 String a = args[i];
                 switch (a) {
                     case "--compiled" -> o.compiled = true;
+                    case "--summary" -> o.summary = true;
                     case "--batchnorm" -> o.batchnorm = true;
                     case "--no-dropout" -> o.dropout = false;
                     case "--epochs" -> o.epochs = count(a, args, ++i, 0);
@@ -145,6 +149,10 @@ public final class FashionCnnSample {
         } catch (IllegalArgumentException e) {
             System.err.println("fashion-cnn: " + e.getMessage() + "\n" + USAGE);
             System.exit(2);
+            return;
+        }
+        if (o.summary) {
+            model(o.batchnorm, o.dropout, o.seed).summary(Shape.of(BATCH, 1, 28, 28));
             return;
         }
         try {
