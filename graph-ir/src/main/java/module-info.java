@@ -14,6 +14,7 @@ module dev.kiln {
     exports dev.kiln.optim;
     exports dev.kiln.testing;
     exports dev.kiln.io;
+    exports dev.kiln.io.tensorboard;
     exports dev.kiln.model;
     exports dev.kiln.data;
 

@@ -56,7 +56,7 @@ final class Trace {
 
             @Override
             public dev.kiln.ir.Graph trace(java.util.function.Function<List<Tensor>, Tensor> f, List<TensorType> types,
-                    java.util.function.Supplier<String> sites) {
+                    java.util.function.Supplier<String> sites, java.util.function.BiConsumer<dev.kiln.ir.Node, Tensor> captured) {
                 Trace trace = new Trace(new GraphBuilder());
                 if (sites != null) {
                     trace.builder().recordSites(sites);
@@ -68,6 +68,9 @@ final class Trace {
                 Tensor out;
                 try (var active = trace.activate()) {
                     out = f.apply(inputs);
+                }
+                if (captured != null) {
+                    trace.captured().forEach(captured);
                 }
                 return trace.builder().build(trace.nodeOf(out));
             }

@@ -245,7 +245,7 @@ public abstract class Module {
     public final boolean isTraining() {
         if (Tracing.active()) {
             Tracing.guard(this, new ModeGuard(this, training));
-            ModuleCalls.touch();
+            dev.kiln.internal.ModuleCalls.touch();
         }
         return training;
     }

@@ -3,6 +3,7 @@ package dev.kiln.nn;
 import dev.kiln.DType;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
+import dev.kiln.internal.ModuleCalls;
 import dev.kiln.ir.TensorType;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +42,7 @@ public record ModuleSummary(List<Row> rows, Shape inputShape, DType dtype, long 
 
     /** The summary of {@code model} for an input of {@code shape} and {@code dtype}, the model already in the mode wanted. */
     static ModuleSummary of(Module model, Shape shape, DType dtype) {
-        List<ModuleCalls.Call> calls = ModuleCalls.trace(model, new TensorType(shape, dtype));
+        List<ModuleCalls.Call> calls = ModuleCalls.trace(model, new TensorType(shape, dtype)).calls();
         List<Row> rows = new ArrayList<>();
         for (ModuleCalls.Call c : calls) {
             Shape out = c.output == null ? null : c.output.shape();

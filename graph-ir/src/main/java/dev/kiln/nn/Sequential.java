@@ -27,7 +27,7 @@ public final class Sequential extends Module {
     public Tensor forward(Tensor input) {
         Tensor x = input;
         for (int i = 0; i < layers.length; i++) {
-            x = ModuleCalls.layer(this, i, layers[i], x);
+            x = dev.kiln.internal.ModuleCalls.layer(this, i, layers[i], x);
         }
         return x;
     }

@@ -1,7 +1,8 @@
-package dev.kiln.nn;
+package dev.kiln.internal;
 
 import dev.kiln.Tensor;
-import dev.kiln.internal.Tracing;
+import dev.kiln.nn.Module;
+import dev.kiln.nn.Sequential;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.Leaf;
 import dev.kiln.ir.Node;
@@ -14,34 +15,37 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Which module call made each node of a traced forward, for {@link ModuleSummary}: PyTorch's summaries
+ * Which module call made each node of a traced forward, for model summaries and graph logs: PyTorch's summaries
  * hook {@code __call__}; Kiln modules are called as plain {@code forward} methods, so each new node's
  * stack is walked and its module frames are matched to the module tree — a child by its class and
  * the call site in its parent (distinct sites, distinct children, in registration order), a
  * {@link Sequential}'s layer by the index it reports. A module called again from the same site in a
  * loop of the user's own counts as one call.
  */
-final class ModuleCalls implements Supplier<String> {
+public final class ModuleCalls implements Supplier<String> {
     private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
     /** The number of summaries being traced, on any thread: {@link Sequential} reports its layers only then. */
     private static final java.util.concurrent.atomic.AtomicInteger ACTIVE = new java.util.concurrent.atomic.AtomicInteger();
     private static final ThreadLocal<ModuleCalls> CURRENT = new ThreadLocal<>();
 
     /** One call of one module: its place in the tree and the type of the last value it made. */
-    static final class Call {
-        final Module module;
-        final String name;
-        final Call parent;
-        final int depth;
-        final int index;
-        final List<Call> children = new ArrayList<>();
+    public static final class Call {
+        public final Module module;
+        /** The dotted path in the model, "" for the model. */
+        public final String name;
+        public final Call parent;
+        public final int depth;
+        /** 1-based, among the parent's calls. */
+        public final int index;
+        public final List<Call> children = new ArrayList<>();
         final Map<Object, Call> byKey = new HashMap<>();
         final Map<Module, Boolean> used = new IdentityHashMap<>();
         /** The layer a {@link Sequential} is calling now, or -1. */
         int layer = -1;
         /** The index of the first node made after this call began. */
         int firstNode;
-        TensorType output;
+        /** The type of the last value made inside the call (its result), or null. */
+        public TensorType output;
 
         Call(Module module, String name, Call parent) {
             this.module = module;
@@ -64,13 +68,45 @@ final class ModuleCalls implements Supplier<String> {
         byId.put("0", this.root);
     }
 
-    /** Traces {@code model.forward} on a symbolic input of {@code type}; the calls in the order made (the model's first). */
-    static List<Call> trace(Module model, TensorType type) {
+    private Graph graph;
+    private final Map<Node, Tensor> captured = new IdentityHashMap<>();
+
+    /** The calls in the order made, the model's first. */
+    public List<Call> calls() {
+        return order;
+    }
+
+    /** The traced forward: its input is the model's, its captured inputs the parameters and buffers it read. */
+    public Graph graph() {
+        return graph;
+    }
+
+    /** The call that made {@code n} (the model's for the input and nodes made outside any child). */
+    public Call callOf(Node n) {
+        Call c = n.site() == null ? null : byId.get(n.site());
+        return c == null ? root : c;
+    }
+
+    /** A module's class name as printed: the user's class for a generated {@code @Model} subclass. */
+    public static String typeName(Module m) {
+        Class<?> c = m.getClass();
+        return c.getSuperclass() != null && c.getSuperclass().isAnnotationPresent(dev.kiln.model.Model.class)
+                ? c.getSuperclass().getSimpleName() : c.getSimpleName();
+    }
+
+    /** The tensor a captured input node reads, or null. */
+    public Tensor capturedBy(Node n) {
+        return captured.get(n);
+    }
+
+    /** Traces {@code model.forward} on a symbolic input of {@code type}, noting which call made each node. */
+    public static ModuleCalls trace(Module model, TensorType type) {
         ModuleCalls calls = new ModuleCalls(model);
         CURRENT.set(calls);
         ACTIVE.incrementAndGet();
         try {
-            Graph g = Tracing.trace(xs -> runForward(model, xs.get(0)), List.of(type), calls);
+            Graph g = Tracing.trace(xs -> runForward(model, xs.get(0)), List.of(type), calls, calls.captured::put);
+            calls.graph = g;
             for (Node n : g.nodes()) {
                 Call c = n.site() == null || n.op() instanceof Leaf ? null : calls.byId.get(n.site());
                 for (; c != null; c = c.parent) {
@@ -86,7 +122,7 @@ final class ModuleCalls implements Supplier<String> {
             ACTIVE.decrementAndGet();
             CURRENT.remove();
         }
-        return calls.order;
+        return calls;
     }
 
     /** The frame every walk stops at: module frames above it are the model's. */
@@ -95,7 +131,7 @@ final class ModuleCalls implements Supplier<String> {
     }
 
     /** Runs layer {@code i} of {@code seq}, noting it as a call when a summary is being traced on this thread. */
-    static Tensor layer(Sequential seq, int i, Module m, Tensor x) {
+    public static Tensor layer(Sequential seq, int i, Module m, Tensor x) {
         ModuleCalls calls = ACTIVE.get() > 0 ? CURRENT.get() : null;
         if (calls == null) {
             return m.forward(x);
@@ -116,7 +152,7 @@ final class ModuleCalls implements Supplier<String> {
     }
 
     /** Notes the module call on the stack, for calls that may make no node (read by {@link Module#isTraining()}). */
-    static void touch() {
+    public static void touch() {
         ModuleCalls calls = ACTIVE.get() > 0 ? CURRENT.get() : null;
         if (calls != null) {
             calls.current();
