@@ -25,4 +25,5 @@ module dev.kiln {
     exports dev.kiln.internal to dev.kiln.cpu, dev.kiln.distributed;
 
     uses dev.kiln.spi.Backend;
+    uses dev.kiln.internal.VizData.Renderer;
 }
