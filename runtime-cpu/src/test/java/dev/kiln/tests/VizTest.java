@@ -48,7 +48,7 @@ class VizTest {
             assertTrue(html.contains(part), part);
         }
         assertTrue(html.contains("== JVM bytecode") && html.contains("ALOAD"), "kernels' bytecode as text");
-        assertTrue(html.contains("captured f32[8, 4]"), "captured inputs are labelled");
+        assertTrue(html.contains("captured float32[8, 4]"), "captured inputs are labelled");
         assertTrue(!html.contains("src=\"http") && !html.contains("href=\"http"), "no network resources");
         if (Files.isExecutable(Path.of("/usr/bin/dot"))) {
             assertTrue(html.contains("<svg") && html.contains("Layout: Graphviz dot"), "dot's SVG embedded");
