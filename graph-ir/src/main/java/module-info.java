@@ -14,6 +14,7 @@ module dev.kiln {
     exports dev.kiln.optim;
     exports dev.kiln.testing;
     exports dev.kiln.io;
+    exports dev.kiln.io.tensorboard;
     exports dev.kiln.model;
     exports dev.kiln.data;
 
@@ -24,4 +25,5 @@ module dev.kiln {
     exports dev.kiln.internal to dev.kiln.cpu, dev.kiln.distributed, dev.kiln.onnx;
 
     uses dev.kiln.spi.Backend;
+    uses dev.kiln.internal.VizData.Renderer;
 }

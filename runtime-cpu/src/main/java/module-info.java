@@ -9,4 +9,7 @@ module dev.kiln.cpu {
 
     // exports nothing: users reach the backend through ServiceLoader
     provides dev.kiln.spi.Backend with dev.kiln.cpu.CpuBackend;
+    provides dev.kiln.internal.VizData.Renderer with dev.kiln.cpu.viz.VizPage;
+    // optional: kernels' bytecode as text in the graph viewer (ASM's Textifier) when asm-util is present
+    requires static org.objectweb.asm.util;
 }

@@ -360,6 +360,24 @@ public final class CompiledFunction implements Step {
         return Backends.of(device).compile(device, optimized);
     }
 
+    /** What {@link Kiln#viz} draws of the last call: its traced graph, each pass's result and the optimized graph. */
+    dev.kiln.internal.VizData vizData(String title) {
+        synchronized (traceLock) {
+            if (last == null) {
+                throw new KilnException("Kiln.viz: the function has not been called yet; call it once, then draw that call's graphs");
+            }
+            Traced t = last.traced;
+            java.util.List<String> names = new java.util.ArrayList<>();
+            for (Binding b : t.bindings) {
+                names.add(switch (b) {
+                    case Binding.Argument a -> "argument #" + a.index();
+                    case Binding.Captured c -> "captured " + c.tensor().dtype() + c.tensor().shape();
+                });
+            }
+            return dev.kiln.pass.PassTrace.run(title, t.graph, t.gradientRanges, t.device, names);
+        }
+    }
+
     /** The traced graph, the optimized graph and the compiled plan of the last call. */
     public String explain() {
         synchronized (traceLock) {

@@ -131,7 +131,7 @@ public final class Kiln {
     /** As {@link #compile(Step, CompiledFunction.Mode)}, keeping at most {@code plans} plans. */
     public static CompiledFunction compile(Step fn, CompiledFunction.Mode mode, int plans) {
         checkCompile("Kiln.compile", fn, mode, plans);
-        return new CompiledFunction(in -> java.util.List.of(fn.apply(in)), mode, plans);
+        return VizCapture.track(new CompiledFunction(in -> java.util.List.of(fn.apply(in)), mode, plans));
     }
 
     /**
@@ -145,7 +145,7 @@ public final class Kiln {
     /** As {@link #compileAll(MultiStep)}, in the given mode, keeping at most {@code plans} plans. */
     public static CompiledFunction compileAll(MultiStep fn, CompiledFunction.Mode mode, int plans) {
         checkCompile("Kiln.compileAll", fn, mode, plans);
-        return new CompiledFunction(fn, mode, plans);
+        return VizCapture.track(new CompiledFunction(fn, mode, plans));
     }
 
     private static void checkCompile(String what, Object fn, CompiledFunction.Mode mode, int plans) {
@@ -203,6 +203,48 @@ public final class Kiln {
      */
     public static String cudaSource(CompiledFunction f) {
         return f.cudaSource();
+    }
+
+    /**
+     * Writes the graph viewer's page of {@code f}'s last call to {@code kiln-viz.html} in the working
+     * directory and returns its path: see {@link #viz(CompiledFunction, java.nio.file.Path)}.
+     */
+    public static java.nio.file.Path viz(CompiledFunction f) {
+        return viz(f, java.nio.file.Path.of("kiln-viz.html"));
+    }
+
+    /**
+     * Writes the graph viewer's page of {@code f}'s last call to {@code html}, one self-contained file
+     * that opens without a network: the traced graph (forward, backward and updates, each node with its
+     * op, shape and dtype), the graph after each optimization pass with the rules that fired, and the
+     * fused plan with its kernels drawn as clusters, whose generated code (JVM bytecode as text, CUDA C)
+     * opens on a click. Graphviz's {@code dot} lays the graphs out when it is installed; without it the
+     * page offers the DOT text and says so. Returns {@code html}.
+     */
+    public static java.nio.file.Path viz(CompiledFunction f, java.nio.file.Path html) {
+        dev.kiln.internal.VizData data = f.vizData(html.getFileName().toString().replaceFirst("\\.html$", ""));
+        String cuda;
+        try {
+            cuda = f.cudaSource();
+        } catch (RuntimeException e) {
+            cuda = null; // no CUDA runtime on the class path: the page says so
+        }
+        data = new dev.kiln.internal.VizData(data.title(), data.traced(), data.gradientRanges(), data.passes(), data.optimized(), data.device(),
+                data.inputNames(), cuda);
+        var renderers = java.util.ServiceLoader.load(dev.kiln.internal.VizData.Renderer.class, Kiln.class.getClassLoader()).iterator();
+        if (!renderers.hasNext()) {
+            throw new KilnException("Kiln.viz: no page renderer found; add the artifact dev.kiln:kiln-runtime-cpu to the class path");
+        }
+        try {
+            java.nio.file.Path parent = html.toAbsolutePath().getParent();
+            if (parent != null) {
+                java.nio.file.Files.createDirectories(parent);
+            }
+            java.nio.file.Files.writeString(html, renderers.next().html(data));
+        } catch (java.io.IOException e) {
+            throw new KilnException("Kiln.viz: cannot write " + html + ": " + e.getMessage(), e);
+        }
+        return html;
     }
 
     /** A thread-confined mode switch, restored by {@link #close()}. */

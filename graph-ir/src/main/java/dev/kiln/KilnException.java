@@ -11,8 +11,8 @@ public class KilnException extends RuntimeException {
     // the benchmarks and the tests are users of Kiln, so their frames are user lines.
     private static final Set<String> KILN_PACKAGES = Set.of(
             "dev.kiln", "dev.kiln.cache", "dev.kiln.spi", "dev.kiln.testing", "dev.kiln.internal", "dev.kiln.ir", "dev.kiln.autodiff",
-            "dev.kiln.pass", "dev.kiln.nn", "dev.kiln.optim", "dev.kiln.io", "dev.kiln.model", "dev.kiln.data", "dev.kiln.distributed",
-            "dev.kiln.cpu", "dev.kiln.cuda", "dev.kiln.codegen", "dev.kiln.codegen.kernel",
+            "dev.kiln.pass", "dev.kiln.nn", "dev.kiln.optim", "dev.kiln.io", "dev.kiln.io.tensorboard", "dev.kiln.model", "dev.kiln.data", "dev.kiln.distributed",
+            "dev.kiln.cpu", "dev.kiln.cpu.viz", "dev.kiln.cuda", "dev.kiln.codegen", "dev.kiln.codegen.kernel",
             "dev.kiln.codegen.jvm", "dev.kiln.codegen.cuda", "dev.kiln.processor", "dev.kiln.onnx");
     private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
 

@@ -55,14 +55,18 @@ final class Trace {
             }
 
             @Override
-            public dev.kiln.ir.Graph trace(java.util.function.Function<List<Tensor>, Tensor> f, List<TensorType> types) {
-                return trace(f, types, new java.util.HashMap<>());
+            public dev.kiln.ir.Graph trace(java.util.function.Function<List<Tensor>, Tensor> f, List<TensorType> types,
+                    Map<Node, Tensor> capturedOut) {
+                return trace(f, types, null, capturedOut::put);
             }
 
             @Override
             public dev.kiln.ir.Graph trace(java.util.function.Function<List<Tensor>, Tensor> f, List<TensorType> types,
-                    Map<Node, Tensor> capturedOut) {
+                    java.util.function.Supplier<String> sites, java.util.function.BiConsumer<dev.kiln.ir.Node, Tensor> captured) {
                 Trace trace = new Trace(new GraphBuilder());
+                if (sites != null) {
+                    trace.builder().recordSites(sites);
+                }
                 List<Tensor> inputs = new ArrayList<>();
                 for (int i = 0; i < types.size(); i++) {
                     inputs.add(trace.input("x" + i, types.get(i)));
@@ -72,7 +76,9 @@ final class Trace {
                     out = f.apply(inputs);
                 }
                 dev.kiln.ir.Graph g = trace.builder().build(trace.nodeOf(out));
-                trace.captured.forEach((t, n) -> capturedOut.put(n, t));
+                if (captured != null) {
+                    trace.captured().forEach(captured);
+                }
                 return g;
             }
 

@@ -25,7 +25,8 @@ public final class Tracing {
 
         Tensor compute(dev.kiln.ir.Op op, Tensor... inputs);
 
-        Graph trace(Function<List<Tensor>, Tensor> f, List<TensorType> inputs);
+        Graph trace(Function<List<Tensor>, Tensor> f, List<TensorType> inputs, Supplier<String> sites,
+                java.util.function.BiConsumer<dev.kiln.ir.Node, Tensor> captured);
 
         Graph trace(Function<List<Tensor>, Tensor> f, List<TensorType> inputs, java.util.Map<dev.kiln.ir.Node, Tensor> captured);
 
@@ -111,7 +112,17 @@ public final class Tracing {
 
     /** The graph {@code f} builds on symbolic inputs of these types (for tests that inspect traces). */
     public static Graph trace(Function<List<Tensor>, Tensor> f, List<TensorType> inputs) {
-        return hooks().trace(f, inputs);
+        return hooks().trace(f, inputs, null, null);
+    }
+
+    /**
+     * As {@link #trace(Function, List)}, each new node's {@link dev.kiln.ir.Node#site()} taken from
+     * {@code sites} as it is made (model summaries name the module that made each node so), and each
+     * captured tensor (a parameter, a buffer) told to {@code captured} with its input node.
+     */
+    public static Graph trace(Function<List<Tensor>, Tensor> f, List<TensorType> inputs, Supplier<String> sites,
+            java.util.function.BiConsumer<dev.kiln.ir.Node, Tensor> captured) {
+        return hooks().trace(f, inputs, sites, captured);
     }
 
     /**

@@ -5,6 +5,8 @@ import dev.kiln.Tensor;
 /** Average pooling to a fixed output size, as {@code torch.nn.AdaptiveAvgPool2d} (see {@link Functional#adaptiveAvgPool2d}). */
 public final class AdaptiveAvgPool2d extends Module {
     private final int[] outputSize;
+    /** The size as given, for {@link #extraRepr()}. */
+    private final String given;
 
     /** A square output. */
     public AdaptiveAvgPool2d(int outputSize) {
@@ -14,6 +16,7 @@ public final class AdaptiveAvgPool2d extends Module {
     /** {@code outputSize} of one or two values; −1 keeps the input's size there (PyTorch's None). */
     public AdaptiveAvgPool2d(int[] outputSize) {
         this.outputSize = Convolution.pair("outputSize", outputSize);
+        this.given = Repr.intOrTuple(outputSize);
     }
 
     @Override
@@ -23,6 +26,6 @@ public final class AdaptiveAvgPool2d extends Module {
 
     @Override
     protected String extraRepr() {
-        return "output_size=" + Conv2d.tuple(outputSize);
+        return "output_size=" + given;
     }
 }

@@ -9,6 +9,8 @@ public final class AvgPool2d extends Module {
     private final int[] padding;
     private final boolean ceilMode;
     private final boolean countIncludePad;
+    /** The sizes as given (an int or a pair), for {@link #extraRepr()}. */
+    private final String given;
 
     /** Stride = kernel size, no padding. */
     public AvgPool2d(int kernelSize) {
@@ -22,6 +24,8 @@ public final class AvgPool2d extends Module {
         this.padding = Convolution.pair("padding", padding);
         this.ceilMode = ceilMode;
         this.countIncludePad = countIncludePad;
+        this.given = "kernel_size=" + Repr.intOrTuple(kernelSize) + ", stride=" + Repr.intOrTuple(stride == null ? kernelSize : stride)
+                + ", padding=" + Repr.intOrTuple(padding);
     }
 
     @Override
@@ -31,6 +35,6 @@ public final class AvgPool2d extends Module {
 
     @Override
     protected String extraRepr() {
-        return "kernel_size=" + Conv2d.tuple(kernelSize) + ", stride=" + Conv2d.tuple(stride) + ", padding=" + Conv2d.tuple(padding);
+        return given;
     }
 }

@@ -78,7 +78,7 @@ abstract sealed class BatchNorm extends Module permits BatchNorm1d, BatchNorm2d 
 
     @Override
     protected String extraRepr() {
-        return numFeatures + ", eps=" + eps + ", momentum=" + (momentum == null ? "None" : momentum) + ", affine="
+        return numFeatures + ", eps=" + Repr.pyFloat(eps) + ", momentum=" + (momentum == null ? "None" : Repr.pyFloat(momentum)) + ", affine="
                 + (weight != null ? "True" : "False") + ", track_running_stats=" + (runningMean != null ? "True" : "False");
     }
 }

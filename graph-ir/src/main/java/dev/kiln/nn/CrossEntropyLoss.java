@@ -55,9 +55,4 @@ public final class CrossEntropyLoss extends Module {
     public Tensor forward(Tensor input, Tensor target) {
         return Functional.crossEntropy(input, target, weight, ignoreIndex, labelSmoothing, reduction);
     }
-
-    @Override
-    protected String extraRepr() {
-        return "reduction=" + reduction.name().toLowerCase() + (labelSmoothing > 0 ? ", label_smoothing=" + labelSmoothing : "");
-    }
 }

@@ -44,7 +44,7 @@ public final class Dropout extends Module {
 
     @Override
     protected String extraRepr() {
-        return "p=" + p + ", inplace=False";
+        return "p=" + Repr.pyFloat(p) + ", inplace=False";
     }
 
     /** x with a fresh mask of {@code maskShape} (broadcast) from the default generator, kept elements scaled by 1/(1 − p). */

@@ -22,6 +22,6 @@ public final class Dropout2d extends Module {
 
     @Override
     protected String extraRepr() {
-        return "p=" + p + ", inplace=False";
+        return "p=" + Repr.pyFloat(p) + ", inplace=False";
     }
 }

@@ -42,7 +42,7 @@ public final class LayerNorm extends Module {
 
     @Override
     protected String extraRepr() {
-        return Conv2d.tuple(normalizedShape).replace(")", normalizedShape.length == 1 ? ",)" : ")") + ", eps=" + eps
+        return Conv2d.tuple(normalizedShape).replace(")", normalizedShape.length == 1 ? ",)" : ")") + ", eps=" + Repr.pyFloat(eps)
                 + ", elementwise_affine=" + (weight != null ? "True" : "False");
     }
 }

@@ -38,9 +38,4 @@ public final class MSELoss extends Module {
             case SUM -> sq.sum();
         };
     }
-
-    @Override
-    protected String extraRepr() {
-        return "reduction=" + reduction.name().toLowerCase();
-    }
 }

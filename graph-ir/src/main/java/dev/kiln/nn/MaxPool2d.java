@@ -9,6 +9,8 @@ public final class MaxPool2d extends Module {
     private final int[] padding;
     private final int[] dilation;
     private final boolean ceilMode;
+    /** The sizes as given (an int or a pair), for {@link #extraRepr()}. */
+    private final String given;
 
     /** Stride = kernel size, no padding. */
     public MaxPool2d(int kernelSize) {
@@ -22,6 +24,8 @@ public final class MaxPool2d extends Module {
         this.padding = Convolution.pair("padding", padding);
         this.dilation = Convolution.pair("dilation", dilation);
         this.ceilMode = ceilMode;
+        this.given = "kernel_size=" + Repr.intOrTuple(kernelSize) + ", stride=" + Repr.intOrTuple(stride == null ? kernelSize : stride)
+                + ", padding=" + Repr.intOrTuple(padding) + ", dilation=" + Repr.intOrTuple(dilation);
     }
 
     @Override
@@ -36,7 +40,6 @@ public final class MaxPool2d extends Module {
 
     @Override
     protected String extraRepr() {
-        return "kernel_size=" + Conv2d.tuple(kernelSize) + ", stride=" + Conv2d.tuple(stride) + ", padding=" + Conv2d.tuple(padding)
-                + ", dilation=" + Conv2d.tuple(dilation) + ", ceil_mode=" + (ceilMode ? "True" : "False");
+        return given + ", ceil_mode=" + (ceilMode ? "True" : "False");
     }
 }

@@ -3,6 +3,7 @@ package dev.kiln.nn;
 import dev.kiln.DType;
 import dev.kiln.Device;
 import dev.kiln.Kiln;
+import dev.kiln.Shape;
 import dev.kiln.KilnException;
 import dev.kiln.Tensor;
 import dev.kiln.internal.Tracing;
@@ -174,6 +175,43 @@ public abstract class Module {
         children.forEach((name, child) -> child.collect(prefix + name + ".", out, seen));
     }
 
+    /** This module's own parameters (not its children's), by name. */
+    final Map<String, Tensor> ownParameters() {
+        return Collections.unmodifiableMap(parameters);
+    }
+
+    /**
+     * A summary of this model as {@code torchinfo.summary(model, input_size)} gives it, printed to
+     * standard output and returned: each module call (tree-indented, named by its place in the model),
+     * its output shape, parameter count and multiply-adds, then the totals and the memory of the
+     * parameters and activations. {@code inputShapes} is the shape of {@link #forward(Tensor)}'s input
+     * (a module's forward takes one); the input has the parameters' dtype. The forward is traced in
+     * eval mode on a symbolic input (nothing is computed) and every module's mode is restored after.
+     */
+    public final ModuleSummary summary(Shape... inputShapes) {
+        if (inputShapes.length != 1) {
+            throw new KilnException(displayName() + ".summary: forward takes one input, so give one input shape; got "
+                    + inputShapes.length);
+        }
+        DType dtype = parameters().stream().map(Tensor::dtype).filter(DType::isFloating).findFirst().orElse(Kiln.defaultDtype());
+        Map<Module, Boolean> modes = new IdentityHashMap<>();
+        collectModes(modes);
+        ModuleSummary s;
+        try {
+            eval();
+            s = ModuleSummary.of(this, inputShapes[0], dtype);
+        } finally {
+            modes.forEach((m, on) -> m.training = on);
+        }
+        System.out.print(s);
+        return s;
+    }
+
+    private void collectModes(Map<Module, Boolean> out) {
+        out.put(this, training);
+        children.values().forEach(c -> c.collectModes(out));
+    }
+
     /** The direct sub-modules, by name. */
     public final Map<String, Module> namedChildren() {
         return Collections.unmodifiableMap(children);
@@ -207,6 +245,7 @@ public abstract class Module {
     public final boolean isTraining() {
         if (Tracing.active()) {
             Tracing.guard(this, new ModeGuard(this, training));
+            dev.kiln.internal.ModuleCalls.touch();
         }
         return training;
     }
@@ -314,7 +353,7 @@ public abstract class Module {
     }
 
     /** The name this module prints as: its class's, or for a generated {@code @Model} class, the user's class's. */
-    private String displayName() {
+    String displayName() {
         Class<?> c = getClass();
         return c.getSuperclass() != null && c.getSuperclass().isAnnotationPresent(dev.kiln.model.Model.class)
                 ? c.getSuperclass().getSimpleName() : c.getSimpleName();

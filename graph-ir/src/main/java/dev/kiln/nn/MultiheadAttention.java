@@ -165,9 +165,4 @@ public final class MultiheadAttention extends Module {
                     + ") are supported for " + what + ", not " + mask.dtype());
         }
     }
-
-    @Override
-    protected String extraRepr() {
-        return "embed_dim=" + embedDim + ", num_heads=" + numHeads + ", dropout=" + dropout + ", batch_first=" + (batchFirst ? "True" : "False");
-    }
 }

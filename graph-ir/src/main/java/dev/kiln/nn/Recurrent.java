@@ -211,7 +211,7 @@ abstract class Recurrent extends Module {
     @Override
     protected String extraRepr() {
         return inputSize + ", " + hiddenSize + (numLayers != 1 ? ", num_layers=" + numLayers : "") + (bias ? "" : ", bias=False")
-                + (batchFirst ? ", batch_first=True" : "") + (dropout != 0 ? ", dropout=" + dropout : "")
+                + (batchFirst ? ", batch_first=True" : "") + (dropout != 0 ? ", dropout=" + Repr.pyFloat(dropout) : "")
                 + (bidirectional ? ", bidirectional=True" : "");
     }
 }

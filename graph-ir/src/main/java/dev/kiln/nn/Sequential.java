@@ -26,8 +26,8 @@ public final class Sequential extends Module {
     @Override
     public Tensor forward(Tensor input) {
         Tensor x = input;
-        for (Module m : layers) {
-            x = m.forward(x);
+        for (int i = 0; i < layers.length; i++) {
+            x = dev.kiln.internal.ModuleCalls.layer(this, i, layers[i], x);
         }
         return x;
     }

@@ -6,14 +6,18 @@ import dev.kiln.Tensor;
 public final class Softplus extends Module {
     private final double beta;
     private final double threshold;
+    private final String repr;
 
     public Softplus() {
-        this(1, 20);
+        this.beta = 1;
+        this.threshold = 20;
+        this.repr = "beta=1, threshold=20"; // PyTorch's defaults are ints
     }
 
     public Softplus(double beta, double threshold) {
         this.beta = beta;
         this.threshold = threshold;
+        this.repr = "beta=" + Repr.pyFloat(beta) + ", threshold=" + Repr.pyFloat(threshold);
     }
 
     @Override
@@ -23,6 +27,6 @@ public final class Softplus extends Module {
 
     @Override
     protected String extraRepr() {
-        return "beta=" + beta + ", threshold=" + threshold;
+        return repr;
     }
 }

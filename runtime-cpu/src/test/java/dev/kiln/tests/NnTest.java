@@ -91,7 +91,7 @@ class NnTest {
                   (0): Sequential(
                     (0): ReLU()
                   )
-                  (1): MSELoss(reduction=sum)
+                  (1): MSELoss()
                 )""", new Sequential(new Sequential(new ReLU()), new MSELoss(Reduction.SUM)).toString());
     }
 

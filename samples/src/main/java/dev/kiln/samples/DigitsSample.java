@@ -2,6 +2,7 @@ package dev.kiln.samples;
 
 import dev.kiln.Generator;
 import dev.kiln.Kiln;
+import dev.kiln.Shape;
 import dev.kiln.Step;
 import dev.kiln.Tensor;
 import dev.kiln.data.Data;
@@ -53,18 +54,20 @@ public final class DigitsSample {
     public static void main(String[] args) {
         int epochs = EPOCHS;
         Path plot = null;
+        Path logdir = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--compiled" -> { }
                 case "--epochs" -> epochs = Integer.parseInt(args[++i]);
                 case "--plot" -> plot = Path.of(args[++i]);
+                case "--logdir" -> logdir = Path.of(args[++i]);
                 default -> {
-                    System.err.println("digits-mlp: unknown argument " + args[i] + "; usage: digits-mlp [--compiled] [--epochs N] [--plot FILE]");
+                    System.err.println("digits-mlp: unknown argument " + args[i] + "; usage: digits-mlp [--compiled] [--epochs N] [--plot FILE] [--logdir DIR]");
                     System.exit(2);
                 }
             }
         }
-        Result r = run(System.out, Samples.compiled(args), epochs, Progress.forTerminal("digits-mlp"));
+        Result r = run(System.out, Samples.compiled(args), epochs, Progress.forTerminal("digits-mlp"), logdir);
         if (plot != null) {
             Plot.lossAndAccuracy(plot, r.losses(), r.accuracies());
             System.out.println("plot written to " + plot);
@@ -111,6 +114,11 @@ public final class DigitsSample {
 
     /** Trains and prints; {@code progress} shows a bar per epoch or nothing. */
     public static Result run(PrintStream out, boolean compiled, int epochs, Progress progress) {
+        return run(out, compiled, epochs, progress, null);
+    }
+
+    /** As {@link #run(PrintStream, boolean, int, Progress)}, with a TensorBoard log in {@code logdir} (none if null). */
+    public static Result run(PrintStream out, boolean compiled, int epochs, Progress progress, Path logdir) {
         List<Tensor> data = load();
         TensorDataset all = new TensorDataset(data.get(0), data.get(1));
         List<Subset> parts = split(all);
@@ -135,6 +143,8 @@ public final class DigitsSample {
 
         List<Double> losses = new ArrayList<>();
         List<Double> accuracies = new ArrayList<>();
+        RunLog log = RunLog.open(logdir, "digits-mlp", (compiled ? "compiled" : "eager") + ", " + epochs + " epochs", model,
+                Shape.of(BATCH, 64));
         for (int epoch = 1; epoch <= epochs; epoch++) {
             double sum = 0;
             int batches = 0;
@@ -147,10 +157,14 @@ public final class DigitsSample {
             }
             losses.add(sum / batches);
             accuracies.add(accuracy(model, testX, testY));
+            log.scalar("loss/train", sum / batches, epoch);
+            log.scalar("accuracy/test", accuracies.getLast(), epoch);
+            log.weights(epoch);
             if (epoch % 10 == 0 || epoch == epochs) {
                 out.println("epoch " + epoch + " loss " + Py.str(sum / batches) + " test accuracy " + String.format("%.3f", accuracies.getLast()));
             }
         }
+        log.close();
         double acc = accuracies.getLast();
         out.println("test accuracy: " + String.format("%.3f", acc));
         return new Result(losses, accuracies, acc);

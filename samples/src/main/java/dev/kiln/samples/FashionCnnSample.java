@@ -4,6 +4,7 @@ import dev.kiln.DType;
 import dev.kiln.Generator;
 import dev.kiln.Kiln;
 import dev.kiln.KilnException;
+import dev.kiln.Shape;
 import dev.kiln.Step;
 import dev.kiln.Tensor;
 import dev.kiln.data.DataLoader;
@@ -55,7 +56,7 @@ public final class FashionCnnSample {
     static final int EVAL_BATCH = 100;
     private static final String USAGE = "usage: fashion-cnn [--compiled] [--epochs N] [--train-size N] [--test-size N] [--steps N]"
             + " [--threads N] [--batchnorm] [--no-dropout] [--seed N] [--data DIR] [--plot FILE] [--save FILE] [--load FILE]"
-            + " [--save-init FILE] [--losses FILE] [--logits FILE]";
+            + " [--save-init FILE] [--losses FILE] [--logits FILE] [--summary] [--logdir DIR]";
 
     private FashionCnnSample() {
     }
@@ -63,6 +64,8 @@ public final class FashionCnnSample {
     /** A run's settings: three epochs on all 60,000 images, eager, the full test set, dropout on, unless changed. */
     public static final class Options {
         public boolean compiled;
+        /** Print the network's summary (a batch of {@link #BATCH}) and stop. */
+        public boolean summary;
         public int epochs = 3;
         public int trainSize = 60_000;
         public int testSize = 10_000;
@@ -80,6 +83,8 @@ public final class FashionCnnSample {
         public Path saveInit;
         public Path losses;
         public Path logits;
+        /** A TensorBoard log directory ({@code --logdir}), or null. */
+        public Path logdir;
 
         /** The defaults with the command line's options on top. */
         public static Options parse(String[] args) {
@@ -88,6 +93,7 @@ public final class FashionCnnSample {
                 String a = args[i];
                 switch (a) {
                     case "--compiled" -> o.compiled = true;
+                    case "--summary" -> o.summary = true;
                     case "--batchnorm" -> o.batchnorm = true;
                     case "--no-dropout" -> o.dropout = false;
                     case "--epochs" -> o.epochs = count(a, args, ++i, 0);
@@ -103,6 +109,7 @@ public final class FashionCnnSample {
                     case "--save-init" -> o.saveInit = Path.of(value(a, args, ++i));
                     case "--losses" -> o.losses = Path.of(value(a, args, ++i));
                     case "--logits" -> o.logits = Path.of(value(a, args, ++i));
+                    case "--logdir" -> o.logdir = Path.of(value(a, args, ++i));
                     default -> throw new IllegalArgumentException("unknown argument " + a);
                 }
             }
@@ -145,6 +152,10 @@ public final class FashionCnnSample {
         } catch (IllegalArgumentException e) {
             System.err.println("fashion-cnn: " + e.getMessage() + "\n" + USAGE);
             System.exit(2);
+            return;
+        }
+        if (o.summary) {
+            model(o.batchnorm, o.dropout, o.seed).summary(Shape.of(BATCH, 1, 28, 28));
             return;
         }
         try {
@@ -202,13 +213,15 @@ public final class FashionCnnSample {
         List<Double> stepMillis = new ArrayList<>();
         List<Double> epochLosses = new ArrayList<>();
         int trainRows = 0;
+        RunLog log = RunLog.open(o.logdir, "fashion-cnn", (o.compiled ? "compiled" : "eager") + ", " + o.epochs + " epochs, seed " + o.seed,
+                model, Shape.of(BATCH, 1, 28, 28));
         if (o.load != null) {
             model.load(o.load);
         } else {
             FashionMNIST train = new FashionMNIST(o.data, true);
             Dataset rows = o.trainSize >= train.size() ? train : new Subset(train, IntStream.range(0, o.trainSize).toArray());
             trainRows = rows.size();
-            train(out, o, model, rows, progress, stepLosses, stepMillis, epochLosses);
+            train(out, o, model, rows, progress, stepLosses, stepMillis, epochLosses, log);
         }
         if (o.save != null) {
             model.save(o.save);
@@ -226,6 +239,10 @@ public final class FashionCnnSample {
         if (n > 0) {
             out.println("test accuracy: " + String.format("%.3f", accuracy) + (n < test.size() ? " (first " + n + " test images)" : ""));
         }
+        if (n > 0) {
+            log.scalar("accuracy/test", accuracy, stepLosses.size());
+        }
+        log.close();
         if (o.logits != null) {
             Safetensors.save(o.logits, Map.of("logits", logits));
         }
@@ -242,7 +259,7 @@ public final class FashionCnnSample {
 
     /** The training loop: epochs of shuffled batches, StepLR after each, stopping after {@code steps} if set. */
     private static void train(PrintStream out, Options o, Sequential model, Dataset rows, Progress progress, List<Double> stepLosses,
-            List<Double> stepMillis, List<Double> epochLosses) {
+            List<Double> stepMillis, List<Double> epochLosses, RunLog log) {
         CrossEntropyLoss criterion = new CrossEntropyLoss();
         Adam optimizer = new Adam(model.parameters(), Adam.Options.lr(LR));
         LRScheduler scheduler = new LRScheduler.StepLR(optimizer, 1, GAMMA);
@@ -267,6 +284,8 @@ public final class FashionCnnSample {
                     double loss = trainStep.apply(batch.get(0), batch.get(1)).item();
                     stepMillis.add((System.nanoTime() - start) / 1e6);
                     stepLosses.add(loss);
+                    log.scalar("loss/train", loss, stepLosses.size());
+                    log.scalar("step time (ms)", stepMillis.getLast(), stepLosses.size());
                     sum += loss;
                     batches++;
                     bar.step();
@@ -276,8 +295,11 @@ public final class FashionCnnSample {
                     }
                 }
             }
+            log.scalar("lr", scheduler.lastLr().getFirst(), epoch);
             scheduler.step();
             epochLosses.add(sum / batches);
+            log.scalar("loss/epoch", sum / batches, epoch);
+            log.weights(epoch);
             out.println("epoch " + epoch + " loss " + String.format("%.4f", sum / batches) + " (" + batches + " steps, median "
                     + String.format("%.1f", median(stepMillis.subList(Math.min(5, stepMillis.size() - 1), stepMillis.size())))
                     + " ms a step" + (o.compiled ? ", compiled" : ", eager") + ")");
