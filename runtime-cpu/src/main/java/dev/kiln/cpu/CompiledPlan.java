@@ -162,6 +162,7 @@ public final class CompiledPlan implements Executable {
             // a loop that switches later starts in the scalar form that gives its vector form's bits
             made[i] = executable(lookup, s, kernel, now ? VECTORS : vector && !freshOutputs ? LANES : JvmEmitter.Options.SCALAR);
         }
+        BatchedEpilogue.fuse(plan, made, laterVector, shareWith);
         this.steps = made;
         long positions = 0;
         for (int i : laterVector) {
@@ -241,6 +242,11 @@ public final class CompiledPlan implements Executable {
             }
         }
         return out;
+    }
+
+    /** Batched GEMMs that run their consumer loop per matrix (for tests). */
+    int batchedEpilogues() {
+        return (int) java.util.Arrays.stream(steps).filter(s -> s instanceof BatchedEpilogue).count();
     }
 
     /** Gathers this plan's GEMMs pack from their source, never written out (for tests). */
@@ -451,6 +457,10 @@ public final class CompiledPlan implements Executable {
                         p = partials[i] = new double[k.partialsSize()];
                     }
                     k.run(buffers, scalars, p);
+                } else if (step == BatchedEpilogue.DONE_BY_GEMM) {
+                    continue;
+                } else if (step instanceof BatchedEpilogue e) {
+                    e.run(buffers, scalars, gathered[e.step().a()], gathered[e.step().b()]);
                 } else if (step instanceof GemmWithEpilogue g) {
                     g.run(buffers, scalars, gathered[g.step().a()], gathered[g.step().b()]);
                 } else if (step instanceof Plan.MatMulStep m) {

@@ -83,10 +83,21 @@ final class Gemm {
      * gather ({@link Gathered}, the layout then views the gather's result) instead of an array.
      */
     static void matmul(Object a, Gathered ga, Layout la, Object b, Gathered gb, Layout lb, Object c, Shape out, Rows epilogue) {
-        int r = out.rank();
-        if (epilogue != null && r != 2) {
+        if (epilogue != null && out.rank() != 2) {
             throw new IllegalArgumentException("a GEMM epilogue needs a matrix product, not " + out);
         }
+        matmul(a, ga, la, b, gb, lb, c, out, epilogue, null);
+    }
+
+    /** A batched product with {@code perBatch} run on each matrix of the batch (by its index) once it is finished. */
+    static void matmulBatches(Object a, Gathered ga, Layout la, Object b, Gathered gb, Layout lb, Object c, Shape out,
+            java.util.function.IntConsumer perBatch) {
+        matmul(a, ga, la, b, gb, lb, c, out, null, perBatch);
+    }
+
+    private static void matmul(Object a, Gathered ga, Layout la, Object b, Gathered gb, Layout lb, Object c, Shape out,
+            Rows epilogue, java.util.function.IntConsumer perBatch) {
+        int r = out.rank();
         int n = out.dim(r - 2);
         int m = out.dim(r - 1);
         int k = la.shape().dim(r - 1);
@@ -109,6 +120,9 @@ final class Gemm {
             } else {
                 dgemm((double[]) a, offA, la.stride(r - 2), la.stride(r - 1), (double[]) b, offB, lb.stride(r - 2),
                         lb.stride(r - 1), (double[]) c, offC, n, m, k, epilogue);
+            }
+            if (perBatch != null) {
+                perBatch.accept(batch);
             }
             for (int d = index.length - 1; d >= 0 && ++index[d] == out.dim(d); d--) {
                 index[d] = 0;
