@@ -116,33 +116,7 @@ final class Gathered {
      * to {@code dst[dstOff + j * dstStride]}.
      */
     void read(int at, int len, float[] dst, int dstOff, int dstStride) {
-        while (len > 0) {
-            int row = at / axis;
-            int a = at - row * axis;
-            int n = Math.min(len, axis - a);
-            int xo = xOffset;
-            int io = indexOffset;
-            for (int d = outer.length - 1, r = row; d >= 0; d--) {
-                int q = r / outer[d];
-                int c = r - q * outer[d];
-                xo += c * xStrides[d];
-                io += c * indexStrides[d];
-                r = q;
-            }
-            if (shared != null) {
-                for (int j = 0; j < n; j++) {
-                    dst[dstOff + j * dstStride] = x[xo + shared[a + j]];
-                }
-            } else {
-                io += a * indexAxisStride;
-                for (int j = 0; j < n; j++) {
-                    dst[dstOff + j * dstStride] = x[xo + (int) index[io + j * indexAxisStride] * xAxisStride];
-                }
-            }
-            at += n;
-            len -= n;
-            dstOff += n * dstStride;
-        }
+        copy(at, len, dst, dstOff, dstStride, Integer.MAX_VALUE, 0);
     }
 
     /**
@@ -150,6 +124,11 @@ final class Gathered {
      * {@code nr} wide: element j to {@code dst[dstOff + (j / nr) * panel + j % nr]}.
      */
     void readPanels(int at, int len, float[] dst, int dstOff, int nr, int panel) {
+        copy(at, len, dst, dstOff, 1, nr, panel);
+    }
+
+    /** Element j to {@code dst[dstOff + (j / nr) * panel + (j % nr) * stride]}; each row of the result located once. */
+    private void copy(int at, int len, float[] dst, int dstOff, int stride, int nr, int panel) {
         int col = 0;
         int base = dstOff;
         while (len > 0) {
@@ -168,7 +147,7 @@ final class Gathered {
             io += a * indexAxisStride;
             for (int j = 0; j < n; j++) {
                 int from = shared != null ? shared[a + j] : (int) index[io + j * indexAxisStride] * xAxisStride;
-                dst[base + col] = x[xo + from];
+                dst[base + col * stride] = x[xo + from];
                 if (++col == nr) {
                     col = 0;
                     base += panel;
