@@ -87,67 +87,34 @@ public final class CharGptSample {
                 switch (a) {
                     case "--compiled" -> o.compiled = true;
                     case "--kv-cache" -> o.kvCache = true;
-                    case "--iters" -> o.iters = count(a, args, ++i, 0);
-                    case "--eval-interval" -> o.evalInterval = count(a, args, ++i, 1);
-                    case "--eval-iters" -> o.evalIters = count(a, args, ++i, 1);
-                    case "--batch" -> o.batch = count(a, args, ++i, 1);
-                    case "--block" -> o.block = count(a, args, ++i, 1);
-                    case "--layers" -> o.layers = count(a, args, ++i, 1);
-                    case "--heads" -> o.heads = count(a, args, ++i, 1);
-                    case "--embd" -> o.embd = count(a, args, ++i, 1);
-                    case "--lr" -> o.lr = number(a, args, ++i);
-                    case "--steps" -> o.steps = count(a, args, ++i, 1);
-                    case "--warmup" -> o.warmup = count(a, args, ++i, 0);
-                    case "--threads" -> o.threads = count(a, args, ++i, 1);
-                    case "--seed" -> o.seed = count(a, args, ++i, 0);
-                    case "--data" -> o.data = Path.of(value(a, args, ++i));
-                    case "--plot" -> o.plot = Path.of(value(a, args, ++i));
-                    case "--save" -> o.save = Path.of(value(a, args, ++i));
-                    case "--load" -> o.load = Path.of(value(a, args, ++i));
-                    case "--save-init" -> o.saveInit = Path.of(value(a, args, ++i));
-                    case "--init" -> o.init = Path.of(value(a, args, ++i));
-                    case "--losses" -> o.losses = Path.of(value(a, args, ++i));
-                    case "--prompt" -> o.prompt = value(a, args, ++i);
-                    case "--tokens" -> o.tokens = count(a, args, ++i, 0);
-                    case "--temperature" -> o.temperature = number(a, args, ++i);
-                    case "--top-k" -> o.topK = count(a, args, ++i, 0);
+                    case "--iters" -> o.iters = Args.count(a, args, ++i, 0);
+                    case "--eval-interval" -> o.evalInterval = Args.count(a, args, ++i, 1);
+                    case "--eval-iters" -> o.evalIters = Args.count(a, args, ++i, 1);
+                    case "--batch" -> o.batch = Args.count(a, args, ++i, 1);
+                    case "--block" -> o.block = Args.count(a, args, ++i, 1);
+                    case "--layers" -> o.layers = Args.count(a, args, ++i, 1);
+                    case "--heads" -> o.heads = Args.count(a, args, ++i, 1);
+                    case "--embd" -> o.embd = Args.count(a, args, ++i, 1);
+                    case "--lr" -> o.lr = Args.number(a, args, ++i);
+                    case "--steps" -> o.steps = Args.count(a, args, ++i, 1);
+                    case "--warmup" -> o.warmup = Args.count(a, args, ++i, 0);
+                    case "--threads" -> o.threads = Args.count(a, args, ++i, 1);
+                    case "--seed" -> o.seed = Args.count(a, args, ++i, 0);
+                    case "--data" -> o.data = Path.of(Args.value(a, args, ++i));
+                    case "--plot" -> o.plot = Path.of(Args.value(a, args, ++i));
+                    case "--save" -> o.save = Path.of(Args.value(a, args, ++i));
+                    case "--load" -> o.load = Path.of(Args.value(a, args, ++i));
+                    case "--save-init" -> o.saveInit = Path.of(Args.value(a, args, ++i));
+                    case "--init" -> o.init = Path.of(Args.value(a, args, ++i));
+                    case "--losses" -> o.losses = Path.of(Args.value(a, args, ++i));
+                    case "--prompt" -> o.prompt = Args.value(a, args, ++i);
+                    case "--tokens" -> o.tokens = Args.count(a, args, ++i, 0);
+                    case "--temperature" -> o.temperature = Args.number(a, args, ++i);
+                    case "--top-k" -> o.topK = Args.count(a, args, ++i, 0);
                     default -> throw new IllegalArgumentException("unknown argument " + a);
                 }
             }
             return o;
-        }
-
-        private static String value(String option, String[] args, int i) {
-            if (i >= args.length) {
-                throw new IllegalArgumentException(option + " needs a value");
-            }
-            return args[i];
-        }
-
-        private static int count(String option, String[] args, int i, int least) {
-            String v = value(option, args, i);
-            try {
-                int n = Integer.parseInt(v);
-                if (n >= least) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // reported below, as any value out of range
-            }
-            throw new IllegalArgumentException(option + " needs an integer of at least " + least + ", got " + v);
-        }
-
-        private static double number(String option, String[] args, int i) {
-            String v = value(option, args, i);
-            try {
-                double d = Double.parseDouble(v);
-                if (d > 0) {
-                    return d;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new IllegalArgumentException(option + " needs a positive number, got " + v);
         }
 
         /** The model's configuration for a vocabulary of {@code vocab} characters. */

@@ -96,44 +96,24 @@ public final class FashionCnnSample {
                     case "--summary" -> o.summary = true;
                     case "--batchnorm" -> o.batchnorm = true;
                     case "--no-dropout" -> o.dropout = false;
-                    case "--epochs" -> o.epochs = count(a, args, ++i, 0);
-                    case "--train-size" -> o.trainSize = count(a, args, ++i, 1);
-                    case "--test-size" -> o.testSize = count(a, args, ++i, 0);
-                    case "--steps" -> o.steps = count(a, args, ++i, 1);
-                    case "--threads" -> o.threads = count(a, args, ++i, 1);
-                    case "--seed" -> o.seed = count(a, args, ++i, 0);
-                    case "--data" -> o.data = Path.of(value(a, args, ++i));
-                    case "--plot" -> o.plot = Path.of(value(a, args, ++i));
-                    case "--save" -> o.save = Path.of(value(a, args, ++i));
-                    case "--load" -> o.load = Path.of(value(a, args, ++i));
-                    case "--save-init" -> o.saveInit = Path.of(value(a, args, ++i));
-                    case "--losses" -> o.losses = Path.of(value(a, args, ++i));
-                    case "--logits" -> o.logits = Path.of(value(a, args, ++i));
-                    case "--logdir" -> o.logdir = Path.of(value(a, args, ++i));
+                    case "--epochs" -> o.epochs = Args.count(a, args, ++i, 0);
+                    case "--train-size" -> o.trainSize = Args.count(a, args, ++i, 1);
+                    case "--test-size" -> o.testSize = Args.count(a, args, ++i, 0);
+                    case "--steps" -> o.steps = Args.count(a, args, ++i, 1);
+                    case "--threads" -> o.threads = Args.count(a, args, ++i, 1);
+                    case "--seed" -> o.seed = Args.count(a, args, ++i, 0);
+                    case "--data" -> o.data = Path.of(Args.value(a, args, ++i));
+                    case "--plot" -> o.plot = Path.of(Args.value(a, args, ++i));
+                    case "--save" -> o.save = Path.of(Args.value(a, args, ++i));
+                    case "--load" -> o.load = Path.of(Args.value(a, args, ++i));
+                    case "--save-init" -> o.saveInit = Path.of(Args.value(a, args, ++i));
+                    case "--losses" -> o.losses = Path.of(Args.value(a, args, ++i));
+                    case "--logits" -> o.logits = Path.of(Args.value(a, args, ++i));
+                    case "--logdir" -> o.logdir = Path.of(Args.value(a, args, ++i));
                     default -> throw new IllegalArgumentException("unknown argument " + a);
                 }
             }
             return o;
-        }
-
-        private static String value(String option, String[] args, int i) {
-            if (i >= args.length) {
-                throw new IllegalArgumentException(option + " needs a value");
-            }
-            return args[i];
-        }
-
-        private static int count(String option, String[] args, int i, int least) {
-            String v = value(option, args, i);
-            try {
-                int n = Integer.parseInt(v);
-                if (n >= least) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // reported below, as any value out of range
-            }
-            throw new IllegalArgumentException(option + " needs an integer of at least " + least + ", got " + v);
         }
     }
 
