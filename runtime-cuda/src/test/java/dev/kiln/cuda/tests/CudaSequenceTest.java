@@ -1,20 +1,9 @@
 package dev.kiln.cuda.tests;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kiln.DType;
 import dev.kiln.Generator;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
-import dev.kiln.autodiff.Autodiff;
-import dev.kiln.codegen.cuda.CudaEmitter;
-import dev.kiln.codegen.cuda.CudaModule;
-import dev.kiln.codegen.cuda.CudaPlan;
-import dev.kiln.cpu.CompiledPlan;
-import dev.kiln.cpu.Interpreter;
-import dev.kiln.cuda.emu.Compare;
-import dev.kiln.cuda.emu.Emulator;
-import dev.kiln.cuda.emu.Nvcc;
 import dev.kiln.internal.Tensors;
 import dev.kiln.internal.Tracing;
 import dev.kiln.ir.Graph;
@@ -24,13 +13,10 @@ import dev.kiln.nn.Attention;
 import dev.kiln.nn.GRU;
 import dev.kiln.nn.LSTM;
 import dev.kiln.nn.TensorOps;
-import dev.kiln.pass.Pipeline;
 import dev.kiln.spi.TensorData;
 import dev.kiln.tests.Props;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -69,34 +55,10 @@ class CudaSequenceTest {
 
     @Test
     void attentionAndRecurrentGradientsRunOnTheEmulatorAsInTheInterpreterAndCompileWithNvcc() {
-        List<CudaModule> modules = new ArrayList<>();
-        Map<DType, CudaPlan> plans = new HashMap<>();
-        Map<DType, Graph> graphs = new HashMap<>();
-        for (DType t : List.of(DType.FLOAT32, DType.FLOAT64)) {
+        GradientGraphs.checkOnEmulatorAndNvcc("attention and recurrent gradients", t -> {
             LSTM lstm = new LSTM(3, 4, 1, true, false, 0, true, new Generator(1), t);
             GRU gru = new GRU(8, 3, 1, true, false, 0, false, new Generator(2), t);
-            Graph forward = Tracing.trace(in -> loss(in, lstm, gru), SHAPES.stream().map(s -> new TensorType(s, t)).toList());
-            Graph g = Autodiff.gradientGraph(forward, forward.outputs().getFirst(), forward.inputs().subList(0, SHAPES.size()));
-            CudaPlan cuda = CudaEmitter.emit(new CompiledPlan(Pipeline.standard(true).run(g)).plan());
-            graphs.put(t, g);
-            plans.put(t, cuda);
-            modules.add(cuda.module());
-        }
-        if (Emulator.available()) {
-            try (Emulator emu = Emulator.compile(modules)) {
-                for (DType t : plans.keySet()) {
-                    List<TensorData> inputs = inputs(graphs.get(t));
-                    Map<Integer, TensorData> bound = new HashMap<>();
-                    for (int i = 0; i < inputs.size(); i++) {
-                        bound.put(i, inputs.get(i));
-                    }
-                    new Compare().check(Interpreter.run(graphs.get(t), bound), emu.run(plans.get(t), inputs),
-                            t == DType.FLOAT32 ? 2e-5 : 1e-12, "attention and recurrent gradients " + t);
-                }
-            }
-        }
-        if (Nvcc.find().isPresent()) {
-            assertTrue(Nvcc.compileAll(modules).size() >= modules.size());
-        }
+            return Tracing.trace(in -> loss(in, lstm, gru), SHAPES.stream().map(s -> new TensorType(s, t)).toList());
+        }, SHAPES.size(), CudaSequenceTest::inputs);
     }
 }
