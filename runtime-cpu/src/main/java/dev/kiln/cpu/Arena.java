@@ -66,14 +66,14 @@ final class Arena {
         return share;
     }
 
-    /** Whether {@code step} writes buffer {@code b}'s array (a loop's store or accumulation, a GEMM's product). */
-    static boolean writes(Plan.Step step, int b) {
-        return written(step, null).contains(b);
+    /** The buffers {@code step} writes into arrays the plan owns (a loop's stores and accumulations, a GEMM's product). */
+    static List<Integer> writtenBy(Plan.Step step) {
+        return written(step, null);
     }
 
-    /** Whether {@code step} reads buffer {@code b}. */
-    static boolean reads(Plan.Step step, int b) {
-        return read(step).contains(b);
+    /** The buffers {@code step} reads. */
+    static List<Integer> readsOf(Plan.Step step) {
+        return read(step);
     }
 
     /** Buffers a step writes into an array the plan owns (interpreted ops bring their own). */

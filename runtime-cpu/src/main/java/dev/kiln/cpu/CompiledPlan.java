@@ -138,12 +138,13 @@ public final class CompiledPlan implements Executable {
         }
         Object[] made = new Object[plan.steps().size()];
         this.setPerRun = new boolean[n];
+        LazyOps.Uses uses = LazyOps.Uses.of(plan);
         MethodHandles.Lookup lookup = MethodHandles.lookup();
         for (int i = 0; i < made.length; i++) {
             Plan.Step s = plan.steps().get(i);
             Kernel kernel = Plan.kernel(s);
             if (kernel == null) {
-                made[i] = s instanceof Plan.OpStep o ? LazyOps.step(plan, o, i, isInput, shareWith, ownArray, setPerRun) : s;
+                made[i] = s instanceof Plan.OpStep o ? LazyOps.step(plan, uses, o, i, isInput, shareWith, ownArray, setPerRun) : s;
                 continue;
             }
             // A Vector API loop runs the API's slow Java fallback until C2 has compiled it: a

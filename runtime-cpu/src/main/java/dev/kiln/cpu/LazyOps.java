@@ -31,66 +31,66 @@ final class LazyOps {
      * Step {@code i}, an interpreted op: as a view or an implicit gather where that is safe, else as it is;
      * marks in {@code setPerRun} the buffers such a step sets on each run.
      */
-    static Object step(Plan plan, Plan.OpStep o, int i, boolean[] isInput, int[] shareWith, boolean[] ownArray,
+    static Object step(Plan plan, Uses uses, Plan.OpStep o, int i, boolean[] isInput, int[] shareWith, boolean[] ownArray,
             boolean[] setPerRun) {
         int out = o.output();
         if (plan.outputs().contains(out)) {
             return o;
         }
-        Readers r = Readers.of(plan, out);
         dev.kiln.Shape shape = plan.buffers().get(out).shape();
-        if (o.op() instanceof dev.kiln.ir.Movement m && !(m instanceof dev.kiln.ir.Movement.Unslice) && r.onlyOps()
-                && stable(plan, o.inputs().get(0), i, isInput, shareWith, ownArray)) {
+        if (o.op() instanceof dev.kiln.ir.Movement m && !(m instanceof dev.kiln.ir.Movement.Unslice) && uses.onlyOps[out]
+                && uses.stable(o.inputs().get(0), i, isInput, shareWith, ownArray)) {
             setPerRun[out] = true;
             return new ViewStep(m, o.inputs().get(0), out, shape);
         }
-        if (IMPLICIT_GATHER && o.op() instanceof dev.kiln.ir.Index.Gather g && r.onlyGemmOperands()
+        if (IMPLICIT_GATHER && o.op() instanceof dev.kiln.ir.Index.Gather g && uses.onlyGemmOperands[out]
                 && Gathered.fits(g, plan.buffers().get(o.inputs().get(0)).dtype(), plan.buffers().get(o.inputs().get(1)).dtype(), shape)
-                && stable(plan, o.inputs().get(0), i, isInput, shareWith, ownArray) && stable(plan, o.inputs().get(1), i, isInput, shareWith, ownArray)) {
+                && uses.stable(o.inputs().get(0), i, isInput, shareWith, ownArray)
+                && uses.stable(o.inputs().get(1), i, isInput, shareWith, ownArray)) {
             setPerRun[out] = true;
             return new ImplicitGather(g, o.inputs().get(0), o.inputs().get(1), out, shape);
         }
         return o;
     }
 
-    /**
-     * Whether buffer {@code b}'s value, as of step {@code at}, stays in its array for the rest of the
-     * run: an input, an interpreted op's (fresh) result, or a loop's result in an array of its own
-     * that no later step writes.
-     */
-    private static boolean stable(Plan plan, int b, int at, boolean[] isInput, int[] shareWith, boolean[] ownArray) {
-        if (isInput[b]) {
-            return true;
-        }
-        if (shareWith[b] >= 0 || !ownArray[b]) {
-            return false;
-        }
-        List<Plan.Step> steps = plan.steps();
-        for (int s = at + 1; s < steps.size(); s++) {
-            if (Arena.writes(steps.get(s), b)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Who reads a buffer. */
-    private record Readers(boolean onlyOps, boolean onlyGemmOperands) {
-        static Readers of(Plan plan, int b) {
-            boolean ops = true;
-            boolean gemms = true;
-            boolean any = false;
-            for (Plan.Step s : plan.steps()) {
-                boolean reads = Arena.reads(s, b);
-                if (!reads) {
-                    continue;
+    /** Per buffer, from one pass over a plan's steps: who reads it, and the last step that writes its array. */
+    record Uses(boolean[] onlyOps, boolean[] onlyGemmOperands, int[] lastWrite) {
+        static Uses of(Plan plan) {
+            int n = plan.buffers().size();
+            boolean[] ops = new boolean[n];
+            boolean[] gemms = new boolean[n];
+            boolean[] read = new boolean[n];
+            int[] lastWrite = new int[n];
+            java.util.Arrays.fill(ops, true);
+            java.util.Arrays.fill(gemms, true);
+            java.util.Arrays.fill(lastWrite, -1);
+            List<Plan.Step> steps = plan.steps();
+            for (int s = 0; s < steps.size(); s++) {
+                Plan.Step step = steps.get(s);
+                for (int b : Arena.readsOf(step)) {
+                    read[b] = true;
+                    ops[b] &= step instanceof Plan.OpStep;
+                    gemms[b] &= step instanceof Plan.MatMulStep m && (m.a() == b || m.b() == b)
+                            && (m.epilogue() == null || m.epilogue().loads().stream().noneMatch(l -> l.buffer() == b));
                 }
-                any = true;
-                ops &= s instanceof Plan.OpStep;
-                gemms &= s instanceof Plan.MatMulStep m && (m.a() == b || m.b() == b)
-                        && (m.epilogue() == null || m.epilogue().loads().stream().noneMatch(l -> l.buffer() == b));
+                for (int b : Arena.writtenBy(step)) {
+                    lastWrite[b] = s;
+                }
             }
-            return new Readers(any && ops, any && gemms);
+            for (int b = 0; b < n; b++) {
+                ops[b] &= read[b];
+                gemms[b] &= read[b];
+            }
+            return new Uses(ops, gemms, lastWrite);
+        }
+
+        /**
+         * Whether buffer {@code b}'s value, as of step {@code at}, stays in its array for the rest of the
+         * run: an input, an interpreted op's (fresh) result, or a loop's result in an array of its own
+         * that no later step writes.
+         */
+        boolean stable(int b, int at, boolean[] isInput, int[] shareWith, boolean[] ownArray) {
+            return isInput[b] || shareWith[b] < 0 && ownArray[b] && lastWrite[b] <= at;
         }
     }
 }
