@@ -367,15 +367,35 @@ public final class CompiledFunction implements Step {
                 throw new KilnException("Kiln.viz: the function has not been called yet; call it once, then draw that call's graphs");
             }
             Traced t = last.traced;
+            List<String> places = places(t);
             java.util.List<String> names = new java.util.ArrayList<>();
-            for (Binding b : t.bindings) {
-                names.add(switch (b) {
+            for (int k = 0; k < t.bindings.size(); k++) {
+                names.add(switch (t.bindings.get(k)) {
                     case Binding.Argument a -> "argument #" + a.index();
-                    case Binding.Captured c -> "captured " + c.tensor().dtype() + c.tensor().shape();
+                    case Binding.Captured c -> (places.get(k) != null ? places.get(k) : "captured") + " " + c.tensor().dtype() + c.tensor().shape();
                 });
             }
             return dev.kiln.pass.PassTrace.run(title, t.graph, t.gradientRanges, t.device, names);
         }
+    }
+
+    /**
+     * Each input slot's place in the user's program ({@code fc1.weight}, {@code optimizer.state.0.exp_avg}),
+     * null for the arguments and for captured tensors no module or optimizer holds.
+     */
+    private static List<String> places(Traced t) {
+        List<Tensor> captured = new java.util.ArrayList<>();
+        for (Binding b : t.bindings) {
+            if (b instanceof Binding.Captured c) {
+                captured.add(c.tensor());
+            }
+        }
+        java.util.Map<Tensor, String> names = dev.kiln.internal.Places.names(captured);
+        List<String> out = new java.util.ArrayList<>();
+        for (Binding b : t.bindings) {
+            out.add(b instanceof Binding.Captured c ? names.get(c.tensor()) : null);
+        }
+        return out;
     }
 
     /** The traced graph, the optimized graph and the compiled plan of the last call. */
@@ -389,9 +409,12 @@ public final class CompiledFunction implements Step {
             for (int[] r : t.gradientRanges) {
                 grads.append("nodes %").append(r[0]).append(" to %").append(r[1] - 1).append(" (made by backward)\n");
             }
-            return "== traced graph (forward, backward and updates)\n" + t.graph
+            List<String> places = places(t);
+            java.util.function.IntFunction<String> label = k -> k < places.size() ? places.get(k) : null;
+            return "== traced graph (forward, backward and updates)\n" + GraphText.print(t.graph, label)
                     + "== gradient graph\n" + (grads.isEmpty() ? "(no backward in this step)\n" : grads)
-                    + "== optimized graph\n" + (t.optimized != null ? t.optimized : "(compiled from an earlier, identical trace)\n")
+                    + "== optimized graph\n" + (t.optimized != null ? GraphText.print(t.optimized, label)
+                            : "(compiled from an earlier, identical trace)\n")
                     + "== plan\n" + last.exe.describe();
         }
     }

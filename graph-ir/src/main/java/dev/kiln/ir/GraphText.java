@@ -19,6 +19,11 @@ public final class GraphText {
     }
 
     public static String print(Graph g) {
+        return print(g, slot -> null);
+    }
+
+    /** The text form with input slot {@code k} labelled {@code label.apply(k)} where that is not null. */
+    public static String print(Graph g, java.util.function.IntFunction<String> label) {
         Map<Node, Integer> number = new IdentityHashMap<>();
         StringBuilder sb = new StringBuilder();
         for (Node n : g.nodes()) {
@@ -31,7 +36,8 @@ public final class GraphText {
                 }
                 sb.append(args);
             }
-            String attrs = n.op().attributes();
+            String attrs = n.op() instanceof Leaf.Input in && label.apply(in.slot()) != null
+                    ? "#" + in.slot() + " \"" + label.apply(in.slot()) + "\"" : n.op().attributes();
             if (!attrs.isEmpty()) {
                 sb.append(' ').append(attrs);
             }

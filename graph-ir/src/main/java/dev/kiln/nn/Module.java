@@ -35,6 +35,11 @@ public abstract class Module {
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
 
+    /** Notes the module, so that {@code Kiln.explain} can name its parameters by their place ({@code fc1.weight}). */
+    protected Module() {
+        dev.kiln.internal.Places.noteModule(this);
+    }
+
     /** Applies the module to one input. Modules that take other inputs (losses) define their own {@code forward}. */
     public Tensor forward(Tensor input) {
         throw new KilnException(displayName() + " does not take a single input tensor");

@@ -155,6 +155,7 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
             }
         }
         this.groups = List.copyOf(groups);
+        dev.kiln.internal.Places.noteOptimizer(this);
         try (var noGrad = Kiln.noGrad()) {
             for (ParamGroup<O> g : groups) {
                 for (Tensor p : g.params()) {

@@ -48,7 +48,8 @@ class VizTest {
             assertTrue(html.contains(part), part);
         }
         assertTrue(html.contains("== JVM bytecode") && html.contains("ALOAD"), "kernels' bytecode as text");
-        assertTrue(html.contains("captured float32[8, 4]"), "captured inputs are labelled");
+        assertTrue(html.contains("0.weight float32[8, 4]") && html.contains("optimizer.param_groups.0.lr float64[]"),
+                "captured inputs are named by their place");
         assertTrue(!html.contains("src=\"http") && !html.contains("href=\"http"), "no network resources");
         if (Files.isExecutable(Path.of("/usr/bin/dot"))) {
             assertTrue(html.contains("<svg") && html.contains("Layout: Graphviz dot"), "dot's SVG embedded");
