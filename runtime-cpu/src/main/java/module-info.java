@@ -6,6 +6,8 @@ module dev.kiln.cpu {
     requires static jdk.incubator.vector;
     // HotSpot's UseFMA flag (VectorSupport)
     requires jdk.management;
+    // Kiln.serveViz: the live viewer over the JDK's HTTP server
+    requires jdk.httpserver;
 
     // exports nothing: users reach the backend through ServiceLoader
     provides dev.kiln.spi.Backend with dev.kiln.cpu.CpuBackend;

@@ -58,6 +58,8 @@ public final class CompiledFunction implements Step {
 
     private record Fast(StaticPlans.Signature signature, BoundPlan plan) {
     }
+    /** Each call's time and loss, once a live viewer serves this function; null before. */
+    private volatile CallLog log;
     private int compilations;
     private BoundPlan last;
     private String lastMiss = "no call has missed the cache yet";
@@ -117,13 +119,48 @@ public final class CompiledFunction implements Step {
 
     /** Runs the function; returns its (first) output, the caller's own tensor. */
     public Tensor call(Tensor... inputs) {
-        return (Tensor) invoke(inputs, false);
+        CallLog l = log;
+        if (l == null) {
+            return (Tensor) invoke(inputs, false);
+        }
+        long start = System.nanoTime();
+        Tensor out = (Tensor) invoke(inputs, false);
+        l.record(System.nanoTime() - start, out);
+        return out;
     }
 
     /** Runs the function; returns every tensor it returned (one for a {@link Step}), each the caller's own. */
     @SuppressWarnings("unchecked")
     public List<Tensor> callAll(Tensor... inputs) {
-        return (List<Tensor>) invoke(inputs, true);
+        CallLog l = log;
+        if (l == null) {
+            return (List<Tensor>) invoke(inputs, true);
+        }
+        long start = System.nanoTime();
+        List<Tensor> out = (List<Tensor>) invoke(inputs, true);
+        l.record(System.nanoTime() - start, out.isEmpty() ? null : out.get(0));
+        return out;
+    }
+
+    /** Whether the function has run (so that {@link #vizData} has a call to draw). */
+    boolean called() {
+        synchronized (traceLock) {
+            return last != null;
+        }
+    }
+
+    /** The live metrics as JSON (see {@link CallLog#json}), logging calls from now on. */
+    String liveMetrics(int maxPoints) {
+        CallLog l = log;
+        if (l == null) {
+            synchronized (traceLock) {
+                if (log == null) {
+                    log = new CallLog();
+                }
+                l = log;
+            }
+        }
+        return l.json(stats(), maxPoints);
     }
 
     private Object invoke(Tensor[] inputs, boolean all) {

@@ -222,29 +222,40 @@ public final class Kiln {
      * page offers the DOT text and says so. Returns {@code html}.
      */
     public static java.nio.file.Path viz(CompiledFunction f, java.nio.file.Path html) {
-        dev.kiln.internal.VizData data = f.vizData(html.getFileName().toString().replaceFirst("\\.html$", ""));
-        String cuda;
-        try {
-            cuda = f.cudaSource();
-        } catch (RuntimeException e) {
-            cuda = null; // no CUDA runtime on the class path: the page says so
-        }
-        data = new dev.kiln.internal.VizData(data.title(), data.traced(), data.gradientRanges(), data.passes(), data.optimized(), data.device(),
-                data.inputNames(), cuda);
-        var renderers = java.util.ServiceLoader.load(dev.kiln.internal.VizData.Renderer.class, Kiln.class.getClassLoader()).iterator();
-        if (!renderers.hasNext()) {
-            throw new KilnException("Kiln.viz: no page renderer found; add the artifact dev.kiln:kiln-runtime-cpu to the class path");
-        }
+        String page = VizPages.renderer("Kiln.viz").html(VizPages.data(f, html.getFileName().toString().replaceFirst("\\.html$", "")));
         try {
             java.nio.file.Path parent = html.toAbsolutePath().getParent();
             if (parent != null) {
                 java.nio.file.Files.createDirectories(parent);
             }
-            java.nio.file.Files.writeString(html, renderers.next().html(data));
+            java.nio.file.Files.writeString(html, page);
         } catch (java.io.IOException e) {
             throw new KilnException("Kiln.viz: cannot write " + html + ": " + e.getMessage(), e);
         }
         return html;
+    }
+
+    /**
+     * Serves {@code f}'s graph viewer live on 127.0.0.1:{@code port} (0 picks a free port) with the JDK's
+     * HTTP server, for a training run to watch: the page {@link #viz} writes (shown once {@code f} has
+     * been called, and redrawn when it compiles a new plan) above a panel that follows {@code f}'s calls
+     * from now on — the loss (its first result, where that is one number), each call's time, and the
+     * plan caches' {@link CompiledFunction#stats()} — refreshed every second. Timing a call costs two
+     * clock reads. Close the returned server to stop.
+     *
+     * @throws KilnException if the port cannot be bound, naming it
+     */
+    public static VizServer serveViz(CompiledFunction f, int port) {
+        if (port < 0 || port > 65535) {
+            throw new KilnException("Kiln.serveViz: port " + port + " is not a TCP port (0 to 65535; 0 picks a free one)");
+        }
+        f.liveMetrics(1); // starts the call log now
+        try {
+            return VizPages.renderer("Kiln.serveViz").serve("compiled function", () -> f.called() ? VizPages.data(f, "live") : null,
+                    () -> f.called() ? f.stats().compiles() : -1, () -> f.liveMetrics(1000), port);
+        } catch (java.io.IOException e) {
+            throw new KilnException("Kiln.serveViz: cannot serve on 127.0.0.1:" + port + ": " + e.getMessage(), e);
+        }
     }
 
     /** A thread-confined mode switch, restored by {@link #close()}. */

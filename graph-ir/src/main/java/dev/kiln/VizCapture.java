@@ -8,10 +8,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * {@code -Dkiln.viz=FILE}, which {@code ./kiln viz SAMPLE} sets: once a function compiled in this JVM
  * has been called, its viewer page ({@link Kiln#viz}) is written to FILE and the program stops (a
- * program that ends first has it written as the JVM exits).
+ * program that ends first has it written as the JVM exits). {@code -Dkiln.viz.serve=PORT} ({@code ./kiln
+ * viz SAMPLE --serve}) instead serves the first function compiled live ({@link Kiln#serveViz}) while the
+ * program runs, and after it ends until the JVM is stopped.
  */
 final class VizCapture {
     private static final String FILE = System.getProperty("kiln.viz");
+    private static final String SERVE = System.getProperty("kiln.viz.serve");
+    private static final AtomicBoolean SERVING = new AtomicBoolean();
     private static final List<CompiledFunction> TRACKED = new CopyOnWriteArrayList<>();
     private static final AtomicBoolean WATCHING = new AtomicBoolean();
     private static final AtomicBoolean WRITTEN = new AtomicBoolean();
@@ -20,6 +24,17 @@ final class VizCapture {
     }
 
     static CompiledFunction track(CompiledFunction f) {
+        if (SERVE != null && SERVING.compareAndSet(false, true)) {
+            int port;
+            try {
+                port = Integer.parseInt(SERVE);
+            } catch (NumberFormatException e) {
+                throw new KilnException("-Dkiln.viz.serve=" + SERVE + ": the port must be a number (0 picks a free one)");
+            }
+            VizServer server = Kiln.serveViz(f, port);
+            System.out.println("kiln viz: serving " + server.uri() + " live (it keeps serving after the run; Ctrl-C stops it)");
+            System.out.flush();
+        }
         if (FILE == null) {
             return f;
         }

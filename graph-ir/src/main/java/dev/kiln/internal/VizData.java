@@ -22,5 +22,13 @@ public record VizData(String title, Graph traced, List<int[]> gradientRanges, Li
     public interface Renderer {
         /** The self-contained HTML page of {@code data}. */
         String html(VizData data);
+
+        /**
+         * Serves the live page on 127.0.0.1:{@code port} (0: any free port): the page of {@code data.get()}
+         * (null until the function has been called), redrawn when {@code version.get()} changes, and
+         * {@code metrics.get()}'s JSON, which the page polls.
+         */
+        dev.kiln.VizServer serve(String title, java.util.function.Supplier<VizData> data, java.util.function.LongSupplier version,
+                java.util.function.Supplier<String> metrics, int port) throws java.io.IOException;
     }
 }

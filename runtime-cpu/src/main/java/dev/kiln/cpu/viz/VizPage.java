@@ -31,6 +31,25 @@ public final class VizPage implements VizData.Renderer {
 
     @Override
     public String html(VizData d) {
+        return html(d, "", "", "");
+    }
+
+    @Override
+    public dev.kiln.VizServer serve(String title, java.util.function.Supplier<VizData> data, java.util.function.LongSupplier version,
+            java.util.function.Supplier<String> metrics, int port) throws java.io.IOException {
+        return LiveServer.start(this, title, data, version, metrics, port);
+    }
+
+    /**
+     * The page of {@code d} (null: not called yet, only the live tab), with {@code liveTab}, {@code liveSection}
+     * and {@code liveScript} added for a served page (all empty for a file).
+     */
+    String html(VizData d, String liveTab, String liveSection, String liveScript) {
+        if (d == null) {
+            return PAGE.replace("$TITLE", "waiting for the first call").replace("$LAYOUT", "").replace("$DEVICE", "-")
+                    .replace("$TABS", liveTab).replace("$BODY", liveSection).replace("$CODE", "[]").replace("$LIVE", liveScript)
+                    .replace("$FIRST", "live");
+        }
         List<View> views = new ArrayList<>();
         views.add(new View("traced", "traced graph", d.traced().nodes().size() + " nodes: forward, then backward (orange: made by autodiff)"
                 + ", then updates", graphDot(d.traced(), d.gradientRanges(), d.inputNames())));
@@ -80,8 +99,9 @@ public final class VizPage implements VizData.Renderer {
         }
         json.append(']');
         return PAGE.replace("$TITLE", esc(d.title())).replace("$LAYOUT", esc(layout))
-                .replace("$DEVICE", esc(d.device().toString())).replace("$TABS", tabs).replace("$BODY", body)
-                .replace("$CODE", json.toString().replace("</", "<\\/"));
+                .replace("$DEVICE", esc(d.device().toString())).replace("$TABS", liveTab + tabs).replace("$BODY", liveSection + body)
+                .replace("$CODE", json.toString().replace("</", "<\\/")).replace("$LIVE", liveScript)
+                .replace("$FIRST", liveTab.isEmpty() ? "plan" : "live");
     }
 
     /** An IR graph: one box per node (number, op, type), backward's nodes orange, inputs named. */
@@ -220,7 +240,7 @@ public final class VizPage implements VizData.Renderer {
         return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
-    private static String esc(String s) {
+    static String esc(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
@@ -284,8 +304,9 @@ public final class VizPage implements VizData.Renderer {
               g.addEventListener("click", () => open(Number(g.id.substring(7)))));
             document.querySelectorAll("button.kernel").forEach(b => b.addEventListener("click", () => open(Number(b.dataset.kernel))));
             document.getElementById("close").addEventListener("click", () => document.getElementById("panel").classList.remove("open"));
-            show(location.hash ? location.hash.substring(1) : "plan");
+            show(location.hash ? location.hash.substring(1) : "$FIRST");
             </script>
+            $LIVE
             </body></html>
             """;
 }
