@@ -112,8 +112,8 @@ public final class ModelSupport {
          * @param t the argument
          * @param spec one entry per dimension: a size, a name or {@code *}
          * @return this, to check the next argument
-         * @throws KilnException if {@code t} is null, its rank or a fixed size differs, or a named dimension
-         *     differs from its size in an earlier argument
+         * @throws KilnException if {@code t} is null, its rank or a fixed size differs, or a named dimension's
+         *     size differs from the size it was first bound to
          */
         public Dims check(String name, Tensor t, String... spec) {
             if (t == null) {
