@@ -34,10 +34,25 @@ public final class DistributedDataParallel extends Module {
     private final Map<Tensor, Boolean> ready = new IdentityHashMap<>();
     private final int[] pending;
 
+    /**
+     * Wraps {@code module} in the {@link ProcessGroup#world()} group with PyTorch's bucket size; every rank
+     * takes rank 0's parameters and float32, float64 and int64 buffers.
+     *
+     * @param module the module to train (registered as the child {@code module})
+     */
     public DistributedDataParallel(Module module) {
         this(module, ProcessGroup.world(), DEFAULT_BUCKET_MB);
     }
 
+    /**
+     * Wraps {@code module} in {@code group}; every rank takes rank 0's parameters and float32, float64 and
+     * int64 buffers.
+     *
+     * @param module the module to train (registered as the child {@code module})
+     * @param group the processes that train it
+     * @param bucketCapMb the largest gradient bucket, in megabytes ({@code bucket_cap_mb})
+     * @throws KilnException if {@code bucketCapMb} is not positive, or the broadcast of the parameters fails
+     */
     public DistributedDataParallel(Module module, ProcessGroup group, double bucketCapMb) {
         if (!(bucketCapMb > 0)) {
             throw new KilnException("DistributedDataParallel: bucketCapMb must be positive, got " + bucketCapMb);
@@ -82,16 +97,29 @@ public final class DistributedDataParallel extends Module {
         }
     }
 
-    /** The wrapped module. */
+    /**
+     * The wrapped module, as {@code ddp.module}.
+     *
+     * @return the module given to the constructor
+     */
     public Module module() {
         return module;
     }
 
+    /**
+     * The group the gradients are averaged over.
+     *
+     * @return the process group
+     */
     public ProcessGroup group() {
         return group;
     }
 
-    /** The buckets' sizes in parameters, in all-reduce order. */
+    /**
+     * The buckets' sizes in parameters, in all-reduce order.
+     *
+     * @return each bucket's number of parameters
+     */
     public List<Integer> bucketSizes() {
         return buckets.stream().map(List::size).toList();
     }

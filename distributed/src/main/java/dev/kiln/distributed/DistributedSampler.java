@@ -23,6 +23,18 @@ public final class DistributedSampler implements Sampler {
     private final boolean dropLast;
     private int epoch;
 
+    /**
+     * A sampler of one rank's share, as {@code DistributedSampler(dataset, num_replicas, rank, shuffle, seed, drop_last)}.
+     *
+     * @param length the dataset's size
+     * @param replicas the number of ranks sharing it
+     * @param rank this rank, in {@code [0, replicas)}
+     * @param shuffle whether each epoch is a fresh permutation (else the indices in order)
+     * @param seed the seed every rank shares; epoch {@code e} draws from {@code seed + e}
+     * @param dropLast whether to cut the dataset to a multiple of {@code replicas} rather than pad it
+     * @throws KilnException if {@code rank} is out of range, {@code length} is negative, or {@code dropLast}
+     *     is set for a non-empty dataset of fewer samples than ranks
+     */
     public DistributedSampler(int length, int replicas, int rank, boolean shuffle, long seed, boolean dropLast) {
         if (replicas < 1 || rank < 0 || rank >= replicas) {
             throw new KilnException("DistributedSampler: rank " + rank + " is not in [0, " + replicas + ")");
@@ -38,11 +50,23 @@ public final class DistributedSampler implements Sampler {
         this.dropLast = dropLast;
     }
 
-    /** This process's shard of {@code dataset} in {@code group}, shuffled from {@code seed} each epoch, padded. */
+    /**
+     * This process's shard of {@code dataset} in {@code group}, shuffled from {@code seed} each epoch, padded.
+     *
+     * @param dataset the dataset to share
+     * @param group the group whose size and rank set the shard
+     * @param seed the seed every rank shares
+     * @return the sampler, starting at epoch 0
+     */
     public static DistributedSampler of(Dataset dataset, ProcessGroup group, long seed) {
         return new DistributedSampler(dataset.size(), group.size(), group.rank(), true, seed, false);
     }
 
+    /**
+     * Sets the epoch the next {@link #nextEpoch()} draws, as {@code sampler.set_epoch(epoch)}.
+     *
+     * @param epoch the epoch number
+     */
     public void setEpoch(int epoch) {
         this.epoch = epoch;
     }

@@ -74,13 +74,21 @@ public final class ProcessGroup {
         };
     }
 
-    /** Whether this process was started by an MPI launcher (its environment says so). */
+    /**
+     * Whether this process was started by an MPI launcher (its environment says so).
+     *
+     * @return true if Open MPI's, PMI's or PMIx's environment variables are set
+     */
     public static boolean launchedByMpi() {
         return System.getenv("OMPI_COMM_WORLD_SIZE") != null || System.getenv("PMI_SIZE") != null
                 || System.getenv("PMIX_RANK") != null;
     }
 
-    /** The group of all processes of this job: initialized on first use (MPI, or a group of one). */
+    /**
+     * The group of all processes of this job: initialized on first use (MPI, or a group of one).
+     *
+     * @return the world group, the same object on every call
+     */
     public static ProcessGroup world() {
         ProcessGroup w = world;
         if (w == null) {
@@ -96,20 +104,40 @@ public final class ProcessGroup {
         return w;
     }
 
+    /**
+     * This process's rank, as {@code dist.get_rank()}.
+     *
+     * @return the rank, in {@code [0, size())}
+     */
     public int rank() {
         return transport.rank();
     }
 
+    /**
+     * The number of processes, as {@code dist.get_world_size()}.
+     *
+     * @return the group's size (1 for a process started without an MPI launcher)
+     */
     public int size() {
         return transport.size();
     }
 
-    /** What carries the group: the MPI library and version, or a single process. */
+    /**
+     * What carries the group: the MPI library and version, or a single process.
+     *
+     * @return a human-readable description
+     */
     public String backend() {
         return transport.describe();
     }
 
-    /** How long a collective may wait for the other ranks before it fails (default 300 s, or {@code -Dkiln.distributed.timeout=seconds}). */
+    /**
+     * How long a collective may wait for the other ranks before it fails (default 300 s, or
+     * {@code -Dkiln.distributed.timeout=seconds}); a group of one never waits.
+     *
+     * @param d the timeout
+     * @return this group
+     */
     public ProcessGroup timeout(Duration d) {
         if (transport instanceof MpiTransport m) {
             m.timeout(d);
@@ -122,6 +150,11 @@ public final class ProcessGroup {
     /**
      * Every rank's {@code t} replaced, in place, by the elementwise sum, mean or max of all ranks'
      * (PyTorch's {@code dist.all_reduce}); no gradient flows through it. See {@link #allReduced}.
+     *
+     * @param t the tensor to reduce in place; the same shape and dtype on every rank
+     * @param op how to combine the ranks' values
+     * @throws KilnException if the dtype is not float32, float64 or int64, the ranks' calls or shapes differ, or a rank
+     *     does not join before the timeout
      */
     public void allReduce(Tensor t, ReduceOp op) {
         if (!Tracing.tracing(List.of(t)) && dense(Tensors.data(t))) {
@@ -143,12 +176,27 @@ public final class ProcessGroup {
      * The elementwise sum, mean or max of all ranks' {@code t}, as a new tensor; differentiable (the
      * gradient of a sum over ranks is the sum of the ranks' gradients) and traced into compiled steps,
      * where it runs as a step of the plan.
+     *
+     * @param t the tensor to reduce; the same shape and dtype on every rank
+     * @param op how to combine the ranks' values
+     * @return a new tensor of {@code t}'s shape and dtype
+     * @throws KilnException if the dtype is not float32, float64 or int64, the ranks' calls or shapes differ, or a rank
+     *     does not join before the timeout
      */
     public Tensor allReduced(Tensor t, ReduceOp op) {
         return Tracing.compute(new Collective.AllReduce(communicator, Collective.Kind.valueOf(op.name())), t);
     }
 
-    /** Every rank's {@code t} replaced, in place, by rank {@code root}'s (PyTorch's {@code dist.broadcast}). */
+    /**
+     * Every rank's {@code t} replaced, in place, by rank {@code root}'s (PyTorch's {@code dist.broadcast}).
+     * Runs eagerly only.
+     *
+     * @param t the tensor to overwrite (sent, on {@code root}); the same shape and dtype on every rank
+     * @param root the rank whose values every rank takes
+     * @throws KilnException if {@code root} is not a rank of the group, it is called inside a compiled step, the
+     *     dtype is not float32, float64 or int64, the ranks' calls or shapes differ, or a rank does not join
+     *     before the timeout
+     */
     public void broadcast(Tensor t, int root) {
         checkRoot(root);
         TensorData d = eager(t, "broadcast");
@@ -163,7 +211,15 @@ public final class ProcessGroup {
         }
     }
 
-    /** All ranks' {@code t} stacked along a new first dimension, in rank order (PyTorch's {@code dist.all_gather}). */
+    /**
+     * All ranks' {@code t} stacked along a new first dimension, in rank order (PyTorch's {@code dist.all_gather}).
+     * Runs eagerly only.
+     *
+     * @param t this rank's tensor; the same shape and dtype on every rank
+     * @return a new tensor of shape {@code [size(), ...t's shape]}
+     * @throws KilnException if it is called inside a compiled step, the dtype is not float32, float64 or int64,
+     *     the ranks' calls or shapes differ, or a rank does not join before the timeout
+     */
     public Tensor allGather(Tensor t) {
         TensorData d = eager(t, "allGather");
         synchronized (this) {

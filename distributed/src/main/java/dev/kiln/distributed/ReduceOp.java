@@ -2,5 +2,10 @@ package dev.kiln.distributed;
 
 /** How {@link ProcessGroup#allReduce} combines the processes' tensors. */
 public enum ReduceOp {
-    SUM, MEAN, MAX
+    /** The elementwise sum over ranks. */
+    SUM,
+    /** The elementwise mean over ranks (the sum divided by the group's size). */
+    MEAN,
+    /** The elementwise maximum over ranks. */
+    MAX
 }

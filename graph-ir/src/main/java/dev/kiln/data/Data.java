@@ -14,7 +14,11 @@ public final class Data {
 
     /**
      * A permutation of 0..n−1 drawn from {@code generator} (n float64 uniforms, sorted): the same
-     * generator state gives the same order, on any machine.
+     * generator state gives the same order, on any machine. Advances the generator.
+     *
+     * @param n the number of indices
+     * @param generator the generator to draw from
+     * @return the indices 0..n−1 in random order
      */
     public static int[] randperm(int n, Generator generator) {
         long offset = generator.reserve(2L * n);
@@ -33,7 +37,16 @@ public final class Data {
         return out;
     }
 
-    /** The dataset split at random into parts of the given lengths (summing to its size), as {@code random_split}. */
+    /**
+     * The dataset split at random into parts of the given lengths, as {@code torch.utils.data.random_split}
+     * (one {@link #randperm} of the whole dataset, cut in order).
+     *
+     * @param dataset the dataset to split
+     * @param lengths each part's size; non-negative and summing to the dataset's size
+     * @param generator the generator the permutation is drawn from
+     * @return one {@link Subset} per length, in order
+     * @throws KilnException if a length is negative or the lengths do not sum to the dataset's size
+     */
     public static List<Subset> randomSplit(Dataset dataset, int[] lengths, Generator generator) {
         int total = Arrays.stream(lengths).sum();
         if (total != dataset.size() || Arrays.stream(lengths).anyMatch(l -> l < 0)) {

@@ -42,6 +42,13 @@ public final class DataLoader implements Iterable<List<Tensor>> {
         this.prefetch = b.prefetch;
     }
 
+    /**
+     * A builder for a loader over {@code dataset}; by default batches of 1, in order, the last kept.
+     *
+     * @param dataset the dataset to batch
+     * @return the builder
+     * @throws KilnException if {@code dataset} is null
+     */
     public static Builder of(Dataset dataset) {
         if (dataset == null) {
             throw new KilnException("DataLoader: the dataset must not be null");
@@ -63,6 +70,13 @@ public final class DataLoader implements Iterable<List<Tensor>> {
             this.dataset = dataset;
         }
 
+        /**
+         * Sets the number of samples per batch ({@code batch_size}; default 1).
+         *
+         * @param n the batch size (at least 1)
+         * @return this builder
+         * @throws KilnException if {@code n < 1}
+         */
         public Builder batchSize(int n) {
             if (n < 1) {
                 throw new KilnException("DataLoader: batchSize must be positive, got " + n);
@@ -71,30 +85,58 @@ public final class DataLoader implements Iterable<List<Tensor>> {
             return this;
         }
 
-        /** Shuffles every epoch with {@code generator} (the calling thread's default generator if null). */
+        /**
+         * Shuffles every epoch with {@code generator} (the calling thread's default generator if null).
+         *
+         * @param generator the generator each epoch's permutation is drawn from, or null for the default one
+         * @return this builder
+         */
         public Builder shuffle(Generator generator) {
             this.shuffle = true;
             this.generator = generator;
             return this;
         }
 
-        /** Visits the dataset in the order {@code sampler} gives each epoch (instead of in order or shuffled). */
+        /**
+         * Visits the dataset in the order {@code sampler} gives each epoch (instead of in order or shuffled).
+         *
+         * @param sampler the sampler, or null for none
+         * @return this builder
+         */
         public Builder sampler(Sampler sampler) {
             this.sampler = sampler;
             return this;
         }
 
+        /**
+         * Whether to drop the last batch when it is short ({@code drop_last}; default false).
+         *
+         * @param drop true to drop a short last batch
+         * @return this builder
+         */
         public Builder dropLast(boolean drop) {
             this.dropLast = drop;
             return this;
         }
 
-        /** Gathers the next batch on a background (daemon) thread while the caller works on the current one. */
+        /**
+         * Gathers the next batch on a background (daemon) thread while the caller works on the current one
+         * (default false).
+         *
+         * @param on true to prefetch
+         * @return this builder
+         */
         public Builder prefetch(boolean on) {
             this.prefetch = on;
             return this;
         }
 
+        /**
+         * The loader.
+         *
+         * @return a new {@link DataLoader}
+         * @throws KilnException if both a shuffle and a sampler were given
+         */
         public DataLoader build() {
             if (sampler != null && shuffle) {
                 throw new KilnException("DataLoader: shuffle and sampler are exclusive (shuffle in the sampler)");
@@ -108,18 +150,30 @@ public final class DataLoader implements Iterable<List<Tensor>> {
      * default generator if it was given none — or null if it does not shuffle (in order, or a sampler's
      * order). Each epoch's order is drawn from it when the epoch's iteration starts, so its state between
      * epochs decides every later epoch ({@code dev.kiln.io.Checkpoint} saves it).
+     *
+     * @return the shuffling generator, or null
      */
     public Generator generator() {
         return !shuffle ? null : generator != null ? generator : Kiln.defaultGenerator();
     }
 
-    /** Batches per epoch. */
+    /**
+     * The number of batches per epoch, as {@code len(loader)}.
+     *
+     * @return the batch count (a short last batch counts unless dropped)
+     */
     public int batches() {
         int n = sampler != null ? sampler.size() : dataset.size();
         return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
     }
 
-    /** One epoch: a new order if shuffling. */
+    /**
+     * One epoch: a new order if shuffling, the sampler's next epoch if there is one. Each batch is one
+     * tensor per sample field, with the batch as a new first dimension.
+     *
+     * @return the epoch's batches
+     * @throws KilnException if a sampler gives an index outside the dataset
+     */
     @Override
     public Iterator<List<Tensor>> iterator() {
         int n = dataset.size();

@@ -30,12 +30,24 @@ public final class FashionMNIST implements Dataset {
 
     private final TensorDataset rows;
 
-    /** The training set ({@code train}) or the test set, from {@value #DEFAULT_ROOT}. */
+    /**
+     * The training set ({@code train}) or the test set, from {@value #DEFAULT_ROOT}.
+     *
+     * @param train true for the 60,000 training images, false for the 10,000 test images
+     * @throws KilnException if the files are missing or not valid IDX files
+     */
     public FashionMNIST(boolean train) {
         this(Path.of(DEFAULT_ROOT), train);
     }
 
-    /** The training set ({@code train}) or the test set, from the IDX files in {@code root}. */
+    /**
+     * The training set ({@code train}) or the test set, from the IDX files in {@code root}.
+     *
+     * @param root the folder holding {@code train-images-idx3-ubyte} and the others (each plain or {@code .gz})
+     * @param train true for the training set, false for the test set
+     * @throws KilnException if {@code root} is null, a file is missing or invalid, or the counts of images
+     *     and labels differ
+     */
     public FashionMNIST(Path root, boolean train) {
         if (root == null) {
             throw new KilnException("FashionMNIST: the root folder must not be null");
@@ -59,6 +71,11 @@ public final class FashionMNIST implements Dataset {
     /**
      * The same samples with each image normalized as torchvision's {@code Normalize((mean,), (std,))}:
      * {@code (x − mean) / std} in float32 ({@link #MEAN} and {@link #STD} are the training set's own).
+     *
+     * @param mean the mean subtracted
+     * @param std the standard deviation divided by (greater than 0)
+     * @return a new dataset with the normalized images and the same labels
+     * @throws KilnException if {@code std} is not positive
      */
     public FashionMNIST normalize(double mean, double std) {
         if (!(std > 0)) {
@@ -69,12 +86,20 @@ public final class FashionMNIST implements Dataset {
         }
     }
 
-    /** All images, float32 {@code [N, 1, 28, 28]}. */
+    /**
+     * All images.
+     *
+     * @return float32 {@code [N, 1, 28, 28]}
+     */
     public Tensor images() {
         return rows.tensors().get(0);
     }
 
-    /** All labels, int64 {@code [N]} (torchvision's {@code targets}). */
+    /**
+     * All labels (torchvision's {@code targets}).
+     *
+     * @return int64 {@code [N]}, each in 0..9
+     */
     public Tensor targets() {
         return rows.tensors().get(1);
     }

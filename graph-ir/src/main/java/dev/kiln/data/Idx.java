@@ -40,12 +40,24 @@ public final class Idx {
      * The values of {@code file}, shaped as its dimensions say: integer types as int64 (the dtype class
      * indices take), float32 and float64 as themselves. For a large image file prefer {@link #readImages}
      * or {@link #read(Path, DType)} with float32 (4 bytes a pixel rather than 8).
+     *
+     * @param file the IDX file, plain or gzip-compressed
+     * @return the values
+     * @throws KilnException if {@code file} is null, cannot be read or is not a valid IDX file
      */
     public static Tensor read(Path file) {
         return read(file, -1, null, 1);
     }
 
-    /** The values of {@code file}, shaped as its dimensions say, converted to {@code dtype}. */
+    /**
+     * The values of {@code file}, shaped as its dimensions say, converted to {@code dtype}.
+     *
+     * @param file the IDX file, plain or gzip-compressed
+     * @param dtype the dtype of the result
+     * @return the values
+     * @throws KilnException if {@code dtype} or {@code file} is null, or the file cannot be read or is not
+     *     a valid IDX file
+     */
     public static Tensor read(Path file, DType dtype) {
         if (dtype == null) {
             throw new KilnException("Idx.read: the dtype must not be null");
@@ -56,12 +68,22 @@ public final class Idx {
     /**
      * An image file (magic {@link #IMAGES}) as float32 {@code [count, rows, columns]}, each byte divided by
      * 255 (torchvision's {@code ToTensor} scaling, so the values lie in [0, 1]).
+     *
+     * @param file the IDX image file, plain or gzip-compressed
+     * @return the images
+     * @throws KilnException if {@code file} cannot be read, is not a valid IDX file or has another magic
      */
     public static Tensor readImages(Path file) {
         return read(file, IMAGES, DType.FLOAT32, 255);
     }
 
-    /** A label file (magic {@link #LABELS}) as int64 {@code [count]}. */
+    /**
+     * A label file (magic {@link #LABELS}) as int64 {@code [count]}.
+     *
+     * @param file the IDX label file, plain or gzip-compressed
+     * @return the labels
+     * @throws KilnException if {@code file} cannot be read, is not a valid IDX file or has another magic
+     */
     public static Tensor readLabels(Path file) {
         return read(file, LABELS, DType.INT64, 1);
     }

@@ -5,9 +5,17 @@ package dev.kiln.data;
  * {@code Sampler}): {@code dev.kiln.distributed.DistributedSampler} gives each process its shard.
  */
 public interface Sampler {
-    /** The indices of the next epoch, in visiting order (each call is one epoch). */
+    /**
+     * The indices of the next epoch, in visiting order (each call is one epoch).
+     *
+     * @return dataset indices, {@link #size()} of them
+     */
     int[] nextEpoch();
 
-    /** How many indices each epoch has. */
+    /**
+     * How many indices each epoch has.
+     *
+     * @return the epoch length
+     */
     int size();
 }

@@ -13,6 +13,12 @@ import java.util.List;
 public final class TensorDataset implements Dataset {
     private final List<Tensor> tensors;
 
+    /**
+     * A dataset of the rows of {@code tensors}, each kept detached and contiguous.
+     *
+     * @param tensors one or more tensors of rank at least 1 with the same first dimension
+     * @throws KilnException if none is given, one is 0-d, or their first dimensions differ
+     */
     public TensorDataset(Tensor... tensors) {
         if (tensors.length == 0) {
             throw new KilnException("TensorDataset: give at least one tensor");
@@ -44,7 +50,11 @@ public final class TensorDataset implements Dataset {
         return out;
     }
 
-    /** The tensors, whole. */
+    /**
+     * The tensors, whole.
+     *
+     * @return the detached, contiguous tensors, in the order given (unmodifiable)
+     */
     public List<Tensor> tensors() {
         return tensors;
     }

@@ -67,6 +67,11 @@ public final class Checkpoint {
     /**
      * The parts of a run that {@link #save(Path)} and {@link #load(Path)} handle together: the model, the
      * optimizer (null for none) and the default generator of the thread that saves or loads.
+     *
+     * @param model the model, saved as its state dict
+     * @param optimizer the optimizer, or null for none
+     * @return the checkpoint's parts, without schedulers or loaders
+     * @throws KilnException if {@code model} is null
      */
     public static Checkpoint of(Module model, Optimizer<?> optimizer) {
         if (model == null) {
@@ -75,7 +80,13 @@ public final class Checkpoint {
         return new Checkpoint(model, optimizer, List.of(), List.of(), true, null);
     }
 
-    /** These parts and the schedulers' state dicts (as PyTorch's {@code scheduler.state_dict()}). */
+    /**
+     * These parts and the schedulers' state dicts (as PyTorch's {@code scheduler.state_dict()}).
+     *
+     * @param schedulers the schedulers, in the order they are saved and loaded (replacing any given before)
+     * @return a new checkpoint with these schedulers
+     * @throws KilnException if the array or one of its schedulers is null
+     */
     public Checkpoint withSchedulers(LRScheduler... schedulers) {
         return new Checkpoint(model, optimizer, parts("scheduler", schedulers), loaders, defaultGenerator, generator);
     }
@@ -85,12 +96,21 @@ public final class Checkpoint {
      * epochs, the next epoch's order is the one the uninterrupted run would draw. A loader that does
      * not shuffle has nothing to save (its order does not change); an epoch saved in its middle is not
      * replayed — as in PyTorch, a resumed run starts a new epoch.
+     *
+     * @param loaders the data loaders, in the order they are saved and loaded (replacing any given before)
+     * @return a new checkpoint with these loaders
+     * @throws KilnException if the array or one of its loaders is null
      */
     public Checkpoint withLoaders(DataLoader... loaders) {
         return new Checkpoint(model, optimizer, schedulers, parts("loader", loaders), defaultGenerator, generator);
     }
 
-    /** These parts with {@code generator} (null for none) in place of the thread's default generator. */
+    /**
+     * These parts with {@code generator} (null for none) in place of the thread's default generator.
+     *
+     * @param generator the generator to save and restore, or null for none
+     * @return a new checkpoint with this generator
+     */
     public Checkpoint withGenerator(Generator generator) {
         return new Checkpoint(model, optimizer, schedulers, loaders, false, generator);
     }
@@ -106,7 +126,14 @@ public final class Checkpoint {
         return defaultGenerator ? Kiln.defaultGenerator() : generator;
     }
 
-    /** Saves the model, the optimizer and the calling thread's default generator. */
+    /**
+     * Saves the model, the optimizer and the calling thread's default generator, atomically.
+     *
+     * @param path the file to write (replaced atomically)
+     * @param model the model, saved as its state dict
+     * @param optimizer the optimizer, or null for none
+     * @throws KilnException if {@code model} is null or the file cannot be written
+     */
     public static void save(Path path, Module model, Optimizer<?> optimizer) {
         of(model, optimizer).save(path);
     }
@@ -114,17 +141,35 @@ public final class Checkpoint {
     /**
      * Saves the model, the optimizer (null for none), the generator (null for none) and the
      * caller's own metadata (an epoch, a data position; null for none), atomically.
+     *
+     * @param path the file to write (replaced atomically)
+     * @param model the model, saved as its state dict
+     * @param optimizer the optimizer, or null for none
+     * @param generator the generator, or null for none
+     * @param extra the caller's metadata, or null for none; no key may start with {@code kiln.}
+     * @throws KilnException if {@code model} is null, a metadata key is reserved, or the file cannot be written
      */
     public static void save(Path path, Module model, Optimizer<?> optimizer, Generator generator, Map<String, String> extra) {
         of(model, optimizer).withGenerator(generator).save(path, extra);
     }
 
-    /** Saves these parts, atomically. */
+    /**
+     * Saves these parts, atomically.
+     *
+     * @param path the file to write (replaced atomically)
+     * @throws KilnException if the file cannot be written
+     */
     public void save(Path path) {
         save(path, Map.of());
     }
 
-    /** Saves these parts and the caller's own metadata (an epoch; null for none), atomically. */
+    /**
+     * Saves these parts and the caller's own metadata (an epoch; null for none), atomically.
+     *
+     * @param path the file to write (replaced atomically)
+     * @param extra the caller's metadata, or null for none; no key may start with {@code kiln.}
+     * @throws KilnException if a metadata key is reserved or the file cannot be written
+     */
     public void save(Path path, Map<String, String> extra) {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         model.stateDict().forEach((k, v) -> tensors.put(MODEL + k, v));
@@ -211,7 +256,17 @@ public final class Checkpoint {
         return out;
     }
 
-    /** Restores into the model, the optimizer and the calling thread's default generator; returns the caller's metadata. */
+    /**
+     * Restores into the model, the optimizer and the calling thread's default generator; returns the
+     * caller's metadata. A checkpoint that does not fit changes nothing.
+     *
+     * @param path the checkpoint file to read
+     * @param model the model to restore
+     * @param optimizer the optimizer to restore, or null to skip it
+     * @return the caller's metadata (the entries whose keys do not start with {@code kiln.})
+     * @throws KilnException if {@code model} is null, the file is not a Kiln training checkpoint, or its
+     *     parts do not fit these
+     */
     public static Map<String, String> load(Path path, Module model, Optimizer<?> optimizer) {
         return of(model, optimizer).load(path);
     }
@@ -220,6 +275,14 @@ public final class Checkpoint {
      * Restores into the model, the optimizer (null to skip it) and the generator (null to skip it);
      * returns the caller's own metadata. Everything is read and checked first: a checkpoint that does
      * not fit (other keys or shapes, another optimizer, other groups) changes nothing.
+     *
+     * @param path the checkpoint file to read
+     * @param model the model to restore
+     * @param optimizer the optimizer to restore, or null to skip it
+     * @param generator the generator to restore, or null to skip it
+     * @return the caller's metadata (the entries whose keys do not start with {@code kiln.})
+     * @throws KilnException if {@code model} is null, the file is not a Kiln training checkpoint, or its
+     *     parts do not fit these
      */
     public static Map<String, String> load(Path path, Module model, Optimizer<?> optimizer, Generator generator) {
         return of(model, optimizer).withGenerator(generator).load(path);
@@ -230,6 +293,11 @@ public final class Checkpoint {
      * the caller's own metadata. Everything is read and checked first: a checkpoint that does not fit
      * (other keys or shapes, another optimizer, other groups, other schedulers or loaders, a part saved
      * without) changes nothing.
+     *
+     * @param path the checkpoint file to read
+     * @return the caller's metadata (the entries whose keys do not start with {@code kiln.})
+     * @throws KilnException if the file cannot be read, is not a Kiln training checkpoint, or its parts do
+     *     not fit these
      */
     public Map<String, String> load(Path path) {
         Map<String, String> meta = Safetensors.metadata(path);

@@ -45,12 +45,28 @@ public final class Safetensors {
     private Safetensors() {
     }
 
-    /** Writes {@code tensors} to {@code path}, without metadata. */
+    /**
+     * Writes {@code tensors} to {@code path}, without metadata, as the safetensors library's {@code save_file}.
+     *
+     * @param path the file to write (replaced atomically)
+     * @param tensors the tensors by name (detached, copied to the host and made contiguous as written)
+     * @throws KilnException if an argument or a tensor is null, a tensor is symbolic or named
+     *     {@code __metadata__}, or the file cannot be written
+     */
     public static void save(Path path, Map<String, Tensor> tensors) {
         save(path, tensors, null);
     }
 
-    /** Writes {@code tensors} and the string map {@code metadata} (as {@code __metadata__}; null for none) to {@code path}. */
+    /**
+     * Writes {@code tensors} and the string map {@code metadata} (as {@code __metadata__}; null for none) to {@code path}.
+     *
+     * @param path the file to write (replaced atomically)
+     * @param tensors the tensors by name (detached, copied to the host and made contiguous as written)
+     * @param metadata string entries for {@code __metadata__}, or null for none
+     * @throws KilnException if {@code path}, {@code tensors}, a tensor or a metadata key or value is null, a
+     *     tensor is symbolic or named {@code __metadata__}, the header exceeds the format's cap, or the file
+     *     cannot be written
+     */
     public static void save(Path path, Map<String, Tensor> tensors, Map<String, String> metadata) {
         if (path == null || tensors == null) {
             throw new KilnException("Safetensors.save: the path and the tensors must not be null");
@@ -147,6 +163,11 @@ public final class Safetensors {
     /**
      * The tensors of the file at {@code path} on {@code device}, as the safetensors library's
      * {@code load_file(path, device)}: read on the host, then moved by the device's backend.
+     *
+     * @param path the safetensors file
+     * @param device the device to put the tensors on
+     * @return the tensors by name, in file-offset order (unmodifiable)
+     * @throws KilnException if the file cannot be read or is not valid safetensors
      */
     public static Map<String, Tensor> load(Path path, Device device) {
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -154,7 +175,14 @@ public final class Safetensors {
         return Collections.unmodifiableMap(out);
     }
 
-    /** The tensors of the file at {@code path}, in file-offset order, each on its own heap storage (the CPU). */
+    /**
+     * The tensors of the file at {@code path}, in file-offset order, each on its own heap storage (the CPU),
+     * as the safetensors library's {@code load_file(path)}.
+     *
+     * @param path the safetensors file
+     * @return the tensors by name, in file-offset order (unmodifiable)
+     * @throws KilnException if {@code path} is null, or the file cannot be read or is not valid safetensors
+     */
     public static Map<String, Tensor> load(Path path) {
         try (FileChannel ch = open(path)) {
             Header h = Header.read(path, ch);
@@ -176,7 +204,13 @@ public final class Safetensors {
         }
     }
 
-    /** The {@code __metadata__} of the file at {@code path} (empty if it has none); the whole header is checked. */
+    /**
+     * The {@code __metadata__} of the file at {@code path} (empty if it has none); the whole header is checked.
+     *
+     * @param path the safetensors file
+     * @return the metadata, unmodifiable
+     * @throws KilnException if {@code path} is null, or the file cannot be read or its header is not valid
+     */
     public static Map<String, String> metadata(Path path) {
         try (FileChannel ch = open(path)) {
             Header h = Header.read(path, ch);

@@ -16,5 +16,10 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.FIELD)
 public @interface Child {
+    /**
+     * The child's name, the prefix of its parameters' state-dict names; the field's name by default.
+     *
+     * @return the name, or empty for the field's name
+     */
     String name() default "";
 }

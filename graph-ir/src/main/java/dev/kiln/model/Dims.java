@@ -16,5 +16,10 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.PARAMETER)
 public @interface Dims {
+    /**
+     * The dimensions, such as {@code "N 3"} or {@code "* C H W"}.
+     *
+     * @return the space-separated dimension spec
+     */
     String value();
 }

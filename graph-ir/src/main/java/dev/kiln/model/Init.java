@@ -9,7 +9,9 @@ public enum Init {
      * given in the annotation (a shape alone does not say which dimension the inputs are).
      */
     UNIFORM,
+    /** Every element 0, as {@code torch.zeros}. */
     ZEROS,
+    /** Every element 1, as {@code torch.ones}. */
     ONES,
     /** Every element {@code value}. */
     CONSTANT

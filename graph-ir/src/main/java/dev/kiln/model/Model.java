@@ -19,6 +19,11 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)
 public @interface Model {
-    /** Whether {@code trainingStep} re-traces every call (forward has data-dependent control flow), as {@code CompiledFunction.Mode.DYNAMIC}. */
+    /**
+     * Whether {@code trainingStep} re-traces every call (forward has data-dependent control flow), as
+     * {@code CompiledFunction.Mode.DYNAMIC}.
+     *
+     * @return true for a dynamic training step; false (the default) for a static one
+     */
     boolean dynamic() default false;
 }

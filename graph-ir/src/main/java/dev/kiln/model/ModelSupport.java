@@ -17,6 +17,14 @@ public final class ModelSupport {
     /**
      * The initial value of a parameter or buffer, drawn from the thread's default generator;
      * {@code fanIn} sizes {@link Init#UNIFORM}'s range (the others ignore it).
+     *
+     * @param init how to start
+     * @param value the fill value of {@link Init#CONSTANT}
+     * @param fanIn the fan-in of {@link Init#UNIFORM}
+     * @param shape the shape
+     * @param dtype the dtype, or null for the thread's default dtype
+     * @return the new tensor
+     * @throws KilnException if {@code init} is {@link Init#UNIFORM} and {@code fanIn} is not positive
      */
     public static Tensor init(Init init, double value, int fanIn, Shape shape, DType dtype) {
         DType d = dtype != null ? dtype : Kiln.defaultDtype();
@@ -35,7 +43,13 @@ public final class ModelSupport {
         };
     }
 
-    /** An ordered, unmodifiable map of names to shapes: {@code "a", Shape.of(), "w", Shape.of(3, 1), ...}. */
+    /**
+     * An ordered, unmodifiable map of names to shapes.
+     *
+     * @param namesAndShapes alternating {@code String} names and {@link Shape}s:
+     *     {@code "a", Shape.of(), "w", Shape.of(3, 1), ...}
+     * @return the map, in the order given
+     */
     public static java.util.Map<String, Shape> shapes(Object... namesAndShapes) {
         java.util.Map<String, Shape> out = new java.util.LinkedHashMap<>();
         for (int i = 0; i < namesAndShapes.length; i += 2) {
@@ -44,14 +58,30 @@ public final class ModelSupport {
         return java.util.Collections.unmodifiableMap(out);
     }
 
-    /** Checks that a compiled entry point got {@code n} tensors. */
+    /**
+     * Checks that a compiled entry point got {@code n} tensors.
+     *
+     * @param entry the entry point's name, for the message
+     * @param in the tensors it got
+     * @param n how many it takes
+     * @throws KilnException if {@code in} holds another number of tensors
+     */
     public static void arity(String entry, Tensor[] in, int n) {
         if (in.length != n) {
             throw new KilnException(entry + " takes " + n + " tensor(s), got " + in.length);
         }
     }
 
-    /** A {@link Child} field's module, which its initializer must have set. */
+    /**
+     * A {@link Child} field's module, which its initializer must have set.
+     *
+     * @param <M> the module type
+     * @param model the model class's simple name, for the message
+     * @param field the field's name, for the message
+     * @param module the field's value
+     * @return {@code module}
+     * @throws KilnException if {@code module} is null
+     */
     public static <M extends Module> M child(String model, String field, M module) {
         if (module == null) {
             throw new KilnException(model + ": @Child field '" + field + "' is null; give it an initializer (" + field
@@ -66,11 +96,25 @@ public final class ModelSupport {
         private Map<String, Integer> bound;
         private Map<String, String> boundBy;
 
+        /**
+         * No names bound yet.
+         *
+         * @param method the forward method's name ({@code Class.method}), for messages
+         */
         public Dims(String method) {
             this.method = method;
         }
 
-        /** Checks argument {@code name} against {@code spec} (already validated by the processor), binding names. */
+        /**
+         * Checks argument {@code name} against {@code spec} (already validated by the processor), binding names.
+         *
+         * @param name the argument's name, for messages
+         * @param t the argument
+         * @param spec one entry per dimension: a size, a name or {@code *}
+         * @return this, to check the next argument
+         * @throws KilnException if {@code t} is null, its rank or a fixed size differs, or a named dimension's
+         *     size differs from the size it was first bound to
+         */
         public Dims check(String name, Tensor t, String... spec) {
             if (t == null) {
                 throw new KilnException(method + ": argument '" + name + "' is null");

@@ -10,7 +10,12 @@ public final class Models {
     private Models() {
     }
 
-    /** The name of the class the processor generates for {@code type}: {@code Outer_InnerModel} for a nested one. */
+    /**
+     * The name of the class the processor generates for {@code type}.
+     *
+     * @param type a {@link Model} class
+     * @return the binary name of its generated class: {@code pkg.NameModel}, {@code pkg.Outer_InnerModel} for a nested one
+     */
     public static String generatedName(Class<?> type) {
         String pkg = type.getPackageName();
         String simple = type.getName().substring(pkg.isEmpty() ? 0 : pkg.length() + 1).replace('$', '_');
@@ -21,6 +26,14 @@ public final class Models {
      * A new instance of the {@link Model} class {@code type}, by its generated {@code create} method
      * that takes {@code args} (calling {@code <Name>Model.create(...)} directly needs no reflection).
      * If the processor did not run, says how to make it run.
+     *
+     * @param <M> the model type
+     * @param type the {@link Model} class
+     * @param args the arguments of a generated {@code create} method
+     * @return the new model
+     * @throws KilnException if {@code type} is not a {@link Model} class, its generated class is missing or
+     *     inaccessible, or no {@code create} method takes {@code args}; a {@code RuntimeException} thrown by
+     *     {@code create} propagates as it is
      */
     public static <M extends Module> M create(Class<M> type, Object... args) {
         if (type == null || !type.isAnnotationPresent(Model.class)) {

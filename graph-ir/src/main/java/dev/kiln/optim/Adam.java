@@ -14,9 +14,22 @@ public class Adam extends Optimizer<Adam.Options> {
      * Hyper-parameters (PyTorch's defaults: betas 0.9, 0.999; eps 1e-8). {@link #lr(double)} leaves
      * the weight decay to the optimizer's own default — 0 for Adam, 0.01 for AdamW, as in PyTorch —
      * until {@link #withWeightDecay} sets it (NaN stands for "the default" until then).
+     *
+     * @param lr the learning rate (at least 0)
+     * @param beta1 the decay rate of the first-moment average, in [0, 1)
+     * @param beta2 the decay rate of the second-moment average, in [0, 1)
+     * @param eps the term added to the denominator (at least 0)
+     * @param weightDecay the weight decay (at least 0), or NaN for the optimizer's default
+     * @param amsgrad whether to use AMSGrad (the running maximum of the second moment)
+     * @param maximize whether to maximize the objective rather than minimize it
      */
     public record Options(double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad,
             boolean maximize) implements Optimizer.Options<Options> {
+        /**
+         * Checks the hyper-parameters' ranges.
+         *
+         * @throws dev.kiln.KilnException if one is out of range
+         */
         public Options {
             require(lr >= 0, "Adam: invalid learning rate " + lr);
             require(eps >= 0, "Adam: invalid epsilon " + eps);
@@ -25,6 +38,12 @@ public class Adam extends Optimizer<Adam.Options> {
             require(weightDecay >= 0 || Double.isNaN(weightDecay), "Adam: invalid weight decay " + weightDecay);
         }
 
+        /**
+         * PyTorch's defaults with the given learning rate; the weight decay is left to the optimizer.
+         *
+         * @param lr the learning rate (at least 0)
+         * @return the options
+         */
         public static Options lr(double lr) {
             return new Options(lr, 0.9, 0.999, 1e-8, Double.NaN, false, false);
         }
@@ -33,22 +52,53 @@ public class Adam extends Optimizer<Adam.Options> {
             return new Options(v, beta1, beta2, eps, weightDecay, amsgrad, maximize);
         }
 
+        /**
+         * A copy with other {@code betas}.
+         *
+         * @param b1 the new {@code beta1}, in [0, 1)
+         * @param b2 the new {@code beta2}, in [0, 1)
+         * @return the new options
+         */
         public Options withBetas(double b1, double b2) {
             return new Options(lr, b1, b2, eps, weightDecay, amsgrad, maximize);
         }
 
+        /**
+         * A copy with another {@code eps}.
+         *
+         * @param v the new eps (at least 0)
+         * @return the new options
+         */
         public Options withEps(double v) {
             return new Options(lr, beta1, beta2, v, weightDecay, amsgrad, maximize);
         }
 
+        /**
+         * A copy with another weight decay.
+         *
+         * @param v the new weight decay (at least 0)
+         * @return the new options
+         */
         public Options withWeightDecay(double v) {
             return new Options(lr, beta1, beta2, eps, v, amsgrad, maximize);
         }
 
+        /**
+         * A copy with AMSGrad on or off.
+         *
+         * @param v whether to use AMSGrad
+         * @return the new options
+         */
         public Options withAmsgrad(boolean v) {
             return new Options(lr, beta1, beta2, eps, weightDecay, v, maximize);
         }
 
+        /**
+         * A copy with {@code maximize} on or off.
+         *
+         * @param v whether to maximize the objective
+         * @return the new options
+         */
         public Options withMaximize(boolean v) {
             return new Options(lr, beta1, beta2, eps, weightDecay, amsgrad, v);
         }
@@ -56,10 +106,23 @@ public class Adam extends Optimizer<Adam.Options> {
 
     private final boolean decoupled;
 
+    /**
+     * Adam over one group of parameters, as {@code torch.optim.Adam(params, ...)}.
+     *
+     * @param params the parameters (leaf tensors)
+     * @param options the hyper-parameters (an unset weight decay means 0)
+     * @throws dev.kiln.KilnException if {@code params} is empty or holds a non-leaf tensor or a tensor twice
+     */
     public Adam(List<Tensor> params, Options options) {
         this(single(params, options), false);
     }
 
+    /**
+     * Adam over parameter groups with their own hyper-parameters.
+     *
+     * @param groups the parameter groups (an unset weight decay means 0)
+     * @throws dev.kiln.KilnException if every group is empty, or a parameter is not a leaf or is in two groups
+     */
     public Adam(List<ParamGroup<Options>> groups) {
         this(groups, false);
     }

@@ -23,8 +23,14 @@ public abstract class LRScheduler {
     /**
      * What {@link #stateDict()} returns: the scheduler's class name and its state under PyTorch's names —
      * the kind's own fields, then {@code base_lrs}, {@code last_epoch}, {@code _step_count}, {@code _last_lr}.
+     *
+     * @param kind the scheduler's binary class name (such as {@code dev.kiln.optim.LRScheduler$StepLR})
+     * @param state the entries by PyTorch name: {@code Integer}, {@code Double} or lists of them
      */
     public record StateDict(String kind, Map<String, Object> state) {
+        /**
+         * Copies {@code state} (unless null) into an unmodifiable map that keeps its order.
+         */
         public StateDict {
             state = state == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(state));
         }
@@ -36,12 +42,24 @@ public abstract class LRScheduler {
     private int stepCount;
     private List<Double> lastLr;
 
-    /** A new schedule ({@code lastEpoch = -1}). */
+    /**
+     * A new schedule ({@code lastEpoch = -1}): a group without an {@code initial_lr} gets its current rate.
+     *
+     * @param optimizer the optimizer whose groups' learning rates this schedule sets
+     * @throws KilnException if the optimizer is null
+     */
     protected LRScheduler(Optimizer<?> optimizer) {
         this(optimizer, -1);
     }
 
-    /** A new schedule with {@code lastEpoch = -1}, or one resuming after step {@code lastEpoch} (which needs each group's initial rate). */
+    /**
+     * A new schedule with {@code lastEpoch = -1}, or one resuming after step {@code lastEpoch} (which needs
+     * each group's initial rate). Subclasses call {@link #start()} once their fields are set.
+     *
+     * @param optimizer the optimizer whose groups' learning rates this schedule sets
+     * @param lastEpoch the last step taken when resuming (each group then needs an {@code initial_lr}), or -1 for a new schedule
+     * @throws KilnException if the optimizer is null, {@code lastEpoch < -1}, or a resumed group has no {@code initial_lr}
+     */
     protected LRScheduler(Optimizer<?> optimizer, int lastEpoch) {
         String me = getClass().getSimpleName();
         if (optimizer == null) {
@@ -77,7 +95,13 @@ public abstract class LRScheduler {
         step();
     }
 
-    /** The rate of a group whose initial rate is {@code base}, at step {@code epoch}. */
+    /**
+     * The rate of a group whose initial rate is {@code base}, at step {@code epoch} (PyTorch's closed form).
+     *
+     * @param base the group's initial rate ({@code base_lrs[i]})
+     * @param epoch the step, 0 for the first
+     * @return the group's learning rate at that step
+     */
     protected abstract double lr(double base, int epoch);
 
     /** Moves the schedule one step (after the optimizer's step, as in PyTorch); a step the schedule refuses changes nothing. */
@@ -95,26 +119,48 @@ public abstract class LRScheduler {
         lastLr = currentLrs();
     }
 
-    /** The last step taken ({@code last_epoch}): 0 after construction. */
+    /**
+     * The last step taken, as {@code last_epoch}.
+     *
+     * @return the step: 0 after constructing a new schedule, {@code lastEpoch + 1} after resuming
+     */
     public final int lastEpoch() {
         return lastEpoch;
     }
 
-    /** The rate each group starts from ({@code base_lrs}: the groups' {@code initial_lr}). */
+    /**
+     * The rate each group starts from, as {@code base_lrs}.
+     *
+     * @return the groups' {@code initial_lr}, in group order
+     */
     public final List<Double> baseLrs() {
         return baseLrs;
     }
 
-    /** Each group's rate as this schedule last set it ({@code get_last_lr()}). */
+    /**
+     * Each group's rate as this schedule last set it, as {@code get_last_lr()}.
+     *
+     * @return the rates, in group order
+     */
     public final List<Double> lastLr() {
         return lastLr;
     }
 
+    /**
+     * The optimizer this schedule drives.
+     *
+     * @return the optimizer
+     */
     protected final Optimizer<?> optimizer() {
         return optimizer;
     }
 
-    /** Other hyper-parameters a schedule moves with the rate (OneCycleLR's momentum); none by default. */
+    /**
+     * Moves other hyper-parameters with the rate (OneCycleLR's momentum); nothing by default. Called
+     * after the rates of step {@code epoch} are set.
+     *
+     * @param epoch the step being taken
+     */
     protected void adjust(int epoch) {
     }
 
@@ -132,7 +178,11 @@ public abstract class LRScheduler {
 
     // ------------------------------------------------------------------ state dicts
 
-    /** This kind's own fields under PyTorch's names, for {@link #stateDict()}; none by default. */
+    /**
+     * This kind's own fields under PyTorch's names, for {@link #stateDict()}; none by default.
+     *
+     * @return the fields in order, as {@code Integer}, {@code Double} or lists of them
+     */
     protected Map<String, Object> fields() {
         return Map.of();
     }
@@ -140,6 +190,9 @@ public abstract class LRScheduler {
     /**
      * Checks this kind's fields in a loaded state (read them with {@link #integer} and {@link #real}) and
      * returns what writes them; it must throw, changing nothing, if they do not fit.
+     *
+     * @param state the loaded state (all entries, the kind's own among them)
+     * @return what writes the fields (by default nothing)
      */
     protected Runnable restore(Map<String, Object> state) {
         return () -> { };
@@ -149,6 +202,8 @@ public abstract class LRScheduler {
      * The schedule's state, as {@code state_dict()}: the kind's fields, {@code base_lrs}, {@code last_epoch},
      * {@code _step_count} and {@code _last_lr} (PyTorch's {@code verbose} and {@code _get_lr_called_within_step}
      * have no counterpart here).
+     *
+     * @return the state dict
      */
     public final StateDict stateDict() {
         Map<String, Object> s = new LinkedHashMap<>(fields());
@@ -163,6 +218,10 @@ public abstract class LRScheduler {
      * Restores a state from {@link #stateDict()} of the same kind of scheduler, as {@code load_state_dict}:
      * the schedule's position and fields, not the optimizer's rates (load the optimizer's state too, as
      * {@code dev.kiln.io.Checkpoint} does). Everything is checked first: a refused dict changes nothing.
+     *
+     * @param dict a state dict of the same scheduler class
+     * @throws KilnException if the dict is null, of another kind, has other keys, or an entry of the wrong
+     *     type or range
      */
     public final void loadStateDict(StateDict dict) {
         String me = getClass().getSimpleName();
@@ -192,17 +251,38 @@ public abstract class LRScheduler {
         lastLr = last;
     }
 
-    /** Entry {@code key} of a loaded state as an int (any integral number that fits). */
+    /**
+     * Entry {@code key} of a loaded state as an int (any integral number that fits), for {@link #restore}.
+     *
+     * @param state the loaded state
+     * @param key the entry's name
+     * @return the entry's value
+     * @throws KilnException if the entry is missing or not an integral number that fits an int
+     */
     protected final int integer(Map<String, Object> state, String key) {
         return new StateEntries(getClass().getSimpleName(), state).integer(key);
     }
 
-    /** Entry {@code key} of a loaded state as a double (any number). */
+    /**
+     * Entry {@code key} of a loaded state as a double (any number), for {@link #restore}.
+     *
+     * @param state the loaded state
+     * @param key the entry's name
+     * @return the entry's value
+     * @throws KilnException if the entry is missing or not a number
+     */
     protected final double real(Map<String, Object> state, String key) {
         return new StateEntries(getClass().getSimpleName(), state).real(key);
     }
 
-    /** Entry {@code key} of a loaded state as a list of ints. */
+    /**
+     * Entry {@code key} of a loaded state as a list of ints, for {@link #restore}.
+     *
+     * @param state the loaded state
+     * @param key the entry's name
+     * @return the entry's values (unmodifiable)
+     * @throws KilnException if the entry is missing, not a list, or holds something other than ints
+     */
     protected final List<Integer> integers(Map<String, Object> state, String key) {
         return new StateEntries(getClass().getSimpleName(), state).integers(key);
     }
@@ -214,11 +294,27 @@ public abstract class LRScheduler {
         private int stepSize;
         private double gamma;
 
+        /**
+         * A new schedule, as {@code StepLR(optimizer, step_size, gamma)}.
+         *
+         * @param optimizer the optimizer whose groups' learning rates this schedule sets
+         * @param stepSize the number of steps between decays (at least 1)
+         * @param gamma the factor applied at each decay
+         * @throws KilnException if {@code stepSize < 1} or the optimizer is null
+         */
         public StepLR(Optimizer<?> optimizer, int stepSize, double gamma) {
             this(optimizer, stepSize, gamma, -1);
         }
 
-        /** Resuming after step {@code lastEpoch} (-1: a new schedule). */
+        /**
+         * Resuming after step {@code lastEpoch} (-1: a new schedule).
+         *
+         * @param optimizer the optimizer whose groups' learning rates this schedule sets
+         * @param stepSize the number of steps between decays (at least 1)
+         * @param gamma the factor applied at each decay
+         * @param lastEpoch the last step taken when resuming (each group then needs an {@code initial_lr}), or -1 for a new schedule
+         * @throws KilnException if {@code stepSize < 1}, or as {@link LRScheduler#LRScheduler(Optimizer, int)}
+         */
         public StepLR(Optimizer<?> optimizer, int stepSize, double gamma, int lastEpoch) {
             check(stepSize); // before super: a refused schedule leaves the optimizer's groups as they were
             super(optimizer, lastEpoch);
@@ -263,11 +359,27 @@ public abstract class LRScheduler {
         private int[] milestones;
         private double gamma;
 
+        /**
+         * A new schedule, as {@code MultiStepLR(optimizer, milestones, gamma)}.
+         *
+         * @param optimizer the optimizer whose groups' learning rates this schedule sets
+         * @param milestones the steps at which the rate decays, in any order (copied)
+         * @param gamma the factor applied at each milestone
+         * @throws KilnException if {@code milestones} or the optimizer is null
+         */
         public MultiStepLR(Optimizer<?> optimizer, int[] milestones, double gamma) {
             this(optimizer, milestones, gamma, -1);
         }
 
-        /** Resuming after step {@code lastEpoch} (-1: a new schedule). */
+        /**
+         * Resuming after step {@code lastEpoch} (-1: a new schedule).
+         *
+         * @param optimizer the optimizer whose groups' learning rates this schedule sets
+         * @param milestones the steps at which the rate decays, in any order (copied)
+         * @param gamma the factor applied at each milestone
+         * @param lastEpoch the last step taken when resuming (each group then needs an {@code initial_lr}), or -1 for a new schedule
+         * @throws KilnException if {@code milestones} is null, or as {@link LRScheduler#LRScheduler(Optimizer, int)}
+         */
         public MultiStepLR(Optimizer<?> optimizer, int[] milestones, double gamma, int lastEpoch) {
             if (milestones == null) {
                 throw new KilnException("MultiStepLR: milestones must not be null");
@@ -312,11 +424,25 @@ public abstract class LRScheduler {
     public static final class ExponentialLR extends LRScheduler {
         private double gamma;
 
+        /**
+         * A new schedule, as {@code ExponentialLR(optimizer, gamma)}.
+         *
+         * @param optimizer the optimizer whose groups' learning rates this schedule sets
+         * @param gamma the factor applied at every step
+         * @throws KilnException if the optimizer is null
+         */
         public ExponentialLR(Optimizer<?> optimizer, double gamma) {
             this(optimizer, gamma, -1);
         }
 
-        /** Resuming after step {@code lastEpoch} (-1: a new schedule). */
+        /**
+         * Resuming after step {@code lastEpoch} (-1: a new schedule).
+         *
+         * @param optimizer the optimizer whose groups' learning rates this schedule sets
+         * @param gamma the factor applied at every step
+         * @param lastEpoch the last step taken when resuming (each group then needs an {@code initial_lr}), or -1 for a new schedule
+         * @throws KilnException if the optimizer is null, {@code lastEpoch < -1}, or a resumed group has no {@code initial_lr}
+         */
         public ExponentialLR(Optimizer<?> optimizer, double gamma, int lastEpoch) {
             super(optimizer, lastEpoch);
             this.gamma = gamma;
@@ -345,11 +471,27 @@ public abstract class LRScheduler {
         private int tMax;
         private double etaMin;
 
+        /**
+         * A new schedule, as {@code CosineAnnealingLR(optimizer, T_max, eta_min)}.
+         *
+         * @param optimizer the optimizer whose groups' learning rates this schedule sets
+         * @param tMax the half-period in steps, {@code T_max} (at least 1)
+         * @param etaMin the minimum rate, {@code eta_min}
+         * @throws KilnException if {@code tMax < 1} or the optimizer is null
+         */
         public CosineAnnealingLR(Optimizer<?> optimizer, int tMax, double etaMin) {
             this(optimizer, tMax, etaMin, -1);
         }
 
-        /** Resuming after step {@code lastEpoch} (-1: a new schedule). */
+        /**
+         * Resuming after step {@code lastEpoch} (-1: a new schedule).
+         *
+         * @param optimizer the optimizer whose groups' learning rates this schedule sets
+         * @param tMax the half-period in steps, {@code T_max} (at least 1)
+         * @param etaMin the minimum rate, {@code eta_min}
+         * @param lastEpoch the last step taken when resuming (each group then needs an {@code initial_lr}), or -1 for a new schedule
+         * @throws KilnException if {@code tMax < 1}, or as {@link LRScheduler#LRScheduler(Optimizer, int)}
+         */
         public CosineAnnealingLR(Optimizer<?> optimizer, int tMax, double etaMin, int lastEpoch) {
             check(tMax);
             super(optimizer, lastEpoch);
@@ -395,11 +537,29 @@ public abstract class LRScheduler {
         private double endFactor;
         private int totalIters;
 
+        /**
+         * A new schedule, as {@code LinearLR(optimizer, start_factor, end_factor, total_iters)}.
+         *
+         * @param optimizer the optimizer whose groups' learning rates this schedule sets
+         * @param startFactor the factor at step 0, in (0, 1]
+         * @param endFactor the factor from step {@code totalIters} on, in [0, 1]
+         * @param totalIters the number of steps the factor moves over (at least 1)
+         * @throws KilnException if an argument is out of range or the optimizer is null
+         */
         public LinearLR(Optimizer<?> optimizer, double startFactor, double endFactor, int totalIters) {
             this(optimizer, startFactor, endFactor, totalIters, -1);
         }
 
-        /** Resuming after step {@code lastEpoch} (-1: a new schedule). */
+        /**
+         * Resuming after step {@code lastEpoch} (-1: a new schedule).
+         *
+         * @param optimizer the optimizer whose groups' learning rates this schedule sets
+         * @param startFactor the factor at step 0, in (0, 1]
+         * @param endFactor the factor from step {@code totalIters} on, in [0, 1]
+         * @param totalIters the number of steps the factor moves over (at least 1)
+         * @param lastEpoch the last step taken when resuming (each group then needs an {@code initial_lr}), or -1 for a new schedule
+         * @throws KilnException if an argument is out of range, or as {@link LRScheduler#LRScheduler(Optimizer, int)}
+         */
         public LinearLR(Optimizer<?> optimizer, double startFactor, double endFactor, int totalIters, int lastEpoch) {
             check(startFactor, endFactor, totalIters);
             super(optimizer, lastEpoch);
@@ -459,15 +619,47 @@ public abstract class LRScheduler {
         private static final double BASE_MOMENTUM = 0.85;
         private static final double MAX_MOMENTUM = 0.95;
 
+        /**
+         * A new schedule with PyTorch's defaults ({@code pctStart} 0.3, {@code divFactor} 25,
+         * {@code finalDivFactor} 1e4), as {@code OneCycleLR(optimizer, max_lr, total_steps)}.
+         *
+         * @param optimizer the optimizer whose groups' learning rates this schedule sets
+         * @param maxLr the peak learning rate (at least 0)
+         * @param totalSteps the number of steps in the cycle (at least 2)
+         * @throws KilnException if an argument is out of range or the optimizer is null
+         */
         public OneCycleLR(Optimizer<?> optimizer, double maxLr, int totalSteps) {
             this(optimizer, maxLr, totalSteps, 0.3, 25, 1e4);
         }
 
+        /**
+         * A new schedule, as {@code OneCycleLR(optimizer, max_lr, total_steps, pct_start, div_factor, final_div_factor)}.
+         *
+         * @param optimizer the optimizer whose groups' learning rates this schedule sets
+         * @param maxLr the peak learning rate (at least 0)
+         * @param totalSteps the number of steps in the cycle (at least 2)
+         * @param pctStart the fraction of the steps spent rising, in (0, 1)
+         * @param divFactor the initial rate is {@code maxLr / divFactor} (greater than 0)
+         * @param finalDivFactor the final rate is the initial rate divided by this (greater than 0)
+         * @throws KilnException if an argument is out of range or the optimizer is null
+         */
         public OneCycleLR(Optimizer<?> optimizer, double maxLr, int totalSteps, double pctStart, double divFactor, double finalDivFactor) {
             this(optimizer, maxLr, totalSteps, pctStart, divFactor, finalDivFactor, -1);
         }
 
-        /** Resuming after step {@code lastEpoch} (-1: a new schedule). */
+        /**
+         * Resuming after step {@code lastEpoch} (-1: a new schedule); a new schedule sets every group's
+         * {@code initial_lr} to {@code maxLr / divFactor}.
+         *
+         * @param optimizer the optimizer whose groups' learning rates this schedule sets
+         * @param maxLr the peak learning rate (at least 0)
+         * @param totalSteps the number of steps in the cycle (at least 2)
+         * @param pctStart the fraction of the steps spent rising, in (0, 1)
+         * @param divFactor the initial rate is {@code maxLr / divFactor} (greater than 0)
+         * @param finalDivFactor the final rate is the initial rate divided by this (greater than 0)
+         * @param lastEpoch the last step taken when resuming (each group then needs an {@code initial_lr}), or -1 for a new schedule
+         * @throws KilnException if an argument is out of range, or as {@link LRScheduler#LRScheduler(Optimizer, int)}
+         */
         public OneCycleLR(Optimizer<?> optimizer, double maxLr, int totalSteps, double pctStart, double divFactor, double finalDivFactor,
                 int lastEpoch) {
             check(maxLr, totalSteps, pctStart, divFactor, finalDivFactor);

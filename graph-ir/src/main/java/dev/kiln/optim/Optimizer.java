@@ -23,10 +23,25 @@ import java.util.Set;
  * @param <O> the optimizer's hyper-parameters
  */
 public abstract class Optimizer<O extends Optimizer.Options<O>> {
-    /** Hyper-parameters of one group; every optimizer has at least a learning rate. */
+    /**
+     * Hyper-parameters of one group; every optimizer has at least a learning rate.
+     *
+     * @param <O> the implementing options record itself
+     */
     public interface Options<O> {
+        /**
+         * The learning rate.
+         *
+         * @return the learning rate ({@code lr}), at least 0
+         */
         double lr();
 
+        /**
+         * A copy of these options with another learning rate.
+         *
+         * @param lr the new learning rate (at least 0)
+         * @return the new options, all other hyper-parameters unchanged
+         */
         O withLr(double lr);
     }
 
@@ -35,6 +50,8 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
      * float64 tensor that promotes like a Java scalar ({@link Tensor#weakScalar}); updates read it,
      * so a compiled step takes it as an input: changing the learning rate changes a value, not the
      * compiled code.
+     *
+     * @param <O> the optimizer's options record
      */
     public static final class ParamGroup<O> {
         private final List<Tensor> params;
@@ -44,20 +61,41 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
         /** What of the options can change an update's ops: flags, and the sign of each number. */
         private List<Object> structure;
 
+        /**
+         * A group of parameters, as one dict of {@code param_groups} in PyTorch.
+         *
+         * @param params the group's parameters (leaf tensors; copied)
+         * @param options the group's hyper-parameters (an options record)
+         */
         public ParamGroup(List<Tensor> params, O options) {
             this.params = List.copyOf(params);
             setOptions(options);
         }
 
+        /**
+         * The group's parameters.
+         *
+         * @return the parameters, in order (unmodifiable)
+         */
         public List<Tensor> params() {
             return params;
         }
 
+        /**
+         * The group's current hyper-parameters.
+         *
+         * @return the options record
+         */
         public O options() {
             return options;
         }
 
-        /** Changes this group's hyper-parameters (for example a learning-rate schedule). */
+        /**
+         * Changes this group's hyper-parameters (for example a learning-rate schedule); the numeric ones
+         * are written into the existing hyper-parameter tensors in place.
+         *
+         * @param options the new options record
+         */
         public void setOptions(O options) {
             this.options = options;
             List<Object> structure = new ArrayList<>();
@@ -85,12 +123,19 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
         /**
          * The rate a learning-rate schedule starts from ({@code param_group['initial_lr']}): set by the
          * first {@link LRScheduler} built on this group, kept in state dicts and checkpoints; empty before.
+         *
+         * @return the initial learning rate, or empty if none was set
          */
         public OptionalDouble initialLr() {
             return initialLr;
         }
 
-        /** Sets {@link #initialLr()}, as assigning {@code param_group['initial_lr']} does. */
+        /**
+         * Sets {@link #initialLr()}, as assigning {@code param_group['initial_lr']} does.
+         *
+         * @param lr the initial learning rate
+         * @throws KilnException if {@code lr} is negative or NaN
+         */
         public void setInitialLr(double lr) {
             setInitialLr(OptionalDouble.of(lr));
         }
@@ -102,7 +147,13 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
             this.initialLr = lr;
         }
 
-        /** The 0-d float64 tensor holding the numeric hyper-parameter {@code name} (such as "lr"). */
+        /**
+         * The 0-d float64 tensor holding a numeric hyper-parameter; {@link #setOptions} updates it in place.
+         *
+         * @param name the options record's component name, such as {@code "lr"} or {@code "weightDecay"}
+         * @return the hyper-parameter's tensor
+         * @throws KilnException if the options have no {@code double} component of that name
+         */
         public Tensor hyper(String name) {
             Tensor t = hyper.get(name);
             if (t == null) {
@@ -115,8 +166,19 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
     /**
      * What {@link #stateDict()} returns: state by parameter index (across groups, in order), each group's
      * options, and each group's {@code initial_lr} (empty where no schedule set one).
+     *
+     * @param <O> the optimizer's options record
+     * @param state each parameter's state by name, keyed by the parameter's index across all groups
+     *     (parameters without state are absent)
+     * @param groups each group's options, in group order
+     * @param initialLrs each group's {@code initial_lr}, one entry per group
      */
     public record StateDict<O>(Map<Integer, Map<String, Tensor>> state, List<O> groups, List<OptionalDouble> initialLrs) {
+        /**
+         * Checks that there is one {@code initialLrs} entry per group.
+         *
+         * @throws KilnException if {@code groups} is non-null and {@code initialLrs} is null or of another size
+         */
         public StateDict {
             if (groups != null && (initialLrs == null || initialLrs.size() != groups.size())) {
                 throw new KilnException("StateDict: one initial_lr entry per parameter group: " + groups.size() + " groups, "
@@ -124,19 +186,35 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
             }
         }
 
-        /** A dict whose groups have no {@code initial_lr} (as before any schedule). */
+        /**
+         * A dict whose groups have no {@code initial_lr} (as before any schedule).
+         *
+         * @param state each parameter's state by name, keyed by the parameter's index across all groups
+         * @param groups each group's options, in group order
+         */
         public StateDict(Map<Integer, Map<String, Tensor>> state, List<O> groups) {
             this(state, groups, groups == null ? null : Collections.nCopies(groups.size(), OptionalDouble.empty()));
         }
     }
 
-    /** The new value of one parameter and its state after a step. */
+    /**
+     * The new value of one parameter and its state after a step.
+     *
+     * @param param the parameter's new value
+     * @param state the parameter's new state by name (entries left out keep their old value)
+     */
     public record Update(Tensor param, Map<String, Tensor> state) {
     }
 
     private final List<ParamGroup<O>> groups;
     private final Map<Tensor, Map<String, Tensor>> state = new IdentityHashMap<>();
 
+    /**
+     * An optimizer over the given groups; creates every parameter's initial state.
+     *
+     * @param groups the parameter groups
+     * @throws KilnException if every group is empty, a parameter is not a leaf, or a parameter is in two groups
+     */
     protected Optimizer(List<ParamGroup<O>> groups) {
         if (groups.stream().allMatch(g -> g.params().isEmpty())) {
             throw new KilnException(getClass().getSimpleName() + " got an empty parameter list");
@@ -171,18 +249,39 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
     /**
      * The state of a parameter before its first step. Creating it up front (rather than at the
      * first step, as PyTorch does) lets every step, the first included, have one structure.
+     *
+     * @param param the parameter
+     * @param options the options of the parameter's group
+     * @return the state by name, in a fixed order (empty if the parameter needs none)
      */
     protected abstract Map<String, Tensor> initialState(Tensor param, O options);
 
+    /**
+     * One group of all {@code params}, for the constructors that take a parameter list.
+     *
+     * @param <O> the optimizer's options record
+     * @param params the parameters
+     * @param options their hyper-parameters
+     * @return a list of one group
+     */
     protected static <O> List<ParamGroup<O>> single(List<Tensor> params, O options) {
         return List.of(new ParamGroup<>(params, options));
     }
 
+    /**
+     * The parameter groups, as {@code optimizer.param_groups}.
+     *
+     * @return the groups, in order (unmodifiable)
+     */
     public final List<ParamGroup<O>> paramGroups() {
         return groups;
     }
 
-    /** Sets the learning rate of every group. */
+    /**
+     * Sets the learning rate of every group.
+     *
+     * @param lr the new learning rate (at least 0)
+     */
     public final void setLr(double lr) {
         groups.forEach(g -> g.setOptions(g.options().withLr(lr)));
     }
@@ -192,7 +291,11 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
         zeroGrad(true);
     }
 
-    /** Clears the gradients, or with {@code setToNone = false} fills them with zeros. */
+    /**
+     * Clears the gradients, or with {@code setToNone = false} fills them with zeros.
+     *
+     * @param setToNone whether to clear gradients ({@code true}) rather than zero them in place
+     */
     public final void zeroGrad(boolean setToNone) {
         for (ParamGroup<O> g : groups) {
             for (Tensor p : g.params()) {
@@ -339,15 +442,30 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
     /**
      * Computes one parameter's new value and state from the group's options and hyper-parameter
      * tensors; must not change {@code param}, {@code grad} or {@code state}'s tensors.
+     *
+     * @param param the parameter's current value
+     * @param grad its gradient
+     * @param state a mutable copy of its state by name
+     * @param group its parameter group
+     * @return the new parameter value and state
      */
     protected abstract Update update(Tensor param, Tensor grad, Map<String, Tensor> state, ParamGroup<O> group);
 
-    /** This parameter's state (empty before its first step), read-only. */
+    /**
+     * One parameter's state, as {@code optimizer.state[param]}.
+     *
+     * @param param a parameter of this optimizer
+     * @return its state by name, read-only (empty if it has none)
+     */
     public final Map<String, Tensor> state(Tensor param) {
         return Collections.unmodifiableMap(state.getOrDefault(param, Map.of()));
     }
 
-    /** The state and hyper-parameters, with state tensors detached (sharing storage). */
+    /**
+     * The state and hyper-parameters, as {@code optimizer.state_dict()}.
+     *
+     * @return the state dict; its state tensors are detached and share storage with this optimizer's
+     */
     public final StateDict<O> stateDict() {
         Map<Integer, Map<String, Tensor>> out = new LinkedHashMap<>();
         int index = 0;
@@ -365,7 +483,14 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
         return new StateDict<>(out, groups.stream().map(ParamGroup::options).toList(), groups.stream().map(ParamGroup::initialLr).toList());
     }
 
-    /** Restores state and hyper-parameters; everything is checked before anything changes. */
+    /**
+     * Restores state and hyper-parameters, as {@code optimizer.load_state_dict}; floating state is cast
+     * to its parameter's dtype and device. Everything is checked before anything changes.
+     *
+     * @param dict a state dict of the same kind of optimizer, with the same groups and parameters
+     * @throws KilnException if the dict is null, or its groups, options type, {@code initial_lr}s,
+     *     state entries, shapes or dtypes do not fit this optimizer
+     */
     public final void loadStateDict(StateDict<O> dict) {
         // Everything is checked before anything is written: a refused dict leaves this optimizer as it was.
         String me = getClass().getSimpleName();

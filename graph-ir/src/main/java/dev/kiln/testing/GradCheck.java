@@ -26,17 +26,43 @@ public final class GradCheck {
     /**
      * Tolerances and sampling. PyTorch's defaults: eps 1e-6, atol 1e-5, rtol 1e-3. A point is
      * accepted when {@code |analytic - numeric| <= atol + rtol * |numeric|}.
+     *
+     * @param eps the finite-difference step
+     * @param atol the absolute tolerance
+     * @param rtol the relative tolerance, times {@code |numeric|}
+     * @param fullJacobianLimit the largest input (in elements) checked element by element
+     * @param directions how many random directions a larger input is checked along
+     * @param seed the seed of the random weights and directions
      */
     public record Options(double eps, double atol, double rtol, int fullJacobianLimit, int directions, long seed) {
+        /**
+         * A copy with other tolerances.
+         *
+         * @param atol the absolute tolerance
+         * @param rtol the relative tolerance
+         * @return the new options
+         */
         public Options withTolerance(double atol, double rtol) {
             return new Options(eps, atol, rtol, fullJacobianLimit, directions, seed);
         }
 
+        /**
+         * A copy with another element-by-element limit.
+         *
+         * @param limit the largest input (in elements) checked element by element
+         * @return the new options
+         */
         public Options withFullJacobianLimit(int limit) {
             return new Options(eps, atol, rtol, limit, directions, seed);
         }
     }
 
+    /**
+     * PyTorch's tolerances (eps 1e-6, atol 1e-5, rtol 1e-3); inputs up to 64 elements checked element by
+     * element, larger ones along 3 random directions; a fixed seed.
+     *
+     * @return the default options
+     */
     public static Options defaults() {
         return new Options(1e-6, 1e-5, 1e-3, 64, 3, 0x5eed);
     }
@@ -45,12 +71,25 @@ public final class GradCheck {
      * The outcome, with the worst point: which input, which element (or random direction,
      * index {@code [-1 - k]}), both derivatives and how far over the tolerance it was; the options
      * it was checked with, and whether the derivatives are of {@code sum(f(x) * w)} (a non-scalar f).
+     *
+     * @param passed whether every point was within the tolerance
+     * @param input the index of the worst point's input (-1 if nothing was checked)
+     * @param index the worst point's element index in its input, or {@code [-1 - k]} for random direction k
+     * @param analytic autograd's derivative at the worst point
+     * @param numeric the finite-difference derivative at the worst point
+     * @param excess how far {@code |analytic - numeric|} exceeds the allowed difference (at most 0 if it passed;
+     *     infinite for a NaN difference)
+     * @param checkedPoints how many elements and directions were checked
+     * @param options the options it was checked with
+     * @param weightedSum whether f's output was not a scalar, so the derivatives are of {@code sum(f(x) * w)}
      */
     public record Result(boolean passed, int input, int[] index, double analytic, double numeric, double excess,
             int checkedPoints, Options options, boolean weightedSum) {
         /**
          * The report of the worst point: what was differentiated (f itself, or the weighted sum, whose
          * derivatives are not f's own elements'), both derivatives, and the tolerance they were held to.
+         *
+         * @return a one-line, human-readable report
          */
         public String report() {
             String where = index.length == 1 && index[0] < 0
@@ -68,7 +107,11 @@ public final class GradCheck {
                     + options.eps() + ")";
         }
 
-        /** Throws {@link AssertionError} with the report if the check failed. */
+        /**
+         * Throws {@link AssertionError} with the report if the check failed.
+         *
+         * @return this result, if it passed
+         */
         public Result assertPassed() {
             if (!passed) {
                 throw new AssertionError(report());
@@ -77,10 +120,28 @@ public final class GradCheck {
         }
     }
 
+    /**
+     * Checks {@code f}'s gradients at {@code inputs} with the {@link #defaults()}.
+     *
+     * @param f the function, of fresh float64 leaf tensors shaped as {@code inputs}
+     * @param inputs the point to check at (float64; their values are read, the tensors are not changed)
+     * @return the outcome
+     * @throws KilnException if an input is not float64
+     */
     public static Result check(Function<List<Tensor>, Tensor> f, Tensor... inputs) {
         return check(f, List.of(inputs), defaults());
     }
 
+    /**
+     * Checks {@code f}'s gradients at {@code inputs}: autograd's against central differences, element by
+     * element or along random directions as {@code options} say.
+     *
+     * @param f the function, of fresh float64 leaf tensors shaped as {@code inputs}
+     * @param inputs the point to check at (float64; their values are read, the tensors are not changed)
+     * @param options tolerances and sampling
+     * @return the outcome
+     * @throws KilnException if an input is not float64
+     */
     public static Result check(Function<List<Tensor>, Tensor> f, List<Tensor> inputs, Options options) {
         List<double[]> values = new ArrayList<>();
         List<Shape> shapes = new ArrayList<>();

@@ -26,12 +26,24 @@ public final class Onnx {
     /**
      * Reads an ONNX model (opsets 13–17) as a Kiln module. Every operator, attribute and input is checked here:
      * what Kiln cannot run as ONNX defines it is a {@code KilnException} naming the node, operator, attribute and opset.
+     *
+     * @param path the {@code .onnx} file
+     * @return the model as a module whose floating-point initializers are parameters or buffers
+     * @throws KilnException if the file cannot be read, is not a valid ONNX model, or uses what Kiln cannot run
      */
     public static OnnxModule load(Path path) {
         return new OnnxModule(OnnxGraph.read(path));
     }
 
-    /** Writes {@code model}'s forward on inputs shaped like {@code example} as an ONNX model at opset 17 (fixed shapes). */
+    /**
+     * Writes {@code model}'s forward on inputs shaped like {@code example} as an ONNX model at opset 17 (fixed shapes),
+     * as {@code torch.onnx.export(model, example, path)}.
+     *
+     * @param model the module; its {@code forward(Tensor)} is traced in its current mode
+     * @param example an input whose shape and dtype the exported graph takes
+     * @param path the file to write
+     * @throws KilnException if tracing fails, the graph uses an op ONNX export does not support, or the file cannot be written
+     */
     public static void export(Module model, Tensor example, Path path) {
         export(model, example, path, false);
     }
@@ -40,6 +52,13 @@ public final class Onnx {
      * Writes {@code model}'s forward on inputs shaped like {@code example} at opset 17, its parameters and buffers as
      * initializers named as in {@code stateDict()}; with {@code dynamicBatch}, dimension 0 is the named axis "batch".
      * Trace the model in the mode it should run in ({@code model.eval()} for inference).
+     *
+     * @param model the module; its {@code forward(Tensor)} is traced in its current mode
+     * @param example an input whose shape and dtype the exported graph takes
+     * @param path the file to write
+     * @param dynamicBatch whether dimension 0 of the input and output is the symbolic axis "batch"
+     * @throws KilnException if tracing fails, the graph uses an op ONNX export does not support, the graph depends
+     *     on the batch size where {@code dynamicBatch} asks it not to, or the file cannot be written
      */
     public static void export(Module model, Tensor example, Path path, boolean dynamicBatch) {
         Map<Tensor, String> names = new IdentityHashMap<>();
@@ -48,7 +67,16 @@ public final class Onnx {
         write(xs -> model.forward(xs[0]), List.of(example), names, path, dynamicBatch);
     }
 
-    /** Writes {@code forward} on inputs shaped like {@code examples} at opset 17; the tensors it reads become initializers. */
+    /**
+     * Writes {@code forward} on inputs shaped like {@code examples} at opset 17; the tensors it reads become initializers.
+     *
+     * @param forward the function to trace, of one tensor per example, returning the graph's one output
+     * @param examples inputs whose shapes and dtypes the exported graph takes, in order
+     * @param path the file to write
+     * @param dynamicBatch whether dimension 0 of every input and of the output is the symbolic axis "batch"
+     * @throws KilnException if tracing fails, the graph uses an op ONNX export does not support, the graph depends
+     *     on the batch size where {@code dynamicBatch} asks it not to (or an input is 0-d), or the file cannot be written
+     */
     public static void export(Step forward, List<Tensor> examples, Path path, boolean dynamicBatch) {
         write(forward, examples, new IdentityHashMap<>(), path, dynamicBatch);
     }

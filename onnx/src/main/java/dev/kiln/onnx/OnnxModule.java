@@ -102,7 +102,13 @@ public final class OnnxModule extends Module {
         return forward(List.of(input)).getFirst();
     }
 
-    /** Runs the graph on its inputs, in the order of {@link #inputNames()}; returns its outputs in order. */
+    /**
+     * Runs the graph on its inputs, in the order of {@link #inputNames()}; returns its outputs in order.
+     *
+     * @param inputs one tensor per graph input, with its declared dtype and dimensions (a dynamic axis fits any size)
+     * @return the graph's outputs, in the order of {@link #outputNames()}
+     * @throws KilnException if the number, dtype or shape of the inputs does not fit the graph's, or a node fails
+     */
     public List<Tensor> forward(List<Tensor> inputs) {
         List<OnnxGraph.Input> declared = graph.inputs();
         if (inputs.size() != declared.size()) {
@@ -167,22 +173,42 @@ public final class OnnxModule extends Module {
         return graph;
     }
 
-    /** The graph's input names, in the order forward takes them. */
+    /**
+     * The graph's input names, in the order forward takes them.
+     *
+     * @return the input names (initializers excluded)
+     */
     public List<String> inputNames() {
         return graph.inputs().stream().map(OnnxGraph.Input::name).toList();
     }
 
-    /** The graph's output names, in the order forward returns them. */
+    /**
+     * The graph's output names, in the order forward returns them.
+     *
+     * @return the output names
+     */
     public List<String> outputNames() {
         return graph.outputs();
     }
 
-    /** The declared dimensions of input {@code name}; -1 marks a dynamic axis. */
+    /**
+     * The declared dimensions of input {@code name}; -1 marks a dynamic axis.
+     *
+     * @param name an input's name, one of {@link #inputNames()}
+     * @return a copy of its dimensions
+     * @throws KilnException if the graph has no input of that name
+     */
     public int[] inputShape(String name) {
         return input(name).dims().clone();
     }
 
-    /** The declared dtype of input {@code name}. */
+    /**
+     * The declared dtype of input {@code name}.
+     *
+     * @param name an input's name, one of {@link #inputNames()}
+     * @return its dtype
+     * @throws KilnException if the graph has no input of that name
+     */
     public dev.kiln.DType inputDtype(String name) {
         return input(name).dtype();
     }
@@ -192,12 +218,20 @@ public final class OnnxModule extends Module {
                 .orElseThrow(() -> new KilnException("this ONNX graph has no input '" + name + "'; its inputs are " + inputNames()));
     }
 
-    /** The ONNX opset the graph was written for. */
+    /**
+     * The ONNX opset the graph was written for.
+     *
+     * @return the default domain's opset version (13 to 17)
+     */
     public int opset() {
         return graph.opset();
     }
 
-    /** A summary: producer, opset, inputs and outputs, operator counts, parameters. */
+    /**
+     * A summary: producer, opset, inputs and outputs, operator counts, parameters.
+     *
+     * @return a multi-line, human-readable text
+     */
     public String summary() {
         StringBuilder s = new StringBuilder();
         s.append("ONNX graph '").append(graph.name()).append("' from ").append(graph.producer().strip()).append(", opset ").append(graph.opset()).append('\n');

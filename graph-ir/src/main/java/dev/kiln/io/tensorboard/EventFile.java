@@ -19,6 +19,12 @@ public final class EventFile {
     /**
      * One event: its wall time and step, and what it holds — the file's version (the first event), the
      * values of a summary, or a graph ({@code GraphDef} bytes).
+     *
+     * @param wallTime seconds since the Unix epoch when the event was written (0 if absent)
+     * @param step the training step (0 if absent)
+     * @param fileVersion the file's version, such as {@code "brain.Event:2"}, or null for other events
+     * @param values the summary's values (empty for an event without a summary)
+     * @param graphDef the serialized {@code GraphDef} of a graph event, or null
      */
     public record Event(double wallTime, long step, String fileVersion, List<Value> values, byte[] graphDef) {
     }
@@ -26,15 +32,33 @@ public final class EventFile {
     /**
      * One summary value under {@code tag}: a scalar ({@code simpleValue}, else NaN), a histogram (else
      * null) or a text (else null); {@code plugin} names the plugin that shows it ("" for none).
+     *
+     * @param tag the value's tag ("" if absent)
+     * @param simpleValue a scalar's value, or NaN if this is no scalar
+     * @param histogram a histogram, or null
+     * @param text a text summary's string (UTF-8 decoded), or null
+     * @param plugin the name of the plugin that shows the value, or "" for none
      */
     public record Value(String tag, double simpleValue, Histogram histogram, String text, String plugin) {
     }
 
-    /** One node of a graph event's {@code GraphDef}: its name (scoped by module call), op and input names. */
+    /**
+     * One node of a graph event's {@code GraphDef}: its name (scoped by module call), op and input names.
+     *
+     * @param name the node's name, such as {@code Sequential/Linear[7]/matmul_12}
+     * @param op the node's op
+     * @param inputs the names of the nodes it reads, in order
+     */
     public record GraphNode(String name, String op, List<String> inputs) {
     }
 
-    /** The nodes of a graph event's {@code GraphDef} bytes ({@link Event#graphDef()}). */
+    /**
+     * The nodes of a graph event's {@code GraphDef} bytes ({@link Event#graphDef()}).
+     *
+     * @param graphDef a serialized {@code GraphDef}
+     * @return its nodes, in order
+     * @throws KilnException if the bytes are not a well-formed {@code GraphDef}
+     */
     public static List<GraphNode> graphNodes(byte[] graphDef) {
         List<GraphNode> nodes = new ArrayList<>();
         try {
@@ -49,7 +73,13 @@ public final class EventFile {
         return nodes;
     }
 
-    /** Every event of the file at {@code path}, in order; a corrupt or torn record is an error that names it. */
+    /**
+     * Every event of the file at {@code path}, in order; a corrupt or torn record is an error that names it.
+     *
+     * @param path an event file
+     * @return its events, in file order
+     * @throws KilnException if the file cannot be read, or a record is torn, fails its CRC or is malformed
+     */
     public static List<Event> read(Path path) {
         List<Event> events = new ArrayList<>();
         try (InputStream in = new BufferedInputStream(Files.newInputStream(path))) {

@@ -4,6 +4,11 @@ package dev.kiln.io.tensorboard;
  * A histogram as TensorBoard's {@code HistogramProto} holds it: each bucket's right edge and count, and
  * the values' minimum, maximum, count, sum and sum of squares.
  *
+ * @param min the least value
+ * @param max the greatest value
+ * @param count the number of values
+ * @param sum the values' sum
+ * @param sumSquares the sum of the values' squares
  * @param limits each bucket's right edge, ascending
  * @param counts each bucket's count
  */

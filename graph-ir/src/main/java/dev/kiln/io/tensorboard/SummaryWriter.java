@@ -23,7 +23,12 @@ public final class SummaryWriter implements AutoCloseable {
     private final OutputStream out;
     private boolean closed;
 
-    /** A writer of a new event file in {@code logDir}, made if missing. */
+    /**
+     * A writer of a new event file in {@code logDir}, made if missing; the file's first event is its version.
+     *
+     * @param logDir the log directory ({@code log_dir}), created with its parents if missing
+     * @throws KilnException if the directory or the file cannot be created
+     */
     public SummaryWriter(Path logDir) {
         this.logDir = logDir;
         long now = System.currentTimeMillis();
@@ -38,22 +43,45 @@ public final class SummaryWriter implements AutoCloseable {
         write(event(now / 1000.0, 0).string(3, "brain.Event:2")); // every event file starts with its version
     }
 
-    /** The log directory. */
+    /**
+     * The log directory.
+     *
+     * @return the directory given to the constructor
+     */
     public Path logDir() {
         return logDir;
     }
 
-    /** The event file being written. */
+    /**
+     * The event file being written.
+     *
+     * @return the file's path, inside {@link #logDir()}
+     */
     public Path file() {
         return file;
     }
 
-    /** {@code value} as the point {@code step} of the scalar curve {@code tag} (PyTorch's {@code add_scalar}). */
+    /**
+     * {@code value} as the point {@code step} of the scalar curve {@code tag} (PyTorch's {@code add_scalar}).
+     *
+     * @param tag the curve's name (non-empty)
+     * @param value the value, written as float32
+     * @param step the training step
+     * @throws KilnException if {@code tag} is null or empty, the writer is closed, or the file cannot be written
+     */
     public void addScalar(String tag, double value, long step) {
         write(summary(step, value(tag).float32(2, (float) value)));
     }
 
-    /** A one-element tensor's value as a scalar point (its {@code item()}). */
+    /**
+     * A one-element tensor's value as a scalar point (its {@code item()}).
+     *
+     * @param tag the curve's name (non-empty)
+     * @param value a tensor of one element
+     * @param step the training step
+     * @throws KilnException if {@code value} has another number of elements, {@code tag} is null or empty,
+     *     the writer is closed, or the file cannot be written
+     */
     public void addScalar(String tag, Tensor value, long step) {
         if (value.numel() != 1) {
             throw new KilnException("SummaryWriter.addScalar('" + tag + "'): expected a one-element tensor, got shape " + value.shape());
@@ -64,6 +92,12 @@ public final class SummaryWriter implements AutoCloseable {
     /**
      * The distribution of {@code values}' elements at {@code step} (PyTorch's {@code add_histogram}):
      * 30 equal-width buckets from the least to the greatest value, with the count, sum and sum of squares.
+     *
+     * @param tag the histogram's name (non-empty)
+     * @param values the values, any shape
+     * @param step the training step
+     * @throws KilnException if {@code values} is empty or not all finite, {@code tag} is null or empty, the
+     *     writer is closed, or the file cannot be written
      */
     public void addHistogram(String tag, Tensor values, long step) {
         if (values.numel() == 0) {
@@ -78,7 +112,15 @@ public final class SummaryWriter implements AutoCloseable {
         write(summary(step, value(tag).message(5, histo)));
     }
 
-    /** {@code text} (Markdown, as TensorBoard renders it) under {@code tag} at {@code step} (PyTorch's {@code add_text}). */
+    /**
+     * {@code text} (Markdown, as TensorBoard renders it) under {@code tag} at {@code step} (PyTorch's {@code add_text});
+     * as in PyTorch, the value's tag is {@code tag + "/text_summary"}.
+     *
+     * @param tag the text's name
+     * @param text the text
+     * @param step the training step
+     * @throws KilnException if the writer is closed or the file cannot be written
+     */
     public void addText(String tag, String text, long step) {
         Proto.Writer metadata = new Proto.Writer().message(1, new Proto.Writer().string(1, "text"));
         // a scalar DT_STRING (7) tensor holding the text, as PyTorch writes it
@@ -91,6 +133,10 @@ public final class SummaryWriter implements AutoCloseable {
      * traced in the model's current mode on a symbolic input (nothing is computed), each node in the
      * name scope of the module call that made it ({@code Sequential/Linear[7]/matmul_12}), parameters
      * and buffers named by their place in the model ({@code 7.weight}).
+     *
+     * @param model the model whose forward is traced
+     * @param inputShape the shape of the single input the forward is traced on
+     * @throws KilnException if tracing fails, the writer is closed, or the file cannot be written
      */
     public void addGraph(Module model, Shape inputShape) {
         write(event(System.currentTimeMillis() / 1000.0, 0).bytes(4, GraphDefs.of(model, inputShape)));
