@@ -8,12 +8,21 @@ public final class AdaptiveAvgPool2d extends Module {
     /** The size as given, for {@link #extraRepr()}. */
     private final String given;
 
-    /** A square output. */
+    /**
+     * Pooling to a square output.
+     *
+     * @param outputSize the output's height and width; −1 keeps the input's size
+     */
     public AdaptiveAvgPool2d(int outputSize) {
         this(new int[] {outputSize});
     }
 
-    /** {@code outputSize} of one or two values; −1 keeps the input's size there (PyTorch's None). */
+    /**
+     * Pooling to an output of {@code outputSize}.
+     *
+     * @param outputSize one value (height and width) or two (height, width); −1 keeps the input's size there (PyTorch's None)
+     * @throws dev.kiln.KilnException if {@code outputSize} does not have one or two values
+     */
     public AdaptiveAvgPool2d(int[] outputSize) {
         this.outputSize = Convolution.pair("outputSize", outputSize);
         this.given = Repr.intOrTuple(outputSize);

@@ -14,7 +14,15 @@ public final class Attention {
     private Attention() {
     }
 
-    /** No mask, no dropout, not causal, scale 1/√E. */
+    /**
+     * {@code softmax(q kᵀ / √E) v}: no mask, no dropout, not causal.
+     *
+     * @param q the queries, [..., L, E]
+     * @param k the keys, [..., S, E]
+     * @param v the values, [..., S, Ev]
+     * @return the attention output, [..., L, Ev] (the leading dimensions broadcast as in matmul)
+     * @throws KilnException if an input has fewer than 2 dimensions or E or S disagree
+     */
     public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v) {
         return scaledDotProductAttention(q, k, v, null, 0, false, null);
     }
@@ -24,6 +32,17 @@ public final class Attention {
      * bool keeps where true, floating is added to the scores. {@code isCausal}: position i attends to j ≤ i (no
      * {@code attnMask} then). {@code dropoutP}: dropout on the attention weights from the default generator,
      * applied whenever positive, as PyTorch's (pass 0 in eval). {@code scale} null: 1/√E.
+     *
+     * @param q the queries, [..., L, E]
+     * @param k the keys, [..., S, E]
+     * @param v the values, [..., S, Ev]
+     * @param attnMask null, or a bool (true = attend) or q-dtype (added) mask broadcasting to [..., L, S]
+     * @param dropoutP the dropout probability on the attention weights (PyTorch's default 0)
+     * @param isCausal whether to mask out keys after each query (PyTorch's default false)
+     * @param scale the factor on {@code q kᵀ}; null for 1/√E (PyTorch's default)
+     * @return the attention output, [..., L, Ev] (the leading dimensions broadcast as in matmul)
+     * @throws KilnException if an input has fewer than 2 dimensions, E or S disagree, both {@code attnMask} and
+     *         {@code isCausal} are given, {@code dropoutP} is outside [0, 1), or the mask's dtype or shape does not fit
      */
     public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP,
             boolean isCausal, Double scale) {

@@ -12,12 +12,26 @@ public final class AvgPool2d extends Module {
     /** The sizes as given (an int or a pair), for {@link #extraRepr()}. */
     private final String given;
 
-    /** Stride = kernel size, no padding. */
+    /**
+     * Pooling with stride = kernel size, no padding, floor mode, the padding counted.
+     *
+     * @param kernelSize the window's height and width
+     */
     public AvgPool2d(int kernelSize) {
         this(new int[] {kernelSize}, null, new int[] {0}, false, true);
     }
 
-    /** {@code stride} null means the kernel size, as PyTorch's {@code stride=None}. */
+    /**
+     * Pooling with every argument of PyTorch's constructor but {@code divisor_override}; sizes of one value apply
+     * to both dimensions.
+     *
+     * @param kernelSize the window's size, one or two values
+     * @param stride the stride, one or two values; null for the kernel size (PyTorch's default {@code stride=None})
+     * @param padding the implicit zeros on each side, one or two values, at most half the kernel (PyTorch's default 0)
+     * @param ceilMode whether the output size rounds up rather than down (PyTorch's default false)
+     * @param countIncludePad whether the zero padding counts in the divisor (PyTorch's default true)
+     * @throws dev.kiln.KilnException if a size does not have one or two values
+     */
     public AvgPool2d(int[] kernelSize, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
         this.kernelSize = Convolution.pair("kernelSize", kernelSize);
         this.stride = stride == null ? this.kernelSize : Convolution.pair("stride", stride);

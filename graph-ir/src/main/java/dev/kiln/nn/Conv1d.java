@@ -12,8 +12,9 @@ import dev.kiln.Tensor;
  * both U(±1/√fan_in) with fan_in = in/groups·k (PyTorch's Kaiming-uniform with a = √5).
  */
 public final class Conv1d extends Module {
+    /** The kernel, [out_channels, in_channels/groups, k]. */
     public final Tensor weight;
-    /** Null when made without bias. */
+    /** The bias, [out_channels]; null when made without bias. */
     public final Tensor bias;
     private final int inChannels;
     private final int outChannels;
@@ -25,18 +26,58 @@ public final class Conv1d extends Module {
     private final int groups;
     private final String paddingMode;
 
-    /** Stride 1, no padding, bias; the default dtype and generator. */
+    /**
+     * A convolution with stride 1, no padding, bias, the default dtype and generator.
+     *
+     * @param inChannels the input's channels C
+     * @param outChannels the output's channels
+     * @param kernelSize the kernel's length, positive
+     * @throws KilnException if a channel count or the kernel size is not positive
+     */
     public Conv1d(int inChannels, int outChannels, int kernelSize) {
         this(inChannels, outChannels, kernelSize, 1, 0, 1, 1, true, "zeros", Kiln.defaultGenerator(), Kiln.defaultDtype());
     }
 
-    /** Every argument of PyTorch's constructor and {@code paddingMode} "zeros", "reflect", "replicate" or "circular". */
+    /**
+     * A convolution with every argument of PyTorch's constructor.
+     *
+     * @param inChannels the input's channels C
+     * @param outChannels the output's channels
+     * @param kernelSize the kernel's length, positive
+     * @param stride the stride (PyTorch's default 1)
+     * @param padding the padding on each side (PyTorch's default 0)
+     * @param dilation the spacing of kernel elements (PyTorch's default 1)
+     * @param groups the number of blocked connections from input to output channels; divides both (PyTorch's default 1)
+     * @param bias whether to add a learnable bias (PyTorch's default true)
+     * @param paddingMode "zeros" (PyTorch's default), "reflect", "replicate" or "circular"
+     * @param generator the random generator that initializes the parameters
+     * @param dtype the parameters' dtype, a floating one
+     * @throws KilnException if a channel count, groups or the kernel size is not positive, groups does not divide both
+     *         channel counts, the padding mode is unknown or the dtype is not floating
+     */
     public Conv1d(int inChannels, int outChannels, int kernelSize, int stride, int padding, int dilation, int groups, boolean bias,
             String paddingMode, Generator generator, DType dtype) {
         this(inChannels, outChannels, kernelSize, stride, padding, null, dilation, groups, bias, paddingMode, generator, dtype);
     }
 
-    /** With {@code padding} "valid" or "same" (stride 1). */
+    /**
+     * A convolution with named padding, {@code "valid"} (none) or {@code "same"} (the output as long as the
+     * input, stride 1 only; an odd total split with the extra element after, as PyTorch does).
+     *
+     * @param inChannels the input's channels C
+     * @param outChannels the output's channels
+     * @param kernelSize the kernel's length, positive
+     * @param stride the stride (PyTorch's default 1); must be 1 with {@code "same"}
+     * @param padding {@code "valid"} or {@code "same"}
+     * @param dilation the spacing of kernel elements (PyTorch's default 1)
+     * @param groups the number of blocked connections from input to output channels; divides both (PyTorch's default 1)
+     * @param bias whether to add a learnable bias (PyTorch's default true)
+     * @param paddingMode "zeros" (PyTorch's default), "reflect", "replicate" or "circular"
+     * @param generator the random generator that initializes the parameters
+     * @param dtype the parameters' dtype, a floating one
+     * @throws KilnException if the padding is not "valid" or "same", "same" is asked with a stride other than 1,
+     *         or the other arguments are invalid as for the constructor with integer padding
+     */
     public Conv1d(int inChannels, int outChannels, int kernelSize, int stride, String padding, int dilation, int groups, boolean bias,
             String paddingMode, Generator generator, DType dtype) {
         this(inChannels, outChannels, kernelSize, stride, 0, padding, dilation, groups, bias, paddingMode, generator, dtype);

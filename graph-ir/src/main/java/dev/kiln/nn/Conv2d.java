@@ -13,8 +13,9 @@ import java.util.Arrays;
  * [out], both U(±1/√fan_in) with fan_in = in/groups·kH·kW (PyTorch's Kaiming-uniform with a = √5).
  */
 public final class Conv2d extends Module {
+    /** The kernel, [out_channels, in_channels/groups, kH, kW]. */
     public final Tensor weight;
-    /** Null when made without bias. */
+    /** The bias, [out_channels]; null when made without bias. */
     public final Tensor bias;
     private final int inChannels;
     private final int outChannels;
@@ -26,19 +27,50 @@ public final class Conv2d extends Module {
     private final int groups;
     private final String paddingMode;
 
-    /** Stride 1, no padding, bias; the default dtype and generator. */
+    /**
+     * A convolution with stride 1, no padding, bias, the default dtype and generator.
+     *
+     * @param inChannels the input's channels C
+     * @param outChannels the output's channels
+     * @param kernelSize the kernel's height and width
+     * @throws KilnException if a channel count is not positive
+     */
     public Conv2d(int inChannels, int outChannels, int kernelSize) {
         this(inChannels, outChannels, kernelSize, 1, 0);
     }
 
+    /**
+     * A convolution with the given stride and zero padding (the same for height and width), bias, no
+     * dilation, one group, the default dtype and generator.
+     *
+     * @param inChannels the input's channels C
+     * @param outChannels the output's channels
+     * @param kernelSize the kernel's height and width
+     * @param stride the stride (PyTorch's default 1)
+     * @param padding the zeros added on each side of both spatial dimensions (PyTorch's default 0)
+     * @throws KilnException if a channel count is not positive
+     */
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride, int padding) {
         this(inChannels, outChannels, new int[] {kernelSize}, new int[] {stride}, new int[] {padding}, new int[] {1}, 1, true,
                 "zeros", Kiln.defaultGenerator(), Kiln.defaultDtype());
     }
 
     /**
-     * Every argument of PyTorch's constructor, {@code paddingMode} "zeros", "reflect", "replicate" or "circular";
-     * sizes of one value apply to both dimensions.
+     * A convolution with every argument of PyTorch's constructor; sizes of one value apply to both dimensions.
+     *
+     * @param inChannels the input's channels C
+     * @param outChannels the output's channels
+     * @param kernelSize the kernel's size, {@code {k}} or {@code {kH, kW}}
+     * @param stride the stride, one or two values (PyTorch's default 1)
+     * @param padding the padding on each side, one or two values (PyTorch's default 0)
+     * @param dilation the spacing of kernel elements, one or two values (PyTorch's default 1)
+     * @param groups the number of blocked connections from input to output channels; divides both (PyTorch's default 1)
+     * @param bias whether to add a learnable bias (PyTorch's default true)
+     * @param paddingMode "zeros" (PyTorch's default), "reflect", "replicate" or "circular"
+     * @param generator the random generator that initializes the parameters
+     * @param dtype the parameters' dtype, a floating one
+     * @throws KilnException if a channel count or groups is not positive, groups does not divide both channel counts,
+     *         a size does not have one or two values, the padding mode is unknown or the dtype is not floating
      */
     public Conv2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding, int[] dilation, int groups,
             boolean bias, String paddingMode, Generator generator, DType dtype) {
@@ -46,7 +78,24 @@ public final class Conv2d extends Module {
                 generator, dtype);
     }
 
-    /** With {@code padding} "valid" or "same" (stride 1). */
+    /**
+     * A convolution with named padding, {@code "valid"} (none) or {@code "same"} (the output as large as the
+     * input, stride 1 only; an odd total split with the extra row and column after, as PyTorch does).
+     *
+     * @param inChannels the input's channels C
+     * @param outChannels the output's channels
+     * @param kernelSize the kernel's size, {@code {k}} or {@code {kH, kW}}
+     * @param stride the stride, one or two values (PyTorch's default 1); must be 1 with {@code "same"}
+     * @param padding {@code "valid"} or {@code "same"}
+     * @param dilation the spacing of kernel elements, one or two values (PyTorch's default 1)
+     * @param groups the number of blocked connections from input to output channels; divides both (PyTorch's default 1)
+     * @param bias whether to add a learnable bias (PyTorch's default true)
+     * @param paddingMode "zeros" (PyTorch's default), "reflect", "replicate" or "circular"
+     * @param generator the random generator that initializes the parameters
+     * @param dtype the parameters' dtype, a floating one
+     * @throws KilnException if the padding is not "valid" or "same", "same" is asked with a stride other than 1,
+     *         or the other arguments are invalid as for the constructor with integer padding
+     */
     public Conv2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, String padding, int[] dilation, int groups,
             boolean bias, String paddingMode, Generator generator, DType dtype) {
         this(inChannels, outChannels, kernelSize, stride, null, padding, dilation, groups, bias, paddingMode, generator, dtype);

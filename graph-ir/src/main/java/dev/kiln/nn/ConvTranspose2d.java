@@ -12,8 +12,9 @@ import dev.kiln.Tensor;
  * bias [out], both U(±1/√fan_in) with fan_in = out/groups·kH·kW (PyTorch computes it from the weight's shape).
  */
 public final class ConvTranspose2d extends Module {
+    /** The kernel, [in_channels, out_channels/groups, kH, kW]. */
     public final Tensor weight;
-    /** Null when made without bias. */
+    /** The bias, [out_channels]; null when made without bias. */
     public final Tensor bias;
     private final int inChannels;
     private final int outChannels;
@@ -24,17 +25,54 @@ public final class ConvTranspose2d extends Module {
     private final int groups;
     private final int[] dilation;
 
-    /** Stride 1, no padding, bias; the default dtype and generator. */
+    /**
+     * A transposed convolution with stride 1, no padding, bias, the default dtype and generator.
+     *
+     * @param inChannels the input's channels C
+     * @param outChannels the output's channels
+     * @param kernelSize the kernel's height and width
+     * @throws KilnException if a channel count is not positive
+     */
     public ConvTranspose2d(int inChannels, int outChannels, int kernelSize) {
         this(inChannels, outChannels, kernelSize, 1, 0, 0);
     }
 
+    /**
+     * A transposed convolution with the given stride and paddings (the same for height and width), bias, no
+     * dilation, one group, the default dtype and generator.
+     *
+     * @param inChannels the input's channels C
+     * @param outChannels the output's channels
+     * @param kernelSize the kernel's height and width
+     * @param stride the stride (PyTorch's default 1)
+     * @param padding the implicit zero padding {@code dilation·(k-1)-padding} added to each side of the input (PyTorch's default 0)
+     * @param outputPadding the size added to one side of each output dimension (PyTorch's default 0)
+     * @throws KilnException if a channel count is not positive
+     */
     public ConvTranspose2d(int inChannels, int outChannels, int kernelSize, int stride, int padding, int outputPadding) {
         this(inChannels, outChannels, new int[] {kernelSize}, new int[] {stride}, new int[] {padding}, new int[] {outputPadding}, 1, true,
                 new int[] {1}, Kiln.defaultGenerator(), Kiln.defaultDtype());
     }
 
-    /** Every argument of PyTorch's constructor, in its order, but the padding mode (zeros). */
+    /**
+     * A transposed convolution with every argument of PyTorch's constructor, in its order, but the padding mode
+     * (always zeros); sizes of one value apply to both dimensions.
+     *
+     * @param inChannels the input's channels C
+     * @param outChannels the output's channels
+     * @param kernelSize the kernel's size, {@code {k}} or {@code {kH, kW}}
+     * @param stride the stride, one or two values (PyTorch's default 1)
+     * @param padding the implicit zero padding {@code dilation·(k-1)-padding} added to each side of the input,
+     *        one or two values (PyTorch's default 0)
+     * @param outputPadding the size added to one side of each output dimension, one or two values (PyTorch's default 0)
+     * @param groups the number of blocked connections from input to output channels; divides both (PyTorch's default 1)
+     * @param bias whether to add a learnable bias (PyTorch's default true)
+     * @param dilation the spacing of kernel elements, one or two values (PyTorch's default 1)
+     * @param generator the random generator that initializes the parameters
+     * @param dtype the parameters' dtype, a floating one
+     * @throws KilnException if a channel count or groups is not positive, groups does not divide both channel counts,
+     *         a size does not have one or two values or the dtype is not floating
+     */
     public ConvTranspose2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding, int[] outputPadding,
             int groups, boolean bias, int[] dilation, Generator generator, DType dtype) {
         Conv2d.checkChannels("ConvTranspose2d", inChannels, outChannels, groups, dtype);

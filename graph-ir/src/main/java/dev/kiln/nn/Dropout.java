@@ -17,6 +17,12 @@ public final class Dropout extends Module {
         this(0.5);
     }
 
+    /**
+     * Dropout with probability {@code p}.
+     *
+     * @param p the probability that an element is zeroed, in [0, 1) (PyTorch's default 0.5; p = 1 is refused)
+     * @throws KilnException if {@code p} is outside [0, 1)
+     */
     public Dropout(double p) {
         this.p = checked(p);
     }

@@ -11,6 +11,12 @@ public final class Dropout2d extends Module {
         this(0.5);
     }
 
+    /**
+     * Channel dropout with probability {@code p}.
+     *
+     * @param p the probability that a channel is zeroed, in [0, 1) (PyTorch's default 0.5; p = 1 is refused)
+     * @throws dev.kiln.KilnException if {@code p} is outside [0, 1)
+     */
     public Dropout2d(double p) {
         this.p = Dropout.checked(p);
     }

@@ -13,24 +13,56 @@ import java.util.OptionalInt;
  * to that row.
  */
 public final class Embedding extends Module {
+    /** The table, [num_embeddings, embedding_dim]. */
     public final Tensor weight;
     private final int num;
     private final int dim;
     private final OptionalInt paddingIdx;
 
+    /**
+     * A table of the default dtype without a padding index.
+     *
+     * @param numEmbeddings the number of rows (the vocabulary's size), positive
+     * @param embeddingDim the length of each row, positive
+     * @throws KilnException if a size is not positive
+     */
     public Embedding(int numEmbeddings, int embeddingDim) {
         this(numEmbeddings, embeddingDim, Kiln.defaultDtype());
     }
 
+    /**
+     * A table of {@code dtype} without a padding index.
+     *
+     * @param numEmbeddings the number of rows (the vocabulary's size), positive
+     * @param embeddingDim the length of each row, positive
+     * @param dtype the weight's dtype, a floating one
+     * @throws KilnException if a size is not positive
+     */
     public Embedding(int numEmbeddings, int embeddingDim, DType dtype) {
         this(numEmbeddings, embeddingDim, OptionalInt.empty(), dtype);
     }
 
-    /** With a padding index (negative counts from the end): its row starts at zero and gets no gradient from lookups. */
+    /**
+     * A table of the default dtype with a padding index: its row starts at zero and gets no gradient from lookups.
+     *
+     * @param numEmbeddings the number of rows (the vocabulary's size), positive
+     * @param embeddingDim the length of each row, positive
+     * @param paddingIdx the padding row, in [-numEmbeddings, numEmbeddings) (negative counts from the end)
+     * @throws KilnException if a size is not positive or {@code paddingIdx} is out of range
+     */
     public Embedding(int numEmbeddings, int embeddingDim, int paddingIdx) {
         this(numEmbeddings, embeddingDim, paddingIdx, Kiln.defaultDtype());
     }
 
+    /**
+     * A table of {@code dtype} with a padding index: its row starts at zero and gets no gradient from lookups.
+     *
+     * @param numEmbeddings the number of rows (the vocabulary's size), positive
+     * @param embeddingDim the length of each row, positive
+     * @param paddingIdx the padding row, in [-numEmbeddings, numEmbeddings) (negative counts from the end)
+     * @param dtype the weight's dtype, a floating one
+     * @throws KilnException if a size is not positive or {@code paddingIdx} is out of range
+     */
     public Embedding(int numEmbeddings, int embeddingDim, int paddingIdx, DType dtype) {
         this(numEmbeddings, embeddingDim, OptionalInt.of(paddingIdx), dtype);
     }
@@ -64,17 +96,35 @@ public final class Embedding extends Module {
     /**
      * An embedding whose weight is {@code embeddings} ([num, dim], its storage shared), frozen (no gradient,
      * as PyTorch's default {@code freeze=True}) or trained, as {@code Embedding.from_pretrained}.
+     *
+     * @param embeddings the table, a floating [num_embeddings, embedding_dim] tensor
+     * @param freeze true for a weight that does not require grad (PyTorch's default), false to train it
+     * @return the embedding
+     * @throws KilnException if {@code embeddings} is not 2-D, has an empty dimension or is not floating
      */
     public static Embedding fromPretrained(Tensor embeddings, boolean freeze) {
         return new Embedding(embeddings, freeze, OptionalInt.empty());
     }
 
-    /** {@link #fromPretrained(Tensor, boolean)} with a padding index; the pretrained padding row is kept as it is. */
+    /**
+     * {@link #fromPretrained(Tensor, boolean)} with a padding index; the pretrained padding row is kept as it is.
+     *
+     * @param embeddings the table, a floating [num_embeddings, embedding_dim] tensor
+     * @param freeze true for a weight that does not require grad (PyTorch's default), false to train it
+     * @param paddingIdx the padding row, in [-num_embeddings, num_embeddings) (negative counts from the end)
+     * @return the embedding
+     * @throws KilnException if {@code embeddings} is not 2-D, has an empty dimension or is not floating, or
+     *         {@code paddingIdx} is out of range
+     */
     public static Embedding fromPretrained(Tensor embeddings, boolean freeze, int paddingIdx) {
         return new Embedding(embeddings, freeze, OptionalInt.of(paddingIdx));
     }
 
-    /** The padding index in [0, num_embeddings), if there is one. */
+    /**
+     * The padding index in [0, num_embeddings), if there is one.
+     *
+     * @return the padding index, a negative one given made non-negative; empty without one
+     */
     public OptionalInt paddingIdx() {
         return paddingIdx;
     }

@@ -7,10 +7,18 @@ public final class Flatten extends Module {
     private final int startDim;
     private final int endDim;
 
+    /** Flattens every dimension but the first (the batch): {@code startDim = 1}, {@code endDim = -1}. */
     public Flatten() {
         this(1, -1);
     }
 
+    /**
+     * Flattens dimensions {@code startDim} to {@code endDim}, both included; checked against the input in
+     * {@link #forward(Tensor)}.
+     *
+     * @param startDim the first dimension flattened, negative counting from the end (PyTorch's default 1)
+     * @param endDim the last dimension flattened, negative counting from the end (PyTorch's default -1)
+     */
     public Flatten(int startDim, int endDim) {
         this.startDim = startDim;
         this.endDim = endDim;

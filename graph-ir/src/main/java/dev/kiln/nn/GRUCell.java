@@ -11,18 +11,33 @@ public final class GRUCell extends Module {
     public final Tensor weightIh;
     /** weight_hh [3H, H]. */
     public final Tensor weightHh;
-    /** Null without bias. */
+    /** bias_ih [3H]; null without bias. */
     public final Tensor biasIh;
-    /** Null without bias. */
+    /** bias_hh [3H]; null without bias. */
     public final Tensor biasHh;
     private final Cells cells;
 
-    /** With bias, the default generator and dtype. */
+    /**
+     * A cell with bias, the default generator and dtype.
+     *
+     * @param inputSize the input's features, positive
+     * @param hiddenSize the hidden state's features H, positive
+     * @throws dev.kiln.KilnException if a size is not positive
+     */
     public GRUCell(int inputSize, int hiddenSize) {
         this(inputSize, hiddenSize, true, Kiln.defaultGenerator(), Kiln.defaultDtype());
     }
 
-    /** PyTorch's arguments; the weights U(±1/√hiddenSize) from {@code generator}. */
+    /**
+     * A cell with PyTorch's arguments; the weights U(±1/√hiddenSize) from {@code generator}, in registration order.
+     *
+     * @param inputSize the input's features, positive
+     * @param hiddenSize the hidden state's features H, positive
+     * @param bias whether the cell has bias_ih and bias_hh (PyTorch's default true)
+     * @param generator the random generator that initializes the weights
+     * @param dtype the parameters' dtype, a floating one
+     * @throws dev.kiln.KilnException if a size is not positive or the dtype is not floating
+     */
     public GRUCell(int inputSize, int hiddenSize, boolean bias, Generator generator, DType dtype) {
         this.cells = new Cells("GRUCell", 3, inputSize, hiddenSize, bias, dtype);
         Tensor[] w = cells.weights(generator);
@@ -38,7 +53,15 @@ public final class GRUCell extends Module {
         return forward(input, null);
     }
 
-    /** The next h of input [N, in] (or [in]) from h [N, H] (or [H]); null for zeros. */
+    /**
+     * One step, as PyTorch's {@code gru_cell(input, h)}.
+     *
+     * @param input the input, [N, inputSize] or unbatched [inputSize]
+     * @param h the hidden state, [N, H] ([H] unbatched); null for zeros
+     * @return the next hidden state, [N, H] ([H] unbatched)
+     * @throws dev.kiln.KilnException if the input is not 1-D or 2-D, its last dimension is not {@code inputSize}, or the
+     *         state's shape does not match
+     */
     public Tensor forward(Tensor input, Tensor h) {
         Tensor x = cells.input(this, input);
         Tensor h0 = cells.state(this, "hx", h, input);

@@ -48,12 +48,25 @@ public final class Generation {
     /**
      * Compiles the prefill and decode steps of {@code model} for caches of {@code capacity} positions (at most
      * the model's position table), in {@code Kiln.defaultDtype()}.
+     *
+     * @param model the language model, in the mode it should decode in (usually {@code eval()})
+     * @param capacity the positions each cache holds: prompt and generated tokens together
+     * @return the compiled steps
+     * @throws KilnException if {@code model} is null or {@code capacity} is not in 1 to {@link CausalLM#maxPositions()}
      */
     public static Generation of(CausalLM model, int capacity) {
         return of(model, capacity, Kiln.defaultDtype());
     }
 
-    /** As {@link #of(CausalLM, int)}, with caches of {@code dtype} (the model's parameters' dtype). */
+    /**
+     * As {@link #of(CausalLM, int)}, with caches of {@code dtype} (the model's parameters' dtype).
+     *
+     * @param model the language model, in the mode it should decode in (usually {@code eval()})
+     * @param capacity the positions each cache holds: prompt and generated tokens together
+     * @param dtype the caches' dtype
+     * @return the compiled steps
+     * @throws KilnException if {@code model} is null or {@code capacity} is not in 1 to {@link CausalLM#maxPositions()}
+     */
     public static Generation of(CausalLM model, int capacity, DType dtype) {
         if (model == null) {
             throw new KilnException("Generation.of: the model must not be null");
@@ -74,27 +87,51 @@ public final class Generation {
         }, CompiledFunction.Mode.STATIC, 2); // room for a plan per mode: the model's train/eval modes guard the plan
     }
 
-    /** An empty cache for one sequence. */
+    /**
+     * An empty cache for one sequence.
+     *
+     * @return a new cache of {@link #capacity()} positions, with the model's cache shapes and this generation's dtype
+     */
     public KVCache newCache() {
         return new KVCache(shapes, capacity, dtype);
     }
 
-    /** The positions a cache holds. */
+    /**
+     * The positions a cache holds.
+     *
+     * @return the capacity given to {@link #of}
+     */
     public int capacity() {
         return capacity;
     }
 
-    /** The prefill step's compile statistics (one compile per model mode, however long the prompts). */
+    /**
+     * The prefill step's compile statistics (one compile per model mode, however long the prompts).
+     *
+     * @return the prefill step's cache statistics
+     */
     public CacheStats prefillStats() {
         return prefill.stats();
     }
 
-    /** The decode step's compile statistics (one compile per model mode, at every position). */
+    /**
+     * The decode step's compile statistics (one compile per model mode, at every position).
+     *
+     * @return the decode step's cache statistics
+     */
     public CacheStats decodeStats() {
         return decode.stats();
     }
 
-    /** Runs {@code prompt} into an empty {@code cache}; returns the logits [vocab] for the token after it. */
+    /**
+     * Runs {@code prompt} into an empty {@code cache}, which then holds its positions.
+     *
+     * @param cache an empty cache from this generation's {@link #newCache()}
+     * @param prompt the prompt's token ids, 1 to {@link #capacity()} of them, each in the model's vocabulary
+     * @return the logits [vocab] for the token after the prompt
+     * @throws KilnException if the cache is not this generation's or not empty, or the prompt is empty, too long or
+     *         holds a token outside the vocabulary
+     */
     public Tensor prefill(KVCache cache, long[] prompt) {
         checkCache(cache);
         if (cache.length() != 0) {
@@ -110,7 +147,14 @@ public final class Generation {
         return out.getFirst().select(0, 0).select(0, prompt.length - 1);
     }
 
-    /** Runs one token at the cache's next position; returns the logits [vocab] for the token after it. */
+    /**
+     * Runs one token at the cache's next position, which the cache then holds.
+     *
+     * @param cache a cache from this generation's {@link #newCache()}, prefilled and not full
+     * @param token the token id, in the model's vocabulary
+     * @return the logits [vocab] for the token after it
+     * @throws KilnException if the cache is not this generation's, is empty or full, or the token is outside the vocabulary
+     */
     public Tensor decode(KVCache cache, long token) {
         checkCache(cache);
         if (cache.length() == 0) {
@@ -128,7 +172,15 @@ public final class Generation {
 
     /**
      * The tokens generated after {@code prompt} (the stop token included when reached), drawing from
-     * {@code generator} when the configuration samples. Checks that prompt and new tokens fit the cache first.
+     * {@code generator} when the configuration samples (see {@link #sample}). Checks that prompt and new tokens fit
+     * the cache first. Each call uses a new cache.
+     *
+     * @param prompt the prompt's token ids, at least one, each in the model's vocabulary
+     * @param config the stopping and sampling settings
+     * @param generator the generator to draw from; may be null when greedy
+     * @return the generated token ids, at most {@code config.maxNewTokens()} of them, the prompt not included
+     * @throws KilnException if the prompt is empty, prompt and new tokens need more positions than
+     *         {@link #capacity()}, sampling is asked without a generator, or a prompt token is outside the vocabulary
      */
     public long[] generate(long[] prompt, GenerationConfig config, Generator generator) {
         int needed = prompt.length + config.maxNewTokens() - 1;
@@ -157,6 +209,12 @@ public final class Generation {
      * from {@code generator} over softmax(logits / temperature) kept to the top-k and top-p tokens (the most
      * probable token is always kept): one float64 uniform u, and the first token, most probable first, whose
      * cumulative probability exceeds u.
+     *
+     * @param logits the logits, 1-D [vocab]
+     * @param config the sampling settings: greedy, or temperature, top-k and top-p
+     * @param generator the generator to draw from when sampling (one draw per call); unused when greedy
+     * @return the chosen token's index in {@code logits}
+     * @throws KilnException if {@code logits} is not 1-D
      */
     public static long sample(Tensor logits, GenerationConfig config, Generator generator) {
         if (logits.dim() != 1) {

@@ -8,19 +8,35 @@ import dev.kiln.Tensor;
 
 /** Normalization over groups of channels, as {@code torch.nn.GroupNorm}: weight ones and bias zeros [C] when affine. */
 public final class GroupNorm extends Module {
-    /** Null when not affine. */
+    /** The per-channel scale [C], ones at first; null when not affine. */
     public final Tensor weight;
-    /** Null when not affine. */
+    /** The per-channel shift [C], zeros at first; null when not affine. */
     public final Tensor bias;
     private final int numGroups;
     private final int numChannels;
     private final double eps;
 
-    /** eps 1e-5, affine, the default dtype. */
+    /**
+     * Group normalization with eps 1e-5, affine, the default dtype.
+     *
+     * @param numGroups the number of groups the channels are split into, positive, dividing {@code numChannels}
+     * @param numChannels the input's channels C
+     * @throws KilnException if {@code numGroups} is not positive or does not divide {@code numChannels}
+     */
     public GroupNorm(int numGroups, int numChannels) {
         this(numGroups, numChannels, 1e-5, true, Kiln.defaultDtype());
     }
 
+    /**
+     * Group normalization with every argument of PyTorch's constructor.
+     *
+     * @param numGroups the number of groups the channels are split into, positive, dividing {@code numChannels}
+     * @param numChannels the input's channels C
+     * @param eps the value added to the variance for stability (PyTorch's default 1e-5)
+     * @param affine whether the layer has a learnable per-channel {@code weight} and {@code bias} (PyTorch's default true)
+     * @param dtype the parameters' dtype, a floating one
+     * @throws KilnException if {@code numGroups} is not positive or does not divide {@code numChannels}
+     */
     public GroupNorm(int numGroups, int numChannels, double eps, boolean affine, DType dtype) {
         if (numGroups <= 0 || numChannels % numGroups != 0) {
             throw new KilnException("GroupNorm: num_channels must be divisible by num_groups, got num_channels=" + numChannels

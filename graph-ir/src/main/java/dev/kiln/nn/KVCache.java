@@ -21,12 +21,20 @@ public final class KVCache {
         this.capacity = capacity;
     }
 
-    /** The number of positions the buffers hold. */
+    /**
+     * The number of positions the buffers hold.
+     *
+     * @return the capacity of the {@link Generation} that made this cache
+     */
     public int capacity() {
         return capacity;
     }
 
-    /** The number of positions filled (the next token's position). */
+    /**
+     * The number of positions filled (the next token's position).
+     *
+     * @return the filled positions, 0 to {@link #capacity()}
+     */
     public int length() {
         return length;
     }
@@ -36,7 +44,11 @@ public final class KVCache {
         length = 0;
     }
 
-    /** The buffers, in the model's {@link CausalLM#cacheShapes} order (read-only use: decoding writes them). */
+    /**
+     * The buffers, in the model's {@link CausalLM#cacheShapes} order (read-only use: decoding writes them).
+     *
+     * @return an immutable list of the buffers, each with the position on dimension −2
+     */
     public List<Tensor> buffers() {
         return buffers;
     }
@@ -59,6 +71,14 @@ public final class KVCache {
      * positions: query t sees slots s ≤ positions[t]. Slots past a query's position are masked, so whatever
      * they hold (an earlier sequence, zeros) does not matter. Shapes do not depend on the positions' values, so
      * a compiled decode step is one plan for every position.
+     *
+     * @param q the queries, [B, H, T, D]
+     * @param k the new tokens' keys, [B, H, T, D]
+     * @param v the new tokens' values, [B, H, T, D]
+     * @param cacheK the cached keys, [B, H, S, D]
+     * @param cacheV the cached values, [B, H, S, D]
+     * @param positions the new tokens' positions, int64 [T], each below S
+     * @return the attention output, [B, H, T, D]; the cache tensors are not written
      */
     public static Tensor attend(Tensor q, Tensor k, Tensor v, Tensor cacheK, Tensor cacheV, Tensor positions) {
         int slots = cacheK.size(-2);

@@ -11,22 +11,42 @@ public final class LSTMCell extends Module {
     public final Tensor weightIh;
     /** weight_hh [4H, H]. */
     public final Tensor weightHh;
-    /** Null without bias. */
+    /** bias_ih [4H]; null without bias. */
     public final Tensor biasIh;
-    /** Null without bias. */
+    /** bias_hh [4H]; null without bias. */
     public final Tensor biasHh;
     private final Cells cells;
 
-    /** The next h and c. */
+    /**
+     * The result of {@link #forward(Tensor, Tensor, Tensor)}.
+     *
+     * @param h the next hidden state, [N, H] ([H] for an unbatched input)
+     * @param c the next cell state, [N, H] ([H] for an unbatched input)
+     */
     public record State(Tensor h, Tensor c) {
     }
 
-    /** With bias, the default generator and dtype. */
+    /**
+     * A cell with bias, the default generator and dtype.
+     *
+     * @param inputSize the input's features, positive
+     * @param hiddenSize the hidden state's features H, positive
+     * @throws dev.kiln.KilnException if a size is not positive
+     */
     public LSTMCell(int inputSize, int hiddenSize) {
         this(inputSize, hiddenSize, true, Kiln.defaultGenerator(), Kiln.defaultDtype());
     }
 
-    /** PyTorch's arguments; the weights U(±1/√hiddenSize) from {@code generator}. */
+    /**
+     * A cell with PyTorch's arguments; the weights U(±1/√hiddenSize) from {@code generator}, in registration order.
+     *
+     * @param inputSize the input's features, positive
+     * @param hiddenSize the hidden state's features H, positive
+     * @param bias whether the cell has bias_ih and bias_hh (PyTorch's default true)
+     * @param generator the random generator that initializes the weights
+     * @param dtype the parameters' dtype, a floating one
+     * @throws dev.kiln.KilnException if a size is not positive or the dtype is not floating
+     */
     public LSTMCell(int inputSize, int hiddenSize, boolean bias, Generator generator, DType dtype) {
         this.cells = new Cells("LSTMCell", 4, inputSize, hiddenSize, bias, dtype);
         Tensor[] w = cells.weights(generator);
@@ -42,7 +62,16 @@ public final class LSTMCell extends Module {
         return forward(input, null, null).h();
     }
 
-    /** The next (h, c) of input [N, in] (or [in]) from h and c [N, H] (or [H]); null for zeros. */
+    /**
+     * One step, as PyTorch's {@code lstm_cell(input, (h, c))}.
+     *
+     * @param input the input, [N, inputSize] or unbatched [inputSize]
+     * @param h the hidden state, [N, H] ([H] unbatched); null for zeros
+     * @param c the cell state, [N, H] ([H] unbatched); null for zeros
+     * @return the next h and c
+     * @throws dev.kiln.KilnException if the input is not 1-D or 2-D, its last dimension is not {@code inputSize}, or a state's
+     *         shape does not match
+     */
     public State forward(Tensor input, Tensor h, Tensor c) {
         Tensor x = cells.input(this, input);
         Tensor h0 = cells.state(this, "hx", h, input);

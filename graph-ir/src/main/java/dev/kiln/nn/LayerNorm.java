@@ -11,18 +11,32 @@ import dev.kiln.Tensor;
  * {@code normalizedShape} when elementwise-affine.
  */
 public final class LayerNorm extends Module {
-    /** Null without elementwise affine. */
+    /** The elementwise scale of {@code normalizedShape}, ones at first; null without elementwise affine. */
     public final Tensor weight;
-    /** Null without elementwise affine. */
+    /** The elementwise shift of {@code normalizedShape}, zeros at first; null without elementwise affine. */
     public final Tensor bias;
     private final int[] normalizedShape;
     private final double eps;
 
-    /** eps 1e-5, elementwise affine, the default dtype. */
+    /**
+     * Layer normalization with eps 1e-5, elementwise affine, the default dtype.
+     *
+     * @param normalizedShape the sizes of the input's last dimensions, normalized together; at least one
+     * @throws KilnException if {@code normalizedShape} is empty
+     */
     public LayerNorm(int... normalizedShape) {
         this(normalizedShape, 1e-5, true, Kiln.defaultDtype());
     }
 
+    /**
+     * Layer normalization with every argument of PyTorch's constructor but {@code bias} (which comes with the weight).
+     *
+     * @param normalizedShape the sizes of the input's last dimensions, normalized together; at least one
+     * @param eps the value added to the variance for stability (PyTorch's default 1e-5)
+     * @param elementwiseAffine whether the layer has a learnable {@code weight} and {@code bias} (PyTorch's default true)
+     * @param dtype the parameters' dtype, a floating one
+     * @throws KilnException if {@code normalizedShape} is empty or the dtype is not floating
+     */
     public LayerNorm(int[] normalizedShape, double eps, boolean elementwiseAffine, DType dtype) {
         if (normalizedShape.length == 0 || dtype == null || !dtype.isFloating()) {
             throw new KilnException("LayerNorm: needs a non-empty normalized shape and a floating dtype, got "

@@ -6,10 +6,16 @@ import dev.kiln.Tensor;
 public final class LeakyReLU extends Module {
     private final double slope;
 
+    /** A leaky ReLU with negative slope 0.01. */
     public LeakyReLU() {
         this(0.01);
     }
 
+    /**
+     * A leaky ReLU: x where x &gt; 0, else {@code negativeSlope}·x.
+     *
+     * @param negativeSlope the slope for negative inputs (PyTorch's default 0.01)
+     */
     public LeakyReLU(double negativeSlope) {
         this.slope = negativeSlope;
     }

@@ -8,22 +8,45 @@ import dev.kiln.Tensor;
 
 /** {@code y = x Wᵀ + b} with W of shape [out, in], as {@code torch.nn.Linear}. */
 public final class Linear extends Module {
+    /** The weight W, [out_features, in_features]. */
     public final Tensor weight;
-    /** Null when made without bias. */
+    /** The bias b, [out_features]; null when made without bias. */
     public final Tensor bias;
     private final int inFeatures;
     private final int outFeatures;
 
-    /** Parameters of the default dtype (see {@link Kiln#defaultDtype(DType)}). */
+    /**
+     * A layer with bias, drawn from the default generator, of the default dtype (see {@link Kiln#defaultDtype(DType)}).
+     *
+     * @param inFeatures the input's last dimension, not negative
+     * @param outFeatures the output's last dimension, not negative
+     * @throws dev.kiln.KilnException if a size is negative
+     */
     public Linear(int inFeatures, int outFeatures) {
         this(inFeatures, outFeatures, true, Kiln.defaultGenerator(), Kiln.defaultDtype());
     }
 
-    /** Parameters of {@code dtype} (PyTorch's {@code Linear(in, out, dtype=...)}). */
+    /**
+     * A layer with bias, drawn from the default generator, of {@code dtype} (PyTorch's {@code Linear(in, out, dtype=...)}).
+     *
+     * @param inFeatures the input's last dimension, not negative
+     * @param outFeatures the output's last dimension, not negative
+     * @param dtype the parameters' dtype, a floating one
+     * @throws dev.kiln.KilnException if a size is negative or the dtype is not floating
+     */
     public Linear(int inFeatures, int outFeatures, DType dtype) {
         this(inFeatures, outFeatures, true, Kiln.defaultGenerator(), dtype);
     }
 
+    /**
+     * A layer of the default dtype drawn from {@code generator}.
+     *
+     * @param inFeatures the input's last dimension, not negative
+     * @param outFeatures the output's last dimension, not negative
+     * @param bias whether to add a learnable bias (PyTorch's default true)
+     * @param generator the random generator that initializes the parameters
+     * @throws dev.kiln.KilnException if a size is negative
+     */
     public Linear(int inFeatures, int outFeatures, boolean bias, Generator generator) {
         this(inFeatures, outFeatures, bias, generator, Kiln.defaultDtype());
     }
@@ -31,6 +54,13 @@ public final class Linear extends Module {
     /**
      * PyTorch's initialisation: weights Kaiming-uniform with a = √5, which is U(±1/√in), and
      * bias U(±1/√in), drawn from {@code generator} (weights first), of {@code dtype}.
+     *
+     * @param inFeatures the input's last dimension, not negative
+     * @param outFeatures the output's last dimension, not negative
+     * @param bias whether to add a learnable bias (PyTorch's default true)
+     * @param generator the random generator that initializes the parameters
+     * @param dtype the parameters' dtype, a floating one
+     * @throws dev.kiln.KilnException if a size is negative or the dtype is not floating
      */
     public Linear(int inFeatures, int outFeatures, boolean bias, Generator generator, DType dtype) {
         if (inFeatures < 0 || outFeatures < 0) {

@@ -6,6 +6,11 @@ import dev.kiln.Tensor;
 public final class LogSoftmax extends Module {
     private final int dim;
 
+    /**
+     * Log-softmax along {@code dim}.
+     *
+     * @param dim the dimension the probabilities are normalized over, negative counting from the end
+     */
     public LogSoftmax(int dim) {
         this.dim = dim;
     }

@@ -12,14 +12,28 @@ import dev.kiln.Tensor;
 public final class MSELoss extends Module {
     private final Reduction reduction;
 
+    /** The loss with the mean reduction. */
     public MSELoss() {
         this(Reduction.MEAN);
     }
 
+    /**
+     * The loss with the given reduction.
+     *
+     * @param reduction how the per-element losses combine (PyTorch's default {@link Reduction#MEAN}); not null
+     */
     public MSELoss(Reduction reduction) {
         this.reduction = reduction;
     }
 
+    /**
+     * The squared error of {@code input} against {@code target}, as {@code F.mse_loss}.
+     *
+     * @param input the predictions
+     * @param target the targets, of the input's shape (no broadcasting)
+     * @return the loss: a scalar, or the input's shape with {@link Reduction#NONE}
+     * @throws KilnException if the shapes differ
+     */
     public Tensor forward(Tensor input, Tensor target) {
         Shape a = input.shape();
         Shape b = target.shape();

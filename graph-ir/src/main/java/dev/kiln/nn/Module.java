@@ -40,17 +40,37 @@ public abstract class Module {
         dev.kiln.internal.Places.noteModule(this);
     }
 
-    /** Applies the module to one input. Modules that take other inputs (losses) define their own {@code forward}. */
+    /**
+     * Applies the module to one input. Modules that take other inputs (losses) define their own {@code forward}.
+     *
+     * @param input the input tensor
+     * @return the module's output
+     * @throws KilnException if this module does not take a single input (the default, when not overridden)
+     */
     public Tensor forward(Tensor input) {
         throw new KilnException(displayName() + " does not take a single input tensor");
     }
 
-    /** Registers {@code init} as a parameter named {@code name} and returns it (a leaf that requires grad). */
+    /**
+     * Registers {@code init} as a parameter named {@code name} and returns it (a leaf that requires grad).
+     *
+     * @param name the parameter's name: non-empty, no {@code '.'}, not already a member of this module
+     * @param init the initial value, a floating tensor, wrapped with {@link Parameter#of}
+     * @return the registered parameter
+     * @throws KilnException if the name is invalid or taken, or {@code init} is not floating
+     */
     protected final Tensor parameter(String name, Tensor init) {
         return registerParameter(name, Parameter.of(init));
     }
 
-    /** Registers an existing tensor (for example one shared with another module) as a parameter. */
+    /**
+     * Registers an existing tensor (for example one shared with another module) as a parameter.
+     *
+     * @param name the parameter's name: non-empty, no {@code '.'}, not already a member of this module
+     * @param p a leaf tensor that requires grad (see {@link Parameter#of})
+     * @return {@code p}
+     * @throws KilnException if the name is invalid or taken, or {@code p} is not a leaf that requires grad
+     */
     public final Tensor registerParameter(String name, Tensor p) {
         checkName(name);
         if (!p.requiresGrad() || !p.isLeaf()) {
@@ -64,6 +84,11 @@ public abstract class Module {
      * Registers {@code tensor} as a buffer named {@code name} and returns it: in {@link #stateDict()}
      * and converted by {@link #to(DType)}, never a parameter. A compiled step reads and writes it
      * (in place, as {@code buffer.copy_(...)}) like any tensor it touches.
+     *
+     * @param name the buffer's name: non-empty, no {@code '.'}, not already a member of this module
+     * @param tensor a concrete tensor that does not require grad
+     * @return {@code tensor}
+     * @throws KilnException if the name is invalid or taken, or the tensor is symbolic or requires grad
      */
     public final Tensor registerBuffer(String name, Tensor tensor) {
         checkName(name);
@@ -77,14 +102,22 @@ public abstract class Module {
         return tensor;
     }
 
-    /** Buffers by dotted path, this module's first, then each child's. */
+    /**
+     * Buffers by dotted path, this module's first, then each child's, as {@code named_buffers()}.
+     *
+     * @return an unmodifiable map from dotted path to buffer
+     */
     public final Map<String, Tensor> namedBuffers() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         collectBuffers("", out);
         return Collections.unmodifiableMap(out);
     }
 
-    /** All buffers, in the order of {@link #namedBuffers()}. */
+    /**
+     * All buffers, in the order of {@link #namedBuffers()}.
+     *
+     * @return an immutable list of the buffers
+     */
     public final List<Tensor> buffers() {
         return List.copyOf(namedBuffers().values());
     }
@@ -98,7 +131,11 @@ public abstract class Module {
      * Converts every floating parameter and buffer (and any gradient) to {@code dtype}, in place:
      * the tensors keep their identity, so fields and optimizers built before still refer to them
      * (an optimizer's state follows at its next step), and compiled functions traced before
-     * trace again for the new dtype. Returns this module.
+     * trace again for the new dtype. Integer tensors are left as they are.
+     *
+     * @param dtype a floating dtype
+     * @return this module
+     * @throws KilnException if {@code dtype} is null or not floating
      */
     public Module to(DType dtype) {
         if (dtype == null || !dtype.isFloating()) {
@@ -111,7 +148,11 @@ public abstract class Module {
      * Moves every parameter and buffer (and any gradient) to {@code device}, in place, as PyTorch's
      * {@code module.to(device)}: the tensors keep their identity, so fields and optimizers built
      * before still refer to them (an optimizer's state follows at its next step), and compiled
-     * functions traced before trace again for the new device. Returns this module.
+     * functions traced before trace again for the new device.
+     *
+     * @param device the target device
+     * @return this module
+     * @throws KilnException if {@code device} is null
      */
     public Module to(Device device) {
         if (device == null) {
@@ -143,7 +184,15 @@ public abstract class Module {
         return this;
     }
 
-    /** Registers a sub-module named {@code name} and returns it. */
+    /**
+     * Registers a sub-module named {@code name} and returns it.
+     *
+     * @param <M> the sub-module's type
+     * @param name the sub-module's name: non-empty, no {@code '.'}, not already a member of this module
+     * @param child the sub-module
+     * @return {@code child}
+     * @throws KilnException if the name is invalid or taken
+     */
     protected final <M extends Module> M module(String name, M child) {
         checkName(name);
         children.put(name, child);
@@ -159,12 +208,20 @@ public abstract class Module {
         }
     }
 
-    /** All parameters, this module's first, then each child's, each shared parameter once. */
+    /**
+     * All parameters, this module's first, then each child's, each shared parameter once, as {@code parameters()}.
+     *
+     * @return an immutable list of the parameters, in the order of {@link #namedParameters()}
+     */
     public final List<Tensor> parameters() {
         return List.copyOf(namedParameters().values());
     }
 
-    /** Parameters by dotted path ({@code "0.weight"}); a shared parameter appears once, under its first path. */
+    /**
+     * Parameters by dotted path ({@code "0.weight"}); a shared parameter appears once, under its first path.
+     *
+     * @return an unmodifiable map from dotted path to parameter
+     */
     public final Map<String, Tensor> namedParameters() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         collect("", out, Collections.newSetFromMap(new IdentityHashMap<>()));
@@ -192,6 +249,10 @@ public abstract class Module {
      * parameters and activations. {@code inputShapes} is the shape of {@link #forward(Tensor)}'s input
      * (a module's forward takes one); the input has the parameters' dtype. The forward is traced in
      * eval mode on a symbolic input (nothing is computed) and every module's mode is restored after.
+     *
+     * @param inputShapes exactly one shape: that of the forward's input, batch dimension included
+     * @return the summary that was printed
+     * @throws KilnException if not exactly one shape is given
      */
     public final ModuleSummary summary(Shape... inputShapes) {
         if (inputShapes.length != 1) {
@@ -217,21 +278,38 @@ public abstract class Module {
         children.values().forEach(c -> c.collectModes(out));
     }
 
-    /** The direct sub-modules, by name. */
+    /**
+     * The direct sub-modules, by name, as {@code named_children()}.
+     *
+     * @return an unmodifiable map from name to sub-module, in registration order
+     */
     public final Map<String, Module> namedChildren() {
         return Collections.unmodifiableMap(children);
     }
 
+    /**
+     * The direct sub-modules, as {@code children()}.
+     *
+     * @return an immutable list of the sub-modules, in registration order
+     */
     public final List<Module> children() {
         return List.copyOf(children.values());
     }
 
-    /** Training mode (the default); sets it on every sub-module too. */
+    /**
+     * Sets training mode (the default) on this module and every sub-module, as {@code train()}.
+     *
+     * @return this module
+     */
     public Module train() {
         return setTraining(true);
     }
 
-    /** Evaluation mode; sets it on every sub-module too. */
+    /**
+     * Sets evaluation mode on this module and every sub-module, as {@code eval()}.
+     *
+     * @return this module
+     */
     public Module eval() {
         return setTraining(false);
     }
@@ -246,6 +324,8 @@ public abstract class Module {
      * Whether this module is in training mode. Read while a compiled function is traced, it guards
      * the plan (as {@code torch.compile} guards {@code module.training}): after {@link #eval()} or
      * {@link #train()} the next call traces again, and plans for both modes stay cached.
+     *
+     * @return true in training mode, false in evaluation mode
      */
     public final boolean isTraining() {
         if (Tracing.active()) {
@@ -273,7 +353,11 @@ public abstract class Module {
         parameters().forEach(Tensor::clearGrad);
     }
 
-    /** The parameters and buffers by dotted path, detached (sharing storage), as {@code state_dict()}. */
+    /**
+     * The parameters and buffers by dotted path, detached (sharing storage), as {@code state_dict()}.
+     *
+     * @return a new map in PyTorch's state-dict order: each module's parameters, then its buffers, then its children's
+     */
     public final Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         collectAll("", out);
@@ -292,6 +376,11 @@ public abstract class Module {
      * Copies values into the parameters and buffers, converting them to each one's dtype (as
      * PyTorch's {@code copy_} does). With {@code strict}, missing and unexpected keys are errors.
      * Everything is checked before anything is written.
+     *
+     * @param state values by dotted path, as {@link #stateDict()} names them
+     * @param strict whether keys missing from {@code state}, or in it but not in this module, are errors
+     * @throws KilnException on a shape mismatch, a floating/integer dtype mismatch, or (with {@code strict})
+     *         missing or unexpected keys; every problem is named in one message
      */
     public final void loadStateDict(Map<String, Tensor> state, boolean strict) {
         loadStateDict(state, strict, "loadStateDict");
@@ -337,6 +426,9 @@ public abstract class Module {
      * Writes {@link #stateDict()} to {@code path} as safetensors (see {@link Safetensors}): keys as
      * PyTorch's {@code state_dict()} names them, so {@code safetensors.torch.load_file} in Python
      * gives a dict that PyTorch's matching module loads. The file appears whole or not at all.
+     *
+     * @param path the file to write
+     * @throws KilnException if the file cannot be written
      */
     public final void save(Path path) {
         Safetensors.save(path, stateDict());
@@ -345,14 +437,22 @@ public abstract class Module {
     /**
      * Loads a safetensors file written by {@link #save} (or by PyTorch) into this module: strict
      * keys, shapes and dtype kinds checked for every entry before anything is written, values
-     * converted to each parameter's dtype. Returns this module.
+     * converted to each parameter's dtype.
+     *
+     * @param path the safetensors file to read
+     * @return this module
+     * @throws KilnException if the file cannot be read, or its keys, shapes or dtype kinds do not match
      */
     public Module load(Path path) {
         loadStateDict(Safetensors.load(path), true, "load " + path);
         return this;
     }
 
-    /** The part inside the parentheses of this module's line in {@link #toString()}. */
+    /**
+     * The part inside the parentheses of this module's line in {@link #toString()}, as PyTorch's {@code extra_repr()}.
+     *
+     * @return the extra description; empty by default
+     */
     protected String extraRepr() {
         return "";
     }

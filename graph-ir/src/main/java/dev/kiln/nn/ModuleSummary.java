@@ -28,14 +28,33 @@ import java.util.Locale;
  */
 public record ModuleSummary(List<Row> rows, Shape inputShape, DType dtype, long totalParams, long trainableParams) {
     /**
-     * One module call: its class's name, its dotted path in the model ({@code ""} for the model),
-     * depth and 1-based index among its siblings, output shape (null if it made nothing), own
-     * parameter elements (trainable ones apart), multiply-adds, and whether it is a leaf module.
+     * One module call: one line of the table.
+     *
+     * @param type the module's class name
+     * @param path its dotted path in the model ({@code ""} for the model itself)
+     * @param depth its depth in the module tree (0 for the model)
+     * @param index its 1-based index among its siblings
+     * @param outputShape the output's shape, or null if the call made no tensor
+     * @param outputDtype the output's dtype, or null if the call made no tensor
+     * @param params the elements of the module's own parameters (not its children's)
+     * @param trainableParams those of {@code params} that require grad
+     * @param multAdds the call's multiply-adds, by torchinfo's rule
+     * @param leaf whether the module has no sub-modules
+     * @param last whether this is the last call of its parent (for the tree's drawing)
      */
     public record Row(String type, String path, int depth, int index, Shape outputShape, DType outputDtype, long params,
             long trainableParams, long multAdds, boolean leaf, boolean last) {
     }
 
+    /**
+     * Creates a summary, copying {@code rows}.
+     *
+     * @param rows the module calls, the model's first
+     * @param inputShape the summarized input's shape
+     * @param dtype the input's dtype
+     * @param totalParams the model's parameter elements, each shared parameter once
+     * @param trainableParams those of parameters that require grad
+     */
     public ModuleSummary {
         rows = List.copyOf(rows);
     }
@@ -83,12 +102,20 @@ public record ModuleSummary(List<Row> rows, Shape inputShape, DType dtype, long 
         return name.contains("weight") || name.contains("bias") ? size * o[0] * (o.length > 1 ? o[1] : 1) : 0;
     }
 
-    /** Parameter elements that do not require grad. */
+    /**
+     * Parameter elements that do not require grad.
+     *
+     * @return {@code totalParams - trainableParams}
+     */
     public long nonTrainableParams() {
         return totalParams - trainableParams;
     }
 
-    /** The multiply-adds of every call. */
+    /**
+     * The multiply-adds of every call.
+     *
+     * @return the sum of the rows' {@code multAdds}
+     */
     public long totalMultAdds() {
         long n = 0;
         for (Row r : rows) {
@@ -97,12 +124,20 @@ public record ModuleSummary(List<Row> rows, Shape inputShape, DType dtype, long 
         return n;
     }
 
-    /** The input's bytes. */
+    /**
+     * The input's bytes.
+     *
+     * @return the input's element count times its dtype's size
+     */
     public long inputBytes() {
         return inputShape.numelLong() * dtype.byteSize();
     }
 
-    /** Activation memory as torchinfo counts it: twice the output bytes of each leaf call that holds parameters. */
+    /**
+     * Activation memory as torchinfo counts it: twice the output bytes of each leaf call that holds parameters.
+     *
+     * @return the forward/backward pass size in bytes
+     */
     public long forwardBackwardBytes() {
         long n = 0;
         for (Row r : rows) {
@@ -113,12 +148,20 @@ public record ModuleSummary(List<Row> rows, Shape inputShape, DType dtype, long 
         return n;
     }
 
-    /** The parameters' bytes, at the summarized dtype. */
+    /**
+     * The parameters' bytes, at the summarized dtype.
+     *
+     * @return {@code totalParams} times the dtype's size
+     */
     public long paramBytes() {
         return totalParams * dtype.byteSize();
     }
 
-    /** Input, activations and parameters. */
+    /**
+     * The estimated total memory: input, activations and parameters.
+     *
+     * @return the sum of {@link #inputBytes()}, {@link #forwardBackwardBytes()} and {@link #paramBytes()}
+     */
     public long totalBytes() {
         return inputBytes() + forwardBackwardBytes() + paramBytes();
     }

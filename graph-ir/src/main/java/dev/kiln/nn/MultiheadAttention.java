@@ -16,7 +16,7 @@ import dev.kiln.Tensor;
 public final class MultiheadAttention extends Module {
     /** [3E, E]: the query, key and value projections stacked. */
     public final Tensor inProjWeight;
-    /** Null without bias. */
+    /** [3E]: the query, key and value projections' biases stacked; null without bias. */
     public final Tensor inProjBias;
     /** The output projection ({@code out_proj}). */
     public final Linear outProj;
@@ -25,16 +25,41 @@ public final class MultiheadAttention extends Module {
     private final double dropout;
     private final boolean batchFirst;
 
-    /** The output [N, L, E] (batch first) or [L, N, E], and the attention weights (null unless asked for). */
+    /**
+     * The result of {@link #forward(Tensor, Tensor, Tensor, Tensor, boolean, Tensor, boolean)}.
+     *
+     * @param output the attention output, [N, L, E] (batch first), [L, N, E] or unbatched [L, E]
+     * @param weights the attention weights, [N, L, S] averaged over heads or [N, numHeads, L, S] (without the N
+     *        for unbatched inputs); null unless asked for
+     */
     public record Output(Tensor output, Tensor weights) {
     }
 
-    /** No dropout, bias, sequence-first inputs, the default generator and dtype. */
+    /**
+     * Multi-head attention with no dropout, bias, sequence-first inputs, the default generator and dtype.
+     *
+     * @param embedDim the model's dimension E, divisible by {@code numHeads}
+     * @param numHeads the number of heads, each of E / numHeads features
+     * @throws KilnException if a size is not positive or {@code numHeads} does not divide {@code embedDim}
+     */
     public MultiheadAttention(int embedDim, int numHeads) {
         this(embedDim, numHeads, 0, true, false, Kiln.defaultGenerator(), Kiln.defaultDtype());
     }
 
-    /** PyTorch's arguments (no kdim/vdim, add_bias_kv or add_zero_attn), drawing from {@code generator}. */
+    /**
+     * Multi-head attention with PyTorch's arguments (no kdim/vdim, add_bias_kv or add_zero_attn), drawing from
+     * {@code generator}.
+     *
+     * @param embedDim the model's dimension E, divisible by {@code numHeads}
+     * @param numHeads the number of heads, each of E / numHeads features
+     * @param dropout the dropout probability on the attention weights in training, in [0, 1) (PyTorch's default 0)
+     * @param bias whether the input and output projections have biases (PyTorch's default true)
+     * @param batchFirst whether batched inputs and outputs are [N, L, E] rather than [L, N, E] (PyTorch's default false)
+     * @param generator the random generator that initializes the weights
+     * @param dtype the parameters' dtype, a floating one
+     * @throws KilnException if a size is not positive, {@code numHeads} does not divide {@code embedDim}, or
+     *         {@code dropout} is outside [0, 1)
+     */
     public MultiheadAttention(int embedDim, int numHeads, double dropout, boolean bias, boolean batchFirst, Generator generator,
             DType dtype) {
         if (embedDim <= 0 || numHeads <= 0 || embedDim % numHeads != 0) {
@@ -66,6 +91,17 @@ public final class MultiheadAttention extends Module {
      * PyTorch's {@code forward(query, key, value, key_padding_mask, need_weights, attn_mask, average_attn_weights)}.
      * Inputs [N, L, E] (batch first), [L, N, E] or unbatched [L, E]; keyPaddingMask [N, S] (or [S]); attnMask
      * [L, S] or [N·numHeads, L, S]. Weights [N, L, S] averaged over heads, or [N, numHeads, L, S].
+     *
+     * @param query the queries, [N, L, E] (batch first), [L, N, E] or unbatched [L, E]
+     * @param key the keys, [N, S, E] (batch first), [S, N, E] or unbatched [S, E]
+     * @param value the values, shaped as {@code key}
+     * @param keyPaddingMask null, or [N, S] ([S] unbatched): bool true where a key is ignored, or floating (added)
+     * @param needWeights whether to return the attention weights (PyTorch's default true)
+     * @param attnMask null, or [L, S] or [N·numHeads, L, S]: bool true where attention is not allowed, or floating (added)
+     * @param averageAttnWeights whether the returned weights are averaged over heads (PyTorch's default true)
+     * @return the output, and the weights when {@code needWeights}
+     * @throws KilnException if the inputs' ranks, embedding dimension, batch or source length disagree, or a mask's
+     *         dtype (bool or the query's) or shape does not fit
      */
     public Output forward(Tensor query, Tensor key, Tensor value, Tensor keyPaddingMask, boolean needWeights, Tensor attnMask,
             boolean averageAttnWeights) {

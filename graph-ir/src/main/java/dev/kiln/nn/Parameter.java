@@ -8,6 +8,13 @@ public final class Parameter {
     private Parameter() {
     }
 
+    /**
+     * Makes a parameter from {@code data}: detached from any graph, sharing its storage, requiring grad.
+     *
+     * @param data a floating tensor
+     * @return a new leaf tensor that requires grad
+     * @throws KilnException if {@code data} is not floating
+     */
     public static Tensor of(Tensor data) {
         if (!data.dtype().isFloating()) {
             throw new KilnException("a parameter must be a floating tensor, got " + data.dtype());

@@ -6,6 +6,11 @@ import dev.kiln.Tensor;
 public final class Softmax extends Module {
     private final int dim;
 
+    /**
+     * Softmax along {@code dim}.
+     *
+     * @param dim the dimension the probabilities are normalized over (they sum to 1 along it), negative counting from the end
+     */
     public Softmax(int dim) {
         this.dim = dim;
     }
