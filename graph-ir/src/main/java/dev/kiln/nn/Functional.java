@@ -404,7 +404,7 @@ public final class Functional {
      * @param input [N, C, H, W], or [C, H, W] for one sample
      * @param kernelSize the window's height and width, positive
      * @return [N, C, ⌊H/k⌋, ⌊W/k⌋] (or without N)
-     * @throws KilnException if {@code input} is not 3-D or 4-D, or the window is larger than the input
+     * @throws KilnException if {@code input} is not 3-D or 4-D, or {@code kernelSize} is not positive or exceeds H or W
      */
     public static Tensor maxPool2d(Tensor input, int kernelSize) {
         return maxPool2d(input, new int[] {kernelSize}, null, new int[] {0}, new int[] {1}, false);
@@ -459,7 +459,7 @@ public final class Functional {
      * @param input [N, C, H, W], or [C, H, W] for one sample
      * @param kernelSize the window's height and width, positive
      * @return [N, C, ⌊H/k⌋, ⌊W/k⌋] (or without N)
-     * @throws KilnException if {@code input} is not 3-D or 4-D, or the window is larger than the input
+     * @throws KilnException if {@code input} is not 3-D or 4-D, or {@code kernelSize} is not positive or exceeds H or W
      */
     public static Tensor avgPool2d(Tensor input, int kernelSize) {
         return avgPool2d(input, new int[] {kernelSize}, null, new int[] {0}, false, true);
