@@ -17,9 +17,19 @@ import java.util.List;
  */
 public final class Init {
     /** Which fan Kaiming initialization scales by, as PyTorch's {@code mode='fan_in' | 'fan_out'}. */
-    public enum FanMode { FAN_IN, FAN_OUT }
+    public enum FanMode {
+        /** The fan-in, {@code mode='fan_in'}: keeps the variance of the forward pass's activations. */
+        FAN_IN,
+        /** The fan-out, {@code mode='fan_out'}: keeps the variance of the backward pass's gradients. */
+        FAN_OUT
+    }
 
-    /** A weight's fan-in and fan-out, as {@code _calculate_fan_in_and_fan_out} returns them. */
+    /**
+     * A weight's fan-in and fan-out, as {@code _calculate_fan_in_and_fan_out} returns them.
+     *
+     * @param fanIn the inputs feeding each output: {@code size(1)} times the receptive field
+     * @param fanOut the outputs each input feeds: {@code size(0)} times the receptive field
+     */
     public record Fans(int fanIn, int fanOut) {
     }
 
@@ -29,12 +39,29 @@ public final class Init {
     private Init() {
     }
 
-    /** The recommended gain for {@code nonlinearity} (an {@code nn.functional} name), as {@code calculate_gain}; leaky_relu's slope is 0.01. */
+    /**
+     * As {@code torch.nn.init.calculate_gain(nonlinearity)}: the recommended gain for {@code nonlinearity};
+     * leaky_relu's negative slope is taken as 0.01.
+     *
+     * @param nonlinearity an {@code nn.functional} name: "linear", "conv1d", "conv2d", "conv3d",
+     *     "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "sigmoid" (all gain 1), "tanh" (5/3),
+     *     "relu" (√2), "leaky_relu" or "selu" (3/4)
+     * @return the gain
+     * @throws KilnException if {@code nonlinearity} is none of these
+     */
     public static double calculateGain(String nonlinearity) {
         return calculateGain(nonlinearity, 0.01);
     }
 
-    /** {@link #calculateGain(String)} with {@code param} as leaky_relu's negative slope (ignored by the others). */
+    /**
+     * As {@code torch.nn.init.calculate_gain(nonlinearity, param)}: {@link #calculateGain(String)} with
+     * {@code param} as leaky_relu's negative slope, whose gain is √(2 / (1 + param²)).
+     *
+     * @param nonlinearity an {@code nn.functional} name, as for {@link #calculateGain(String)}
+     * @param param leaky_relu's negative slope (ignored by the other nonlinearities)
+     * @return the gain
+     * @throws KilnException if {@code nonlinearity} is not one {@link #calculateGain(String)} lists
+     */
     public static double calculateGain(String nonlinearity, double param) {
         if (LINEAR_FNS.contains(nonlinearity)) {
             return 1;
@@ -52,6 +79,10 @@ public final class Init {
     /**
      * Fan-in {@code size(1) · receptive field} and fan-out {@code size(0) · receptive field}, the receptive
      * field being the product of the sizes after the first two (a convolution's kernel), as PyTorch computes them.
+     *
+     * @param tensor a weight of at least 2 dimensions, [out, in, *kernel]
+     * @return its fan-in and fan-out
+     * @throws KilnException if {@code tensor} has fewer than 2 dimensions
      */
     public static Fans calculateFanInAndFanOut(Tensor tensor) {
         if (tensor.dim() < 2) {
@@ -67,52 +98,120 @@ public final class Init {
 
     // ------------------------------------------------------------------ constants
 
-    /** Fills {@code tensor} with {@code value}. */
+    /**
+     * As {@code torch.nn.init.constant_}: fills {@code tensor} with {@code value} in place, outside autograd.
+     *
+     * @param tensor the tensor to fill in place
+     * @param value the value every element takes (converted to the tensor's dtype)
+     * @return {@code tensor}, filled
+     */
     public static Tensor constant_(Tensor tensor, double value) {
         try (var noGrad = Kiln.noGrad()) {
             return tensor.fill_(value);
         }
     }
 
-    /** Fills {@code tensor} with 0. */
+    /**
+     * As {@code torch.nn.init.zeros_}: fills {@code tensor} with 0 in place, outside autograd.
+     *
+     * @param tensor the tensor to fill in place
+     * @return {@code tensor}, filled
+     */
     public static Tensor zeros_(Tensor tensor) {
         return constant_(tensor, 0);
     }
 
-    /** Fills {@code tensor} with 1. */
+    /**
+     * As {@code torch.nn.init.ones_}: fills {@code tensor} with 1 in place, outside autograd.
+     *
+     * @param tensor the tensor to fill in place
+     * @return {@code tensor}, filled
+     */
     public static Tensor ones_(Tensor tensor) {
         return constant_(tensor, 1);
     }
 
     // ------------------------------------------------------------------ uniform and normal
 
-    /** U(0, 1). */
+    /**
+     * As {@code torch.nn.init.uniform_(tensor)}: fills {@code tensor} in place with values uniform in [0, 1),
+     * from the thread's default generator.
+     *
+     * @param tensor the floating tensor to fill in place
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} is not floating
+     */
     public static Tensor uniform_(Tensor tensor) {
         return uniform_(tensor, 0, 1);
     }
 
-    /** U(a, b): {@code a + (b − a)·u} for u uniform in [0, 1). */
+    /**
+     * As {@code torch.nn.init.uniform_(tensor, a, b)}: fills {@code tensor} in place with U(a, b), that is
+     * {@code a + (b − a)·u} for u uniform in [0, 1), from the thread's default generator.
+     *
+     * @param tensor the floating tensor to fill in place
+     * @param a the lower bound
+     * @param b the upper bound
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} is not floating
+     */
     public static Tensor uniform_(Tensor tensor, double a, double b) {
         return uniform_(tensor, a, b, Kiln.defaultGenerator());
     }
 
-    /** U(a, b) drawn from {@code generator}. */
+    /**
+     * As {@code torch.nn.init.uniform_(tensor, a, b, generator)}: fills {@code tensor} in place with
+     * {@code a + (b − a)·u} for u uniform in [0, 1).
+     *
+     * @param tensor the floating tensor to fill in place
+     * @param a the lower bound
+     * @param b the upper bound
+     * @param generator the generator the values are drawn from
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} is not floating
+     */
     public static Tensor uniform_(Tensor tensor, double a, double b, Generator generator) {
         Tensor u = Tensor.rand(tensor.shape(), floating("uniform_", tensor), generator);
         return write(tensor, u.mul(b - a).add(a));
     }
 
-    /** N(0, 1). */
+    /**
+     * As {@code torch.nn.init.normal_(tensor)}: fills {@code tensor} in place with N(0, 1) draws from the
+     * thread's default generator.
+     *
+     * @param tensor the floating tensor to fill in place
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} is not floating
+     */
     public static Tensor normal_(Tensor tensor) {
         return normal_(tensor, 0, 1);
     }
 
-    /** N(mean, std²). */
+    /**
+     * As {@code torch.nn.init.normal_(tensor, mean, std)}: fills {@code tensor} in place with N(mean, std²)
+     * draws from the thread's default generator.
+     *
+     * @param tensor the floating tensor to fill in place
+     * @param mean the distribution's mean
+     * @param std its standard deviation, at least 0
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} is not floating or {@code std} is negative or NaN
+     */
     public static Tensor normal_(Tensor tensor, double mean, double std) {
         return normal_(tensor, mean, std, Kiln.defaultGenerator());
     }
 
-    /** N(mean, std²) drawn from {@code generator}. */
+    /**
+     * As {@code torch.nn.init.normal_(tensor, mean, std, generator)}: fills {@code tensor} in place with
+     * N(mean, std²) draws.
+     *
+     * @param tensor the floating tensor to fill in place
+     * @param mean the distribution's mean
+     * @param std its standard deviation, at least 0
+     * @param generator the generator the values are drawn from
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} is not floating or {@code std} is negative or NaN
+     */
     public static Tensor normal_(Tensor tensor, double mean, double std, Generator generator) {
         if (!(std >= 0)) {
             throw new KilnException("normal_: std must be non-negative, got " + std);
@@ -124,18 +223,49 @@ public final class Init {
     }
 
     /**
-     * N(mean, std²) restricted to [a, b], as {@code trunc_normal_}: the inverse normal CDF of a uniform
-     * draw between the bounds' CDF values, clamped to [a, b]. Computed on the host in float64.
+     * As {@code torch.nn.init.trunc_normal_(tensor)}: N(0, 1) restricted to [−2, 2], from the thread's default
+     * generator; see {@link #truncNormal_(Tensor, double, double, double, double, Generator)}.
+     *
+     * @param tensor the floating tensor to fill in place
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} is not floating or is traced inside a compiled function
      */
     public static Tensor truncNormal_(Tensor tensor) {
         return truncNormal_(tensor, 0, 1, -2, 2);
     }
 
+    /**
+     * As {@code torch.nn.init.trunc_normal_(tensor, mean, std, a, b)}: N(mean, std²) restricted to [a, b], from
+     * the thread's default generator; see {@link #truncNormal_(Tensor, double, double, double, double, Generator)}.
+     *
+     * @param tensor the floating tensor to fill in place
+     * @param mean the untruncated distribution's mean
+     * @param std the untruncated distribution's standard deviation, positive
+     * @param a the lower bound
+     * @param b the upper bound, above {@code a}
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} is not floating or is traced inside a compiled function, or
+     *     unless {@code std > 0} and {@code a < b}
+     */
     public static Tensor truncNormal_(Tensor tensor, double mean, double std, double a, double b) {
         return truncNormal_(tensor, mean, std, a, b, Kiln.defaultGenerator());
     }
 
-    /** The truncated normal drawn from {@code generator}. */
+    /**
+     * As {@code torch.nn.init.trunc_normal_}: fills {@code tensor} in place with N(mean, std²) restricted to
+     * [a, b], as PyTorch 1.13 draws it: the inverse normal CDF of a uniform draw between the bounds' CDF values,
+     * clamped to [a, b]. Computed on the host in float64, so it cannot run inside a compiled function.
+     *
+     * @param tensor the floating tensor to fill in place
+     * @param mean the untruncated distribution's mean
+     * @param std the untruncated distribution's standard deviation, positive
+     * @param a the lower bound
+     * @param b the upper bound, above {@code a}
+     * @param generator the generator the values are drawn from
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} is not floating or is traced inside a compiled function, or
+     *     unless {@code std > 0} and {@code a < b}
+     */
     public static Tensor truncNormal_(Tensor tensor, double mean, double std, double a, double b, Generator generator) {
         floating("truncNormal_", tensor);
         concrete("truncNormal_", tensor);
@@ -154,15 +284,41 @@ public final class Init {
 
     // ------------------------------------------------------------------ Xavier (Glorot) and Kaiming (He)
 
-    /** U(±gain·√(6 / (fan_in + fan_out))), as {@code xavier_uniform_}. */
+    /**
+     * As {@code torch.nn.init.xavier_uniform_(tensor)}: fills {@code tensor} in place with
+     * U(±√(6 / (fan_in + fan_out))), from the thread's default generator.
+     *
+     * @param tensor the floating tensor to fill in place, of at least 2 dimensions
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} has fewer than 2 dimensions or is not floating
+     */
     public static Tensor xavierUniform_(Tensor tensor) {
         return xavierUniform_(tensor, 1);
     }
 
+    /**
+     * As {@code torch.nn.init.xavier_uniform_(tensor, gain)}: fills {@code tensor} in place with
+     * U(±gain·√(6 / (fan_in + fan_out))), from the thread's default generator.
+     *
+     * @param tensor the floating tensor to fill in place, of at least 2 dimensions
+     * @param gain the scale factor, for example {@link #calculateGain(String)}
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} has fewer than 2 dimensions or is not floating
+     */
     public static Tensor xavierUniform_(Tensor tensor, double gain) {
         return xavierUniform_(tensor, gain, Kiln.defaultGenerator());
     }
 
+    /**
+     * As {@code torch.nn.init.xavier_uniform_(tensor, gain, generator)}: fills {@code tensor} in place with
+     * U(±gain·√(6 / (fan_in + fan_out))) (fans from {@link #calculateFanInAndFanOut}).
+     *
+     * @param tensor the floating tensor to fill in place, of at least 2 dimensions
+     * @param gain the scale factor, for example {@link #calculateGain(String)}
+     * @param generator the generator the values are drawn from
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} has fewer than 2 dimensions or is not floating
+     */
     public static Tensor xavierUniform_(Tensor tensor, double gain, Generator generator) {
         Fans f = calculateFanInAndFanOut(tensor);
         double std = gain * Math.sqrt(2.0 / (f.fanIn() + f.fanOut()));
@@ -170,33 +326,88 @@ public final class Init {
         return uniform_(tensor, -bound, bound, generator);
     }
 
-    /** N(0, (gain·√(2 / (fan_in + fan_out)))²), as {@code xavier_normal_}. */
+    /**
+     * As {@code torch.nn.init.xavier_normal_(tensor)}: fills {@code tensor} in place with
+     * N(0, 2 / (fan_in + fan_out)), from the thread's default generator.
+     *
+     * @param tensor the floating tensor to fill in place, of at least 2 dimensions
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} has fewer than 2 dimensions or is not floating
+     */
     public static Tensor xavierNormal_(Tensor tensor) {
         return xavierNormal_(tensor, 1);
     }
 
+    /**
+     * As {@code torch.nn.init.xavier_normal_(tensor, gain)}: fills {@code tensor} in place with
+     * N(0, (gain·√(2 / (fan_in + fan_out)))²), from the thread's default generator.
+     *
+     * @param tensor the floating tensor to fill in place, of at least 2 dimensions
+     * @param gain the scale factor, at least 0, for example {@link #calculateGain(String)}
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} has fewer than 2 dimensions or is not floating, or {@code gain} is negative
+     */
     public static Tensor xavierNormal_(Tensor tensor, double gain) {
         return xavierNormal_(tensor, gain, Kiln.defaultGenerator());
     }
 
+    /**
+     * As {@code torch.nn.init.xavier_normal_(tensor, gain, generator)}: fills {@code tensor} in place with
+     * N(0, (gain·√(2 / (fan_in + fan_out)))²) (fans from {@link #calculateFanInAndFanOut}).
+     *
+     * @param tensor the floating tensor to fill in place, of at least 2 dimensions
+     * @param gain the scale factor, at least 0, for example {@link #calculateGain(String)}
+     * @param generator the generator the values are drawn from
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} has fewer than 2 dimensions or is not floating, or {@code gain} is negative
+     */
     public static Tensor xavierNormal_(Tensor tensor, double gain, Generator generator) {
         Fans f = calculateFanInAndFanOut(tensor);
         return normal_(tensor, 0, gain * Math.sqrt(2.0 / (f.fanIn() + f.fanOut())), generator);
     }
 
-    /** PyTorch's defaults: a = 0, fan-in, leaky_relu (so gain √2). */
+    /**
+     * As {@code torch.nn.init.kaiming_uniform_(tensor)}, with PyTorch's defaults a = 0, fan-in, leaky_relu (so
+     * U(±√(6 / fan_in))), from the thread's default generator; a tensor with no elements is left as it is.
+     *
+     * @param tensor the floating tensor to fill in place, of at least 2 dimensions
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} has elements and fewer than 2 dimensions, or is not floating
+     */
     public static Tensor kaimingUniform_(Tensor tensor) {
         return kaimingUniform_(tensor, 0, FanMode.FAN_IN, "leaky_relu");
     }
 
     /**
      * U(±gain·√(3 / fan)) with gain {@code calculateGain(nonlinearity, a)} ({@code a}: leaky_relu's slope),
-     * as {@code kaiming_uniform_}; a tensor with no elements is left as it is.
+     * as {@code kaiming_uniform_}, from the thread's default generator; a tensor with no elements is left as it is.
+     *
+     * @param tensor the floating tensor to fill in place, of at least 2 dimensions
+     * @param a leaky_relu's negative slope (PyTorch's default 0)
+     * @param mode the fan the variance is scaled by
+     * @param nonlinearity the {@link #calculateGain(String, double)} name the gain is taken for
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} has elements and fewer than 2 dimensions or is not floating, or
+     *     {@code nonlinearity} is unknown
      */
     public static Tensor kaimingUniform_(Tensor tensor, double a, FanMode mode, String nonlinearity) {
         return kaimingUniform_(tensor, a, mode, nonlinearity, Kiln.defaultGenerator());
     }
 
+    /**
+     * As {@code torch.nn.init.kaiming_uniform_(tensor, a, mode, nonlinearity, generator)}: fills {@code tensor}
+     * in place with U(±gain·√(3 / fan)), gain {@code calculateGain(nonlinearity, a)}; a tensor with no elements
+     * is left as it is.
+     *
+     * @param tensor the floating tensor to fill in place, of at least 2 dimensions
+     * @param a leaky_relu's negative slope (PyTorch's default 0)
+     * @param mode the fan the variance is scaled by
+     * @param nonlinearity the {@link #calculateGain(String, double)} name the gain is taken for
+     * @param generator the generator the values are drawn from
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} has elements and fewer than 2 dimensions or is not floating, or
+     *     {@code nonlinearity} is unknown
+     */
     public static Tensor kaimingUniform_(Tensor tensor, double a, FanMode mode, String nonlinearity, Generator generator) {
         if (tensor.numel() == 0) {
             return tensor;
@@ -206,16 +417,48 @@ public final class Init {
         return uniform_(tensor, -bound, bound, generator);
     }
 
-    /** PyTorch's defaults: a = 0, fan-in, leaky_relu (so std √2 / √fan_in). */
+    /**
+     * As {@code torch.nn.init.kaiming_normal_(tensor)}, with PyTorch's defaults a = 0, fan-in, leaky_relu (so
+     * std √2 / √fan_in), from the thread's default generator; a tensor with no elements is left as it is.
+     *
+     * @param tensor the floating tensor to fill in place, of at least 2 dimensions
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} has elements and fewer than 2 dimensions, or is not floating
+     */
     public static Tensor kaimingNormal_(Tensor tensor) {
         return kaimingNormal_(tensor, 0, FanMode.FAN_IN, "leaky_relu");
     }
 
-    /** N(0, (gain / √fan)²), as {@code kaiming_normal_}; a tensor with no elements is left as it is. */
+    /**
+     * N(0, (gain / √fan)²) with gain {@code calculateGain(nonlinearity, a)}, as {@code kaiming_normal_}, from
+     * the thread's default generator; a tensor with no elements is left as it is.
+     *
+     * @param tensor the floating tensor to fill in place, of at least 2 dimensions
+     * @param a leaky_relu's negative slope (PyTorch's default 0)
+     * @param mode the fan the variance is scaled by
+     * @param nonlinearity the {@link #calculateGain(String, double)} name the gain is taken for
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} has elements and fewer than 2 dimensions or is not floating, or
+     *     {@code nonlinearity} is unknown
+     */
     public static Tensor kaimingNormal_(Tensor tensor, double a, FanMode mode, String nonlinearity) {
         return kaimingNormal_(tensor, a, mode, nonlinearity, Kiln.defaultGenerator());
     }
 
+    /**
+     * As {@code torch.nn.init.kaiming_normal_(tensor, a, mode, nonlinearity, generator)}: fills {@code tensor}
+     * in place with N(0, (gain / √fan)²), gain {@code calculateGain(nonlinearity, a)}; a tensor with no elements
+     * is left as it is.
+     *
+     * @param tensor the floating tensor to fill in place, of at least 2 dimensions
+     * @param a leaky_relu's negative slope (PyTorch's default 0)
+     * @param mode the fan the variance is scaled by
+     * @param nonlinearity the {@link #calculateGain(String, double)} name the gain is taken for
+     * @param generator the generator the values are drawn from
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} has elements and fewer than 2 dimensions or is not floating, or
+     *     {@code nonlinearity} is unknown
+     */
     public static Tensor kaimingNormal_(Tensor tensor, double a, FanMode mode, String nonlinearity, Generator generator) {
         if (tensor.numel() == 0) {
             return tensor;
@@ -233,11 +476,29 @@ public final class Init {
 
     // ------------------------------------------------------------------ orthogonal
 
-    /** A (semi-)orthogonal matrix, as {@code orthogonal_}. */
+    /**
+     * As {@code torch.nn.init.orthogonal_(tensor)}: a (semi-)orthogonal matrix, from the thread's default
+     * generator; see {@link #orthogonal_(Tensor, double, Generator)}.
+     *
+     * @param tensor the floating tensor to fill in place, of at least 2 dimensions
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} has fewer than 2 dimensions, is not floating or is traced inside
+     *     a compiled function
+     */
     public static Tensor orthogonal_(Tensor tensor) {
         return orthogonal_(tensor, 1);
     }
 
+    /**
+     * As {@code torch.nn.init.orthogonal_(tensor, gain)}: {@code gain} times a (semi-)orthogonal matrix, from
+     * the thread's default generator; see {@link #orthogonal_(Tensor, double, Generator)}.
+     *
+     * @param tensor the floating tensor to fill in place, of at least 2 dimensions
+     * @param gain the scale factor
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} has fewer than 2 dimensions, is not floating or is traced inside
+     *     a compiled function
+     */
     public static Tensor orthogonal_(Tensor tensor, double gain) {
         return orthogonal_(tensor, gain, Kiln.defaultGenerator());
     }
@@ -245,7 +506,15 @@ public final class Init {
     /**
      * {@code gain}·Q, where Q comes from the QR factorization of a standard normal [rows, numel / rows]
      * matrix (transposed when it is wide), its columns' signs fixed by R's diagonal so Q is uniformly
-     * (Haar) distributed, as {@code orthogonal_}; dimensions after the first are flattened. Float64 on the host.
+     * (Haar) distributed, as {@code orthogonal_}; dimensions after the first are flattened. Computed on the host
+     * in float64, so it cannot run inside a compiled function; a tensor with no elements is left as it is.
+     *
+     * @param tensor the floating tensor to fill in place, of at least 2 dimensions
+     * @param gain the scale factor
+     * @param generator the generator the values are drawn from
+     * @return {@code tensor}, filled
+     * @throws KilnException if {@code tensor} has fewer than 2 dimensions, is not floating or is traced inside
+     *     a compiled function
      */
     public static Tensor orthogonal_(Tensor tensor, double gain, Generator generator) {
         if (tensor.dim() < 2) {

@@ -18,16 +18,37 @@ public final class TensorOps {
     private TensorOps() {
     }
 
-    /** Values and their int64 positions along the dimension, as {@code torch.return_types.sort} / {@code topk}. */
+    /**
+     * Values and their int64 positions along the dimension, as {@code torch.return_types.sort} / {@code topk}.
+     *
+     * @param values the selected elements, of the input's dtype (differentiable: a gather of the input)
+     * @param indices int64 positions of {@code values} along the sorted dimension, of the same shape
+     */
     public record Sorted(Tensor values, Tensor indices) {
     }
 
-    /** {@code torch.tril(x, diagonal)}: the elements on and below the {@code diagonal}-th diagonal of the last two dimensions, zeros above. */
+    /**
+     * As {@code torch.tril(x, diagonal)}: the elements on and below the {@code diagonal}-th diagonal of the last
+     * two dimensions, zeros above; leading dimensions are a batch.
+     *
+     * @param x a tensor of at least 2 dimensions
+     * @param diagonal 0 for the main diagonal, positive above it, negative below it
+     * @return a tensor of {@code x}'s shape and dtype
+     * @throws KilnException if {@code x} has fewer than 2 dimensions
+     */
     public static Tensor tril(Tensor x, int diagonal) {
         return Tensor.where(triangle("tril", x, diagonal, true), x, Tensor.scalar(0, x.dtype()));
     }
 
-    /** {@code torch.triu(x, diagonal)}: the elements on and above the {@code diagonal}-th diagonal of the last two dimensions, zeros below. */
+    /**
+     * As {@code torch.triu(x, diagonal)}: the elements on and above the {@code diagonal}-th diagonal of the last
+     * two dimensions, zeros below; leading dimensions are a batch.
+     *
+     * @param x a tensor of at least 2 dimensions
+     * @param diagonal 0 for the main diagonal, positive above it, negative below it
+     * @return a tensor of {@code x}'s shape and dtype
+     * @throws KilnException if {@code x} has fewer than 2 dimensions
+     */
     public static Tensor triu(Tensor x, int diagonal) {
         return Tensor.where(triangle("triu", x, diagonal, false), x, Tensor.scalar(0, x.dtype()));
     }
@@ -50,12 +71,30 @@ public final class TensorOps {
         return Tensor.fromArray(m, Shape.of(rows, cols), DType.BOOL);
     }
 
-    /** {@code torch.arange(start, end, step)} over reals: ⌈(end − start)/step⌉ values start + i·step, of the default dtype. */
+    /**
+     * As {@code torch.arange(start, end, step)} over reals: the ⌈(end − start)/step⌉ values start + i·step, of the
+     * default dtype.
+     *
+     * @param start the first value
+     * @param end the bound, not included
+     * @param step the nonzero difference between consecutive values; its sign must lead from start towards end
+     * @return a 1-D tensor of the default dtype (empty when start equals end)
+     * @throws KilnException if {@code step} is 0, a bound or the step is not finite, or the step points away from {@code end}
+     */
     public static Tensor arange(double start, double end, double step) {
         return arange(start, end, step, Kiln.defaultDtype());
     }
 
-    /** As {@link #arange(double, double, double)}, of {@code dtype}. */
+    /**
+     * As {@link #arange(double, double, double)}, of {@code dtype}.
+     *
+     * @param start the first value
+     * @param end the bound, not included
+     * @param step the nonzero difference between consecutive values; its sign must lead from start towards end
+     * @param dtype the result's dtype (the values are converted to it)
+     * @return a 1-D tensor of {@code dtype}
+     * @throws KilnException if {@code step} is 0, a bound or the step is not finite, or the step points away from {@code end}
+     */
     public static Tensor arange(double start, double end, double step, DType dtype) {
         if (step == 0 || !Double.isFinite(start) || !Double.isFinite(end) || !Double.isFinite(step)) {
             throw new KilnException("arange: step must be nonzero and the bounds finite, got start=" + start + ", end=" + end
@@ -73,13 +112,28 @@ public final class TensorOps {
         return Tensor.fromArray(v, Shape.of(n), dtype);
     }
 
-    /** {@code torch.sort(x, dim, descending, stable=True)}: values and int64 indices; equal values keep their order, NaN sorts as the largest. */
+    /**
+     * As {@code torch.sort(x, dim, descending, stable=True)}: values and int64 indices; equal values keep their
+     * order, NaN sorts as the largest. Takes n² comparisons per row, as {@link #argsort(Tensor, int, boolean)}.
+     *
+     * @param x a tensor of at least 1 dimension
+     * @param dim the dimension to sort along (negative counts from the end)
+     * @param descending largest first when true, smallest first when false
+     * @return the sorted values and their indices, each of {@code x}'s shape
+     * @throws KilnException if {@code x} is 0-d or {@code dim} is out of range
+     */
     public static Sorted sort(Tensor x, int dim, boolean descending) {
         Tensor indices = argsort(x, dim, descending);
         return new Sorted(x.gather(axis("sort", x, dim), indices), indices);
     }
 
-    /** Ascending {@link #sort(Tensor, int, boolean)} along the last dimension. */
+    /**
+     * As {@code torch.sort(x)}: {@link #sort(Tensor, int, boolean)} ascending along the last dimension.
+     *
+     * @param x a tensor of at least 1 dimension
+     * @return the sorted values and their indices, each of {@code x}'s shape
+     * @throws KilnException if {@code x} is 0-d
+     */
     public static Sorted sort(Tensor x) {
         return sort(x, -1, false);
     }
@@ -88,6 +142,13 @@ public final class TensorOps {
      * {@code torch.argsort(x, dim, descending, stable=True)}. Each element's rank counts the elements that
      * come before it (smaller, or equal and earlier); the rank's inverse permutation is the answer. This takes
      * n² comparisons and memory per sorted row: meant for rows of up to a few thousand (a vocabulary).
+     * Equal values keep their order and NaN sorts as the largest, as in {@link #sort(Tensor, int, boolean)}.
+     *
+     * @param x a tensor of at least 1 dimension
+     * @param dim the dimension to sort along (negative counts from the end)
+     * @param descending largest first when true, smallest first when false
+     * @return int64 indices of {@code x}'s shape: the positions along {@code dim} in sorted order (not differentiable)
+     * @throws KilnException if {@code x} is 0-d or {@code dim} is out of range
      */
     public static Tensor argsort(Tensor x, int dim, boolean descending) {
         int d = axis("argsort", x, dim);
@@ -113,6 +174,13 @@ public final class TensorOps {
     /**
      * {@code torch.topk(x, k, dim, largest, sorted=True)}: the k largest (or smallest) values along {@code dim} in
      * order, and their int64 indices; a sort's first k (so ties keep their original order).
+     *
+     * @param x a tensor of at least 1 dimension
+     * @param k how many elements to take, in [0, x.size(dim)]
+     * @param dim the dimension to select along (negative counts from the end)
+     * @param largest the largest values first when true, the smallest first when false
+     * @return values and indices of {@code x}'s shape with {@code k} along {@code dim}
+     * @throws KilnException if {@code x} is 0-d, {@code dim} is out of range or {@code k} is outside [0, x.size(dim)]
      */
     public static Sorted topk(Tensor x, int k, int dim, boolean largest) {
         int d = axis("topk", x, dim);
@@ -125,7 +193,14 @@ public final class TensorOps {
         return new Sorted(x.gather(d, indices), indices);
     }
 
-    /** The k largest along the last dimension. */
+    /**
+     * As {@code torch.topk(x, k)}: the k largest values along the last dimension, largest first.
+     *
+     * @param x a tensor of at least 1 dimension
+     * @param k how many elements to take, in [0, x.size(-1)]
+     * @return values and indices of {@code x}'s shape with {@code k} in the last dimension
+     * @throws KilnException if {@code x} is 0-d or {@code k} is outside [0, x.size(-1)]
+     */
     public static Sorted topk(Tensor x, int k) {
         return topk(x, k, -1, true);
     }
@@ -135,7 +210,16 @@ public final class TensorOps {
      * probability proportional to the non-negative weights of each row of a 1-D or 2-D {@code weights}. With
      * replacement each sample inverts the cumulative sum at a uniform draw; without, the categories with the
      * largest weight/Exp(1) keys are taken (the order of sequential draws without replacement). The weights
-     * are checked when run eagerly (a compiled step cannot read them).
+     * are checked when run eagerly (a compiled step cannot read them). Not differentiable.
+     *
+     * @param weights a floating 1-D [C] or 2-D [N, C] tensor of non-negative, finite weights, not all 0 in a row
+     * @param numSamples how many indices to draw per row, positive (at most C without replacement)
+     * @param replacement whether a category may be drawn more than once
+     * @param generator the generator the draws come from
+     * @return int64 indices in [0, C): [numSamples] for 1-D weights, [N, numSamples] for 2-D
+     * @throws KilnException if {@code weights} is not 1-D or 2-D or not floating, {@code numSamples} is not
+     *     positive or (without replacement) exceeds C, or, eagerly, a row holds a negative, infinite or NaN
+     *     weight, sums to 0, or has fewer positive weights than {@code numSamples} without replacement
      */
     public static Tensor multinomial(Tensor weights, int numSamples, boolean replacement, Generator generator) {
         if (weights.dim() < 1 || weights.dim() > 2) {
@@ -205,7 +289,16 @@ public final class TensorOps {
         }
     }
 
-    /** {@code torch.repeat_interleave(x, repeats, dim)}: each slice along {@code dim} repeated {@code repeats} times in place. */
+    /**
+     * As {@code torch.repeat_interleave(x, repeats, dim)}: each slice along {@code dim} repeated {@code repeats}
+     * times, the copies next to each other ([a, b] to [a, a, b, b]).
+     *
+     * @param x a tensor of at least 1 dimension
+     * @param repeats how many copies of each slice, at least 0
+     * @param dim the dimension to repeat along (negative counts from the end)
+     * @return {@code x} with {@code dim} of size {@code repeats·x.size(dim)}
+     * @throws KilnException if {@code x} is 0-d, {@code dim} is out of range or {@code repeats} is negative
+     */
     public static Tensor repeatInterleave(Tensor x, int repeats, int dim) {
         int d = axis("repeatInterleave", x, dim);
         if (repeats < 0) {
