@@ -100,19 +100,19 @@ public final class Autograd {
     }
 
     /**
-     * As {@link #grad(Tensor, List, Tensor, boolean, boolean)}; with {@code allowUnused}, unused inputs get null instead
-     * of an error ({@code torch.autograd.grad}'s {@code allow_unused}).
+     * As {@link #grad(Tensor, List, Tensor, boolean, boolean)}; with {@code allowUnused}, unused inputs get null
+     * instead of an error ({@code torch.autograd.grad}'s {@code allow_unused}).
      *
      * @param output the tensor to differentiate; it must require grad
      * @param inputs the tensors to differentiate with respect to
      * @param gradOutput d(loss)/d(output), of {@code output}'s shape; null for a one-element output, meaning ones
      * @param retainGraph keep the graph's saved inputs for another backward
      * @param createGraph record the gradient computation, so the results can be differentiated again
-     * @param allowUnused give null for an input not used to compute {@code output} (or not requiring grad) instead
-     *     of failing
+     * @param allowUnused give null for an input not used to compute {@code output} (or not requiring grad) instead of
+     *     failing
      * @return one gradient per input, in order, each of that input's shape, or null where unused and allowed
-     * @throws KilnException if {@code output} does not require grad, {@code gradOutput} is missing or of another
-     *     shape, or an input is unused and {@code allowUnused} is false
+     * @throws KilnException if {@code output} does not require grad, {@code gradOutput} is missing or of another shape,
+     *     or an input is unused and {@code allowUnused} is false
      */
     public static List<Tensor> grad(Tensor output, List<Tensor> inputs, Tensor gradOutput, boolean retainGraph,
             boolean createGraph, boolean allowUnused) {

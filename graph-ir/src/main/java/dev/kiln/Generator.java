@@ -155,7 +155,8 @@ public final class Generator {
     }
 
     /**
-     * Standard normal for element {@code i} of a draw starting at {@code offset} (Box-Muller on the element's two words).
+     * Standard normal for element {@code i} of a draw starting at {@code offset} (Box-Muller on the element's two
+     * words).
      *
      * @param seed the stream's seed
      * @param offset the draw's first word, from {@link #reserve}

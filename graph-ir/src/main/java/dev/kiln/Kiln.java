@@ -147,7 +147,8 @@ public final class Kiln {
 
     /**
      * The calling thread's default generator, as {@code torch.default_generator}: the one random factories
-     * ({@code randn}, {@code rand}) and parameter initializers draw from when given none. Each thread's starts at {@link #DEFAULT_SEED}.
+     * ({@code randn}, {@code rand}) and parameter initializers draw from when given none. Each thread's starts at
+     * {@link #DEFAULT_SEED}.
      *
      * @return the calling thread's generator
      */
@@ -359,7 +360,7 @@ public final class Kiln {
     /** A thread-confined mode switch, restored by {@link #close()}. */
     @FunctionalInterface
     public interface Scope extends AutoCloseable {
-        /** Restores the setting as it was when the scope opened; unlike {@link AutoCloseable#close()}, throws nothing checked. */
+        /** Restores the setting as it was when the scope opened; throws no checked exception. */
         @Override
         void close();
     }
