@@ -717,7 +717,7 @@ public final class Tensor {
     }
 
     /**
-     * A copy on {@code device} (this tensor if it is already there), made by the backends of both devices, as
+     * A copy on {@code target} (this tensor if it is already there), made by the backends of both devices, as
      * {@code tensor.to(device)}. Fails, naming the artifact to add, when no backend for the device is on the class
      * path. Not recorded by autograd yet (the copy does not require grad), and not while tracing.
      *
@@ -1638,7 +1638,7 @@ public final class Tensor {
      *
      * @param dims the new sizes, at least as many as this tensor has
      * @return the expanded view
-     * @throws KilnException if a dimension of size other than 1 would change
+     * @throws KilnException if the new shape has fewer dimensions, or a dimension of size other than 1 would change
      */
     public Tensor expand(int... dims) { return move(new Movement.Expand(Lowering.expandShape(shape(), dims)), this); }
 
@@ -1647,7 +1647,7 @@ public final class Tensor {
      *
      * @param shape the new shape
      * @return the expanded view, or this tensor if the shape is its own
-     * @throws KilnException if a dimension of size other than 1 would change
+     * @throws KilnException if the new shape has fewer dimensions, or a dimension of size other than 1 would change
      */
     public Tensor expand(Shape shape) { return expandTo(shape); }
 
@@ -1917,9 +1917,9 @@ public final class Tensor {
     public Tensor copy_(Tensor src) { return inPlace(null, src); }
 
     /**
-     * Sets every element to {@code value} (converted to this dtype), as {@code tensor.fill_}. In place, as
-     * {@code tensor.fill_}: recorded by autograd when grad mode is on and either operand requires grad, but refused on
-     * a leaf that requires grad (update it under {@link Kiln#noGrad()}) and on a view that would be recorded.
+     * Sets every element to {@code value} (converted to this dtype), in place, as {@code tensor.fill_}: recorded by
+     * autograd when grad mode is on and this tensor requires grad, but refused on a leaf that requires grad (update it
+     * under {@link Kiln#noGrad()}) and on a view that would be recorded.
      *
      * @param value the value
      * @return this tensor
