@@ -39,7 +39,19 @@ public final class Autograd {
     private Autograd() {
     }
 
-    /** Adds d(output)/d(leaf) to the {@code grad()} of every leaf that requires grad and is reached. */
+    /**
+     * As {@code torch.autograd.backward}: adds d(output)/d(leaf) to the {@code grad()} of every leaf that requires
+     * grad and is reached from {@code output}; no {@code grad()} changes if it fails.
+     *
+     * @param output the tensor to differentiate; it must require grad
+     * @param gradient d(loss)/d(output), of {@code output}'s shape (converted to its dtype); null for a one-element
+     *     output, meaning ones
+     * @param retainGraph keep the saved inputs of the ops gone through, so that a second backward can go through them
+     * @param createGraph record the gradient computation too, so gradients can be differentiated again (implies
+     *     {@code retainGraph})
+     * @throws KilnException if {@code output} does not require grad, {@code gradient} is null for an output of more
+     *     than one element or has another shape, or the graph was freed by an earlier backward
+     */
     public static void backward(Tensor output, Tensor gradient, boolean retainGraph, boolean createGraph) {
         Tape tape = Tape.record(output, "backward");
         List<Tensor> leaves = tape.leaves();
@@ -54,7 +66,16 @@ public final class Autograd {
         }
     }
 
-    /** The gradients of a scalar {@code output} with respect to {@code inputs}, without touching any {@code grad()}. */
+    /**
+     * The gradients of a one-element {@code output} with respect to {@code inputs}, without touching any
+     * {@code grad()}, as {@code torch.autograd.grad(output, inputs)}; the graph is freed afterwards.
+     *
+     * @param output a one-element tensor that requires grad
+     * @param inputs the tensors (leaves or intermediate) to differentiate with respect to; each must have been used
+     * @return d(output)/d(input) for each input, in order, each of that input's shape
+     * @throws KilnException if {@code output} does not require grad or has more than one element, or an input was
+     *     not used to compute it
+     */
     public static List<Tensor> grad(Tensor output, Tensor... inputs) {
         return grad(output, List.of(inputs), null, false, false);
     }
@@ -62,14 +83,37 @@ public final class Autograd {
     /**
      * The gradients of {@code output} with respect to {@code inputs} (leaves or intermediate
      * tensors), given {@code gradOutput} (null for a one-element output). With {@code createGraph}
-     * the results carry history and can be differentiated again.
+     * the results carry history and can be differentiated again. As {@code torch.autograd.grad}.
+     *
+     * @param output the tensor to differentiate; it must require grad
+     * @param inputs the tensors to differentiate with respect to; each must have been used to compute {@code output}
+     * @param gradOutput d(loss)/d(output), of {@code output}'s shape; null for a one-element output, meaning ones
+     * @param retainGraph keep the graph's saved inputs for another backward
+     * @param createGraph record the gradient computation, so the results can be differentiated again
+     * @return one gradient per input, in order, each of that input's shape
+     * @throws KilnException if {@code output} does not require grad, {@code gradOutput} is missing or of another
+     *     shape, or an input was not used to compute {@code output}
      */
     public static List<Tensor> grad(Tensor output, List<Tensor> inputs, Tensor gradOutput, boolean retainGraph,
             boolean createGraph) {
         return grad(output, inputs, gradOutput, retainGraph, createGraph, false);
     }
 
-    /** As {@link #grad(Tensor, List, Tensor, boolean, boolean)}; with {@code allowUnused}, unused inputs get null instead of an error. */
+    /**
+     * As {@link #grad(Tensor, List, Tensor, boolean, boolean)}; with {@code allowUnused}, unused inputs get null
+     * instead of an error ({@code torch.autograd.grad}'s {@code allow_unused}).
+     *
+     * @param output the tensor to differentiate; it must require grad
+     * @param inputs the tensors to differentiate with respect to
+     * @param gradOutput d(loss)/d(output), of {@code output}'s shape; null for a one-element output, meaning ones
+     * @param retainGraph keep the graph's saved inputs for another backward
+     * @param createGraph record the gradient computation, so the results can be differentiated again
+     * @param allowUnused give null for an input not used to compute {@code output} (or not requiring grad) instead of
+     *     failing
+     * @return one gradient per input, in order, each of that input's shape, or null where unused and allowed
+     * @throws KilnException if {@code output} does not require grad, {@code gradOutput} is missing or of another shape,
+     *     or an input is unused and {@code allowUnused} is false
+     */
     public static List<Tensor> grad(Tensor output, List<Tensor> inputs, Tensor gradOutput, boolean retainGraph,
             boolean createGraph, boolean allowUnused) {
         Tape tape = Tape.record(output, "grad");

@@ -34,7 +34,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class CompiledFunction implements Step {
     /** Static: trace once per input signature. Dynamic: trace every call and look the plan up by structure. */
-    public enum Mode { STATIC, DYNAMIC }
+    public enum Mode {
+        /** Trace once per input signature (shapes, dtypes, devices, requiresGrad) and replay the plan. */
+        STATIC,
+        /** Trace every call, for Java control flow in forward, and find the compiled plan by the trace's structure. */
+        DYNAMIC
+    }
 
     private final MultiStep fn;
     private final Mode mode;
@@ -74,14 +79,21 @@ public final class CompiledFunction implements Step {
     /**
      * In static mode, re-trace on every call and fail if the trace differs from the compiled one
      * (a model that is really dynamic). It re-runs the function's Java code each call, so it costs
-     * a trace per call; meant for development.
+     * a trace per call; meant for development. No effect in dynamic mode, which traces every call anyway.
+     *
+     * @param on whether to check
+     * @return this compiled function
      */
     public CompiledFunction checkTraces(boolean on) {
         this.checkTraces = on;
         return this;
     }
 
-    /** How many plans have been compiled so far. */
+    /**
+     * How many plans have been compiled so far.
+     *
+     * @return the number of compilations, counting plans compiled again after eviction
+     */
     public int compilations() {
         synchronized (traceLock) {
             return compilations;
@@ -91,6 +103,8 @@ public final class CompiledFunction implements Step {
     /**
      * What the plan caches have done: calls that found a compiled plan (hits) or compiled one
      * (misses, compiles), plans evicted, and runs that allocated working buffers beyond the pools.
+     *
+     * @return the counts so far (pool overflows of the plans still cached)
      */
     public CacheStats stats() {
         synchronized (traceLock) {
@@ -104,20 +118,36 @@ public final class CompiledFunction implements Step {
         }
     }
 
-    /** Why the last cache miss missed: the first line where its graph differs from the nearest cached one. */
+    /**
+     * Why the last cache miss missed.
+     *
+     * @return a new input signature, the guard that no longer held, or the first line where the graph differs from
+     *     the nearest cached one; a sentence saying so when no call has missed yet
+     */
     public String explainLastMiss() {
         synchronized (traceLock) {
             return lastMiss;
         }
     }
 
-    /** Same as {@link #call}: a compiled function is itself a step. */
+    /**
+     * Same as {@link #call}: a compiled function is itself a step.
+     *
+     * @param inputs the function's arguments: concrete (not symbolic), non-null tensors
+     * @return the function's (first) output
+     */
     @Override
     public Tensor apply(Tensor... inputs) {
         return call(inputs);
     }
 
-    /** Runs the function; returns its (first) output, the caller's own tensor. */
+    /**
+     * Runs the function: finds the plan for these inputs (tracing and compiling it on a miss) and runs it.
+     *
+     * @param inputs the function's arguments: concrete (not symbolic), non-null tensors
+     * @return the function's (first) output, the caller's own tensor
+     * @throws KilnException if an argument is null or symbolic, or (with {@link #checkTraces}) the trace differs
+     */
     public Tensor call(Tensor... inputs) {
         CallLog l = log;
         if (l == null) {
@@ -129,7 +159,13 @@ public final class CompiledFunction implements Step {
         return out;
     }
 
-    /** Runs the function; returns every tensor it returned (one for a {@link Step}), each the caller's own. */
+    /**
+     * Runs the function as {@link #call} does, returning every output.
+     *
+     * @param inputs the function's arguments: concrete (not symbolic), non-null tensors
+     * @return every tensor the function returned (one for a {@link Step}), each the caller's own
+     * @throws KilnException if an argument is null or symbolic, or (with {@link #checkTraces}) the trace differs
+     */
     @SuppressWarnings("unchecked")
     public List<Tensor> callAll(Tensor... inputs) {
         CallLog l = log;
@@ -210,6 +246,10 @@ public final class CompiledFunction implements Step {
      * inputs would run, compiling it on a miss — so a first call can be prepared ahead of time.
      * Nothing is run or written (tracing restores what it touches). Returns whether the plan was
      * already compiled.
+     *
+     * @param inputs arguments of the call to prepare for: concrete (not symbolic), non-null tensors
+     * @return true if the plan was already compiled, false if this call compiled it
+     * @throws KilnException if an argument is null or symbolic
      */
     public boolean prepare(Tensor... inputs) {
         checkArguments(inputs);
@@ -309,7 +349,13 @@ public final class CompiledFunction implements Step {
         return new BoundPlan(traced, exe);
     }
 
-    /** Sets how many plans the caches keep (at least 1); what no longer fits is evicted. */
+    /**
+     * Sets how many plans the caches keep; what no longer fits is evicted, least recently used first.
+     *
+     * @param plans the most plans to keep, at least 1
+     * @return this compiled function
+     * @throws KilnException if {@code plans} is below 1
+     */
     public CompiledFunction maxPlans(int plans) {
         if (plans < 1) {
             throw new KilnException("a compiled function needs room for at least one plan, got " + plans);
@@ -328,6 +374,8 @@ public final class CompiledFunction implements Step {
     /**
      * How many steps of earlier traces the dynamic mode keeps to replay (a diagnostic: it grows with
      * the distinct structures seen and shrinks when their plans are evicted).
+     *
+     * @return the number of recorded steps; 0 in static mode
      */
     public int recordedSteps() {
         synchronized (traceLock) {
@@ -354,14 +402,24 @@ public final class CompiledFunction implements Step {
         return x.length == y.length ? "graphs are equal" : "the graph had " + x.length + " lines, now " + y.length;
     }
 
-    /** The compiled plan of the last call as CUDA C: launches, then the module's text (see {@link Kiln#explainCuda}). */
+    /**
+     * The compiled plan of the last call as CUDA C: launches, then the module's text (see {@link Kiln#explainCuda}).
+     *
+     * @return that text, or {@code "not called yet"} before the first call
+     * @throws KilnException if the CUDA backend is not on the class path
+     */
     public String explainCuda() {
         synchronized (traceLock) {
             return last == null ? "not called yet" : compiledFor(Device.cuda(0)).describe();
         }
     }
 
-    /** The CUDA C module of the last call's plan alone: the text nvcc compiles as saved (see {@link Kiln#cudaSource}). */
+    /**
+     * The CUDA C module of the last call's plan alone: the text nvcc compiles as saved (see {@link Kiln#cudaSource}).
+     *
+     * @return the module's text
+     * @throws KilnException before the first call, or if the CUDA backend is not on the class path
+     */
     public String cudaSource() {
         return sourceFor(Device.cuda(0));
     }
@@ -370,6 +428,10 @@ public final class CompiledFunction implements Step {
      * The generated source of the last call's plan as the backend of {@code device} compiles it
      * (for a CUDA device, the module nvcc or NVRTC compiles), whatever device the call ran on.
      * Fails when that backend emits no source text, or before the first call.
+     *
+     * @param device the device whose backend compiles the plan
+     * @return the plan's generated source
+     * @throws KilnException before the first call, if there is no backend for {@code device}, or if it emits no source
      */
     public String sourceFor(Device device) {
         synchronized (traceLock) {
@@ -435,7 +497,11 @@ public final class CompiledFunction implements Step {
         return out;
     }
 
-    /** The traced graph, the optimized graph and the compiled plan of the last call. */
+    /**
+     * The traced graph, the ranges of it backward made, the optimized graph and the compiled plan of the last call.
+     *
+     * @return that text, or {@code "not called yet"} before the first call
+     */
     public String explain() {
         synchronized (traceLock) {
             if (last == null) {

@@ -44,21 +44,49 @@ public abstract class Function {
      */
     private final String anonymousName = getClass().isAnonymousClass() ? anonymousName(getClass()) : null;
 
-    /** Computes the output; runs with grad mode off. Save what backward needs with {@link Context#saveForBackward}. */
+    /** A function; subclasses hold whatever settings their forward and backward need. */
+    public Function() {
+    }
+
+    /**
+     * Computes the output; runs with grad mode off. Save what backward needs with {@link Context#saveForBackward}.
+     *
+     * @param ctx this call's context, to save tensors for backward
+     * @param inputs the tensors given to {@link #apply}
+     * @return the output, never null
+     */
     protected abstract Tensor forward(Context ctx, Tensor... inputs);
 
     /**
      * The gradient of each input given the gradient of the output: one entry per input of
      * forward, each of that input's shape, or null for inputs that need none.
+     *
+     * @param ctx the forward call's context, with its saved tensors
+     * @param gradOutput d(loss)/d(output), of the output's shape
+     * @return one gradient per input of forward: of that input's shape (or a shape that broadcasts to it, summed
+     *     back as in PyTorch), or null for no gradient
      */
     protected abstract Tensor[] backward(Context ctx, Tensor gradOutput);
 
-    /** Return true if backward is not itself differentiable; a second derivative then fails clearly. */
+    /**
+     * Whether backward is not itself differentiable (PyTorch's {@code @once_differentiable}); a second derivative
+     * then fails clearly. False unless overridden.
+     *
+     * @return true to forbid differentiating backward
+     */
     protected boolean onceDifferentiable() {
         return false;
     }
 
-    /** Applies the function: runs forward now and records one node for autograd. */
+    /**
+     * Applies the function, as {@code Function.apply}: runs forward now and, when grad mode is on, some input
+     * requires grad and the output is floating, records one node for autograd whose gradient is {@link #backward}.
+     * While tracing (under {@link Kiln#compile}) forward is traced instead.
+     *
+     * @param inputs the tensors passed to forward
+     * @return forward's output, with history when recorded
+     * @throws KilnException if forward returns null
+     */
     public final Tensor apply(Tensor... inputs) {
         Trace trace = Trace.active();
         for (Tensor t : inputs) {
@@ -211,17 +239,32 @@ public abstract class Function {
             this.needsInputGrad = needsInputGrad;
         }
 
-        /** Keeps tensors for backward (inputs, the output, or anything forward computed). */
+        /**
+         * Keeps tensors for backward (inputs, the output, or anything forward computed), as
+         * {@code ctx.save_for_backward}; each call appends to those saved before.
+         *
+         * @param tensors the tensors to keep
+         */
         public void saveForBackward(Tensor... tensors) {
             saved.addAll(Arrays.asList(tensors));
         }
 
-        /** The saved tensors, in the order saved. */
+        /**
+         * The saved tensors, as {@code ctx.saved_tensors}.
+         *
+         * @return an unmodifiable list of the tensors saved, in the order saved
+         */
         public List<Tensor> savedTensors() {
             return List.copyOf(saved);
         }
 
-        /** Whether input {@code i} needs a gradient; backward may skip the others. */
+        /**
+         * Whether input {@code i} needs a gradient, as {@code ctx.needs_input_grad[i]}; backward may return null for
+         * the others.
+         *
+         * @param i the input's index among forward's inputs
+         * @return true if that input's gradient is needed
+         */
         public boolean needsInputGrad(int i) {
             return needsInputGrad[i];
         }

@@ -15,26 +15,57 @@ public final class Generator {
     private long seed;
     private long offset;
 
+    /**
+     * A generator seeded with {@code seed}, at offset 0, as {@code torch.Generator().manual_seed(seed)}.
+     *
+     * @param seed the 64-bit seed (the Philox key)
+     */
     public Generator(long seed) {
         manualSeed(seed);
     }
 
+    /**
+     * Reseeds this generator and rewinds it to offset 0, as {@code torch.Generator.manual_seed}.
+     *
+     * @param seed the 64-bit seed (the Philox key)
+     */
     public synchronized void manualSeed(long seed) {
         this.seed = seed;
         this.offset = 0;
     }
 
+    /**
+     * This generator's seed, as {@code torch.Generator.initial_seed}.
+     *
+     * @return the seed last set
+     */
     public synchronized long seed() {
         return seed;
     }
 
-    /** The next unused word offset. */
+    /**
+     * Where the next draw starts.
+     *
+     * @return the next unused word offset, a multiple of 4
+     */
     public synchronized long offset() {
         return offset;
     }
 
-    /** A generator's whole state: its seed and the next free word offset (as {@code get_state()}). */
+    /**
+     * A generator's whole state: its seed and the next free word offset (as {@code get_state()}).
+     *
+     * @param seed the generator's seed
+     * @param offset the next unused word offset, a non-negative multiple of 4
+     */
     public record State(long seed, long offset) {
+        /**
+         * A state of a seed and an offset.
+         *
+         * @param seed the generator's seed
+         * @param offset the next unused word offset, a non-negative multiple of 4
+         * @throws KilnException if the offset is negative or not a multiple of 4
+         */
         public State {
             if (offset < 0 || (offset & 3) != 0) {
                 throw new KilnException("a generator offset is a non-negative multiple of 4, got " + offset);
@@ -42,25 +73,44 @@ public final class Generator {
         }
     }
 
-    /** This generator's state, to restore later with {@link #setState}: the draws after it repeat exactly. */
+    /**
+     * This generator's state, to restore later with {@link #setState}: the draws after it repeat exactly.
+     *
+     * @return the current seed and offset
+     */
     public synchronized State state() {
         return new State(seed, offset);
     }
 
-    /** Restores a state from {@link #state()} (as {@code set_state}). */
+    /**
+     * Restores a state from {@link #state()} (as {@code set_state}).
+     *
+     * @param state the seed and offset to continue from
+     */
     public synchronized void setState(State state) {
         this.seed = state.seed();
         this.offset = state.offset();
     }
 
-    /** Claims {@code words} words (rounded up to whole 4-word Philox blocks); returns the first. */
+    /**
+     * Claims the next {@code words} words of the stream for one draw, advancing the offset past them.
+     *
+     * @param words how many 32-bit words the draw needs; rounded up to whole 4-word Philox blocks
+     * @return the offset of the first claimed word
+     */
     public synchronized long reserve(long words) {
         long start = offset;
         offset += (words + 3) & ~3L;
         return start;
     }
 
-    /** Word {@code index} of the stream of {@code seed}, as an unsigned 32-bit value in a long. */
+    /**
+     * One word of a seed's stream.
+     *
+     * @param seed the stream's seed
+     * @param index the word's position in the stream
+     * @return word {@code index} of the stream of {@code seed}, as an unsigned 32-bit value in a long
+     */
     public static long word(long seed, long index) {
         long block = index >>> 2;
         int[] out = philox((int) block, (int) (block >>> 32), 0, 0, (int) seed, (int) (seed >>> 32));
@@ -86,7 +136,15 @@ public final class Generator {
         return new int[] {c0, c1, c2, c3};
     }
 
-    /** Uniform in [0, 1) for element {@code i} of a draw starting at {@code offset} (two words per element). */
+    /**
+     * Uniform in [0, 1) for element {@code i} of a draw starting at {@code offset} (two words per element).
+     *
+     * @param seed the stream's seed
+     * @param offset the draw's first word, from {@link #reserve}
+     * @param i the element's index in the draw
+     * @param dtype the result's type: float32 takes 24 bits of the element's first word, any other 53 bits of both
+     * @return the uniform value
+     */
     public static double uniform(long seed, long offset, long i, DType dtype) {
         long w1 = word(seed, offset + 2 * i);
         if (dtype == DType.FLOAT32) {
@@ -96,7 +154,15 @@ public final class Generator {
         return ((w1 >>> 5) * (double) (1L << 26) + (w2 >>> 6)) * 0x1.0p-53;
     }
 
-    /** Standard normal for element {@code i} (Box-Muller on the element's two words). */
+    /**
+     * Standard normal for element {@code i} of a draw starting at {@code offset} (Box-Muller on the element's two
+     * words).
+     *
+     * @param seed the stream's seed
+     * @param offset the draw's first word, from {@link #reserve}
+     * @param i the element's index in the draw
+     * @return the normal value, mean 0 and standard deviation 1
+     */
     public static double normal(long seed, long offset, long i) {
         double u1 = word(seed, offset + 2 * i) * 0x1.0p-32;
         double u2 = word(seed, offset + 2 * i + 1) * 0x1.0p-32;

@@ -57,7 +57,14 @@ public final class Inference {
         }
     }
 
-    /** Starts an inference build for {@code forward} (a module's {@code forward}, or any function of one tensor). */
+    /**
+     * Starts an inference build for {@code forward}. Without other settings it accepts 0-d rows, batches of
+     * exactly 1, of the calling thread's default floating dtype.
+     *
+     * @param forward a module's {@code forward}, or any function of one batch tensor to one tensor
+     * @return a builder to set the row shape, dtype and batch sizes on
+     * @throws KilnException if {@code forward} is null
+     */
     public static Builder of(Function<Tensor, Tensor> forward) {
         if (forward == null) {
             throw new KilnException("Inference.of: the forward function must not be null");
@@ -78,7 +85,13 @@ public final class Inference {
             this.forward = forward;
         }
 
-        /** The shape of one row of the input (a batch is {@code [n, ...rowShape]}); a 0-d row by default. */
+        /**
+         * The shape of one row of the input (a batch is {@code [n, ...rowShape]}); a 0-d row by default.
+         *
+         * @param dims the row's dimension sizes, each at least 0
+         * @return this builder
+         * @throws KilnException if a size is negative
+         */
         public Builder rowShape(int... dims) {
             for (int d : dims) {
                 if (d < 0) {
@@ -89,7 +102,13 @@ public final class Inference {
             return this;
         }
 
-        /** The input dtype (the thread's default floating dtype unless set). */
+        /**
+         * The input dtype (the default floating dtype of the thread that called {@link Inference#of} unless set).
+         *
+         * @param dtype the dtype every batch must have
+         * @return this builder
+         * @throws KilnException if {@code dtype} is null
+         */
         public Builder dtype(DType dtype) {
             if (dtype == null) {
                 throw new KilnException("Inference: the dtype must not be null");
@@ -98,7 +117,14 @@ public final class Inference {
             return this;
         }
 
-        /** Accepts batches of 1 to {@code max} rows, in buckets 1, 2, 4, ... and {@code max} (padded to the bucket's size). */
+        /**
+         * Accepts batches of 1 to {@code max} rows, in buckets 1, 2, 4, ... and {@code max} (padded to the bucket's
+         * size); replaces any {@link #batchSizes} set before.
+         *
+         * @param max the largest batch, in [1, 2^20]
+         * @return this builder
+         * @throws KilnException if {@code max} is out of range
+         */
         public Builder maxBatch(int max) {
             if (max < 1 || max > 1 << 20) {
                 throw new KilnException("Inference: maxBatch must be in [1, 2^20], got " + max);
@@ -113,7 +139,14 @@ public final class Inference {
             return this;
         }
 
-        /** Accepts exactly these batch sizes, each prepared as it is (no padding). */
+        /**
+         * Accepts exactly these batch sizes, each prepared as it is (no padding); replaces any {@link #maxBatch} set
+         * before.
+         *
+         * @param batchSizes the accepted sizes, each at least 1, at least one of them (duplicates are merged)
+         * @return this builder
+         * @throws KilnException if none is given or a size is below 1
+         */
         public Builder batchSizes(int... batchSizes) {
             if (batchSizes.length == 0) {
                 throw new KilnException("Inference: name at least one batch size");
@@ -130,7 +163,14 @@ public final class Inference {
             return this;
         }
 
-        /** Runs each prepared size {@code calls} times on zeros at build time, so the JIT has compiled the kernels before the first request. */
+        /**
+         * Runs each prepared size {@code calls} times on zeros at build time, so the JIT has compiled the kernels
+         * before the first request.
+         *
+         * @param calls warm-up calls per size, at least 0 (0 by default)
+         * @return this builder
+         * @throws KilnException if {@code calls} is negative
+         */
         public Builder warmUp(int calls) {
             if (calls < 0) {
                 throw new KilnException("Inference: warm-up calls are non-negative, got " + calls);
@@ -139,13 +179,21 @@ public final class Inference {
             return this;
         }
 
-        /** Traces and compiles every batch size now (a first request then compiles nothing). */
+        /**
+         * Traces and compiles every batch size now (a first request then compiles nothing), then runs the warm-up.
+         *
+         * @return the compiled forward pass
+         */
         public Inference build() {
             return new Inference(this);
         }
     }
 
-    /** The prepared batch sizes, ascending. */
+    /**
+     * The prepared batch sizes.
+     *
+     * @return an unmodifiable list of the sizes, ascending
+     */
     public List<Integer> batchSizes() {
         List<Integer> out = new ArrayList<>(sizes.length);
         for (int s : sizes) {
@@ -154,7 +202,12 @@ public final class Inference {
         return List.copyOf(out);
     }
 
-    /** Plans compiled so far, over all sizes: one per size after {@link Builder#build()}, and no more while calls find theirs. */
+    /**
+     * Plans compiled so far, over all sizes: one per size after {@link Builder#build()}, and no more while calls
+     * find theirs.
+     *
+     * @return the number of compilations
+     */
     public int compilations() {
         int n = 0;
         for (CompiledFunction f : functions) {
@@ -163,7 +216,11 @@ public final class Inference {
         return n;
     }
 
-    /** The largest batch accepted. */
+    /**
+     * The largest batch accepted.
+     *
+     * @return the largest prepared batch size
+     */
     public int maxBatch() {
         return sizes[sizes.length - 1];
     }
@@ -172,6 +229,10 @@ public final class Inference {
      * The forward pass of a batch {@code [n, ...rowShape]} of the prepared dtype: the caller's own
      * tensor of {@code n} rows. A batch of another shape or dtype, or with more rows than prepared,
      * is a {@link KilnException} saying what was expected.
+     *
+     * @param batch the input, {@code [n, ...rowShape]}, concrete (not symbolic)
+     * @return the forward pass's output for the {@code n} rows
+     * @throws KilnException if the batch is null, symbolic, of another row shape or dtype, or of a size not accepted
      */
     public Tensor run(Tensor batch) {
         int b = bucketOf(batch);

@@ -19,12 +19,21 @@ public final class Kiln {
     private Kiln() {
     }
 
-    /** A scope in which ops record nothing for autograd: {@code try (var g = Kiln.noGrad()) { ... }}. */
+    /**
+     * A scope in which ops record nothing for autograd, as {@code torch.no_grad()}:
+     * {@code try (var g = Kiln.noGrad()) { ... }}. Per thread; closing it restores the mode before it.
+     *
+     * @return the scope, to close (try-with-resources)
+     */
     public static Scope noGrad() {
         return setGradEnabled(false);
     }
 
-    /** A scope that re-enables recording inside a {@link #noGrad()} scope. */
+    /**
+     * A scope that re-enables recording inside a {@link #noGrad()} scope, as {@code torch.enable_grad()}.
+     *
+     * @return the scope, to close (try-with-resources)
+     */
     public static Scope enableGrad() {
         return setGradEnabled(true);
     }
@@ -36,13 +45,21 @@ public final class Kiln {
         return () -> state[0] = before;
     }
 
+    /**
+     * Whether ops on the calling thread record for autograd, as {@code torch.is_grad_enabled()}.
+     *
+     * @return false inside a {@link #noGrad()} scope, true otherwise (and by default)
+     */
     public static boolean isGradEnabled() {
         return GRAD_ENABLED.get()[0];
     }
 
     /**
      * A scope in which ops record the user's source line (costly: a stack walk per op), and
-     * backward checks every gradient for NaN/Inf, naming the forward op that produced it.
+     * backward checks every gradient for NaN/Inf, naming the forward op that produced it, as
+     * {@code torch.autograd.detect_anomaly()}. Per thread.
+     *
+     * @return the scope, to close (try-with-resources)
      */
     public static Scope detectAnomaly() {
         boolean[] state = ANOMALY.get();
@@ -51,6 +68,11 @@ public final class Kiln {
         return () -> state[0] = before;
     }
 
+    /**
+     * Whether the calling thread is in a {@link #detectAnomaly()} scope, as {@code torch.is_anomaly_enabled()}.
+     *
+     * @return true inside such a scope
+     */
     public static boolean isAnomalyDetectionEnabled() {
         return ANOMALY.get()[0];
     }
@@ -60,6 +82,10 @@ public final class Kiln {
      * {@code Tensor.of(1.0, 2.0)}) and new module parameters ({@code new Linear(3, 1)}) are of
      * {@code dtype}, a floating type: {@code try (var s = Kiln.defaultDtype(DType.FLOAT64)) { ... }}.
      * Per thread, as grad mode is (PyTorch's {@code set_default_dtype}, scoped; float32 outside any).
+     *
+     * @param dtype the default floating type inside the scope: float32 or float64
+     * @return the scope, to close (try-with-resources)
+     * @throws KilnException if {@code dtype} is null or not a floating type
      */
     public static Scope defaultDtype(DType dtype) {
         if (dtype == null || !dtype.isFloating()) {
@@ -75,7 +101,11 @@ public final class Kiln {
         return () -> state[0] = before;
     }
 
-    /** The calling thread's default floating dtype (float32 unless a {@link #defaultDtype(DType)} scope says otherwise). */
+    /**
+     * The calling thread's default floating dtype, as {@code torch.get_default_dtype()}.
+     *
+     * @return float32 unless a {@link #defaultDtype(DType)} scope says otherwise
+     */
     public static DType defaultDtype() {
         return DEFAULT_DTYPE.get()[0];
     }
@@ -85,6 +115,10 @@ public final class Kiln {
      * parameters) create tensors on {@code device}, as PyTorch's {@code torch.set_default_device}:
      * {@code try (var s = Kiln.defaultDevice(Device.cuda(0))) { ... }}. Threads start on the device
      * the system property {@code kiln.device} names ({@code -Dkiln.device=cuda:0}), else the CPU.
+     *
+     * @param device the device factories use inside the scope
+     * @return the scope, to close (try-with-resources)
+     * @throws KilnException if {@code device} is null
      */
     public static Scope defaultDevice(Device device) {
         if (device == null) {
@@ -93,17 +127,31 @@ public final class Kiln {
         return set(DEFAULT_DEVICE.get(), device);
     }
 
-    /** The calling thread's default device (see {@link #defaultDevice(Device)}). */
+    /**
+     * The calling thread's default device (see {@link #defaultDevice(Device)}), as {@code torch.get_default_device()}.
+     *
+     * @return the device factories put tensors on when none is named
+     */
     public static Device defaultDevice() {
         return DEFAULT_DEVICE.get()[0];
     }
 
-    /** Seeds the calling thread's default generator. */
+    /**
+     * Seeds the calling thread's default generator and rewinds it, as {@code torch.manual_seed}.
+     *
+     * @param seed the new seed; draws after it are reproducible
+     */
     public static void manualSeed(long seed) {
         GENERATOR.get().manualSeed(seed);
     }
 
-    /** The calling thread's default generator. */
+    /**
+     * The calling thread's default generator, as {@code torch.default_generator}: the one random factories
+     * ({@code randn}, {@code rand}) and parameter initializers draw from when given none. Each thread's starts at
+     * {@link #DEFAULT_SEED}.
+     *
+     * @return the calling thread's generator
+     */
     public static Generator defaultGenerator() {
         return GENERATOR.get();
     }
@@ -113,7 +161,12 @@ public final class Kiln {
 
     /**
      * Compiles {@code fn}, which may be a whole training step (zeroGrad, forward, loss, backward,
-     * optimizer step): traced once per input signature, then replayed. See {@link CompiledFunction}.
+     * optimizer step): traced once per input signature, then replayed, as {@code torch.compile}. Static mode,
+     * keeping at most {@link #DEFAULT_PLANS} plans. See {@link CompiledFunction}.
+     *
+     * @param fn the function to compile
+     * @return the compiled function; nothing is traced until its first call
+     * @throws KilnException if {@code fn} is null
      */
     public static CompiledFunction compile(Step fn) {
         return compile(fn, CompiledFunction.Mode.STATIC, DEFAULT_PLANS);
@@ -123,12 +176,25 @@ public final class Kiln {
      * Compiles {@code fn} in the given mode. {@code DYNAMIC} re-traces every call (for models with
      * Java control flow in forward) and finds compiled plans by the trace's structure. Either mode
      * keeps at most {@link #DEFAULT_PLANS} plans, least recently used evicted first.
+     *
+     * @param fn the function to compile
+     * @param mode {@code STATIC} (trace once per input signature) or {@code DYNAMIC} (trace every call)
+     * @return the compiled function; nothing is traced until its first call
+     * @throws KilnException if {@code fn} or {@code mode} is null
      */
     public static CompiledFunction compile(Step fn, CompiledFunction.Mode mode) {
         return compile(fn, mode, DEFAULT_PLANS);
     }
 
-    /** As {@link #compile(Step, CompiledFunction.Mode)}, keeping at most {@code plans} plans. */
+    /**
+     * As {@link #compile(Step, CompiledFunction.Mode)}, keeping at most {@code plans} plans.
+     *
+     * @param fn the function to compile
+     * @param mode {@code STATIC} (trace once per input signature) or {@code DYNAMIC} (trace every call)
+     * @param plans how many compiled plans to keep, least recently used evicted first; at least 1
+     * @return the compiled function; nothing is traced until its first call
+     * @throws KilnException if {@code fn} or {@code mode} is null or {@code plans} is below 1
+     */
     public static CompiledFunction compile(Step fn, CompiledFunction.Mode mode, int plans) {
         checkCompile("Kiln.compile", fn, mode, plans);
         return VizCapture.track(new CompiledFunction(in -> java.util.List.of(fn.apply(in)), mode, plans));
@@ -137,12 +203,24 @@ public final class Kiln {
     /**
      * Compiles a function that returns several tensors (a loss and metrics, say): as
      * {@link #compile(Step)}, with every output returned by {@link CompiledFunction#callAll}.
+     *
+     * @param fn the function to compile
+     * @return the compiled function, static mode, keeping at most {@link #DEFAULT_PLANS} plans
+     * @throws KilnException if {@code fn} is null
      */
     public static CompiledFunction compileAll(MultiStep fn) {
         return compileAll(fn, CompiledFunction.Mode.STATIC, DEFAULT_PLANS);
     }
 
-    /** As {@link #compileAll(MultiStep)}, in the given mode, keeping at most {@code plans} plans. */
+    /**
+     * As {@link #compileAll(MultiStep)}, in the given mode, keeping at most {@code plans} plans.
+     *
+     * @param fn the function to compile
+     * @param mode {@code STATIC} (trace once per input signature) or {@code DYNAMIC} (trace every call)
+     * @param plans how many compiled plans to keep, least recently used evicted first; at least 1
+     * @return the compiled function; nothing is traced until its first call
+     * @throws KilnException if {@code fn} or {@code mode} is null or {@code plans} is below 1
+     */
     public static CompiledFunction compileAll(MultiStep fn, CompiledFunction.Mode mode, int plans) {
         checkCompile("Kiln.compileAll", fn, mode, plans);
         return VizCapture.track(new CompiledFunction(fn, mode, plans));
@@ -168,7 +246,10 @@ public final class Kiln {
      * How many threads a backend may use for one large kernel (PyTorch's {@code set_num_threads}):
      * the calling thread and up to {@code n - 1} of the backend's own bounded pool. Defaults to the
      * number of processors, or the system property {@code kiln.threads}. Results do not depend on
-     * it: work is split the same way whatever the count, and combined in a fixed order.
+     * it: work is split the same way whatever the count, and combined in a fixed order. Global, not per thread.
+     *
+     * @param n the number of threads, at least 1
+     * @throws KilnException if {@code n} is below 1
      */
     public static void setNumThreads(int n) {
         if (n < 1) {
@@ -177,11 +258,21 @@ public final class Kiln {
         threads = n;
     }
 
+    /**
+     * How many threads a backend may use for one large kernel, as {@code torch.get_num_threads()}.
+     *
+     * @return the count last set by {@link #setNumThreads}, else {@code kiln.threads}, else the number of processors
+     */
     public static int numThreads() {
         return threads;
     }
 
-    /** The traced graph, optimized graph and plan of a compiled function's last call, readable. */
+    /**
+     * The traced graph, optimized graph and plan of a compiled function's last call, readable.
+     *
+     * @param f the compiled function
+     * @return the text of {@link CompiledFunction#explain()}; {@code "not called yet"} before its first call
+     */
     public static String explain(CompiledFunction f) {
         return f.explain();
     }
@@ -190,6 +281,10 @@ public final class Kiln {
      * The last plan of {@code f} as CUDA C, to read: each launch (grid, block, arguments) in order, then
      * the module's text, as the CUDA backend would compile it ({@code nvcc -cubin -arch=sm_90} or NVRTC).
      * To compile it yourself, take {@link #cudaSource}: this text starts with the launches.
+     *
+     * @param f the compiled function, called at least once on any device
+     * @return the launches and module text; {@code "not called yet"} before its first call
+     * @throws KilnException if the CUDA backend ({@code kiln-runtime-cuda}) is not on the class path
      */
     public static String explainCuda(CompiledFunction f) {
         return f.explainCuda();
@@ -200,6 +295,10 @@ public final class Kiln {
      * a {@code .cu} file and {@code nvcc -cubin -arch=sm_90 --fmad=false} compiles it as it is, without
      * warnings (its first lines name the options its rounding depends on). Entries are {@code extern "C"};
      * {@link #explainCuda} says how the plan launches them.
+     *
+     * @param f the compiled function, called at least once on any device
+     * @return the CUDA C module's text
+     * @throws KilnException before {@code f}'s first call, or if the CUDA backend is not on the class path
      */
     public static String cudaSource(CompiledFunction f) {
         return f.cudaSource();
@@ -208,6 +307,11 @@ public final class Kiln {
     /**
      * Writes the graph viewer's page of {@code f}'s last call to {@code kiln-viz.html} in the working
      * directory and returns its path: see {@link #viz(CompiledFunction, java.nio.file.Path)}.
+     *
+     * @param f the compiled function, called at least once
+     * @return the path written, {@code kiln-viz.html}
+     * @throws KilnException before {@code f}'s first call, without {@code kiln-runtime-cpu} on the class path, or if
+     *     the file cannot be written
      */
     public static java.nio.file.Path viz(CompiledFunction f) {
         return viz(f, java.nio.file.Path.of("kiln-viz.html"));
@@ -220,6 +324,12 @@ public final class Kiln {
      * fused plan with its kernels drawn as clusters, whose generated code (JVM bytecode as text, CUDA C)
      * opens on a click. Graphviz's {@code dot} lays the graphs out when it is installed; without it the
      * page offers the DOT text and says so. Returns {@code html}.
+     *
+     * @param f the compiled function, called at least once
+     * @param html the file to write (its directories are created); a {@code .html} suffix is left off the page's title
+     * @return {@code html}
+     * @throws KilnException before {@code f}'s first call, without {@code kiln-runtime-cpu} on the class path, or if
+     *     the file cannot be written
      */
     public static java.nio.file.Path viz(CompiledFunction f, java.nio.file.Path html) {
         String page = VizPages.renderer("Kiln.viz").html(VizPages.data(f, html.getFileName().toString().replaceFirst("\\.html$", "")));
@@ -261,6 +371,7 @@ public final class Kiln {
     /** A thread-confined mode switch, restored by {@link #close()}. */
     @FunctionalInterface
     public interface Scope extends AutoCloseable {
+        /** Restores the setting as it was when the scope opened; throws no checked exception. */
         @Override
         void close();
     }

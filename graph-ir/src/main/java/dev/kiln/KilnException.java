@@ -16,30 +16,55 @@ public class KilnException extends RuntimeException {
             "dev.kiln.codegen.jvm", "dev.kiln.codegen.cuda", "dev.kiln.processor", "dev.kiln.onnx");
     private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
 
+    /** {@code File.java:line} of the user's frame, or null: see {@link #site()}. */
     private final String userSite;
 
+    /**
+     * An error found here; the user's source line is appended to the message.
+     *
+     * @param message what is wrong, naming what was expected and what was got
+     */
     public KilnException(String message) {
         this(message, userSite());
     }
 
-    /** An error caused by another exception (a user's own, an I/O failure), which stays its cause with its stack trace. */
+    /**
+     * An error caused by another exception (a user's own, an I/O failure), which stays its cause with its stack trace.
+     *
+     * @param message what went wrong
+     * @param cause the exception that caused it
+     */
     public KilnException(String message, Throwable cause) {
         this(message, userSite());
         initCause(cause);
     }
 
-    /** An error found after the fact, at a site recorded earlier (anomaly mode). */
+    /**
+     * An error found after the fact, at a site recorded earlier (anomaly mode).
+     *
+     * @param message what is wrong
+     * @param site the recorded user site, {@code File.java:line}, appended to the message; null for none
+     */
     public KilnException(String message, String site) {
         super(site == null ? message : message + " (at " + site + ")");
         this.userSite = site;
     }
 
-    /** {@code File.java:line} of the user's frame that led here, or null if there is none. */
+    /**
+     * The user's source line this error names.
+     *
+     * @return {@code File.java:line} of the user's frame that led here, or null if there is none
+     */
     public String site() {
         return userSite;
     }
 
-    /** The first frame outside Kiln's library packages and the JDK, as {@code Class.method(File.java:42)}. */
+    /**
+     * Finds the calling user's source line: the first frame of the current stack outside Kiln's library packages,
+     * the JDK, generated {@code @Model} classes and backends.
+     *
+     * @return that frame as {@code File.java:42}, or null if every frame is Kiln's or the JDK's
+     */
     public static String userSite() {
         return WALKER.walk(frames -> frames
                 .filter(f -> !isLibraryFrame(f.getDeclaringClass()))

@@ -9,5 +9,11 @@ import java.util.List;
  */
 @FunctionalInterface
 public interface MultiStep {
+    /**
+     * Runs the step.
+     *
+     * @param inputs the step's input tensors, in the order the step reads them
+     * @return the step's outputs, typically the loss first and then metrics
+     */
     List<Tensor> apply(Tensor... inputs);
 }

@@ -7,5 +7,11 @@ package dev.kiln;
  */
 @FunctionalInterface
 public interface Step {
+    /**
+     * Runs the step.
+     *
+     * @param inputs the step's input tensors, in the order the step reads them
+     * @return the step's one output, typically the loss
+     */
     Tensor apply(Tensor... inputs);
 }
