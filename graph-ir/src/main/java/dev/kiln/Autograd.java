@@ -289,14 +289,6 @@ public final class Autograd {
             return values;
         }
 
-        /**
-         * A forward value the gradient plan reads, as a node of {@code b}: an input bound to the value,
-         * except that one element broadcast (a scalar operand expanded to its partner's shape, {@code
-         * x.pow(2)}'s exponent) is bound as that one element and expanded in the plan, not copied out
-         * to the full shape; and a power's exponent that needs no gradient and is one {@link
-         * dev.kiln.ir.Binary.Pow#compiledExponent} accepts is compiled in as a constant, so the plan (cached per exponent) multiplies instead of
-         * calling {@code pow} per element, as a compiled step does.
-         */
         /** {@code l}'s shape with 1 wherever it broadcasts (stride 0 over more than one element). */
         private static Shape unbroadcast(dev.kiln.spi.Layout l) {
             int[] dims = l.shape().toArray();
@@ -308,6 +300,14 @@ public final class Autograd {
             return Shape.of(dims);
         }
 
+        /**
+         * A forward value the gradient plan reads, as a node of {@code b}: an input bound to the value,
+         * except that one element broadcast (a scalar operand expanded to its partner's shape, {@code
+         * x.pow(2)}'s exponent) is bound as that one element and expanded in the plan, not copied out
+         * to the full shape; and a power's exponent that needs no gradient and is one {@link
+         * dev.kiln.ir.Binary.Pow#compiledExponent} accepts is compiled in as a constant, so the plan (cached per exponent) multiplies instead of
+         * calling {@code pow} per element, as a compiled step does.
+         */
         private static Node bindValue(GraphBuilder b, Node n, Tensor value, boolean exponent, List<TensorData> bound) {
             TensorData data = value.data();
             dev.kiln.spi.Layout l = data.layout();

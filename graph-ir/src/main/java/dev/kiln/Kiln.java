@@ -163,6 +163,7 @@ public final class Kiln {
      * Compiles {@code fn}, which may be a whole training step (zeroGrad, forward, loss, backward,
      * optimizer step): traced once per input signature, then replayed, as {@code torch.compile}. Static mode,
      * keeping at most {@link #DEFAULT_PLANS} plans. See {@link CompiledFunction}.
+     * {@snippet file="ApiSnippets.java" region="compile"}
      *
      * @param fn the function to compile
      * @return the compiled function; nothing is traced until its first call
@@ -353,7 +354,10 @@ public final class Kiln {
      * plan caches' {@link CompiledFunction#stats()} — refreshed every second. Timing a call costs two
      * clock reads. Close the returned server to stop.
      *
-     * @throws KilnException if the port cannot be bound, naming it
+     * @param f the compiled function to watch
+     * @param port the TCP port on 127.0.0.1, or 0 for any free one
+     * @return the running server, whose {@link VizServer#uri()} is the page
+     * @throws KilnException if the port is not one or cannot be bound, naming it
      */
     public static VizServer serveViz(CompiledFunction f, int port) {
         if (port < 0 || port > 65535) {

@@ -30,6 +30,9 @@ import java.util.List;
  *
  * <p>In-place ops end in {@code _} as in PyTorch ({@code sub_}, {@code zero_}); a gradient is
  * cleared with {@link #clearGrad()}.
+ *
+ * <p>Autograd, as in PyTorch:
+ * {@snippet file="ApiSnippets.java" region="autograd"}
  */
 public final class Tensor {
     /** Not final only for {@link #set_(Tensor)} (a module converted with {@code to(dtype)} keeps its parameters). */

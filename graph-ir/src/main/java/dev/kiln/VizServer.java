@@ -9,7 +9,11 @@ import java.net.URI;
  * redrawn when the function is traced anew. Closing it stops the server.
  */
 public interface VizServer extends AutoCloseable {
-    /** The page's address, such as {@code http://127.0.0.1:8008/}. */
+    /**
+     * The page's address.
+     *
+     * @return such as {@code http://127.0.0.1:8008/}
+     */
     URI uri();
 
     /** Stops serving; calls already logged are dropped with the server. */

@@ -22,6 +22,9 @@ import java.util.concurrent.Executors;
  * the next batch gathered on a background thread while the current one trains ({@code prefetch}).
  * Batches of one size keep one shape, so a compiled training step reuses one plan for them (and a
  * second for a short last batch).
+ *
+ * <p>Batches of 32 rows in a shuffled order:
+ * {@snippet file="ApiSnippets.java" region="dataloader"}
  */
 public final class DataLoader implements Iterable<List<Tensor>> {
     private final Dataset dataset;

@@ -21,13 +21,9 @@ import java.util.TreeSet;
 /**
  * A building block of models, as {@code torch.nn.Module}. Parameters, buffers (state that is
  * saved and converted with the module but not trained, such as running statistics) and
- * sub-modules are registered explicitly, in the order they are declared:
- * <pre>
- * class Polynomial3 extends Module {
- *     final Tensor a = parameter("a", Tensor.randn());
- *     ...
- * }
- * </pre>
+ * sub-modules are registered explicitly, in the order they are declared. A model of two layers;
+ * its parameters are {@code fc1.weight}, {@code fc1.bias}, {@code fc2.weight} and {@code fc2.bias}:
+ * {@snippet file="ApiSnippets.java" region="module"}
  */
 public abstract class Module {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();

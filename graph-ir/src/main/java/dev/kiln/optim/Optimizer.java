@@ -21,6 +21,9 @@ import java.util.Set;
  * value before it writes any: if it fails, parameters and state are as they were.
  *
  * @param <O> the optimizer's hyper-parameters
+ *
+ * <p>The training loop, as in PyTorch ({@code Net} is the example of {@link dev.kiln.nn.Module}):
+ * {@snippet file="ApiSnippets.java" region="optimizer"}
  */
 public abstract class Optimizer<O extends Optimizer.Options<O>> {
     /**

@@ -18,6 +18,9 @@ import java.util.function.Function;
  * Inputs of up to {@code fullJacobianLimit} elements are checked element by element; larger ones
  * along random directions, so a property test stays fast. Works with any test framework: read
  * the {@link Result}, or call {@link Result#assertPassed()}, which throws {@link AssertionError}.
+ *
+ * <p>A check of {@code x·tanh(x)} in float64:
+ * {@snippet file="ApiSnippets.java" region="gradcheck"}
  */
 public final class GradCheck {
     private GradCheck() {

@@ -16,7 +16,10 @@ import onnx.Onnx.ModelProto;
 import onnx.Onnx.NodeProto;
 import onnx.Onnx.OperatorSetIdProto;
 
-/** ONNX files in and out of Kiln: {@link #load} imports a model as a trainable Kiln module, {@link #export} writes one. */
+/** ONNX files in and out of Kiln: {@link #load} imports a model as a trainable Kiln module, {@link #export} writes one. *
+ * <p>A round trip ({@code Net} is the example of {@link dev.kiln.nn.Module}):
+ * {@snippet file="ApiSnippets.java" region="onnx"}
+ */
 public final class Onnx {
     private Onnx() {}
 

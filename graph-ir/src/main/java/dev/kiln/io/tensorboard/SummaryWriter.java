@@ -16,6 +16,9 @@ import java.nio.file.Path;
  * ({@code events.out.tfevents.<time>.<host>.<pid>.0}) in the log directory, each event flushed as it
  * is added, so {@code tensorboard --logdir DIR} shows a run while it trains. Read a file back with
  * {@link EventFile#read}. Safe to share between threads.
+ *
+ * <p>A loss curve:
+ * {@snippet file="ApiSnippets.java" region="summary-writer"}
  */
 public final class SummaryWriter implements AutoCloseable {
     private final Path logDir;
