@@ -14,8 +14,12 @@ final class Arena {
     private Arena() {
     }
 
-    /** For each buffer, an earlier buffer whose array it reuses, or -1 for an array of its own. */
-    static int[] assign(Plan plan) {
+    /**
+     * For each buffer, an earlier buffer whose array it reuses, or -1 for an array of its own. A read of a
+     * buffer with {@code aliases} (a view or an implicit gather, see {@link LazyOps}) is also a read of the
+     * buffers it aliases, so their arrays stay theirs until the alias's last reader.
+     */
+    static int[] assign(Plan plan, int[][] aliases) {
         int n = plan.buffers().size();
         int[] first = new int[n];
         int[] last = new int[n];
@@ -35,7 +39,7 @@ final class Arena {
                 last[b] = Math.max(last[b], s);
             }
             for (int b : read(steps.get(s))) {
-                last[b] = Math.max(last[b], s);
+                readAt(b, s, last, aliases);
             }
         }
         int[] share = new int[n];
@@ -64,6 +68,15 @@ final class Arena {
             }
         }
         return share;
+    }
+
+    private static void readAt(int b, int s, int[] last, int[][] aliases) {
+        last[b] = Math.max(last[b], s);
+        if (aliases[b] != null) {
+            for (int a : aliases[b]) {
+                readAt(a, s, last, aliases);
+            }
+        }
     }
 
     /** The buffers {@code step} writes into arrays the plan owns (a loop's stores and accumulations, a GEMM's product). */

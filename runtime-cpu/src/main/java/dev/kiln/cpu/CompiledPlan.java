@@ -121,8 +121,11 @@ public final class CompiledPlan implements Executable {
         for (int b : inputBuffers) {
             isInput[b] = true;
         }
-        // Liveness-based reuse: intermediates whose lifetimes do not overlap share one array.
-        this.shareWith = Arena.assign(plan);
+        // Interpreted ops that need not run (views, gathers the GEMMs pack from), then liveness-based
+        // reuse: intermediates whose lifetimes (through those lazy steps' readers) do not overlap share one array.
+        LazyOps.Uses uses = LazyOps.Uses.of(plan);
+        Object[] lazy = LazyOps.decide(plan, uses, isInput);
+        this.shareWith = Arena.assign(plan, LazyOps.aliases(plan, lazy));
         this.shared = (int) java.util.Arrays.stream(shareWith).filter(x -> x >= 0).count();
         this.ownArray = new boolean[n];
         for (int b = 0; b < n; b++) {
@@ -138,13 +141,15 @@ public final class CompiledPlan implements Executable {
         }
         Object[] made = new Object[plan.steps().size()];
         this.setPerRun = new boolean[n];
-        LazyOps.Uses uses = LazyOps.Uses.of(plan);
         MethodHandles.Lookup lookup = MethodHandles.lookup();
         for (int i = 0; i < made.length; i++) {
             Plan.Step s = plan.steps().get(i);
             Kernel kernel = Plan.kernel(s);
             if (kernel == null) {
-                made[i] = s instanceof Plan.OpStep o ? LazyOps.step(plan, uses, o, i, isInput, shareWith, ownArray, setPerRun) : s;
+                made[i] = lazy[i] != null ? lazy[i] : s;
+                if (lazy[i] != null) {
+                    setPerRun[((Plan.OpStep) s).output()] = true;
+                }
                 continue;
             }
             // A Vector API loop runs the API's slow Java fallback until C2 has compiled it: a
@@ -448,6 +453,7 @@ public final class CompiledPlan implements Executable {
             // the scalar steps themselves on a 2000-point step
             for (int i = 0; i < steps.length; i++) {
                 Object step = steps[i];
+                long start = StepProfile.ON ? System.nanoTime() : 0;
                 if (step instanceof Plan.ReadScalar r) {
                     scalars[r.slot()] = first(buffers[r.buffer()], views[r.buffer()]);
                 } else if (step instanceof Plan.WriteScalar w) {
@@ -501,6 +507,9 @@ public final class CompiledPlan implements Executable {
                     buffers[o.output()] = result.storage().array();
                 } else {
                     ((KernelFunction) step).run(buffers, scalars);
+                }
+                if (StepProfile.ON) {
+                    StepProfile.add(plan, i, System.nanoTime() - start);
                 }
             }
             for (int i = 0; i < outputViews.length; i++) {

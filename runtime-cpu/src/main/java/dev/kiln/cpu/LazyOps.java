@@ -7,7 +7,8 @@ import java.util.List;
  * Interpreted ops a compiled plan need not run as ops: a movement whose readers all take views is
  * a view of its input, and a float32 gather read only by GEMMs is packed by them from its source
  * ({@link Gathered}). Each is chosen only where the arrays it reads keep their values until its
- * last reader runs (inputs, interpreted results, and loop results no later step rewrites).
+ * last reader runs (inputs, interpreted results, and loop results no later step rewrites; the
+ * working-buffer arena keeps such arrays for the lazy step's readers too).
  */
 final class LazyOps {
     private LazyOps() {
@@ -28,29 +29,47 @@ final class LazyOps {
     static final boolean IMPLICIT_GATHER = !"false".equals(System.getProperty("kiln.implicitGather"));
 
     /**
-     * Step {@code i}, an interpreted op: as a view or an implicit gather where that is safe, else as it is;
-     * marks in {@code setPerRun} the buffers such a step sets on each run.
+     * Per step, the lazy form of an interpreted op where one is safe (a {@link ViewStep} or an {@link ImplicitGather}),
+     * else null. Decided before working buffers share arrays: a lazy step's readers read its sources, so
+     * {@link Arena#assign} keeps those arrays until the last of them ({@link #aliases}).
      */
-    static Object step(Plan plan, Uses uses, Plan.OpStep o, int i, boolean[] isInput, int[] shareWith, boolean[] ownArray,
-            boolean[] setPerRun) {
-        int out = o.output();
-        if (plan.outputs().contains(out)) {
-            return o;
+    static Object[] decide(Plan plan, Uses uses, boolean[] isInput) {
+        List<Plan.Step> steps = plan.steps();
+        Object[] lazy = new Object[steps.size()];
+        for (int i = 0; i < lazy.length; i++) {
+            if (steps.get(i) instanceof Plan.OpStep o && !plan.outputs().contains(o.output())) {
+                lazy[i] = lazy(plan, uses, o, i, isInput);
+            }
         }
+        return lazy;
+    }
+
+    private static Object lazy(Plan plan, Uses uses, Plan.OpStep o, int i, boolean[] isInput) {
+        int out = o.output();
         dev.kiln.Shape shape = plan.buffers().get(out).shape();
         if (o.op() instanceof dev.kiln.ir.Movement m && !(m instanceof dev.kiln.ir.Movement.Unslice) && uses.onlyOps[out]
-                && uses.stable(o.inputs().get(0), i, isInput, shareWith, ownArray)) {
-            setPerRun[out] = true;
+                && uses.stable(o.inputs().get(0), i, isInput)) {
             return new ViewStep(m, o.inputs().get(0), out, shape);
         }
         if (IMPLICIT_GATHER && o.op() instanceof dev.kiln.ir.Index.Gather g && uses.onlyGemmOperands[out]
                 && Gathered.fits(g, plan.buffers().get(o.inputs().get(0)).dtype(), plan.buffers().get(o.inputs().get(1)).dtype(), shape)
-                && uses.stable(o.inputs().get(0), i, isInput, shareWith, ownArray)
-                && uses.stable(o.inputs().get(1), i, isInput, shareWith, ownArray)) {
-            setPerRun[out] = true;
+                && uses.stable(o.inputs().get(0), i, isInput) && uses.stable(o.inputs().get(1), i, isInput)) {
             return new ImplicitGather(g, o.inputs().get(0), o.inputs().get(1), out, shape);
         }
-        return o;
+        return null;
+    }
+
+    /** Per buffer a lazy step makes, the buffers it reads through (a view's input, a gather's source and index); null for others. */
+    static int[][] aliases(Plan plan, Object[] lazy) {
+        int[][] aliases = new int[plan.buffers().size()][];
+        for (Object l : lazy) {
+            if (l instanceof ViewStep v) {
+                aliases[v.output()] = new int[] {v.input()};
+            } else if (l instanceof ImplicitGather g) {
+                aliases[g.output()] = new int[] {g.x(), g.index()};
+            }
+        }
+        return aliases;
     }
 
     /** Per buffer, from one pass over a plan's steps: who reads it, and the last step that writes its array. */
@@ -85,12 +104,12 @@ final class LazyOps {
         }
 
         /**
-         * Whether buffer {@code b}'s value, as of step {@code at}, stays in its array for the rest of the
-         * run: an input, an interpreted op's (fresh) result, or a loop's result in an array of its own
-         * that no later step writes.
+         * Whether buffer {@code b}'s value, as of step {@code at}, stays in its array for as long as a lazy
+         * step's readers read it: an input, or a value no later step of its own rewrites (another buffer
+         * shares its array only after those readers, as {@link Arena#assign} is told through {@link #aliases}).
          */
-        boolean stable(int b, int at, boolean[] isInput, int[] shareWith, boolean[] ownArray) {
-            return isInput[b] || shareWith[b] < 0 && ownArray[b] && lastWrite[b] <= at;
+        boolean stable(int b, int at, boolean[] isInput) {
+            return isInput[b] || lastWrite[b] <= at;
         }
     }
 }

@@ -100,6 +100,47 @@ class ImplicitGatherTest {
         }
     }
 
+    /**
+     * The gather's source is a loop's result (a ReLU, as in a convolution after an activation), and a
+     * buffer of its size is written between the gather and the GEMM that packs from it: the arena must
+     * not give that buffer the source's array (the GEMM reads the source through the gather).
+     */
+    @Test
+    void aGatherOfALoopResultKeepsItsSourceUntilTheGemmPacksIt() {
+        int n = 2;
+        int c = 40;
+        int l = 50;
+        int k = 9;
+        int outLen = 33;
+        java.util.function.Function<Boolean, Graph> graph = written -> {
+            GraphBuilder b = new GraphBuilder();
+            Ops o = new Ops(b);
+            Node x = b.input("x", new TensorType(Shape.of(n, c, l), DType.FLOAT32));
+            Node index = b.input("index", new TensorType(Shape.of(1, 1, k * outLen), DType.INT64));
+            Node w = b.input("w", new TensorType(Shape.of(1, 7, c * k), DType.FLOAT32));
+            Node x2 = b.input("x2", new TensorType(Shape.of(n, c, l), DType.FLOAT32));
+            Node relu = o.binary(new dev.kiln.ir.Binary.Maximum(), x, 0.0);
+            Node cols = b.add(new Index.Gather(2), relu, o.expand(index, Shape.of(n, c, k * outLen)));
+            Node other = o.mul(x2, x2); // same size as the ReLU's result, written after the gather's step
+            Node otherProduct = o.matmul(o.reshape(other, Shape.of(n * c, l)), o.reshape(x2, Shape.of(l, n * c)));
+            Node panels = o.reshape(cols, Shape.of(n, 1, c * k, outLen));
+            Node forward = o.matmul(o.expand(o.reshape(w, Shape.of(1, 1, 7, c * k)), Shape.of(n, 1, 7, c * k)), panels);
+            return written ? b.build(forward, otherProduct, cols) : b.build(forward, otherProduct);
+        };
+        CompiledPlan implicit = new CompiledPlan(graph.apply(false));
+        CompiledPlan written = new CompiledPlan(graph.apply(true));
+        assertEquals(1, implicit.implicitGathers(), "a loop result is gathered implicitly");
+        Windows s = new Windows(n, c, l, k, outLen);
+        for (long seed = 1; seed <= 3; seed++) {
+            List<TensorData> base = s.inputs(seed, -1);
+            List<TensorData> in = List.of(base.get(0), base.get(1), base.get(2), data(Tensor.randn(n, c, l)));
+            List<TensorData> a = implicit.run(in);
+            List<TensorData> e = written.run(in);
+            assertArrayEquals(bits(e.get(0)), bits(a.get(0)), "forward product, seed " + seed);
+            assertArrayEquals(bits(e.get(1)), bits(a.get(1)), "the other product, seed " + seed);
+        }
+    }
+
     @Test
     void aBadIndexFailsAsTheGatherDoesAndTheNextRunIsRight() {
         Windows s = new Windows(2, 3, 11, 3, 9);
