@@ -283,7 +283,7 @@ public final class Tensor {
      * {@code torch.linspace}, on the default device.
      *
      * @param start the first value
-     * @param end the last value (exact: the second half counts down from it)
+     * @param end the last value (exact: the second half counts down from it); with one step the value is {@code start}
      * @param steps how many values, at least 0
      * @return a new 1-D tensor of shape {@code [steps]}
      * @throws KilnException if {@code steps} is negative
@@ -297,7 +297,7 @@ public final class Tensor {
      * {@code torch.linspace(start, end, steps, dtype=dtype)}, on the default device.
      *
      * @param start the first value
-     * @param end the last value (exact: the second half counts down from it)
+     * @param end the last value (exact: the second half counts down from it); with one step the value is {@code start}
      * @param steps how many values, at least 0
      * @param dtype the element type
      * @return a new 1-D tensor of shape {@code [steps]}

@@ -35,6 +35,14 @@ class TensorTest {
     }
 
     @Test
+    void linspaceOfOneStepIsItsStartAsPyTorchs() {
+        // torch.linspace(2., 5., 1) is tensor([2.])
+        assertArrayEquals(new double[] {2}, Tensor.linspace(2, 5, 1, DType.FLOAT64).toDoubleArray());
+        assertArrayEquals(new double[] {2, 5}, Tensor.linspace(2, 5, 2, DType.FLOAT64).toDoubleArray());
+        assertEquals(0, Tensor.linspace(2, 5, 0).numel());
+    }
+
+    @Test
     void factoriesHavePyTorchDefaultTypes() {
         assertEquals(DType.INT64, Tensor.of(1L, 2L, 3L).dtype());
         assertEquals(DType.FLOAT32, Tensor.of(1.0, 2.0).dtype());
