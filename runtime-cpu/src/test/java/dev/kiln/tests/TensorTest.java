@@ -216,6 +216,19 @@ class TensorTest {
     }
 
     @Test
+    void aBadDeviceStringIsAKilnExceptionNamingIt() {
+        assertEquals(new Device("cuda", 1), Device.parse("cuda:1"));
+        assertEquals(new Device("cuda", 0), Device.parse("cuda"));
+        assertEquals(Device.CPU, Device.parse("cpu"));
+        // torch.device("cuda:x") raises "Invalid device string: 'cuda:x'"
+        for (String bad : new String[] {"cuda:x", "cuda:", "cuda:-1", ":0", "", "cuda:99999999999", "cuda:1:2"}) {
+            KilnException e = assertThrows(KilnException.class, () -> Device.parse(bad));
+            assertTrue(e.getMessage().contains("'" + bad + "'") && e.getMessage().contains("TensorTest.java:"), e.getMessage());
+        }
+        assertThrows(KilnException.class, () -> Device.parse(null));
+    }
+
+    @Test
     void itemNeedsOneElement() {
         KilnException e = assertThrows(KilnException.class, () -> Tensor.zeros(2).item());
         assertTrue(e.getMessage().contains("[2]"), e.getMessage());
