@@ -14,16 +14,22 @@ import dev.kiln.KilnException;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.testing.GradCheck;
+import dev.kiln.nn.BCELoss;
+import dev.kiln.nn.BCEWithLogitsLoss;
 import dev.kiln.nn.Flatten;
 import dev.kiln.nn.Functional;
+import dev.kiln.nn.HuberLoss;
+import dev.kiln.nn.L1Loss;
 import dev.kiln.nn.Linear;
 import dev.kiln.nn.MSELoss;
 import dev.kiln.nn.Reduction;
 import dev.kiln.nn.Module;
+import dev.kiln.nn.NLLLoss;
 import dev.kiln.nn.Parameter;
 import dev.kiln.nn.ReLU;
 import dev.kiln.nn.Sequential;
 import dev.kiln.nn.Sigmoid;
+import dev.kiln.nn.SmoothL1Loss;
 import dev.kiln.nn.Tanh;
 import java.util.List;
 import java.util.Map;
@@ -223,5 +229,19 @@ class NnTest {
         // the one-row cross-entropy counts only the row not ignored: -log softmax(row 0)[2]
         double row0 = Math.log(Math.exp(0.5) + Math.exp(-1) + Math.exp(2)) - 2;
         assertEquals(row0, Functional.crossEntropy(logits, classes).item(), 1e-15);
+    }
+
+    @Test
+    void everyLossRefusesANullReductionWhereItIsMade() {
+        // nn.MSELoss(reduction=None) raises "None is not a valid value for reduction" when called; Kiln refuses it earlier
+        List<java.util.function.Supplier<Module>> losses = List.of(() -> new MSELoss(null), () -> new L1Loss(null),
+                () -> new HuberLoss(1.0, null), () -> new SmoothL1Loss(1.0, null), () -> new BCELoss(null, null),
+                () -> new BCEWithLogitsLoss(null, null, null), () -> new NLLLoss(null, Functional.IGNORE_INDEX, null));
+        for (var make : losses) {
+            KilnException e = assertThrows(KilnException.class, make::get);
+            assertTrue(e.getMessage().contains("reduction must not be null") && e.getMessage().contains("NnTest.java:"), e.getMessage());
+        }
+        String m = assertThrows(KilnException.class, () -> new NLLLoss(null, 0, null)).getMessage();
+        assertTrue(m.startsWith("NLLLoss:"), m);
     }
 }
