@@ -13,6 +13,8 @@ import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.nn.Attention;
 import dev.kiln.nn.GRUCell;
+import dev.kiln.nn.Generation;
+import dev.kiln.nn.GenerationConfig;
 import dev.kiln.nn.LSTM;
 import dev.kiln.nn.MultiheadAttention;
 import dev.kiln.nn.TensorOps;
@@ -72,6 +74,14 @@ class SequenceErrorsTest {
         fails(() -> TensorOps.multinomial(Tensor.of(1.0, 2), 3, false, g), "n_sample > prob_dist.size(-1)");
         fails(() -> TensorOps.multinomial(Tensor.of(1.0, 2), 0, true, g), "numSamples=0");
         assertEquals(before, g.state(), "nothing drawn");
+    }
+
+    @Test
+    void samplingWithoutAGeneratorIsRefusedAsGenerateRefusesIt() {
+        Tensor logits = Tensor.of(0.5, 2.0, -1.0);
+        fails(() -> Generation.sample(logits, GenerationConfig.sampling(1, 1.0, 0, 1.0), null), "Generation.sample",
+                "sampling needs a generator");
+        assertEquals(1, Generation.sample(logits, GenerationConfig.greedy(1), null), "greedy needs none");
     }
 
     @Test
