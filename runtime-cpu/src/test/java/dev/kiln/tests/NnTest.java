@@ -244,4 +244,16 @@ class NnTest {
         String m = assertThrows(KilnException.class, () -> new NLLLoss(null, 0, null)).getMessage();
         assertTrue(m.startsWith("NLLLoss:"), m);
     }
+
+    @Test
+    void oneHotInfersTheClassesOnlyFromMinusOne() {
+        Tensor index = Tensor.of(0L, 2L);
+        assertArrayEquals(new long[] {1, 0, 0, 0, 0, 1}, Functional.oneHot(index, -1).toLongArray());
+        // F.one_hot(torch.tensor([0, 2]), -2) raises; before, any negative count was read as -1
+        for (int bad : new int[] {-2, Integer.MIN_VALUE}) {
+            KilnException e = assertThrows(KilnException.class, () -> Functional.oneHot(index, bad));
+            assertTrue(e.getMessage().contains("numClasses must be -1") && e.getMessage().contains("got " + bad)
+                    && e.getMessage().contains("NnTest.java:"), e.getMessage());
+        }
+    }
 }
