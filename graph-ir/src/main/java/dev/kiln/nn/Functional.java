@@ -1017,11 +1017,12 @@ public final class Functional {
      * @param beta β, where the loss turns from quadratic to linear, at least 0 (PyTorch's default 1)
      * @param reduction {@code NONE} (per element, the input's shape), {@code MEAN} or {@code SUM} (0-d)
      * @return the loss: 0-d, or the input's shape for {@code NONE}
-     * @throws KilnException if {@code input} and {@code target} differ in shape, or {@code beta} is negative
+     * @throws KilnException if {@code input} and {@code target} differ in shape, or {@code beta} is negative or NaN
      */
     public static Tensor smoothL1Loss(Tensor input, Tensor target, double beta, Reduction reduction) {
         sameShape("smoothL1Loss", input, target);
-        if (beta < 0) {
+        // 0 is allowed (the L1 loss), as PyTorch's; NaN is refused, as PyTorch's
+        if (!(beta >= 0)) {
             throw new KilnException("smoothL1Loss: beta must be non-negative, got " + beta);
         }
         Tensor d = input.sub(target);

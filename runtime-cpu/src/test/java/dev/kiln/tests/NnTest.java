@@ -256,4 +256,17 @@ class NnTest {
                     && e.getMessage().contains("NnTest.java:"), e.getMessage());
         }
     }
+
+    @Test
+    void smoothL1LossRefusesANegativeOrNanBetaAndTakesZeroAsL1() {
+        Tensor x = Tensor.of(DType.FLOAT64, 1, 2);
+        Tensor y = Tensor.of(DType.FLOAT64, 0, 2.5);
+        // F.smooth_l1_loss(x, y, beta=0.0) is 0.75 (the L1 loss); beta=-1 and beta=nan raise
+        assertEquals(0.75, Functional.smoothL1Loss(x, y, 0, Reduction.MEAN).item(), 0);
+        for (double bad : new double[] {-1, Double.NaN}) {
+            KilnException e = assertThrows(KilnException.class, () -> Functional.smoothL1Loss(x, y, bad, Reduction.MEAN));
+            assertTrue(e.getMessage().contains("beta must be non-negative, got " + bad), e.getMessage());
+            assertThrows(KilnException.class, () -> new SmoothL1Loss(bad, Reduction.MEAN).forward(x, y));
+        }
+    }
 }
