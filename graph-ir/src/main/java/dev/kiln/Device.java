@@ -39,11 +39,20 @@ public record Device(String type, int index) {
      *
      * @param text the device's name, {@code type} or {@code type:index}
      * @return the device it names
-     * @throws KilnException if the type is empty or the index negative
+     * @throws KilnException if the text is null, the type empty or the index not a non-negative int
      */
     public static Device parse(String text) {
-        int colon = text.indexOf(':');
-        return colon < 0 ? new Device(text, 0) : new Device(text.substring(0, colon), Integer.parseInt(text.substring(colon + 1)));
+        int colon = text == null ? -1 : text.indexOf(':');
+        String index = colon < 0 ? "0" : text.substring(colon + 1);
+        if (text == null || text.isEmpty() || colon == 0 || !index.matches("[0-9]+")) {
+            throw new KilnException("Device.parse: invalid device string " + (text == null ? "null" : "'" + text + "'")
+                    + "; expected a type and an optional index, such as cpu, cuda or cuda:1");
+        }
+        try {
+            return new Device(colon < 0 ? text : text.substring(0, colon), Integer.parseInt(index));
+        } catch (NumberFormatException e) {
+            throw new KilnException("Device.parse: invalid device string '" + text + "': the index " + index + " is too large", e);
+        }
     }
 
     @Override

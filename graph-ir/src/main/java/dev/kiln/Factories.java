@@ -68,7 +68,8 @@ final class Factories {
         }
         double[] v = new double[steps];
         double step = steps > 1 ? (end - start) / (steps - 1) : 0;
-        int half = steps / 2;
+        // one step gives start, as PyTorch's (the half counting from start is then empty)
+        int half = steps == 1 ? 1 : steps / 2;
         for (int i = 0; i < steps; i++) {
             // As PyTorch: the first half counts up from start, the second down from end, so both ends are exact.
             v[i] = i < half ? start + step * i : end - step * (steps - 1 - i);

@@ -12,6 +12,7 @@ import dev.kiln.ir.Ops;
 import dev.kiln.ir.TensorType;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -215,6 +216,9 @@ public abstract class Function {
     }
 
     private static Tensor symbolicOrSelf(Tensor s, Context saved, Node call, Trace trace) {
+        if (s == null) {
+            return null;
+        }
         for (int i = 0; i < saved.inputs.length; i++) {
             if (saved.inputs[i] == s) {
                 return trace.symbolic(call.input(i));
@@ -243,19 +247,21 @@ public abstract class Function {
          * Keeps tensors for backward (inputs, the output, or anything forward computed), as
          * {@code ctx.save_for_backward}; each call appends to those saved before.
          *
-         * @param tensors the tensors to keep
+         * @param tensors the tensors to keep; null entries (PyTorch's None) are kept as null
          */
         public void saveForBackward(Tensor... tensors) {
-            saved.addAll(Arrays.asList(tensors));
+            // saveForBackward(null) passes a null array: one None, as save_for_backward(None)
+            saved.addAll(tensors == null ? Collections.singletonList(null) : Arrays.asList(tensors));
         }
 
         /**
          * The saved tensors, as {@code ctx.saved_tensors}.
          *
-         * @return an unmodifiable list of the tensors saved, in the order saved
+         * @return an unmodifiable list of the tensors saved, in the order saved; a null saved (PyTorch's None) reads
+         *     back as null
          */
         public List<Tensor> savedTensors() {
-            return List.copyOf(saved);
+            return Collections.unmodifiableList(new ArrayList<>(saved));
         }
 
         /**

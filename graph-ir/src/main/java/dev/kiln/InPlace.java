@@ -12,6 +12,19 @@ final class InPlace {
     private InPlace() {
     }
 
+    /**
+     * The scalar operand of {@code add_(double)} and the like, of the target's dtype. A Java number cannot say whether
+     * it is PyTorch's int or float, so a whole number counts as an int; a fractional one would make an integer
+     * target's result floating, which PyTorch refuses rather than truncate the scalar.
+     */
+    static Tensor scalar(String what, Tensor target, double s) {
+        if (!target.dtype().isFloating() && !(Double.isFinite(s) && s == Math.rint(s))) {
+            throw new KilnException(what + ": the scalar " + s + " is not a whole number, so the result would be floating, which"
+                    + " cannot be stored in this " + target.dtype() + " tensor; convert the tensor to a floating dtype first");
+        }
+        return Tensor.scalar(s, target.dtype()).to(target.device());
+    }
+
     /** {@code target = op(target, other)}, or {@code target = other} when {@code op} is null. */
     static Tensor apply(Tensor target, Op op, Tensor other) {
         String what = op == null ? "copy_" : op.name() + "_";

@@ -283,7 +283,7 @@ public final class Tensor {
      * {@code torch.linspace}, on the default device.
      *
      * @param start the first value
-     * @param end the last value (exact: the second half counts down from it)
+     * @param end the last value (exact: the second half counts down from it); with one step the value is {@code start}
      * @param steps how many values, at least 0
      * @return a new 1-D tensor of shape {@code [steps]}
      * @throws KilnException if {@code steps} is negative
@@ -297,7 +297,7 @@ public final class Tensor {
      * {@code torch.linspace(start, end, steps, dtype=dtype)}, on the default device.
      *
      * @param start the first value
-     * @param end the last value (exact: the second half counts down from it)
+     * @param end the last value (exact: the second half counts down from it); with one step the value is {@code start}
      * @param steps how many values, at least 0
      * @param dtype the element type
      * @return a new 1-D tensor of shape {@code [steps]}
@@ -1821,16 +1821,17 @@ public final class Tensor {
     public Tensor add_(Tensor other) { return inPlace(new Binary.Add(), other); }
 
     /**
-     * {@code this += s}, with {@code s} first converted to this tensor's dtype (truncated for an integer tensor). In
+     * {@code this += s}, with {@code s} first converted to this tensor's dtype (an integer tensor takes whole numbers only). In
      * place, as {@code tensor.add_}: recorded by autograd when grad mode is on and either operand requires grad, but
      * refused on a leaf that requires grad (update it under {@link Kiln#noGrad()}) and on a view that would be
      * recorded.
      *
      * @param s the operand
      * @return this tensor
-     * @throws KilnException if the write is refused as above
+     * @throws KilnException if this is an integer or bool tensor and {@code s} is not a whole number (the result
+     *     would be floating, as PyTorch's "result type Float can't be cast"), or the write is refused as above
      */
-    public Tensor add_(double s) { return inPlace(new Binary.Add(), scalar(s, dtype()).on(device())); }
+    public Tensor add_(double s) { return inPlace(new Binary.Add(), InPlace.scalar("add_", this, s)); }
 
     /**
      * {@code this -= other}, with {@code other} broadcast to this shape. In place, as {@code tensor.sub_}: recorded by
@@ -1845,16 +1846,17 @@ public final class Tensor {
     public Tensor sub_(Tensor other) { return inPlace(new Binary.Sub(), other); }
 
     /**
-     * {@code this -= s}, with {@code s} first converted to this tensor's dtype (truncated for an integer tensor). In
+     * {@code this -= s}, with {@code s} first converted to this tensor's dtype (an integer tensor takes whole numbers only). In
      * place, as {@code tensor.sub_}: recorded by autograd when grad mode is on and either operand requires grad, but
      * refused on a leaf that requires grad (update it under {@link Kiln#noGrad()}) and on a view that would be
      * recorded.
      *
      * @param s the operand
      * @return this tensor
-     * @throws KilnException if the write is refused as above
+     * @throws KilnException if this is an integer or bool tensor and {@code s} is not a whole number (the result
+     *     would be floating, as PyTorch's "result type Float can't be cast"), or the write is refused as above
      */
-    public Tensor sub_(double s) { return inPlace(new Binary.Sub(), scalar(s, dtype()).on(device())); }
+    public Tensor sub_(double s) { return inPlace(new Binary.Sub(), InPlace.scalar("sub_", this, s)); }
 
     /**
      * {@code this *= other}, with {@code other} broadcast to this shape. In place, as {@code tensor.mul_}: recorded by
@@ -1869,16 +1871,17 @@ public final class Tensor {
     public Tensor mul_(Tensor other) { return inPlace(new Binary.Mul(), other); }
 
     /**
-     * {@code this *= s}, with {@code s} first converted to this tensor's dtype (truncated for an integer tensor). In
+     * {@code this *= s}, with {@code s} first converted to this tensor's dtype (an integer tensor takes whole numbers only). In
      * place, as {@code tensor.mul_}: recorded by autograd when grad mode is on and either operand requires grad, but
      * refused on a leaf that requires grad (update it under {@link Kiln#noGrad()}) and on a view that would be
      * recorded.
      *
      * @param s the operand
      * @return this tensor
-     * @throws KilnException if the write is refused as above
+     * @throws KilnException if this is an integer or bool tensor and {@code s} is not a whole number (the result
+     *     would be floating, as PyTorch's "result type Float can't be cast"), or the write is refused as above
      */
-    public Tensor mul_(double s) { return inPlace(new Binary.Mul(), scalar(s, dtype()).on(device())); }
+    public Tensor mul_(double s) { return inPlace(new Binary.Mul(), InPlace.scalar("mul_", this, s)); }
 
     /**
      * {@code this /= other}, with {@code other} broadcast to this shape. In place, as {@code tensor.div_}: recorded by
@@ -1893,8 +1896,7 @@ public final class Tensor {
     public Tensor div_(Tensor other) { return inPlace(new Binary.Div(), other); }
 
     /**
-     * {@code this /= s}, with {@code s} first converted to this tensor's dtype (truncated for an integer tensor). In
-     * place, as {@code tensor.div_}: recorded by autograd when grad mode is on and either operand requires grad, but
+     * {@code this /= s}, with {@code s} first converted to this tensor's dtype (a floating one). In place, as {@code tensor.div_}: recorded by autograd when grad mode is on and either operand requires grad, but
      * refused on a leaf that requires grad (update it under {@link Kiln#noGrad()}) and on a view that would be
      * recorded.
      *
@@ -1903,7 +1905,7 @@ public final class Tensor {
      * @throws KilnException if this is an integer or bool tensor (true division gives a floating result), or the write
      *     is refused as above
      */
-    public Tensor div_(double s) { return inPlace(new Binary.Div(), scalar(s, dtype()).on(device())); }
+    public Tensor div_(double s) { return inPlace(new Binary.Div(), InPlace.scalar("div_", this, s)); }
 
     /**
      * Copies {@code src}, broadcast to this shape and converted to this dtype, into this tensor, as

@@ -1,5 +1,6 @@
 package dev.kiln.data;
 
+import dev.kiln.KilnException;
 import dev.kiln.Tensor;
 import java.util.List;
 
@@ -13,14 +14,17 @@ public final class Subset implements Dataset {
      *
      * @param dataset the underlying dataset
      * @param indices its indices (copied; repeats allowed)
-     * @throws dev.kiln.KilnException if an index is outside the dataset
+     * @throws KilnException if the dataset or the indices are null, or an index is outside the dataset
      */
     public Subset(Dataset dataset, int[] indices) {
+        if (dataset == null || indices == null) {
+            throw new KilnException("Subset: the " + (dataset == null ? "dataset" : "indices") + " must not be null");
+        }
         this.dataset = dataset;
         this.indices = indices.clone();
         for (int i : this.indices) {
             if (i < 0 || i >= dataset.size()) {
-                throw new dev.kiln.KilnException("Subset: index " + i + " is outside a dataset of " + dataset.size());
+                throw new KilnException("Subset: index " + i + " is outside a dataset of " + dataset.size());
             }
         }
     }
@@ -30,9 +34,16 @@ public final class Subset implements Dataset {
         return indices.length;
     }
 
+    /**
+     * The sample at {@code index} of this subset: the underlying dataset's sample at {@link #indexAt(int)}.
+     *
+     * @param index the sample's index in this subset, in {@code [0, size())}
+     * @return the underlying sample's fields
+     * @throws KilnException if {@code index} is outside [0, size())
+     */
     @Override
     public List<Tensor> get(int index) {
-        return dataset.get(indices[index]);
+        return dataset.get(indexAt(index));
     }
 
     Dataset dataset() {
@@ -44,8 +55,12 @@ public final class Subset implements Dataset {
      *
      * @param i an index into this subset
      * @return the corresponding index into the underlying dataset
+     * @throws KilnException if {@code i} is outside [0, size())
      */
     public int indexAt(int i) {
+        if (i < 0 || i >= indices.length) {
+            throw new KilnException("Subset: index " + i + " is out of range for a subset of " + indices.length + " samples");
+        }
         return indices[i];
     }
 

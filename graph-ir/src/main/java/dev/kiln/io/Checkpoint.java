@@ -483,7 +483,7 @@ public final class Checkpoint {
                 throw new KilnException(path + ": parameter group " + g + " of the checkpoint has "
                         + (group.get("params") instanceof List<?> l ? l.size() : "no") + " parameters, this optimizer's has " + size);
             }
-            options.add(record(path, optimizer.paramGroups().get(g).options().getClass(), (Map<?, ?>) group.get("options")));
+            options.add(record(path, g, optimizer.paramGroups().get(g).options().getClass(), group.get("options")));
         }
         return () -> load(optimizer, state, options, initialLrs);
     }
@@ -494,10 +494,13 @@ public final class Checkpoint {
         optimizer.loadStateDict(new Optimizer.StateDict<>(state, (List<O>) (List<?>) options, initialLrs));
     }
 
-    /** The options record of class {@code type} from its JSON object, through its canonical constructor. */
-    private static Object record(Path path, Class<?> type, Map<?, ?> json) {
-        if (json == null) {
-            throw new KilnException(path + ": a parameter group of the checkpoint has no options");
+    /** The options record of class {@code type} from parameter group {@code g}'s JSON object, through its canonical constructor. */
+    private static Object record(Path path, int g, Class<?> type, Object options) {
+        if (options == null) {
+            throw new KilnException(path + ": parameter group " + g + " of the checkpoint has no options");
+        }
+        if (!(options instanceof Map<?, ?> json)) {
+            throw new KilnException(path + ": the options of parameter group " + g + " are " + options + " in the checkpoint, not an object");
         }
         RecordComponent[] components = type.getRecordComponents();
         Class<?>[] types = new Class<?>[components.length];
@@ -511,8 +514,11 @@ public final class Checkpoint {
                 case BigInteger n when c.getType() == double.class -> n.doubleValue();
                 case Double d when c.getType() == double.class -> d;
                 case String s when c.getType() == double.class && (s.equals("NaN") || s.endsWith("Infinity")) -> Double.parseDouble(s);
-                case BigInteger n when c.getType() == int.class -> n.intValueExact();
-                case BigInteger n when c.getType() == long.class -> n.longValueExact();
+                case BigInteger n when c.getType() == int.class && n.bitLength() < Integer.SIZE -> n.intValue();
+                case BigInteger n when c.getType() == long.class && n.bitLength() < Long.SIZE -> n.longValue();
+                case BigInteger n when c.getType() == int.class || c.getType() == long.class -> throw new KilnException(path
+                        + ": option '" + c.getName() + "' of " + type.getSimpleName() + " in parameter group " + g + " is " + n
+                        + " in the checkpoint, out of the range of " + c.getType());
                 case null, default -> throw new KilnException(path + ": option '" + c.getName() + "' of " + type.getSimpleName()
                         + " is " + v + " in the checkpoint, not a " + c.getType());
             };

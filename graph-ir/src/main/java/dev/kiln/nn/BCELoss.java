@@ -18,11 +18,11 @@ public final class BCELoss extends Module {
      * @param weight the weights, multiplying each element's loss (broadcast to the input), registered as a buffer;
      *        null for none (PyTorch's default)
      * @param reduction how the per-element losses combine (PyTorch's default {@link Reduction#MEAN}); not null
-     * @throws dev.kiln.KilnException if {@code weight} requires grad
+     * @throws dev.kiln.KilnException if {@code reduction} is null or {@code weight} requires grad
      */
     public BCELoss(Tensor weight, Reduction reduction) {
+        this.reduction = Reduction.checked("BCELoss", reduction);
         this.weight = weight == null ? null : registerBuffer("weight", weight);
-        this.reduction = reduction;
     }
 
     /**

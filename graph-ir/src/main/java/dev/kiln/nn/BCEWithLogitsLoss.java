@@ -20,12 +20,12 @@ public final class BCEWithLogitsLoss extends Module {
      * @param weight the weights multiplying each element's loss (broadcast to the input); null for none (PyTorch's default)
      * @param posWeight the weights of the positive term, one per class; null for none (PyTorch's default)
      * @param reduction how the per-element losses combine (PyTorch's default {@link Reduction#MEAN}); not null
-     * @throws dev.kiln.KilnException if a weight requires grad
+     * @throws dev.kiln.KilnException if {@code reduction} is null or a weight requires grad
      */
     public BCEWithLogitsLoss(Tensor weight, Tensor posWeight, Reduction reduction) {
+        this.reduction = Reduction.checked("BCEWithLogitsLoss", reduction);
         this.weight = weight == null ? null : registerBuffer("weight", weight);
         this.posWeight = posWeight == null ? null : registerBuffer("pos_weight", posWeight);
-        this.reduction = reduction;
     }
 
     /**

@@ -43,7 +43,7 @@ record Cells(String name, int gates, int inputSize, int hiddenSize, boolean bias
         return input.dim() == 1 ? input.unsqueeze(0) : input;
     }
 
-    /** A state [N, H] of the input's batch (zeros when null). */
+    /** A state [N, H] of the input's batch and dtype (zeros when null). */
     Tensor state(Module cell, String what, Tensor state, Tensor input) {
         int n = input.dim() == 1 ? 1 : input.size(0);
         if (state == null) {
@@ -53,6 +53,9 @@ record Cells(String name, int gates, int inputSize, int hiddenSize, boolean bias
         if (!state.shape().equals(expected)) {
             throw new KilnException(cell + ": " + what + " must be of shape " + expected + " for an input of shape " + input.shape()
                     + ", got " + state.shape());
+        }
+        if (state.dtype() != input.dtype()) {
+            throw new KilnException(cell + ": " + what + " is " + state.dtype() + " but the input is " + input.dtype());
         }
         return input.dim() == 1 ? state.unsqueeze(0) : state;
     }

@@ -32,8 +32,8 @@ public final class Conv2d extends Module {
      *
      * @param inChannels the input's channels C
      * @param outChannels the output's channels
-     * @param kernelSize the kernel's height and width
-     * @throws KilnException if a channel count is not positive
+     * @param kernelSize the kernel's height and width, positive
+     * @throws KilnException if a channel count or the kernel size is not positive
      */
     public Conv2d(int inChannels, int outChannels, int kernelSize) {
         this(inChannels, outChannels, kernelSize, 1, 0);
@@ -45,10 +45,10 @@ public final class Conv2d extends Module {
      *
      * @param inChannels the input's channels C
      * @param outChannels the output's channels
-     * @param kernelSize the kernel's height and width
+     * @param kernelSize the kernel's height and width, positive
      * @param stride the stride (PyTorch's default 1)
      * @param padding the zeros added on each side of both spatial dimensions (PyTorch's default 0)
-     * @throws KilnException if a channel count is not positive
+     * @throws KilnException if a channel count or the kernel size is not positive
      */
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride, int padding) {
         this(inChannels, outChannels, new int[] {kernelSize}, new int[] {stride}, new int[] {padding}, new int[] {1}, 1, true,
@@ -60,7 +60,7 @@ public final class Conv2d extends Module {
      *
      * @param inChannels the input's channels C
      * @param outChannels the output's channels
-     * @param kernelSize the kernel's size, {@code {k}} or {@code {kH, kW}}
+     * @param kernelSize the kernel's size, {@code {k}} or {@code {kH, kW}}, positive
      * @param stride the stride, one or two values (PyTorch's default 1)
      * @param padding the padding on each side, one or two values (PyTorch's default 0)
      * @param dilation the spacing of kernel elements, one or two values (PyTorch's default 1)
@@ -69,8 +69,8 @@ public final class Conv2d extends Module {
      * @param paddingMode "zeros" (PyTorch's default), "reflect", "replicate" or "circular"
      * @param generator the random generator that initializes the parameters
      * @param dtype the parameters' dtype, a floating one
-     * @throws KilnException if a channel count or groups is not positive, groups does not divide both channel counts,
-     *         a size does not have one or two values, the padding mode is unknown or the dtype is not floating
+     * @throws KilnException if a channel count, groups or the kernel size is not positive, groups does not divide both
+     *         channel counts, a size does not have one or two values, the padding mode is unknown or the dtype is not floating
      */
     public Conv2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding, int[] dilation, int groups,
             boolean bias, String paddingMode, Generator generator, DType dtype) {
@@ -84,7 +84,7 @@ public final class Conv2d extends Module {
      *
      * @param inChannels the input's channels C
      * @param outChannels the output's channels
-     * @param kernelSize the kernel's size, {@code {k}} or {@code {kH, kW}}
+     * @param kernelSize the kernel's size, {@code {k}} or {@code {kH, kW}}, positive
      * @param stride the stride, one or two values (PyTorch's default 1); must be 1 with {@code "same"}
      * @param padding {@code "valid"} or {@code "same"}
      * @param dilation the spacing of kernel elements, one or two values (PyTorch's default 1)
@@ -104,6 +104,9 @@ public final class Conv2d extends Module {
     private Conv2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding, String namedPadding, int[] dilation,
             int groups, boolean bias, String paddingMode, Generator generator, DType dtype) {
         this.kernelSize = Convolution.pair("kernelSize", kernelSize);
+        for (int k : this.kernelSize) {
+            Convolution.positive("Conv2d", "kernel size", k);
+        }
         this.stride = Convolution.pair("stride", stride);
         this.dilation = Convolution.pair("dilation", dilation);
         checkChannels("Conv2d", inChannels, outChannels, groups, dtype);

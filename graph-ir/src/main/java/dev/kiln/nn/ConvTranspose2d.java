@@ -30,8 +30,8 @@ public final class ConvTranspose2d extends Module {
      *
      * @param inChannels the input's channels C
      * @param outChannels the output's channels
-     * @param kernelSize the kernel's height and width
-     * @throws KilnException if a channel count is not positive
+     * @param kernelSize the kernel's height and width, positive
+     * @throws KilnException if a channel count or the kernel size is not positive
      */
     public ConvTranspose2d(int inChannels, int outChannels, int kernelSize) {
         this(inChannels, outChannels, kernelSize, 1, 0, 0);
@@ -43,11 +43,11 @@ public final class ConvTranspose2d extends Module {
      *
      * @param inChannels the input's channels C
      * @param outChannels the output's channels
-     * @param kernelSize the kernel's height and width
+     * @param kernelSize the kernel's height and width, positive
      * @param stride the stride (PyTorch's default 1)
      * @param padding the implicit zero padding {@code dilation·(k-1)-padding} added to each side of the input (PyTorch's default 0)
      * @param outputPadding the size added to one side of each output dimension (PyTorch's default 0)
-     * @throws KilnException if a channel count is not positive
+     * @throws KilnException if a channel count or the kernel size is not positive
      */
     public ConvTranspose2d(int inChannels, int outChannels, int kernelSize, int stride, int padding, int outputPadding) {
         this(inChannels, outChannels, new int[] {kernelSize}, new int[] {stride}, new int[] {padding}, new int[] {outputPadding}, 1, true,
@@ -60,7 +60,7 @@ public final class ConvTranspose2d extends Module {
      *
      * @param inChannels the input's channels C
      * @param outChannels the output's channels
-     * @param kernelSize the kernel's size, {@code {k}} or {@code {kH, kW}}
+     * @param kernelSize the kernel's size, {@code {k}} or {@code {kH, kW}}, positive
      * @param stride the stride, one or two values (PyTorch's default 1)
      * @param padding the implicit zero padding {@code dilation·(k-1)-padding} added to each side of the input,
      *        one or two values (PyTorch's default 0)
@@ -70,13 +70,16 @@ public final class ConvTranspose2d extends Module {
      * @param dilation the spacing of kernel elements, one or two values (PyTorch's default 1)
      * @param generator the random generator that initializes the parameters
      * @param dtype the parameters' dtype, a floating one
-     * @throws KilnException if a channel count or groups is not positive, groups does not divide both channel counts,
-     *         a size does not have one or two values or the dtype is not floating
+     * @throws KilnException if a channel count, groups or the kernel size is not positive, groups does not divide both
+     *         channel counts, a size does not have one or two values or the dtype is not floating
      */
     public ConvTranspose2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding, int[] outputPadding,
             int groups, boolean bias, int[] dilation, Generator generator, DType dtype) {
         Conv2d.checkChannels("ConvTranspose2d", inChannels, outChannels, groups, dtype);
         this.kernelSize = Convolution.pair("kernelSize", kernelSize);
+        for (int k : this.kernelSize) {
+            Convolution.positive("ConvTranspose2d", "kernel size", k);
+        }
         this.stride = Convolution.pair("stride", stride);
         this.padding = Convolution.pair("padding", padding);
         this.outputPadding = Convolution.pair("outputPadding", outputPadding);

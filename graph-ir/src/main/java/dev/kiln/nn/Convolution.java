@@ -82,6 +82,7 @@ final class Convolution {
         checkBias("convTranspose2d", bias, out);
         int[] size = new int[2];
         for (int a = 0; a < 2; a++) {
+            positive("convTranspose2d", "kernel size", weight.size(2 + a));
             positive("convTranspose2d", "stride", stride[a]);
             positive("convTranspose2d", "dilation", dilation[a]);
             if (outputPadding[a] < 0 || (outputPadding[a] >= stride[a] && outputPadding[a] >= dilation[a])) {

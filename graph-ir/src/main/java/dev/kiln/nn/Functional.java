@@ -155,20 +155,23 @@ public final class Functional {
      * indices; not differentiable. The indices' range is checked when run eagerly.
      *
      * @param index integer class indices, each in [0, numClasses)
-     * @param numClasses the number of classes, or a negative value (PyTorch's −1) for one more than the largest
-     *     index, which only an eager call can read
+     * @param numClasses the number of classes, or −1 (as PyTorch's) for one more than the largest index, which only an
+     *     eager call can read
      * @return an int64 tensor of {@code index}'s shape with one more, last dimension of the class count
-     * @throws KilnException if {@code index} is floating or bool, if an index lies outside [0, numClasses) (eagerly),
-     *     or if {@code numClasses} is negative inside a compiled function
+     * @throws KilnException if {@code index} is floating or bool, if {@code numClasses} is below −1, if an index lies
+     *     outside [0, numClasses) (eagerly), or if {@code numClasses} is −1 inside a compiled function
      */
     public static Tensor oneHot(Tensor index, int numClasses) {
         if (index.dtype().isFloating() || index.dtype() == DType.BOOL) {
             throw new KilnException("oneHot: the indices must be an integer tensor, got " + index.dtype());
         }
-        if (numClasses < 0 && traced(index)) {
+        if (numClasses < -1) {
+            throw new KilnException("oneHot: numClasses must be -1 (one more than the largest index) or at least 0, got " + numClasses);
+        }
+        if (numClasses == -1 && traced(index)) {
             throw new KilnException("oneHot: inside a compiled function give numClasses; it cannot be read from the values");
         }
-        int classes = numClasses < 0 ? (index.numel() == 0 ? 0 : (int) index.max().item() + 1) : numClasses;
+        int classes = numClasses == -1 ? (index.numel() == 0 ? 0 : (int) index.max().item() + 1) : numClasses;
         if (!traced(index) && index.numel() > 0 && (index.min().item() < 0 || index.max().item() >= classes)) {
             throw new KilnException("oneHot: class values must be in [0, " + classes + "), got [" + (long) index.min().item()
                     + ", " + (long) index.max().item() + "]");
@@ -1014,11 +1017,12 @@ public final class Functional {
      * @param beta β, where the loss turns from quadratic to linear, at least 0 (PyTorch's default 1)
      * @param reduction {@code NONE} (per element, the input's shape), {@code MEAN} or {@code SUM} (0-d)
      * @return the loss: 0-d, or the input's shape for {@code NONE}
-     * @throws KilnException if {@code input} and {@code target} differ in shape, or {@code beta} is negative
+     * @throws KilnException if {@code input} and {@code target} differ in shape, or {@code beta} is negative or NaN
      */
     public static Tensor smoothL1Loss(Tensor input, Tensor target, double beta, Reduction reduction) {
         sameShape("smoothL1Loss", input, target);
-        if (beta < 0) {
+        // 0 is allowed (the L1 loss), as PyTorch's; NaN is refused, as PyTorch's
+        if (!(beta >= 0)) {
             throw new KilnException("smoothL1Loss: beta must be non-negative, got " + beta);
         }
         Tensor d = input.sub(target);

@@ -60,7 +60,7 @@ public final class GRUCell extends Module {
      * @param h the hidden state, [N, H] ([H] unbatched); null for zeros
      * @return the next hidden state, [N, H] ([H] unbatched)
      * @throws dev.kiln.KilnException if the input is not 1-D or 2-D, its last dimension is not {@code inputSize}, or the
-     *         state's shape does not match
+     *         state's shape or dtype does not match the input's
      */
     public Tensor forward(Tensor input, Tensor h) {
         Tensor x = cells.input(this, input);

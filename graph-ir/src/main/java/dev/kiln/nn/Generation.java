@@ -212,13 +212,16 @@ public final class Generation {
      *
      * @param logits the logits, 1-D [vocab]
      * @param config the sampling settings: greedy, or temperature, top-k and top-p
-     * @param generator the generator to draw from when sampling (one draw per call); unused when greedy
+     * @param generator the generator to draw from when sampling (one draw per call); unused, and may be null, when greedy
      * @return the chosen token's index in {@code logits}
-     * @throws KilnException if {@code logits} is not 1-D
+     * @throws KilnException if {@code logits} is not 1-D, or the configuration samples and {@code generator} is null
      */
     public static long sample(Tensor logits, GenerationConfig config, Generator generator) {
         if (logits.dim() != 1) {
             throw new KilnException("Generation.sample: logits must be 1-D [vocab], got " + logits.shape());
+        }
+        if (config.doSample() && generator == null) {
+            throw new KilnException("Generation.sample: sampling needs a generator");
         }
         double[] l = logits.toDoubleArray();
         if (!config.doSample()) {

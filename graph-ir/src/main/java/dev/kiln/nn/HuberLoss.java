@@ -17,10 +17,11 @@ public final class HuberLoss extends Module {
      *
      * @param delta the threshold δ between the quadratic and linear parts, positive (PyTorch's default 1); checked by {@link #forward(Tensor, Tensor)}
      * @param reduction how the per-element losses combine (PyTorch's default {@link Reduction#MEAN}); not null
+     * @throws dev.kiln.KilnException if {@code reduction} is null
      */
     public HuberLoss(double delta, Reduction reduction) {
+        this.reduction = Reduction.checked("HuberLoss", reduction);
         this.delta = delta;
-        this.reduction = reduction;
     }
 
     /**

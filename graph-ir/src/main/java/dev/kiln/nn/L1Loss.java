@@ -15,9 +15,10 @@ public final class L1Loss extends Module {
      * The loss with the given reduction.
      *
      * @param reduction how the per-element losses combine (PyTorch's default {@link Reduction#MEAN}); not null
+     * @throws dev.kiln.KilnException if {@code reduction} is null
      */
     public L1Loss(Reduction reduction) {
-        this.reduction = reduction;
+        this.reduction = Reduction.checked("L1Loss", reduction);
     }
 
     /**

@@ -70,7 +70,7 @@ public final class LSTMCell extends Module {
      * @param c the cell state, [N, H] ([H] unbatched); null for zeros
      * @return the next h and c
      * @throws dev.kiln.KilnException if the input is not 1-D or 2-D, its last dimension is not {@code inputSize}, or a state's
-     *         shape does not match
+     *         shape or dtype does not match the input's
      */
     public State forward(Tensor input, Tensor h, Tensor c) {
         Tensor x = cells.input(this, input);

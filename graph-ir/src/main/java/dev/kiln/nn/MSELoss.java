@@ -21,9 +21,10 @@ public final class MSELoss extends Module {
      * The loss with the given reduction.
      *
      * @param reduction how the per-element losses combine (PyTorch's default {@link Reduction#MEAN}); not null
+     * @throws dev.kiln.KilnException if {@code reduction} is null
      */
     public MSELoss(Reduction reduction) {
-        this.reduction = reduction;
+        this.reduction = Reduction.checked("MSELoss", reduction);
     }
 
     /**

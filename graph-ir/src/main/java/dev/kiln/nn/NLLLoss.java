@@ -20,12 +20,12 @@ public final class NLLLoss extends Module {
      * @param ignoreIndex the class index whose targets contribute nothing (PyTorch's default −100)
      * @param reduction how the per-sample losses combine (PyTorch's default {@link Reduction#MEAN}, which divides by
      *        the summed weights of the targets counted); not null
-     * @throws dev.kiln.KilnException if {@code weight} requires grad
+     * @throws dev.kiln.KilnException if {@code reduction} is null or {@code weight} requires grad
      */
     public NLLLoss(Tensor weight, int ignoreIndex, Reduction reduction) {
+        this.reduction = Reduction.checked("NLLLoss", reduction);
         this.weight = weight == null ? null : registerBuffer("weight", weight);
         this.ignoreIndex = ignoreIndex;
-        this.reduction = reduction;
     }
 
     /**

@@ -17,10 +17,11 @@ public final class SmoothL1Loss extends Module {
      *
      * @param beta the threshold β between the quadratic and linear parts, not negative; 0 gives the L1 loss (PyTorch's default 1); checked by {@link #forward(Tensor, Tensor)}
      * @param reduction how the per-element losses combine (PyTorch's default {@link Reduction#MEAN}); not null
+     * @throws dev.kiln.KilnException if {@code reduction} is null
      */
     public SmoothL1Loss(double beta, Reduction reduction) {
+        this.reduction = Reduction.checked("SmoothL1Loss", reduction);
         this.beta = beta;
-        this.reduction = reduction;
     }
 
     /**

@@ -13,7 +13,9 @@ import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.nn.BatchNorm1d;
 import dev.kiln.nn.BatchNorm2d;
+import dev.kiln.nn.Conv1d;
 import dev.kiln.nn.Conv2d;
+import dev.kiln.nn.ConvTranspose2d;
 import dev.kiln.nn.Dropout;
 import dev.kiln.nn.Functional;
 import dev.kiln.nn.Sequential;
@@ -78,6 +80,19 @@ class ConvErrorsTest {
                 new int[] {0}, 1, new int[] {1}), "Calculated output size per channel: (-1 x -1)", "Output size is too small");
         fails(() -> Functional.convTranspose2d(IMAGES, w, null, new int[] {2}, new int[] {0}, new int[] {2}, 1, new int[] {1}),
                 "output padding must be smaller than either stride or dilation");
+    }
+
+    @Test
+    void aKernelSizeThatIsNotPositiveIsRefusedWhereTheLayerIsMade() {
+        // PyTorch: "kernel size should be greater than zero" (at the first forward); Kiln refuses it at construction, as Conv1d
+        fails(() -> new ConvTranspose2d(1, 1, 0), "ConvTranspose2d: kernel size must be positive, got 0");
+        fails(() -> new ConvTranspose2d(1, 1, new int[] {3, -1}, new int[] {1}, new int[] {0}, new int[] {0}, 1, true, new int[] {1},
+                new Generator(1), DType.FLOAT32), "ConvTranspose2d: kernel size must be positive, got -1");
+        fails(() -> new Conv2d(1, 1, 0), "Conv2d: kernel size must be positive, got 0");
+        fails(() -> new Conv1d(1, 1, 0), "Conv1d: kernel size must be positive, got 0");
+        Tensor empty = Tensor.zeros(Shape.of(3, 2, 0, 1), DType.FLOAT32);
+        fails(() -> Functional.convTranspose2d(Tensor.zeros(Shape.of(1, 3, 4, 4), DType.FLOAT32), empty, null, new int[] {1},
+                new int[] {0}, new int[] {0}, 1, new int[] {1}), "convTranspose2d: kernel size must be positive, got 0");
     }
 
     @Test

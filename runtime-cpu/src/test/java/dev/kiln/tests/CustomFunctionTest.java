@@ -100,6 +100,41 @@ class CustomFunctionTest {
         }
     }
 
+    /** 2x, saving None beside its input, as {@code ctx.save_for_backward(x, None)} may. */
+    static final class SavesNone extends Function {
+        @Override
+        protected Tensor forward(Context ctx, Tensor... in) {
+            ctx.saveForBackward(in[0], null);
+            ctx.saveForBackward((Tensor) null);
+            return in[0].mul(2.0);
+        }
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor g) {
+            List<Tensor> s = ctx.savedTensors();
+            assertEquals(3, s.size());
+            assertNull(s.get(1));
+            assertNull(s.get(2));
+            assertThrows(UnsupportedOperationException.class, () -> s.set(1, g));
+            return new Tensor[] {g.mul(2.0)};
+        }
+    }
+
+    @Test
+    void aSavedNullReadsBackAsNullEagerAndCompiled() {
+        Tensor x = Tensor.of(DType.FLOAT64, 1.0, 3.0).requiresGrad_(true);
+        new SavesNone().apply(x).sum().backward();
+        assertArrayEquals(new double[] {2, 2}, x.grad().toDoubleArray());
+        Tensor w = Tensor.of(DType.FLOAT64, 1.0, 3.0).requiresGrad_(true);
+        Tensor loss = Kiln.compile(in -> {
+            Tensor l = new SavesNone().apply(w).sum();
+            l.backward();
+            return l;
+        }).apply();
+        assertEquals(8.0, loss.item());
+        assertArrayEquals(new double[] {2, 2}, w.grad().toDoubleArray());
+    }
+
     @Test
     void customFunctionsPassGradCheckOnRandomInputs() {
         Props.check("custom functions", 40, Props.broadcastPair().zip(Props.seeds(), (s, seed) -> new Object[] {s, seed})

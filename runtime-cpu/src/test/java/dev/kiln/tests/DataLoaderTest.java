@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.Generator;
 import dev.kiln.KilnException;
@@ -108,5 +109,20 @@ class DataLoaderTest {
         assertEquals(Shape.of(2, 3), batches.get(1).get(0).shape());
         assertArrayEquals(new float[] {4, 4, 4, 9, 9, 9}, batches.get(1).get(0).toFloatArray());
         assertArrayEquals(new long[] {2, 3}, batches.get(1).get(1).toLongArray());
+    }
+
+    @Test
+    void aSubsetRefusesAnIndexOutOfRangeAndANullDatasetWithAKilnException() {
+        // Subset(TensorDataset(...), [0, 1])[5] raises IndexError in PyTorch
+        Subset s = new Subset(data(5), new int[] {3, 1});
+        assertEquals(1L, s.get(1).get(1).item());
+        for (int bad : new int[] {2, -1}) {
+            KilnException e = assertThrows(KilnException.class, () -> s.get(bad));
+            assertTrue(e.getMessage().contains("index " + bad) && e.getMessage().contains("subset of 2")
+                    && e.getMessage().contains("DataLoaderTest.java:"), e.getMessage());
+        }
+        assertThrows(KilnException.class, () -> s.indexAt(2));
+        assertTrue(assertThrows(KilnException.class, () -> new Subset(null, new int[] {0})).getMessage().contains("dataset"));
+        assertTrue(assertThrows(KilnException.class, () -> new Subset(data(2), null)).getMessage().contains("indices"));
     }
 }

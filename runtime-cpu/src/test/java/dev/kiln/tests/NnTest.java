@@ -14,16 +14,22 @@ import dev.kiln.KilnException;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.testing.GradCheck;
+import dev.kiln.nn.BCELoss;
+import dev.kiln.nn.BCEWithLogitsLoss;
 import dev.kiln.nn.Flatten;
 import dev.kiln.nn.Functional;
+import dev.kiln.nn.HuberLoss;
+import dev.kiln.nn.L1Loss;
 import dev.kiln.nn.Linear;
 import dev.kiln.nn.MSELoss;
 import dev.kiln.nn.Reduction;
 import dev.kiln.nn.Module;
+import dev.kiln.nn.NLLLoss;
 import dev.kiln.nn.Parameter;
 import dev.kiln.nn.ReLU;
 import dev.kiln.nn.Sequential;
 import dev.kiln.nn.Sigmoid;
+import dev.kiln.nn.SmoothL1Loss;
 import dev.kiln.nn.Tanh;
 import java.util.List;
 import java.util.Map;
@@ -223,5 +229,44 @@ class NnTest {
         // the one-row cross-entropy counts only the row not ignored: -log softmax(row 0)[2]
         double row0 = Math.log(Math.exp(0.5) + Math.exp(-1) + Math.exp(2)) - 2;
         assertEquals(row0, Functional.crossEntropy(logits, classes).item(), 1e-15);
+    }
+
+    @Test
+    void everyLossRefusesANullReductionWhereItIsMade() {
+        // nn.MSELoss(reduction=None) raises "None is not a valid value for reduction" when called; Kiln refuses it earlier
+        List<java.util.function.Supplier<Module>> losses = List.of(() -> new MSELoss(null), () -> new L1Loss(null),
+                () -> new HuberLoss(1.0, null), () -> new SmoothL1Loss(1.0, null), () -> new BCELoss(null, null),
+                () -> new BCEWithLogitsLoss(null, null, null), () -> new NLLLoss(null, Functional.IGNORE_INDEX, null));
+        for (var make : losses) {
+            KilnException e = assertThrows(KilnException.class, make::get);
+            assertTrue(e.getMessage().contains("reduction must not be null") && e.getMessage().contains("NnTest.java:"), e.getMessage());
+        }
+        String m = assertThrows(KilnException.class, () -> new NLLLoss(null, 0, null)).getMessage();
+        assertTrue(m.startsWith("NLLLoss:"), m);
+    }
+
+    @Test
+    void oneHotInfersTheClassesOnlyFromMinusOne() {
+        Tensor index = Tensor.of(0L, 2L);
+        assertArrayEquals(new long[] {1, 0, 0, 0, 0, 1}, Functional.oneHot(index, -1).toLongArray());
+        // F.one_hot(torch.tensor([0, 2]), -2) raises; before, any negative count was read as -1
+        for (int bad : new int[] {-2, Integer.MIN_VALUE}) {
+            KilnException e = assertThrows(KilnException.class, () -> Functional.oneHot(index, bad));
+            assertTrue(e.getMessage().contains("numClasses must be -1") && e.getMessage().contains("got " + bad)
+                    && e.getMessage().contains("NnTest.java:"), e.getMessage());
+        }
+    }
+
+    @Test
+    void smoothL1LossRefusesANegativeOrNanBetaAndTakesZeroAsL1() {
+        Tensor x = Tensor.of(DType.FLOAT64, 1, 2);
+        Tensor y = Tensor.of(DType.FLOAT64, 0, 2.5);
+        // F.smooth_l1_loss(x, y, beta=0.0) is 0.75 (the L1 loss); beta=-1 and beta=nan raise
+        assertEquals(0.75, Functional.smoothL1Loss(x, y, 0, Reduction.MEAN).item(), 0);
+        for (double bad : new double[] {-1, Double.NaN}) {
+            KilnException e = assertThrows(KilnException.class, () -> Functional.smoothL1Loss(x, y, bad, Reduction.MEAN));
+            assertTrue(e.getMessage().contains("beta must be non-negative, got " + bad), e.getMessage());
+            assertThrows(KilnException.class, () -> new SmoothL1Loss(bad, Reduction.MEAN).forward(x, y));
+        }
     }
 }

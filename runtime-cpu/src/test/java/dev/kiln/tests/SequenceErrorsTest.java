@@ -13,7 +13,10 @@ import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.nn.Attention;
 import dev.kiln.nn.GRUCell;
+import dev.kiln.nn.Generation;
+import dev.kiln.nn.GenerationConfig;
 import dev.kiln.nn.LSTM;
+import dev.kiln.nn.LSTMCell;
 import dev.kiln.nn.MultiheadAttention;
 import dev.kiln.nn.TensorOps;
 import org.junit.jupiter.api.Test;
@@ -72,6 +75,29 @@ class SequenceErrorsTest {
         fails(() -> TensorOps.multinomial(Tensor.of(1.0, 2), 3, false, g), "n_sample > prob_dist.size(-1)");
         fails(() -> TensorOps.multinomial(Tensor.of(1.0, 2), 0, true, g), "numSamples=0");
         assertEquals(before, g.state(), "nothing drawn");
+    }
+
+    @Test
+    void samplingWithoutAGeneratorIsRefusedAsGenerateRefusesIt() {
+        Tensor logits = Tensor.of(0.5, 2.0, -1.0);
+        fails(() -> Generation.sample(logits, GenerationConfig.sampling(1, 1.0, 0, 1.0), null), "Generation.sample",
+                "sampling needs a generator");
+        assertEquals(1, Generation.sample(logits, GenerationConfig.greedy(1), null), "greedy needs none");
+    }
+
+    @Test
+    void aCellStateOfAnotherDtypeThanTheInputIsRefusedAsForLstmAndGru() {
+        // PyTorch's LSTMCell/GRUCell raise "mat1 and mat2 must have the same dtype" for a float64 state and a float32 input
+        var lstm = new LSTMCell(3, 4, true, new Generator(1), DType.FLOAT32);
+        var gru = new GRUCell(3, 4, true, new Generator(1), DType.FLOAT32);
+        Tensor x = Tensor.zeros(Shape.of(2, 3), DType.FLOAT32);
+        Tensor h32 = Tensor.zeros(Shape.of(2, 4), DType.FLOAT32);
+        Tensor h64 = Tensor.zeros(Shape.of(2, 4), DType.FLOAT64);
+        fails(() -> lstm.forward(x, h64, h32), "LSTMCell", "hx is float64 but the input is float32");
+        fails(() -> lstm.forward(x, h32, h64), "LSTMCell", "cx is float64 but the input is float32");
+        fails(() -> gru.forward(x, h64), "GRUCell", "hx is float64 but the input is float32");
+        fails(() -> Kiln.compile(in -> gru.forward(in[0], in[1])).call(x, h64), "hx is float64");
+        assertEquals(Shape.of(2, 4), gru.forward(x, h32).shape());
     }
 
     @Test

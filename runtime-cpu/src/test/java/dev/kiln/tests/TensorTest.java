@@ -35,6 +35,14 @@ class TensorTest {
     }
 
     @Test
+    void linspaceOfOneStepIsItsStartAsPyTorchs() {
+        // torch.linspace(2., 5., 1) is tensor([2.])
+        assertArrayEquals(new double[] {2}, Tensor.linspace(2, 5, 1, DType.FLOAT64).toDoubleArray());
+        assertArrayEquals(new double[] {2, 5}, Tensor.linspace(2, 5, 2, DType.FLOAT64).toDoubleArray());
+        assertEquals(0, Tensor.linspace(2, 5, 0).numel());
+    }
+
+    @Test
     void factoriesHavePyTorchDefaultTypes() {
         assertEquals(DType.INT64, Tensor.of(1L, 2L, 3L).dtype());
         assertEquals(DType.FLOAT32, Tensor.of(1.0, 2.0).dtype());
@@ -183,6 +191,41 @@ class TensorTest {
         assertArrayEquals(new float[] {3, 2}, x.toFloatArray());
         x.zero_();
         assertArrayEquals(new float[] {0, 0}, x.toFloatArray());
+    }
+
+    @Test
+    void aFractionalScalarIntoAnIntegerTensorInPlaceIsRefusedNotTruncated() {
+        // PyTorch: torch.tensor([1, 2, 3]).mul_(0.5) raises "result type Float can't be cast to ... Long"
+        Tensor t = Tensor.of(1L, 2L, 3L);
+        int version = Tensors.data(t).storage().version();
+        for (java.util.function.Function<Tensor, Tensor> op : java.util.List.<java.util.function.Function<Tensor, Tensor>>of(
+                x -> x.add_(0.5), x -> x.sub_(0.5), x -> x.mul_(0.5), x -> x.mul_(Double.NaN), x -> x.add_(Double.POSITIVE_INFINITY))) {
+            KilnException e = assertThrows(KilnException.class, () -> op.apply(t));
+            assertTrue(e.getMessage().contains("not a whole number") && e.getMessage().contains("int64")
+                    && e.getMessage().contains("TensorTest.java:"), e.getMessage());
+        }
+        assertThrows(KilnException.class, () -> t.div_(2));
+        String traced = assertThrows(KilnException.class, () -> Kiln.compile(in -> in[0].mul_(0.5)).call(Tensor.of(1L, 2L))).getMessage();
+        assertTrue(traced.contains("not a whole number"), traced);
+        assertEquals(version, Tensors.data(t).storage().version());
+        assertArrayEquals(new double[] {1, 2, 3}, t.toDoubleArray());
+        // a whole number stays an integer scalar (Java cannot tell 2L from 2.0), as BatchNorm's counter needs
+        t.add_(1L).mul_(2.0).sub_(1);
+        assertArrayEquals(new double[] {3, 5, 7}, t.toDoubleArray());
+        assertArrayEquals(new double[] {0.5, 1}, Tensor.of(1.0, 2.0).mul_(0.5).toDoubleArray());
+    }
+
+    @Test
+    void aBadDeviceStringIsAKilnExceptionNamingIt() {
+        assertEquals(new Device("cuda", 1), Device.parse("cuda:1"));
+        assertEquals(new Device("cuda", 0), Device.parse("cuda"));
+        assertEquals(Device.CPU, Device.parse("cpu"));
+        // torch.device("cuda:x") raises "Invalid device string: 'cuda:x'"
+        for (String bad : new String[] {"cuda:x", "cuda:", "cuda:-1", ":0", "", "cuda:99999999999", "cuda:1:2"}) {
+            KilnException e = assertThrows(KilnException.class, () -> Device.parse(bad));
+            assertTrue(e.getMessage().contains("'" + bad + "'") && e.getMessage().contains("TensorTest.java:"), e.getMessage());
+        }
+        assertThrows(KilnException.class, () -> Device.parse(null));
     }
 
     @Test

@@ -119,12 +119,17 @@ public final class SummaryWriter implements AutoCloseable {
      * {@code text} (Markdown, as TensorBoard renders it) under {@code tag} at {@code step} (PyTorch's {@code add_text});
      * as in PyTorch, the value's tag is {@code tag + "/text_summary"}.
      *
-     * @param tag the text's name
+     * @param tag the text's name (non-empty)
      * @param text the text
      * @param step the training step
-     * @throws KilnException if the writer is closed or the file cannot be written
+     * @throws KilnException if {@code tag} is null or empty, {@code text} is null, the writer is closed, or the file
+     *     cannot be written
      */
     public void addText(String tag, String text, long step) {
+        checkTag(tag);
+        if (text == null) {
+            throw new KilnException("SummaryWriter.addText('" + tag + "'): the text must not be null");
+        }
         Proto.Writer metadata = new Proto.Writer().message(1, new Proto.Writer().string(1, "text"));
         // a scalar DT_STRING (7) tensor holding the text, as PyTorch writes it
         Proto.Writer tensor = new Proto.Writer().int64(1, 7).message(2, new Proto.Writer()).string(8, text);
@@ -172,10 +177,14 @@ public final class SummaryWriter implements AutoCloseable {
     }
 
     private static Proto.Writer value(String tag) {
+        checkTag(tag);
+        return new Proto.Writer().string(1, tag);
+    }
+
+    private static void checkTag(String tag) {
         if (tag == null || tag.isEmpty()) {
             throw new KilnException("SummaryWriter: a tag is a non-empty string, got " + (tag == null ? "null" : "''"));
         }
-        return new Proto.Writer().string(1, tag);
     }
 
     private static Proto.Writer summary(long step, Proto.Writer value) {

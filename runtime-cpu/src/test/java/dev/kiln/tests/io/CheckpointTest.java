@@ -293,4 +293,69 @@ class CheckpointTest {
         assertEquals(schedule, b.scheduler.stateDict());
         assertThrows(KilnException.class, () -> Checkpoint.of(b.model, b.optimizer).withSchedulers((LRScheduler) null));
     }
+
+    /** An optimizer with an int option, so a checkpoint's int options are read; it never moves a parameter. */
+    static final class Warmup extends Optimizer<Warmup.Options> {
+        /** The options: a learning rate and a whole number of steps. */
+        public record Options(double lr, int warmup) implements Optimizer.Options<Options> {
+            @Override
+            public Options withLr(double v) {
+                return new Options(v, warmup);
+            }
+        }
+
+        Warmup(List<Tensor> params, Options options) {
+            super(single(params, options));
+        }
+
+        @Override
+        protected Map<String, Tensor> initialState(Tensor param, Options options) {
+            return Map.of();
+        }
+
+        @Override
+        protected Update update(Tensor param, Tensor grad, Map<String, Tensor> state, ParamGroup<Options> group) {
+            return new Update(param, state);
+        }
+    }
+
+    /** {@code f}'s tensors and metadata saved again as {@code name}, its optimizer JSON edited by {@code edit}. */
+    private Path corrupted(Path f, String name, java.util.function.UnaryOperator<String> edit) {
+        Map<String, String> meta = new java.util.HashMap<>(Safetensors.metadata(f));
+        String before = meta.get("kiln.optimizer");
+        meta.put("kiln.optimizer", edit.apply(before));
+        assertNotEquals(before, meta.get("kiln.optimizer"));
+        Path out = dir.resolve(name);
+        Safetensors.save(out, Safetensors.load(f), meta);
+        return out;
+    }
+
+    @Test
+    void corruptOptimizerOptionsAreAKilnExceptionNamingTheFileAndTheField() {
+        Sequential a = model(1);
+        Adam adam = new Adam(a.parameters(), Adam.Options.lr(0.01));
+        Path f = dir.resolve("adam.safetensors");
+        Checkpoint.save(f, a, adam);
+        Sequential b = model(2);
+        float[] before = b.parameters().get(0).toFloatArray();
+        Adam other = new Adam(b.parameters(), Adam.Options.lr(0.5));
+        Path notAnObject = corrupted(f, "options-5.safetensors", j -> j.replaceFirst("\"options\":\\{[^}]*\\}", "\"options\":5"));
+        String m = assertThrows(KilnException.class, () -> Checkpoint.load(notAnObject, b, other)).getMessage();
+        assertTrue(m.contains(notAnObject.toString()) && m.contains("options of parameter group 0") && m.contains("not an object")
+                && m.contains("CheckpointTest.java:"), m);
+        assertArrayEquals(before, b.parameters().get(0).toFloatArray(), "the model is as it was");
+        assertEquals(0.5, other.paramGroups().getFirst().options().lr());
+
+        Warmup w = new Warmup(a.parameters(), new Warmup.Options(0.1, 3));
+        Path g = dir.resolve("warmup.safetensors");
+        Checkpoint.save(g, a, w);
+        Warmup fresh = new Warmup(b.parameters(), new Warmup.Options(0.2, 1));
+        Checkpoint.load(g, b, fresh);
+        assertEquals(new Warmup.Options(0.1, 3), fresh.paramGroups().getFirst().options());
+        Path tooLarge = corrupted(g, "warmup-large.safetensors", j -> j.replace("\"warmup\":3", "\"warmup\":99999999999"));
+        m = assertThrows(KilnException.class, () -> Checkpoint.load(tooLarge, b, fresh)).getMessage();
+        assertTrue(m.contains(tooLarge.toString()) && m.contains("option 'warmup'") && m.contains("99999999999")
+                && m.contains("out of the range of int"), m);
+        assertEquals(new Warmup.Options(0.1, 3), fresh.paramGroups().getFirst().options());
+    }
 }

@@ -134,12 +134,21 @@ class SummaryWriterTest {
     }
 
     @Test
-    void misuseIsRefused() {
+    void misuseIsRefused() throws Exception {
         try (SummaryWriter w = new SummaryWriter(dir)) {
             KilnException e = assertThrows(KilnException.class, () -> w.addScalar("", 1, 0));
             assertTrue(e.getMessage().contains("a tag is a non-empty string"), e.getMessage());
             e = assertThrows(KilnException.class, () -> w.addScalar("t", Tensor.of(1.0, 2.0), 0));
             assertTrue(e.getMessage().contains("expected a one-element tensor, got shape [2]"), e.getMessage());
+            // addText checks its tag as the other adds do (before, "" was written as the tag "/text_summary")
+            long size = Files.size(w.file());
+            for (String tag : new String[] {"", null}) {
+                e = assertThrows(KilnException.class, () -> w.addText(tag, "notes", 0));
+                assertTrue(e.getMessage().contains("a tag is a non-empty string"), e.getMessage());
+            }
+            e = assertThrows(KilnException.class, () -> w.addText("notes", null, 0));
+            assertTrue(e.getMessage().contains("text must not be null"), e.getMessage());
+            assertEquals(size, Files.size(w.file()), "nothing was written");
             e = assertThrows(KilnException.class, () -> w.addHistogram("h", Tensor.of(1.0, Double.NaN), 0));
             assertTrue(e.getMessage().contains("not all finite"), e.getMessage());
             w.close();
