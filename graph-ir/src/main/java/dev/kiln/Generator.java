@@ -155,6 +155,41 @@ public final class Generator {
     }
 
     /**
+     * Elements {@code from} to {@code to - 1} of a float32 uniform draw starting at {@code offset}, into
+     * {@code out[from..to)}: each the value {@link #uniform(long, long, long, DType)} gives, computing each
+     * Philox block once for the two elements that share it (element {@code i} reads word {@code offset + 2i}).
+     *
+     * @param seed the stream's seed
+     * @param offset the draw's first word, from {@link #reserve} (a multiple of 4)
+     * @param out the values, indexed by element
+     * @param from the first element to fill
+     * @param to one past the last element to fill
+     */
+    public static void uniformFloats(long seed, long offset, float[] out, int from, int to) {
+        if ((offset & 3) != 0) {
+            for (int i = from; i < to; i++) {
+                out[i] = (float) uniform(seed, offset, i, DType.FLOAT32);
+            }
+            return;
+        }
+        int k0 = (int) seed;
+        int k1 = (int) (seed >>> 32);
+        int i = from;
+        if ((i & 1) == 1 && i < to) { // an odd start: its block's first element is not ours
+            out[i] = (float) uniform(seed, offset, i, DType.FLOAT32);
+            i++;
+        }
+        for (; i < to; i += 2) {
+            long block = (offset >>> 2) + (i >>> 1);
+            int[] w = philox((int) block, (int) (block >>> 32), 0, 0, k0, k1);
+            out[i] = ((w[0] & 0xFFFFFFFFL) >>> 8) * 0x1.0p-24f;
+            if (i + 1 < to) {
+                out[i + 1] = ((w[2] & 0xFFFFFFFFL) >>> 8) * 0x1.0p-24f;
+            }
+        }
+    }
+
+    /**
      * Standard normal for element {@code i} of a draw starting at {@code offset} (Box-Muller on the element's two
      * words).
      *

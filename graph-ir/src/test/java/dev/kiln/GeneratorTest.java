@@ -33,4 +33,23 @@ class GeneratorTest {
         double u = Generator.uniform(5, 0, 3, DType.FLOAT32);
         assertEquals(u, (float) u);
     }
+
+    /** The block-wise float32 fill gives each element uniform()'s value, whatever chunk boundaries and offset. */
+    @Test
+    void uniformFloatsFillsWhatUniformGivesPerElement() {
+        for (long offset : new long[] {0, 8, 6, 1L << 33}) {
+            float[] expected = new float[37];
+            for (int i = 0; i < expected.length; i++) {
+                expected[i] = (float) Generator.uniform(42, offset, i, DType.FLOAT32);
+            }
+            float[] whole = new float[37];
+            Generator.uniformFloats(42, offset, whole, 0, 37);
+            assertArrayEquals(expected, whole, "offset " + offset);
+            float[] chunks = new float[37];
+            for (int[] r : new int[][] {{0, 5}, {5, 6}, {6, 19}, {19, 37}}) {
+                Generator.uniformFloats(42, offset, chunks, r[0], r[1]);
+            }
+            assertArrayEquals(expected, chunks, "offset " + offset + " in odd chunks");
+        }
+    }
 }

@@ -14,11 +14,15 @@ public final class Pipeline {
         this.verify = verify;
     }
 
-    /** Inlining traced custom functions, constant folding, algebraic simplification, common subexpressions, dead code. */
+    /**
+     * Inlining traced custom functions, constant folding, turning transposed products, algebraic simplification,
+     * common subexpressions, dead code.
+     */
     public static Pipeline standard(boolean verify) {
         return new Pipeline(List.of(
                 new InlineCalls(),
                 new FoldConstants(),
+                new TransposeProducts(),
                 new Simplify(AlgebraicRules.RULES),
                 new EliminateCommonSubexpressions(),
                 new EliminateDeadCode()), verify);

@@ -105,7 +105,7 @@ class PassesTest {
     @Test
     void pipelineVerifiesAfterEveryPass() {
         Pipeline p = Pipeline.standard(true);
-        assertEquals(List.of("inline-calls", "fold-constants", "simplify", "cse", "dead-code"),
+        assertEquals(List.of("inline-calls", "fold-constants", "transpose-products", "simplify", "cse", "dead-code"),
                 p.passes().stream().map(Pass::name).toList());
         Graph g = p.run(b.build(o.add(x, o.mul(o.constant(0, DType.FLOAT32), o.constant(5, DType.FLOAT32)))));
         assertEquals("""
@@ -134,5 +134,34 @@ class PassesTest {
         assertTrue(e.getMessage().endsWith("reuses input slot 0"), e.getMessage());
         assertEquals(List.of(), ran, "no pass runs on a broken graph");
         assertEquals(3, new Pipeline(List.of(reuseSlot), false).run(g).nodes().size(), "unverified, the broken graph goes through");
+    }
+
+    /** A weight gradient's (xᵀ·dy)ᵀ becomes dyᵀ·x, written in the weight's layout, when the product has no other reader. */
+    @Test
+    void aLargeTransposedProductIsComputedTransposed() {
+        Node in = b.input("in", TensorType.of(DType.FLOAT32, 64, 1024));
+        Node dy = b.input("dy", TensorType.of(DType.FLOAT32, 64, 128));
+        Node weightGrad = o.transposeLast(o.matmul(o.transposeLast(in), dy));
+        Graph g = Pipeline.standard(true).run(b.build(weightGrad));
+        Node out = g.outputs().get(0);
+        assertTrue(out.op() instanceof dev.kiln.ir.MatMul && out.input(1) == g.nodes().get(1), "dyᵀ · in, in read as it is:\n" + g);
+        assertEquals(Shape.of(128, 64), out.input(0).shape(), g.toString());
+
+        // read twice (the product and its transpose both outputs): left as it is, one GEMM
+        GraphBuilder b2 = new GraphBuilder();
+        Ops o2 = new Ops(b2);
+        Node in2 = b2.input("in", TensorType.of(DType.FLOAT32, 64, 1024));
+        Node dy2 = b2.input("dy", TensorType.of(DType.FLOAT32, 64, 128));
+        Node product = o2.matmul(o2.transposeLast(in2), dy2);
+        Graph twice = Pipeline.standard(true).run(b2.build(product, o2.transposeLast(product)));
+        assertEquals(1, twice.nodes().stream().filter(n -> n.op() instanceof dev.kiln.ir.MatMul).count(), twice.toString());
+
+        // small products stay: their layout costs nothing, and a seed program's bits stay as they were
+        GraphBuilder b3 = new GraphBuilder();
+        Ops o3 = new Ops(b3);
+        Node x3 = b3.input("x", TensorType.of(DType.FLOAT32, 2000, 3));
+        Node d3 = b3.input("d", TensorType.of(DType.FLOAT32, 2000, 1));
+        Graph small = Pipeline.standard(true).run(b3.build(o3.transposeLast(o3.matmul(o3.transposeLast(x3), d3))));
+        assertTrue(small.toString().contains(": f32[3, 1]"), small.toString());
     }
 }

@@ -99,6 +99,14 @@ public final class Interpreter {
 
     private static TensorData random(Leaf.Random r, TensorType type) {
         int n = type.shape().numel();
+        if (r.distribution() == Leaf.Distribution.UNIFORM && type.dtype() == DType.FLOAT32) {
+            // each element a pure function of its index: shared by Kiln's threads in even-sized chunks, the same bits
+            float[] f = new float[n];
+            int chunk = 1 << 16;
+            Threads.forEach((n + chunk - 1) / chunk, n >= 2 * chunk,
+                    c -> Generator.uniformFloats(r.seed(), r.offset(), f, c * chunk, Math.min(n, (c + 1) * chunk)));
+            return new TensorData(new Storage.F32(f), Layout.contiguous(type.shape()));
+        }
         double[] v = new double[n];
         for (int i = 0; i < n; i++) {
             v[i] = r.distribution() == Leaf.Distribution.NORMAL
