@@ -59,8 +59,12 @@ final class IndexKernels {
         int xo = x.layout().offset();
         int io = index.layout().offset();
         int[] pos = new int[rank];
+        // one index row for every row (a broadcast index, as a convolution's or pooling's windows): its runs of
+        // consecutive positions found once, then each row copied run by run
+        int[] runs = axis == last && xInner == 0 && xAxis == 1 && iInner == 1 && oa instanceof float[] && broadcastRow(is, last)
+                ? runs(idx, io, inner, size) : null;
         for (int o = 0; o < n; o += inner) {
-            int bad = gatherRow(oa, o, xa, xo, xInner, xAxis, idx, io, iInner, inner, size);
+            int bad = runs != null ? copyRuns((float[]) oa, o, (float[]) xa, xo, runs) : gatherRow(oa, o, xa, xo, xInner, xAxis, idx, io, iInner, inner, size);
             if (bad >= 0) {
                 pos[last] = bad;
                 throw outOfRange("gather", axis, idx[io + bad * iInner], size, pos);
@@ -113,16 +117,23 @@ final class IndexKernels {
         int io = index.layout().offset();
         int so = src.layout().offset();
         int[] pos = new int[rank];
+        // a broadcast index row (a convolution's col2im, pooling's backward): its runs found (and checked) once
+        int[] runs = axis == last && oInner == 0 && oAxis == 1 && iInner == 1 && sInner == 1 && oa instanceof float[]
+                && broadcastRow(is, last) ? runs(idx, io, inner, s.size()) : null;
         for (int p = 0; p < n; p += inner) {
-            // checked before any write of the row, so a bad index leaves the earlier rows only (out is the caller's scratch)
-            for (int j = 0; j < inner; j++) {
-                long k = idx[io + j * iInner];
-                if (k < 0 || k >= s.size()) {
-                    pos[last] = j;
-                    throw outOfRange("scatterAdd", axis, k, s.size(), pos);
+            if (runs != null) {
+                addRuns((float[]) oa, oo, (float[]) sa, so, runs);
+            } else {
+                // checked before any write of the row, so a bad index leaves the earlier rows only (out is the caller's scratch)
+                for (int j = 0; j < inner; j++) {
+                    long k = idx[io + j * iInner];
+                    if (k < 0 || k >= s.size()) {
+                        pos[last] = j;
+                        throw outOfRange("scatterAdd", axis, k, s.size(), pos);
+                    }
                 }
+                scatterRow(oa, oo, oInner, oAxis, sa, so, sInner, idx, io, iInner, inner);
             }
-            scatterRow(oa, oo, oInner, oAxis, sa, so, sInner, idx, io, iInner, inner);
             for (int d = last - 1; d >= 0; d--) {
                 oo += os[d];
                 io += is[d];
@@ -137,6 +148,69 @@ final class IndexKernels {
             }
         }
         return true;
+    }
+
+    /** Whether every row reads the same index row: the index's strides are 0 but along the last dimension. */
+    private static boolean broadcastRow(int[] indexStrides, int last) {
+        for (int d = 0; d < last; d++) {
+            if (indexStrides[d] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The index row {@code idx[io .. io + inner)} as runs of consecutive positions, three ints each (first
+     * element, first position, length); null if an index is outside {@code [0, size)} (the row-by-row loops
+     * then report it where the interpreter does).
+     */
+    private static int[] runs(long[] idx, int io, int inner, int size) {
+        int[] runs = new int[24];
+        int count = 0;
+        for (int j = 0; j < inner; ) {
+            long start = idx[io + j];
+            if (start < 0 || start >= size) {
+                return null;
+            }
+            int len = 1;
+            while (j + len < inner && idx[io + j + len] == start + len && start + len < size) {
+                len++;
+            }
+            if (count + 3 > runs.length) {
+                runs = Arrays.copyOf(runs, runs.length * 2);
+            }
+            runs[count++] = j;
+            runs[count++] = (int) start;
+            runs[count++] = len;
+            j += len;
+        }
+        return Arrays.copyOf(runs, count);
+    }
+
+    /** One row of a gather, run by run; returns -1 (the runs are checked). */
+    private static int copyRuns(float[] out, int o, float[] x, int xo, int[] runs) {
+        for (int r = 0; r < runs.length; r += 3) {
+            int to = o + runs[r];
+            int from = xo + runs[r + 1];
+            int len = runs[r + 2];
+            for (int j = 0; j < len; j++) {
+                out[to + j] = x[from + j];
+            }
+        }
+        return -1;
+    }
+
+    /** One row of a scatter-add, run by run, in the row's order: each sum a float32 add, as the interpreter's double sum rounded. */
+    private static void addRuns(float[] out, int oo, float[] src, int so, int[] runs) {
+        for (int r = 0; r < runs.length; r += 3) {
+            int from = so + runs[r];
+            int to = oo + runs[r + 1];
+            int len = runs[r + 2];
+            for (int j = 0; j < len; j++) {
+                out[to + j] += src[from + j];
+            }
+        }
     }
 
     /** One row of a gather; returns the first position whose index is outside {@code [0, size)}, or -1. */

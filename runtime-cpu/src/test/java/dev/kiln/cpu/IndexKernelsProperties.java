@@ -73,6 +73,49 @@ class IndexKernelsProperties {
         });
     }
 
+    /**
+     * A window-like index row broadcast over every other dimension (a convolution's im2col and col2im): runs of
+     * consecutive positions that overlap one another, copied and added run by run, still the interpreter's bits.
+     */
+    @Test
+    void broadcastRowsOfRunsAreTheInterpretersBitForBit() {
+        Props.check("runs of positions", 200, Generate.longRange(0, Long.MAX_VALUE), seed -> {
+            Random r = new Random(seed);
+            int size = 1 + r.nextInt(60);
+            int inner = 1 + r.nextInt(120);
+            long[] row = new long[inner];
+            for (int j = 0; j < inner; ) {
+                int start = r.nextInt(size);
+                int len = 1 + r.nextInt(Math.min(size - start, 12));
+                for (int t = 0; t < len && j < inner; t++) {
+                    row[j++] = start + t;
+                }
+            }
+            int[] outer = {1 + r.nextInt(4), 1 + r.nextInt(4)};
+            Shape shape = Shape.of(outer[0], outer[1], inner);
+            TensorData index = new TensorData(new Storage.I64(row), new Layout(shape, new int[] {0, 0, 1}, 0));
+            TensorData x = values(r, new int[] {outer[0], outer[1], size}, DType.FLOAT32, false);
+            Index.Gather g = new Index.Gather(2);
+            TensorType gathered = new TensorType(shape, DType.FLOAT32);
+            assertSameBits(Interpreter.execute(g, List.of(x, index), gathered), IndexKernels.gather(g, x, index, gathered));
+            TensorData src = values(r, new int[] {outer[0], outer[1], inner}, DType.FLOAT32, false);
+            Index.ScatterAdd sa = new Index.ScatterAdd(2, size);
+            TensorType placed = new TensorType(Shape.of(outer[0], outer[1], size), DType.FLOAT32);
+            TensorData fast = TensorData.allocate(placed.shape(), DType.FLOAT32);
+            assertTrue(IndexKernels.scatterAddInto(sa, index, src, fast));
+            assertSameBits(Interpreter.execute(sa, List.of(index, src), placed), fast);
+            // an index past the end inside a run: the interpreter's error
+            long[] bad = row.clone();
+            bad[r.nextInt(inner)] = size;
+            TensorData badIndex = new TensorData(new Storage.I64(bad), new Layout(shape, new int[] {0, 0, 1}, 0));
+            assertEquals(assertThrows(KilnException.class, () -> Interpreter.execute(g, List.of(x, badIndex), gathered)).getMessage(),
+                    assertThrows(KilnException.class, () -> IndexKernels.gather(g, x, badIndex, gathered)).getMessage());
+            assertEquals(assertThrows(KilnException.class, () -> Interpreter.execute(sa, List.of(badIndex, src), placed)).getMessage(),
+                    assertThrows(KilnException.class, () -> IndexKernels.scatterAddInto(sa, badIndex, src,
+                            TensorData.allocate(placed.shape(), DType.FLOAT32))).getMessage());
+        });
+    }
+
     @Test
     void anIndexOutsideItsDimensionIsTheInterpretersError() {
         TensorData x = values(new Random(1), new int[] {2, 3}, DType.FLOAT32, false);
