@@ -161,12 +161,13 @@ final class IndexKernels {
     }
 
     /**
-     * The index row {@code idx[io .. io + inner)} as runs of consecutive positions, three ints each (first
-     * element, first position, length); null if an index is outside {@code [0, size)} (the row-by-row loops
-     * then report it where the interpreter does).
+     * The index row {@code idx[io .. io + inner)} as runs of evenly spaced positions (consecutive for a
+     * convolution's windows, every other one for a 2×2 pooling's), four ints each (first element, first
+     * position, length, step); null if an index is outside {@code [0, size)} (the row-by-row loops then
+     * report it where the interpreter does).
      */
     private static int[] runs(long[] idx, int io, int inner, int size) {
-        int[] runs = new int[24];
+        int[] runs = new int[32];
         int count = 0;
         for (int j = 0; j < inner; ) {
             long start = idx[io + j];
@@ -174,15 +175,20 @@ final class IndexKernels {
                 return null;
             }
             int len = 1;
-            while (j + len < inner && idx[io + j + len] == start + len && start + len < size) {
+            long step = j + 1 < inner ? idx[io + j + 1] - start : 1;
+            while (j + len < inner && idx[io + j + len] == start + len * step && start + len * step >= 0 && start + len * step < size) {
                 len++;
             }
-            if (count + 3 > runs.length) {
+            if (len == 1) {
+                step = 1;
+            }
+            if (count + 4 > runs.length) {
                 runs = Arrays.copyOf(runs, runs.length * 2);
             }
             runs[count++] = j;
             runs[count++] = (int) start;
             runs[count++] = len;
+            runs[count++] = (int) step;
             j += len;
         }
         return Arrays.copyOf(runs, count);
@@ -190,12 +196,19 @@ final class IndexKernels {
 
     /** One row of a gather, run by run; returns -1 (the runs are checked). */
     private static int copyRuns(float[] out, int o, float[] x, int xo, int[] runs) {
-        for (int r = 0; r < runs.length; r += 3) {
+        for (int r = 0; r < runs.length; r += 4) {
             int to = o + runs[r];
             int from = xo + runs[r + 1];
             int len = runs[r + 2];
-            for (int j = 0; j < len; j++) {
-                out[to + j] = x[from + j];
+            int step = runs[r + 3];
+            if (step == 1) {
+                for (int j = 0; j < len; j++) {
+                    out[to + j] = x[from + j];
+                }
+            } else {
+                for (int j = 0; j < len; j++) {
+                    out[to + j] = x[from + j * step];
+                }
             }
         }
         return -1;
@@ -203,12 +216,19 @@ final class IndexKernels {
 
     /** One row of a scatter-add, run by run, in the row's order: each sum a float32 add, as the interpreter's double sum rounded. */
     private static void addRuns(float[] out, int oo, float[] src, int so, int[] runs) {
-        for (int r = 0; r < runs.length; r += 3) {
+        for (int r = 0; r < runs.length; r += 4) {
             int from = so + runs[r];
             int to = oo + runs[r + 1];
             int len = runs[r + 2];
-            for (int j = 0; j < len; j++) {
-                out[to + j] += src[from + j];
+            int step = runs[r + 3];
+            if (step == 1) {
+                for (int j = 0; j < len; j++) {
+                    out[to + j] += src[from + j];
+                }
+            } else {
+                for (int j = 0; j < len; j++) {
+                    out[to + j * step] += src[from + j];
+                }
             }
         }
     }

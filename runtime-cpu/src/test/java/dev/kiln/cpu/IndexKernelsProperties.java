@@ -74,8 +74,9 @@ class IndexKernelsProperties {
     }
 
     /**
-     * A window-like index row broadcast over every other dimension (a convolution's im2col and col2im): runs of
-     * consecutive positions that overlap one another, copied and added run by run, still the interpreter's bits.
+     * A window-like index row broadcast over every other dimension (a convolution's im2col and col2im, pooling's
+     * windows): runs of evenly spaced positions (consecutive, every other, repeated, backwards) that overlap one
+     * another, copied and added run by run, still the interpreter's bits.
      */
     @Test
     void broadcastRowsOfRunsAreTheInterpretersBitForBit() {
@@ -86,9 +87,10 @@ class IndexKernelsProperties {
             long[] row = new long[inner];
             for (int j = 0; j < inner; ) {
                 int start = r.nextInt(size);
-                int len = 1 + r.nextInt(Math.min(size - start, 12));
-                for (int t = 0; t < len && j < inner; t++) {
-                    row[j++] = start + t;
+                int step = r.nextInt(4) - 1; // -1 to 2: backwards, repeated, consecutive, every other
+                int len = 1 + r.nextInt(12);
+                for (int t = 0; t < len && j < inner && start + t * step >= 0 && start + t * step < size; t++) {
+                    row[j++] = start + t * step;
                 }
             }
             int[] outer = {1 + r.nextInt(4), 1 + r.nextInt(4)};
