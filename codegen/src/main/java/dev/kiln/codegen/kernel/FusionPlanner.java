@@ -505,7 +505,14 @@ public final class FusionPlanner {
         close();
         List<Integer> ins = new ArrayList<>();
         for (Node in : n.inputs()) {
-            ins.add(materialize(in));
+            // a view an interpreted op reads (a reshaped gradient into col2im's scatter): a movement step of its
+            // own, which the runtime can run as a view of its source instead of a copy loop
+            boolean view = Views.isView(in) && !Views.isOne(in) && !bufferOf.containsKey(in) && !loopOf.containsKey(in)
+                    && !slotOf.containsKey(in);
+            if (view) {
+                opStep(in);
+            }
+            ins.add(view ? bufferOf.get(in) : materialize(in));
         }
         close();
         int out = newBuffer(n);

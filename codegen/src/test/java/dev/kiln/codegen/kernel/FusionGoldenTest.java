@@ -1,6 +1,7 @@
 package dev.kiln.codegen.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.DType;
 import dev.kiln.Shape;
@@ -232,5 +233,19 @@ class FusionGoldenTest {
                   v3 = tanh(v2)
                   buf4[i] = v3 (float32)
                 """, p.describe());
+    }
+
+    /** A reshaped gradient read by col2im's scatter: a movement step (the runtime runs it as a view), not a copy loop. */
+    @Test
+    void aViewAnInterpretedOpReadsIsAMovementStepNotACopy() {
+        GraphBuilder b = new GraphBuilder();
+        Ops o = new Ops(b);
+        Node g = b.input("g", TensorType.of(F32, 4, 6, 10));
+        Node index = b.input("index", TensorType.of(DType.INT64, 4, 3, 20));
+        Node cols = o.mul(g, g); // a loop's result, then reshaped for the scatter
+        Node placed = b.add(new dev.kiln.ir.Index.ScatterAdd(2, 7), index, o.reshape(cols, dev.kiln.Shape.of(4, 3, 20)));
+        Plan p = plan(b.build(placed));
+        assertEquals(1, kernels(p), p.describe());
+        assertTrue(p.steps().stream().anyMatch(s -> s instanceof Plan.OpStep st && st.op() instanceof dev.kiln.ir.Movement.Reshape), p.describe());
     }
 }
