@@ -159,7 +159,8 @@ public final class Functional {
      *     eager call can read
      * @return an int64 tensor of {@code index}'s shape with one more, last dimension of the class count
      * @throws KilnException if {@code index} is floating or bool, if {@code numClasses} is below −1, if an index lies
-     *     outside [0, numClasses) (eagerly), or if {@code numClasses} is −1 inside a compiled function
+     *     outside [0, numClasses) (eagerly), or if {@code numClasses} is −1 inside a compiled function or for an empty
+     *     {@code index}
      */
     public static Tensor oneHot(Tensor index, int numClasses) {
         if (index.dtype().isFloating() || index.dtype() == DType.BOOL) {
@@ -171,7 +172,11 @@ public final class Functional {
         if (numClasses == -1 && traced(index)) {
             throw new KilnException("oneHot: inside a compiled function give numClasses; it cannot be read from the values");
         }
-        int classes = numClasses == -1 ? (index.numel() == 0 ? 0 : (int) index.max().item() + 1) : numClasses;
+        if (numClasses == -1 && index.numel() == 0) {
+            throw new KilnException("oneHot: cannot infer the number of classes from an empty tensor (shape " + index.shape()
+                    + "); give numClasses");
+        }
+        int classes = numClasses == -1 ? (int) index.max().item() + 1 : numClasses;
         if (!traced(index) && index.numel() > 0 && (index.min().item() < 0 || index.max().item() >= classes)) {
             throw new KilnException("oneHot: class values must be in [0, " + classes + "), got [" + (long) index.min().item()
                     + ", " + (long) index.max().item() + "]");

@@ -255,6 +255,11 @@ class NnTest {
             assertTrue(e.getMessage().contains("numClasses must be -1") && e.getMessage().contains("got " + bad)
                     && e.getMessage().contains("NnTest.java:"), e.getMessage());
         }
+        // F.one_hot(torch.tensor([], dtype=torch.long)) raises "Can not infer total number of classes from empty tensor."
+        Tensor empty = Tensor.of(new long[0]);
+        KilnException e = assertThrows(KilnException.class, () -> Functional.oneHot(empty, -1));
+        assertTrue(e.getMessage().contains("cannot infer the number of classes from an empty tensor"), e.getMessage());
+        assertEquals(dev.kiln.Shape.of(0, 3), Functional.oneHot(empty, 3).shape());
     }
 
     @Test
