@@ -185,18 +185,18 @@ public final class CompiledFunction implements Step {
         }
     }
 
-    /** The live metrics as JSON (see {@link CallLog#json}), logging calls from now on. */
-    String liveMetrics(int maxPoints) {
-        CallLog l = log;
-        if (l == null) {
-            synchronized (traceLock) {
-                if (log == null) {
-                    log = new CallLog();
-                }
-                l = log;
+    /** Logs each call's time and loss from now on (once a live viewer serves this function). */
+    void logCalls() {
+        synchronized (traceLock) {
+            if (log == null) {
+                log = new CallLog();
             }
         }
-        return l.json(stats(), maxPoints);
+    }
+
+    /** The live metrics as JSON (see {@link CallLog#json}); {@link #logCalls} first. */
+    String liveMetrics(int maxPoints) {
+        return log.json(stats(), maxPoints);
     }
 
     private Object invoke(Tensor[] inputs, boolean all) {

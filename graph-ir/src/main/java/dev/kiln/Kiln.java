@@ -363,7 +363,7 @@ public final class Kiln {
         if (port < 0 || port > 65535) {
             throw new KilnException("Kiln.serveViz: port " + port + " is not a TCP port (0 to 65535; 0 picks a free one)");
         }
-        f.liveMetrics(1); // starts the call log now
+        f.logCalls();
         try {
             return VizPages.renderer("Kiln.serveViz").serve("compiled function", () -> f.called() ? VizPages.data(f, "live") : null,
                     () -> f.called() ? f.stats().compiles() : -1, () -> f.liveMetrics(1000), port);
