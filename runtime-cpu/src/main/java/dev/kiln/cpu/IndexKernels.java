@@ -64,10 +64,14 @@ final class IndexKernels {
         int[] runs = axis == last && xInner == 0 && xAxis == 1 && iInner == 1 && oa instanceof float[] && broadcastRow(is, last)
                 ? runs(idx, io, inner, size) : null;
         for (int o = 0; o < n; o += inner) {
-            int bad = runs != null ? copyRuns((float[]) oa, o, (float[]) xa, xo, runs) : gatherRow(oa, o, xa, xo, xInner, xAxis, idx, io, iInner, inner, size);
-            if (bad >= 0) {
-                pos[last] = bad;
-                throw outOfRange("gather", axis, idx[io + bad * iInner], size, pos);
+            if (runs != null) {
+                copyRuns((float[]) oa, o, (float[]) xa, xo, runs);
+            } else {
+                int bad = gatherRow(oa, o, xa, xo, xInner, xAxis, idx, io, iInner, inner, size);
+                if (bad >= 0) {
+                    pos[last] = bad;
+                    throw outOfRange("gather", axis, idx[io + bad * iInner], size, pos);
+                }
             }
             for (int d = last - 1; d >= 0; d--) {
                 xo += xs[d];
@@ -194,8 +198,8 @@ final class IndexKernels {
         return Arrays.copyOf(runs, count);
     }
 
-    /** One row of a gather, run by run; returns -1 (the runs are checked). */
-    private static int copyRuns(float[] out, int o, float[] x, int xo, int[] runs) {
+    /** One row of a gather, run by run (the runs are checked already). */
+    private static void copyRuns(float[] out, int o, float[] x, int xo, int[] runs) {
         for (int r = 0; r < runs.length; r += 4) {
             int to = o + runs[r];
             int from = xo + runs[r + 1];
@@ -211,7 +215,6 @@ final class IndexKernels {
                 }
             }
         }
-        return -1;
     }
 
     /** One row of a scatter-add, run by run, in the row's order: each sum a float32 add, as the interpreter's double sum rounded. */
