@@ -289,22 +289,18 @@ final class Gemm {
             }
             return;
         }
-        for (int jr = 0; jr < nc; jr += nr) {
+        for (int jr = 0; jr < nc; jr += nr) { // bcs != 1 from here on
             int cols = Math.min(nr, nc - jr);
             int base = jr * kc;
-            if (bcs != 1 && brs == 1) {
+            if (brs == 1) {
                 for (int j = 0; j < cols; j++) {
                     b.read(off + (jr + j) * bcs, kc, pb, base + j, nr);
                 }
             } else {
                 for (int p = 0; p < kc; p++) {
                     int src = off + p * brs + jr * bcs;
-                    if (bcs == 1) {
-                        b.read(src, cols, pb, base + p * nr, 1);
-                    } else {
-                        for (int j = 0; j < cols; j++) {
-                            b.read(src + j * bcs, 1, pb, base + p * nr + j, 1);
-                        }
+                    for (int j = 0; j < cols; j++) {
+                        b.read(src + j * bcs, 1, pb, base + p * nr + j, 1);
                     }
                 }
             }
