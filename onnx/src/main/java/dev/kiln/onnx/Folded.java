@@ -143,14 +143,8 @@ record Folded(DType dtype, Shape shape, double[] values) implements Value {
     /** Gathers along {@code axis} (negative indices count from the end, as ONNX says). */
     Folded gather(int axis, Folded index) {
         int[] dims = shape.toArray();
-        int outer = 1;
-        for (int d = 0; d < axis; d++) {
-            outer *= dims[d];
-        }
-        int inner = 1;
-        for (int d = axis + 1; d < dims.length; d++) {
-            inner *= dims[d];
-        }
+        int outer = product(dims, 0, axis);
+        int inner = product(dims, axis + 1, dims.length);
         int n = dims[axis];
         int[] idx = index.ints("Gather indices");
         int[] outDims = new int[dims.length - 1 + index.shape.rank()];
@@ -176,14 +170,8 @@ record Folded(DType dtype, Shape shape, double[] values) implements Value {
     Folded slice(int axis, int start, int end, int step) {
         int[] dims = shape.toArray();
         int count = step > 0 ? Math.max(0, (end - start + step - 1) / step) : Math.max(0, (start - end - step - 1) / -step);
-        int outer = 1;
-        for (int d = 0; d < axis; d++) {
-            outer *= dims[d];
-        }
-        int inner = 1;
-        for (int d = axis + 1; d < dims.length; d++) {
-            inner *= dims[d];
-        }
+        int outer = product(dims, 0, axis);
+        int inner = product(dims, axis + 1, dims.length);
         double[] r = new double[outer * count * inner];
         int p = 0;
         for (int o = 0; o < outer; o++) {
@@ -211,14 +199,8 @@ record Folded(DType dtype, Shape shape, double[] values) implements Value {
             }
             total += f.shape.dim(axis);
         }
-        int outer = 1;
-        for (int d = 0; d < axis; d++) {
-            outer *= dims[d];
-        }
-        int inner = 1;
-        for (int d = axis + 1; d < dims.length; d++) {
-            inner *= dims[d];
-        }
+        int outer = product(dims, 0, axis);
+        int inner = product(dims, axis + 1, dims.length);
         dims[axis] = total;
         double[] r = new double[outer * total * inner];
         int p = 0;
@@ -230,5 +212,14 @@ record Folded(DType dtype, Shape shape, double[] values) implements Value {
             }
         }
         return new Folded(first.dtype, Shape.of(dims), r);
+    }
+
+    /** {@code dims[from] · … · dims[to - 1]}: the elements before or after an axis. */
+    private static int product(int[] dims, int from, int to) {
+        int p = 1;
+        for (int d = from; d < to; d++) {
+            p *= dims[d];
+        }
+        return p;
     }
 }
