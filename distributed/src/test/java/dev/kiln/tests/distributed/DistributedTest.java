@@ -99,6 +99,8 @@ class DistributedTest {
         env.put("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
         env.put("OMPI_MCA_btl", "self,vader");
         env.put("OMPI_MCA_oob_tcp_if_include", "lo");
+        // a session directory of its own: launches started together raced to mkdir the shared /tmp/ompi.HOST.UID
+        env.put("OMPI_MCA_orte_tmpdir_base", Files.createTempDirectory("kiln-ompi").toString());
         Path log = Files.createTempFile("kiln-mpirun", ".log");
         pb.redirectOutput(log.toFile());
         return new Launch(pb.start(), log, dir, seconds);
