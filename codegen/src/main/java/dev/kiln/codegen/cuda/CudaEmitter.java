@@ -12,8 +12,26 @@ public final class CudaEmitter {
     private CudaEmitter() {
     }
 
+    /**
+     * The plan in {@link CudaPrecision#EXACT} precision: the interpreter's bits.
+     *
+     * @param plan the plan to emit
+     * @return its module and launches
+     */
     public static CudaPlan emit(Plan plan) {
-        ModuleBuilder m = new ModuleBuilder(plan);
+        return emit(plan, CudaPrecision.EXACT);
+    }
+
+    /**
+     * The plan in {@code precision}: EXACT computes every floating value in double, FAST computes
+     * float32 values in float (see {@link CudaPrecision}).
+     *
+     * @param plan the plan to emit
+     * @param precision how float32 values are computed
+     * @return its module and launches
+     */
+    public static CudaPlan emit(Plan plan, CudaPrecision precision) {
+        ModuleBuilder m = new ModuleBuilder(plan, precision);
         OpKernels ops = new OpKernels(m);
         for (int i = 0; i < plan.steps().size(); i++) {
             // no default: a new kind of step fails to compile here until CUDA runs it

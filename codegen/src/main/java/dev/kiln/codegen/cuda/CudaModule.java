@@ -15,6 +15,12 @@ public record CudaModule(String source, List<Entry> entries, List<String> option
      */
     public static final List<String> OPTIONS = List.of("--fmad=false");
 
+    /**
+     * Options of a {@link CudaPrecision#FAST} module: multiply-adds may be contracted into FMAs
+     * ({@code --fmad=true}, nvcc's default, named so the module's text says it).
+     */
+    public static final List<String> FAST_OPTIONS = List.of("--fmad=true");
+
     public CudaModule {
         entries = List.copyOf(entries);
         options = List.copyOf(options);

@@ -10,7 +10,8 @@ import dev.kiln.ir.Where;
 
 /**
  * C text of elementwise ops. Floating values are {@code double} and round to float32 where their
- * dtype says, as the interpreter stores them; integer values are {@code long long} and wrap.
+ * dtype says, as the interpreter stores them (EXACT); in FAST precision float32 values are
+ * {@code float}, computed with float operations. Integer values are {@code long long} and wrap.
  */
 final class Expressions {
     private Expressions() {
@@ -47,6 +48,85 @@ final class Expressions {
             return x > 0 ? "INFINITY" : "-INFINITY";
         }
         return Double.toString(x);
+    }
+
+    /** A float literal that reads back as exactly {@code (float) v} (FAST precision's float32 constants). */
+    static String floatLiteral(double v) {
+        float x = (float) v;
+        if (Float.isNaN(x)) {
+            return "NAN";
+        }
+        if (Float.isInfinite(x)) {
+            return x > 0 ? "INFINITY" : "-INFINITY";
+        }
+        return Float.toString(x) + "f";
+    }
+
+    /** The literal of a constant of {@code dtype}: a float literal where {@code single}, else {@link #literal}. */
+    static String literal(double v, DType dtype, boolean single) {
+        return single ? floatLiteral(v) : literal(v, dtype);
+    }
+
+    /**
+     * {@code op} on operands {@code a} of dtypes {@code in}, as a value of {@code result} in {@code precision}.
+     * EXACT: {@link #real}. FAST: in float where the result and the operands it computes with are float32
+     * (operand variables of those dtypes are floats); else in double as EXACT does, the float operands
+     * widened first (so no float overload is picked) and a float32 result narrowed.
+     */
+    static String value(Elementwise op, String[] a, DType[] in, DType result, CudaPrecision precision) {
+        if (precision == CudaPrecision.EXACT) {
+            return real(op, a, result);
+        }
+        if (result == DType.FLOAT32 && inFloat(op, in)) {
+            return single(op, a);
+        }
+        String[] wide = a.clone();
+        for (int i = 0; i < a.length; i++) {
+            if (in[i] == DType.FLOAT32 && !(op instanceof Compare)) {
+                wide[i] = "(double) " + a[i];
+            }
+        }
+        return result == DType.FLOAT32 ? "(float) " + real(op, wide, DType.FLOAT64) : real(op, wide, result);
+    }
+
+    /** Whether FAST computes {@code op} in float given its operands' dtypes (its result being float32). */
+    static boolean inFloat(Elementwise op, DType[] in) {
+        return switch (op) {
+            case Unary _, Binary _, Cast _ -> java.util.Arrays.stream(in).allMatch(t -> t == DType.FLOAT32);
+            case Where _ -> in[1] == DType.FLOAT32 && in[2] == DType.FLOAT32;
+            case Compare _ -> false;
+        };
+    }
+
+    /** {@code op} on float operands, as a float: CUDA's float functions. */
+    private static String single(Elementwise op, String[] a) {
+        return switch (op) {
+            case Unary u -> switch (u) {
+                case Unary.Neg x -> "(-" + a[0] + ")";
+                case Unary.Abs x -> "fabsf(" + a[0] + ")";
+                case Unary.Exp x -> "expf(" + a[0] + ")";
+                case Unary.Log x -> "logf(" + a[0] + ")";
+                case Unary.Sin x -> "sinf(" + a[0] + ")";
+                case Unary.Cos x -> "cosf(" + a[0] + ")";
+                case Unary.Sqrt x -> "sqrtf(" + a[0] + ")";
+                case Unary.Tanh x -> "tanhf(" + a[0] + ")";
+                case Unary.Erf x -> "erff(" + a[0] + ")";
+                case Unary.Log1p x -> "log1pf(" + a[0] + ")";
+                case Unary.Expm1 x -> "expm1f(" + a[0] + ")";
+            };
+            case Binary b -> switch (b) {
+                case Binary.Add x -> "(" + a[0] + " + " + a[1] + ")";
+                case Binary.Sub x -> "(" + a[0] + " - " + a[1] + ")";
+                case Binary.Mul x -> "(" + a[0] + " * " + a[1] + ")";
+                case Binary.Div x -> "(" + a[0] + " / " + a[1] + ")";
+                case Binary.Pow x -> "kiln_powf(" + a[0] + ", " + a[1] + ")";
+                case Binary.Maximum x -> "kiln_max(" + a[0] + ", " + a[1] + ")";
+                case Binary.Minimum x -> "kiln_min(" + a[0] + ", " + a[1] + ")";
+            };
+            case Compare c -> "kiln_bool(" + a[0] + " " + comparison(c) + " " + a[1] + ")";
+            case Where w -> "(" + a[0] + " != 0 ? " + a[1] + " : " + a[2] + ")";
+            case Cast c -> a[0];
+        };
     }
 
     /** {@code op} on double operands {@code a}, as a double, rounded to {@code result}'s precision. */

@@ -52,7 +52,7 @@ final class FusedKernels {
 
     /** The kernel's scalar prologue, one thread. */
     static void emitPrologue(ModuleBuilder m, Kernel k) {
-        scalarKernel(m, k.name() + "_before", "the scalar prologue of " + k.name(), k.prologue(), "");
+        scalarKernel(m, k.name() + "_before", "the scalar prologue of " + k.name(), k.prologue(), "", false);
     }
 
     /** The scalar epilogue of a kernel without reductions (a GEMM's epilogue), one thread. */
@@ -61,25 +61,26 @@ final class FusedKernels {
     }
 
     /** One thread computing statements into slots. */
-    private static void scalarKernel(ModuleBuilder m, String name, String comment, List<Kernel.Statement> statements, String head) {
+    private static void scalarKernel(ModuleBuilder m, String name, String comment, List<Kernel.Statement> statements, String head,
+            boolean scratch) {
         StringBuilder body = new StringBuilder(head);
         for (Kernel.Statement s : statements) {
             body.append("    {\n");
             List<Instr> is = s.instrs();
             for (int i = 0; i < is.size(); i++) {
+                boolean single = m.single(is.get(i).dtype());
                 String e = switch (is.get(i)) {
-                    case Instr.Scalar x -> "slots[" + x.slot() + "]";
-                    case Instr.Const c -> Expressions.literal(c.value(), c.dtype());
-                    case Instr.Apply a -> Expressions.real(a.op(), Arrays.stream(a.args()).mapToObj(x -> "t" + x).toArray(String[]::new),
-                            a.dtype());
+                    case Instr.Scalar x -> (single ? "(float) slots[" : "slots[") + x.slot() + "]";
+                    case Instr.Const c -> Expressions.literal(c.value(), c.dtype(), single);
+                    case Instr.Apply a -> Expressions.value(a.op(), Arrays.stream(a.args()).mapToObj(x -> "t" + x).toArray(String[]::new),
+                            Arrays.stream(a.args()).mapToObj(x -> is.get(x).dtype()).toArray(DType[]::new), a.dtype(), m.precision);
                     case Instr.Load l -> throw new IllegalStateException("a scalar statement reads no buffer");
                     case Instr.Dot d -> throw new IllegalStateException("a scalar statement has no inner product");
                 };
-                body.append("        const double t").append(i).append(" = ").append(e).append(";\n");
+                body.append("        const ").append(m.real(is.get(i).dtype())).append(" t").append(i).append(" = ").append(e).append(";\n");
             }
             body.append("        slots[").append(s.slot()).append("] = t").append(is.size() - 1).append(";\n    }\n");
         }
-        boolean scratch = head.contains("scratch");
         List<CudaModule.Param> params = new ArrayList<>(List.of(new CudaModule.Param("slots", "double*")));
         List<CudaPlan.Arg> args = new ArrayList<>(List.of(new CudaPlan.Arg.Slots()));
         if (scratch) {
@@ -111,15 +112,18 @@ final class FusedKernels {
         }
         StringBuilder body = new StringBuilder(t.scalars("    "));
         for (int r = 0; r < k.reductions().size(); r++) {
-            body.append("    double r").append(r).append(" = ").append(k.reductions().get(r).max() ? "-INFINITY" : "0.0").append(";\n");
+            DType type = k.body().get(k.reductions().get(r).instr()).dtype();
+            body.append("    ").append(m.real(type)).append(" r").append(r).append(" = ").append(k.reductions().get(r).max() ? "-INFINITY" : m.zero(type))
+                    .append(";\n");
         }
         body.append("    for (long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x; i < ").append(k.domain().numelLong())
                 .append("LL; i += (long long) gridDim.x * blockDim.x) {\n").append(loop).append("    }\n");
         if (!k.reductions().isEmpty()) {
             t.scratch = true;
-            body.append("    __shared__ double red[KILN_BLOCK];\n");
+            List<DType> types = k.reductions().stream().map(r -> k.body().get(r.instr()).dtype()).toList();
+            body.append(shared(m, types, "    "));
             for (int r = 0; r < k.reductions().size(); r++) {
-                body.append("    r").append(r).append(" = kiln_block_reduce(red, r").append(r).append(", ")
+                body.append("    r").append(r).append(" = kiln_block_reduce(").append(red(m, types.get(r))).append(", r").append(r).append(", ")
                         .append(k.reductions().get(r).max()).append(");\n");
             }
             body.append("    if (threadIdx.x == 0) {\n");
@@ -134,6 +138,22 @@ final class FusedKernels {
                 + " reduction(s) into " + blocks + " block partial(s) each");
         m.kernel(what, k.name(), params, body.toString());
         m.launch(k.name(), Geometry.grid(blocks), Geometry.block(), args, what);
+    }
+
+    /** The shared arrays of block trees over values of {@code types}: {@code red} (double), {@code redf} (float, FAST's float32). */
+    private static String shared(ModuleBuilder m, List<DType> types, String indent) {
+        StringBuilder sb = new StringBuilder();
+        if (types.stream().anyMatch(t -> !m.single(t))) {
+            sb.append(indent).append("__shared__ double red[KILN_BLOCK];\n");
+        }
+        if (types.stream().anyMatch(m::single)) {
+            sb.append(indent).append("__shared__ float redf[KILN_BLOCK];\n");
+        }
+        return sb.toString();
+    }
+
+    private static String red(ModuleBuilder m, DType t) {
+        return m.single(t) ? "redf" : "red";
     }
 
     /** Which domain axes a reduction over axes sums away (its target's stride is 0 there). */
@@ -171,8 +191,9 @@ final class FusedKernels {
             inner.append(in).append("a").append(j).append(a.max() ? " = kiln_max(a" + j + ", v" + a.instr() + ");\n" : " += v" + a.instr() + ";\n");
         }
         StringBuilder body = new StringBuilder(t.scalars("    "));
+        List<DType> types = group.stream().map(a -> k.body().get(a.instr()).dtype()).toList();
         if (perBlock) {
-            body.append("    __shared__ double red[KILN_BLOCK];\n");
+            body.append(shared(m, types, "    "));
             body.append("    for (long long o = blockIdx.x; o < ").append(outputs).append("LL; o += gridDim.x) {\n");
         } else {
             body.append("    for (long long o = (long long) blockIdx.x * blockDim.x + threadIdx.x; o < ").append(outputs)
@@ -180,7 +201,8 @@ final class FusedKernels {
         }
         body.append(t.coordinates("o", kept, "        "));
         for (int j = 0; j < group.size(); j++) {
-            body.append("        double a").append(j).append(" = ").append(group.get(j).max() ? "-INFINITY" : "0.0").append(";\n");
+            body.append("        ").append(m.real(types.get(j))).append(" a").append(j).append(" = ")
+                    .append(group.get(j).max() ? "-INFINITY" : m.zero(types.get(j))).append(";\n");
         }
         body.append(perBlock ? "        for (long long r = threadIdx.x; r < " + extent + "LL; r += blockDim.x) {\n"
                 : "        for (long long r = 0; r < " + extent + "LL; r++) {\n");
@@ -188,7 +210,7 @@ final class FusedKernels {
         String store = perBlock ? "            " : "        ";
         if (perBlock) {
             for (int j = 0; j < group.size(); j++) {
-                body.append("        a").append(j).append(" = kiln_block_reduce(red, a").append(j).append(", ").append(group.get(j).max()).append(");\n");
+                body.append("        a").append(j).append(" = kiln_block_reduce(").append(red(m, types.get(j))).append(", a").append(j).append(", ").append(group.get(j).max()).append(");\n");
             }
             body.append("        if (threadIdx.x == 0) {\n");
         }
@@ -213,17 +235,19 @@ final class FusedKernels {
         StringBuilder head = new StringBuilder();
         for (int r = 0; r < k.reductions().size(); r++) {
             Kernel.Reduction red = k.reductions().get(r);
-            boolean f32 = k.body().get(red.instr()).dtype() == DType.FLOAT32;
-            head.append("    {\n        double t = ").append(red.max() ? "-INFINITY" : "0.0").append(";\n");
+            DType type = k.body().get(red.instr()).dtype();
+            boolean single = m.single(type);
+            head.append("    {\n        ").append(m.real(type)).append(" t = ").append(red.max() ? "-INFINITY" : m.zero(type)).append(";\n");
             if (scratchAt >= 0) {
                 head.append("        for (int b = 0; b < ").append(blocks).append("; b++) {\n")
-                        .append("            t = kiln_combine(t, scratch[").append(scratchAt + r * blocks).append(" + b], ")
-                        .append(red.max()).append(");\n        }\n");
+                        .append("            t = kiln_combine(t, ").append(single ? "(float) scratch[" : "scratch[").append(scratchAt + r * blocks)
+                        .append(" + b], ").append(red.max()).append(");\n        }\n");
             }
-            head.append("        slots[").append(red.slot()).append("] = ").append(f32 ? "kiln_f32(t)" : "t").append(";\n    }\n");
+            boolean round = type == DType.FLOAT32 && !single;
+            head.append("        slots[").append(red.slot()).append("] = ").append(round ? "kiln_f32(t)" : "t").append(";\n    }\n");
         }
         String comment = k.reductions().isEmpty() ? "the scalar epilogue of " + k.name()
                 : "the reductions of " + k.name() + " (block partials in block order) and its scalar epilogue";
-        scalarKernel(m, k.name() + "_after", comment, k.epilogue(), head.toString());
+        scalarKernel(m, k.name() + "_after", comment, k.epilogue(), head.toString(), scratchAt >= 0 && !k.reductions().isEmpty());
     }
 }

@@ -49,9 +49,14 @@ final class GemmKernels {
         String c = text == null ? "gc" : text.write(g.out());
         Layout la = g.aView();
         Layout lb = g.bView();
+        // FAST: float32 operands staged and summed in float (nvcc contracts the products into FMAs)
+        boolean single = m.single(t) && m.single(m.dtype(g.a())) && m.single(m.dtype(g.b()));
+        String real = single ? "float" : "double";
+        String zero = single ? "0.0f" : "0.0";
+        String load = single ? " ? " : " ? (double) ";
         StringBuilder body = new StringBuilder();
-        body.append("    __shared__ double as[").append(DEPTH).append("][").append(TILE).append("];\n");
-        body.append("    __shared__ double bs[").append(DEPTH).append("][").append(TILE).append("];\n");
+        body.append("    __shared__ ").append(real).append(" as[").append(DEPTH).append("][").append(TILE).append("];\n");
+        body.append("    __shared__ ").append(real).append(" bs[").append(DEPTH).append("][").append(TILE).append("];\n");
         body.append("    const int tx = threadIdx.x;\n    const int ty = threadIdx.y;\n    const int t = ty * 16 + tx;\n");
         body.append("    const long long z = blockIdx.z;\n");
         body.append("    const long long aBase = ").append(batchOffset(la, out, "z")).append(";\n");
@@ -59,21 +64,23 @@ final class GemmKernels {
         body.append("    const long long cBase = z * ").append((long) n * cols).append("LL;\n");
         body.append("    const long long row0 = (long long) blockIdx.y * ").append(TILE).append(";\n");
         body.append("    const long long col0 = (long long) blockIdx.x * ").append(TILE).append(";\n");
-        body.append("    double acc[4][4] = {{0.0}};\n");
+        body.append("    ").append(real).append(" acc[4][4] = {{").append(zero).append("}};\n");
         body.append("    for (long long k0 = 0; k0 < ").append(inner).append("LL; k0 += ").append(DEPTH).append(") {\n");
         body.append("        for (int q = 0; q < 4; q++) {\n");
         body.append("            const int at = t + 256 * q;\n");
         body.append("            const long long ar = row0 + (at >> 4), ak = k0 + (at & 15);\n");
-        body.append("            as[at & 15][at >> 4] = ar < ").append(n).append(" && ak < ").append(inner).append(" ? (double) ").append(a)
-                .append("[aBase + ar * ").append(la.stride(r - 2)).append("LL + ak * ").append(la.stride(r - 1)).append("LL] : 0.0;\n");
+        body.append("            as[at & 15][at >> 4] = ar < ").append(n).append(" && ak < ").append(inner).append(load).append(a)
+                .append("[aBase + ar * ").append(la.stride(r - 2)).append("LL + ak * ").append(la.stride(r - 1)).append("LL] : ").append(zero)
+                .append(";\n");
         body.append("            const long long bk = k0 + (at >> 6), bc = col0 + (at & 63);\n");
-        body.append("            bs[at >> 6][at & 63] = bk < ").append(inner).append(" && bc < ").append(cols).append(" ? (double) ").append(b)
-                .append("[bBase + bk * ").append(lb.stride(r - 2)).append("LL + bc * ").append(lb.stride(r - 1)).append("LL] : 0.0;\n");
+        body.append("            bs[at >> 6][at & 63] = bk < ").append(inner).append(" && bc < ").append(cols).append(load).append(b)
+                .append("[bBase + bk * ").append(lb.stride(r - 2)).append("LL + bc * ").append(lb.stride(r - 1)).append("LL] : ").append(zero)
+                .append(";\n");
         body.append("        }\n        __syncthreads();\n");
         body.append("        const int depth = ").append(inner).append(" - k0 < ").append(DEPTH).append(" ? (int) (").append(inner)
                 .append(" - k0) : ").append(DEPTH).append(";\n");
         body.append("        for (int kk = 0; kk < depth; kk++) {\n");
-        body.append("            double x[4], y[4];\n");
+        body.append("            ").append(real).append(" x[4], y[4];\n");
         body.append("            for (int i = 0; i < 4; i++) {\n                x[i] = as[kk][ty + 16 * i];\n                y[i] = bs[kk][tx + 16 * i];\n            }\n");
         body.append("            for (int i = 0; i < 4; i++) {\n                for (int j = 0; j < 4; j++) {\n");
         body.append("                    acc[i][j] += x[i] * y[j];\n                }\n            }\n        }\n");

@@ -137,45 +137,59 @@ final class LoopText {
             }
             Instr ins = k.body().get(i);
             String v = "v" + i;
+            String type = module.real(ins.dtype());
+            boolean single = module.single(ins.dtype());
             switch (ins) {
                 case Instr.Load l -> {
                     Kernel.Load load = k.loads().get(l.load());
                     String e = "(double) " + read(load.buffer()) + "[" + offset(load, flat) + "]";
                     boolean round = l.dtype() == DType.FLOAT32 && load.dtype() != DType.FLOAT32;
-                    sb.append(indent).append("const double ").append(v).append(" = ").append(round ? "kiln_f32(" + e + ")" : e).append(";\n");
+                    if (single) {
+                        e = round ? "(float) " + e : read(load.buffer()) + "[" + offset(load, flat) + "]";
+                    } else if (round) {
+                        e = "kiln_f32(" + e + ")";
+                    }
+                    sb.append(indent).append("const ").append(type).append(' ').append(v).append(" = ").append(e).append(";\n");
                 }
                 case Instr.Scalar s -> {
                     slots.add(s.slot());
-                    sb.append(indent).append("const double ").append(v).append(" = s").append(s.slot()).append(";\n");
+                    sb.append(indent).append("const ").append(type).append(' ').append(v).append(" = ").append(single ? "(float) s" : "s")
+                            .append(s.slot()).append(";\n");
                 }
-                case Instr.Const c -> sb.append(indent).append("const double ").append(v).append(" = ")
-                        .append(Expressions.literal(c.value(), c.dtype())).append(";\n");
-                case Instr.Dot d -> {
-                    Kernel.Load a = k.loads().get(d.loadA());
-                    Kernel.Load b = k.loads().get(d.loadB());
-                    String ba = read(a.buffer());
-                    String bb = read(b.buffer());
-                    sb.append(indent).append("double ").append(v).append(" = 0.0;\n");
-                    sb.append(indent).append("{\n");
-                    sb.append(indent).append("    const long long pa = ").append(offset(a, flat)).append(";\n");
-                    sb.append(indent).append("    const long long pb = ").append(offset(b, flat)).append(";\n");
-                    sb.append(indent).append("    for (int q = 0; q < ").append(d.inner()).append("; q++) {\n");
-                    sb.append(indent).append("        ").append(v).append(" += (double) ").append(ba).append("[pa + q * ")
-                            .append(d.strideA()).append("LL] * (double) ").append(bb).append("[pb + q * ").append(d.strideB()).append("LL];\n");
-                    sb.append(indent).append("    }\n");
-                    sb.append(indent).append("}\n");
-                    if (d.dtype() == DType.FLOAT32) {
-                        sb.append(indent).append(v).append(" = kiln_f32(").append(v).append(");\n");
-                    }
-                }
+                case Instr.Const c -> sb.append(indent).append("const ").append(type).append(' ').append(v).append(" = ")
+                        .append(Expressions.literal(c.value(), c.dtype(), single)).append(";\n");
+                case Instr.Dot d -> dot(sb, d, v, flat, indent, single);
                 case Instr.Apply a -> {
                     String[] args = Arrays.stream(a.args()).mapToObj(x -> "v" + x).toArray(String[]::new);
-                    sb.append(indent).append("const double ").append(v).append(" = ").append(Expressions.real(a.op(), args, a.dtype()))
-                            .append(";\n");
+                    DType[] in = Arrays.stream(a.args()).mapToObj(x -> k.body().get(x).dtype()).toArray(DType[]::new);
+                    sb.append(indent).append("const ").append(type).append(' ').append(v).append(" = ")
+                            .append(Expressions.value(a.op(), args, in, a.dtype(), module.precision)).append(";\n");
                 }
             }
         }
         return sb.toString();
+    }
+
+    /** An inner product summed {@code k} ascending: in double, rounded once where float32 (EXACT), or in float where {@code single}. */
+    private void dot(StringBuilder sb, Instr.Dot d, String v, String flat, String indent, boolean single) {
+        Kernel.Load a = k.loads().get(d.loadA());
+        Kernel.Load b = k.loads().get(d.loadB());
+        String ba = read(a.buffer());
+        String bb = read(b.buffer());
+        String ca = single ? (a.dtype() == DType.FLOAT32 ? "" : "(float) ") : "(double) ";
+        String cb = single ? (b.dtype() == DType.FLOAT32 ? "" : "(float) ") : "(double) ";
+        sb.append(indent).append(single ? "float " : "double ").append(v).append(single ? " = 0.0f;\n" : " = 0.0;\n");
+        sb.append(indent).append("{\n");
+        sb.append(indent).append("    const long long pa = ").append(offset(a, flat)).append(";\n");
+        sb.append(indent).append("    const long long pb = ").append(offset(b, flat)).append(";\n");
+        sb.append(indent).append("    for (int q = 0; q < ").append(d.inner()).append("; q++) {\n");
+        sb.append(indent).append("        ").append(v).append(" += ").append(ca).append(ba).append("[pa + q * ")
+                .append(d.strideA()).append("LL] * ").append(cb).append(bb).append("[pb + q * ").append(d.strideB()).append("LL];\n");
+        sb.append(indent).append("    }\n");
+        sb.append(indent).append("}\n");
+        if (d.dtype() == DType.FLOAT32 && !single) {
+            sb.append(indent).append(v).append(" = kiln_f32(").append(v).append(");\n");
+        }
     }
 
     /** Lines reading the scalar slots the instructions use, for the top of the kernel. */

@@ -15,15 +15,19 @@ import java.util.Map;
 final class ModuleBuilder {
     /** The device helpers every module starts with. */
     static final String HELPERS = resource("kiln_device.cuh");
+    /** The float forms of helpers, after {@link #HELPERS} in a FAST module. */
+    static final String FAST_HELPERS = resource("kiln_device_fast.cuh");
 
     final Plan plan;
+    final CudaPrecision precision;
     private final StringBuilder kernels = new StringBuilder();
     private final Map<String, CudaModule.Entry> entries = new LinkedHashMap<>();
     final List<CudaPlan.Launch> launches = new ArrayList<>();
     private int scratch;
 
-    ModuleBuilder(Plan plan) {
+    ModuleBuilder(Plan plan, CudaPrecision precision) {
         this.plan = plan;
+        this.precision = precision;
     }
 
     private static String resource(String name) {
@@ -39,6 +43,21 @@ final class ModuleBuilder {
 
     DType dtype(int buffer) {
         return plan.buffers().get(buffer).dtype();
+    }
+
+    /** Whether a value of {@code t} is computed in {@code float}: float32 in FAST precision. */
+    boolean single(DType t) {
+        return precision == CudaPrecision.FAST && t == DType.FLOAT32;
+    }
+
+    /** The C type a floating (or fused integer) value of {@code t} is computed in. */
+    String real(DType t) {
+        return single(t) ? "float" : "double";
+    }
+
+    /** The zero literal of an accumulator of {@code t} values. */
+    String zero(DType t) {
+        return single(t) ? "0.0f" : "0.0";
     }
 
     boolean has(String name) {
@@ -76,8 +95,10 @@ final class ModuleBuilder {
 
     CudaPlan build(String summary) {
         // the options say how the text rounds, so they travel with it when it is saved alone (Kiln.cudaSource)
-        String source = "// Kiln CUDA module: " + summary + "\n// nvcc options: " + String.join(" ", CudaModule.OPTIONS) + "\n" + HELPERS
-                + kernels;
-        return new CudaPlan(plan, new CudaModule(source, List.copyOf(entries.values()), CudaModule.OPTIONS), launches, scratch);
+        List<String> options = precision.options();
+        String source = "// Kiln CUDA module: " + summary + "\n// nvcc options: " + String.join(" ", options) + "\n"
+                + (precision == CudaPrecision.FAST ? "// precision FAST: float32 values computed in float\n" : "") + HELPERS
+                + (precision == CudaPrecision.FAST ? FAST_HELPERS : "") + kernels;
+        return new CudaPlan(plan, new CudaModule(source, List.copyOf(entries.values()), options), launches, scratch);
     }
 }

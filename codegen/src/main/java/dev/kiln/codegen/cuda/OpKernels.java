@@ -132,16 +132,21 @@ final class OpKernels {
         List<Arg> args = new ArrayList<>();
         StringBuilder loads = new StringBuilder();
         String[] a = new String[in.size()];
+        DType[] types = new DType[in.size()];
         for (int j = 0; j < in.size(); j++) {
             DType it = m.dtype(in.get(j));
+            types[j] = it;
             name.append('_').append(s(it));
             params.add(p("x" + j, "const " + t(it) + "*"));
             params.add(p("v" + j, "KilnView"));
             args.add(new Arg.Buffer(in.get(j)));
             args.add(dense(in.get(j)));
-            String dom = integral || (op instanceof Where && j == 0) ? "long long" : "double";
-            loads.append("        const ").append(dom).append(" a").append(j).append(" = (").append(dom).append(") x").append(j)
-                    .append("[kiln_at(v").append(j).append(", i)];\n");
+            String dom = integral || (op instanceof Where && j == 0) ? "long long" : m.real(it);
+            loads.append("        const ").append(dom).append(" a").append(j).append(" = ").append(dom.equals("float") ? "" : "(" + dom + ") ")
+                    .append('x').append(j).append("[kiln_at(v").append(j).append(", i)];\n");
+            if (op instanceof Where && j == 0) {
+                types[j] = DType.INT64; // the condition is a long long here
+            }
             a[j] = "a" + j;
         }
         name.append("_to_").append(s(ot));
@@ -156,8 +161,9 @@ final class OpKernels {
             args.add(new Arg.Status());
             args.add(new Arg.Int(tag));
         }
-        String e = integral ? Expressions.integral(op, a) : Expressions.real(op, a, ot);
-        define(name.toString(), op.name() + " elementwise over strided views (" + (integral ? "long" : "double") + " arithmetic)", params,
+        String e = integral ? Expressions.integral(op, a) : Expressions.value(op, a, types, ot, m.precision);
+        String arithmetic = integral ? "long" : m.single(ot) && Expressions.inFloat(op, types) ? "float" : "double";
+        define(name.toString(), op.name() + " elementwise over strided views (" + arithmetic + " arithmetic)", params,
                 LOOP + loads + "        kiln_store(out, i, " + e + ");\n    }\n");
         launchOver(name.toString(), n, args, what);
     }
@@ -166,8 +172,10 @@ final class OpKernels {
         DType it = m.dtype(in);
         DType ot = m.dtype(out);
         boolean max = r instanceof Reduce.Max;
-        String acc = ot.isIntegral() ? "long long" : "double";
-        String init = max ? (ot.isIntegral() ? "-9223372036854775807LL - 1" : "-INFINITY") : (ot.isIntegral() ? "0LL" : "0.0");
+        // FAST: a float32 sum of float32 values in float, the same tree
+        String acc = ot.isIntegral() ? "long long" : m.single(ot) && m.single(it) ? "float" : "double";
+        String init = max ? (ot.isIntegral() ? "-9223372036854775807LL - 1" : "-INFINITY")
+                : (ot.isIntegral() ? "0LL" : acc.equals("float") ? "0.0f" : "0.0");
         String name = "kiln_" + (max ? "max" : "sum") + "_" + s(it) + "_to_" + s(ot);
         define(name, (max ? "max" : "sum") + " over the trailing part of a view (kept dimensions first), one block per output, a fixed tree",
                 List.of(p("x", "const " + t(it) + "*"), p("v", "KilnView"), p("out", t(ot) + "*"), p("outputs", "long long"),
@@ -227,7 +235,7 @@ final class OpKernels {
         DType d = m.dtype(out);
         boolean normal = dist == Leaf.Distribution.NORMAL;
         String name = "kiln_" + (normal ? "normal" : "uniform") + "_" + s(d) + (drawn ? "_drawn" : "");
-        String value = normal ? "kiln_normal(seed, offset, i)" : "kiln_uniform(seed, offset, i, " + (d == DType.FLOAT32) + ")";
+        String value = normal ? (m.single(d) ? "kiln_normalf(seed, offset, i)" : "kiln_normal(seed, offset, i)") : "kiln_uniform(seed, offset, i, " + (d == DType.FLOAT32) + ")";
         List<Param> params = new ArrayList<>(List.of(p("out", t(d) + "*"), p("n", "long long")));
         String head = "";
         if (drawn) {
@@ -289,7 +297,8 @@ final class OpKernels {
         DType d = m.dtype(out);
         DType it = m.dtype(index);
         String name = "kiln_scatter_add_" + s(d) + "_" + s(it);
-        String add = d.isIntegral() ? "kiln_ladd((long long) out[at], (long long) src[p])" : "(double) out[at] + (double) src[p]";
+        String add = d.isIntegral() ? "kiln_ladd((long long) out[at], (long long) src[p])"
+                : m.single(d) ? "out[at] + src[p]" : "(double) out[at] + (double) src[p]";
         define(name, "out[p with p[axis] = index[p]] += src[p]: one thread per line along the axis, in order (no atomics)",
                 List.of(p("index", "const " + t(it) + "*"), p("src", "const " + t(d) + "*"), p("sv", "KilnView"), p("out", t(d) + "*"),
                         p("ov", "KilnView"), p("axis", "int"), p("n", "long long"), p("status", "unsigned long long*"), p("tag", "int")),
