@@ -2,7 +2,8 @@ package dev.kiln.codegen.cuda;
 
 /**
  * How the emitted CUDA C computes float32 values. float64 values are {@code double} and integers
- * wrap as Java's {@code long} in both modes; a plan without float32 values emits the same text in both.
+ * wrap as Java's {@code long} in both modes. A plan that computes no float32 value (a float64 plan)
+ * emits EXACT's module in FAST too, options included, so float64 keeps the interpreter's bits.
  */
 public enum CudaPrecision {
     /**

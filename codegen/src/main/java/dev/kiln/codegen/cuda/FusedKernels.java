@@ -235,16 +235,15 @@ final class FusedKernels {
         StringBuilder head = new StringBuilder();
         for (int r = 0; r < k.reductions().size(); r++) {
             Kernel.Reduction red = k.reductions().get(r);
-            DType type = k.body().get(red.instr()).dtype();
-            boolean single = m.single(type);
-            head.append("    {\n        ").append(m.real(type)).append(" t = ").append(red.max() ? "-INFINITY" : m.zero(type)).append(";\n");
+            // in double in both precisions: one thread adds at most MAX_BLOCKS partials, and rounds once
+            boolean f32 = k.body().get(red.instr()).dtype() == DType.FLOAT32;
+            head.append("    {\n        double t = ").append(red.max() ? "-INFINITY" : "0.0").append(";\n");
             if (scratchAt >= 0) {
                 head.append("        for (int b = 0; b < ").append(blocks).append("; b++) {\n")
-                        .append("            t = kiln_combine(t, ").append(single ? "(float) scratch[" : "scratch[").append(scratchAt + r * blocks)
-                        .append(" + b], ").append(red.max()).append(");\n        }\n");
+                        .append("            t = kiln_combine(t, scratch[").append(scratchAt + r * blocks).append(" + b], ")
+                        .append(red.max()).append(");\n        }\n");
             }
-            boolean round = type == DType.FLOAT32 && !single;
-            head.append("        slots[").append(red.slot()).append("] = ").append(round ? "kiln_f32(t)" : "t").append(";\n    }\n");
+            head.append("        slots[").append(red.slot()).append("] = ").append(f32 ? "kiln_f32(t)" : "t").append(";\n    }\n");
         }
         String comment = k.reductions().isEmpty() ? "the scalar epilogue of " + k.name()
                 : "the reductions of " + k.name() + " (block partials in block order) and its scalar epilogue";

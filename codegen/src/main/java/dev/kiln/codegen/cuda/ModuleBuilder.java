@@ -20,6 +20,8 @@ final class ModuleBuilder {
 
     final Plan plan;
     final CudaPrecision precision;
+    /** Whether some text computes a value in float: else a FAST module is EXACT's, options included. */
+    private boolean computesFloat;
     private final StringBuilder kernels = new StringBuilder();
     private final Map<String, CudaModule.Entry> entries = new LinkedHashMap<>();
     final List<CudaPlan.Launch> launches = new ArrayList<>();
@@ -47,7 +49,9 @@ final class ModuleBuilder {
 
     /** Whether a value of {@code t} is computed in {@code float}: float32 in FAST precision. */
     boolean single(DType t) {
-        return precision == CudaPrecision.FAST && t == DType.FLOAT32;
+        boolean single = precision == CudaPrecision.FAST && t == DType.FLOAT32;
+        computesFloat |= single;
+        return single;
     }
 
     /** The C type a floating (or fused integer) value of {@code t} is computed in. */
@@ -95,10 +99,10 @@ final class ModuleBuilder {
 
     CudaPlan build(String summary) {
         // the options say how the text rounds, so they travel with it when it is saved alone (Kiln.cudaSource)
-        List<String> options = precision.options();
+        boolean fast = precision == CudaPrecision.FAST && computesFloat;
+        List<String> options = (fast ? CudaPrecision.FAST : CudaPrecision.EXACT).options();
         String source = "// Kiln CUDA module: " + summary + "\n// nvcc options: " + String.join(" ", options) + "\n"
-                + (precision == CudaPrecision.FAST ? "// precision FAST: float32 values computed in float\n" : "") + HELPERS
-                + (precision == CudaPrecision.FAST ? FAST_HELPERS : "") + kernels;
+                + (fast ? "// precision FAST: float32 values computed in float\n" : "") + HELPERS + (fast ? FAST_HELPERS : "") + kernels;
         return new CudaPlan(plan, new CudaModule(source, List.copyOf(entries.values()), options), launches, scratch);
     }
 }

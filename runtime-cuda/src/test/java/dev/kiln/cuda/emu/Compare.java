@@ -10,6 +10,8 @@ public final class Compare {
     public long elements;
     public long identical;
     public double maxUlps;
+    /** The largest difference relative to max(1, |interpreter's value|), the scale {@link #check} bounds. */
+    public double maxRelative;
 
     /** Counts bit-identical elements and the largest difference in ulps, without a bound (floating outputs only). */
     public void measure(List<TensorData> expected, List<TensorData> actual) {
@@ -57,12 +59,14 @@ public final class Compare {
                 }
                 double ulp = e.dtype() == DType.FLOAT32 ? Math.ulp((float) u) : Math.ulp(u);
                 maxUlps = Math.max(maxUlps, Math.abs(u - v) / ulp);
+                maxRelative = Math.max(maxRelative, Math.abs(u - v) / Math.max(1, Math.abs(u)));
             }
         }
     }
 
     @Override
     public String toString() {
-        return elements + " element(s), " + identical + " bit-identical, the rest within " + maxUlps + " ulp";
+        return elements + " element(s), " + identical + " bit-identical, the rest within " + maxUlps + " ulp (" + String.format("%.2g", maxRelative)
+                + " relative to max(1, |x|))";
     }
 }

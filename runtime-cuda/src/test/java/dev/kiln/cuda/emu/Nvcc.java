@@ -84,6 +84,15 @@ public final class Nvcc {
      * linkage ({@code KILN_ENTRY} is {@code __global__}), so equal kernel names do not collide.
      */
     public static List<Usage> compileAll(List<CudaModule> modules) {
+        return compileAll(modules, List.of());
+    }
+
+    /** {@link #compileAll(List)} with every warning an error ({@code -Werror all-warnings}), as {@link #compile} does. */
+    public static List<Usage> compileAllWithoutWarnings(List<CudaModule> modules) {
+        return compileAll(modules, List.of("-Werror", "all-warnings"));
+    }
+
+    private static List<Usage> compileAll(List<CudaModule> modules, List<String> flags) {
         Path nvcc = require();
         StringBuilder src = new StringBuilder("#define KILN_ENTRY __global__\n");
         int i = 0;
@@ -101,6 +110,7 @@ public final class Nvcc {
             Path cu = dir.resolve("modules.cu");
             Files.writeString(cu, src);
             List<String> cmd = new ArrayList<>(List.of(nvcc.toString(), "-cubin", "-arch=" + ARCH, "--resource-usage"));
+            cmd.addAll(flags);
             cmd.addAll(options);
             cmd.addAll(List.of("-o", dir.resolve("modules.cubin").toString(), cu.toString()));
             return usage(Emulator.Tools.run(dir, cmd, 600));

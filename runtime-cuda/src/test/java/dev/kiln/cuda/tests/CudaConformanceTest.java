@@ -48,19 +48,24 @@ class CudaConformanceTest {
             dev.kiln.ir.Collective.AllReduce.class, "collectives between GPUs come with NCCL, not bound yet (refused by the emitter)");
 
     /** Transcendentals: the host's libm here, CUDA's on a GPU; within a few ulps of the interpreter's Java ones. */
-    private static final Set<String> ULPS = Set.of("Tanh", "Erf", "Sin", "Cos", "Exp", "Expm1", "Log", "Log1p", "Pow", "Random", "Draw");
+    static final Set<String> ULPS = Set.of("Tanh", "Erf", "Sin", "Cos", "Exp", "Expm1", "Log", "Log1p", "Pow", "Random", "Draw");
 
     private static Map<Class<?>, BiFunction<Ops, Node[], Node>> examples() {
+        return examples(DType.FLOAT64);
+    }
+
+    /** Every primitive's example, its random draws of {@code random} (the inputs' dtype). */
+    static Map<Class<?>, BiFunction<Ops, Node[], Node>> examples(DType random) {
         Map<Class<?>, BiFunction<Ops, Node[], Node>> e = new LinkedHashMap<>(OpConformanceTest.examples());
         e.keySet().removeAll(NO_CUDA.keySet());
         e.put(Leaf.Random.class, (o, in) -> o.add(in[0], o.builder().add(new Leaf.Random(Leaf.Distribution.NORMAL, 7, 12,
-                TensorType.of(DType.FLOAT64, 3, 5)))));
+                TensorType.of(random, 3, 5)))));
         e.put(Draw.class, (o, in) -> {
             Node seed = o.cast(o.sumAll(o.mul(in[1], 0.0)), DType.INT64); // 0, as an int64 scalar computed on the device
             Node offset = o.add(seed, o.constant(40, DType.INT64));
             Node u = o.builder().add(new Draw(Leaf.Distribution.UNIFORM, TensorType.of(DType.FLOAT32, 3, 5)), seed, offset);
-            Node n = o.builder().add(new Draw(Leaf.Distribution.NORMAL, TensorType.of(DType.FLOAT64, 3, 5)), seed, offset);
-            return o.add(o.cast(u, DType.FLOAT64), n);
+            Node n = o.builder().add(new Draw(Leaf.Distribution.NORMAL, TensorType.of(random, 3, 5)), seed, offset);
+            return o.add(o.cast(u, random), n);
         });
         return e;
     }

@@ -108,20 +108,43 @@ class CudaGoldenTest {
         return t;
     }
 
-    /** The device helpers every module starts with (codegen's kiln_device.cuh), left out of the golden files. */
+    /** The FAST precision's launches and module of the cubic step and the MLP (its float GEMM), named {@code NAME_fast}. */
+    static Map<String, String> fastTexts() {
+        Map<String, String> t = new LinkedHashMap<>();
+        t.put("cubic_step_fast", FastCudaBackend.describe(cubicStep()));
+        t.put("mlp_gemm_epilogue_fast", FastCudaBackend.describe(mlpInference()));
+        return t;
+    }
+
+    /** The device helpers every module starts with (codegen's kiln_device.cuh, and kiln_device_fast.cuh in FAST), left out of the golden files. */
     private static String withoutHelpers(String text) throws IOException {
-        try (var in = dev.kiln.codegen.cuda.CudaEmitter.class.getResourceAsStream("kiln_device.cuh")) {
-            String helpers = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            assertTrue(text.contains(helpers), "every module starts with the helpers");
-            return text.replace(helpers, "// (the device helpers of codegen/src/main/resources/dev/kiln/codegen/cuda/kiln_device.cuh)\n");
+        String out = text;
+        for (String name : List.of("kiln_device.cuh", "kiln_device_fast.cuh")) {
+            try (var in = dev.kiln.codegen.cuda.CudaEmitter.class.getResourceAsStream(name)) {
+                String helpers = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                assertTrue(name.contains("fast") || text.contains(helpers), "every module starts with the helpers");
+                out = out.replace(helpers, "// (the device helpers of codegen/src/main/resources/dev/kiln/codegen/cuda/" + name + ")\n");
+            }
         }
+        return out;
     }
 
     @Test
     void theSeedsKernelsAreTheGoldenText() throws IOException {
+        matchGolden(texts());
+    }
+
+    @Test
+    void theSeedsKernelsInFastPrecisionAreTheGoldenText() throws IOException {
+        Map<String, String> fast = fastTexts();
+        assertTrue(fast.get("cubic_step_fast").contains("// nvcc options: --fmad=true\n"), fast.get("cubic_step_fast"));
+        matchGolden(fast);
+    }
+
+    private static void matchGolden(Map<String, String> texts) throws IOException {
         boolean write = Boolean.getBoolean("kiln.golden.write");
         List<String> written = new ArrayList<>();
-        for (Map.Entry<String, String> e : texts().entrySet()) {
+        for (Map.Entry<String, String> e : texts.entrySet()) {
             e.setValue(withoutHelpers(e.getValue()));
             Path file = GOLDEN.resolve(e.getKey() + ".cu");
             Path actual = GOLDEN.resolve(e.getKey() + ".cu.actual");
@@ -159,21 +182,33 @@ class CudaGoldenTest {
     @Test
     void theSeedsCudaSourceCompilesWithNvccAsSavedWithoutWarningsOrSpills() {
         for (Map.Entry<String, CompiledFunction> e : functions().entrySet()) {
-            String source = Kiln.cudaSource(e.getValue());
-            assertTrue(source.startsWith("// Kiln CUDA module: "), source);
-            assertTrue(Kiln.explainCuda(e.getValue()).endsWith(source), "explainCuda ends with the module");
-            List<String> names = new ArrayList<>();
-            for (String l : source.lines().toList()) {
-                if (l.startsWith("KILN_ENTRY void ")) {
-                    names.add(l.substring("KILN_ENTRY void ".length(), l.indexOf('(')));
-                }
-            }
-            List<Nvcc.Usage> usage = Nvcc.compile(new CudaModule(source, List.of(), CudaModule.OPTIONS), e.getKey());
-            assertEquals(names.size(), usage.size(), e.getKey() + ": " + usage);
-            for (Nvcc.Usage u : usage) {
-                assertEquals(0, u.spillStores() + u.spillLoads(), e.getKey() + " spills in " + u);
-            }
-            System.out.println(e.getKey() + ": " + usage);
+            compilesAsSaved(e.getKey(), e.getValue(), Kiln.cudaSource(e.getValue()), CudaModule.OPTIONS);
         }
+    }
+
+    /** The same in FAST precision: float32 in float, compiled with {@code --fmad=true}. */
+    @Test
+    void theSeedsFastCudaSourceCompilesWithNvccAsSavedWithoutWarningsOrSpills() {
+        for (Map.Entry<String, CompiledFunction> e : functions().entrySet()) {
+            compilesAsSaved(e.getKey() + "_fast", e.getValue(), e.getValue().sourceFor(FastCudaBackend.DEVICE), CudaModule.FAST_OPTIONS);
+        }
+    }
+
+    private static void compilesAsSaved(String name, CompiledFunction f, String source, List<String> options) {
+        assertTrue(source.startsWith("// Kiln CUDA module: "), source);
+        assertTrue(source.contains("\n// nvcc options: " + String.join(" ", options) + "\n"), source.lines().limit(3).toList().toString());
+        assertTrue(options != CudaModule.OPTIONS || Kiln.explainCuda(f).endsWith(source), "explainCuda ends with the module");
+        List<String> names = new ArrayList<>();
+        for (String l : source.lines().toList()) {
+            if (l.startsWith("KILN_ENTRY void ")) {
+                names.add(l.substring("KILN_ENTRY void ".length(), l.indexOf('(')));
+            }
+        }
+        List<Nvcc.Usage> usage = Nvcc.compile(new CudaModule(source, List.of(), options), name);
+        assertEquals(names.size(), usage.size(), name + ": " + usage);
+        for (Nvcc.Usage u : usage) {
+            assertEquals(0, u.spillStores() + u.spillLoads(), name + " spills in " + u);
+        }
+        System.out.println(name + ": " + usage);
     }
 }
