@@ -182,7 +182,8 @@ final class FusedKernels {
         if (over.length > 0) {
             inner.append(t.coordinates("r", over, in));
         }
-        if (flat) {
+        boolean loads = IntStream.range(0, need.length).anyMatch(i -> need[i] && k.body().get(i) instanceof Instr.Load);
+        if (flat && loads) { // only loads read the index (nvcc warns of an unused one)
             inner.append(in).append("const long long i = ").append(t.flatFromCoordinates()).append(";\n");
         }
         inner.append(t.instructions(need, flat ? "i" : null, in));

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 class CudaFastPrecisionTest {
     /**
      * Ops without transcendentals: + − × ÷ and sqrt in float are correctly rounded, so equal to the
-     * interpreter's double-then-round; pow by squaring rounds at each of its (at most 8) products and the
+     * interpreter's double-then-round; pow by squaring rounds at each of its few products and the
      * float sums of the reductions add at most 5 terms here: 16 ulp of float32 covers both.
      */
     static final double ARITHMETIC = 16 * 0x1.0p-23;
