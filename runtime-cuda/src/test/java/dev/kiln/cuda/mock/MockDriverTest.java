@@ -57,6 +57,7 @@ class MockDriverTest {
     private static final int INVALID_CONTEXT = 201;
     private static final int NO_BINARY_FOR_GPU = 209;
     private static final int NOT_FOUND = 500;
+    private static final int ILLEGAL_ADDRESS = 700;
     private static final int LAUNCH_OUT_OF_RESOURCES = 701;
     private static final int CONTEXT_IS_DESTROYED = 709;
     private static final int LAUNCH_FAILED = 719;
@@ -378,7 +379,16 @@ class MockDriverTest {
         assertEquals(SUCCESS, cu.call("cuStreamBeginCapture_v2", stream, 0));
         assertEquals(STREAM_CAPTURE_UNSUPPORTED, cu.call("cuStreamSynchronize", stream));
         assertEquals(STREAM_CAPTURE_INVALIDATED, cu.call("cuStreamEndCapture", stream, graph));
-        assertEquals(SUCCESS, cu.call("cuStreamDestroy_v2", stream));
+
+        // a replayed memset into memory freed since the capture is an illegal address, and sticks
+        long gone = alloc(64);
+        assertEquals(SUCCESS, cu.call("cuStreamBeginCapture_v2", stream, 2)); // CU_STREAM_CAPTURE_MODE_RELAXED: cuMemFree is allowed
+        assertEquals(SUCCESS, cu.call("cuMemsetD8Async", gone, (byte) 7, 64L, stream));
+        assertEquals(SUCCESS, cu.call("cuStreamEndCapture", stream, graph));
+        assertEquals(SUCCESS, cu.call("cuGraphInstantiateWithFlags", exec, graph.get(ValueLayout.ADDRESS, 0), 0L));
+        assertEquals(SUCCESS, cu.call("cuMemFree_v2", gone));
+        assertEquals(ILLEGAL_ADDRESS, cu.call("cuGraphLaunch", exec.get(ValueLayout.ADDRESS, 0), stream));
+        assertEquals(ILLEGAL_ADDRESS, cu.call("cuStreamDestroy_v2", stream));
     }
 
     @Test
