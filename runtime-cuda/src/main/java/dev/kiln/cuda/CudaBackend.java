@@ -2,9 +2,10 @@ package dev.kiln.cuda;
 
 import dev.kiln.DType;
 import dev.kiln.Device;
-import dev.kiln.KilnException;
 import dev.kiln.Shape;
+import dev.kiln.KilnException;
 import dev.kiln.codegen.cuda.CudaEmitter;
+import dev.kiln.codegen.cuda.CudaPrecision;
 import dev.kiln.codegen.kernel.FusionPlanner;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.Op;
@@ -15,10 +16,12 @@ import dev.kiln.spi.TensorData;
 import java.util.List;
 
 /**
- * The backend of {@code cuda:N} devices, found by {@link java.util.ServiceLoader}. Today it
- * compiles plans to CUDA C (what {@code Kiln.explainCuda} and {@code Kiln.cudaSource} show) but
- * holds no device memory: every memory or execution method fails with a message saying the
- * runtime is not there yet.
+ * The backend of {@code cuda:N} devices, found by {@link java.util.ServiceLoader}: tensors in device
+ * memory ({@link CudaStorage}, from a caching allocator), eager ops as the emitter's single-op
+ * kernels, compiled plans as CUDA C modules run on the device's stream and replayed as CUDA graphs.
+ * The driver and NVRTC are bound through FFM when the first CUDA tensor is made; compiling a plan
+ * alone (what {@code Kiln.explainCuda} shows) needs neither. Float32 arithmetic runs in float unless
+ * {@code -Dkiln.cuda.precision=exact} asks for the interpreter's bits ({@link #precision()}).
  */
 public final class CudaBackend implements Backend {
     @Override
@@ -26,43 +29,61 @@ public final class CudaBackend implements Backend {
         return "cuda";
     }
 
+    /** The system property that chooses how float32 values are computed: {@code fast} (the default) or {@code exact}. */
+    static final String PRECISION_PROPERTY = "kiln.cuda.precision";
+
+    /**
+     * How float32 values are computed on the device: in float (FAST, the default, as PyTorch's kernels) or
+     * in double with the interpreter's bits (EXACT, {@code -Dkiln.cuda.precision=exact}).
+     */
+    static CudaPrecision precision() {
+        String p = System.getProperty(PRECISION_PROPERTY, "fast");
+        return switch (p.toLowerCase(java.util.Locale.ROOT)) {
+            case "fast" -> CudaPrecision.FAST;
+            case "exact" -> CudaPrecision.EXACT;
+            default -> throw new KilnException("-D" + PRECISION_PROPERTY + "=" + p + ": the precisions are fast (float32 in float, the"
+                    + " default) and exact (float32 computed in double, the interpreter's bits)");
+        };
+    }
+
     @Override
     public Executable compile(Device device, Graph graph) {
-        return new CudaExecutable(CudaEmitter.emit(FusionPlanner.plan(graph)));
+        return new CudaExecutable(device, CudaEmitter.emit(FusionPlanner.plan(graph), precision()));
     }
 
     @Override
     public TensorData allocate(Device device, Shape shape, DType dtype) {
-        throw noRuntime(device);
+        CudaDevice dev = CudaDevice.of(device);
+        return dev.call(() -> Memory.allocateOnThread(dev, shape, dtype));
     }
 
     @Override
     public void fill(TensorData target, double value) {
-        throw noRuntime(target.device());
+        CudaDevice dev = CudaDevice.of(target.device());
+        dev.run(() -> Memory.fillOnThread(dev, target, value));
     }
 
     @Override
     public void copy(TensorData source, TensorData target) {
-        throw noRuntime(target.device());
+        if (!source.shape().equals(target.shape())) {
+            throw new IllegalArgumentException("copy of " + source.shape() + " into " + target.shape());
+        }
+        CudaDevice dev = CudaDevice.of(target.device());
+        dev.run(() -> Memory.copyOnThread(dev, source, target));
     }
 
     @Override
     public TensorData toHost(TensorData value) {
-        throw noRuntime(value.device());
+        return Memory.toHost(CudaDevice.of(value.device()), value);
     }
 
     @Override
     public TensorData fromHost(Device device, TensorData host) {
-        throw noRuntime(device);
+        return Memory.fromHost(CudaDevice.of(device), host);
     }
 
     @Override
     public TensorData execute(Device device, Op op, List<TensorData> inputs, TensorType result) {
-        throw noRuntime(device);
-    }
-
-    static KilnException noRuntime(Device device) {
-        return new KilnException("no CUDA runtime yet: Kiln compiles plans to CUDA C (Kiln.explainCuda) but cannot put"
-                + " tensors on " + device + " or run them there; keep the model on the CPU");
+        return EagerOps.execute(CudaDevice.of(device), op, inputs, result);
     }
 }

@@ -59,11 +59,19 @@ public final class DynamicSample {
     }
 
     public static void main(String[] args) {
-        run(System.out, Samples.compiled(args));
+        run(System.out, Samples.compiled(args), Samples.steps(args, STEPS));
     }
+
+    /** The training steps the seed runs. */
+    public static final int STEPS = 30000;
 
     /** Trains and prints; returns the model. */
     public static Module run(PrintStream out, boolean compiled) {
+        return run(out, compiled, STEPS);
+    }
+
+    /** As {@link #run(PrintStream, boolean)}, for {@code steps} training steps ({@code --steps N}: a short run, as the tests on a device make). */
+    public static Module run(PrintStream out, boolean compiled, int steps) {
         Kiln.manualSeed(SEED);
 
         Tensor x = Tensor.linspace(-Math.PI, Math.PI, 2000);
@@ -87,7 +95,7 @@ public final class DynamicSample {
             return loss;
         };
         Step train = compiled ? Kiln.compile(step, CompiledFunction.Mode.DYNAMIC) : step;
-        for (int t = 0; t < 30000; t++) {
+        for (int t = 0; t < steps; t++) {
             Tensor loss = train.apply();
             if (t % 2000 == 1999) {
                 out.println(t + " " + Py.str(loss.item()));

@@ -20,11 +20,19 @@ public final class OptimSample {
     }
 
     public static void main(String[] args) {
-        run(System.out, Samples.compiled(args));
+        run(System.out, Samples.compiled(args), Samples.steps(args, STEPS));
     }
+
+    /** The training steps the seed runs. */
+    public static final int STEPS = 2000;
 
     /** Trains and prints; returns the model. */
     public static Sequential run(PrintStream out, boolean compiled) {
+        return run(out, compiled, STEPS);
+    }
+
+    /** As {@link #run(PrintStream, boolean)}, for {@code steps} training steps ({@code --steps N}: a short run, as the tests on a device make). */
+    public static Sequential run(PrintStream out, boolean compiled, int steps) {
         Kiln.manualSeed(SEED);
 
         // Inputs, targets and the features x, x², x³
@@ -57,7 +65,7 @@ public final class OptimSample {
             return loss;
         };
         Step train = compiled ? Kiln.compile(step) : step;
-        for (int t = 0; t < 2000; t++) {
+        for (int t = 0; t < steps; t++) {
             Tensor loss = train.apply();
             if (t % 100 == 88) {
                 out.println(t + " " + Py.str(loss.item()));

@@ -1,5 +1,7 @@
 package dev.kiln.samples;
 
+import dev.kiln.Device;
+import dev.kiln.Kiln;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -35,12 +37,38 @@ public final class Samples {
     private Samples() {
     }
 
+    /** The number after {@code --steps}, or {@code seed} (the seed's count) when there is none. */
+    static int steps(String[] args, int seed) {
+        int at = java.util.Arrays.asList(args).indexOf("--steps");
+        return at < 0 ? seed : Args.count("--steps", args, at + 1, 1);
+    }
+
     /** Whether the arguments ask for compiled training steps ({@code --compiled}). */
     static boolean compiled(String[] args) {
         return java.util.Arrays.asList(args).contains("--compiled");
     }
 
+    /**
+     * Runs the command with every tensor the samples make on the device named by {@code --device D}
+     * ({@code cpu}, {@code cuda}, {@code cuda:1}), as {@code torch.set_default_device}; the option is taken
+     * out of the arguments the samples see.
+     */
     public static void main(String[] args) {
+        int at = java.util.Arrays.asList(args).indexOf("--device");
+        if (at < 0) {
+            dispatch(args);
+            return;
+        }
+        Device device = Device.parse(Args.value("--device", args, at + 1));
+        String[] rest = new String[args.length - 2];
+        System.arraycopy(args, 0, rest, 0, at);
+        System.arraycopy(args, at + 2, rest, at, args.length - at - 2);
+        try (var scope = Kiln.defaultDevice(device)) {
+            dispatch(rest);
+        }
+    }
+
+    private static void dispatch(String[] args) {
         if (args.length == 0) {
             usage();
             return;
@@ -76,7 +104,7 @@ public final class Samples {
     }
 
     private static void usage() {
-        System.err.println("usage: kiln samples [--list | --compiled] | kiln sample NAME [--compiled] | kiln sample serve [--port P]"
+        System.err.println("usage: kiln samples [--list | --compiled] [--device D] | kiln sample NAME [--compiled] [--device D] | kiln sample serve [--port P]"
                 + " [--model PATH] [--self-test N]");
     }
 }

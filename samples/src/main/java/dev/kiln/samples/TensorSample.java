@@ -14,11 +14,19 @@ public final class TensorSample {
     }
 
     public static void main(String[] args) {
-        run(System.out, Samples.compiled(args));
+        run(System.out, Samples.compiled(args), Samples.steps(args, STEPS));
     }
+
+    /** The training steps the seed runs. */
+    public static final int STEPS = 2000;
 
     /** Trains and prints; returns the coefficients {a, b, c, d}. */
     public static Tensor[] run(PrintStream out, boolean compiled) {
+        return run(out, compiled, STEPS);
+    }
+
+    /** As {@link #run(PrintStream, boolean)}, for {@code steps} training steps ({@code --steps N}: a short run, as the tests on a device make). */
+    public static Tensor[] run(PrintStream out, boolean compiled, int steps) {
         Kiln.manualSeed(SEED);
 
         // Inputs and targets
@@ -55,7 +63,7 @@ public final class TensorSample {
             return loss;
         };
         Step train = compiled ? Kiln.compile(step) : step;
-        for (int t = 0; t < 2000; t++) {
+        for (int t = 0; t < steps; t++) {
             double loss = train.apply().item();
             if (t % 100 == 88) {
                 out.println(t + " " + Py.str(loss));

@@ -13,6 +13,16 @@ public final class CudaEmitter {
     }
 
     /**
+     * The device helpers every module starts with ({@code KilnView}, {@code kiln_at}, {@code kiln_store}
+     * and the rest), for a backend's own kernels written against the same conventions.
+     *
+     * @return the helpers' CUDA C text
+     */
+    public static String deviceHelpers() {
+        return ModuleBuilder.HELPERS;
+    }
+
+    /**
      * The plan in {@link CudaPrecision#EXACT} precision: the interpreter's bits.
      *
      * @param plan the plan to emit

@@ -86,6 +86,16 @@ public final class MockCuda {
         return null;
     }
 
+    /**
+     * Points this JVM's CUDA runtime at the mock (the {@code kiln.cuda.driver} and {@code kiln.cuda.nvrtc}
+     * properties), building it first; call before the first CUDA tensor is made.
+     */
+    public static synchronized void install() {
+        Libraries libs = build();
+        System.setProperty("kiln.cuda.driver", libs.cuda().toString());
+        System.setProperty("kiln.cuda.nvrtc", libs.nvrtc().toString());
+    }
+
     /** Builds both libraries (once per JVM; reused from target/mock-cuda when the sources are unchanged). */
     public static synchronized Libraries build() {
         if (built != null) {
