@@ -2,16 +2,21 @@
 //
 // Generated CUDA C is compiled by g++ with this header in front. A launch runs the grid's blocks
 // one after another (so a function-static __shared__ array is the running block's shared memory);
-// each block's threads are real threads, created per launch, that meet at __syncthreads() and at
-// the end of every block on one barrier. The barrier checks that every thread of a phase arrived
-// from the same kind of place: a __syncthreads() that some threads skip (divergent, undefined on
-// a GPU) is reported by the launch instead of hanging. Launches are serialized.
+// a block's CUDA threads are fibers (ucontext) of the launching OS thread, each on a stack of its own.
+// A fiber runs until it reaches __syncthreads() or the end of the kernel, then the next one runs;
+// when all have stopped, a phase is over. Every fiber of a phase must have stopped at the same kind
+// of place: a __syncthreads() that some threads skip (divergent, undefined on a GPU) is reported by
+// the launch instead of hanging (the rest of the block then runs to its end, __syncthreads() being
+// a no-op). Switching fibers costs no OS scheduling, which is what lets whole training steps run
+// here. Launches are serialized.
 #pragma once
 #include <math.h>
-#include <atomic>
+#include <setjmp.h>
+#include <ucontext.h>
 #include <cmath>
+#include <cstdlib>
+#include <memory>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 struct dim3 {
@@ -21,61 +26,121 @@ struct dim3 {
 
 namespace kiln_emu {
 
+inline dim3 thread_index;
+inline dim3 block_index;
+inline dim3 block_dim;
+inline dim3 grid_dim;
+inline std::mutex launch_mutex;
+
+/** Where a fiber stopped: still running, at a __syncthreads(), or at the end of the kernel. */
+enum class Stop { RUNNING, SYNC, END };
+
 /**
- * The block's barrier: an arrival count and a generation, waited on with C++20 atomic waits
- * (futexes), so a phase costs one atomic add per thread and one wake-up. The last thread of a phase
- * checks that all arrived from the same kind of place.
+ * The block's fibers and the scheduler they return to; internal linkage, so every library has its own.
+ * A fiber is started once (setcontext onto its own stack) and then loops: run the kernel for the
+ * current block, stop at its end, and run it again for the next block. Switches are _setjmp/_longjmp
+ * pairs, which touch no signal mask (swapcontext makes two system calls per switch).
  */
-class Barrier {
-    std::atomic<int> arrived_{0};
-    std::atomic<int> ends_{0};
-    std::atomic<long> generation_{0};
-    std::atomic<bool> divergent_{false};
-    int count_ = 0;
+/** One CUDA thread: its stack, where it stopped, and where it resumes. */
+struct Fiber {
+    static constexpr size_t STACK = 256 * 1024;
+    jmp_buf context;
+    ucontext_t start; // not copyable once made (it points into itself): fibers live behind pointers
+    char* stack = static_cast<char*>(std::malloc(STACK));
+    Stop stop = Stop::SYNC;
+    bool started = false;
 
-public:
-    void reset(int count) {
-        count_ = count;
-        arrived_ = 0;
-        ends_ = 0;
-        divergent_ = false;
-    }
-
-    bool divergent() const {
-        return divergent_.load();
-    }
-
-    /** kind 0: __syncthreads(); kind 1: the end of a block. */
-    void wait(int kind) {
-        if (divergent_.load(std::memory_order_acquire)) {
-            return; // results are void now: let every thread run to its end
-        }
-        long generation = generation_.load(std::memory_order_acquire);
-        if (kind == 1) {
-            ends_.fetch_add(1, std::memory_order_relaxed);
-        }
-        if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == count_) {
-            int ends = ends_.exchange(0, std::memory_order_relaxed);
-            if (ends != 0 && ends != count_) {
-                divergent_.store(true, std::memory_order_release);
-            }
-            arrived_.store(0, std::memory_order_relaxed);
-            generation_.fetch_add(1, std::memory_order_acq_rel);
-            generation_.notify_all();
-            return;
-        }
-        while (generation_.load(std::memory_order_acquire) == generation) {
-            generation_.wait(generation, std::memory_order_acquire);
-        }
+    ~Fiber() {
+        std::free(stack);
     }
 };
 
-inline thread_local dim3 thread_index;
-inline thread_local dim3 block_index;
-inline dim3 block_dim;
-inline dim3 grid_dim;
-inline Barrier barrier;
-inline std::mutex launch_mutex;
+struct Fibers {
+    jmp_buf scheduler;
+    std::vector<std::unique_ptr<Fiber>> all;
+    int current = 0;
+    bool divergent = false;
+    void (*kernel)(void**) = nullptr;
+    void** args = nullptr;
+
+    void grow(int n);
+};
+
+static Fibers fibers;
+
+/** Gives the OS thread back to the scheduler, stopped at {@code why}. */
+static void yield(Stop why) {
+    Fiber& me = *fibers.all[fibers.current];
+    me.stop = why;
+    if (!_setjmp(me.context)) {
+        _longjmp(fibers.scheduler, 1);
+    }
+}
+
+static void fiber_main() {
+    for (;;) {
+        fibers.kernel(fibers.args);
+        yield(Stop::END);
+    }
+}
+
+inline void Fibers::grow(int n) {
+    while ((int) all.size() < n) {
+        auto f = std::make_unique<Fiber>();
+        getcontext(&f->start);
+        f->start.uc_stack.ss_sp = f->stack;
+        f->start.uc_stack.ss_size = Fiber::STACK;
+        f->start.uc_link = nullptr; // fiber_main never returns
+        makecontext(&f->start, fiber_main, 0);
+        all.push_back(std::move(f));
+    }
+}
+
+/** Called by __syncthreads(): gives the OS thread back to the scheduler until the phase is over. */
+inline void sync() {
+    if (fibers.divergent) {
+        return; // results are void now: let every thread run to its end
+    }
+    yield(Stop::SYNC);
+}
+
+static void resume(int t, const dim3& block) {
+    Fiber& f = *fibers.all[t];
+    fibers.current = t;
+    thread_index = dim3(t % block.x, (t / block.x) % block.y, t / (block.x * block.y));
+    f.stop = Stop::RUNNING;
+    if (!_setjmp(fibers.scheduler)) {
+        if (!f.started) {
+            f.started = true;
+            setcontext(&f.start);
+        }
+        _longjmp(f.context, 1);
+    }
+}
+
+/** Runs one block: fibers phase by phase until every one has ended. */
+static void run_block(int n, const dim3& block) {
+    for (int t = 0; t < n; t++) {
+        fibers.all[t]->stop = Stop::SYNC; // ready for the first phase: at the top of fiber_main's loop
+    }
+    for (;;) {
+        for (int t = 0; t < n; t++) {
+            if (fibers.all[t]->stop == Stop::SYNC) {
+                resume(t, block);
+            }
+        }
+        int ended = 0;
+        for (int t = 0; t < n; t++) {
+            ended += fibers.all[t]->stop == Stop::END;
+        }
+        if (ended == n) {
+            return;
+        }
+        if (ended != 0) {
+            fibers.divergent = true; // some ended, some wait at a __syncthreads(): the rest run to their end
+        }
+    }
+}
 
 /** Runs kernel(args) for every thread of every block; 0, or 1 when a __syncthreads() was divergent. */
 inline int launch(dim3 grid, dim3 block, void (*kernel)(void**), void** args) {
@@ -83,27 +148,19 @@ inline int launch(dim3 grid, dim3 block, void (*kernel)(void**), void** args) {
     grid_dim = grid;
     block_dim = block;
     const int n = (int) (block.x * block.y * block.z);
-    barrier.reset(n);
-    std::vector<std::thread> threads;
-    threads.reserve(n);
-    for (int t = 0; t < n; t++) {
-        threads.emplace_back([=] {
-            thread_index = dim3(t % block.x, (t / block.x) % block.y, t / (block.x * block.y));
-            for (unsigned z = 0; z < grid.z; z++) {
-                for (unsigned y = 0; y < grid.y; y++) {
-                    for (unsigned x = 0; x < grid.x; x++) {
-                        block_index = dim3(x, y, z);
-                        kernel(args);
-                        barrier.wait(1);
-                    }
-                }
+    fibers.grow(n);
+    fibers.kernel = kernel;
+    fibers.args = args;
+    fibers.divergent = false;
+    for (unsigned z = 0; z < grid.z; z++) {
+        for (unsigned y = 0; y < grid.y; y++) {
+            for (unsigned x = 0; x < grid.x; x++) {
+                block_index = dim3(x, y, z);
+                run_block(n, block);
             }
-        });
+        }
     }
-    for (std::thread& th : threads) {
-        th.join();
-    }
-    return barrier.divergent() ? 1 : 0;
+    return fibers.divergent ? 1 : 0;
 }
 
 }  // namespace kiln_emu
@@ -119,11 +176,14 @@ inline int launch(dim3 grid, dim3 block, void (*kernel)(void**), void** args) {
 #define KILN_ENTRY
 
 inline void __syncthreads() {
-    kiln_emu::barrier.wait(0);
+    kiln_emu::sync();
 }
 
 inline unsigned long long atomicCAS(unsigned long long* p, unsigned long long expected, unsigned long long desired) {
-    std::atomic_ref<unsigned long long> a(*p);
-    a.compare_exchange_strong(expected, desired);
-    return expected;
+    // one block's threads are fibers of one OS thread: a plain compare and swap is atomic among them
+    const unsigned long long old = *p;
+    if (old == expected) {
+        *p = desired;
+    }
+    return old;
 }
