@@ -1,8 +1,7 @@
 /**
- * The CUDA backend: plans compile to CUDA C here ({@code Kiln.explainCuda}), and the launch
- * arguments are packed as {@code cuLaunchKernel} takes them. The runtime that runs them on a GPU
- * (FFM bindings to the driver API and NVRTC, device memory, streams, CUDA graphs) is to come: until
- * then a tensor moved to {@code cuda:N} fails with a message that says so.
+ * The CUDA backend: tensors on {@code cuda:N} live in device memory, eager ops and compiled plans
+ * run as CUDA C kernels compiled by NVRTC (or nvcc), through the driver API bound with FFM; no native
+ * code of Kiln's own. Grant it native access ({@code --enable-native-access=dev.kiln.cuda}).
  */
 module dev.kiln.cuda {
     requires transitive dev.kiln;

@@ -30,6 +30,7 @@ public final class Inference {
     private final CompiledFunction[] functions;
     private final Shape row;
     private final DType dtype;
+    private final Device device;
     private final boolean exact;
     /** Per thread, per bucket: the padded input (rows past a request's are left as the last request put them). */
     private final ThreadLocal<Tensor[]> padded;
@@ -38,6 +39,7 @@ public final class Inference {
         this.forward = b.forward;
         this.row = b.row;
         this.dtype = b.dtype;
+        this.device = b.device;
         this.exact = b.exact;
         this.sizes = b.sizes.stream().mapToInt(Integer::intValue).toArray();
         this.functions = new CompiledFunction[sizes.length];
@@ -48,11 +50,11 @@ public final class Inference {
                     return forward.apply(in[0]);
                 }
             }, CompiledFunction.Mode.STATIC, 2); // room for a plan per mode: modules' train/eval modes guard the plan
-            functions[i].prepare(Tensor.zeros(batchShape(sizes[i]), dtype));
+            functions[i].prepare(Factories.zeros(batchShape(sizes[i]), dtype, device));
         }
         for (int k = 0; k < b.warmUp; k++) {
             for (int i = 0; i < sizes.length; i++) {
-                functions[i].call(Tensor.zeros(batchShape(sizes[i]), dtype));
+                functions[i].call(Factories.zeros(batchShape(sizes[i]), dtype, device));
             }
         }
     }
@@ -77,6 +79,7 @@ public final class Inference {
         private final Function<Tensor, Tensor> forward;
         private Shape row = Shape.scalar();
         private DType dtype = Kiln.defaultDtype();
+        private Device device = Kiln.defaultDevice();
         private TreeSet<Integer> sizes = new TreeSet<>(List.of(1));
         private boolean exact = true;
         private int warmUp;
@@ -114,6 +117,22 @@ public final class Inference {
                 throw new KilnException("Inference: the dtype must not be null");
             }
             this.dtype = dtype;
+            return this;
+        }
+
+        /**
+         * The device every batch is on, where the model's parameters are (the default device of the thread that
+         * called {@link Inference#of} unless set), as {@code model.to(device)} put them.
+         *
+         * @param device the batches' device
+         * @return this builder
+         * @throws KilnException if {@code device} is null
+         */
+        public Builder device(Device device) {
+            if (device == null) {
+                throw new KilnException("Inference: the device must not be null");
+            }
+            this.device = device;
             return this;
         }
 
@@ -268,6 +287,10 @@ public final class Inference {
         }
         if (!shapeOk || batch.dtype() != dtype) {
             throw new KilnException("Inference.run: expected a batch " + expected() + ", got " + batch.dtype() + " " + s);
+        }
+        if (!batch.device().equals(device)) {
+            throw new KilnException("Inference.run: expected a batch on " + device + " (Builder.device), got one on " + batch.device()
+                    + "; move it with .to(" + device + ")");
         }
         int n = s.dim(0);
         for (int i = 0; i < sizes.length; i++) {

@@ -12,7 +12,11 @@ import dev.kiln.KilnException;
 import dev.kiln.Shape;
 import dev.kiln.Step;
 import dev.kiln.Tensor;
+import dev.kiln.Inference;
 import dev.kiln.cuda.mock.MockCuda;
+import dev.kiln.data.DataLoader;
+import dev.kiln.data.TensorDataset;
+import dev.kiln.io.Checkpoint;
 import dev.kiln.nn.Functional;
 import dev.kiln.nn.Linear;
 import dev.kiln.nn.Module;
@@ -21,6 +25,7 @@ import dev.kiln.nn.Sequential;
 import dev.kiln.optim.Adam;
 import dev.kiln.optim.Optimizer;
 import dev.kiln.tests.Props;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -28,6 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The CUDA runtime end to end on the mock driver: Kiln's FFM bindings, device memory, eager kernels,
@@ -194,6 +200,34 @@ class CudaRuntimeTest {
             step.apply().item();
         }
         assertEquals(before, MockCuda.stats().allocs(), "steps 4 to 33 take every block from the cache");
+    }
+
+    @Test
+    void loadersCheckpointsAndInferenceWorkWithCudaTensors(@TempDir Path dir) {
+        Kiln.manualSeed(9);
+        Module net = mlp().to(CUDA);
+        Adam opt = new Adam(net.parameters(), Adam.Options.lr(1e-2));
+        Tensor xs = Props.normal(Shape.of(16, 4), 10).to(DType.FLOAT32);
+        DataLoader loader = DataLoader.of(new TensorDataset(xs, xs.sum(1, true))).batchSize(4).build();
+        for (List<Tensor> batch : loader) {
+            opt.zeroGrad();
+            Functional.mseLoss(net.forward(batch.get(0).to(CUDA)), batch.get(1).to(CUDA)).backward();
+            opt.step();
+        }
+        Path file = dir.resolve("net.ckpt");
+        Checkpoint.save(file, net, opt);
+        Module cpu = mlp();
+        Checkpoint.load(file, cpu, new Adam(cpu.parameters(), Adam.Options.lr(1e-2)));
+        Tensor probe = Props.normal(Shape.of(3, 4), 11).to(DType.FLOAT32);
+        double[] expected = cpu.forward(probe).toDoubleArray();
+        assertArrayEquals(expected, values(net.forward(probe.to(CUDA))), 1e-6, "the CUDA model saved and loaded on the CPU");
+        Inference inference = Inference.of(net::forward).rowShape(4).dtype(DType.FLOAT32).device(CUDA).maxBatch(4).build();
+        Tensor out = inference.run(probe.to(CUDA));
+        assertEquals(CUDA, out.device());
+        assertArrayEquals(expected, values(out), 1e-6, "compiled inference on the device");
+        KilnException wrong = assertThrows(KilnException.class, () -> inference.run(probe));
+        assertTrue(wrong.getMessage().contains("expected a batch on cuda:0") && wrong.getMessage().contains("CudaRuntimeTest.java"),
+                wrong.getMessage());
     }
 
     @Test
