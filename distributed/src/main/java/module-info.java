@@ -7,4 +7,7 @@ module dev.kiln.distributed {
     requires transitive dev.kiln;
 
     exports dev.kiln.distributed;
+
+    // collectives on device tensors (NCCL, from dev.kiln.cuda), found at run time
+    uses dev.kiln.spi.DeviceCollectives;
 }

@@ -9,4 +9,6 @@ module dev.kiln.cuda {
 
     // exports nothing: users reach the backend through ServiceLoader and Kiln.explainCuda
     provides dev.kiln.spi.Backend with dev.kiln.cuda.CudaBackend;
+    // NCCL, for dev.kiln.distributed's collectives on CUDA tensors
+    provides dev.kiln.spi.DeviceCollectives with dev.kiln.cuda.CudaCollectives;
 }

@@ -1,6 +1,7 @@
 package dev.kiln.distributed;
 
 import dev.kiln.DType;
+import dev.kiln.Device;
 import dev.kiln.KilnException;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
@@ -8,6 +9,7 @@ import dev.kiln.internal.Tensors;
 import dev.kiln.internal.Tracing;
 import dev.kiln.ir.Collective;
 import dev.kiln.ir.Communicator;
+import dev.kiln.spi.DeviceCollectives;
 import dev.kiln.spi.Layout;
 import dev.kiln.spi.Storage;
 import dev.kiln.spi.TensorData;
@@ -16,7 +18,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
 
 /**
  * The processes of a data-parallel job (PyTorch's {@code torch.distributed} process group, on MPI).
@@ -37,9 +43,23 @@ import java.util.List;
  * <p>Float sums and means are deterministic by default: every rank gathers all ranks' values and adds
  * them in rank order, so all ranks hold the same bits whatever MPI's algorithm (MPI promises no such
  * thing for its own reductions). {@code -Dkiln.distributed.mpiReductions=true} uses MPI's.
+ *
+ * <p>Tensors on a device whose backend provides {@link DeviceCollectives} (CUDA: NCCL, in
+ * {@code dev.kiln.cuda}) are reduced, broadcast and gathered there: the first collective on a device
+ * opens its group (rank 0 makes the id, MPI carries it to the others), and later ones run on the
+ * device's stream without a copy to the host. NCCL does not add in rank order (its rings and trees
+ * choose the order), so deterministic float sums and means of device tensors across several ranks
+ * still go through the host as above; {@code mpiReductions=true} hands them to NCCL too. A group of
+ * one, MAX and int64 always use NCCL (their results are exact). Devices without such collectives
+ * are staged through the host.
  */
 public final class ProcessGroup {
     private static volatile ProcessGroup world;
+    /** Collectives on device tensors by device type (NCCL for "cuda"), from the providers on the class or module path. */
+    private static final Map<String, DeviceCollectives> DEVICE_COLLECTIVES = deviceCollectives();
+
+    /** Each device's member of its group, opened by the first collective on it. */
+    private final Map<Device, DeviceCollectives.Group> deviceGroups = new LinkedHashMap<>();
 
     private final Transport transport;
     private final Communicator communicator;
@@ -123,12 +143,22 @@ public final class ProcessGroup {
     }
 
     /**
-     * What carries the group: the MPI library and version, or a single process.
+     * What carries the group: the MPI library and version, or a single process, and the device
+     * collectives (such as {@code "... + nccl 2.21.5 on cuda:0"} once a CUDA tensor has been reduced).
      *
      * @return a human-readable description
      */
-    public String backend() {
-        return transport.describe();
+    public synchronized String backend() {
+        StringBuilder sb = new StringBuilder(transport.describe());
+        for (DeviceCollectives.Group g : deviceGroups.values()) {
+            sb.append(" + ").append(g.describe());
+        }
+        if (deviceGroups.isEmpty()) {
+            for (DeviceCollectives c : DEVICE_COLLECTIVES.values()) {
+                sb.append(" + ").append(c.describe()).append(" for ").append(c.deviceType()).append(" tensors");
+            }
+        }
+        return sb.toString();
     }
 
     /**
@@ -157,7 +187,7 @@ public final class ProcessGroup {
      *     does not join before the timeout
      */
     public void allReduce(Tensor t, ReduceOp op) {
-        if (!Tracing.tracing(List.of(t)) && dense(Tensors.data(t))) {
+        if (!Tracing.tracing(List.of(t)) && host(Tensors.data(t)) && dense(Tensors.data(t))) {
             TensorData d = Tensors.data(t);
             synchronized (this) {
                 reduceInto(d, Collective.Kind.valueOf(op.name()), d.storage().array(), "allReduce(" + op + ")");
@@ -202,9 +232,16 @@ public final class ProcessGroup {
         TensorData d = eager(t, "broadcast");
         synchronized (this) {
             check(Call.BROADCAST, d, root, "broadcast of " + describe(d));
-            MemorySegment buf = stage(d);
-            transport.broadcast(buf, d.shape().numelLong(), d.dtype(), root, "broadcast of " + describe(d) + " from rank " + root);
-            TensorData out = unstage(buf, d.shape(), d.dtype());
+            DeviceCollectives.Group g = deviceGroup(d);
+            TensorData out;
+            if (g != null) {
+                out = g.broadcast(d, root);
+            } else {
+                TensorData h = toHost(d);
+                MemorySegment buf = stage(h);
+                transport.broadcast(buf, h.shape().numelLong(), h.dtype(), root, "broadcast of " + describe(h) + " from rank " + root);
+                out = toDevice(unstage(buf, h.shape(), h.dtype()), d.device());
+            }
             try (var noGrad = dev.kiln.Kiln.noGrad()) {
                 Tracing.assign(t, Tensors.wrap(out));
             }
@@ -224,16 +261,19 @@ public final class ProcessGroup {
         TensorData d = eager(t, "allGather");
         synchronized (this) {
             check(Call.ALL_GATHER, d, 0, "allGather of " + describe(d));
-            long n = d.shape().numelLong();
-            MemorySegment buf = stage(d);
-            {
-                MemorySegment all = Arena.ofAuto().allocate(Math.max(1, n * Transport.bytes(d.dtype()) * size()), 64);
-                transport.allGather(buf, n, d.dtype(), all, "allGather of " + describe(d));
-                int[] dims = new int[d.shape().rank() + 1];
-                dims[0] = size();
-                System.arraycopy(d.shape().toArray(), 0, dims, 1, d.shape().rank());
-                return Tensors.wrap(unstage(all, Shape.of(dims), d.dtype()));
+            DeviceCollectives.Group g = deviceGroup(d);
+            if (g != null) {
+                return Tensors.wrap(g.allGather(d));
             }
+            TensorData h = toHost(d);
+            long n = h.shape().numelLong();
+            MemorySegment buf = stage(h);
+            MemorySegment all = Arena.ofAuto().allocate(Math.max(1, n * Transport.bytes(h.dtype()) * size()), 64);
+            transport.allGather(buf, n, h.dtype(), all, "allGather of " + describe(h));
+            int[] dims = new int[h.shape().rank() + 1];
+            dims[0] = size();
+            System.arraycopy(h.shape().toArray(), 0, dims, 1, h.shape().rank());
+            return Tensors.wrap(toDevice(unstage(all, Shape.of(dims), h.dtype()), d.device()));
         }
     }
 
@@ -264,6 +304,16 @@ public final class ProcessGroup {
     /** The functional all-reduce, for the IR's collective op (eager and in compiled plans). */
     private synchronized TensorData reduce(TensorData in, Collective.Kind kind, String what) {
         checkType(in.dtype());
+        if (!host(in)) {
+            // NCCL's sums are not in rank order: a deterministic float sum across ranks goes through the host
+            boolean rankOrder = deterministic && size() > 1 && in.dtype().isFloating() && kind != Collective.Kind.MAX;
+            DeviceCollectives.Group g = rankOrder ? null : deviceGroup(in);
+            if (g == null) {
+                return toDevice(reduce(toHost(in), kind, what), in.device());
+            }
+            check(Call.ALL_REDUCE, in, kind.ordinal(), what + " of " + describe(in));
+            return g.allReduce(in, kind);
+        }
         int n = in.shape().numel();
         Object out = switch (in.dtype()) {
             case FLOAT32 -> new float[n];
@@ -277,6 +327,85 @@ public final class ProcessGroup {
             default -> new Storage.I64((long[]) out);
         };
         return new TensorData(s, Layout.contiguous(in.shape()));
+    }
+
+    // ---------------------------------------------------------------- device tensors
+
+    private static Map<String, DeviceCollectives> deviceCollectives() {
+        Map<String, DeviceCollectives> m = new HashMap<>();
+        for (DeviceCollectives c : ServiceLoader.load(DeviceCollectives.class, ProcessGroup.class.getClassLoader())) {
+            m.putIfAbsent(c.deviceType(), c);
+        }
+        return m;
+    }
+
+    private static boolean host(TensorData d) {
+        return d.device().equals(Device.CPU);
+    }
+
+    /** {@code d} on the host (itself when it is there). */
+    private static TensorData toHost(TensorData d) {
+        return host(d) ? d : Tensors.data(Tensors.wrap(d).to(Device.CPU));
+    }
+
+    /** The host value {@code h} moved to {@code device} (itself when that is the host). */
+    private static TensorData toDevice(TensorData h, Device device) {
+        return device.equals(Device.CPU) ? h : Tensors.data(Tensors.wrap(h).to(device));
+    }
+
+    /**
+     * This rank's member of the group of {@code d}'s device, opened on first use; null for a host value
+     * or a device type without collectives (then the value is staged through the host).
+     */
+    private DeviceCollectives.Group deviceGroup(TensorData d) {
+        DeviceCollectives c = host(d) ? null : DEVICE_COLLECTIVES.get(d.device().type());
+        if (c == null) {
+            return null;
+        }
+        DeviceCollectives.Group g = deviceGroups.get(d.device());
+        if (g == null) {
+            g = openGroup(c, d.device());
+            deviceGroups.put(d.device(), g);
+        }
+        return g;
+    }
+
+    /**
+     * Opens {@code device}'s member of a new group: rank 0 makes the id and broadcasts its length (-1
+     * when it could not make one, so the others fail at once rather than at the timeout) and bytes.
+     */
+    private DeviceCollectives.Group openGroup(DeviceCollectives c, Device device) {
+        String what = "opening the " + c.describe() + " group on " + device;
+        byte[] id = null;
+        KilnException failed = null;
+        if (rank() == 0) {
+            try {
+                id = c.uniqueId(device);
+            } catch (KilnException e) {
+                failed = e;
+            }
+        }
+        if (size() > 1) {
+            MemorySegment length = Arena.ofAuto().allocate(8, 8);
+            length.set(ValueLayout.JAVA_LONG, 0, id == null ? -1 : id.length);
+            transport.broadcast(length, 1, DType.INT64, 0, what + " (its id's length)");
+            long n = length.get(ValueLayout.JAVA_LONG, 0);
+            if (n < 0 && failed == null) {
+                throw new KilnException(what + ": rank 0 could not make the group's id (its error says why)");
+            }
+            if (n >= 0) {
+                MemorySegment buf = Arena.ofAuto().allocate(Math.max(8, (n + 7) & ~7L), 8);
+                if (id != null) {
+                    MemorySegment.copy(id, 0, buf, ValueLayout.JAVA_BYTE, 0, id.length);
+                }
+                transport.broadcast(buf, buf.byteSize() / 8, DType.INT64, 0, what + " (its id)");
+                id = buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+        return c.open(device, id, rank(), size());
     }
 
     private static boolean dense(TensorData d) {

@@ -84,6 +84,9 @@ public final class CudaBackend implements Backend {
 
     @Override
     public TensorData execute(Device device, Op op, List<TensorData> inputs, TensorType result) {
+        if (op instanceof dev.kiln.ir.Collective.AllReduce a) {
+            return a.group().allReduce(inputs.getFirst(), a.kind()); // the group runs it where the value is (NCCL)
+        }
         return EagerOps.execute(CudaDevice.of(device), op, inputs, result);
     }
 }

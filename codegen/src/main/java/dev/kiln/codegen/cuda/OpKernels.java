@@ -107,7 +107,7 @@ final class OpKernels {
             case Index.Gather g -> gather(g, in.get(0), in.get(1), out, tag, what);
             case Index.ScatterAdd sa -> scatterAdd(sa, in.get(0), in.get(1), out, tag, what);
             case dev.kiln.ir.Collective c -> throw new IllegalArgumentException(c.name() + " " + c.attributes()
-                    + ": collectives between GPUs come with NCCL, which Kiln's CUDA backend does not bind yet");
+                    + ": a compiled CUDA plan does not run collectives yet; on CUDA tensors they run eagerly, through NCCL");
             case Leaf.Input _ -> throw new IllegalArgumentException("an input is bound, never computed: " + what);
             case Call c -> throw new IllegalArgumentException("custom function " + c.attributes()
                     + " runs on the JVM: inline-calls replaces it by its traced forward before planning");

@@ -25,9 +25,9 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The mock CUDA driver and NVRTC (test support, see docs/cuda.md "The mock driver"): builds
- * {@code libkilnmockcuda.so} and {@code libkilnmocknvrtc.so} from {@code mock_cuda.cpp} and
- * {@code mock_nvrtc.cpp} with g++ once per JVM, under {@code target/mock-cuda/<hash of the sources>/}
+ * The mock CUDA driver, NVRTC and NCCL (test support, see docs/cuda.md "The mock driver"): builds
+ * {@code libkilnmockcuda.so}, {@code libkilnmocknvrtc.so} and {@code libkilnmocknccl.so} from
+ * {@code mock_cuda.cpp}, {@code mock_nvrtc.cpp} and {@code mock_nccl.cpp} with g++ once per JVM, under {@code target/mock-cuda/<hash of the sources>/}
  * (an existing build with the same hash is reused), and calls their test hooks. Load the libraries
  * by the paths {@link #build()} returns: the same path is the same library, so the hooks see the
  * state the code under test changes.
@@ -37,9 +37,18 @@ public final class MockCuda {
     private static final List<String> FLAGS = List.of("-std=c++20", "-O1", "-fPIC", "-shared", "-pthread");
     private static Libraries built;
     private static Hooks hooks;
+    private static MethodHandle ncclStatsHook;
 
-    /** The two libraries' paths. */
-    public record Libraries(Path cuda, Path nvrtc) {
+    /** The three libraries' paths. */
+    public record Libraries(Path cuda, Path nvrtc, Path nccl) {
+    }
+
+    /**
+     * The mock NCCL's counters since the JVM loaded it: unique ids made, communicators created and
+     * destroyed, all-reduces, broadcasts and all-gathers run, communicators alive now.
+     */
+    public record NcclStats(long uniqueIds, long commInits, long commDestroys, long allReduces, long broadcasts, long allGathers,
+            long liveComms) {
     }
 
     /**
@@ -87,16 +96,17 @@ public final class MockCuda {
     }
 
     /**
-     * Points this JVM's CUDA runtime at the mock (the {@code kiln.cuda.driver} and {@code kiln.cuda.nvrtc}
-     * properties), building it first; call before the first CUDA tensor is made.
+     * Points this JVM's CUDA runtime at the mock (the {@code kiln.cuda.driver}, {@code kiln.cuda.nvrtc}
+     * and {@code kiln.cuda.nccl} properties), building it first; call before the first CUDA tensor is made.
      */
     public static synchronized void install() {
         Libraries libs = build();
         System.setProperty("kiln.cuda.driver", libs.cuda().toString());
         System.setProperty("kiln.cuda.nvrtc", libs.nvrtc().toString());
+        System.setProperty("kiln.cuda.nccl", libs.nccl().toString());
     }
 
-    /** Builds both libraries (once per JVM; reused from target/mock-cuda when the sources are unchanged). */
+    /** Builds the libraries (once per JVM; reused from target/mock-cuda when the sources are unchanged). */
     public static synchronized Libraries build() {
         if (built != null) {
             return built;
@@ -108,18 +118,19 @@ public final class MockCuda {
         byte[] cuda = resource(MockCuda.class, "mock_cuda.cpp");
         byte[] nvrtc = resource(MockCuda.class, "mock_nvrtc.cpp");
         byte[] emu = resource(Emulator.class, "kiln_emu.h");
+        byte[] nccl = resource(MockCuda.class, "mock_nccl.cpp");
         Path root = targetDir().resolve("mock-cuda");
-        Path dir = root.resolve(hash(cuda, nvrtc, emu, (include + " " + FLAGS).getBytes()));
-        Libraries libs = new Libraries(dir.resolve("libkilnmockcuda.so"), dir.resolve("libkilnmocknvrtc.so"));
-        if (!Files.isRegularFile(libs.cuda()) || !Files.isRegularFile(libs.nvrtc())) {
-            compileInto(root, dir, include, cuda, nvrtc, emu);
+        Path dir = root.resolve(hash(cuda, nvrtc, emu, nccl, (include + " " + FLAGS).getBytes()));
+        Libraries libs = new Libraries(dir.resolve("libkilnmockcuda.so"), dir.resolve("libkilnmocknvrtc.so"), dir.resolve("libkilnmocknccl.so"));
+        if (!Files.isRegularFile(libs.cuda()) || !Files.isRegularFile(libs.nvrtc()) || !Files.isRegularFile(libs.nccl())) {
+            compileInto(root, dir, include, cuda, nvrtc, emu, nccl);
         }
         built = libs;
         return built;
     }
 
     /** Compiles in a fresh directory and renames it into place, so that JVMs racing to build never see half a build. */
-    private static void compileInto(Path root, Path dir, Path include, byte[] cuda, byte[] nvrtc, byte[] emu) {
+    private static void compileInto(Path root, Path dir, Path include, byte[] cuda, byte[] nvrtc, byte[] emu, byte[] nccl) {
         try {
             Files.createDirectories(root);
             Path tmp = Files.createTempDirectory(root, "build-");
@@ -127,6 +138,7 @@ public final class MockCuda {
                 Files.write(tmp.resolve("mock_cuda.cpp"), cuda);
                 Files.write(tmp.resolve("mock_nvrtc.cpp"), nvrtc);
                 Files.write(tmp.resolve("kiln_emu.h"), emu);
+                Files.write(tmp.resolve("mock_nccl.cpp"), nccl);
                 List<String> cu = new ArrayList<>(List.of("g++"));
                 cu.addAll(FLAGS);
                 cu.addAll(List.of("-I" + include, "-o", "libkilnmockcuda.so", "mock_cuda.cpp"));
@@ -136,10 +148,14 @@ public final class MockCuda {
                 // the modules it compiles include kiln_emu.h from the final directory, where the rename below puts it
                 rtc.addAll(List.of("-DKILN_MOCK_EMU_DIR=\"" + dir.toAbsolutePath() + "\"", "-o", "libkilnmocknvrtc.so", "mock_nvrtc.cpp"));
                 Emulator.Tools.run(tmp, rtc, 300);
+                List<String> nc = new ArrayList<>(List.of("g++"));
+                nc.addAll(FLAGS);
+                nc.addAll(List.of("-o", "libkilnmocknccl.so", "mock_nccl.cpp"));
+                Emulator.Tools.run(tmp, nc, 300);
                 try {
                     Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
                 } catch (FileSystemException e) {
-                    if (!Files.isRegularFile(dir.resolve("libkilnmocknvrtc.so"))) {
+                    if (!Files.isRegularFile(dir.resolve("libkilnmocknccl.so"))) {
                         throw e;
                     } // else another JVM finished the same build first (rename(2) onto its directory: ENOTEMPTY)
                 }
@@ -192,6 +208,29 @@ public final class MockCuda {
                 return new Stats(v[0], v[1], v[2], v[3], v[4], v[5], w[0], w[1], v[6]);
             }
         });
+    }
+
+    /** The mock NCCL's counters (they are never reset: compare before and after). */
+    public static NcclStats ncclStats() {
+        return call(() -> {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment c = a.allocate(ValueLayout.JAVA_LONG, 7);
+                int n = (int) ncclStatsHook().invokeExact(c, 7);
+                if (n != 7) {
+                    throw new IllegalStateException("the mock NCCL reported " + n + " counters, expected 7");
+                }
+                long[] v = c.toArray(ValueLayout.JAVA_LONG);
+                return new NcclStats(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+            }
+        });
+    }
+
+    private static synchronized MethodHandle ncclStatsHook() {
+        if (ncclStatsHook == null) {
+            SymbolLookup nccl = SymbolLookup.libraryLookup(build().nccl(), Arena.global());
+            ncclStatsHook = handle(nccl, "kilnMockNcclStats", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        }
+        return ncclStatsHook;
     }
 
     private static synchronized Hooks hooks() {
