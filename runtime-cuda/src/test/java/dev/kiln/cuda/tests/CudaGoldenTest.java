@@ -111,9 +111,24 @@ class CudaGoldenTest {
     /** The FAST precision's launches and module of the cubic step and the MLP (its float GEMM), named {@code NAME_fast}. */
     static Map<String, String> fastTexts() {
         Map<String, String> t = new LinkedHashMap<>();
-        t.put("cubic_step_fast", FastCudaBackend.describe(cubicStep()));
-        t.put("mlp_gemm_epilogue_fast", FastCudaBackend.describe(mlpInference()));
+        t.put("cubic_step_fast", fast(() -> Kiln.explainCuda(cubicStep())));
+        t.put("mlp_gemm_epilogue_fast", fast(() -> Kiln.explainCuda(mlpInference())));
         return t;
+    }
+
+    /** {@code text} computed with the CUDA backend in FAST precision ({@code -Dkiln.cuda.precision=fast}, read when a plan compiles). */
+    static String fast(java.util.function.Supplier<String> text) {
+        String old = System.getProperty("kiln.cuda.precision");
+        System.setProperty("kiln.cuda.precision", "fast");
+        try {
+            return text.get();
+        } finally {
+            if (old == null) {
+                System.clearProperty("kiln.cuda.precision");
+            } else {
+                System.setProperty("kiln.cuda.precision", old);
+            }
+        }
     }
 
     /** The device helpers every module starts with (codegen's kiln_device.cuh, and kiln_device_fast.cuh in FAST), left out of the golden files. */
@@ -190,7 +205,7 @@ class CudaGoldenTest {
     @Test
     void theSeedsFastCudaSourceCompilesWithNvccAsSavedWithoutWarningsOrSpills() {
         for (Map.Entry<String, CompiledFunction> e : functions().entrySet()) {
-            compilesAsSaved(e.getKey() + "_fast", e.getValue(), e.getValue().sourceFor(FastCudaBackend.DEVICE), CudaModule.FAST_OPTIONS);
+            compilesAsSaved(e.getKey() + "_fast", e.getValue(), fast(() -> Kiln.cudaSource(e.getValue())), CudaModule.FAST_OPTIONS);
         }
     }
 
