@@ -2,7 +2,7 @@
 # Prepares what the GPU check carries to a lent GPU machine (issue 29 §3): builds the reactor (no tests),
 # collects runtime-cuda's and the samples' jars with everything on their test class paths (the check's
 # program is test code: dev.kiln.cuda.tests.GpuCheck, dev.kiln.samples.SamplesGpuCheck), and a jlink image
-# of the JDK modules they need (the GPU machine has no JDK). Writes runtime-cuda/target/gpu-check/
+# of the JDK modules they need (the GPU machine has no JDK), packed as jdk.tar.gz. Writes runtime-cuda/target/gpu-check/
 # (git-ignored: carry it), prints its size, and fails if it is over 60 MiB.
 #   bash runtime-cuda/gpu-check/prepare.sh        (from anywhere; run it under the build lock where builds share a machine)
 set -euo pipefail
@@ -33,8 +33,8 @@ rm -rf "$out"
 mkdir -p "$out/lib"
 version="$(sed -n 's:^  <version>\(.*\)</version>:\1:p' pom.xml | head -1)"
 {
-  tr ':' '\n' < runtime-cuda/target/gpu-check.classpath
-  tr ':' '\n' < samples/target/gpu-check.classpath
+  tr ':' '\n' < runtime-cuda/target/gpu-check.classpath; echo
+  tr ':' '\n' < samples/target/gpu-check.classpath; echo
   echo "runtime-cuda/target/kiln-runtime-cuda-$version.jar"
   echo "runtime-cuda/target/kiln-runtime-cuda-$version-tests.jar"
   echo "samples/target/kiln-samples-$version.jar"
@@ -47,16 +47,25 @@ done
 "$jdk/bin/jar" --create --file "$out/lib/kiln-samples-gpucheck.jar" -C samples/target/test-classes dev/kiln/samples/SamplesGpuCheck.class
 
 # The JDK modules the jars need (jdeps), and the Vector API the runtime uses
-modules="$("$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 --class-path "$out/lib/*" "$out"/lib/*.jar)"
-modules="java.base,jdk.incubator.vector,$modules"
+# (over the jars' classes unpacked together: jdeps refuses modular jars whose modules it cannot all resolve)
+classes="$(mktemp -d)"
+trap 'rm -rf "$classes"' EXIT
+for jar in "$out"/lib/*.jar; do (cd "$classes" && "$jdk/bin/jar" --extract --file "$root/$jar"); done
+find "$classes" -name module-info.class -delete
+modules="$("$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 "$classes")"
+# java.desktop is jfreechart's and the samples' plots and image grids, which the check never loads: left out (about 10 MiB)
+modules="$(echo "java.base,jdk.incubator.vector,$modules" | tr ',' '\n' | grep -v -x java.desktop | sort -u | paste -sd,)"
 echo "prepare: jlink modules $modules"
-"$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files --compress=zip-9 --output "$out/jdk"
+"$jdk/bin/jlink" --add-modules "$modules" --strip-java-debug-attributes --strip-native-debug-symbols=exclude-debuginfo-files --no-man-pages --no-header-files --compress=zip-9 --output "$out/jdk"
 ls "$out/lib" > "$out/classpath.txt"
 "$out/jdk/bin/java" -version 2>&1 | head -1 > "$out/jdk-version.txt"
+# packed: libjvm.so alone is 29 MiB, and what travels (this folder and the tracked tree) must stay under 64 MiB; run.sh unpacks it
+tar -C "$out" -czf "$out/jdk.tar.gz" jdk
+rm -rf "$out/jdk"
 git rev-parse HEAD > "$out/commit.txt" 2>/dev/null || true
 
 size=$(du -sb "$out" | cut -f1)
-echo "prepare: $out is $((size / 1024 / 1024)) MiB ($size bytes): jars $(du -sh "$out/lib" | cut -f1), jdk $(du -sh "$out/jdk" | cut -f1)"
+echo "prepare: $out is $((size / 1024 / 1024)) MiB ($size bytes): jars $(du -sh "$out/lib" | cut -f1), jdk.tar.gz $(du -sh "$out/jdk.tar.gz" | cut -f1)"
 if [ "$size" -gt "$limit" ]; then
   echo "prepare: over the 60 MiB limit" >&2
   exit 1

@@ -89,10 +89,14 @@ export KILN_CUDA_DRIVER KILN_CUDA_NVRTC KILN_CUDA_NCCL
 # NVRTC loads its builtins library from beside itself
 [ -n "$KILN_CUDA_NVRTC" ] && export LD_LIBRARY_PATH="$(dirname "$KILN_CUDA_NVRTC")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
+# the jlink image travels packed (prepare.sh)
+java_bin=/tmp/kiln-gpucheck-jdk/jdk/bin/java
+rm -rf /tmp/kiln-gpucheck-jdk
+[ -f "$prep/jdk.tar.gz" ] && mkdir -p /tmp/kiln-gpucheck-jdk && tar -C /tmp/kiln-gpucheck-jdk -xzf "$prep/jdk.tar.gz"
 problems=()
 [ -n "$KILN_CUDA_DRIVER" ] || problems+=("no CUDA driver found (libcuda.so.1: not in ldconfig -p nor the usual folders; set KILN_CUDA_DRIVER)")
 [ -n "$KILN_CUDA_NVRTC" ] || problems+=("no NVRTC found (libnvrtc.so* in Python's nvidia/*/lib or /usr/local/cuda; set KILN_CUDA_NVRTC)")
-[ -x "$prep/jdk/bin/java" ] && [ -f "$prep/classpath.txt" ] || problems+=("$prep is missing or incomplete: run runtime-cuda/gpu-check/prepare.sh here and carry it")
+[ -x "$java_bin" ] && [ -f "$prep/classpath.txt" ] || problems+=("$prep is missing or incomplete: run runtime-cuda/gpu-check/prepare.sh here and carry it")
 for p in "${problems[@]}"; do echo "gpu-check: $p" >&2; done
 
 # ---- versions ----
@@ -115,9 +119,9 @@ for p in "${problems[@]}"; do echo "gpu-check: $p" >&2; done
 
 # ---- Kiln ----
 java_cmd=()
-if [ -x "$prep/jdk/bin/java" ] && [ -f "$prep/classpath.txt" ]; then
+if [ -x "$java_bin" ] && [ -f "$prep/classpath.txt" ]; then
   cp="$(sed "s|^|$root/$prep/lib/|" "$prep/classpath.txt" | paste -sd:)"
-  java_cmd=("$prep/jdk/bin/java" -Xmx24g --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
+  java_cmd=("$java_bin" -Xmx24g --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
     "-Dkiln.cuda.driver=$KILN_CUDA_DRIVER" "-Dkiln.cuda.nvrtc=$KILN_CUDA_NVRTC" "-Dkiln.cuda.cacheDir=/tmp/kiln-gpucheck-cubins"
     ${KILN_GPUCHECK_PRECISION:+"-Dkiln.cuda.precision=$KILN_GPUCHECK_PRECISION"} -cp "$cp")
 fi

@@ -126,7 +126,11 @@ public final class GpuCheck {
             Compare ulps = new Compare();
             List<String> failed = new ArrayList<>();
             List<String> failedTr = new ArrayList<>();
+            int index = 0;
             for (Map.Entry<Class<?>, BiFunction<Ops, Node[], Node>> e : CudaConformanceTest.examples(t).entrySet()) {
+                if (smoke && index++ % 8 != 0) { // every eighth: the same path, a few module compiles on the mock
+                    continue;
+                }
                 String op = e.getKey().getSimpleName();
                 boolean tr = CudaConformanceTest.ULPS.contains(op);
                 GraphBuilder b = new GraphBuilder();
