@@ -126,10 +126,10 @@ if [ -x "$java_bin" ] && [ -f "$prep/classpath.txt" ]; then
     ${KILN_GPUCHECK_PRECISION:+"-Dkiln.cuda.precision=$KILN_GPUCHECK_PRECISION"} -cp "$cp")
 fi
 if [ ${#java_cmd[@]} -gt 0 ] && [ -n "$KILN_CUDA_DRIVER" ]; then
-  run_stage "Kiln parity (primitives EXACT and FAST, MLP step)" 150 "$java_log" "${java_cmd[@]}" dev.kiln.cuda.tests.GpuCheck $smoke parity
+  run_stage "Kiln parity (primitives EXACT and FAST, MLP step)" 120 "$java_log" "${java_cmd[@]}" dev.kiln.cuda.tests.GpuCheck $smoke parity
   run_stage "Kiln CUDA-graph replay vs direct launches" 60 "$java_log" "${java_cmd[@]}" dev.kiln.cuda.tests.GpuCheck $smoke replay
   if [ -n "$smoke" ]; then samples_args=(--steps 3 --no-digits); else samples_args=(--steps 30); fi
-  run_stage "Kiln seed samples and digits-mlp, cuda vs CPU" 100 "$java_log" "${java_cmd[@]}" dev.kiln.samples.SamplesGpuCheck "${samples_args[@]}"
+  run_stage "Kiln seed samples and digits-mlp, cuda vs CPU" 90 "$java_log" "${java_cmd[@]}" dev.kiln.samples.SamplesGpuCheck "${samples_args[@]}"
   run_stage "Kiln benchmarks" 90 "$java_log" "${java_cmd[@]}" dev.kiln.cuda.tests.GpuCheck $smoke bench
 else
   stages+=("| Kiln (all stages) | NOT RUN: ${problems[*]:-no java} | 0 s |")
