@@ -44,6 +44,30 @@ class CudaInternalsTest {
     }
 
     @Test
+    void withoutNvrtcNvccCompilesACubin() {
+        java.util.Optional<Path> nvcc = dev.kiln.cuda.emu.Nvcc.find();
+        org.junit.jupiter.api.Assumptions.assumeTrue(nvcc.isPresent(), "nvcc is not on the PATH");
+        String source = dev.kiln.codegen.cuda.CudaEmitter.deviceHelpers()
+                + "KILN_ENTRY void twice(const double* x, double* y, long long n) {\n"
+                + "    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < n; i += (long long) gridDim.x * blockDim.x) y[i] = 2 * x[i];\n}\n";
+        String old = System.getProperty("kiln.cuda.diskCache");
+        System.setProperty("kiln.cuda.diskCache", "false");
+        try {
+            ModuleCompiler c = new ModuleCompiler(new Libraries("libcuda.so.1", List.of("/nonexistent/libnvrtc.so"), nvcc.get()), 9, 0);
+            assertTrue(c.describe().startsWith("nvcc ("), c.describe());
+            byte[] cubin = c.compile(source, dev.kiln.codegen.cuda.CudaModule.OPTIONS);
+            assertArrayEquals(new byte[] {0x7f, 'E', 'L', 'F'}, java.util.Arrays.copyOf(cubin, 4), "an ELF image");
+            assertEquals(190, (cubin[18] & 0xff) | (cubin[19] & 0xff) << 8, "for the CUDA machine (EM_CUDA), as the driver loads it");
+        } finally {
+            if (old == null) {
+                System.clearProperty("kiln.cuda.diskCache");
+            } else {
+                System.setProperty("kiln.cuda.diskCache", old);
+            }
+        }
+    }
+
+    @Test
     void missingLibrariesSayHowToPointKilnAtThem() {
         CudaError driver = assertThrows(CudaError.class, () -> new Driver("/nonexistent/libcuda.so.1"));
         assertTrue(driver.getMessage().contains("/nonexistent/libcuda.so.1 was not found") && driver.getMessage().contains("-Dkiln.cuda.driver"),

@@ -83,6 +83,21 @@ class SamplesOnCudaTest {
     }
 
     @Test
+    void theDigitsClassifierTrainsOnTheDeviceAsOnTheCpu() {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        DigitsSample.Result cpu = DigitsSample.run(quiet, true, 1, Progress.NONE);
+        DigitsSample.Result cuda;
+        try (var scope = Kiln.defaultDevice(CUDA)) {
+            cuda = DigitsSample.run(quiet, true, 1, Progress.NONE);
+        }
+        assertEquals(cpu.losses().size(), cuda.losses().size());
+        for (int i = 0; i < cpu.losses().size(); i++) {
+            assertEquals(cpu.losses().get(i), cuda.losses().get(i), 1e-4 * Math.max(1, Math.abs(cpu.losses().get(i))), "epoch loss " + i);
+        }
+        assertEquals(cpu.testAccuracy(), cuda.testAccuracy(), 0.01, "test accuracy");
+    }
+
+    @Test
     void theLauncherTakesDeviceAndSteps() {
         PrintStream old = System.out;
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();

@@ -13,11 +13,9 @@
 #include <math.h>
 #include <setjmp.h>
 #include <ucontext.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <cmath>
-#include <cstdlib>
-#include <memory>
-#include <mutex>
-#include <vector>
 
 struct dim3 {
     unsigned x, y, z;
@@ -30,7 +28,8 @@ inline dim3 thread_index;
 inline dim3 block_index;
 inline dim3 block_dim;
 inline dim3 grid_dim;
-inline std::mutex launch_mutex;
+// C headers only (no <mutex>, <vector>, <memory>): every module the tests compile includes this file, and g++ parses it each time
+inline pthread_mutex_t launch_mutex = PTHREAD_MUTEX_INITIALIZER;
 
 /** Where a fiber stopped: still running, at a __syncthreads(), or at the end of the kernel. */
 enum class Stop { RUNNING, SYNC, END };
@@ -46,24 +45,32 @@ struct Fiber {
     static constexpr size_t STACK = 256 * 1024;
     jmp_buf context;
     ucontext_t start; // not copyable once made (it points into itself): fibers live behind pointers
-    char* stack = static_cast<char*>(std::malloc(STACK));
+    char* stack = static_cast<char*>(malloc(STACK));
     Stop stop = Stop::SYNC;
     bool started = false;
 
     ~Fiber() {
-        std::free(stack);
+        free(stack);
     }
 };
 
 struct Fibers {
+    static constexpr int MAX = 1024;
     jmp_buf scheduler;
-    std::vector<std::unique_ptr<Fiber>> all;
+    Fiber* all[MAX] = {};
+    int count = 0;
     int current = 0;
     bool divergent = false;
     void (*kernel)(void**) = nullptr;
     void** args = nullptr;
 
     void grow(int n);
+
+    ~Fibers() {
+        for (int t = 0; t < count; t++) {
+            delete all[t];
+        }
+    }
 };
 
 static Fibers fibers;
@@ -85,14 +92,14 @@ static void fiber_main() {
 }
 
 inline void Fibers::grow(int n) {
-    while ((int) all.size() < n) {
-        auto f = std::make_unique<Fiber>();
+    while (count < n) {
+        Fiber* f = new Fiber();
         getcontext(&f->start);
         f->start.uc_stack.ss_sp = f->stack;
         f->start.uc_stack.ss_size = Fiber::STACK;
         f->start.uc_link = nullptr; // fiber_main never returns
         makecontext(&f->start, fiber_main, 0);
-        all.push_back(std::move(f));
+        all[count++] = f;
     }
 }
 
@@ -144,7 +151,7 @@ static void run_block(int n, const dim3& block) {
 
 /** Runs kernel(args) for every thread of every block; 0, or 1 when a __syncthreads() was divergent. */
 inline int launch(dim3 grid, dim3 block, void (*kernel)(void**), void** args) {
-    std::lock_guard<std::mutex> serial(launch_mutex);
+    pthread_mutex_lock(&launch_mutex);
     grid_dim = grid;
     block_dim = block;
     const int n = (int) (block.x * block.y * block.z);
@@ -160,6 +167,7 @@ inline int launch(dim3 grid, dim3 block, void (*kernel)(void**), void** args) {
             }
         }
     }
+    pthread_mutex_unlock(&launch_mutex);
     return fibers.divergent ? 1 : 0;
 }
 
