@@ -33,6 +33,18 @@ final class Backends {
         return b;
     }
 
+    /** Whether {@code device}'s backend is on the class path and counts the device among its own. */
+    static boolean available(Device device) {
+        if (device.equals(Device.CPU)) {
+            return true;
+        }
+        try {
+            return device.index() < of(device).deviceCount();
+        } catch (KilnException e) {
+            return false;
+        }
+    }
+
     /** {@code value} readable here: itself when on the heap, else a host copy made by its backend. */
     static TensorData host(TensorData value) {
         return value.onHost() ? value : of(value.device()).toHost(value);

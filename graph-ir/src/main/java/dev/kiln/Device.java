@@ -1,7 +1,7 @@
 package dev.kiln;
 
 /**
- * Where a tensor's storage lives: {@code cpu}, or later {@code cuda:N}, as {@code torch.device}.
+ * Where a tensor's storage lives: {@code cpu} or {@code cuda:N}, as {@code torch.device}.
  *
  * @param type the device type, such as {@code "cpu"} or {@code "cuda"}
  * @param index the device's index among those of its type (0 for the CPU)
@@ -53,6 +53,17 @@ public record Device(String type, int index) {
         } catch (NumberFormatException e) {
             throw new KilnException("Device.parse: invalid device string '" + text + "': the index " + index + " is too large", e);
         }
+    }
+
+    /**
+     * Whether tensors can live on this device here: its backend is on the class path and reports the device, as
+     * {@code torch.cuda.is_available()} (with index 0) and {@code torch.cuda.device_count()}. Never throws: a
+     * missing backend or driver is simply false. The CPU is always available.
+     *
+     * @return true if a tensor moved here would find its device
+     */
+    public boolean isAvailable() {
+        return Backends.available(this);
     }
 
     @Override

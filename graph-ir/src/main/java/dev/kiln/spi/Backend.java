@@ -20,6 +20,11 @@ public interface Backend {
     /** The device type served, such as {@code "cpu"}. */
     String deviceType();
 
+    /** How many devices of this type there are here (0 when a driver is missing); for {@code Device.isAvailable()}. */
+    default int deviceCount() {
+        return 1;
+    }
+
     /** A fresh contiguous value of {@code shape} and {@code dtype} on {@code device}, every element zero. */
     TensorData allocate(Device device, Shape shape, DType dtype);
 

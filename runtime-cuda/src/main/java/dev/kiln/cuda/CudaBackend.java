@@ -51,6 +51,12 @@ public final class CudaBackend implements Backend {
         return new CudaExecutable(device, CudaEmitter.emit(FusionPlanner.plan(graph), precision()));
     }
 
+    /** The devices the driver reports; 0 where the driver is missing (nothing is thrown). */
+    @Override
+    public int deviceCount() {
+        return CudaDevice.count();
+    }
+
     @Override
     public TensorData allocate(Device device, Shape shape, DType dtype) {
         CudaDevice dev = CudaDevice.of(device);

@@ -20,6 +20,7 @@ class CudaMissingDriverTest {
     void theFirstCudaOpSaysWhatIsMissingAndHowToPointKilnAtIt() {
         // excluded from the other executions; an assumption too, as -Dtest=... runs it in every execution
         Assumptions.assumeTrue("/nonexistent/libcuda.so.1".equals(System.getProperty("kiln.cuda.driver")), "run by the cuda-missing-driver execution");
+        assertTrue(!Device.cuda(0).isAvailable(), "asked without an exception, as torch.cuda.is_available()");
         Tensor x = Tensor.ones(2);
         for (int attempt = 0; attempt < 2; attempt++) {
             KilnException e = assertThrows(KilnException.class, () -> x.to(Device.cuda(0)));

@@ -69,6 +69,14 @@ class CudaRuntimeTest {
     }
 
     @Test
+    void theMockDeviceIsAvailableAndASecondIsNot() {
+        assertTrue(CUDA.isAvailable());
+        assertTrue(!Device.cuda(1).isAvailable(), "the mock driver reports one device");
+        assertTrue(Device.CPU.isAvailable());
+        assertTrue(!new Device("tpu", 0).isAvailable(), "no backend on the class path");
+    }
+
+    @Test
     void eagerOpsComputeAsTheCpuDoes() {
         Tensor x = Props.normal(Shape.of(4, 6), 2);
         Tensor y = Props.normal(Shape.of(4, 6), 3);
