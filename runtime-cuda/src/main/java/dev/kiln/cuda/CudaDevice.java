@@ -186,13 +186,17 @@ final class CudaDevice {
         } catch (CudaError e) {
             throw new KilnException(e.getMessage(), e);
         }
-        return modules.computeIfAbsent(key, k -> call(() -> {
+        // not inside computeIfAbsent: its bin lock would be held while the device thread works, and the device thread
+        // itself loads the runtime's module (a task waiting there on the same bin would never finish)
+        Loaded loaded = call(() -> {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment bytes = a.allocate(image.length + 1L);
                 MemorySegment.copy(image, 0, bytes, ValueLayout.JAVA_BYTE, 0, image.length);
                 return new Loaded(driver.loadModule(bytes));
             }
-        }));
+        });
+        Loaded first = modules.putIfAbsent(key, loaded);
+        return first != null ? first : loaded; // a racing thread's copy stays loaded, unused: modules are never unloaded
     }
 
     /** The function {@code entry} of a loaded module (on the device thread). */
