@@ -1,7 +1,6 @@
 package dev.kiln.distributed;
 
 import dev.kiln.DType;
-import dev.kiln.Device;
 import dev.kiln.KilnException;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
@@ -18,11 +17,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.ServiceLoader;
 
 /**
  * The processes of a data-parallel job (PyTorch's {@code torch.distributed} process group, on MPI).
@@ -55,13 +50,10 @@ import java.util.ServiceLoader;
  */
 public final class ProcessGroup {
     private static volatile ProcessGroup world;
-    /** Collectives on device tensors by device type (NCCL for "cuda"), from the providers on the class or module path. */
-    private static final Map<String, DeviceCollectives> DEVICE_COLLECTIVES = deviceCollectives();
-
-    /** Each device's member of its group, opened by the first collective on it. */
-    private final Map<Device, DeviceCollectives.Group> deviceGroups = new LinkedHashMap<>();
 
     private final Transport transport;
+    /** Collectives on device tensors (NCCL for CUDA), one group per device opened by its first collective. */
+    private final DeviceGroups deviceGroups;
     private final Communicator communicator;
     /** Native buffers, grown as needed and freed by the GC (closing a shared arena costs a handshake with every thread). */
     private MemorySegment staging = MemorySegment.NULL;
@@ -75,6 +67,7 @@ public final class ProcessGroup {
 
     private ProcessGroup(Transport transport, boolean deterministic) {
         this.transport = transport;
+        this.deviceGroups = new DeviceGroups(transport);
         this.deterministic = deterministic;
         this.communicator = new Communicator() {
             @Override
@@ -149,16 +142,7 @@ public final class ProcessGroup {
      * @return a human-readable description
      */
     public synchronized String backend() {
-        StringBuilder sb = new StringBuilder(transport.describe());
-        for (DeviceCollectives.Group g : deviceGroups.values()) {
-            sb.append(" + ").append(g.describe());
-        }
-        if (deviceGroups.isEmpty()) {
-            for (DeviceCollectives c : DEVICE_COLLECTIVES.values()) {
-                sb.append(" + ").append(c.describe()).append(" for ").append(c.deviceType()).append(" tensors");
-            }
-        }
-        return sb.toString();
+        return transport.describe() + deviceGroups.describe();
     }
 
     /**
@@ -187,7 +171,7 @@ public final class ProcessGroup {
      *     does not join before the timeout
      */
     public void allReduce(Tensor t, ReduceOp op) {
-        if (!Tracing.tracing(List.of(t)) && host(Tensors.data(t)) && dense(Tensors.data(t))) {
+        if (!Tracing.tracing(List.of(t)) && Tensors.data(t).onHost() && dense(Tensors.data(t))) {
             TensorData d = Tensors.data(t);
             synchronized (this) {
                 reduceInto(d, Collective.Kind.valueOf(op.name()), d.storage().array(), "allReduce(" + op + ")");
@@ -232,15 +216,15 @@ public final class ProcessGroup {
         TensorData d = eager(t, "broadcast");
         synchronized (this) {
             check(Call.BROADCAST, d, root, "broadcast of " + describe(d));
-            DeviceCollectives.Group g = deviceGroup(d);
+            DeviceCollectives.Group g = deviceGroups.of(d);
             TensorData out;
             if (g != null) {
                 out = g.broadcast(d, root);
             } else {
-                TensorData h = toHost(d);
+                TensorData h = DeviceGroups.toHost(d);
                 MemorySegment buf = stage(h);
                 transport.broadcast(buf, h.shape().numelLong(), h.dtype(), root, "broadcast of " + describe(h) + " from rank " + root);
-                out = toDevice(unstage(buf, h.shape(), h.dtype()), d.device());
+                out = DeviceGroups.toDevice(unstage(buf, h.shape(), h.dtype()), d.device());
             }
             try (var noGrad = dev.kiln.Kiln.noGrad()) {
                 Tracing.assign(t, Tensors.wrap(out));
@@ -261,11 +245,11 @@ public final class ProcessGroup {
         TensorData d = eager(t, "allGather");
         synchronized (this) {
             check(Call.ALL_GATHER, d, 0, "allGather of " + describe(d));
-            DeviceCollectives.Group g = deviceGroup(d);
+            DeviceCollectives.Group g = deviceGroups.of(d);
             if (g != null) {
                 return Tensors.wrap(g.allGather(d));
             }
-            TensorData h = toHost(d);
+            TensorData h = DeviceGroups.toHost(d);
             long n = h.shape().numelLong();
             MemorySegment buf = stage(h);
             MemorySegment all = Arena.ofAuto().allocate(Math.max(1, n * Transport.bytes(h.dtype()) * size()), 64);
@@ -273,7 +257,7 @@ public final class ProcessGroup {
             int[] dims = new int[h.shape().rank() + 1];
             dims[0] = size();
             System.arraycopy(h.shape().toArray(), 0, dims, 1, h.shape().rank());
-            return Tensors.wrap(toDevice(unstage(all, Shape.of(dims), h.dtype()), d.device()));
+            return Tensors.wrap(DeviceGroups.toDevice(unstage(all, Shape.of(dims), h.dtype()), d.device()));
         }
     }
 
@@ -304,12 +288,12 @@ public final class ProcessGroup {
     /** The functional all-reduce, for the IR's collective op (eager and in compiled plans). */
     private synchronized TensorData reduce(TensorData in, Collective.Kind kind, String what) {
         checkType(in.dtype());
-        if (!host(in)) {
+        if (!in.onHost()) {
             // NCCL's sums are not in rank order: a deterministic float sum across ranks goes through the host
             boolean rankOrder = deterministic && size() > 1 && in.dtype().isFloating() && kind != Collective.Kind.MAX;
-            DeviceCollectives.Group g = rankOrder ? null : deviceGroup(in);
+            DeviceCollectives.Group g = rankOrder ? null : deviceGroups.of(in);
             if (g == null) {
-                return toDevice(reduce(toHost(in), kind, what), in.device());
+                return DeviceGroups.toDevice(reduce(DeviceGroups.toHost(in), kind, what), in.device());
             }
             check(Call.ALL_REDUCE, in, kind.ordinal(), what + " of " + describe(in));
             return g.allReduce(in, kind);
@@ -327,85 +311,6 @@ public final class ProcessGroup {
             default -> new Storage.I64((long[]) out);
         };
         return new TensorData(s, Layout.contiguous(in.shape()));
-    }
-
-    // ---------------------------------------------------------------- device tensors
-
-    private static Map<String, DeviceCollectives> deviceCollectives() {
-        Map<String, DeviceCollectives> m = new HashMap<>();
-        for (DeviceCollectives c : ServiceLoader.load(DeviceCollectives.class, ProcessGroup.class.getClassLoader())) {
-            m.putIfAbsent(c.deviceType(), c);
-        }
-        return m;
-    }
-
-    private static boolean host(TensorData d) {
-        return d.device().equals(Device.CPU);
-    }
-
-    /** {@code d} on the host (itself when it is there). */
-    private static TensorData toHost(TensorData d) {
-        return host(d) ? d : Tensors.data(Tensors.wrap(d).to(Device.CPU));
-    }
-
-    /** The host value {@code h} moved to {@code device} (itself when that is the host). */
-    private static TensorData toDevice(TensorData h, Device device) {
-        return device.equals(Device.CPU) ? h : Tensors.data(Tensors.wrap(h).to(device));
-    }
-
-    /**
-     * This rank's member of the group of {@code d}'s device, opened on first use; null for a host value
-     * or a device type without collectives (then the value is staged through the host).
-     */
-    private DeviceCollectives.Group deviceGroup(TensorData d) {
-        DeviceCollectives c = host(d) ? null : DEVICE_COLLECTIVES.get(d.device().type());
-        if (c == null) {
-            return null;
-        }
-        DeviceCollectives.Group g = deviceGroups.get(d.device());
-        if (g == null) {
-            g = openGroup(c, d.device());
-            deviceGroups.put(d.device(), g);
-        }
-        return g;
-    }
-
-    /**
-     * Opens {@code device}'s member of a new group: rank 0 makes the id and broadcasts its length (-1
-     * when it could not make one, so the others fail at once rather than at the timeout) and bytes.
-     */
-    private DeviceCollectives.Group openGroup(DeviceCollectives c, Device device) {
-        String what = "opening the " + c.describe() + " group on " + device;
-        byte[] id = null;
-        KilnException failed = null;
-        if (rank() == 0) {
-            try {
-                id = c.uniqueId(device);
-            } catch (KilnException e) {
-                failed = e;
-            }
-        }
-        if (size() > 1) {
-            MemorySegment length = Arena.ofAuto().allocate(8, 8);
-            length.set(ValueLayout.JAVA_LONG, 0, id == null ? -1 : id.length);
-            transport.broadcast(length, 1, DType.INT64, 0, what + " (its id's length)");
-            long n = length.get(ValueLayout.JAVA_LONG, 0);
-            if (n < 0 && failed == null) {
-                throw new KilnException(what + ": rank 0 could not make the group's id (its error says why)");
-            }
-            if (n >= 0) {
-                MemorySegment buf = Arena.ofAuto().allocate(Math.max(8, (n + 7) & ~7L), 8);
-                if (id != null) {
-                    MemorySegment.copy(id, 0, buf, ValueLayout.JAVA_BYTE, 0, id.length);
-                }
-                transport.broadcast(buf, buf.byteSize() / 8, DType.INT64, 0, what + " (its id)");
-                id = buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
-            }
-        }
-        if (failed != null) {
-            throw failed;
-        }
-        return c.open(device, id, rank(), size());
     }
 
     private static boolean dense(TensorData d) {

@@ -7,12 +7,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 
 /**
  * The CUDA driver API through FFM: the calls Kiln makes, by their versioned symbol names
@@ -29,7 +26,6 @@ final class Driver {
     private static final int STREAM_NON_BLOCKING = 1;
     private static final int CAPTURE_MODE_THREAD_LOCAL = 1;
 
-    private static final Linker LINKER = Linker.nativeLinker();
     private static final FunctionDescriptor I_P = FunctionDescriptor.of(JAVA_INT, ADDRESS);
     private static final FunctionDescriptor I_I = FunctionDescriptor.of(JAVA_INT, JAVA_INT);
     private static final FunctionDescriptor I_L = FunctionDescriptor.of(JAVA_INT, JAVA_LONG);
@@ -37,7 +33,6 @@ final class Driver {
     private static final FunctionDescriptor I_PI = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT);
     private static final FunctionDescriptor ERROR_TEXT = FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS);
 
-    private final String library;
     private final MethodHandle init;
     private final MethodHandle driverGetVersion;
     private final MethodHandle deviceGetCount;
@@ -70,50 +65,43 @@ final class Driver {
 
     /** Binds the driver library {@code library} (a path or a soname); a {@link CudaError} names what is missing. */
     Driver(String library) {
-        this.library = library;
-        SymbolLookup lib;
+        NativeLibrary lib;
         try {
-            lib = library.contains("/") ? SymbolLookup.libraryLookup(Path.of(library), Arena.global())
-                    : SymbolLookup.libraryLookup(library, Arena.global());
+            lib = NativeLibrary.open(library, name -> new CudaError("the CUDA driver library " + library + " has no " + name
+                    + ": Kiln needs a CUDA 12 or newer driver; " + Libraries.driverHint()));
         } catch (IllegalArgumentException e) {
             throw new CudaError("the CUDA driver library " + library + " was not found: " + Libraries.driverHint(), e);
         }
-        init = bind(lib, "cuInit", I_I);
-        driverGetVersion = bind(lib, "cuDriverGetVersion", I_P);
-        deviceGetCount = bind(lib, "cuDeviceGetCount", I_P);
-        deviceGet = bind(lib, "cuDeviceGet", I_PI);
-        deviceGetName = bind(lib, "cuDeviceGetName", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-        deviceGetAttribute = bind(lib, "cuDeviceGetAttribute", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-        deviceTotalMem = bind(lib, "cuDeviceTotalMem_v2", I_PI);
-        primaryCtxRetain = bind(lib, "cuDevicePrimaryCtxRetain", I_PI);
-        ctxSetCurrent = bind(lib, "cuCtxSetCurrent", I_P);
-        streamCreate = bind(lib, "cuStreamCreate", I_PI);
-        streamSynchronize = bind(lib, "cuStreamSynchronize", I_P);
-        memAlloc = bind(lib, "cuMemAlloc_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-        memFree = bind(lib, "cuMemFree_v2", I_L);
-        memGetInfo = bind(lib, "cuMemGetInfo_v2", I_PP);
-        memcpyHtoDAsync = bind(lib, "cuMemcpyHtoDAsync_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS));
-        memcpyDtoHAsync = bind(lib, "cuMemcpyDtoHAsync_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS));
-        memcpyDtoDAsync = bind(lib, "cuMemcpyDtoDAsync_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS));
-        memsetD8Async = bind(lib, "cuMemsetD8Async", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_BYTE, JAVA_LONG, ADDRESS));
-        moduleLoadData = bind(lib, "cuModuleLoadData", I_PP);
-        moduleGetFunction = bind(lib, "cuModuleGetFunction", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
-        launchKernel = bind(lib, "cuLaunchKernel", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
+        init = lib.bind("cuInit", I_I);
+        driverGetVersion = lib.bind("cuDriverGetVersion", I_P);
+        deviceGetCount = lib.bind("cuDeviceGetCount", I_P);
+        deviceGet = lib.bind("cuDeviceGet", I_PI);
+        deviceGetName = lib.bind("cuDeviceGetName", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+        deviceGetAttribute = lib.bind("cuDeviceGetAttribute", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+        deviceTotalMem = lib.bind("cuDeviceTotalMem_v2", I_PI);
+        primaryCtxRetain = lib.bind("cuDevicePrimaryCtxRetain", I_PI);
+        ctxSetCurrent = lib.bind("cuCtxSetCurrent", I_P);
+        streamCreate = lib.bind("cuStreamCreate", I_PI);
+        streamSynchronize = lib.bind("cuStreamSynchronize", I_P);
+        memAlloc = lib.bind("cuMemAlloc_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+        memFree = lib.bind("cuMemFree_v2", I_L);
+        memGetInfo = lib.bind("cuMemGetInfo_v2", I_PP);
+        memcpyHtoDAsync = lib.bind("cuMemcpyHtoDAsync_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS));
+        memcpyDtoHAsync = lib.bind("cuMemcpyDtoHAsync_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS));
+        memcpyDtoDAsync = lib.bind("cuMemcpyDtoDAsync_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS));
+        memsetD8Async = lib.bind("cuMemsetD8Async", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_BYTE, JAVA_LONG, ADDRESS));
+        moduleLoadData = lib.bind("cuModuleLoadData", I_PP);
+        moduleGetFunction = lib.bind("cuModuleGetFunction", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+        launchKernel = lib.bind("cuLaunchKernel", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
                 JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
-        streamBeginCapture = bind(lib, "cuStreamBeginCapture_v2", I_PI);
-        streamEndCapture = bind(lib, "cuStreamEndCapture", I_PP);
-        graphInstantiate = bind(lib, "cuGraphInstantiateWithFlags", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
-        graphLaunch = bind(lib, "cuGraphLaunch", I_PP);
-        graphExecDestroy = bind(lib, "cuGraphExecDestroy", I_P);
-        graphDestroy = bind(lib, "cuGraphDestroy", I_P);
-        getErrorName = bind(lib, "cuGetErrorName", ERROR_TEXT);
-        getErrorString = bind(lib, "cuGetErrorString", ERROR_TEXT);
-    }
-
-    private MethodHandle bind(SymbolLookup lib, String name, FunctionDescriptor d) {
-        MemorySegment symbol = lib.find(name).orElseThrow(() -> new CudaError("the CUDA driver library " + library + " has no " + name
-                + ": Kiln needs a CUDA 12 or newer driver; " + Libraries.driverHint()));
-        return LINKER.downcallHandle(symbol, d);
+        streamBeginCapture = lib.bind("cuStreamBeginCapture_v2", I_PI);
+        streamEndCapture = lib.bind("cuStreamEndCapture", I_PP);
+        graphInstantiate = lib.bind("cuGraphInstantiateWithFlags", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+        graphLaunch = lib.bind("cuGraphLaunch", I_PP);
+        graphExecDestroy = lib.bind("cuGraphExecDestroy", I_P);
+        graphDestroy = lib.bind("cuGraphDestroy", I_P);
+        getErrorName = lib.bind("cuGetErrorName", ERROR_TEXT);
+        getErrorString = lib.bind("cuGetErrorString", ERROR_TEXT);
     }
 
     /** Throws a {@link CudaError} naming {@code call} and the driver's error when {@code rc} is not success. */
@@ -141,24 +129,14 @@ final class Driver {
         return p.equals(MemorySegment.NULL) ? "?" : p.reinterpret(4096).getString(0, StandardCharsets.UTF_8);
     }
 
-    private static int invoke(MethodHandle h, Object... args) {
-        try {
-            return (int) h.invokeWithArguments(args);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     void init() {
-        check(invoke(init, 0), "cuInit");
+        check(NativeLibrary.status(init, 0), "cuInit");
     }
 
     int driverVersion() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(JAVA_INT);
-            check(invoke(driverGetVersion, v), "cuDriverGetVersion");
+            check(NativeLibrary.status(driverGetVersion, v), "cuDriverGetVersion");
             return v.get(JAVA_INT, 0);
         }
     }
@@ -166,7 +144,7 @@ final class Driver {
     int deviceCount() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(JAVA_INT);
-            check(invoke(deviceGetCount, v), "cuDeviceGetCount");
+            check(NativeLibrary.status(deviceGetCount, v), "cuDeviceGetCount");
             return v.get(JAVA_INT, 0);
         }
     }
@@ -174,7 +152,7 @@ final class Driver {
     int device(int ordinal) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(JAVA_INT);
-            check(invoke(deviceGet, v, ordinal), "cuDeviceGet");
+            check(NativeLibrary.status(deviceGet, v, ordinal), "cuDeviceGet");
             return v.get(JAVA_INT, 0);
         }
     }
@@ -182,7 +160,7 @@ final class Driver {
     String deviceName(int device) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(256);
-            check(invoke(deviceGetName, v, 256, device), "cuDeviceGetName");
+            check(NativeLibrary.status(deviceGetName, v, 256, device), "cuDeviceGetName");
             return v.getString(0, StandardCharsets.UTF_8);
         }
     }
@@ -190,7 +168,7 @@ final class Driver {
     int attribute(int attribute, int device) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(JAVA_INT);
-            check(invoke(deviceGetAttribute, v, attribute, device), "cuDeviceGetAttribute(" + attribute + ")");
+            check(NativeLibrary.status(deviceGetAttribute, v, attribute, device), "cuDeviceGetAttribute(" + attribute + ")");
             return v.get(JAVA_INT, 0);
         }
     }
@@ -198,7 +176,7 @@ final class Driver {
     long totalMemory(int device) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(JAVA_LONG);
-            check(invoke(deviceTotalMem, v, device), "cuDeviceTotalMem_v2");
+            check(NativeLibrary.status(deviceTotalMem, v, device), "cuDeviceTotalMem_v2");
             return v.get(JAVA_LONG, 0);
         }
     }
@@ -206,32 +184,32 @@ final class Driver {
     MemorySegment primaryContext(int device) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(ADDRESS);
-            check(invoke(primaryCtxRetain, v, device), "cuDevicePrimaryCtxRetain");
+            check(NativeLibrary.status(primaryCtxRetain, v, device), "cuDevicePrimaryCtxRetain");
             return v.get(ADDRESS, 0);
         }
     }
 
     void setCurrent(MemorySegment context) {
-        check(invoke(ctxSetCurrent, context), "cuCtxSetCurrent");
+        check(NativeLibrary.status(ctxSetCurrent, context), "cuCtxSetCurrent");
     }
 
     MemorySegment createStream() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(ADDRESS);
-            check(invoke(streamCreate, v, STREAM_NON_BLOCKING), "cuStreamCreate");
+            check(NativeLibrary.status(streamCreate, v, STREAM_NON_BLOCKING), "cuStreamCreate");
             return v.get(ADDRESS, 0);
         }
     }
 
     void synchronize(MemorySegment stream) {
-        check(invoke(streamSynchronize, stream), "cuStreamSynchronize");
+        check(NativeLibrary.status(streamSynchronize, stream), "cuStreamSynchronize");
     }
 
     /** {@code bytes} of device memory; 0 when the device has not that much free (the caller may free cached blocks and retry). */
     long alloc(long bytes) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(JAVA_LONG);
-            int rc = invoke(memAlloc, v, bytes);
+            int rc = NativeLibrary.status(memAlloc, v, bytes);
             if (rc == CUDA_ERROR_OUT_OF_MEMORY) {
                 return 0;
             }
@@ -241,7 +219,7 @@ final class Driver {
     }
 
     void free(long pointer) {
-        check(invoke(memFree, pointer), "cuMemFree_v2");
+        check(NativeLibrary.status(memFree, pointer), "cuMemFree_v2");
     }
 
     /** {free, total} bytes of the device. */
@@ -249,7 +227,7 @@ final class Driver {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment free = a.allocate(JAVA_LONG);
             MemorySegment total = a.allocate(JAVA_LONG);
-            check(invoke(memGetInfo, free, total), "cuMemGetInfo_v2");
+            check(NativeLibrary.status(memGetInfo, free, total), "cuMemGetInfo_v2");
             return new long[] {free.get(JAVA_LONG, 0), total.get(JAVA_LONG, 0)};
         }
     }
@@ -257,47 +235,39 @@ final class Driver {
     void copyHtoD(long dst, MemorySegment src, long bytes, MemorySegment stream) {
         try {
             check((int) memcpyHtoDAsync.invokeExact(dst, src, bytes, stream), "cuMemcpyHtoDAsync_v2");
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable e) {
-            throw new IllegalStateException(e);
+            throw NativeLibrary.unchecked(e);
         }
     }
 
     void copyDtoH(MemorySegment dst, long src, long bytes, MemorySegment stream) {
         try {
             check((int) memcpyDtoHAsync.invokeExact(dst, src, bytes, stream), "cuMemcpyDtoHAsync_v2");
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable e) {
-            throw new IllegalStateException(e);
+            throw NativeLibrary.unchecked(e);
         }
     }
 
     void copyDtoD(long dst, long src, long bytes, MemorySegment stream) {
         try {
             check((int) memcpyDtoDAsync.invokeExact(dst, src, bytes, stream), "cuMemcpyDtoDAsync_v2");
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable e) {
-            throw new IllegalStateException(e);
+            throw NativeLibrary.unchecked(e);
         }
     }
 
     void memset(long dst, byte value, long bytes, MemorySegment stream) {
         try {
             check((int) memsetD8Async.invokeExact(dst, value, bytes, stream), "cuMemsetD8Async");
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable e) {
-            throw new IllegalStateException(e);
+            throw NativeLibrary.unchecked(e);
         }
     }
 
     MemorySegment loadModule(MemorySegment image) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(ADDRESS);
-            check(invoke(moduleLoadData, v, image), "cuModuleLoadData");
+            check(NativeLibrary.status(moduleLoadData, v, image), "cuModuleLoadData");
             return v.get(ADDRESS, 0);
         }
     }
@@ -305,7 +275,7 @@ final class Driver {
     MemorySegment function(MemorySegment module, String name) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(ADDRESS);
-            check(invoke(moduleGetFunction, v, module, a.allocateFrom(name)), "cuModuleGetFunction(" + name + ")");
+            check(NativeLibrary.status(moduleGetFunction, v, module, a.allocateFrom(name)), "cuModuleGetFunction(" + name + ")");
             return v.get(ADDRESS, 0);
         }
     }
@@ -315,21 +285,19 @@ final class Driver {
         try {
             return (int) launchKernel.invokeExact(function, grid[0], grid[1], grid[2], block[0], block[1], block[2], 0, stream, params,
                     MemorySegment.NULL);
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable e) {
-            throw new IllegalStateException(e);
+            throw NativeLibrary.unchecked(e);
         }
     }
 
     void beginCapture(MemorySegment stream) {
-        check(invoke(streamBeginCapture, stream, CAPTURE_MODE_THREAD_LOCAL), "cuStreamBeginCapture_v2");
+        check(NativeLibrary.status(streamBeginCapture, stream, CAPTURE_MODE_THREAD_LOCAL), "cuStreamBeginCapture_v2");
     }
 
     MemorySegment endCapture(MemorySegment stream) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(ADDRESS);
-            check(invoke(streamEndCapture, stream, v), "cuStreamEndCapture");
+            check(NativeLibrary.status(streamEndCapture, stream, v), "cuStreamEndCapture");
             return v.get(ADDRESS, 0);
         }
     }
@@ -337,7 +305,7 @@ final class Driver {
     MemorySegment instantiate(MemorySegment graph) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(ADDRESS);
-            check(invoke(graphInstantiate, v, graph, 0L), "cuGraphInstantiateWithFlags");
+            check(NativeLibrary.status(graphInstantiate, v, graph, 0L), "cuGraphInstantiateWithFlags");
             return v.get(ADDRESS, 0);
         }
     }
@@ -345,18 +313,16 @@ final class Driver {
     void launchGraph(MemorySegment exec, MemorySegment stream) {
         try {
             check((int) graphLaunch.invokeExact(exec, stream), "cuGraphLaunch");
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable e) {
-            throw new IllegalStateException(e);
+            throw NativeLibrary.unchecked(e);
         }
     }
 
     void destroyGraph(MemorySegment graph) {
-        check(invoke(graphDestroy, graph), "cuGraphDestroy");
+        check(NativeLibrary.status(graphDestroy, graph), "cuGraphDestroy");
     }
 
     void destroyGraphExec(MemorySegment exec) {
-        check(invoke(graphExecDestroy, exec), "cuGraphExecDestroy");
+        check(NativeLibrary.status(graphExecDestroy, exec), "cuGraphExecDestroy");
     }
 }

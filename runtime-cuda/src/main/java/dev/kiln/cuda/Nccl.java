@@ -7,14 +7,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -47,7 +44,6 @@ final class Nccl {
     static final int UNIQUE_ID_BYTES = 128;
     static final StructLayout UNIQUE_ID = MemoryLayout.structLayout(MemoryLayout.sequenceLayout(UNIQUE_ID_BYTES, JAVA_BYTE).withName("internal"));
 
-    private static final Linker LINKER = Linker.nativeLinker();
     private static final Map<String, Nccl> LOADED = new ConcurrentHashMap<>();
 
     private final String library;
@@ -63,21 +59,21 @@ final class Nccl {
     /** Binds {@code library} (a path or a soname); a {@link CudaError} names what is missing and how to point Kiln at it. */
     Nccl(String library) {
         this.library = library;
-        SymbolLookup lib;
+        NativeLibrary lib;
         try {
-            lib = library.contains("/") ? SymbolLookup.libraryLookup(Path.of(library), Arena.global())
-                    : SymbolLookup.libraryLookup(library, Arena.global());
+            lib = NativeLibrary.open(library, name -> new CudaError("the NCCL library " + library + " has no " + name
+                    + ": Kiln needs NCCL 2.10 or newer; " + hint()));
         } catch (IllegalArgumentException e) {
             throw new CudaError("the NCCL library " + library + " was not found: " + hint(), e);
         }
-        getVersion = bind(lib, "ncclGetVersion", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        getUniqueId = bind(lib, "ncclGetUniqueId", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        commInitRank = bind(lib, "ncclCommInitRank", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, UNIQUE_ID, JAVA_INT));
-        allReduce = bind(lib, "ncclAllReduce", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-        broadcast = bind(lib, "ncclBroadcast", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-        allGather = bind(lib, "ncclAllGather", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
-        commDestroy = bind(lib, "ncclCommDestroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        getErrorString = bind(lib, "ncclGetErrorString", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+        getVersion = lib.bind("ncclGetVersion", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        getUniqueId = lib.bind("ncclGetUniqueId", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        commInitRank = lib.bind("ncclCommInitRank", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, UNIQUE_ID, JAVA_INT));
+        allReduce = lib.bind("ncclAllReduce", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+        broadcast = lib.bind("ncclBroadcast", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+        allGather = lib.bind("ncclAllGather", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
+        commDestroy = lib.bind("ncclCommDestroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        getErrorString = lib.bind("ncclGetErrorString", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     }
 
     /** The library this JVM's settings name, bound once per path; a missing one is looked for again on the next call. */
@@ -95,12 +91,6 @@ final class Nccl {
                 + "=PATH or " + ENV + "=PATH";
     }
 
-    private MethodHandle bind(SymbolLookup lib, String name, FunctionDescriptor d) {
-        MemorySegment symbol = lib.find(name).orElseThrow(() -> new CudaError("the NCCL library " + library + " has no " + name
-                + ": Kiln needs NCCL 2.10 or newer; " + hint()));
-        return LINKER.downcallHandle(symbol, d);
-    }
-
     /** The library's path or soname, as given. */
     String library() {
         return library;
@@ -110,7 +100,7 @@ final class Nccl {
     int version() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(JAVA_INT);
-            check((int) invoke(getVersion, v), "ncclGetVersion");
+            check(NativeLibrary.status(getVersion, v), "ncclGetVersion");
             return v.get(JAVA_INT, 0);
         }
     }
@@ -124,7 +114,7 @@ final class Nccl {
     byte[] uniqueId() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment id = a.allocate(UNIQUE_ID);
-            check((int) invoke(getUniqueId, id), "ncclGetUniqueId");
+            check(NativeLibrary.status(getUniqueId, id), "ncclGetUniqueId");
             return id.toArray(JAVA_BYTE);
         }
     }
@@ -138,29 +128,29 @@ final class Nccl {
             MemorySegment comm = a.allocate(ADDRESS);
             MemorySegment value = a.allocate(UNIQUE_ID);
             MemorySegment.copy(id, 0, value, JAVA_BYTE, 0, id.length);
-            check((int) invoke(commInitRank, comm, nranks, value, rank), "ncclCommInitRank(nranks " + nranks + ", rank " + rank + ")");
+            check(NativeLibrary.status(commInitRank, comm, nranks, value, rank), "ncclCommInitRank(nranks " + nranks + ", rank " + rank + ")");
             return comm.get(ADDRESS, 0);
         }
     }
 
     /** {@code ncclAllReduce} of {@code count} elements from {@code send} into {@code recv} (device addresses), queued on {@code stream}. */
     void allReduce(long send, long recv, long count, int type, int op, MemorySegment comm, MemorySegment stream) {
-        check((int) invoke(allReduce, MemorySegment.ofAddress(send), MemorySegment.ofAddress(recv), count, type, op, comm, stream), "ncclAllReduce");
+        check(NativeLibrary.status(allReduce, MemorySegment.ofAddress(send), MemorySegment.ofAddress(recv), count, type, op, comm, stream), "ncclAllReduce");
     }
 
     /** {@code ncclBroadcast} of {@code count} elements of rank {@code root}'s {@code send} into every rank's {@code recv}. */
     void broadcast(long send, long recv, long count, int type, int root, MemorySegment comm, MemorySegment stream) {
-        check((int) invoke(broadcast, MemorySegment.ofAddress(send), MemorySegment.ofAddress(recv), count, type, root, comm, stream), "ncclBroadcast");
+        check(NativeLibrary.status(broadcast, MemorySegment.ofAddress(send), MemorySegment.ofAddress(recv), count, type, root, comm, stream), "ncclBroadcast");
     }
 
     /** {@code ncclAllGather}: {@code recv} holds every rank's {@code sendCount} elements, in rank order. */
     void allGather(long send, long recv, long sendCount, int type, MemorySegment comm, MemorySegment stream) {
-        check((int) invoke(allGather, MemorySegment.ofAddress(send), MemorySegment.ofAddress(recv), sendCount, type, comm, stream), "ncclAllGather");
+        check(NativeLibrary.status(allGather, MemorySegment.ofAddress(send), MemorySegment.ofAddress(recv), sendCount, type, comm, stream), "ncclAllGather");
     }
 
     /** {@code ncclCommDestroy}. */
     void commDestroy(MemorySegment comm) {
-        check((int) invoke(commDestroy, comm), "ncclCommDestroy");
+        check(NativeLibrary.status(commDestroy, comm), "ncclCommDestroy");
     }
 
     /** Throws a {@link CudaError} naming {@code call} and NCCL's error when {@code rc} is not success. */
@@ -188,16 +178,6 @@ final class Nccl {
                     : name + " (" + rc + "): " + text.reinterpret(4096).getString(0, StandardCharsets.UTF_8);
         } catch (Throwable e) {
             return name + " (" + rc + ")";
-        }
-    }
-
-    private static Object invoke(MethodHandle h, Object... args) {
-        try {
-            return h.invokeWithArguments(args);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
         }
     }
 }

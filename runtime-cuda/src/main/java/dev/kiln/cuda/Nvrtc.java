@@ -6,17 +6,13 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 
 /** NVRTC through FFM: CUDA C source to CUBIN for one architecture, in this process. */
 final class Nvrtc {
-    private static final Linker LINKER = Linker.nativeLinker();
     private static final int NVRTC_SUCCESS = 0;
 
     final String library;
@@ -30,46 +26,29 @@ final class Nvrtc {
     private final MethodHandle cubin;
     private final MethodHandle destroy;
 
-    private Nvrtc(String library, SymbolLookup lib) {
+    private Nvrtc(String library, NativeLibrary lib) {
         this.library = library;
-        version = bind(lib, "nvrtcVersion", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        errorString = bind(lib, "nvrtcGetErrorString", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-        create = bind(lib, "nvrtcCreateProgram", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
-        compile = bind(lib, "nvrtcCompileProgram", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
-        logSize = bind(lib, "nvrtcGetProgramLogSize", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        log = bind(lib, "nvrtcGetProgramLog", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        cubinSize = bind(lib, "nvrtcGetCUBINSize", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        cubin = bind(lib, "nvrtcGetCUBIN", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        destroy = bind(lib, "nvrtcDestroyProgram", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        version = lib.bind("nvrtcVersion", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        errorString = lib.bind("nvrtcGetErrorString", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+        create = lib.bind("nvrtcCreateProgram", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
+        compile = lib.bind("nvrtcCompileProgram", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
+        logSize = lib.bind("nvrtcGetProgramLogSize", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        log = lib.bind("nvrtcGetProgramLog", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        cubinSize = lib.bind("nvrtcGetCUBINSize", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        cubin = lib.bind("nvrtcGetCUBIN", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        destroy = lib.bind("nvrtcDestroyProgram", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     }
 
     /** The first of {@code candidates} that loads, or null when none does. */
     static Nvrtc load(List<String> candidates) {
         for (String c : candidates) {
             try {
-                SymbolLookup lib = c.contains("/") ? SymbolLookup.libraryLookup(Path.of(c), Arena.global())
-                        : SymbolLookup.libraryLookup(c, Arena.global());
-                return new Nvrtc(c, lib);
+                return new Nvrtc(c, NativeLibrary.open(c, name -> new CudaError("the NVRTC library " + c + " has no " + name)));
             } catch (IllegalArgumentException e) {
                 // not there: try the next name
             }
         }
         return null;
-    }
-
-    private MethodHandle bind(SymbolLookup lib, String name, FunctionDescriptor d) {
-        MemorySegment symbol = lib.find(name).orElseThrow(() -> new CudaError("the NVRTC library " + library + " has no " + name));
-        return LINKER.downcallHandle(symbol, d);
-    }
-
-    private static int invoke(MethodHandle h, Object... args) {
-        try {
-            return (int) h.invokeWithArguments(args);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private String error(int rc) {
@@ -92,7 +71,7 @@ final class Nvrtc {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment major = a.allocate(JAVA_INT);
             MemorySegment minor = a.allocate(JAVA_INT);
-            check(invoke(version, major, minor), "nvrtcVersion");
+            check(NativeLibrary.status(version, major, minor), "nvrtcVersion");
             return major.get(JAVA_INT, 0) + "." + minor.get(JAVA_INT, 0);
         }
     }
@@ -101,7 +80,7 @@ final class Nvrtc {
     byte[] compile(String source, String name, List<String> options) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment prog = a.allocate(ADDRESS);
-            check(invoke(create, prog, a.allocateFrom(source), a.allocateFrom(name), 0, MemorySegment.NULL, MemorySegment.NULL),
+            check(NativeLibrary.status(create, prog, a.allocateFrom(source), a.allocateFrom(name), 0, MemorySegment.NULL, MemorySegment.NULL),
                     "nvrtcCreateProgram");
             MemorySegment p = prog.get(ADDRESS, 0);
             try {
@@ -109,28 +88,28 @@ final class Nvrtc {
                 for (int i = 0; i < options.size(); i++) {
                     opts.setAtIndex(ADDRESS, i, a.allocateFrom(options.get(i)));
                 }
-                int rc = invoke(compile, p, options.size(), opts);
+                int rc = NativeLibrary.status(compile, p, options.size(), opts);
                 if (rc != NVRTC_SUCCESS) {
                     throw new CudaError("NVRTC (" + library + ") could not compile " + name + ": " + error(rc) + "\n" + log(a, p));
                 }
                 MemorySegment size = a.allocate(JAVA_LONG);
-                check(invoke(cubinSize, p, size), "nvrtcGetCUBINSize");
+                check(NativeLibrary.status(cubinSize, p, size), "nvrtcGetCUBINSize");
                 MemorySegment out = a.allocate(Math.max(1, size.get(JAVA_LONG, 0)));
-                check(invoke(cubin, p, out), "nvrtcGetCUBIN");
+                check(NativeLibrary.status(cubin, p, out), "nvrtcGetCUBIN");
                 return out.asSlice(0, size.get(JAVA_LONG, 0)).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
             } finally {
-                invoke(destroy, prog);
+                NativeLibrary.status(destroy, prog);
             }
         }
     }
 
     private String log(Arena a, MemorySegment p) {
         MemorySegment size = a.allocate(JAVA_LONG);
-        if (invoke(logSize, p, size) != NVRTC_SUCCESS) {
+        if (NativeLibrary.status(logSize, p, size) != NVRTC_SUCCESS) {
             return "(no log)";
         }
         MemorySegment text = a.allocate(Math.max(1, size.get(JAVA_LONG, 0)));
-        if (invoke(log, p, text) != NVRTC_SUCCESS) {
+        if (NativeLibrary.status(log, p, text) != NVRTC_SUCCESS) {
             return "(no log)";
         }
         return text.getString(0, StandardCharsets.UTF_8);

@@ -78,7 +78,7 @@ final class Expressions {
             return real(op, a, result);
         }
         if (result == DType.FLOAT32 && inFloat(op, in)) {
-            return single(op, a);
+            return math(op, a, "f");
         }
         String[] wide = a.clone();
         for (int i = 0; i < a.length; i++) {
@@ -98,67 +98,42 @@ final class Expressions {
         };
     }
 
-    /** {@code op} on float operands, as a float: CUDA's float functions. */
-    private static String single(Elementwise op, String[] a) {
+    /** {@code op} on double operands {@code a}, as a double, rounded to {@code result}'s precision. */
+    static String real(Elementwise op, String[] a, DType result) {
+        String e = math(op, a, "");
+        return result == DType.FLOAT32 && !(op instanceof Compare) ? "kiln_f32(" + e + ")" : e;
+    }
+
+    /** {@code op} in one precision: the math functions are named with {@code suffix} ({@code "f"}: {@code expf}, {@code kiln_powf}). */
+    private static String math(Elementwise op, String[] a, String suffix) {
         return switch (op) {
             case Unary u -> switch (u) {
                 case Unary.Neg x -> "(-" + a[0] + ")";
-                case Unary.Abs x -> "fabsf(" + a[0] + ")";
-                case Unary.Exp x -> "expf(" + a[0] + ")";
-                case Unary.Log x -> "logf(" + a[0] + ")";
-                case Unary.Sin x -> "sinf(" + a[0] + ")";
-                case Unary.Cos x -> "cosf(" + a[0] + ")";
-                case Unary.Sqrt x -> "sqrtf(" + a[0] + ")";
-                case Unary.Tanh x -> "tanhf(" + a[0] + ")";
-                case Unary.Erf x -> "erff(" + a[0] + ")";
-                case Unary.Log1p x -> "log1pf(" + a[0] + ")";
-                case Unary.Expm1 x -> "expm1f(" + a[0] + ")";
+                case Unary.Abs x -> "fabs" + suffix + "(" + a[0] + ")";
+                case Unary.Exp x -> "exp" + suffix + "(" + a[0] + ")";
+                case Unary.Log x -> "log" + suffix + "(" + a[0] + ")";
+                case Unary.Sin x -> "sin" + suffix + "(" + a[0] + ")";
+                case Unary.Cos x -> "cos" + suffix + "(" + a[0] + ")";
+                case Unary.Sqrt x -> "sqrt" + suffix + "(" + a[0] + ")";
+                case Unary.Tanh x -> "tanh" + suffix + "(" + a[0] + ")";
+                case Unary.Erf x -> "erf" + suffix + "(" + a[0] + ")";
+                case Unary.Log1p x -> "log1p" + suffix + "(" + a[0] + ")";
+                case Unary.Expm1 x -> "expm1" + suffix + "(" + a[0] + ")";
             };
             case Binary b -> switch (b) {
                 case Binary.Add x -> "(" + a[0] + " + " + a[1] + ")";
                 case Binary.Sub x -> "(" + a[0] + " - " + a[1] + ")";
                 case Binary.Mul x -> "(" + a[0] + " * " + a[1] + ")";
                 case Binary.Div x -> "(" + a[0] + " / " + a[1] + ")";
-                case Binary.Pow x -> "kiln_powf(" + a[0] + ", " + a[1] + ")";
+                case Binary.Pow x -> "kiln_pow" + suffix + "(" + a[0] + ", " + a[1] + ")";
                 case Binary.Maximum x -> "kiln_max(" + a[0] + ", " + a[1] + ")";
                 case Binary.Minimum x -> "kiln_min(" + a[0] + ", " + a[1] + ")";
             };
             case Compare c -> "kiln_bool(" + a[0] + " " + comparison(c) + " " + a[1] + ")";
             case Where w -> "(" + a[0] + " != 0 ? " + a[1] + " : " + a[2] + ")";
-            case Cast c -> a[0];
-        };
-    }
-
-    /** {@code op} on double operands {@code a}, as a double, rounded to {@code result}'s precision. */
-    static String real(Elementwise op, String[] a, DType result) {
-        String e = switch (op) {
-            case Unary u -> switch (u) {
-                case Unary.Neg x -> "(-" + a[0] + ")";
-                case Unary.Abs x -> "fabs(" + a[0] + ")";
-                case Unary.Exp x -> "exp(" + a[0] + ")";
-                case Unary.Log x -> "log(" + a[0] + ")";
-                case Unary.Sin x -> "sin(" + a[0] + ")";
-                case Unary.Cos x -> "cos(" + a[0] + ")";
-                case Unary.Sqrt x -> "sqrt(" + a[0] + ")";
-                case Unary.Tanh x -> "tanh(" + a[0] + ")";
-                case Unary.Erf x -> "erf(" + a[0] + ")";
-                case Unary.Log1p x -> "log1p(" + a[0] + ")";
-                case Unary.Expm1 x -> "expm1(" + a[0] + ")";
-            };
-            case Binary b -> switch (b) {
-                case Binary.Add x -> "(" + a[0] + " + " + a[1] + ")";
-                case Binary.Sub x -> "(" + a[0] + " - " + a[1] + ")";
-                case Binary.Mul x -> "(" + a[0] + " * " + a[1] + ")";
-                case Binary.Div x -> "(" + a[0] + " / " + a[1] + ")";
-                case Binary.Pow x -> "kiln_pow(" + a[0] + ", " + a[1] + ")";
-                case Binary.Maximum x -> "kiln_max(" + a[0] + ", " + a[1] + ")";
-                case Binary.Minimum x -> "kiln_min(" + a[0] + ", " + a[1] + ")";
-            };
-            case Compare c -> "kiln_bool(" + a[0] + " " + comparison(c) + " " + a[1] + ")";
-            case Where w -> "(" + a[0] + " != 0 ? " + a[1] + " : " + a[2] + ")";
+            // a float computes no bool cast (inFloat: its result is float32)
             case Cast c -> c.to() == DType.BOOL ? "kiln_bool(" + a[0] + " != 0.0)" : a[0];
         };
-        return result == DType.FLOAT32 && !(op instanceof Compare) ? "kiln_f32(" + e + ")" : e;
     }
 
     /** {@code op} on long long operands, wrapping as Java's long does; integer pow may fail into {@code status}. */
