@@ -32,6 +32,11 @@ final class Gathered {
      * batch and channels): x's offset along the axis per result position, converted once per run.
      */
     private final int[] shared;
+    /**
+     * With {@link #shared}: how many positions from each one on read consecutive elements of x (a
+     * stride-1 convolution's window row), so packing copies runs rather than element by element.
+     */
+    private final int[] runs;
     private final TensorData xData;
     private final TensorData indexData;
     private final dev.kiln.ir.Index.Gather op;
@@ -63,6 +68,7 @@ final class Gathered {
         this.xAxisStride = x.layout().stride(rank - 1);
         this.indexAxisStride = index.layout().stride(rank - 1);
         this.shared = java.util.Arrays.stream(indexStrides).allMatch(st -> st == 0) ? new int[axis] : null;
+        this.runs = shared == null ? null : new int[axis];
     }
 
     /** Whether {@code op} on these operands can run implicitly: float32 values at int64 positions, along the last axis. */
@@ -108,6 +114,9 @@ final class Gathered {
             for (int a = 0; a < axis; a++) {
                 shared[a] = (int) index[indexOffset + a * indexAxisStride] * xAxisStride;
             }
+            for (int a = axis - 1; a >= 0; a--) {
+                runs[a] = a + 1 < axis && shared[a + 1] == shared[a] + 1 ? runs[a + 1] + 1 : 1;
+            }
         }
     }
 
@@ -144,13 +153,37 @@ final class Gathered {
                 io += c * indexStrides[d];
                 r = q;
             }
-            io += a * indexAxisStride;
-            for (int j = 0; j < n; j++) {
-                int from = shared != null ? shared[a + j] : (int) index[io + j * indexAxisStride] * xAxisStride;
-                dst[base + col * stride] = x[xo + from];
-                if (++col == nr) {
-                    col = 0;
-                    base += panel;
+            if (shared != null) {
+                for (int j = 0; j < n; ) {
+                    int src = xo + shared[a + j];
+                    int r = Math.min(runs[a + j], n - j);
+                    j += r;
+                    while (r > 0) { // a run of consecutive x elements, split where a panel ends
+                        int t = Math.min(r, nr - col);
+                        if (stride == 1) {
+                            System.arraycopy(x, src, dst, base + col, t);
+                        } else {
+                            for (int q = 0; q < t; q++) {
+                                dst[base + (col + q) * stride] = x[src + q];
+                            }
+                        }
+                        src += t;
+                        r -= t;
+                        col += t;
+                        if (col == nr) {
+                            col = 0;
+                            base += panel;
+                        }
+                    }
+                }
+            } else {
+                io += a * indexAxisStride;
+                for (int j = 0; j < n; j++) {
+                    dst[base + col * stride] = x[xo + (int) index[io + j * indexAxisStride] * xAxisStride];
+                    if (++col == nr) {
+                        col = 0;
+                        base += panel;
+                    }
                 }
             }
             at += n;
