@@ -239,21 +239,31 @@ abstract class ExpressionEmitter extends DotEmitter {
             case Binary b -> binary(b);
             case Compare c -> compare(c);
             case Where w -> {
-                // stack: cond, a, b -> cond != 0 ? a : b
+                // stack: cond, a, b -> cond != 0 ? a : b, as a bit blend: a branch here mispredicts on
+                // data-dependent conditions (ReLU, masks), and C2 makes a double phi a branch on x86
                 int bl = newLocal(2);
                 int al = newLocal(2);
+                int mask = newLocal(2);
                 mv.visitVarInsn(DSTORE, bl);
                 mv.visitVarInsn(DSTORE, al);
                 mv.visitInsn(DCONST_0);
                 mv.visitInsn(DCMPL);
-                Label takeB = new Label();
-                Label done = new Label();
-                mv.visitJumpInsn(IFEQ, takeB);
+                boolToInt(IFNE);
+                mv.visitInsn(I2L);
+                mv.visitInsn(LNEG);
+                mv.visitVarInsn(LSTORE, mask);
                 mv.visitVarInsn(DLOAD, al);
-                mv.visitJumpInsn(GOTO, done);
-                mv.visitLabel(takeB);
+                mv.visitMethodInsn(INVOKESTATIC, "java/lang/Double", "doubleToRawLongBits", "(D)J", false);
+                mv.visitVarInsn(LLOAD, mask);
+                mv.visitInsn(LAND);
                 mv.visitVarInsn(DLOAD, bl);
-                mv.visitLabel(done);
+                mv.visitMethodInsn(INVOKESTATIC, "java/lang/Double", "doubleToRawLongBits", "(D)J", false);
+                mv.visitVarInsn(LLOAD, mask);
+                mv.visitLdcInsn(-1L);
+                mv.visitInsn(LXOR);
+                mv.visitInsn(LAND);
+                mv.visitInsn(LOR);
+                mv.visitMethodInsn(INVOKESTATIC, "java/lang/Double", "longBitsToDouble", "(J)D", false);
             }
             case Cast c -> cast(c.to());
         }
@@ -332,13 +342,19 @@ abstract class ExpressionEmitter extends DotEmitter {
     }
 
     void boolToDouble(int jumpIfTrue) {
+        boolToInt(jumpIfTrue);
+        mv.visitInsn(I2D);
+    }
+
+    /** 1 if the jump is taken, else 0: an int diamond, which C2 turns into a conditional move (a double one it would branch). */
+    void boolToInt(int jumpIfTrue) {
         Label yes = new Label();
         Label done = new Label();
         mv.visitJumpInsn(jumpIfTrue, yes);
-        mv.visitInsn(DCONST_0);
+        mv.visitInsn(ICONST_0);
         mv.visitJumpInsn(GOTO, done);
         mv.visitLabel(yes);
-        mv.visitInsn(DCONST_1);
+        mv.visitInsn(ICONST_1);
         mv.visitLabel(done);
     }
 
