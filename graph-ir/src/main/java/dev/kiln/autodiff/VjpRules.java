@@ -105,6 +105,7 @@ final class VjpRules {
                 }
                 yield new Node[] {needed[0] ? back : null, null};
             }
+            case dev.kiln.ir.Index.WindowArgmax w -> new Node[1]; // integer positions carry no gradient
             case dev.kiln.ir.Index.ScatterAdd scatter -> new Node[] {null,
                     needed[1] ? o.builder().add(new dev.kiln.ir.Index.Gather(scatter.axis()), g, x) : null};
             // the gradient of a sum (mean) over processes is the sum (mean) of the processes' gradients

@@ -4,14 +4,16 @@ import dev.kiln.DType;
 import dev.kiln.KilnException;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
+import dev.kiln.internal.Tracing;
+import dev.kiln.ir.Index;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * Pooling as composites over the gathered windows ({@link Windows}): max pooling picks each window's first
- * maximum (NaN counts as the maximum) with argmax and a gather, so its gradient goes to that one element
- * as in PyTorch; average pooling sums a window and divides by PyTorch's divisor; adaptive average pooling
- * is two matmuls with averaging matrices.
+ * Pooling as composites: max pooling finds each window's maximum with the {@link Index.WindowArgmax} primitive
+ * (PyTorch's rule: the first of equal maxima, NaN winning) and gathers the values there, so its gradient
+ * goes to that one element as in PyTorch; average pooling sums the gathered windows ({@link Windows}) and
+ * divides by PyTorch's divisor; adaptive average pooling is two matmuls with averaging matrices.
  */
 final class Pooling {
     private Pooling() {
@@ -31,14 +33,13 @@ final class Pooling {
         Windows w = windows("maxPool2d", in, kernel, stride, padding, dilation, ceilMode);
         int n = in.size(0);
         int c = in.size(1);
-        Tensor win = w.gather(in, Double.NEGATIVE_INFINITY);
-        Tensor at = win.argmax(2, true);
-        Tensor y = win.gather(2, at).reshape(n, c, w.outH(), w.outW());
-        if (!indices) {
-            return List.of(unbatched(x, y));
-        }
-        Tensor where = w.positionsTensor().expand(n, c, w.kernelSize(), w.positions()).gather(2, at).reshape(n, c, w.outH(), w.outW());
-        return List.of(unbatched(x, y), unbatched(x, where));
+        int h = in.size(2);
+        int wd = in.size(3);
+        var op = new Index.WindowArgmax(new Index.WindowArgmax.Axis(h, kernel[0], stride[0], padding[0], dilation[0], w.outH()),
+                new Index.WindowArgmax.Axis(wd, kernel[1], stride[1], padding[1], dilation[1], w.outW()));
+        Tensor at = Tracing.compute(op, in.detach());
+        Tensor y = in.reshape(n, c, h * wd).gather(2, at.reshape(n, c, w.positions())).reshape(n, c, w.outH(), w.outW());
+        return indices ? List.of(unbatched(x, y), unbatched(x, at)) : List.of(unbatched(x, y));
     }
 
     /** {@code F.avg_pool2d} ({@code strides} null: the kernel size): each window's sum over PyTorch's divisor (the padding counted or not). */

@@ -32,7 +32,11 @@ final class Convolutions {
                 : Functional.conv2d(x, w, bias, stride, sym, dilation, groups);
     }
 
-    static Tensor maxPool(Attrs a, Tensor x) {
+    /**
+     * MaxPool's values, and where the node asks for its second output the positions of the maxima counted over
+     * the whole NCHW tensor, as ONNX counts them (Kiln counts within a plane).
+     */
+    static java.util.List<Tensor> maxPool(Attrs a, Tensor x) {
         int[] kernel = a.ints("kernel_shape", null);
         require2d(a, x, kernel);
         int[] stride = a.ints("strides", ones(2));
@@ -43,7 +47,17 @@ final class Convolutions {
         if (sym == null) {
             throw a.error("asymmetric pads " + Arrays.toString(pads) + " are not supported for MaxPool");
         }
-        return Functional.maxPool2d(x, kernel, stride, sym, dilation, a.i("ceil_mode", 0) != 0);
+        boolean ceil = a.i("ceil_mode", 0) != 0;
+        if (a.node().getOutputCount() < 2) {
+            return java.util.List.of(Functional.maxPool2d(x, kernel, stride, sym, dilation, ceil));
+        }
+        if (a.i("storage_order", 0) != 0) {
+            throw a.error("MaxPool's indices in column-major order (storage_order=1) are not supported");
+        }
+        java.util.List<Tensor> vi = Functional.maxPool2dWithIndices(x, kernel, stride, sym, dilation, ceil);
+        int planes = x.size(0) * x.size(1);
+        Tensor first = Tensor.arange(planes).mul((long) x.size(2) * x.size(3)).reshape(x.size(0), x.size(1), 1, 1);
+        return java.util.List.of(vi.get(0), vi.get(1).add(first));
     }
 
     static Tensor avgPool(Attrs a, Tensor x) {

@@ -29,10 +29,26 @@ final class Evaluator {
         }
         return switch (op) {
             case "Split" -> split(a, in);
+            case "MaxPool" -> Convolutions.maxPool(a, t(in, 0)).stream().map(Value::of).toList();
             case "LSTM" -> Recurrences.lstm(a, t(in, 0), t(in, 1), t(in, 2), opt(in, 3), opt(in, 5), opt(in, 6)).stream().map(Value::of).toList();
             case "GRU" -> Recurrences.gru(a, t(in, 0), t(in, 1), t(in, 2), opt(in, 3), opt(in, 5)).stream().map(Value::of).toList();
             default -> List.of(Value.of(live(a, in)));
         };
+    }
+
+    /** ONNX Mod on integers: the remainder with the divisor's sign (fmod=0), or the dividend's (fmod=1), as C's %. */
+    private static Tensor mod(Attrs a, Tensor x, Tensor y) {
+        if (!x.dtype().isIntegral() || !y.dtype().isIntegral()) {
+            throw a.error("Mod on " + x.dtype() + " and " + y.dtype() + " is not supported (Kiln imports Mod on integers)");
+        }
+        Tensor q = x.to(DType.FLOAT64).div(y.to(DType.FLOAT64)).to(DType.INT64); // truncated toward zero, exact below 2^53
+        Tensor r = x.sub(q.mul(y));
+        if (a.i("fmod", 0) != 0) {
+            return r;
+        }
+        Tensor zero = Tensor.scalar(0, r.dtype());
+        Tensor otherSign = Tensor.where(r.ne(zero), r.lt(zero).ne(y.lt(zero)), Tensor.scalar(0, DType.BOOL));
+        return Tensor.where(otherSign, r.add(y), r);
     }
 
     private static Folded shapeOf(Attrs a, Value x) {
@@ -83,7 +99,7 @@ final class Evaluator {
             case "LogSoftmax" -> t(in, 0).logSoftmax(a.axis("axis", -1, in.getFirst().shape().rank()));
             case "Gemm" -> gemm(a, in);
             case "Conv" -> Convolutions.conv(a, t(in, 0), t(in, 1), opt(in, 2));
-            case "MaxPool" -> Convolutions.maxPool(a, t(in, 0));
+            case "Mod" -> mod(a, t(in, 0), t(in, 1));
             case "AveragePool" -> Convolutions.avgPool(a, t(in, 0));
             case "GlobalAveragePool" -> {
                 Tensor x = t(in, 0);

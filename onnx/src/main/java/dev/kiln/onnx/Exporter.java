@@ -173,6 +173,7 @@ final class Exporter {
             case Reduce r -> reduce(r, n, out, in.getFirst());
             case Movement m -> movement(m, n, out, in.getFirst());
             case Index.Gather gth -> node("GatherElements", out, in, intAttr("axis", gth.axis()));
+            case Index.WindowArgmax wa -> windowArgmax(wa, out, in.getFirst());
             case Index.ScatterAdd s -> {
                 String zeros = out + "_zeros";
                 node("ConstantOfShape", zeros, List.of(shape(out + "_shape", n.shape().toArray())), tensorAttr("value", Protos.write("", n.dtype(), Shape.of(1), new double[] {0})));
@@ -275,6 +276,29 @@ final class Exporter {
 
     private void constant(String out, TensorProto value) {
         node("Constant", out, List.of(), tensorAttr("value", value));
+    }
+
+    /**
+     * Max pooling's positions: ONNX MaxPool's second output, which counts over the whole NCHW tensor, taken
+     * modulo H·W (Kiln's positions count within a plane).
+     */
+    private void windowArgmax(Index.WindowArgmax wa, String out, String x) {
+        var r = wa.rows();
+        var c = wa.cols();
+        nodes.add(NodeProto.newBuilder().setName("MaxPool_" + out).setOpType("MaxPool").addInput(x).addOutput(out + "_values")
+                .addOutput(out + "_nchw")
+                .addAttribute(intsAttr("kernel_shape", new int[] {r.kernel(), c.kernel()}))
+                .addAttribute(intsAttr("strides", new int[] {r.stride(), c.stride()}))
+                .addAttribute(intsAttr("pads", new int[] {r.padding(), c.padding(), r.padding(), c.padding()}))
+                .addAttribute(intsAttr("dilations", new int[] {r.dilation(), c.dilation()}))
+                .addAttribute(intAttr("ceil_mode", r.count() > floorCount(r) || c.count() > floorCount(c) ? 1 : 0)).build());
+        String plane = out + "_plane";
+        constant(plane, Protos.write("", DType.INT64, Shape.of(), new double[] {(double) r.size() * c.size()}));
+        node("Mod", out, List.of(out + "_nchw", plane));
+    }
+
+    private static int floorCount(Index.WindowArgmax.Axis a) {
+        return (a.size() + 2 * a.padding() - a.dilation() * (a.kernel() - 1) - 1) / a.stride() + 1;
     }
 
     private void node(String op, String out, List<String> in, AttributeProto... attrs) {

@@ -34,12 +34,13 @@ final class Operators {
             op(binary, 13, 2, 2, 1);
         }
         op("Where", 13, 3, 3, 1);
+        op("Mod", 13, 2, 2, 1, "fmod");
         op("Gemm", 13, 2, 3, 1, "alpha", "beta", "transA", "transB");
         op("Softmax", 13, 1, 1, 1, "axis");
         op("LogSoftmax", 13, 1, 1, 1, "axis");
         op("LeakyRelu", 13, 1, 1, 1, "alpha");
         op("Conv", 13, 2, 3, 1, "auto_pad", "dilations", "group", "kernel_shape", "pads", "strides");
-        op("MaxPool", 13, 1, 1, 1, "auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides");
+        op("MaxPool", 13, 1, 1, 2, "auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides");
         op("AveragePool", 13, 1, 1, 1, "auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads", "strides");
         op("GlobalAveragePool", 13, 1, 1, 1);
         op("BatchNormalization", 13, 5, 5, 1, "epsilon", "momentum", "training_mode");

@@ -65,6 +65,42 @@ class OnnxExportTest {
     }
 
     @Test
+    void maxPoolingsIndicesExportAsOnnxMaxPoolAndComeBack() {
+        Tensor x = Tensor.randn(2, 3, 7, 9);
+        int[] k = {3, 2};
+        int[] st = {2, 3};
+        int[] pad = {1, 1};
+        int[] dil = {1, 2};
+        Path f = dir.resolve("pool.onnx");
+        Onnx.export(xs -> Functional.maxPool2dWithIndices(xs[0], k, st, pad, dil, true).get(1).to(dev.kiln.DType.FLOAT32), List.of(x), f,
+                false);
+        Tensor expected = Functional.maxPool2dWithIndices(x, k, st, pad, dil, true).get(1).to(dev.kiln.DType.FLOAT32);
+        assertArrayEquals(expected.toFloatArray(), Onnx.load(f).forward(List.of(x)).getFirst().toFloatArray());
+    }
+
+    /** ONNX Mod on integers: the divisor's sign (fmod=0, Python's %) or the dividend's (fmod=1, C's %). */
+    @Test
+    void modTakesTheSignOfTheDivisorOrWithFmodOfTheDividend() throws IOException {
+        for (int fmod : new int[] {0, 1}) {
+            TensorProto divisor = TensorProto.newBuilder().setName("d").setDataType(TensorProto.DataType.INT64_VALUE).addDims(3)
+                    .addAllInt64Data(List.of(3L, -3L, 2L)).build();
+            ModelProto m = OnnxErrorsTest.model(13,
+                    OnnxErrorsTest.node("toInt", "Cast", new String[] {"x"}, new String[] {"xi"}, intAttr("to", TensorProto.DataType.INT64_VALUE)),
+                    OnnxErrorsTest.node("mod", "Mod", new String[] {"xi", "d"}, new String[] {"r"}, intAttr("fmod", fmod)),
+                    OnnxErrorsTest.node("toFloat", "Cast", new String[] {"r"}, new String[] {"y"}, intAttr("to", TensorProto.DataType.FLOAT_VALUE)));
+            m = m.toBuilder().setGraph(m.getGraph().toBuilder().addInitializer(divisor)).build();
+            Path f = dir.resolve("mod" + fmod + ".onnx");
+            Files.write(f, m.toByteArray());
+            Tensor y = Onnx.load(f).forward(List.of(Tensor.of(-7, 7, -5, 5, -4, 0).reshape(2, 3).to(dev.kiln.DType.FLOAT32))).getFirst();
+            assertArrayEquals(fmod == 0 ? new float[] {2, -2, 1, 2, -1, 0} : new float[] {-1, 1, -1, 2, -1, 0}, y.toFloatArray());
+        }
+    }
+
+    private static onnx.Onnx.AttributeProto intAttr(String name, long v) {
+        return onnx.Onnx.AttributeProto.newBuilder().setName(name).setType(onnx.Onnx.AttributeProto.AttributeType.INT).setI(v).build();
+    }
+
+    @Test
     void initializersAreNamedAfterTheModuleTree() throws IOException {
         Path f = dir.resolve("mlp.onnx");
         Onnx.export(mlp(), Tensor.randn(4, 6), f);

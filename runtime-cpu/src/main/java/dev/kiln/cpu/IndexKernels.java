@@ -26,8 +26,84 @@ final class IndexKernels {
                 TensorData out = TensorData.allocate(type.shape(), type.dtype());
                 yield scatterAddInto(s, in.get(0), in.get(1), out) ? out : null;
             }
+            case Index.WindowArgmax w -> windowArgmax(w, in.get(0), type);
             default -> null;
         };
+    }
+
+    /**
+     * Max pooling's argmax over a heap array: the interpreter's rule and order (so its bits), each window's
+     * rows and columns clipped to the input once, the planes shared by Kiln's threads.
+     */
+    static TensorData windowArgmax(Index.WindowArgmax op, TensorData x, TensorType type) {
+        Object xa = x.storage().array();
+        if (!(xa instanceof float[]) && !(xa instanceof double[])) {
+            return null;
+        }
+        Shape s = x.shape();
+        int planes = s.dim(0) * s.dim(1);
+        int w = s.dim(3);
+        int[] xs = x.layout().strides();
+        int xo = x.layout().offset();
+        int[][] rows = clipped(op.rows());
+        int[][] cols = clipped(op.cols());
+        int windows = op.rows().count() * op.cols().count();
+        TensorData out = TensorData.allocate(type.shape(), type.dtype());
+        long[] o = (long[]) out.storage().array();
+        if (xa instanceof float[] fa && xs[3] == 1 && VectorSupport.argmax() != null) {
+            VectorSupport.argmax().run(fa, x.layout(), op, o);
+            return out;
+        }
+        float[] f = xa instanceof float[] fa ? fa : null;
+        double[] d = xa instanceof double[] da ? da : null;
+        Threads.forEach(planes, parallel(planes, op), plane -> {
+            int base = xo + (plane / s.dim(1)) * xs[0] + (plane % s.dim(1)) * xs[1];
+            int at = plane * windows;
+            for (int oh = 0; oh < rows[0].length; oh++) {
+                for (int ow = 0; ow < cols[0].length; ow++) {
+                    long best = (long) rows[0][oh] * w + cols[0][ow];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int i = 0, r = rows[0][oh]; i < rows[1][oh]; i++, r += op.rows().dilation()) {
+                        int row = base + r * xs[2];
+                        for (int j = 0, c = cols[0][ow]; j < cols[1][ow]; j++, c += op.cols().dilation()) {
+                            double v = f != null ? f[row + c * xs[3]] : d[row + c * xs[3]];
+                            if (v > max || v != v) {
+                                max = v;
+                                best = (long) r * w + c;
+                            }
+                        }
+                    }
+                    o[at++] = best;
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Whether a window argmax is worth Kiln's threads: 64 K window elements or more. */
+    static boolean parallel(int planes, Index.WindowArgmax op) {
+        return (long) planes * op.rows().count() * op.cols().count() * op.rows().kernel() * op.cols().kernel() >= 1 << 16;
+    }
+
+    /** Max pooling's window argmax over float32 planes with a unit column stride, in vectors ({@link VectorArgmax}). */
+    interface FloatArgmax {
+        /** Each window's position of its maximum in x (of {@code layout}, [N, C, H, W]) into {@code out}, by the interpreter's rule. */
+        void run(float[] x, dev.kiln.spi.Layout layout, Index.WindowArgmax op, long[] out);
+    }
+
+    /** Per window of the axis: its first position inside the input, and how many of its positions are inside. */
+    private static int[][] clipped(Index.WindowArgmax.Axis a) {
+        int[][] fromAndCount = new int[2][a.count()];
+        for (int k = 0; k < a.count(); k++) {
+            int first = a.first(k);
+            int last = a.start(k) + (a.kernel() - 1) * a.dilation();
+            while (last >= a.size()) {
+                last -= a.dilation();
+            }
+            fromAndCount[0][k] = first;
+            fromAndCount[1][k] = (last - first) / a.dilation() + 1;
+        }
+        return fromAndCount;
     }
 
     /** {@code x} gathered along the op's axis at {@code index} into a fresh contiguous value; null where the types do not fit (bool). */

@@ -93,6 +93,7 @@ public final class Interpreter {
             case dev.kiln.ir.Draw d -> random(new Leaf.Random(d.distribution(), in.get(0).getLong(0), in.get(1).getLong(0), type), type);
             case dev.kiln.ir.Index.Gather g -> gather(g, in.get(0), in.get(1), type);
             case dev.kiln.ir.Index.ScatterAdd sa -> scatterAdd(sa, in.get(0), in.get(1), type);
+            case dev.kiln.ir.Index.WindowArgmax wa -> windowArgmax(wa, in.get(0), type);
             case dev.kiln.ir.Collective.AllReduce a -> a.group().allReduce(in.get(0), a.kind());
         };
     }
@@ -312,6 +313,42 @@ public final class Interpreter {
     }
 
     /** The row-major offset of {@code pos} with {@code index} along {@code axis}, checked against {@code size}. */
+    /** Each window's position of its maximum, by PyTorch's CPU rule, in direct loops (the oracle of {@link IndexKernels}). */
+    static TensorData windowArgmax(dev.kiln.ir.Index.WindowArgmax op, TensorData x, TensorType type) {
+        Shape s = x.shape();
+        int planes = s.dim(0) * s.dim(1);
+        int h = s.dim(2);
+        int w = s.dim(3);
+        var rows = op.rows();
+        var cols = op.cols();
+        TensorData out = TensorData.allocate(type.shape(), type.dtype());
+        int p = 0;
+        for (int plane = 0; plane < planes; plane++) {
+            for (int oh = 0; oh < rows.count(); oh++) {
+                for (int ow = 0; ow < cols.count(); ow++) {
+                    long best = (long) rows.first(oh) * w + cols.first(ow);
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int i = 0; i < rows.kernel(); i++) {
+                        int r = rows.start(oh) + i * rows.dilation();
+                        for (int j = 0; j < cols.kernel(); j++) {
+                            int c = cols.start(ow) + j * cols.dilation();
+                            if (r < 0 || r >= h || c < 0 || c >= w) {
+                                continue;
+                            }
+                            double v = x.getDouble((plane * h + r) * w + c);
+                            if (v > max || Double.isNaN(v)) {
+                                max = v;
+                                best = (long) r * w + c;
+                            }
+                        }
+                    }
+                    out.storage().setLong(p++, best);
+                }
+            }
+        }
+        return out;
+    }
+
     private static int position(int axis, long index, int size, int[] pos, int[] strides, String op) {
         if (index < 0 || index >= size) {
             throw new dev.kiln.KilnException(op + ": index " + index + " is out of range for dimension " + axis + " of size " + size

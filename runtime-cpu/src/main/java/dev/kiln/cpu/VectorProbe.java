@@ -23,4 +23,9 @@ final class VectorProbe implements VectorSupport.Probe {
             default -> throw new IllegalArgumentException("no " + bits + "-bit GEMM micro-kernel");
         };
     }
+
+    @Override
+    public IndexKernels.FloatArgmax argmax() {
+        return new VectorArgmax();
+    }
 }

@@ -16,6 +16,7 @@ final class VectorSupport {
     /** The vector width the emitted loops and the GEMM micro-kernel use, in bits (0 where the Vector API is off). */
     private static final int BITS = PROBE == null ? 0 : chooseBits(PROBE, System.getProperty("kiln.simd.bits"));
     private static final Gemm.MicroKernel GEMM = PROBE == null ? null : PROBE.gemm(BITS);
+    private static final IndexKernels.FloatArgmax ARGMAX = PROBE == null ? null : PROBE.argmax();
 
     /** The Vector API's view of this CPU, in a class loaded only where the module is ({@link VectorProbe}). */
     interface Probe {
@@ -27,6 +28,9 @@ final class VectorSupport {
 
         /** The float32 GEMM micro-kernel with vectors of {@code bits}. */
         Gemm.MicroKernel gemm(int bits);
+
+        /** Max pooling's float32 window argmax in the JVM's preferred vectors. */
+        IndexKernels.FloatArgmax argmax();
     }
 
     private VectorSupport() {
@@ -59,6 +63,11 @@ final class VectorSupport {
             out.add(b);
         }
         return out;
+    }
+
+    /** Max pooling's float32 window argmax in vectors, or null where the Vector API is off. */
+    static IndexKernels.FloatArgmax argmax() {
+        return ARGMAX;
     }
 
     /** The micro-kernel for vectors of {@code bits} (one of {@link #widths()}). */

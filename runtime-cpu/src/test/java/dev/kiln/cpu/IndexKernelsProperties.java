@@ -118,6 +118,67 @@ class IndexKernelsProperties {
         });
     }
 
+    /**
+     * Max pooling's positions over random windows (stride, padding up to half the kernel, dilation, ceil mode's
+     * extra window) of float32 and float64 planes, holding ties, NaNs and −∞: the threaded loops, and the vector
+     * form, give the interpreter's positions.
+     */
+    @Test
+    void windowArgmaxIsTheInterpretersBitForBit() {
+        Props.check("fast windowArgmax", 300, Generate.longRange(0, Long.MAX_VALUE), seed -> {
+            Random r = new Random(seed);
+            int[] dims = {1 + r.nextInt(3), 1 + r.nextInt(4), 1 + r.nextInt(9), 1 + r.nextInt(9)};
+            DType dtype = r.nextBoolean() ? DType.FLOAT32 : DType.FLOAT64;
+            TensorData x = values(r, dims, dtype, r.nextBoolean());
+            TensorData dense = TensorData.allocate(x.shape(), dtype);
+            dense.copyFrom(x);
+            for (int i = 0; i < dense.shape().numel(); i++) {
+                switch (r.nextInt(8)) {
+                    case 0 -> dense.storage().setDouble(i, Double.NaN);
+                    case 1 -> dense.storage().setDouble(i, Double.NEGATIVE_INFINITY);
+                    case 2, 3 -> dense.storage().setDouble(i, r.nextInt(3)); // ties
+                    default -> { }
+                }
+            }
+            Index.WindowArgmax op = new Index.WindowArgmax(axis(r, dims[2]), axis(r, dims[3]));
+            TensorType type = op.infer(List.of(new TensorType(dense.shape(), dtype)));
+            TensorData expected = Interpreter.execute(op, List.of(dense), type);
+            TensorData fast = IndexKernels.windowArgmax(op, dense, type);
+            assertNotNull(fast);
+            assertSameBits(expected, fast);
+            if (dtype == DType.FLOAT32) { // the vector form, called directly whatever the sizes
+                assertTrue(VectorSupport.argmax() != null || !VectorSupport.enabled());
+                TensorData lanes = TensorData.allocate(type.shape(), DType.INT64);
+                if (VectorSupport.enabled()) {
+                    VectorSupport.argmax().run((float[]) dense.storage().array(), dense.layout(), op, (long[]) lanes.storage().array());
+                    assertSameBits(expected, lanes);
+                }
+            }
+        });
+    }
+
+    /** A window axis over {@code size} positions PyTorch's max pooling accepts: padding at most half the kernel, floor or ceil count. */
+    private static Index.WindowArgmax.Axis axis(Random r, int size) {
+        while (true) {
+            int kernel = 1 + r.nextInt(4);
+            int stride = 1 + r.nextInt(3);
+            int dilation = 1 + r.nextInt(2);
+            int padding = r.nextInt(kernel / 2 + 1);
+            long span = (long) size + 2 * padding - (long) dilation * (kernel - 1) - 1;
+            if (span < 0) {
+                continue;
+            }
+            int count = (int) (span / stride) + 1;
+            if (r.nextBoolean() && span % stride != 0 && span / stride * stride + stride < size + padding) {
+                count++; // ceil mode's last window, starting inside the input
+            }
+            Index.WindowArgmax.Axis a = new Index.WindowArgmax.Axis(size, kernel, stride, padding, dilation, count);
+            if (java.util.stream.IntStream.range(0, count).allMatch(o -> a.first(o) >= 0)) { // dilation can skip a tiny input
+                return a;
+            }
+        }
+    }
+
     @Test
     void anIndexOutsideItsDimensionIsTheInterpretersError() {
         TensorData x = values(new Random(1), new int[] {2, 3}, DType.FLOAT32, false);

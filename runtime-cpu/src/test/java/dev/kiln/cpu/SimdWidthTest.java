@@ -13,6 +13,11 @@ class SimdWidthTest {
         public Gemm.MicroKernel gemm(int bits) {
             throw new UnsupportedOperationException();
         }
+
+        @Override
+        public IndexKernels.FloatArgmax argmax() {
+            throw new UnsupportedOperationException();
+        }
     }
 
     @Test

@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Max pooling picks each window's first maximum, NaN winning, and sends the gradient to that one element:
  * the values, indices and gradient PyTorch 1.13 gives for windows with ties and a NaN (printed by
- * {@code F.max_pool2d(x, 2, return_indices=True)} and {@code y.sum().backward()}), eager and compiled.
+ * {@code F.max_pool2d(x, 2, return_indices=True)} and {@code y.sum().backward()}), eager and compiled; of two
+ * NaNs in a window the last wins, and a window of −∞ beside padding points at its first element inside the input,
+ * as PyTorch's CPU kernel picks them.
  */
 class MaxPoolTiesTest {
     private static final int[] TWO = {2};
@@ -46,6 +48,25 @@ class MaxPoolTiesTest {
             (compiled ? Kiln.compile(step) : step).apply();
             assertArrayEquals(new double[] {0, 1, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0}, x2.grad().toDoubleArray(),
                     (compiled ? "compiled" : "eager") + ": the gradient goes to each window's first maximum");
+        }
+    }
+
+    @Test
+    void theLastNanWinsAndPaddingIsNeverChosenAsPytorchPicks() {
+        double nan = Double.NaN;
+        double inf = Double.POSITIVE_INFINITY;
+        for (boolean compiled : new boolean[] {false, true}) {
+            // torch: F.max_pool2d(tensor([[[[nan, 1, nan, 2]]]]), (1, 4), return_indices=True) -> index 2
+            Tensor twoNans = Tensor.of(nan, 1, nan, 2).reshape(1, 1, 1, 4);
+            dev.kiln.MultiStep a = in -> Functional.maxPool2dWithIndices(twoNans, new int[] {1, 4}, new int[] {1, 4}, ZERO, ONE, false);
+            assertArrayEquals(new long[] {2}, (compiled ? Kiln.compileAll(a).callAll() : a.apply()).get(1).toLongArray());
+            // torch: F.max_pool2d(tensor([[[[-inf, -inf]]]]), (1, 3), padding=(0, 1), return_indices=True) -> -inf at index 0
+            Tensor minusInf = Tensor.of(-inf, -inf).reshape(1, 1, 1, 2);
+            dev.kiln.MultiStep b = in -> Functional.maxPool2dWithIndices(minusInf, new int[] {1, 3}, new int[] {1, 3}, new int[] {0, 1},
+                    ONE, false);
+            List<Tensor> out = compiled ? Kiln.compileAll(b).callAll() : b.apply();
+            assertArrayEquals(new long[] {0}, out.get(1).toLongArray(), compiled ? "compiled" : "eager");
+            assertEquals(-inf, out.get(0).toDoubleArray()[0]);
         }
     }
 }

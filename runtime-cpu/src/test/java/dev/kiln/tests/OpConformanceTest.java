@@ -76,6 +76,8 @@ public class OpConformanceTest {
             Map.entry(Call.class, "CustomFunctionTest's GradCheck property over custom functions"),
             Map.entry(Barrier.class, "refuses differentiation: CustomFunctionTest (once-differentiable)"),
             Map.entry(Detach.class, "stops gradients: MisuseTest (detach in traced steps)"),
+            Map.entry(dev.kiln.ir.Index.WindowArgmax.class, "int64 positions carry no gradient; max pooling's gradient (through its gather) in"
+                    + " ConvGradCheckTest and the PyTorch fixtures of ConvParityTest"),
             Map.entry(dev.kiln.ir.Collective.AllReduce.class, "DistributedTest: N ranks' averaged gradients equal one process's (float64, 1e-12)"));
 
     /** Primitives that compile to a single interpreted step rather than emitted code, and why. */
@@ -88,6 +90,7 @@ public class OpConformanceTest {
             Map.entry(Detach.class, "dropped by the drop-detach rule before planning"),
             Map.entry(dev.kiln.ir.Index.Gather.class, "reads at data-dependent positions: an interpreted step (FusionPlanner)"),
             Map.entry(dev.kiln.ir.Index.ScatterAdd.class, "writes at data-dependent positions: an interpreted step (FusionPlanner)"),
+            Map.entry(dev.kiln.ir.Index.WindowArgmax.class, "max pooling's data-dependent positions: an interpreted step (FusionPlanner)"),
             Map.entry(dev.kiln.ir.Collective.AllReduce.class, "calls the process group (MPI): an interpreted step"));
 
     @Test
@@ -151,6 +154,13 @@ public class OpConformanceTest {
         e.put(dev.kiln.ir.Index.Gather.class, (o, in) -> o.exp(o.builder().add(new dev.kiln.ir.Index.Gather(1), in[0], indices(o, in[1], 5))));
         e.put(dev.kiln.ir.Collective.AllReduce.class, (o, in) -> o.exp(o.builder().add(new dev.kiln.ir.Collective.AllReduce(ALONE,
                 dev.kiln.ir.Collective.Kind.MEAN), o.mul(in[0], in[1]))));
+        // x as one 3×5 image: 2×3 windows, stride 1×2, padding 1×1, dilation 1×2 (ceil mode's extra column)
+        e.put(dev.kiln.ir.Index.WindowArgmax.class, (o, in) -> {
+            var op = new dev.kiln.ir.Index.WindowArgmax(new dev.kiln.ir.Index.WindowArgmax.Axis(3, 2, 1, 1, 1, 4),
+                    new dev.kiln.ir.Index.WindowArgmax.Axis(5, 3, 2, 1, 2, 3));
+            Node at = o.builder().add(op, o.reshape(o.mul(in[0], in[1]), Shape.of(1, 1, 3, 5)));
+            return o.cast(at, DType.FLOAT64);
+        });
         e.put(dev.kiln.ir.Index.ScatterAdd.class, (o, in) -> o.builder().add(new dev.kiln.ir.Index.ScatterAdd(0, 4), indices(o, in[1], 4),
                 o.exp(in[0])));
         return e;
@@ -234,7 +244,8 @@ public class OpConformanceTest {
         List<TensorData> in = nanInfInputs();
         Map<String, BiFunction<Ops, Node[], Node>> cases = new LinkedHashMap<>();
         examples().forEach((op, build) -> {
-            if (!dev.kiln.ir.Index.class.isAssignableFrom(op)) { // their examples turn y into positions: NaN and ∞ are out of range
+            // gather's and scatterAdd's examples turn y into positions: NaN and ∞ are out of range (max pooling's take them)
+            if (op != dev.kiln.ir.Index.Gather.class && op != dev.kiln.ir.Index.ScatterAdd.class) {
                 cases.put(op.getSimpleName(), build);
             }
         });

@@ -106,6 +106,7 @@ final class OpKernels {
             case MatMul _ -> matmul(in.get(0), in.get(1), out, what);
             case Index.Gather g -> gather(g, in.get(0), in.get(1), out, tag, what);
             case Index.ScatterAdd sa -> scatterAdd(sa, in.get(0), in.get(1), out, tag, what);
+            case Index.WindowArgmax wa -> windowArgmax(wa, in.get(0), out, what);
             case dev.kiln.ir.Collective c -> throw new IllegalArgumentException(c.name() + " " + c.attributes()
                     + ": a compiled CUDA plan does not run collectives yet; on CUDA tensors they run eagerly, through NCCL");
             case Leaf.Input _ -> throw new IllegalArgumentException("an input is bound, never computed: " + what);
@@ -321,6 +322,42 @@ final class OpKernels {
         long lines = IntStream.range(0, ss.rank()).filter(k -> k != sa.axis()).mapToLong(ss::dim).reduce(1, (x, y) -> x * y);
         launchOver(name, lines, List.of(new Arg.Buffer(index), new Arg.Buffer(src), dense(src), new Arg.Buffer(out), dense(out),
                 new Arg.Int(sa.axis()), new Arg.Int(lines), new Arg.Status(), new Arg.Int(tag)), what);
+    }
+
+    private void windowArgmax(Index.WindowArgmax wa, int x, int out, String what) {
+        DType d = m.dtype(x);
+        String name = "kiln_window_argmax_" + s(d);
+        define(name, "max pooling's positions: each window's h*W + w of its maximum by PyTorch's CPU rule (greater, or NaN, replaces)",
+                List.of(p("x", "const " + t(d) + "*"), p("out", "long long*"), p("n", "long long"), p("h", "int"), p("w", "int"),
+                        p("oh", "int"), p("ow", "int"), p("kh", "int"), p("sh", "int"), p("ph", "int"), p("dh", "int"), p("kw", "int"),
+                        p("sw", "int"), p("pw", "int"), p("dw", "int")),
+                LOOP + "        const long long plane = i / ((long long) oh * ow);\n"
+                        + "        const int at = (int) (i % ((long long) oh * ow));\n"
+                        + "        const int hs = (at / ow) * sh - ph, ws = (at % ow) * sw - pw;\n"
+                        + "        int fr = hs, fc = ws;\n"
+                        + "        while (fr < 0) fr += dh;\n"
+                        + "        while (fc < 0) fc += dw;\n"
+                        + "        long long best = (long long) fr * w + fc;\n"
+                        + "        double max = -INFINITY;\n"
+                        + "        const " + t(d) + "* p = x + plane * h * w;\n"
+                        + "        for (int a = 0; a < kh; a++) {\n"
+                        + "            const int r = hs + a * dh;\n"
+                        + "            if (r < 0 || r >= h) continue;\n"
+                        + "            for (int b = 0; b < kw; b++) {\n"
+                        + "                const int c = ws + b * dw;\n"
+                        + "                if (c < 0 || c >= w) continue;\n"
+                        + "                const double v = (double) p[r * w + c];\n"
+                        + "                if (v > max || v != v) {\n                    max = v;\n                    best = (long long) r * w + c;\n                }\n"
+                        + "            }\n"
+                        + "        }\n"
+                        + "        out[i] = best;\n    }\n");
+        long n = shape(out).numelLong();
+        var r = wa.rows();
+        var c = wa.cols();
+        launchOver(name, n, List.of(new Arg.Buffer(x), new Arg.Buffer(out), new Arg.Int(n), new Arg.Int(r.size()), new Arg.Int(c.size()),
+                new Arg.Int(r.count()), new Arg.Int(c.count()), new Arg.Int(r.kernel()), new Arg.Int(r.stride()), new Arg.Int(r.padding()),
+                new Arg.Int(r.dilation()), new Arg.Int(c.kernel()), new Arg.Int(c.stride()), new Arg.Int(c.padding()),
+                new Arg.Int(c.dilation())), what);
     }
 
     /** slots[slot] = buffer[0]. */

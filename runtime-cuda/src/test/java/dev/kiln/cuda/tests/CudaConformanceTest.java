@@ -116,7 +116,8 @@ class CudaConformanceTest {
         Assumptions.assumeTrue(Emulator.available(), "g++ is not on the PATH: the CUDA emulator cannot run");
         Map<String, BiFunction<Ops, Node[], Node>> cases = new LinkedHashMap<>();
         examples().forEach((op, build) -> {
-            if (!dev.kiln.ir.Index.class.isAssignableFrom(op)) { // their examples turn y into positions: NaN and ∞ are out of range
+            // gather's and scatterAdd's examples turn y into positions: NaN and ∞ are out of range (max pooling's take them)
+            if (op != dev.kiln.ir.Index.Gather.class && op != dev.kiln.ir.Index.ScatterAdd.class) {
                 cases.put(op.getSimpleName(), build);
             }
         });

@@ -93,11 +93,37 @@ class CudaGoldenTest {
         return f;
     }
 
+    /**
+     * A small CNN's training step: Conv2d(1, 4, 3) → ReLU → MaxPool2d(2) → Flatten → Linear(36, 3), cross-entropy, SGD
+     * by hand (called once): the convolution's gathers and scatters, max pooling's window argmax, the GEMMs.
+     */
+    static CompiledFunction cnnStep() {
+        Kiln.manualSeed(3);
+        Sequential model = new Sequential(new dev.kiln.nn.Conv2d(1, 4, 3), new ReLU(), new dev.kiln.nn.MaxPool2d(2), new Flatten(),
+                new Linear(36, 3));
+        Tensor x = Tensor.randn(2, 1, 8, 8);
+        Tensor target = Tensor.of(0L, 2L);
+        CompiledFunction step = Kiln.compile(in -> {
+            Tensor loss = dev.kiln.nn.Functional.crossEntropy(model.forward(x), target);
+            model.zeroGrad();
+            loss.backward();
+            try (var noGrad = Kiln.noGrad()) {
+                for (Tensor p : model.parameters()) {
+                    p.sub_(p.grad().mul(0.1));
+                }
+            }
+            return loss;
+        });
+        step.apply();
+        return step;
+    }
+
     static Map<String, CompiledFunction> functions() {
         Map<String, CompiledFunction> f = new LinkedHashMap<>();
         f.put("cubic_step", cubicStep());
         f.put("nn_step", nnStep());
         f.put("mlp_gemm_epilogue", mlpInference());
+        f.put("cnn_step", cnnStep());
         return f;
     }
 
