@@ -15,6 +15,8 @@ import java.util.Map;
 final class StepProfile {
     static final boolean ON = Boolean.getBoolean("kiln.profileSteps");
     private static final Map<Plan, long[][]> TIMES = new IdentityHashMap<>();
+    /** Each step's times, call by call (for the median: the mean carries the first calls' JIT warm-up). */
+    private static final Map<Plan, long[][]> CALLS = new IdentityHashMap<>();
 
     static {
         if (ON) {
@@ -28,13 +30,19 @@ final class StepProfile {
     /** Adds one run of step {@code i} of {@code plan}, which took {@code nanos}. */
     static synchronized void add(Plan plan, int i, long nanos) {
         long[][] t = TIMES.computeIfAbsent(plan, p -> new long[2][p.steps().size()]);
+        long[][] c = CALLS.computeIfAbsent(plan, p -> new long[p.steps().size()][]);
+        int n = (int) t[1][i];
+        if (c[i] == null || c[i].length == n) {
+            c[i] = java.util.Arrays.copyOf(c[i] == null ? new long[0] : c[i], Math.max(16, 2 * n));
+        }
+        c[i][n] = nanos;
         t[0][i] += nanos;
         t[1][i]++;
     }
 
-    /** The {@code rows} costliest steps over all plans: total and mean time, share, calls, and what the step is. */
+    /** The {@code rows} costliest steps over all plans: total, mean and median time, share, calls, and what the step is. */
     static synchronized String table(int rows) {
-        record Row(int plan, int step, long nanos, long calls, String what) {
+        record Row(int plan, int step, long nanos, long calls, long median, String what) {
         }
         List<Row> all = new ArrayList<>();
         long total = 0;
@@ -43,7 +51,9 @@ final class StepProfile {
             long[][] t = e.getValue();
             for (int i = 0; i < t[0].length; i++) {
                 if (t[1][i] > 0) {
-                    all.add(new Row(k, i, t[0][i], t[1][i], describe(e.getKey(), e.getKey().steps().get(i))));
+                    long[] times = java.util.Arrays.copyOf(CALLS.get(e.getKey())[i], (int) t[1][i]);
+                    java.util.Arrays.sort(times);
+                    all.add(new Row(k, i, t[0][i], t[1][i], times[times.length / 2], describe(e.getKey(), e.getKey().steps().get(i))));
                     total += t[0][i];
                 }
             }
@@ -51,10 +61,11 @@ final class StepProfile {
         }
         all.sort((a, b) -> Long.compare(b.nanos, a.nanos));
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "kiln step profile: %.1f ms in %d plans' steps%n", total / 1e6, k));
-        sb.append(String.format(Locale.ROOT, "%10s %10s %6s %8s  %s%n", "total ms", "mean ms", "share", "calls", "plan.step: what"));
+        sb.append(String.format(Locale.ROOT, "%10s %10s %10s %6s %8s  %s%n", "total ms", "mean ms", "median ms", "share", "calls",
+                "plan.step: what"));
         for (Row r : all.subList(0, Math.min(rows, all.size()))) {
-            sb.append(String.format(Locale.ROOT, "%10.1f %10.3f %5.1f%% %8d  p%d.%d: %s%n", r.nanos / 1e6, r.nanos / 1e6 / r.calls,
-                    100.0 * r.nanos / Math.max(1, total), r.calls, r.plan, r.step, r.what));
+            sb.append(String.format(Locale.ROOT, "%10.1f %10.3f %10.3f %5.1f%% %8d  p%d.%d: %s%n", r.nanos / 1e6, r.nanos / 1e6 / r.calls,
+                    r.median / 1e6, 100.0 * r.nanos / Math.max(1, total), r.calls, r.plan, r.step, r.what));
         }
         return sb.toString();
     }

@@ -24,7 +24,7 @@ import org.quicktheories.generators.Generate;
 /**
  * A compiled plan starts its short loops in scalar form and switches them to their Vector API form
  * after thousands of runs; the switch must change speed, never results. Random float32 loops (+ − × ÷,
- * negation, tanh, small powers, broadcasts, stores and sums) at sizes around the lane count, the
+ * negation, abs, sqrt, maximum, minimum, tanh, small powers, broadcasts, stores and sums) at sizes around the lane count, the
  * 2048-position sum blocks and the chunking threshold give bit-identical outputs in both forms, with
  * multiply-add contraction on and off, at every vector width this CPU runs (128, 256 and 512 bits on
  * AVX-512); both forms agree with the interpreter within float32 rounding.
@@ -86,7 +86,7 @@ class VectorFormBitsProperties {
         for (int k = 0; k < 3 + r.nextInt(8); k++) {
             Node a = pool.get(r.nextInt(pool.size()));
             Node c = pool.get(r.nextInt(pool.size()));
-            Node n = switch (r.nextInt(10)) {
+            Node n = switch (r.nextInt(14)) {
                 case 0 -> o.add(a, c);
                 case 1 -> o.sub(a, c);
                 case 2, 3 -> o.mul(a, c);
@@ -95,6 +95,10 @@ class VectorFormBitsProperties {
                 case 6 -> o.unary(new dev.kiln.ir.Unary.Tanh(), a);
                 case 7 -> o.pow(a, 1 + r.nextInt(5));
                 case 8 -> o.exp(o.mul(a, 0.3));
+                case 10 -> o.unary(new dev.kiln.ir.Unary.Sqrt(), o.unary(new dev.kiln.ir.Unary.Abs(), a));
+                case 11 -> o.binary(new dev.kiln.ir.Binary.Maximum(), a, c);
+                case 12 -> o.binary(new dev.kiln.ir.Binary.Minimum(), a, o.neg(c));
+                case 13 -> o.unary(new dev.kiln.ir.Unary.Abs(), a);
                 default -> o.add(o.mul(a, c), o.mul(a, 0.25 + r.nextInt(4)));
             };
             pool.add(n);

@@ -46,7 +46,8 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
 
     /**
      * Loops the Vector API part handles: float32 throughout (loads with unit or zero innermost
-     * stride, + − × ÷, negation, tanh, exp ({@link VectorMath}), small integer powers), sums, float32 stores; no
+     * stride, + − × ÷, negation, abs, sqrt, maximum, minimum, tanh, exp ({@link VectorMath}), small
+     * integer powers), sums, float32 stores; no
      * accumulation into buffers and no inner products. Others stay scalar.
      */
     public static boolean vectorizable(Kernel k) {
@@ -79,7 +80,8 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
                 case Instr.Dot d -> false;
                 case Instr.Apply a -> a.op() instanceof Binary.Add || a.op() instanceof Binary.Sub
                         || a.op() instanceof Binary.Mul || a.op() instanceof Binary.Div || a.op() instanceof Unary.Neg
-                        || a.op() instanceof Unary.Tanh || a.op() instanceof Unary.Exp
+                        || a.op() instanceof Unary.Tanh || a.op() instanceof Unary.Exp || a.op() instanceof Unary.Sqrt
+                        || a.op() instanceof Unary.Abs || a.op() instanceof Binary.Maximum || a.op() instanceof Binary.Minimum
                         || a.op() instanceof Binary.Pow && smallIntegerConstant(k.body(), a.args()[1]) != null
                         && smallIntegerConstant(k.body(), a.args()[1]) >= 1;
             };
@@ -374,10 +376,21 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
                     case Binary.Sub x -> lanewise(v[args[0]], v[args[1]], "sub");
                     case Binary.Mul x -> lanewise(v[args[0]], v[args[1]], "mul");
                     case Binary.Div x -> lanewise(v[args[0]], v[args[1]], "div");
+                    // Math.max/min's rules (NaN wins, -0 below +0), as the scalar form's calls: the same bits
+                    case Binary.Maximum x -> lanewise(v[args[0]], v[args[1]], "max");
+                    case Binary.Minimum x -> lanewise(v[args[0]], v[args[1]], "min");
+                    case Unary.Abs x -> {
+                        mv.visitVarInsn(ALOAD, v[args[0]]);
+                        mv.visitMethodInsn(INVOKEVIRTUAL, FV, "abs", "()" + FV_DESC, false);
+                    }
+                    case Unary.Sqrt x -> { // correctly rounded in float, as the scalar form's double sqrt rounded to float
+                        mv.visitVarInsn(ALOAD, v[args[0]]);
+                        mv.visitFieldInsn(GETSTATIC, "jdk/incubator/vector/VectorOperators", "SQRT", "Ljdk/incubator/vector/VectorOperators$Unary;");
+                        mv.visitMethodInsn(INVOKEVIRTUAL, FV, "lanewise", "(Ljdk/incubator/vector/VectorOperators$Unary;)" + FV_DESC, false);
+                    }
                     // vectorizable admits only the ops above; a new primitive must be placed here
-                    case Unary.Abs _, Unary.Log _, Unary.Sin _, Unary.Cos _, Unary.Sqrt _, Unary.Erf _, Unary.Log1p _,
-                            Unary.Expm1 _, Binary.Maximum _,
-                            Binary.Minimum _, Compare _, Where _, Cast _ -> throw new IllegalStateException("not vectorized: " + a.op());
+                    case Unary.Log _, Unary.Sin _, Unary.Cos _, Unary.Erf _, Unary.Log1p _, Unary.Expm1 _, Compare _, Where _, Cast _ ->
+                            throw new IllegalStateException("not vectorized: " + a.op());
                 }
             }
             case Instr.Scalar sc -> throw new IllegalStateException("scalars are hoisted, not vectorized: " + in);
