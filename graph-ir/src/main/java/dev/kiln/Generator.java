@@ -179,6 +179,9 @@ public final class Generator {
             out[i] = (float) uniform(seed, offset, i, DType.FLOAT32);
             i++;
         }
+        for (; i + 8 <= to; i += 8) {
+            fourBlocks((offset >>> 2) + (i >>> 1), k0, k1, out, i);
+        }
         for (; i < to; i += 2) {
             long block = (offset >>> 2) + (i >>> 1);
             int[] w = philox((int) block, (int) (block >>> 32), 0, 0, k0, k1);
@@ -187,6 +190,49 @@ public final class Generator {
                 out[i + 1] = ((w[2] & 0xFFFFFFFFL) >>> 8) * 0x1.0p-24f;
             }
         }
+    }
+
+    /**
+     * {@link #philox} of the four blocks from {@code block} at once (four independent chains of multiplies, which the
+     * CPU overlaps: one block alone waits on each round's product), their words 0 and 2 as eight float32 uniforms.
+     */
+    private static void fourBlocks(long block, int k0, int k1, float[] out, int at) {
+        int a0 = (int) block, a1 = (int) (block + 1), a2 = (int) (block + 2), a3 = (int) (block + 3);
+        int b0 = (int) (block >>> 32), b1 = (int) ((block + 1) >>> 32), b2 = (int) ((block + 2) >>> 32), b3 = (int) ((block + 3) >>> 32);
+        int c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+        int d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+        for (int round = 0; round < 10; round++) {
+            long p00 = (M0 & 0xFFFFFFFFL) * (a0 & 0xFFFFFFFFL), p10 = (M1 & 0xFFFFFFFFL) * (c0 & 0xFFFFFFFFL);
+            long p01 = (M0 & 0xFFFFFFFFL) * (a1 & 0xFFFFFFFFL), p11 = (M1 & 0xFFFFFFFFL) * (c1 & 0xFFFFFFFFL);
+            long p02 = (M0 & 0xFFFFFFFFL) * (a2 & 0xFFFFFFFFL), p12 = (M1 & 0xFFFFFFFFL) * (c2 & 0xFFFFFFFFL);
+            long p03 = (M0 & 0xFFFFFFFFL) * (a3 & 0xFFFFFFFFL), p13 = (M1 & 0xFFFFFFFFL) * (c3 & 0xFFFFFFFFL);
+            a0 = (int) (p10 >>> 32) ^ b0 ^ k0;
+            a1 = (int) (p11 >>> 32) ^ b1 ^ k0;
+            a2 = (int) (p12 >>> 32) ^ b2 ^ k0;
+            a3 = (int) (p13 >>> 32) ^ b3 ^ k0;
+            b0 = (int) p10;
+            b1 = (int) p11;
+            b2 = (int) p12;
+            b3 = (int) p13;
+            c0 = (int) (p00 >>> 32) ^ d0 ^ k1;
+            c1 = (int) (p01 >>> 32) ^ d1 ^ k1;
+            c2 = (int) (p02 >>> 32) ^ d2 ^ k1;
+            c3 = (int) (p03 >>> 32) ^ d3 ^ k1;
+            d0 = (int) p00;
+            d1 = (int) p01;
+            d2 = (int) p02;
+            d3 = (int) p03;
+            k0 += W0;
+            k1 += W1;
+        }
+        out[at] = ((a0 & 0xFFFFFFFFL) >>> 8) * 0x1.0p-24f;
+        out[at + 1] = ((c0 & 0xFFFFFFFFL) >>> 8) * 0x1.0p-24f;
+        out[at + 2] = ((a1 & 0xFFFFFFFFL) >>> 8) * 0x1.0p-24f;
+        out[at + 3] = ((c1 & 0xFFFFFFFFL) >>> 8) * 0x1.0p-24f;
+        out[at + 4] = ((a2 & 0xFFFFFFFFL) >>> 8) * 0x1.0p-24f;
+        out[at + 5] = ((c2 & 0xFFFFFFFFL) >>> 8) * 0x1.0p-24f;
+        out[at + 6] = ((a3 & 0xFFFFFFFFL) >>> 8) * 0x1.0p-24f;
+        out[at + 7] = ((c3 & 0xFFFFFFFFL) >>> 8) * 0x1.0p-24f;
     }
 
     /**

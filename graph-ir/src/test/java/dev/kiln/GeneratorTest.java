@@ -34,10 +34,10 @@ class GeneratorTest {
         assertEquals(u, (float) u);
     }
 
-    /** The block-wise float32 fill gives each element uniform()'s value, whatever chunk boundaries and offset. */
+    /** The block-wise float32 fill (four blocks at a time) gives each element uniform()'s value, whatever chunk boundaries and offset. */
     @Test
     void uniformFloatsFillsWhatUniformGivesPerElement() {
-        for (long offset : new long[] {0, 8, 6, 1L << 33}) {
+        for (long offset : new long[] {0, 8, 6, 1L << 33, (1L << 34) - 8}) { // the last: block numbers carry into the high word
             float[] expected = new float[37];
             for (int i = 0; i < expected.length; i++) {
                 expected[i] = (float) Generator.uniform(42, offset, i, DType.FLOAT32);

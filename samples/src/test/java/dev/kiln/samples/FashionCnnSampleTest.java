@@ -26,13 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FashionCnnSampleTest {
     /**
-     * One epoch on the first 1,280 training images (20 compiled steps of 64), scored on the first 500 test
-     * images. The issue asks for 10,000 images, but a step takes about 1.7 s on this 2-core machine (the
-     * convolutions' gather and scatter run in the interpreter's loops), so 157 steps would take about five
-     * minutes. Measured on the 2-core machine: 0.648 (seed 1234; the run takes about 40 s), so the floor is 0.60.
+     * One epoch on the first 10,000 training images (157 compiled steps of 64, the last one of 16), scored on the
+     * first 500 test images, as the issue asks. Measured on the 2-core Intel machine (AVX-512): 0.778 (seed 1234;
+     * the whole run takes about 26 s), so the floor is 0.72 (the margin covers another vector width's sums).
      */
-    static final int SUBSET = 1280;
-    static final double FLOOR = 0.60;
+    static final int SUBSET = 10_000;
+    static final double FLOOR = 0.72;
 
     @BeforeAll
     static void dataset() {
@@ -51,7 +50,7 @@ class FashionCnnSampleTest {
         FashionCnnSample.Result r = FashionCnnSample.run(new PrintStream(text, true, StandardCharsets.UTF_8), o, Progress.NONE);
         String out = text.toString(StandardCharsets.UTF_8);
         System.out.print(out);
-        assertEquals(SUBSET / FashionCnnSample.BATCH, r.stepLosses().size(), out);
+        assertEquals((SUBSET + FashionCnnSample.BATCH - 1) / FashionCnnSample.BATCH, r.stepLosses().size(), out);
         assertTrue(out.contains("test accuracy: " + String.format("%.3f", r.testAccuracy())), out);
         assertTrue(r.testAccuracy() >= FLOOR, "accuracy " + r.testAccuracy() + " under the floor " + FLOOR + "\n" + out);
         double first = r.stepLosses().getFirst();
