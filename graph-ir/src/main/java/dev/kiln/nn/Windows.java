@@ -5,6 +5,7 @@ import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.internal.Tracing;
 import dev.kiln.ir.Index;
+import dev.kiln.ir.Movement;
 
 /**
  * The sliding windows of a 2-D convolution or pooling over [N, C, H, W]: for window element k (kernel
@@ -13,7 +14,7 @@ import dev.kiln.ir.Index;
  * {@code scatterAdd}, so a convolution is a handful of graph nodes whatever its kernel size, and their
  * gradients are each other.
  */
-record Windows(int height, int width, int kh, int kw, int outH, int outW, long[] index, boolean[] valid) {
+record Windows(int height, int width, int kh, int kw, int outH, int outW, long[] index, boolean[] valid, int[] pads, long[] paddedIndex) {
 
     /** One spatial axis: input size, kernel, stride, padding before and after, dilation. */
     record Axis(int size, int kernel, int stride, int before, int after, int dilation) {
@@ -40,6 +41,11 @@ record Windows(int height, int width, int kh, int kw, int outH, int outW, long[]
         int l = outH * outW;
         long[] index = new long[k * l];
         boolean[] valid = new boolean[k * l];
+        // the zeros each side that hold every window: the padding before, and after it whatever the last window reaches
+        int[] pads = {rows.before(), Math.max(0, (outH - 1) * rows.stride() - rows.before() + rows.dilation() * (rows.kernel() - 1) + 1 - rows.size()),
+            cols.before(), Math.max(0, (outW - 1) * cols.stride() - cols.before() + cols.dilation() * (cols.kernel() - 1) + 1 - cols.size())};
+        int paddedWidth = cols.size() + pads[2] + pads[3];
+        long[] paddedIndex = new long[k * l];
         for (int i = 0; i < rows.kernel(); i++) {
             for (int j = 0; j < cols.kernel(); j++) {
                 for (int oh = 0; oh < outH; oh++) {
@@ -49,11 +55,12 @@ record Windows(int height, int width, int kh, int kw, int outH, int outW, long[]
                         int at = (i * cols.kernel() + j) * l + oh * outW + ow;
                         valid[at] = h >= 0 && h < rows.size() && w >= 0 && w < cols.size();
                         index[at] = valid[at] ? (long) h * cols.size() + w : 0;
+                        paddedIndex[at] = (long) (h + pads[0]) * paddedWidth + w + pads[2];
                     }
                 }
             }
         }
-        return new Windows(rows.size(), cols.size(), rows.kernel(), cols.kernel(), outH, outW, index, valid);
+        return new Windows(rows.size(), cols.size(), rows.kernel(), cols.kernel(), outH, outW, index, valid, pads, paddedIndex);
     }
 
     int positions() {
@@ -75,6 +82,10 @@ record Windows(int height, int width, int kh, int kw, int outH, int outW, long[]
 
     /** The flat input positions as an int64 [1, 1, K·L] tensor (a constant of the graph). */
     private Tensor indexTensor() {
+        return indexTensor(index);
+    }
+
+    private static Tensor indexTensor(long[] index) {
         double[] v = new double[index.length];
         for (int i = 0; i < v.length; i++) {
             v[i] = index[i];
@@ -94,13 +105,26 @@ record Windows(int height, int width, int kh, int kw, int outH, int outW, long[]
         return Tensor.fromArray(v, Shape.of(kernelSize(), positions()), DType.BOOL);
     }
 
-    /** The windows of x [N, C, H, W] as [N, C, K, L], {@code fill} where they fall in the padding. */
+    /**
+     * The windows of x [N, C, H, W] as [N, C, K, L], {@code fill} where they fall in the padding. With a fill of 0 the
+     * windows are gathered from x placed in zeros (two unslices): a bare gather of an input a compiled step's GEMMs
+     * can pack straight from (the implicit im2col, runtime-cpu's {@code LazyOps}), where a {@code where} over the
+     * padding would stand between them; the values are the same.
+     */
     Tensor gather(Tensor x, double fill) {
         int n = x.size(0);
         int c = x.size(1);
+        Tensor mask = validTensor();
+        if (mask != null && fill == 0) {
+            int ph = height + pads[0] + pads[1];
+            int pw = width + pads[2] + pads[3];
+            Tensor placed = Tracing.compute(new Movement.Unslice(2, pads[0], 1, ph), x);
+            placed = Tracing.compute(new Movement.Unslice(3, pads[2], 1, pw), placed);
+            return placed.reshape(n, c, ph * pw).gather(2, indexTensor(paddedIndex).expand(n, c, index.length))
+                    .reshape(n, c, kernelSize(), positions());
+        }
         Tensor flat = x.reshape(n, c, height * width);
         Tensor g = flat.gather(2, indexTensor().expand(n, c, index.length)).reshape(n, c, kernelSize(), positions());
-        Tensor mask = validTensor();
         return mask == null ? g : Tensor.where(mask, g, Tensor.scalar(fill, x.dtype()));
     }
 

@@ -18,7 +18,10 @@ final class IndexKernels {
     private IndexKernels() {
     }
 
-    /** {@code op} on {@code in} when it is a gather or a scatter-add these loops take; null otherwise (the interpreter runs it). */
+    /**
+     * {@code op} on {@code in} when it is a gather, a scatter-add, a window argmax or an unslice these loops take; null
+     * otherwise (the interpreter runs it).
+     */
     static TensorData execute(dev.kiln.ir.Op op, java.util.List<TensorData> in, TensorType type) {
         return switch (op) {
             case Index.Gather g -> gather(g, in.get(0), in.get(1), type);
@@ -27,8 +30,40 @@ final class IndexKernels {
                 yield scatterAddInto(s, in.get(0), in.get(1), out) ? out : null;
             }
             case Index.WindowArgmax w -> windowArgmax(w, in.get(0), type);
+            case dev.kiln.ir.Movement.Unslice u -> unslice(u, in.get(0), type);
             default -> null;
         };
+    }
+
+    /**
+     * An unslice (x placed in zeros along one axis: the gradient of a slice, and a convolution's zero padding) of a
+     * contiguous x: each run of x's inner dimensions copied whole. Null for other layouts (the interpreter's copy).
+     */
+    static TensorData unslice(dev.kiln.ir.Movement.Unslice u, TensorData x, TensorType type) {
+        if (!x.layout().isContiguous()) {
+            return null;
+        }
+        TensorData out = TensorData.allocate(type.shape(), type.dtype());
+        Shape s = x.shape();
+        int inner = 1;
+        for (int d = u.axis() + 1; d < s.rank(); d++) {
+            inner *= s.dim(d);
+        }
+        int along = s.dim(u.axis());
+        int outer = along == 0 || inner == 0 ? 0 : s.numel() / (along * inner);
+        Object xa = x.storage().array();
+        Object oa = out.storage().array();
+        int xo = x.layout().offset();
+        for (int o = 0; o < outer; o++) {
+            if (u.step() == 1) { // x's block lands in one run (a padded row: the last axis)
+                System.arraycopy(xa, xo + o * along * inner, oa, (o * u.size() + u.start()) * inner, along * inner);
+                continue;
+            }
+            for (int a = 0; a < along; a++) {
+                System.arraycopy(xa, xo + (o * along + a) * inner, oa, ((o * u.size()) + u.start() + a * u.step()) * inner, inner);
+            }
+        }
+        return out;
     }
 
     /**

@@ -81,6 +81,27 @@ class ImplicitGatherTest {
         return out;
     }
 
+    /**
+     * A padded convolution gathers its windows from the input placed in zeros (two unslices), not through a {@code
+     * where} over the padding: its GEMM packs the windows straight from that plane, with the bits of the eager
+     * convolution (which writes the columns out).
+     */
+    @Test
+    void aPaddedConvolutionsWindowsArePackedFromTheInputPlacedInZeros() {
+        Tensor x = Tensor.randn(2, 3, 9, 7);
+        Tensor w = Tensor.randn(4, 3, 3, 3);
+        int[] one = {1, 1};
+        int[] padding = {2, 1};
+        java.util.Map<Node, Tensor> captured = new java.util.HashMap<>();
+        Graph g = dev.kiln.internal.Tracing.trace(in -> dev.kiln.nn.Functional.conv2d(in.get(0), in.get(1), null, one, padding, one, 1),
+                List.of(new TensorType(x.shape(), DType.FLOAT32), new TensorType(w.shape(), DType.FLOAT32)), null, captured::put);
+        CompiledPlan plan = new CompiledPlan(g);
+        assertEquals(1, plan.implicitGathers(), plan.describe());
+        java.util.Iterator<Tensor> declared = List.of(x, w).iterator();
+        List<TensorData> in = g.inputs().stream().map(n -> data(captured.containsKey(n) ? captured.get(n) : declared.next())).toList();
+        assertArrayEquals(bits(data(dev.kiln.nn.Functional.conv2d(x, w, null, one, padding, one, 1))), bits(plan.run(in).getFirst()));
+    }
+
     @Test
     void gemmsPackTheGatherWithTheBitsOfTheWrittenOutGather() {
         // odd sizes, a depth over one GEMM block (c·k > 256), panels wider than the index's row

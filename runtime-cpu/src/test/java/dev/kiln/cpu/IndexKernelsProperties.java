@@ -157,6 +157,26 @@ class IndexKernelsProperties {
         });
     }
 
+    /** An unslice of a contiguous tensor of any dtype, along any axis with any start and step: the interpreter's values. */
+    @Test
+    void unsliceIsTheInterpretersBitForBit() {
+        Props.check("fast unslice", 300, Generate.longRange(0, Long.MAX_VALUE), seed -> {
+            Random r = new Random(seed);
+            DType dtype = TYPES[r.nextInt(TYPES.length)];
+            int rank = 1 + r.nextInt(4);
+            int axis = r.nextInt(rank);
+            TensorData x = values(r, dims(r, rank), dtype, false);
+            int start = r.nextInt(3);
+            int step = 1 + r.nextInt(3);
+            int size = start + step * (x.shape().dim(axis) - 1) + 1 + r.nextInt(3);
+            dev.kiln.ir.Movement.Unslice u = new dev.kiln.ir.Movement.Unslice(axis, start, step, size);
+            TensorType type = u.infer(List.of(new TensorType(x.shape(), dtype)));
+            TensorData fast = IndexKernels.unslice(u, x, type);
+            assertNotNull(fast);
+            assertSameBits(Interpreter.execute(u, List.of(x), type), fast);
+        });
+    }
+
     /** A window axis over {@code size} positions PyTorch's max pooling accepts: padding at most half the kernel, floor or ceil count. */
     private static Index.WindowArgmax.Axis axis(Random r, int size) {
         while (true) {
