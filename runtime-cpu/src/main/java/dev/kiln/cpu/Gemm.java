@@ -105,6 +105,27 @@ final class Gemm {
         for (int d = 0; d < r - 2; d++) {
             batches *= out.dim(d);
         }
+        if (c instanceof float[] && batches > 1 && epilogue == null && (n + MC - 1) / MC < dev.kiln.Kiln.numThreads()
+                && (long) batches * n * m * k >= PARALLEL_FLOPS) {
+            // a product with fewer row blocks than threads (a convolution's [O, L] per image) keeps the others idle:
+            // the batch's products share the threads instead, each computed as alone (the same bits)
+            Threads.forEach(batches, true, batch -> {
+                int offA = la.offset();
+                int offB = lb.offset();
+                for (int d = r - 3, rest = batch; d >= 0; d--) {
+                    int at = rest % out.dim(d);
+                    rest /= out.dim(d);
+                    offA += at * la.stride(d);
+                    offB += at * lb.stride(d);
+                }
+                sgemm((float[]) a, ga, offA, la.stride(r - 2), la.stride(r - 1), (float[]) b, gb, offB, lb.stride(r - 2),
+                        lb.stride(r - 1), (float[]) c, batch * n * m, n, m, k, KERNEL, null);
+                if (perBatch != null) {
+                    perBatch.accept(batch);
+                }
+            });
+            return;
+        }
         int[] index = r == 2 ? NO_INDEX : new int[r - 2];
         for (int batch = 0; batch < batches; batch++) {
             int offA = la.offset();

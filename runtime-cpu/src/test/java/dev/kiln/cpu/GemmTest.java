@@ -133,6 +133,47 @@ class GemmTest {
         }
     }
 
+    /**
+     * A batch of products too narrow to split by rows (64 rows: one row block), as a convolution's, shares the threads
+     * across the batch: the same bits at 1, 2 and 3 threads, each matrix's epilogue called once after its product.
+     */
+    @Test
+    void batchedProductsShareTheThreadsAcrossTheBatchWithTheSameBits() {
+        Random r = new Random(10);
+        int before = Kiln.numThreads();
+        int batches = 5;
+        int n = 64;
+        int m = 150;
+        int k = 300;
+        float[] a = random(r, n * k);
+        float[] b = random(r, batches * k * m);
+        dev.kiln.spi.Layout la = new dev.kiln.spi.Layout(dev.kiln.Shape.of(batches, n, k), new int[] {0, k, 1}, 0); // a broadcast weight
+        dev.kiln.spi.Layout lb = dev.kiln.spi.Layout.contiguous(dev.kiln.Shape.of(batches, k, m));
+        try {
+            float[][] results = new float[3][];
+            for (int threads = 1; threads <= 3; threads++) {
+                Kiln.setNumThreads(threads);
+                results[threads - 1] = new float[batches * n * m];
+                java.util.concurrent.atomic.AtomicIntegerArray calls = new java.util.concurrent.atomic.AtomicIntegerArray(batches);
+                float[] c = results[threads - 1];
+                Gemm.matmulBatches(a, null, la, b, null, lb, c, dev.kiln.Shape.of(batches, n, m), batch -> {
+                    calls.incrementAndGet(batch);
+                    assertTrue(c[batch * n * m + n * m - 1] != 0, "the epilogue runs after its matrix is done");
+                });
+                for (int batch = 0; batch < batches; batch++) {
+                    assertEquals(1, calls.get(batch), "batch " + batch + "'s epilogue");
+                }
+            }
+            assertArrayEquals(results[0], results[1], "1 and 2 threads");
+            assertArrayEquals(results[0], results[2], "1 and 3 threads");
+            float[] single = new float[n * m];
+            Gemm.sgemm(a, 0, k, 1, b, 3 * k * m, m, 1, single, 0, n, m, k);
+            assertArrayEquals(single, java.util.Arrays.copyOfRange(results[1], 3 * n * m, 4 * n * m), "batch 3 as a product alone");
+        } finally {
+            Kiln.setNumThreads(before);
+        }
+    }
+
     @Test
     void theVectorPathIsTheOneTestsRun() {
         // surefire starts the JVM with --add-modules jdk.incubator.vector, as ./kiln does
