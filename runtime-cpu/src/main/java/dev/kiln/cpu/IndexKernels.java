@@ -37,7 +37,8 @@ final class IndexKernels {
 
     /**
      * An unslice (x placed in zeros along one axis: the gradient of a slice, and a convolution's zero padding) of a
-     * contiguous x: each run of x's inner dimensions copied whole. Null for other layouts (the interpreter's copy).
+     * contiguous x: each run of x's inner dimensions copied whole. Null for other layouts, or x in another array type
+     * than its result's (the interpreter's copy converts).
      */
     static TensorData unslice(dev.kiln.ir.Movement.Unslice u, TensorData x, TensorType type) {
         if (!x.layout().isContiguous()) {
@@ -53,6 +54,9 @@ final class IndexKernels {
         int outer = along == 0 || inner == 0 ? 0 : s.numel() / (along * inner);
         Object xa = x.storage().array();
         Object oa = out.storage().array();
+        if (xa.getClass() != oa.getClass()) {
+            return null; // x held in another array type (a float32 sum in its float64 accumulator): the interpreter converts
+        }
         int xo = x.layout().offset();
         for (int o = 0; o < outer; o++) {
             if (u.step() == 1) { // x's block lands in one run (a padded row: the last axis)

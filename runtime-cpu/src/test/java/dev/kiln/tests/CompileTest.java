@@ -81,6 +81,29 @@ class CompileTest {
         assertEquals(1, step.compilations());
     }
 
+    /**
+     * cat of float32 sums, compiled: each sum is kept in its float64 accumulator array and placed by an unslice, which
+     * must convert (a run copy between the two array types threw ArrayStoreException), with eager's values.
+     */
+    @Test
+    void catOfFloat32SumsPlacesTheirAccumulatorsAsEagerDoes() {
+        Tensor x = Tensor.randn(4, 3).requiresGrad_(true);
+        Tensor y = Tensor.randn(5, 2).requiresGrad_(true);
+        Tensor w = Tensor.of(1f, 2f, 3f, 4f, 5f);
+        dev.kiln.Step step = in -> {
+            x.clearGrad();
+            y.clearGrad();
+            Tensor l = Tensor.cat(java.util.List.of(x.sum(0), y.sum(0)), 0).mul(w).sum();
+            l.backward();
+            return l;
+        };
+        float eager = step.apply().toFloatArray()[0];
+        float[] eagerGrad = y.grad().toFloatArray();
+        CompiledFunction f = Kiln.compile(step);
+        assertEquals(eager, f.apply().toFloatArray()[0], 1e-5f);
+        assertArrayEquals(eagerGrad, y.grad().toFloatArray());
+    }
+
     @Test
     void compiledTrainingStepsMatchEagerOnes() {
         compareTraining(ps -> new SGD(ps, SGD.Options.lr(0.1).withMomentum(0.9).withNesterov(true)));
