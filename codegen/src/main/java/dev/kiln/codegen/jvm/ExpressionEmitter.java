@@ -92,6 +92,11 @@ abstract class ExpressionEmitter extends DotEmitter {
             mv.visitMethodInsn(INVOKESTATIC, "dev/kiln/codegen/jvm/FloatMath", "exp", "(F)F", false);
             return;
         }
+        if (isFloat(a) && a.op() instanceof Unary.Erf && isFloat(instrs.get(args[0]))) {
+            pushAsFloat(instrs, locals, args[0]);
+            mv.visitMethodInsn(INVOKESTATIC, "dev/kiln/codegen/jvm/FloatMath", "erf", "(F)F", false);
+            return;
+        }
         if (isFloat(a) && a.op() instanceof Unary.Tanh && isFloat(instrs.get(args[0]))) {
             pushAsFloat(instrs, locals, args[0]);
             floatTanh();
