@@ -24,10 +24,11 @@ import org.quicktheories.generators.Generate;
 /**
  * A compiled plan starts its short loops in scalar form and switches them to their Vector API form
  * after thousands of runs; the switch must change speed, never results. Random float32 loops (+ − × ÷,
- * negation, abs, sqrt, maximum, minimum, tanh, small powers, broadcasts, stores and sums) at sizes around the lane count, the
- * 2048-position sum blocks and the chunking threshold give bit-identical outputs in both forms, with
- * multiply-add contraction on and off, at every vector width this CPU runs (128, 256 and 512 bits on
- * AVX-512); both forms agree with the interpreter within float32 rounding.
+ * negation, abs, sqrt, maximum, minimum, tanh, small powers, a row's maximum read back from its float64
+ * accumulator, broadcasts, stores and sums) at sizes around the lane count, the 2048-position sum blocks and
+ * the chunking threshold give bit-identical outputs in both forms, with multiply-add contraction on and off,
+ * at every vector width this CPU runs (128, 256 and 512 bits on AVX-512); both forms agree with the
+ * interpreter within float32 rounding.
  */
 class VectorFormBitsProperties {
     private static final int[][] SHAPES = {{1}, {7}, {8}, {9}, {63}, {2047}, {2048}, {2049}, {4103}, {3, 9}, {5, 31},
@@ -104,6 +105,11 @@ class VectorFormBitsProperties {
             pool.add(n);
         }
         List<Node> outs = new ArrayList<>();
+        if (dims.length == 2 && r.nextBoolean()) { // softmax's numerator: each row's maximum (a float64 accumulator) read back
+            Node a = pool.getLast();
+            Node max = o.expand(o.max(a, dev.kiln.ir.Axes.of(1), true), shape);
+            pool.add(o.exp(o.sub(a, max)));
+        }
         if (dims.length == 2 && r.nextBoolean()) { // sums along each row: the loop's row sums
             outs.add(o.sum(o.mul(pool.getLast(), pool.get(pool.size() - 2)), dev.kiln.ir.Axes.of(1), true));
         }

@@ -45,9 +45,9 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
     static final int REDUCTION_BLOCK = 2048;
 
     /**
-     * Loops the Vector API part handles: float32 throughout (loads with unit or zero innermost
-     * stride, + − × ÷, negation, abs, sqrt, maximum, minimum, tanh, exp ({@link VectorMath}), small
-     * integer powers), sums, float32 stores; no
+     * Loops the Vector API part handles: float32 throughout (loads with unit or zero innermost stride,
+     * and float64 accumulators read once a row, rounded to float32; + − × ÷, negation, abs, sqrt,
+     * maximum, minimum, tanh, exp ({@link VectorMath}), small integer powers), sums, float32 stores; no
      * accumulation into buffers and no inner products. Others stay scalar.
      */
     public static boolean vectorizable(Kernel k) {
@@ -65,7 +65,10 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
         for (int i = 0; i < k.loads().size(); i++) {
             Kernel.Load l = k.loads().get(i);
             int last = l.strides()[l.strides().length - 1];
-            if (!targets.contains(i) && (l.dtype() != DType.FLOAT32 || (last != 0 && last != 1))) {
+            // a float64 buffer read once per row (a max or sum accumulator, as a softmax reads its row's maximum) is
+            // rounded to float32 and broadcast, as the scalar form rounds it
+            boolean rowAccumulator = l.dtype() == DType.FLOAT64 && last == 0;
+            if (!targets.contains(i) && !rowAccumulator && (l.dtype() != DType.FLOAT32 || (last != 0 && last != 1))) {
                 return false;
             }
         }
@@ -351,7 +354,12 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
                 mv.visitVarInsn(ALOAD, bufferLocal[load.buffer()]);
                 mv.visitVarInsn(ILOAD, base[l.load()]);
                 if (last == 0) {
-                    mv.visitInsn(FALOAD);
+                    if (load.dtype() == DType.FLOAT64) {
+                        mv.visitInsn(DALOAD);
+                        mv.visitInsn(D2F);
+                    } else {
+                        mv.visitInsn(FALOAD);
+                    }
                     broadcastTop();
                 } else {
                     mv.visitVarInsn(ILOAD, j);
