@@ -17,7 +17,7 @@ final class Convolution {
     static Tensor unfold(Tensor x, int[] kernel, int[] dilation, int[] padding, int[] stride) {
         check4d("unfold", x);
         Windows w = windows("unfold", x.size(2), x.size(3), kernel, stride, padding, padding, dilation);
-        return w.gather(x, 0).reshape(x.size(0), x.size(1) * w.kernelSize(), w.positions());
+        return w.gather(x).reshape(x.size(0), x.size(1) * w.kernelSize(), w.positions());
     }
 
     /** {@code F.fold}: [N, C·kh·kw, L] columns summed into [N, C, outputSize]. */
@@ -58,7 +58,7 @@ final class Convolution {
         Windows w = windows(fn, x.size(2), x.size(3), kernel, stride, before, after, dilation);
         int n = x.size(0);
         int k = w.kernelSize();
-        Tensor cols = w.gather(x, 0).reshape(n, groups, perGroup * k, w.positions());
+        Tensor cols = w.gather(x).reshape(n, groups, perGroup * k, w.positions());
         Tensor y = weight.reshape(groups, out / groups, perGroup * k).matmul(cols).reshape(n, out, w.outH(), w.outW());
         return bias == null ? y : y.add(bias.reshape(1, out, 1, 1));
     }

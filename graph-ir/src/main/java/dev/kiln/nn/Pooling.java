@@ -63,7 +63,7 @@ final class Pooling {
                 divisor[oh * w.outW() + ow] = countIncludePad ? pool : inside;
             }
         }
-        Tensor sum = w.gather(in, 0).sum(2, false);
+        Tensor sum = w.gather(in).sum(2, false);
         Tensor y = sum.div(Tensor.fromArray(divisor, Shape.of(w.positions()), in.dtype())).reshape(in.size(0), in.size(1), w.outH(), w.outW());
         return unbatched(x, y);
     }

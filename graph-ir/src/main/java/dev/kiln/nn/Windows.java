@@ -106,26 +106,23 @@ record Windows(int height, int width, int kh, int kw, int outH, int outW, long[]
     }
 
     /**
-     * The windows of x [N, C, H, W] as [N, C, K, L], {@code fill} where they fall in the padding. With a fill of 0 the
-     * windows are gathered from x placed in zeros (two unslices): a bare gather of an input a compiled step's GEMMs
-     * can pack straight from (the implicit im2col, runtime-cpu's {@code LazyOps}), where a {@code where} over the
-     * padding would stand between them; the values are the same.
+     * The windows of x [N, C, H, W] as [N, C, K, L], 0 where they fall in the padding. With padding the windows are
+     * gathered from x placed in zeros (two unslices), not masked by a {@code where}: a bare gather of an input, which a
+     * compiled step's GEMMs pack straight from (the implicit im2col, runtime-cpu's {@code LazyOps}).
      */
-    Tensor gather(Tensor x, double fill) {
+    Tensor gather(Tensor x) {
         int n = x.size(0);
         int c = x.size(1);
-        Tensor mask = validTensor();
-        if (mask != null && fill == 0) {
-            int ph = height + pads[0] + pads[1];
-            int pw = width + pads[2] + pads[3];
-            Tensor placed = Tracing.compute(new Movement.Unslice(2, pads[0], 1, ph), x);
-            placed = Tracing.compute(new Movement.Unslice(3, pads[2], 1, pw), placed);
-            return placed.reshape(n, c, ph * pw).gather(2, indexTensor(paddedIndex).expand(n, c, index.length))
-                    .reshape(n, c, kernelSize(), positions());
+        if (allValid()) {
+            return x.reshape(n, c, height * width).gather(2, indexTensor().expand(n, c, index.length)).reshape(n, c, kernelSize(),
+                    positions());
         }
-        Tensor flat = x.reshape(n, c, height * width);
-        Tensor g = flat.gather(2, indexTensor().expand(n, c, index.length)).reshape(n, c, kernelSize(), positions());
-        return mask == null ? g : Tensor.where(mask, g, Tensor.scalar(fill, x.dtype()));
+        int ph = height + pads[0] + pads[1];
+        int pw = width + pads[2] + pads[3];
+        Tensor placed = Tracing.compute(new Movement.Unslice(2, pads[0], 1, ph), x);
+        placed = Tracing.compute(new Movement.Unslice(3, pads[2], 1, pw), placed);
+        return placed.reshape(n, c, ph * pw).gather(2, indexTensor(paddedIndex).expand(n, c, index.length))
+                .reshape(n, c, kernelSize(), positions());
     }
 
     /** The inverse of {@link #gather}: cols [N, C, K, L] summed into [N, C, H, W] at their positions (padding dropped). */
@@ -137,10 +134,5 @@ record Windows(int height, int width, int kh, int kw, int outH, int outW, long[]
                 .reshape(n, c, index.length);
         Tensor placed = Tracing.compute(new Index.ScatterAdd(2, height * width), indexTensor().expand(n, c, index.length), src);
         return placed.reshape(n, c, height, width);
-    }
-
-    /** The flat input position of each window element, [1, 1, K, L] int64 (for max pooling's indices). */
-    Tensor positionsTensor() {
-        return indexTensor().reshape(1, 1, kernelSize(), positions());
     }
 }

@@ -67,8 +67,6 @@ final class Gemm {
     }
 
     /** {@code c = a @ b} for views {@code [..., n, k]} and {@code [..., k, m]}; {@code c} is dense {@code [..., n, m]}. */
-    private static final int[] NO_INDEX = new int[0];
-
     static void matmul(Object a, Layout la, Object b, Layout lb, Object c, Shape out) {
         matmul(a, la, b, lb, c, out, null);
     }
@@ -109,45 +107,39 @@ final class Gemm {
                 && (long) batches * n * m * k >= PARALLEL_FLOPS) {
             // a product with fewer row blocks than threads (a convolution's [O, L] per image) keeps the others idle:
             // the batch's products share the threads instead, each computed as alone (the same bits)
-            Threads.forEach(batches, true, batch -> {
-                int offA = la.offset();
-                int offB = lb.offset();
-                for (int d = r - 3, rest = batch; d >= 0; d--) {
-                    int at = rest % out.dim(d);
-                    rest /= out.dim(d);
-                    offA += at * la.stride(d);
-                    offB += at * lb.stride(d);
-                }
-                sgemm((float[]) a, ga, offA, la.stride(r - 2), la.stride(r - 1), (float[]) b, gb, offB, lb.stride(r - 2),
-                        lb.stride(r - 1), (float[]) c, batch * n * m, n, m, k, KERNEL, null);
-                if (perBatch != null) {
-                    perBatch.accept(batch);
-                }
-            });
+            Threads.forEach(batches, true, batch -> product(batch, a, ga, la, b, gb, lb, c, out, null, perBatch));
             return;
         }
-        int[] index = r == 2 ? NO_INDEX : new int[r - 2];
-        for (int batch = 0; batch < batches; batch++) {
-            int offA = la.offset();
-            int offB = lb.offset();
-            for (int d = 0; d < index.length; d++) {
-                offA += index[d] * la.stride(d);
-                offB += index[d] * lb.stride(d);
-            }
-            int offC = batch * n * m;
-            if (c instanceof float[] fc) {
-                sgemm((float[]) a, ga, offA, la.stride(r - 2), la.stride(r - 1), (float[]) b, gb, offB, lb.stride(r - 2),
-                        lb.stride(r - 1), fc, offC, n, m, k, KERNEL, epilogue);
-            } else {
-                dgemm((double[]) a, offA, la.stride(r - 2), la.stride(r - 1), (double[]) b, offB, lb.stride(r - 2),
-                        lb.stride(r - 1), (double[]) c, offC, n, m, k, epilogue);
-            }
-            if (perBatch != null) {
-                perBatch.accept(batch);
-            }
-            for (int d = index.length - 1; d >= 0 && ++index[d] == out.dim(d); d--) {
-                index[d] = 0;
-            }
+        for (int batch = 0; batch < batches; batch++) { // on this thread, without a task object
+            product(batch, a, ga, la, b, gb, lb, c, out, epilogue, perBatch);
+        }
+    }
+
+    /** Matrix {@code batch} of a batched product (its operands located through the layouts' batch strides), then {@code perBatch}. */
+    private static void product(int batch, Object a, Gathered ga, Layout la, Object b, Gathered gb, Layout lb, Object c, Shape out,
+            Rows epilogue, java.util.function.IntConsumer perBatch) {
+        int r = out.rank();
+        int n = out.dim(r - 2);
+        int m = out.dim(r - 1);
+        int k = la.shape().dim(r - 1);
+        int offA = la.offset();
+        int offB = lb.offset();
+        for (int d = r - 3, rest = batch; d >= 0; d--) {
+            int at = rest % out.dim(d);
+            rest /= out.dim(d);
+            offA += at * la.stride(d);
+            offB += at * lb.stride(d);
+        }
+        int offC = batch * n * m;
+        if (c instanceof float[] fc) {
+            sgemm((float[]) a, ga, offA, la.stride(r - 2), la.stride(r - 1), (float[]) b, gb, offB, lb.stride(r - 2),
+                    lb.stride(r - 1), fc, offC, n, m, k, KERNEL, epilogue);
+        } else {
+            dgemm((double[]) a, offA, la.stride(r - 2), la.stride(r - 1), (double[]) b, offB, lb.stride(r - 2),
+                    lb.stride(r - 1), (double[]) c, offC, n, m, k, epilogue);
+        }
+        if (perBatch != null) {
+            perBatch.accept(batch);
         }
     }
 

@@ -79,20 +79,20 @@ final class IndexKernels {
         if (!(xa instanceof float[]) && !(xa instanceof double[])) {
             return null;
         }
-        Shape s = x.shape();
-        int planes = s.dim(0) * s.dim(1);
-        int w = s.dim(3);
-        int[] xs = x.layout().strides();
-        int xo = x.layout().offset();
-        int[][] rows = clipped(op.rows());
-        int[][] cols = clipped(op.cols());
-        int windows = op.rows().count() * op.cols().count();
         TensorData out = TensorData.allocate(type.shape(), type.dtype());
         long[] o = (long[]) out.storage().array();
+        int[] xs = x.layout().strides();
         if (xa instanceof float[] fa && xs[3] == 1 && VectorSupport.argmax() != null) {
             VectorSupport.argmax().run(fa, x.layout(), op, o);
             return out;
         }
+        Shape s = x.shape();
+        int planes = s.dim(0) * s.dim(1);
+        int w = s.dim(3);
+        int xo = x.layout().offset();
+        int[][] rows = clipped(op.rows());
+        int[][] cols = clipped(op.cols());
+        int windows = op.rows().count() * op.cols().count();
         float[] f = xa instanceof float[] fa ? fa : null;
         double[] d = xa instanceof double[] da ? da : null;
         Threads.forEach(planes, parallel(planes, op), plane -> {

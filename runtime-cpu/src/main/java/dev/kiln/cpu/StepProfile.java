@@ -14,9 +14,10 @@ import java.util.Map;
  */
 final class StepProfile {
     static final boolean ON = Boolean.getBoolean("kiln.profileSteps");
+    /** Per plan, per step: the time of each of its runs (for the median: the mean carries the first calls' JIT warm-up). */
     private static final Map<Plan, long[][]> TIMES = new IdentityHashMap<>();
-    /** Each step's times, call by call (for the median: the mean carries the first calls' JIT warm-up). */
-    private static final Map<Plan, long[][]> CALLS = new IdentityHashMap<>();
+    /** Per plan, per step: how many runs {@link #TIMES} holds. */
+    private static final Map<Plan, int[]> RUNS = new IdentityHashMap<>();
 
     static {
         if (ON) {
@@ -29,15 +30,12 @@ final class StepProfile {
 
     /** Adds one run of step {@code i} of {@code plan}, which took {@code nanos}. */
     static synchronized void add(Plan plan, int i, long nanos) {
-        long[][] t = TIMES.computeIfAbsent(plan, p -> new long[2][p.steps().size()]);
-        long[][] c = CALLS.computeIfAbsent(plan, p -> new long[p.steps().size()][]);
-        int n = (int) t[1][i];
-        if (c[i] == null || c[i].length == n) {
-            c[i] = java.util.Arrays.copyOf(c[i] == null ? new long[0] : c[i], Math.max(16, 2 * n));
+        long[][] times = TIMES.computeIfAbsent(plan, p -> new long[p.steps().size()][16]);
+        int n = RUNS.computeIfAbsent(plan, p -> new int[p.steps().size()])[i]++;
+        if (times[i].length == n) {
+            times[i] = java.util.Arrays.copyOf(times[i], 2 * n);
         }
-        c[i][n] = nanos;
-        t[0][i] += nanos;
-        t[1][i]++;
+        times[i][n] = nanos;
     }
 
     /** The {@code rows} costliest steps over all plans: total, mean and median time, share, calls, and what the step is. */
@@ -48,13 +46,14 @@ final class StepProfile {
         long total = 0;
         int k = 0;
         for (Map.Entry<Plan, long[][]> e : TIMES.entrySet()) {
-            long[][] t = e.getValue();
-            for (int i = 0; i < t[0].length; i++) {
-                if (t[1][i] > 0) {
-                    long[] times = java.util.Arrays.copyOf(CALLS.get(e.getKey())[i], (int) t[1][i]);
+            int[] runs = RUNS.get(e.getKey());
+            for (int i = 0; i < runs.length; i++) {
+                if (runs[i] > 0) {
+                    long[] times = java.util.Arrays.copyOf(e.getValue()[i], runs[i]);
+                    long sum = java.util.Arrays.stream(times).sum();
                     java.util.Arrays.sort(times);
-                    all.add(new Row(k, i, t[0][i], t[1][i], times[times.length / 2], describe(e.getKey(), e.getKey().steps().get(i))));
-                    total += t[0][i];
+                    all.add(new Row(k, i, sum, runs[i], times[times.length / 2], describe(e.getKey(), e.getKey().steps().get(i))));
+                    total += sum;
                 }
             }
             k++;
