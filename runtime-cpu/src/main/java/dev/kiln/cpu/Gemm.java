@@ -8,26 +8,64 @@ import dev.kiln.Shape;
  * strided views (a transpose is just strides) into a dense row-major {@code c}.
  *
  * <p>float32 is a blocked GEMM in the manner of GotoBLAS: {@code b} is packed by blocks of
- * {@link #KC} rows and {@link #NC} columns into panels {@code nr} wide, {@code a} by blocks of
- * {@link #MC} rows into panels {@code mr} high, and a register-blocked micro-kernel computes each
- * {@code mr x nr} tile over the block's depth — with the Vector API (at the JVM's chosen width,
- * {@link VectorSupport#bits()}) when {@code jdk.incubator.vector}
- * is present, else in scalar Java. Row blocks are independent tasks for {@link Threads}; every
- * element is summed in the same order however many threads run, so results do not depend on the
- * thread count. float64 (gradient checks, not speed) is a plain loop with the same row split.
+ * {@link Blocking#kc} rows and {@link Blocking#nc} columns into panels {@code nr} wide (the panels
+ * shared out among the threads), {@code a} by blocks of {@link Blocking#mc} rows into panels
+ * {@code mr} high, and a register-blocked micro-kernel computes each {@code mr x nr} tile over the
+ * block's depth — with the Vector API (at the JVM's chosen width, {@link VectorSupport#bits()}) when
+ * {@code jdk.incubator.vector} is present, else in scalar Java. Row blocks are independent tasks for
+ * {@link Threads}. Every element is one chain of fused multiply-adds in depth order, carried through
+ * {@code c} from one depth block to the next, so results do not depend on the thread count, the
+ * vector width or the blocking ({@link GemmTuning} may choose another per CPU). float64 (gradient
+ * checks, not speed) is a plain loop with the same row split.
  *
  * <p>An {@link Rows epilogue} (the plan's fused bias/activation loop) runs on each block of rows
  * of {@code c} in the task that completes it, while the block is still in cache.
  */
 final class Gemm {
-    static final int KC = 256;
-    /** Rows of a per block: a multiple of every micro-kernel's {@code mr} (4, 6 or 8). */
-    static final int MC = 96;
     /**
-     * Columns of b per block: a multiple of every micro-kernel's {@code nr} (8 to 32); a's blocks are
-     * packed again for each, so wider blocks pack less (1024 measured best of 512-4096 on this EPYC).
+     * A GEMM's cache blocking: the depth of one pass over c ({@code kc}), rows of a per packed block
+     * ({@code mc}, a multiple of every micro-kernel's {@code mr}: 4, 6 or 8) and columns of b per
+     * packed block ({@code nc}, a multiple of every {@code nr}: 8 to 32). It changes speed, never
+     * bits.
      */
-    static final int NC = 1024;
+    record Blocking(int kc, int mc, int nc) {
+        /** Rows of a per block are a multiple of this (every micro-kernel's {@code mr} divides it). */
+        static final int MC_STEP = 24;
+        /** Columns of b per block are a multiple of this (every micro-kernel's {@code nr} divides it). */
+        static final int NC_STEP = 32;
+        /** The blocking without tuning: 256 x 96 x 1024 (1024 columns measured best of 512-4096 on an EPYC). */
+        static final Blocking DEFAULT = new Blocking(256, 96, 1024);
+
+        Blocking {
+            if (kc < 1 || mc < MC_STEP || mc % MC_STEP != 0 || nc < NC_STEP || nc % NC_STEP != 0) {
+                throw new IllegalArgumentException("a GEMM blocking needs kc >= 1, mc a positive multiple of " + MC_STEP
+                        + " and nc a positive multiple of " + NC_STEP + ", not " + kc + " x " + mc + " x " + nc);
+            }
+        }
+
+        /** As {@code "kc,mc,nc"}, the form {@link #parse} reads. */
+        @Override
+        public String toString() {
+            return kc + "," + mc + "," + nc;
+        }
+
+        /** Reads {@code "kc,mc,nc"}. */
+        static Blocking parse(String text) {
+            String[] parts = text.trim().split(",");
+            if (parts.length != 3) {
+                throw new IllegalArgumentException("a GEMM blocking is \"kc,mc,nc\", not \"" + text + "\"");
+            }
+            return new Blocking(Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim()),
+                    Integer.parseInt(parts[2].trim()));
+        }
+    }
+
+    /** Default blocking's depth per pass (tests size products against it). */
+    static final int KC = Blocking.DEFAULT.kc();
+    /** Default blocking's rows per block. */
+    static final int MC = Blocking.DEFAULT.mc();
+    /** Default blocking's columns per block. */
+    static final int NC = Blocking.DEFAULT.nc();
     /** Below this many multiply-adds a product runs on the calling thread. */
     static final long PARALLEL_FLOPS = 1L << 21;
 
@@ -50,8 +88,8 @@ final class Gemm {
     }
 
     private static final MicroKernel KERNEL = choose();
-    private static final ThreadLocal<float[]> PACKED_A = ThreadLocal.withInitial(() -> new float[MC * KC]);
-    private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[KC * NC]);
+    private static final ThreadLocal<float[]> PACKED_A = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> PACKED_B = new ThreadLocal<>();
 
     private Gemm() {
     }
@@ -59,6 +97,21 @@ final class Gemm {
     private static MicroKernel choose() {
         MicroKernel k = VectorSupport.gemmKernel();
         return k != null ? k : new ScalarKernel();
+    }
+
+    /** This thread's packing buffer of at least {@code size} floats (grown when a blocking needs more). */
+    private static float[] packed(ThreadLocal<float[]> buffers, int size) {
+        float[] buffer = buffers.get();
+        if (buffer == null || buffer.length < size) {
+            buffer = new float[size];
+            buffers.set(buffer);
+        }
+        return buffer;
+    }
+
+    /** The micro-kernel float32 products use. */
+    static MicroKernel kernel() {
+        return KERNEL;
     }
 
     /** Whether float32 products use the Vector API. */
@@ -103,8 +156,8 @@ final class Gemm {
         for (int d = 0; d < r - 2; d++) {
             batches *= out.dim(d);
         }
-        if (c instanceof float[] && batches > 1 && epilogue == null && (n + MC - 1) / MC < dev.kiln.Kiln.numThreads()
-                && (long) batches * n * m * k >= PARALLEL_FLOPS) {
+        if (c instanceof float[] && batches > 1 && epilogue == null && (long) batches * n * m * k >= PARALLEL_FLOPS
+                && (n + GemmTuning.blocking().mc() - 1) / GemmTuning.blocking().mc() < dev.kiln.Kiln.numThreads()) {
             // a product with fewer row blocks than threads (a convolution's [O, L] per image) keeps the others idle:
             // the batch's products share the threads instead, each computed as alone (the same bits)
             Threads.forEach(batches, true, batch -> product(batch, a, ga, la, b, gb, lb, c, out, null, perBatch));
@@ -158,6 +211,17 @@ final class Gemm {
     /** As above; a non-null {@code ga} or {@code gb} is read through its gather ({@link Gathered}) instead of its array. */
     static void sgemm(float[] a, Gathered ga, int offA, int ars, int acs, float[] b, Gathered gb, int offB, int brs, int bcs,
             float[] c, int offC, int n, int m, int k, MicroKernel kernel, Rows epilogue) {
+        boolean parallel = (long) n * m * k >= PARALLEL_FLOPS;
+        Blocking blocking = parallel ? GemmTuning.blocking() : Blocking.DEFAULT; // a small product never starts a search
+        sgemm(a, ga, offA, ars, acs, b, gb, offB, brs, bcs, c, offC, n, m, k, kernel, blocking, parallel, epilogue);
+    }
+
+    /**
+     * As above with the given blocking, on the calling thread alone unless {@code parallel} (the tuner
+     * times blockings on one thread).
+     */
+    static void sgemm(float[] a, Gathered ga, int offA, int ars, int acs, float[] b, Gathered gb, int offB, int brs, int bcs,
+            float[] c, int offC, int n, int m, int k, MicroKernel kernel, Blocking blocking, boolean parallel, Rows epilogue) {
         if (k == 0) {
             for (int i = 0; i < n; i++) {
                 java.util.Arrays.fill(c, offC + i * m, offC + i * m + m, 0f);
@@ -167,42 +231,69 @@ final class Gemm {
             }
             return;
         }
-        boolean parallel = (long) n * m * k >= PARALLEL_FLOPS;
-        int rowBlocks = (n + MC - 1) / MC;
-        float[] pb = PACKED_B.get();
-        for (int jc = 0; jc < m; jc += NC) {
-            int nc = Math.min(NC, m - jc);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                if (gb != null) {
-                    packB(gb, offB + pc * brs + jc * bcs, brs, bcs, kc, nc, pb, kernel.nr());
-                } else {
-                    packB(b, offB + pc * brs + jc * bcs, brs, bcs, kc, nc, pb, kernel.nr());
+        int kcMax = blocking.kc();
+        int mcMax = blocking.mc();
+        int ncMax = blocking.nc();
+        int rowBlocks = (n + mcMax - 1) / mcMax;
+        int nr = kernel.nr();
+        float[] pb = packed(PACKED_B, Math.min(kcMax, k) * roundUp(Math.min(ncMax, m), nr));
+        for (int jc = 0; jc < m; jc += ncMax) {
+            int nc = Math.min(ncMax, m - jc);
+            for (int pc = 0; pc < k; pc += kcMax) {
+                int kc = Math.min(kcMax, k - pc);
+                int from = offB + pc * brs + jc * bcs;
+                int panels = (nc + nr - 1) / nr;
+                int packers = parallel ? Math.min(panels, dev.kiln.Kiln.numThreads()) : 1;
+                if (packers == 1) {
+                    packPanels(b, gb, from, brs, bcs, kc, nc, pb, nr, 0, panels);
+                } else { // the panels shared out: with one thread packing, the others would wait
+                    Threads.forEach(packers, true, part -> packPanels(b, gb, from, brs, bcs, kc, nc, pb, nr,
+                            part * panels / packers, (part + 1) * panels / packers));
                 }
                 boolean accumulate = pc > 0;
                 int column = jc;
                 int depth = pc;
                 // the last pass over a row block completes its rows (earlier column blocks are done)
-                Rows finish = jc + NC >= m && pc + KC >= k ? epilogue : null;
+                Rows finish = jc + ncMax >= m && pc + kcMax >= k ? epilogue : null;
                 if (!parallel) { // on this thread, without a task object: a small product allocates nothing
                     for (int block = 0; block < rowBlocks; block++) {
-                        rowBlock(block, a, ga, offA, ars, acs, pb, c, offC, n, m, kc, nc, column, depth, accumulate, kernel, finish);
+                        rowBlock(block, mcMax, a, ga, offA, ars, acs, pb, c, offC, n, m, kc, nc, column, depth, accumulate,
+                                kernel, finish);
                     }
                 } else {
-                    Threads.forEach(rowBlocks, true, block -> rowBlock(block, a, ga, offA, ars, acs, pb, c, offC, n, m, kc, nc,
-                            column, depth, accumulate, kernel, finish));
+                    Threads.forEach(rowBlocks, true, block -> rowBlock(block, mcMax, a, ga, offA, ars, acs, pb, c, offC, n, m,
+                            kc, nc, column, depth, accumulate, kernel, finish));
                 }
             }
         }
     }
 
-    /** One block of MC rows of a column block and depth pass: packs its rows of a, runs the tiles, hands finished rows on. */
-    private static void rowBlock(int block, float[] a, Gathered ga, int offA, int ars, int acs, float[] pb, float[] c, int offC, int n,
-            int m, int kc, int nc, int column, int depth, boolean accumulate, MicroKernel kernel, Rows finish) {
-        int ic = block * MC;
-        int mc = Math.min(MC, n - ic);
-        float[] pa = PACKED_A.get();
+    private static int roundUp(int x, int step) {
+        return (x + step - 1) / step * step;
+    }
+
+    /** Packs panels {@code first <= j < last} of a {@code kc x nc} block of b (array or gather) into their places in {@code pb}. */
+    private static void packPanels(float[] b, Gathered gb, int off, int brs, int bcs, int kc, int nc, float[] pb, int nr,
+            int first, int last) {
+        int j0 = first * nr;
+        int cols = Math.min(nc, last * nr) - j0;
+        if (cols <= 0) {
+            return;
+        }
+        if (gb != null) {
+            packB(gb, off + j0 * bcs, brs, bcs, kc, cols, pb, j0 * kc, nr);
+        } else {
+            packB(b, off + j0 * bcs, brs, bcs, kc, cols, pb, j0 * kc, nr);
+        }
+    }
+
+    /** One block of {@code mcMax} rows of a column block and depth pass: packs its rows of a, runs the tiles, hands finished rows on. */
+    private static void rowBlock(int block, int mcMax, float[] a, Gathered ga, int offA, int ars, int acs, float[] pb, float[] c,
+            int offC, int n, int m, int kc, int nc, int column, int depth, boolean accumulate, MicroKernel kernel, Rows finish) {
+        int ic = block * mcMax;
+        int mc = Math.min(mcMax, n - ic);
         int mr = kernel.mr();
+        float[] pa = packed(PACKED_A, roundUp(mc, mr) * kc);
         int nr = kernel.nr();
         if (ga != null) {
             packA(ga, offA + ic * ars + depth * acs, ars, acs, mc, kc, pa, mr);
@@ -221,14 +312,14 @@ final class Gemm {
     }
 
     /**
-     * Packs a {@code kc x nc} block of b into panels {@code nr} wide: panel j holds rows p at {@code
-     * j*kc*nr + p*nr}, zero-padded. Reads follow b's layout: rows copied whole where b is row-major,
-     * columns walked down where it is a transposed view (its rows have unit stride).
+     * Packs a {@code kc x nc} block of b into panels {@code nr} wide from {@code pb[pbOff]}: panel j holds
+     * rows p at {@code pbOff + j*kc*nr + p*nr}, zero-padded. Reads follow b's layout: rows copied whole
+     * where b is row-major, columns walked down where it is a transposed view (its rows have unit stride).
      */
-    private static void packB(float[] b, int off, int brs, int bcs, int kc, int nc, float[] pb, int nr) {
+    private static void packB(float[] b, int off, int brs, int bcs, int kc, int nc, float[] pb, int pbOff, int nr) {
         for (int jr = 0; jr < nc; jr += nr) {
             int cols = Math.min(nr, nc - jr);
-            int base = jr * kc;
+            int base = pbOff + jr * kc;
             if (bcs != 1 && brs == 1) {
                 for (int j = 0; j < cols; j++) {
                     int src = off + (jr + j) * bcs;
@@ -290,13 +381,13 @@ final class Gemm {
     }
 
     /** {@link #packB} reading through a gather: runs along b's unit-stride direction where it has one. */
-    private static void packB(Gathered b, int off, int brs, int bcs, int kc, int nc, float[] pb, int nr) {
+    private static void packB(Gathered b, int off, int brs, int bcs, int kc, int nc, float[] pb, int pbOff, int nr) {
         if (bcs == 1) { // rows of b are runs of the gather: each row read once, across all panels
             for (int p = 0; p < kc; p++) {
-                b.readPanels(off + p * brs, nc, pb, p * nr, nr, kc * nr);
+                b.readPanels(off + p * brs, nc, pb, pbOff + p * nr, nr, kc * nr);
             }
             int cols = nc % nr;
-            int base = (nc - cols) * kc;
+            int base = pbOff + (nc - cols) * kc;
             for (int p = 0; cols > 0 && p < kc; p++) {
                 java.util.Arrays.fill(pb, base + p * nr + cols, base + p * nr + nr, 0f);
             }
@@ -304,7 +395,7 @@ final class Gemm {
         }
         for (int jr = 0; jr < nc; jr += nr) { // bcs != 1 from here on
             int cols = Math.min(nr, nc - jr);
-            int base = jr * kc;
+            int base = pbOff + jr * kc;
             if (brs == 1) {
                 for (int j = 0; j < cols; j++) {
                     b.read(off + (jr + j) * bcs, kc, pb, base + j, nr);
@@ -408,13 +499,13 @@ final class Gemm {
                     java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + cols, 0f);
                 }
             }
-            for (int i = 0; i < rows; i++) {
+            for (int i = 0; i < rows; i++) { // the vector kernels' chain of fused multiply-adds, so their bits
                 int row = cOff + i * ldc;
                 for (int p = 0; p < kc; p++) {
                     float x = pa[aOff + p * MR + i];
                     int bp = bOff + p * NR;
                     for (int j = 0; j < cols; j++) {
-                        c[row + j] += x * pb[bp + j];
+                        c[row + j] = Math.fma(x, pb[bp + j], c[row + j]);
                     }
                 }
             }

@@ -5,8 +5,9 @@ package dev.kiln.cpu;
  * vector accumulators (two vectors per row), one broadcast of a and two loads of b per step of
  * depth, all fused multiply-adds. One subclass per vector width ({@link VectorGemm128},
  * {@link VectorGemm256}, {@link VectorGemm512}): a species must be a constant for C2 to compile
- * the Vector API to instructions, so each has its own. Each element of c is one chain of
- * multiply-adds in depth order, so the result has the same bits at every width.
+ * the Vector API to instructions, so each has its own. Each element of c is one chain of fused
+ * multiply-adds in depth order, carried through c from one depth block to the next, so the result
+ * has the same bits at every width and whatever the blocking ({@link Gemm.Blocking}).
  */
 abstract sealed class VectorGemm implements Gemm.MicroKernel permits VectorGemm128, VectorGemm256, VectorGemm512 {
     private final int mr;
@@ -36,17 +37,22 @@ abstract sealed class VectorGemm implements Gemm.MicroKernel permits VectorGemm1
             full(pa, aOff, pb, bOff, kc, c, cOff, ldc, accumulate);
             return;
         }
-        // an edge tile: computed whole into scratch, only its valid part written
+        // an edge tile: its valid part of c copied into scratch, computed whole there, only the valid part written back
         float[] t = edge.get();
-        full(pa, aOff, pb, bOff, kc, t, 0, nr, false);
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                int at = cOff + i * ldc + j;
-                c[at] = accumulate ? c[at] + t[i * nr + j] : t[i * nr + j];
+        if (accumulate) {
+            for (int i = 0; i < rows; i++) {
+                System.arraycopy(c, cOff + i * ldc, t, i * nr, cols);
             }
+        }
+        full(pa, aOff, pb, bOff, kc, t, 0, nr, accumulate);
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(t, i * nr, c, cOff + i * ldc, cols);
         }
     }
 
-    /** The whole tile: {@code c[cOff + i*ldc + j] (+)= sum_p pa[aOff + p*mr + i] * pb[bOff + p*nr + j]}. */
+    /**
+     * The whole tile: {@code c[cOff + i*ldc + j] = fma(pa[p*mr + i], pb[p*nr + j], ...)} for p in order,
+     * the chain starting from c's value when {@code accumulate}, else from zero.
+     */
     abstract void full(float[] pa, int aOff, float[] pb, int bOff, int kc, float[] c, int cOff, int ldc, boolean accumulate);
 }

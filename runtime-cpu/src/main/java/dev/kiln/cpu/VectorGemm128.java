@@ -20,18 +20,18 @@ final class VectorGemm128 extends VectorGemm {
     @Override
     void full(float[] pa, int aOff, float[] pb, int bOff, int kc, float[] c, int cOff, int ldc, boolean accumulate) {
         FloatVector zero = FloatVector.zero(S);
-        FloatVector c00 = zero;
-        FloatVector c01 = zero;
-        FloatVector c10 = zero;
-        FloatVector c11 = zero;
-        FloatVector c20 = zero;
-        FloatVector c21 = zero;
-        FloatVector c30 = zero;
-        FloatVector c31 = zero;
-        FloatVector c40 = zero;
-        FloatVector c41 = zero;
-        FloatVector c50 = zero;
-        FloatVector c51 = zero;
+        FloatVector c00 = accumulate ? FloatVector.fromArray(S, c, cOff) : zero;
+        FloatVector c01 = accumulate ? FloatVector.fromArray(S, c, cOff + LANES) : zero;
+        FloatVector c10 = accumulate ? FloatVector.fromArray(S, c, cOff + ldc) : zero;
+        FloatVector c11 = accumulate ? FloatVector.fromArray(S, c, cOff + ldc + LANES) : zero;
+        FloatVector c20 = accumulate ? FloatVector.fromArray(S, c, cOff + 2 * ldc) : zero;
+        FloatVector c21 = accumulate ? FloatVector.fromArray(S, c, cOff + 2 * ldc + LANES) : zero;
+        FloatVector c30 = accumulate ? FloatVector.fromArray(S, c, cOff + 3 * ldc) : zero;
+        FloatVector c31 = accumulate ? FloatVector.fromArray(S, c, cOff + 3 * ldc + LANES) : zero;
+        FloatVector c40 = accumulate ? FloatVector.fromArray(S, c, cOff + 4 * ldc) : zero;
+        FloatVector c41 = accumulate ? FloatVector.fromArray(S, c, cOff + 4 * ldc + LANES) : zero;
+        FloatVector c50 = accumulate ? FloatVector.fromArray(S, c, cOff + 5 * ldc) : zero;
+        FloatVector c51 = accumulate ? FloatVector.fromArray(S, c, cOff + 5 * ldc + LANES) : zero;
         for (int p = 0; p < kc; p++) {
             int bp = bOff + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, pb, bp);
@@ -57,20 +57,6 @@ final class VectorGemm128 extends VectorGemm {
             c51 = a5.fma(b1, c51);
         }
         // the stores are written out here: a helper method C2 leaves out of line would box the accumulators
-        if (accumulate) {
-            c00 = c00.add(FloatVector.fromArray(S, c, cOff));
-            c01 = c01.add(FloatVector.fromArray(S, c, cOff + LANES));
-            c10 = c10.add(FloatVector.fromArray(S, c, cOff + ldc));
-            c11 = c11.add(FloatVector.fromArray(S, c, cOff + ldc + LANES));
-            c20 = c20.add(FloatVector.fromArray(S, c, cOff + 2 * ldc));
-            c21 = c21.add(FloatVector.fromArray(S, c, cOff + 2 * ldc + LANES));
-            c30 = c30.add(FloatVector.fromArray(S, c, cOff + 3 * ldc));
-            c31 = c31.add(FloatVector.fromArray(S, c, cOff + 3 * ldc + LANES));
-            c40 = c40.add(FloatVector.fromArray(S, c, cOff + 4 * ldc));
-            c41 = c41.add(FloatVector.fromArray(S, c, cOff + 4 * ldc + LANES));
-            c50 = c50.add(FloatVector.fromArray(S, c, cOff + 5 * ldc));
-            c51 = c51.add(FloatVector.fromArray(S, c, cOff + 5 * ldc + LANES));
-        }
         c00.intoArray(c, cOff);
         c01.intoArray(c, cOff + LANES);
         c10.intoArray(c, cOff + ldc);

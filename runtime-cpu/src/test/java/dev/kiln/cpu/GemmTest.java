@@ -107,6 +107,65 @@ class GemmTest {
         }
     }
 
+    /**
+     * The bits are defined, not just stable: each element of c is {@code fma(a[i,p], b[p,j], ...)}
+     * chained in depth order from zero, in float. Every micro-kernel (each vector width and the scalar
+     * one), every blocking a search may choose (depth passes of 1 to 512, blocks that split rows and
+     * columns unevenly) and one or several threads give exactly those bits, for row-major and
+     * transposed operands.
+     */
+    @Test
+    void everyKernelBlockingAndThreadCountGivesTheFusedChainsBits() {
+        Random r = new Random(12);
+        java.util.List<Gemm.MicroKernel> kernels = new java.util.ArrayList<>();
+        kernels.add(new Gemm.ScalarKernel());
+        if (VectorSupport.enabled()) {
+            for (int bits : VectorSupport.widths()) {
+                kernels.add(VectorSupport.gemmKernel(bits));
+            }
+        }
+        Gemm.Blocking[] blockings = {Gemm.Blocking.DEFAULT, new Gemm.Blocking(1, 24, 32), new Gemm.Blocking(7, 48, 64),
+            new Gemm.Blocking(128, 192, 4096), new Gemm.Blocking(512, 72, 512), new Gemm.Blocking(300, 24, 96)};
+        int before = Kiln.numThreads();
+        try {
+            Kiln.setNumThreads(2);
+            for (int[] s : new int[][] {{1, 1, 1}, {9, 40, 17}, {50, 70, 301}, {97, 33, 600}}) {
+                int n = s[0];
+                int m = s[1];
+                int k = s[2];
+                float[] a = random(r, n * k);
+                float[] b = random(r, k * m);
+                for (boolean transposed : new boolean[] {false, true}) {
+                    int ars = transposed ? 1 : k; // a as the transpose of a stored k x n matrix
+                    int acs = transposed ? n : 1;
+                    float[] expected = new float[n * m];
+                    for (int i = 0; i < n; i++) {
+                        for (int j = 0; j < m; j++) {
+                            float chain = 0f;
+                            for (int p = 0; p < k; p++) {
+                                chain = Math.fma(a[i * ars + p * acs], b[p * m + j], chain);
+                            }
+                            expected[i * m + j] = chain;
+                        }
+                    }
+                    for (Gemm.MicroKernel kernel : kernels) {
+                        for (Gemm.Blocking blocking : blockings) {
+                            for (boolean parallel : new boolean[] {false, true}) {
+                                float[] c = new float[n * m];
+                                Gemm.sgemm(a, null, 0, ars, acs, b, null, 0, m, 1, c, 0, n, m, k, kernel, blocking, parallel, null);
+                                assertArrayEquals(expected, c, n + "x" + k + " @ " + k + "x" + m + (transposed ? " (a transposed)" : "")
+                                        + ", " + kernel.getClass().getSimpleName() + " " + kernel.mr() + "x" + kernel.nr()
+                                        + ", blocking " + blocking + (parallel ? ", 2 threads" : ", 1 thread"));
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            Kiln.setNumThreads(before);
+        }
+    }
+
     @Test
     void resultsDoNotDependOnTheThreadCount() {
         Random r = new Random(9);
