@@ -18,7 +18,7 @@ final class IndexKernels {
     private IndexKernels() {
     }
 
-    /** {@code op} on {@code in} when it is a gather or a scatter-add these loops take; null otherwise (the interpreter runs it). */
+    /** {@code op} on {@code in} when it is a gather, a scatter-add these loops take or fused attention; null otherwise (the interpreter runs it). */
     static TensorData execute(dev.kiln.ir.Op op, java.util.List<TensorData> in, TensorType type) {
         return switch (op) {
             case Index.Gather g -> gather(g, in.get(0), in.get(1), type);
@@ -26,6 +26,8 @@ final class IndexKernels {
                 TensorData out = TensorData.allocate(type.shape(), type.dtype());
                 yield scatterAddInto(s, in.get(0), in.get(1), out) ? out : null;
             }
+            // fused attention's tiles share this hook: the eager backend and compiled plans' op steps call it
+            case dev.kiln.ir.Attend a -> AttentionKernels.execute(a, in, type);
             default -> null;
         };
     }

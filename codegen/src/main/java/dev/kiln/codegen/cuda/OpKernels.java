@@ -108,6 +108,8 @@ final class OpKernels {
             case Index.ScatterAdd sa -> scatterAdd(sa, in.get(0), in.get(1), out, tag, what);
             case dev.kiln.ir.Collective c -> throw new IllegalArgumentException(c.name() + " " + c.attributes()
                     + ": collectives between GPUs come with NCCL, which Kiln's CUDA backend does not bind yet");
+            case dev.kiln.ir.Attend a -> throw new IllegalArgumentException("fused attention (" + a.name() + ") has no CUDA kernel yet: "
+                    + "scaledDotProductAttention traces the masked-softmax composite for CUDA tensors");
             case Leaf.Input _ -> throw new IllegalArgumentException("an input is bound, never computed: " + what);
             case Call c -> throw new IllegalArgumentException("custom function " + c.attributes()
                     + " runs on the JVM: inline-calls replaces it by its traced forward before planning");
