@@ -112,7 +112,29 @@ final class VjpRules {
             case dev.kiln.ir.Collective.AllReduce a when a.kind() != dev.kiln.ir.Collective.Kind.MAX ->
                     of(o.builder().add(new dev.kiln.ir.Collective.AllReduce(a.group(), a.kind()), g));
             case dev.kiln.ir.Collective.AllReduce a -> throw new KilnException("allReduce(MAX) is not differentiable");
+            case dev.kiln.ir.Attend.Forward f -> attendVjp(o, n, g, f);
+            case dev.kiln.ir.Attend.Backward b -> throw new KilnException("the fused scaledDotProductAttention is differentiable once: "
+                    + "for second derivatives pass an explicit attn_mask, which takes the masked-softmax composite");
         };
+    }
+
+    /** One fused backward recomputes the probabilities from the saved logsumexp; dq, dk and dv are cut from its flat result. */
+    private static Node[] attendVjp(Ops o, Node n, Node g, dev.kiln.ir.Attend.Forward f) {
+        Node q = n.input(0);
+        Node k = n.input(1);
+        Node v = n.input(2);
+        Node back = o.builder().add(new dev.kiln.ir.Attend.Backward(f.causal(), f.scale()), q, k, v, n, g);
+        int last = back.shape().rank() - 1;
+        long start = 0;
+        Node[] grads = new Node[3];
+        for (int i = 0; i < 3; i++) {
+            Node input = n.input(i);
+            int size = input.shape().dim(last) * input.shape().dim(last + 1);
+            Node part = o.builder().add(new Movement.Slice(last, (int) start, (int) start + size, 1), back);
+            grads[i] = o.reshape(part, input.shape());
+            start += size;
+        }
+        return grads;
     }
 
     private static Node[] of(Node... grads) {

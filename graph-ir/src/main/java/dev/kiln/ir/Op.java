@@ -8,7 +8,7 @@ import java.util.List;
  * {@code Where} take inputs of one shape and dtype: front ends insert {@code Expand} and
  * {@code Cast} nodes for broadcasting and promotion, so the backends never broadcast implicitly.
  */
-public sealed interface Op permits Leaf, Elementwise, Reduce, Movement, MatMul, Call, Barrier, Detach, Draw, Index, Collective {
+public sealed interface Op permits Leaf, Elementwise, Reduce, Movement, MatMul, Call, Barrier, Detach, Draw, Index, Collective, Attend {
 
     /** The result type for these input types; throws {@link dev.kiln.KilnException} naming the op on a mismatch. */
     TensorType infer(List<TensorType> inputs);

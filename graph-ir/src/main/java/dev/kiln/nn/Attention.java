@@ -4,11 +4,15 @@ import dev.kiln.DType;
 import dev.kiln.Kiln;
 import dev.kiln.KilnException;
 import dev.kiln.Tensor;
+import dev.kiln.internal.Tracing;
+import dev.kiln.ir.Attend;
 
 /**
  * PyTorch 2.x's {@code F.scaled_dot_product_attention} as the explicit masked-softmax path a PyTorch 1.13
- * user writes: {@code softmax(q kᵀ · scale + mask) v}, a composite of matmul, where, softmax and dropout
- * (the [L, S] scores are materialized; a fused online-softmax kernel is later work).
+ * user writes: {@code softmax(q kᵀ · scale + mask) v}. Without a mask (or causal), without dropout, on float32
+ * or float64 tensors of one batch shape, not on CUDA, it runs as the fused {@link Attend} primitive (online softmax over
+ * tiles, memory linear in the sequence length, forward and backward); otherwise as the composite of matmul,
+ * where, softmax and dropout, which materializes the [L, S] scores.
  */
 public final class Attention {
     private Attention() {
@@ -67,6 +71,10 @@ public final class Attention {
             checkMask(fn, attnMask, q.dtype(), l, s);
         }
         double sc = scale != null ? scale : 1 / Math.sqrt(q.size(-1));
+        if (fusable(q, k, v, attnMask, dropoutP)) {
+            Tensor packed = Tracing.compute(new Attend.Forward(isCausal, sc), q, k, v);
+            return packed.slice(-1, 0, v.size(-1), 1);
+        }
         Tensor scores = q.matmul(k.transpose(-2, -1)).mul(sc);
         Tensor keep = isCausal ? TensorOps.triangle(l, s, 0, true) : attnMask != null && attnMask.dtype() == DType.BOOL ? attnMask : null;
         if (keep != null) {
@@ -79,6 +87,21 @@ public final class Attention {
             weights = Functional.dropout(weights, dropoutP, true);
         }
         return weights.matmul(v);
+    }
+
+    /** The fused primitive applies: no mask, no dropout, float32/float64 off CUDA (no kernel there yet), one rank and batch for q, k and v. */
+    static boolean fusable(Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP) {
+        DType t = q.dtype();
+        if (attnMask != null || dropoutP != 0 || (t != DType.FLOAT32 && t != DType.FLOAT64) || k.dtype() != t || v.dtype() != t
+                || q.device().type().equals("cuda") || k.dim() != q.dim() || v.dim() != q.dim()) {
+            return false;
+        }
+        for (int d = 0; d < q.dim() - 2; d++) {
+            if (k.size(d) != q.size(d) || v.size(d) != q.size(d)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A mask must be bool or the query's floating dtype, and broadcast to the scores' [..., L, S]. */

@@ -142,6 +142,8 @@ final class Exporter {
             case Call c -> throw new KilnException("a custom autograd function (" + c.invocation().functionName()
                     + ") without a traced forward cannot be exported to ONNX");
             case Collective c -> throw new KilnException("a collective (" + c.name() + ") cannot be exported to ONNX");
+            case dev.kiln.ir.Attend.Forward f -> attention(f, n, out, in);
+            case dev.kiln.ir.Attend.Backward b -> throw new KilnException("attention's backward cannot be exported to ONNX (export a forward)");
             case Barrier b -> node("Identity", out, in);
             case Detach d -> node("Identity", out, in);
             case Unary u -> unary(u, out, in.getFirst(), n.dtype());
@@ -219,6 +221,46 @@ final class Exporter {
             }
             case Reduce.Max m -> node("ReduceMax", out, List.of(x), intsAttr("axes", m.axes().toArray()), intAttr("keepdims", m.keepDim() ? 1 : 0));
         }
+    }
+
+    /** Fused attention as the masked-softmax nodes it stands for; the logsumexp column appended as the op's result has it. */
+    private void attention(dev.kiln.ir.Attend.Forward f, Node n, String out, List<String> in) {
+        int rank = n.shape().rank();
+        int l = n.input(0).shape().dim(rank - 2);
+        int s = n.input(1).shape().dim(rank - 2);
+        int[] perm = new int[rank];
+        for (int d = 0; d < rank; d++) {
+            perm[d] = d;
+        }
+        perm[rank - 2] = rank - 1;
+        perm[rank - 1] = rank - 2;
+        DType t = n.dtype();
+        node("Transpose", out + "_kt", List.of(in.get(1)), intsAttr("perm", perm));
+        node("MatMul", out + "_qk", List.of(in.get(0), out + "_kt"));
+        constant(out + "_scale", Protos.write("", t, Shape.scalar(), new double[] {f.scale()}));
+        String scores = out + "_scores";
+        node("Mul", scores, List.of(out + "_qk", out + "_scale"));
+        if (f.causal()) {
+            double[] mask = new double[l * s];
+            for (int i = 0; i < l; i++) {
+                for (int j = i + 1; j < s; j++) {
+                    mask[i * s + j] = Double.NEGATIVE_INFINITY;
+                }
+            }
+            constant(out + "_mask", Protos.write("", t, Shape.of(l, s), mask));
+            node("Add", out + "_masked", List.of(scores, out + "_mask"));
+            scores = out + "_masked";
+        }
+        node("ReduceMax", out + "_max", List.of(scores), intsAttr("axes", new int[] {-1}), intAttr("keepdims", 1));
+        node("Sub", out + "_shifted", List.of(scores, out + "_max"));
+        node("Exp", out + "_exp", List.of(out + "_shifted"));
+        constant(out + "_axes", Protos.write("", DType.INT64, Shape.of(1), new double[] {-1}));
+        node("ReduceSum", out + "_sum", List.of(out + "_exp", out + "_axes"), intAttr("keepdims", 1));
+        node("Div", out + "_p", List.of(out + "_exp", out + "_sum"));
+        node("MatMul", out + "_o", List.of(out + "_p", in.get(2)));
+        node("Log", out + "_log", List.of(out + "_sum"));
+        node("Add", out + "_lse", List.of(out + "_log", out + "_max"));
+        node("Concat", out, List.of(out + "_o", out + "_lse"), intAttr("axis", -1));
     }
 
     private void movement(Movement m, Node n, String out, String x) {

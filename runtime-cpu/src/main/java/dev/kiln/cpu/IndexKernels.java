@@ -19,8 +19,8 @@ final class IndexKernels {
     }
 
     /**
-     * {@code op} on {@code in} when it is a gather, a scatter-add, a window argmax or an unslice these loops take; null
-     * otherwise (the interpreter runs it).
+     * {@code op} on {@code in} when it is a gather, a scatter-add, a window argmax or an unslice these loops take, or
+     * fused attention; null otherwise (the interpreter runs it).
      */
     static TensorData execute(dev.kiln.ir.Op op, java.util.List<TensorData> in, TensorType type) {
         return switch (op) {
@@ -31,6 +31,8 @@ final class IndexKernels {
             }
             case Index.WindowArgmax w -> windowArgmax(w, in.get(0), type);
             case dev.kiln.ir.Movement.Unslice u -> unslice(u, in.get(0), type);
+            // fused attention's tiles share this hook: the eager backend and compiled plans' op steps call it
+            case dev.kiln.ir.Attend a -> AttentionKernels.execute(a, in, type);
             default -> null;
         };
     }

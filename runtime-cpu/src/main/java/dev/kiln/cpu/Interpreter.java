@@ -95,6 +95,7 @@ public final class Interpreter {
             case dev.kiln.ir.Index.ScatterAdd sa -> scatterAdd(sa, in.get(0), in.get(1), type);
             case dev.kiln.ir.Index.WindowArgmax wa -> windowArgmax(wa, in.get(0), type);
             case dev.kiln.ir.Collective.AllReduce a -> a.group().allReduce(in.get(0), a.kind());
+            case dev.kiln.ir.Attend a -> AttentionLoops.execute(a, in, type);
         };
     }
 

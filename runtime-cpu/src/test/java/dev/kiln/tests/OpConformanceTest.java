@@ -78,7 +78,9 @@ public class OpConformanceTest {
             Map.entry(Detach.class, "stops gradients: MisuseTest (detach in traced steps)"),
             Map.entry(dev.kiln.ir.Index.WindowArgmax.class, "int64 positions carry no gradient; max pooling's gradient (through its gather) in"
                     + " ConvGradCheckTest and the PyTorch fixtures of ConvParityTest"),
-            Map.entry(dev.kiln.ir.Collective.AllReduce.class, "DistributedTest: N ranks' averaged gradients equal one process's (float64, 1e-12)"));
+            Map.entry(dev.kiln.ir.Collective.AllReduce.class, "DistributedTest: N ranks' averaged gradients equal one process's (float64, 1e-12)"),
+            Map.entry(dev.kiln.ir.Attend.Backward.class, "differentiable once (refused); it is the forward's gradient, checked by "
+                    + "FusedAttentionTest's GradCheck at awkward sizes"));
 
     /** Primitives that compile to a single interpreted step rather than emitted code, and why. */
     public static final Map<Class<?>, String> NOT_EMITTED = Map.ofEntries(
@@ -91,7 +93,9 @@ public class OpConformanceTest {
             Map.entry(dev.kiln.ir.Index.Gather.class, "reads at data-dependent positions: an interpreted step (FusionPlanner)"),
             Map.entry(dev.kiln.ir.Index.ScatterAdd.class, "writes at data-dependent positions: an interpreted step (FusionPlanner)"),
             Map.entry(dev.kiln.ir.Index.WindowArgmax.class, "max pooling's data-dependent positions: an interpreted step (FusionPlanner)"),
-            Map.entry(dev.kiln.ir.Collective.AllReduce.class, "calls the process group (MPI): an interpreted step"));
+            Map.entry(dev.kiln.ir.Collective.AllReduce.class, "calls the process group (MPI): an interpreted step"),
+            Map.entry(dev.kiln.ir.Attend.Forward.class, "runtime-cpu's tiled attention kernel as one step (FusedAttentionTest)"),
+            Map.entry(dev.kiln.ir.Attend.Backward.class, "runtime-cpu's tiled attention kernel as one step (FusedAttentionTest)"));
 
     @Test
     void everyPrimitiveHasAGradientCheck() {
@@ -163,6 +167,12 @@ public class OpConformanceTest {
         });
         e.put(dev.kiln.ir.Index.ScatterAdd.class, (o, in) -> o.builder().add(new dev.kiln.ir.Index.ScatterAdd(0, 4), indices(o, in[1], 4),
                 o.exp(in[0])));
+        // attention of rows of x against rows of y ([3, 5]: L = S = 3, E = Ev = 5), causal; its backward from the packed output
+        e.put(dev.kiln.ir.Attend.Forward.class, (o, in) -> o.builder().add(new dev.kiln.ir.Attend.Forward(true, 0.5), in[0], in[1], in[1]));
+        e.put(dev.kiln.ir.Attend.Backward.class, (o, in) -> {
+            Node fwd = o.builder().add(new dev.kiln.ir.Attend.Forward(false, 0.5), in[0], in[1], in[1]);
+            return o.builder().add(new dev.kiln.ir.Attend.Backward(false, 0.5), in[0], in[1], in[1], fwd, o.exp(fwd));
+        });
         return e;
     }
 

@@ -109,6 +109,8 @@ final class OpKernels {
             case Index.WindowArgmax wa -> windowArgmax(wa, in.get(0), out, what);
             case dev.kiln.ir.Collective c -> throw new IllegalArgumentException(c.name() + " " + c.attributes()
                     + ": a compiled CUDA plan does not run collectives yet; on CUDA tensors they run eagerly, through NCCL");
+            case dev.kiln.ir.Attend a -> throw new IllegalArgumentException("fused attention (" + a.name() + ") has no CUDA kernel yet: "
+                    + "scaledDotProductAttention traces the masked-softmax composite for CUDA tensors");
             case Leaf.Input _ -> throw new IllegalArgumentException("an input is bound, never computed: " + what);
             case Call c -> throw new IllegalArgumentException("custom function " + c.attributes()
                     + " runs on the JVM: inline-calls replaces it by its traced forward before planning");

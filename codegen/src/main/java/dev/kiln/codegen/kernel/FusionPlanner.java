@@ -156,6 +156,8 @@ public final class FusionPlanner {
             case dev.kiln.ir.Index x -> opStep(n);
             // collectives call the process group: one step each, after what computes their input
             case dev.kiln.ir.Collective c -> opStep(n);
+            // fused attention runs runtime-cpu's tiled kernel: one step, its scores never stored
+            case dev.kiln.ir.Attend a -> opStep(n);
         }
     }
 
