@@ -10,7 +10,7 @@ import dev.kiln.ir.Attend;
 /**
  * PyTorch 2.x's {@code F.scaled_dot_product_attention} as the explicit masked-softmax path a PyTorch 1.13
  * user writes: {@code softmax(q kᵀ · scale + mask) v}. Without a mask (or causal), without dropout, on float32
- * or float64 tensors of one batch shape, not on CUDA, it runs as the fused {@link Attend} primitive (online softmax over
+ * or float64 tensors of one batch shape, it runs as the fused {@link Attend} primitive (online softmax over
  * tiles, memory linear in the sequence length, forward and backward); otherwise as the composite of matmul,
  * where, softmax and dropout, which materializes the [L, S] scores.
  */
@@ -89,11 +89,11 @@ public final class Attention {
         return weights.matmul(v);
     }
 
-    /** The fused primitive applies: no mask, no dropout, float32/float64 off CUDA (no kernel there yet), one rank and batch for q, k and v. */
+    /** The fused primitive applies: no mask, no dropout, float32/float64, one rank and batch for q, k and v. */
     static boolean fusable(Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP) {
         DType t = q.dtype();
         if (attnMask != null || dropoutP != 0 || (t != DType.FLOAT32 && t != DType.FLOAT64) || k.dtype() != t || v.dtype() != t
-                || q.device().type().equals("cuda") || k.dim() != q.dim() || v.dim() != q.dim()) {
+                || k.dim() != q.dim() || v.dim() != q.dim()) {
             return false;
         }
         for (int d = 0; d < q.dim() - 2; d++) {

@@ -109,8 +109,8 @@ final class OpKernels {
             case Index.WindowArgmax wa -> windowArgmax(wa, in.get(0), out, what);
             case dev.kiln.ir.Collective c -> throw new IllegalArgumentException(c.name() + " " + c.attributes()
                     + ": a compiled CUDA plan does not run collectives yet; on CUDA tensors they run eagerly, through NCCL");
-            case dev.kiln.ir.Attend a -> throw new IllegalArgumentException("fused attention (" + a.name() + ") has no CUDA kernel yet: "
-                    + "scaledDotProductAttention traces the masked-softmax composite for CUDA tensors");
+            case dev.kiln.ir.Attend.Forward f -> attendForward(f, in, out, what);
+            case dev.kiln.ir.Attend.Backward b -> attendBackward(b, in, out, what);
             case Leaf.Input _ -> throw new IllegalArgumentException("an input is bound, never computed: " + what);
             case Call c -> throw new IllegalArgumentException("custom function " + c.attributes()
                     + " runs on the JVM: inline-calls replaces it by its traced forward before planning");
@@ -360,6 +360,174 @@ final class OpKernels {
                 new Arg.Int(r.count()), new Arg.Int(c.count()), new Arg.Int(r.kernel()), new Arg.Int(r.stride()), new Arg.Int(r.padding()),
                 new Arg.Int(r.dilation()), new Arg.Int(c.kernel()), new Arg.Int(c.stride()), new Arg.Int(c.padding()),
                 new Arg.Int(c.dilation())), what);
+    }
+
+    /** Output columns one thread accumulates at a time, in double registers (a row wider than this takes several passes). */
+    static final int ATTEND_CHUNK = 32;
+
+    /** Batch (the product of the leading dimensions), L, S, E and Ev of an attention op's first three inputs. */
+    private int[] attendDims(List<Integer> in) {
+        Shape q = shape(in.get(0));
+        int r = q.rank();
+        int batch = 1;
+        for (int d = 0; d < r - 2; d++) {
+            batch *= q.dim(d);
+        }
+        return new int[] {batch, q.dim(r - 2), shape(in.get(1)).dim(r - 2), q.dim(r - 1), shape(in.get(2)).dim(r - 1)};
+    }
+
+    /** The C of one thread's scaled score of query row {@code qi} against key row {@code j}, into {@code s}. */
+    private static String score(String j) {
+        return "            double dot = 0.0;\n"
+                + "            for (int e = 0; e < E; e++) dot += (double) qi[e] * (double) kb[(long long) " + j + " * E + e];\n"
+                + "            const double s = scale * dot;\n";
+    }
+
+    /**
+     * Fused attention forward: one thread per query row. A first pass over the keys it sees finds the
+     * row's logsumexp (online: running maximum and rescaled sum); then, for each chunk of {@link
+     * #ATTEND_CHUNK} output columns, a second pass adds {@code exp(s - lse) v} in double registers.
+     * Memory O(1) per row: no score row or matrix is held. Causal: row i sees keys j <= i.
+     */
+    private void attendForward(dev.kiln.ir.Attend.Forward f, List<Integer> in, int out, String what) {
+        DType d = m.dtype(out);
+        String name = "kiln_attend_forward_" + s(d);
+        define(name, "fused attention: each query row's softmax(q k^T scale) v and logsumexp, the scores recomputed, never stored",
+                List.of(p("q", "const " + t(d) + "*"), p("k", "const " + t(d) + "*"), p("v", "const " + t(d) + "*"), p("out", t(d) + "*"),
+                        p("n", "long long"), p("L", "int"), p("S", "int"), p("E", "int"), p("Ev", "int"), p("causal", "int"),
+                        p("scale", "double")),
+                LOOP + "        const long long b = i / L;\n"
+                        + "        const int row = (int) (i % L);\n"
+                        + "        const int count = causal && row + 1 < S ? row + 1 : S;\n"
+                        + "        const " + t(d) + "* qi = q + i * E;\n"
+                        + "        const " + t(d) + "* kb = k + b * S * E;\n"
+                        + "        const " + t(d) + "* vb = v + b * S * Ev;\n"
+                        + "        " + t(d) + "* o = out + i * (Ev + 1);\n"
+                        + "        double max = -INFINITY, sum = 0.0;\n"
+                        + "        for (int j = 0; j < count; j++) {\n"
+                        + score("j")
+                        + "            if (s > max) {\n                sum = sum * exp(max - s) + 1.0;\n                max = s;\n"
+                        + "            } else {\n                sum += exp(s - max);\n            }\n"
+                        + "        }\n"
+                        + "        const double lse = count == 0 ? -INFINITY : max + log(sum);\n"
+                        + "        for (int c0 = 0; c0 < Ev; c0 += " + ATTEND_CHUNK + ") {\n"
+                        + "            double acc[" + ATTEND_CHUNK + "];\n"
+                        + "            #pragma unroll\n"
+                        + "            for (int c = 0; c < " + ATTEND_CHUNK + "; c++) acc[c] = 0.0;\n"
+                        + "            for (int j = 0; j < count; j++) {\n"
+                        + score("j").replace("            ", "                ")
+                        + "                const double p = exp(s - lse);\n"
+                        + "                #pragma unroll\n"
+                        + "                for (int c = 0; c < " + ATTEND_CHUNK + "; c++) {\n"
+                        + "                    if (c0 + c < Ev) acc[c] += p * (double) vb[(long long) j * Ev + c0 + c];\n"
+                        + "                }\n"
+                        + "            }\n"
+                        + "            #pragma unroll\n"
+                        + "            for (int c = 0; c < " + ATTEND_CHUNK + "; c++) {\n"
+                        + "                if (c0 + c < Ev) kiln_store(o, c0 + c, acc[c]);\n"
+                        + "            }\n"
+                        + "        }\n"
+                        + "        kiln_store(o, Ev, lse);\n    }\n");
+        int[] dims = attendDims(in);
+        long n = (long) dims[0] * dims[1];
+        launchOver(name, n, List.of(new Arg.Buffer(in.get(0)), new Arg.Buffer(in.get(1)), new Arg.Buffer(in.get(2)), new Arg.Buffer(out),
+                new Arg.Int(n), new Arg.Int(dims[1]), new Arg.Int(dims[2]), new Arg.Int(dims[3]), new Arg.Int(dims[4]),
+                new Arg.Int(f.causal() ? 1 : 0), new Arg.Real(f.scale())), what);
+    }
+
+    /**
+     * Fused attention backward, deterministic (no atomics): one kernel with a thread per query row for
+     * dq, one with a thread per key row for dk and dv, each recomputing its tiles' probabilities from
+     * q, k and the saved logsumexp: {@code ds = p (g.v_j - g.o + gLse) scale}.
+     */
+    private void attendBackward(dev.kiln.ir.Attend.Backward b, List<Integer> in, int out, String what) {
+        DType d = m.dtype(out);
+        String tt = t(d);
+        List<Param> params = List.of(p("q", "const " + tt + "*"), p("k", "const " + tt + "*"), p("v", "const " + tt + "*"),
+                p("fwd", "const " + tt + "*"), p("g", "const " + tt + "*"), p("out", tt + "*"), p("n", "long long"), p("L", "int"),
+                p("S", "int"), p("E", "int"), p("Ev", "int"), p("causal", "int"), p("scale", "double"));
+        // what one (query row i, key row j) pair contributes: its probability and ds, from the row's saved values
+        String pair = "                const double p = exp(s - fwd[orow + Ev]);\n"
+                + "                double dp = 0.0;\n"
+                + "                for (int c = 0; c < Ev; c++) dp += (double) g[orow + c] * (double) vb[(long long) j * Ev + c];\n"
+                + "                const double ds = p * (dp - rowDot + (double) g[orow + Ev]) * scale;\n";
+        String rowDot = "double rowDot = 0.0;\n"
+                + "            for (int c = 0; c < Ev; c++) rowDot += (double) g[orow + c] * (double) fwd[orow + c];\n";
+        String setup = "        const " + tt + "* kb = k + b * S * E;\n"
+                + "        const " + tt + "* vb = v + b * S * Ev;\n"
+                + "        " + tt + "* base = out + b * ((long long) L * E + (long long) S * E + (long long) S * Ev);\n";
+        String rows = "kiln_attend_backward_rows_" + s(d);
+        define(rows, "fused attention's dq: one thread per query row, dq_i = sum_j ds_ij k_j",
+                params, LOOP + "        const long long b = i / L;\n"
+                        + "        const int row = (int) (i % L);\n"
+                        + "        const int count = causal && row + 1 < S ? row + 1 : S;\n"
+                        + "        const " + tt + "* qi = q + i * E;\n"
+                        + setup
+                        + "        const long long orow = i * (Ev + 1);\n"
+                        + "        " + rowDot.replace("            ", "        ")
+                        + "        for (int e0 = 0; e0 < E; e0 += " + ATTEND_CHUNK + ") {\n"
+                        + "            double acc[" + ATTEND_CHUNK + "];\n"
+                        + "            #pragma unroll\n"
+                        + "            for (int c = 0; c < " + ATTEND_CHUNK + "; c++) acc[c] = 0.0;\n"
+                        + "            for (int j = 0; j < count; j++) {\n"
+                        + score("j").replace("            ", "                ")
+                        + pair
+                        + "                #pragma unroll\n"
+                        + "                for (int c = 0; c < " + ATTEND_CHUNK + "; c++) {\n"
+                        + "                    if (e0 + c < E) acc[c] += ds * (double) kb[(long long) j * E + e0 + c];\n"
+                        + "                }\n"
+                        + "            }\n"
+                        + "            #pragma unroll\n"
+                        + "            for (int c = 0; c < " + ATTEND_CHUNK + "; c++) {\n"
+                        + "                if (e0 + c < E) kiln_store(base, (long long) row * E + e0 + c, acc[c]);\n"
+                        + "            }\n"
+                        + "        }\n    }\n");
+        String keys = "kiln_attend_backward_keys_" + s(d);
+        // for key row j: dk_j = sum_i ds_ij q_i over E columns, then dv_j = sum_i p_ij g_i over Ev, chunk by chunk
+        String column = "            for (int c0 = 0; c0 < WIDTH; c0 += " + ATTEND_CHUNK + ") {\n"
+                + "                double acc[" + ATTEND_CHUNK + "];\n"
+                + "                #pragma unroll\n"
+                + "                for (int c = 0; c < " + ATTEND_CHUNK + "; c++) acc[c] = 0.0;\n"
+                + "                for (int r = first; r < L; r++) {\n"
+                + "                    const " + tt + "* qi = q + (b * L + r) * E;\n"
+                + "                    const long long orow = (b * L + r) * (Ev + 1);\n"
+                + score("j").replace("            ", "                    ")
+                + "PAIR"
+                + "                    #pragma unroll\n"
+                + "                    for (int c = 0; c < " + ATTEND_CHUNK + "; c++) {\n"
+                + "                        if (c0 + c < WIDTH) acc[c] += TERM;\n"
+                + "                    }\n"
+                + "                }\n"
+                + "                #pragma unroll\n"
+                + "                for (int c = 0; c < " + ATTEND_CHUNK + "; c++) {\n"
+                + "                    if (c0 + c < WIDTH) kiln_store(base, AT + c0 + c, acc[c]);\n"
+                + "                }\n"
+                + "            }\n";
+        define(keys, "fused attention's dk and dv: one thread per key row j, over the query rows that see it",
+                params, LOOP + "        const long long b = i / S;\n"
+                        + "        const int j = (int) (i % S);\n"
+                        + "        const int first = causal ? j : 0;\n"
+                        + setup
+                        + column.replace("WIDTH", "E").replace("TERM", "ds * (double) qi[c0 + c]")
+                                .replace("AT", "(long long) L * E + (long long) j * E")
+                                .replace("PAIR", "                    double rowDot = 0.0;\n"
+                                        + "                    for (int c = 0; c < Ev; c++) rowDot += (double) g[orow + c] * (double) fwd[orow + c];\n"
+                                        + pair.replace("                ", "                    "))
+                        + column.replace("WIDTH", "Ev").replace("TERM", "p * (double) g[orow + c0 + c]")
+                                .replace("AT", "(long long) L * E + (long long) S * E + (long long) j * Ev")
+                                .replace("PAIR", "                    const double p = exp(s - fwd[orow + Ev]);\n")
+                        + "    }\n");
+        int[] dims = attendDims(in);
+        for (boolean queries : new boolean[] {true, false}) {
+            long n = (long) dims[0] * (queries ? dims[1] : dims[2]);
+            List<Arg> args = new ArrayList<>();
+            for (int j = 0; j < 5; j++) {
+                args.add(new Arg.Buffer(in.get(j)));
+            }
+            args.addAll(List.of(new Arg.Buffer(out), new Arg.Int(n), new Arg.Int(dims[1]), new Arg.Int(dims[2]), new Arg.Int(dims[3]),
+                    new Arg.Int(dims[4]), new Arg.Int(b.causal() ? 1 : 0), new Arg.Real(b.scale())));
+            launchOver(queries ? rows : keys, n, args, what + (queries ? " (dq)" : " (dk, dv)"));
+        }
     }
 
     /** slots[slot] = buffer[0]. */

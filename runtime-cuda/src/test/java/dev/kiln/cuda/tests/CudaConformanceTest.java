@@ -45,9 +45,7 @@ class CudaConformanceTest {
     private static final Map<Class<?>, String> NO_CUDA = Map.of(
             Call.class, "a custom function's Java code: inline-calls replaces it by its traced forward before planning "
                     + "(a plan with one is refused: aCallStepIsRefused)",
-            dev.kiln.ir.Collective.AllReduce.class, "collectives run eagerly through NCCL (CudaCollectives, tested in NcclTest); compiled plans refuse them (the emitter)",
-            dev.kiln.ir.Attend.Forward.class, "no CUDA kernel yet: scaledDotProductAttention traces the composite for CUDA tensors",
-            dev.kiln.ir.Attend.Backward.class, "no CUDA kernel yet: scaledDotProductAttention traces the composite for CUDA tensors");
+            dev.kiln.ir.Collective.AllReduce.class, "collectives run eagerly through NCCL (CudaCollectives, tested in NcclTest); compiled plans refuse them (the emitter)");
 
     /** Transcendentals: the host's libm here, CUDA's on a GPU; within a few ulps of the interpreter's Java ones. */
     static final Set<String> ULPS = Set.of("Tanh", "Erf", "Sin", "Cos", "Exp", "Expm1", "Log", "Log1p", "Pow", "Random", "Draw");

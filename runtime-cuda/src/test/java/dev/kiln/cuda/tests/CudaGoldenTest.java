@@ -118,12 +118,37 @@ class CudaGoldenTest {
         return step;
     }
 
+    /**
+     * Causal self-attention's training step: q, k and v as parameters [2, 5, 4], fused attention forward and backward
+     * (its query-row and key-row kernels), the squared output summed, SGD by hand (called once).
+     */
+    static CompiledFunction attentionStep() {
+        Kiln.manualSeed(4);
+        Tensor q = Tensor.randn(2, 5, 4).requiresGrad_(true);
+        Tensor k = Tensor.randn(2, 5, 4).requiresGrad_(true);
+        Tensor v = Tensor.randn(2, 5, 4).requiresGrad_(true);
+        CompiledFunction step = Kiln.compile(in -> {
+            Tensor loss = dev.kiln.nn.Attention.scaledDotProductAttention(q, k, v, null, 0.0, true, null).pow(2).sum();
+            loss.backward();
+            try (var noGrad = Kiln.noGrad()) {
+                for (Tensor w : List.of(q, k, v)) {
+                    w.sub_(w.grad().mul(0.1));
+                    w.clearGrad();
+                }
+            }
+            return loss;
+        });
+        step.apply();
+        return step;
+    }
+
     static Map<String, CompiledFunction> functions() {
         Map<String, CompiledFunction> f = new LinkedHashMap<>();
         f.put("cubic_step", cubicStep());
         f.put("nn_step", nnStep());
         f.put("mlp_gemm_epilogue", mlpInference());
         f.put("cnn_step", cnnStep());
+        f.put("attention_step", attentionStep());
         return f;
     }
 

@@ -28,10 +28,12 @@ class CudaSequenceTest {
     private static final List<Shape> SHAPES = List.of(Shape.of(2, 5, 4), Shape.of(2, 6, 4), Shape.of(2, 6, 3), Shape.of(3, 2, 3));
 
     private static Tensor loss(List<Tensor> in, LSTM lstm, GRU gru) {
-        // causal as an explicit bool mask: the masked-softmax composite (the fused Attend primitive has no CUDA kernel yet)
+        // causal twice: fused (the Attend primitive's kernels) and as an explicit bool mask (the masked-softmax composite)
+        Tensor fused = Attention.scaledDotProductAttention(in.get(0), in.get(1).slice(1, 0, 5, 1), in.get(2).slice(1, 0, 5, 1), null, 0,
+                true, null);
         Tensor lower = TensorOps.tril(Tensor.ones(Shape.of(5, 5), in.get(0).dtype()), 0).ne(0);
         Tensor causal = Attention.scaledDotProductAttention(in.get(0), in.get(1).slice(1, 0, 5, 1), in.get(2).slice(1, 0, 5, 1), lower, 0,
-                false, null);
+                false, null).add(fused.mul(fused));
         Tensor keep = TensorOps.triu(Tensor.ones(Shape.of(5, 6), in.get(0).dtype()), -1).ne(0);
         Tensor masked = Attention.scaledDotProductAttention(in.get(0), in.get(1), in.get(2), keep, 0, false, 0.4);
         Tensor rnn = lstm.forward(in.get(3));
