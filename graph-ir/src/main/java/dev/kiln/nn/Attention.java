@@ -10,7 +10,8 @@ import dev.kiln.ir.Attend;
 /**
  * PyTorch 2.x's {@code F.scaled_dot_product_attention} as the explicit masked-softmax path a PyTorch 1.13
  * user writes: {@code softmax(q kᵀ · scale + mask) v}. Without a mask (or causal), without dropout, on float32
- * or float64 tensors of one batch shape, it runs as the fused {@link Attend} primitive (online softmax over
+ * or float64 tensors of one batch shape, with at least {@link #FUSED_MIN_SCORES} scores per batch slice (long
+ * sequences), it runs as the fused {@link Attend} primitive (online softmax over
  * tiles, memory linear in the sequence length, forward and backward); otherwise as the composite of matmul,
  * where, softmax and dropout, which materializes the [L, S] scores.
  */
@@ -89,11 +90,21 @@ public final class Attention {
         return weights.matmul(v);
     }
 
-    /** The fused primitive applies: no mask, no dropout, float32/float64, one rank and batch for q, k and v. */
+    /**
+     * Scores per batch slice ({@code L·S}) from which the fused primitive is used (65536: T = 256): below it, the
+     * composite's GEMMs and fused loops are faster on the CPU (docs/benchmarks.md) and its [L, S] scores are small.
+     * {@code -Dkiln.attention.fusedMinScores=N} moves it (0: always fused), read at each call.
+     */
+    public static final long FUSED_MIN_SCORES = 65536;
+
+    /** The fused primitive applies: no mask, no dropout, float32/float64, one rank and batch for q, k and v, long enough. */
     static boolean fusable(Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP) {
         DType t = q.dtype();
         if (attnMask != null || dropoutP != 0 || (t != DType.FLOAT32 && t != DType.FLOAT64) || k.dtype() != t || v.dtype() != t
                 || k.dim() != q.dim() || v.dim() != q.dim()) {
+            return false;
+        }
+        if ((long) q.size(-2) * k.size(-2) < Long.getLong("kiln.attention.fusedMinScores", FUSED_MIN_SCORES)) {
             return false;
         }
         for (int d = 0; d < q.dim() - 2; d++) {

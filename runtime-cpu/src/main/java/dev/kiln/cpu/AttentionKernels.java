@@ -6,7 +6,8 @@ import dev.kiln.spi.TensorData;
 import java.util.List;
 
 /**
- * Fused attention in tiles (flash attention on the CPU): blocks of query rows against blocks of keys,
+ * Fused attention in tiles (flash attention on the CPU): float32 with the Vector API runs {@link VectorAttention};
+ * float64 (and float32 without the Vector API) these double loops: blocks of query rows against blocks of keys,
  * with an online softmax, so the only score storage is one {@code ROWS x COLS} tile per thread and memory
  * grows linearly in the sequence length. Causal attention skips the key blocks above the diagonal.
  * Backward recomputes each tile's probabilities from the saved logsumexp. Computed in double; tasks
@@ -22,9 +23,46 @@ final class AttentionKernels {
     private AttentionKernels() {
     }
 
+    /** Fused float32 attention over one batch slice at a time ({@link VectorAttention}: the Vector API's form). */
+    interface FloatAttention {
+        /** Slice b of {@link Attend.Forward}: out {@code [batch, L, Ev + 1]}, each row's output then its logsumexp. */
+        void forward(boolean causal, float scale, AttentionLoops.Dims d, float[] q, float[] k, float[] v, float[] out, int b);
+
+        /** Slice b of {@link Attend.Backward}: out {@code [batch, L·E + S·E + S·Ev]}, dq, dk and dv of the slice. */
+        void backward(boolean causal, float scale, AttentionLoops.Dims d, float[] q, float[] k, float[] v, float[] fwd, float[] g,
+                float[] out, int b);
+    }
+
+    /** The elements of a float32 value in row-major order: its own array when it is one dense run from 0, else a copy. */
+    private static float[] floats(TensorData t) {
+        if (t.storage().array() instanceof float[] f && t.layout().isContiguous() && t.layout().offset() == 0
+                && f.length == t.shape().numel()) {
+            return f;
+        }
+        return t.toFloatArray();
+    }
+
     /** {@code op} on its inputs. */
     static TensorData execute(Attend op, List<TensorData> in, TensorType type) {
         AttentionLoops.Dims d = AttentionLoops.Dims.of(in);
+        FloatAttention fast = VectorSupport.attention();
+        if (fast != null && type.dtype() == dev.kiln.DType.FLOAT32) {
+            float[] q = floats(in.get(0));
+            float[] k = floats(in.get(1));
+            float[] v = floats(in.get(2));
+            float[] out = new float[type.shape().numel()];
+            boolean parallel = d.batch() > 1 && (long) d.batch() * d.l() * d.s() * (d.e() + d.ev()) >= PARALLEL_WORK;
+            float scale = (float) op.scale();
+            switch (op) {
+                case Attend.Forward f -> Threads.forEach(d.batch(), parallel, b -> fast.forward(f.causal(), scale, d, q, k, v, out, b));
+                case Attend.Backward bw -> {
+                    float[] fwd = floats(in.get(3));
+                    float[] g = floats(in.get(4));
+                    Threads.forEach(d.batch(), parallel, b -> fast.backward(bw.causal(), scale, d, q, k, v, fwd, g, out, b));
+                }
+            }
+            return new TensorData(new dev.kiln.spi.Storage.F32(out), dev.kiln.spi.Layout.contiguous(type.shape()));
+        }
         double[] q = in.get(0).toDoubleArray();
         double[] k = in.get(1).toDoubleArray();
         double[] v = in.get(2).toDoubleArray();

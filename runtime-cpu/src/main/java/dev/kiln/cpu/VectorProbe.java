@@ -28,4 +28,9 @@ final class VectorProbe implements VectorSupport.Probe {
     public IndexKernels.FloatArgmax argmax() {
         return new VectorArgmax();
     }
+
+    @Override
+    public AttentionKernels.FloatAttention attention() {
+        return new VectorAttention();
+    }
 }

@@ -17,6 +17,7 @@ final class VectorSupport {
     private static final int BITS = PROBE == null ? 0 : chooseBits(PROBE, System.getProperty("kiln.simd.bits"));
     private static final Gemm.MicroKernel GEMM = PROBE == null ? null : PROBE.gemm(BITS);
     private static final IndexKernels.FloatArgmax ARGMAX = PROBE == null ? null : PROBE.argmax();
+    private static final AttentionKernels.FloatAttention ATTENTION = PROBE == null ? null : PROBE.attention();
 
     /** The Vector API's view of this CPU, in a class loaded only where the module is ({@link VectorProbe}). */
     interface Probe {
@@ -31,6 +32,9 @@ final class VectorSupport {
 
         /** Max pooling's float32 window argmax in the JVM's preferred vectors. */
         IndexKernels.FloatArgmax argmax();
+
+        /** Fused float32 attention in the JVM's preferred vectors. */
+        AttentionKernels.FloatAttention attention();
     }
 
     private VectorSupport() {
@@ -66,6 +70,11 @@ final class VectorSupport {
     }
 
     /** Max pooling's float32 window argmax in vectors, or null where the Vector API is off. */
+    /** Fused float32 attention with the Vector API, or null without it (the double loops run). */
+    static AttentionKernels.FloatAttention attention() {
+        return ATTENTION;
+    }
+
     static IndexKernels.FloatArgmax argmax() {
         return ARGMAX;
     }

@@ -49,6 +49,64 @@ class AttentionKernelsTest {
         }
     }
 
+    /**
+     * float32 runs the Vector API's kernel (VectorAttention): against the interpreter's double loops on the same float
+     * values (to float32 rounding), with head sizes that are all tail (5, 3), vector and tail (37, 20), across key
+     * blocks (S = 130 > 64) and causal rows, the same bits on one and two threads and eagerly through the public API.
+     */
+    @Test
+    void float32RunsTheVectorKernelWithTheLoopsValuesAndTheSameBitsOnAnyThreadCount() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(VectorSupport.attention() != null, "the Vector API is not enabled");
+        int threads = Kiln.numThreads();
+        try {
+            for (int[] size : new int[][] {{75, 130, 5, 3}, {70, 70, 37, 20}, {1, 1, 16, 16}}) {
+                for (boolean causal : new boolean[] {false, true}) {
+                    Generator g = new Generator(5);
+                    List<TensorData> in = List.of(r32(g, 3, size[0], size[2]), r32(g, 3, size[1], size[2]), r32(g, 3, size[1], size[3]));
+                    Attend.Forward f = new Attend.Forward(causal, 1 / Math.sqrt(size[2]));
+                    TensorType packed = f.infer(in.stream().map(d -> new TensorType(d.shape(), d.dtype())).toList());
+                    String what = java.util.Arrays.toString(size) + ", causal " + causal;
+                    TensorData[] fwd = new TensorData[2];
+                    TensorData[] grads = new TensorData[2];
+                    TensorData gOut = r32(g, packed.shape().toArray());
+                    Attend.Backward b = new Attend.Backward(causal, 1 / Math.sqrt(size[2]));
+                    for (int n = 1; n <= 2; n++) {
+                        Kiln.setNumThreads(n);
+                        fwd[n - 1] = AttentionKernels.execute(f, in, packed);
+                        List<TensorData> all = new ArrayList<>(in);
+                        all.add(fwd[n - 1]);
+                        all.add(gOut);
+                        TensorType gt = b.infer(all.stream().map(d -> new TensorType(d.shape(), d.dtype())).toList());
+                        grads[n - 1] = AttentionKernels.execute(b, all, gt);
+                        if (n == 1) {
+                            near(AttentionLoops.execute(f, in, packed), fwd[0], "float32 forward, " + what);
+                            near(AttentionLoops.execute(b, all, gt), grads[0], "float32 backward, " + what);
+                        }
+                    }
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(fwd[0].toFloatArray(), fwd[1].toFloatArray(), "1 and 2 threads, " + what);
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(grads[0].toFloatArray(), grads[1].toFloatArray(),
+                            "1 and 2 threads, " + what);
+                }
+            }
+        } finally {
+            Kiln.setNumThreads(threads);
+        }
+    }
+
+    private static TensorData r32(Generator g, int... dims) {
+        return Tensors.data(Tensor.randn(Shape.of(dims), DType.FLOAT32, g));
+    }
+
+    /** Within float32 rounding of sums of a few hundred terms: 2e-5 relative to the value or 1. */
+    private static void near(TensorData expected, TensorData actual, String what) {
+        double[] e = expected.toDoubleArray();
+        double[] a = actual.toDoubleArray();
+        assertEquals(e.length, a.length, what);
+        for (int i = 0; i < e.length; i++) {
+            assertEquals(e[i], a[i], 2e-5 * Math.max(1, Math.abs(e[i])), what + " [" + i + "]");
+        }
+    }
+
     private static void close(TensorData expected, TensorData actual, String what) {
         double[] e = expected.toDoubleArray();
         double[] a = actual.toDoubleArray();

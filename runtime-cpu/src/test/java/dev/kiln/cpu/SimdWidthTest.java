@@ -18,6 +18,11 @@ class SimdWidthTest {
         public IndexKernels.FloatArgmax argmax() {
             throw new UnsupportedOperationException();
         }
+
+        @Override
+        public AttentionKernels.FloatAttention attention() {
+            throw new UnsupportedOperationException();
+        }
     }
 
     @Test

@@ -33,6 +33,17 @@ import org.junit.jupiter.api.Test;
  * compiled training step at T = 1024 whose plan holds no [T, T] buffer.
  */
 class FusedAttentionTest {
+    /** Every size takes the fused path here (by default only long sequences do: Attention.FUSED_MIN_SCORES). */
+    @org.junit.jupiter.api.BeforeAll
+    static void fuseEverySize() {
+        System.setProperty("kiln.attention.fusedMinScores", "0");
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void restoreTheThreshold() {
+        System.clearProperty("kiln.attention.fusedMinScores");
+    }
+
     /** batch, heads, L, S, E, Ev, causal: T = 1, odd T, head sizes 1/3/32, L != S, and tiles crossed (ROWS 32, COLS 64). */
     private static final int[][] SIZES = {
         {1, 1, 1, 1, 1, 1, 0}, {1, 1, 1, 1, 3, 2, 1}, {2, 1, 5, 5, 3, 3, 1}, {1, 2, 7, 7, 1, 2, 1}, {1, 1, 3, 6, 32, 4, 0},
@@ -134,6 +145,21 @@ class FusedAttentionTest {
                 DType.FLOAT64), "a mask takes the composite");
         assertFalse(tracesFused(in -> Attention.scaledDotProductAttention(in.get(0), in.get(1), in.get(2), null, 0.1, false, null),
                 DType.FLOAT64), "dropout takes the composite");
+    }
+
+    /** By default the fused primitive takes long sequences only: from 65536 scores per slice (T = 256), not at T = 255. */
+    @Test
+    void byDefaultOnlyLongSequencesTakeTheFusedPath() {
+        System.clearProperty("kiln.attention.fusedMinScores");
+        try {
+            for (int t : new int[] {4, 255, 256, 300}) {
+                Graph g = Tracing.trace(in -> fused(in, true), List.of(TensorType.of(DType.FLOAT32, 1, t, 8),
+                        TensorType.of(DType.FLOAT32, 1, t, 8), TensorType.of(DType.FLOAT32, 1, t, 8)));
+                assertEquals(t >= 256, g.nodes().stream().anyMatch(n -> n.op() instanceof Attend.Forward), "T = " + t);
+            }
+        } finally {
+            System.setProperty("kiln.attention.fusedMinScores", "0");
+        }
     }
 
     /** The buffers of a compiled training step (forward, backward, one SGD update) at T = 1024, head size 8. */

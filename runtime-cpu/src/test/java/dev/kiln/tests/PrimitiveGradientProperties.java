@@ -57,8 +57,15 @@ class PrimitiveGradientProperties {
         binary(c, "minimum", ANY, ANY, Tensor::minimum);
         binary(c, "where", ANY, ANY, (x, y) -> Tensor.where(x.gt(y), x.mul(2.0), y));
         // q, k and v from one [..., T, E] input (non-broadcast cases draw one shape)
-        c.add(new Case("fused attention (causal)", 2, List.of(ANY), false, xs -> dev.kiln.nn.Attention.scaledDotProductAttention(
-                xs.get(0), xs.get(0).mul(0.5), xs.get(0).cos(), null, 0, true, null)));
+        c.add(new Case("fused attention (causal)", 2, List.of(ANY), false, xs -> {
+            System.setProperty("kiln.attention.fusedMinScores", "0"); // fused at these short lengths too
+            try {
+                return dev.kiln.nn.Attention.scaledDotProductAttention(xs.get(0), xs.get(0).mul(0.5), xs.get(0).cos(), null, 0, true,
+                        null);
+            } finally {
+                System.clearProperty("kiln.attention.fusedMinScores");
+            }
+        }));
         c.add(new Case("where (3 inputs)", 0, List.of(ANY, ANY, ANY), true,
                 xs -> Tensor.where(xs.get(0).gt(0.0), xs.get(1), xs.get(2))));
         // the one differentiable cast is between floating types: through float32 and back, with a

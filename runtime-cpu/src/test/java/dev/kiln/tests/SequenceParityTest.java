@@ -64,6 +64,24 @@ class SequenceParityTest {
         ParityFixtures.matchCompiled(F, cases());
     }
 
+    /** The unmasked cases again through the fused primitive (short sequences take the composite by default). */
+    @Test
+    void fusedAttentionMatchesPyTorchEagerlyAndCompiled() {
+        Map<String, Function<List<Tensor>, Tensor>> fused = new java.util.LinkedHashMap<>();
+        cases().forEach((name, f) -> {
+            if (name.equals("sdpa_plain") || name.equals("sdpa_causal")) {
+                fused.put(name, f);
+            }
+        });
+        System.setProperty("kiln.attention.fusedMinScores", "0");
+        try {
+            ParityFixtures.matchEagerly(F, fused);
+            ParityFixtures.matchCompiled(F, fused);
+        } finally {
+            System.clearProperty("kiln.attention.fusedMinScores");
+        }
+    }
+
     @Test
     void sortAndTopkIndicesArePyTorchs() {
         Map<String, Function<Tensor, Tensor>> idx = Map.of(
