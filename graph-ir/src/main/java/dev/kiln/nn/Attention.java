@@ -91,11 +91,12 @@ public final class Attention {
     }
 
     /**
-     * Scores per batch slice ({@code L·S}) from which the fused primitive is used (65536: T = 256): below it, the
-     * composite's GEMMs and fused loops are faster on the CPU (docs/benchmarks.md) and its [L, S] scores are small.
+     * Scores per batch slice ({@code L·S}) from which the fused primitive is used (4096: T = 64, where the two paths
+     * ran equally fast on the CPU; at T = 128 the fused one ran 1.7x faster, docs/benchmarks.md): below it, the
+     * composite's [L, S] scores are small (a decode step's single query row takes the composite).
      * {@code -Dkiln.attention.fusedMinScores=N} moves it (0: always fused), read at each call.
      */
-    public static final long FUSED_MIN_SCORES = 65536;
+    public static final long FUSED_MIN_SCORES = 4096;
 
     /** The fused primitive applies: no mask, no dropout, float32/float64, one rank and batch for q, k and v, long enough. */
     static boolean fusable(Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP) {

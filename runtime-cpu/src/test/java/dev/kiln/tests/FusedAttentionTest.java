@@ -147,15 +147,15 @@ class FusedAttentionTest {
                 DType.FLOAT64), "dropout takes the composite");
     }
 
-    /** By default the fused primitive takes long sequences only: from 65536 scores per slice (T = 256), not at T = 255. */
+    /** By default the fused primitive takes the longer sequences only: from 4096 scores per slice (T = 64), not at T = 63. */
     @Test
     void byDefaultOnlyLongSequencesTakeTheFusedPath() {
         System.clearProperty("kiln.attention.fusedMinScores");
         try {
-            for (int t : new int[] {4, 255, 256, 300}) {
+            for (int t : new int[] {4, 63, 64, 300}) {
                 Graph g = Tracing.trace(in -> fused(in, true), List.of(TensorType.of(DType.FLOAT32, 1, t, 8),
                         TensorType.of(DType.FLOAT32, 1, t, 8), TensorType.of(DType.FLOAT32, 1, t, 8)));
-                assertEquals(t >= 256, g.nodes().stream().anyMatch(n -> n.op() instanceof Attend.Forward), "T = " + t);
+                assertEquals(t >= 64, g.nodes().stream().anyMatch(n -> n.op() instanceof Attend.Forward), "T = " + t);
             }
         } finally {
             System.setProperty("kiln.attention.fusedMinScores", "0");
