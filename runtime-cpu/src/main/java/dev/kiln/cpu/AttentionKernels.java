@@ -33,11 +33,16 @@ final class AttentionKernels {
                 float[] out, int b);
     }
 
-    /** The elements of a float32 value in row-major order: its own array when it is one dense run from 0, else a copy. */
+    /**
+     * The elements of a float32 value in row-major order: its own array when it is one dense run from 0, else a copy
+     * walked by strides (q, k and v are usually heads permuted out of a projection: [B, T, H, D] viewed as [B, H, T, D]).
+     */
     private static float[] floats(TensorData t) {
-        if (t.storage().array() instanceof float[] f && t.layout().isContiguous() && t.layout().offset() == 0
-                && f.length == t.shape().numel()) {
-            return f;
+        if (t.storage().array() instanceof float[] f) {
+            if (t.layout().isContiguous() && t.layout().offset() == 0 && f.length == t.shape().numel()) {
+                return f;
+            }
+            return (float[]) IndexKernels.dense(t);
         }
         return t.toFloatArray();
     }

@@ -96,6 +96,7 @@ class VectorFormBitsProperties {
                 case 6 -> o.unary(new dev.kiln.ir.Unary.Tanh(), a);
                 case 7 -> o.pow(a, 1 + r.nextInt(5));
                 case 8 -> o.exp(o.mul(a, 0.3));
+                case 9 -> o.unary(new dev.kiln.ir.Unary.Erf(), o.mul(a, 0.7)); // GELU's erf (float32: FloatMath.erf, VectorMath.erf)
                 case 10 -> o.unary(new dev.kiln.ir.Unary.Sqrt(), o.unary(new dev.kiln.ir.Unary.Abs(), a));
                 case 11 -> o.binary(new dev.kiln.ir.Binary.Maximum(), a, c);
                 case 12 -> o.binary(new dev.kiln.ir.Binary.Minimum(), a, o.neg(c));

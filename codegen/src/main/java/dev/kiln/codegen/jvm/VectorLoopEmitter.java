@@ -47,7 +47,7 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
     /**
      * Loops the Vector API part handles: float32 throughout (loads with unit or zero innermost stride,
      * and float64 accumulators read once a row, rounded to float32; + − × ÷, negation, abs, sqrt,
-     * maximum, minimum, tanh, exp ({@link VectorMath}), small integer powers), sums, float32 stores; no
+     * maximum, minimum, tanh, exp and erf ({@link VectorMath}), small integer powers), sums, float32 stores; no
      * accumulation into buffers and no inner products. Others stay scalar.
      */
     public static boolean vectorizable(Kernel k) {
@@ -84,6 +84,7 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
                 case Instr.Apply a -> a.op() instanceof Binary.Add || a.op() instanceof Binary.Sub
                         || a.op() instanceof Binary.Mul || a.op() instanceof Binary.Div || a.op() instanceof Unary.Neg
                         || a.op() instanceof Unary.Tanh || a.op() instanceof Unary.Exp || a.op() instanceof Unary.Sqrt
+                        || a.op() instanceof Unary.Erf
                         || a.op() instanceof Unary.Abs || a.op() instanceof Binary.Maximum || a.op() instanceof Binary.Minimum
                         || a.op() instanceof Binary.Pow && smallIntegerConstant(k.body(), a.args()[1]) != null
                         && smallIntegerConstant(k.body(), a.args()[1]) >= 1;
@@ -379,6 +380,10 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
                         mv.visitVarInsn(ALOAD, v[args[0]]);
                         mv.visitMethodInsn(INVOKESTATIC, "dev/kiln/codegen/jvm/VectorMath", "exp", "(" + FV_DESC + ")" + FV_DESC, false);
                     }
+                    case Unary.Erf e -> { // FloatMath.erf's double arithmetic on each half of the lanes: its bits
+                        mv.visitVarInsn(ALOAD, v[args[0]]);
+                        mv.visitMethodInsn(INVOKESTATIC, "dev/kiln/codegen/jvm/VectorMath", "erf", "(" + FV_DESC + ")" + FV_DESC, false);
+                    }
                     case Binary.Pow p -> vectorPower(v[args[0]], smallIntegerConstant(kernel.body(), args[1]));
                     case Binary.Add x -> lanewise(v[args[0]], v[args[1]], "add");
                     case Binary.Sub x -> lanewise(v[args[0]], v[args[1]], "sub");
@@ -397,7 +402,7 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
                         mv.visitMethodInsn(INVOKEVIRTUAL, FV, "lanewise", "(Ljdk/incubator/vector/VectorOperators$Unary;)" + FV_DESC, false);
                     }
                     // vectorizable admits only the ops above; a new primitive must be placed here
-                    case Unary.Log _, Unary.Sin _, Unary.Cos _, Unary.Erf _, Unary.Log1p _, Unary.Expm1 _, Compare _, Where _, Cast _ ->
+                    case Unary.Log _, Unary.Sin _, Unary.Cos _, Unary.Log1p _, Unary.Expm1 _, Compare _, Where _, Cast _ ->
                             throw new IllegalStateException("not vectorized: " + a.op());
                 }
             }

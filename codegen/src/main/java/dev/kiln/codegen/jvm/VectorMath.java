@@ -1,12 +1,14 @@
 package dev.kiln.codegen.jvm;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link FloatMath#exp} on a vector of float32 lanes (any width), the same operations in the same order (so the same
- * bits): called by vector loops; loaded only where the Vector API is.
+ * {@link FloatMath#exp} and {@link FloatMath#erf} on a vector of float32 lanes (any width), the same operations in
+ * the same order (so the same bits): called by vector loops; loaded only where the Vector API is.
  */
 public final class VectorMath {
     private VectorMath() {
@@ -26,5 +28,40 @@ public final class VectorMath {
         FloatVector s1 = e1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector s2 = e2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         return p.mul(s1).mul(s2);
+    }
+
+    private static final VectorSpecies<Double> D128 = DoubleVector.SPECIES_128;
+    private static final VectorSpecies<Double> D256 = DoubleVector.SPECIES_256;
+    private static final VectorSpecies<Double> D512 = DoubleVector.SPECIES_512;
+
+    /**
+     * {@link FloatMath#erf} lane by lane: each half of the lanes widened to double, |x| clamped to 4, x·P(t)/Q(t) with
+     * the same multiplications and additions in the same order, rounded to float, and x's sign put back (so −0 stays
+     * −0 and NaN stays NaN).
+     */
+    public static FloatVector erf(FloatVector x) {
+        VectorSpecies<Double> ds = switch (x.length()) {
+            case 4 -> D128;
+            case 8 -> D256;
+            default -> D512;
+        };
+        FloatVector lo = erfHalf((DoubleVector) x.convertShape(VectorOperators.F2D, ds, 0), x.species(), 0);
+        FloatVector hi = erfHalf((DoubleVector) x.convertShape(VectorOperators.F2D, ds, 1), x.species(), -1);
+        IntVector magnitude = lo.reinterpretAsInts().or(hi.reinterpretAsInts()); // each half fills its lanes, zeros the rest
+        IntVector sign = x.reinterpretAsInts().and(0x80000000);
+        return magnitude.and(0x7fffffff).or(sign).reinterpretAsFloats();
+    }
+
+    /** |erf| of one half's lanes in double, rounded to float into part {@code part} of a float vector (zeros elsewhere). */
+    private static FloatVector erfHalf(DoubleVector d, VectorSpecies<Float> fs, int part) {
+        DoubleVector a = d.abs().min(4.0);
+        DoubleVector t = a.mul(a).mul(0.0625);
+        DoubleVector p = DoubleVector.broadcast(d.species(), FloatMath.ERF_P[6]);
+        DoubleVector q = DoubleVector.broadcast(d.species(), FloatMath.ERF_Q[6]);
+        for (int i = 5; i >= 0; i--) {
+            p = p.mul(t).add(FloatMath.ERF_P[i]);
+            q = q.mul(t).add(FloatMath.ERF_Q[i]);
+        }
+        return (FloatVector) a.mul(p).div(q).convertShape(VectorOperators.D2F, fs, part);
     }
 }
