@@ -99,20 +99,19 @@ class AttentionKernelsTest {
 
     /** Within float32 rounding of sums of a few hundred terms: 2e-5 relative to the value or 1. */
     private static void near(TensorData expected, TensorData actual, String what) {
-        double[] e = expected.toDoubleArray();
-        double[] a = actual.toDoubleArray();
-        assertEquals(e.length, a.length, what);
-        for (int i = 0; i < e.length; i++) {
-            assertEquals(e[i], a[i], 2e-5 * Math.max(1, Math.abs(e[i])), what + " [" + i + "]");
-        }
+        within(expected, actual, 2e-5, what);
     }
 
     private static void close(TensorData expected, TensorData actual, String what) {
+        within(expected, actual, 1e-12, what);
+    }
+
+    private static void within(TensorData expected, TensorData actual, double relative, String what) {
         double[] e = expected.toDoubleArray();
         double[] a = actual.toDoubleArray();
         assertEquals(e.length, a.length, what);
         for (int i = 0; i < e.length; i++) {
-            assertEquals(e[i], a[i], 1e-12 * Math.max(1, Math.abs(e[i])), what + " [" + i + "]");
+            assertEquals(e[i], a[i], relative * Math.max(1, Math.abs(e[i])), what + " [" + i + "]");
         }
     }
 }
