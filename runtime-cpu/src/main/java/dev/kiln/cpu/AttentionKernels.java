@@ -28,23 +28,21 @@ final class AttentionKernels {
         /** Slice b of {@link Attend.Forward}: out {@code [batch, L, Ev + 1]}, each row's output then its logsumexp. */
         void forward(boolean causal, float scale, AttentionLoops.Dims d, float[] q, float[] k, float[] v, float[] out, int b);
 
-        /** Slice b of {@link Attend.Backward}: out {@code [batch, L·E + S·E + S·Ev]}, dq, dk and dv of the slice. */
+        /** Slice b of {@link Attend.Backward}: out {@code [batch, L·E + S·E + S·Ev]} (zeroed), dq, dk and dv of the slice. */
         void backward(boolean causal, float scale, AttentionLoops.Dims d, float[] q, float[] k, float[] v, float[] fwd, float[] g,
                 float[] out, int b);
     }
 
     /**
      * The elements of a float32 value in row-major order: its own array when it is one dense run from 0, else a copy
-     * walked by strides (q, k and v are usually heads permuted out of a projection: [B, T, H, D] viewed as [B, H, T, D]).
+     * (q, k and v are usually heads permuted out of a projection: [B, T, H, D] viewed as [B, H, T, D]).
      */
     private static float[] floats(TensorData t) {
-        if (t.storage().array() instanceof float[] f) {
-            if (t.layout().isContiguous() && t.layout().offset() == 0 && f.length == t.shape().numel()) {
-                return f;
-            }
-            return (float[]) IndexKernels.dense(t);
+        if (t.storage().array() instanceof float[] f && t.layout().isContiguous() && t.layout().offset() == 0
+                && f.length == t.shape().numel()) {
+            return f;
         }
-        return t.toFloatArray();
+        return Values.floats(t);
     }
 
     /** {@code op} on its inputs. */
@@ -68,9 +66,9 @@ final class AttentionKernels {
             }
             return new TensorData(new dev.kiln.spi.Storage.F32(out), dev.kiln.spi.Layout.contiguous(type.shape()));
         }
-        double[] q = in.get(0).toDoubleArray();
-        double[] k = in.get(1).toDoubleArray();
-        double[] v = in.get(2).toDoubleArray();
+        double[] q = Values.doubles(in.get(0));
+        double[] k = Values.doubles(in.get(1));
+        double[] v = Values.doubles(in.get(2));
         double[] out = new double[type.shape().numel()];
         boolean parallel = (long) d.batch() * d.l() * d.s() * (d.e() + d.ev()) >= PARALLEL_WORK;
         switch (op) {
@@ -79,8 +77,8 @@ final class AttentionKernels {
                 Threads.forEach(d.batch() * blocks, parallel, t -> forward(f, d, q, k, v, out, t / blocks, t % blocks * ROWS));
             }
             case Attend.Backward b -> {
-                double[] fwd = in.get(3).toDoubleArray();
-                double[] g = in.get(4).toDoubleArray();
+                double[] fwd = Values.doubles(in.get(3));
+                double[] g = Values.doubles(in.get(4));
                 Threads.forEach(d.batch(), parallel, t -> backward(b, d, q, k, v, fwd, g, out, t));
             }
         }

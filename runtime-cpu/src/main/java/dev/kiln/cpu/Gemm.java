@@ -59,13 +59,6 @@ final class Gemm {
                     Integer.parseInt(parts[2].trim()));
         }
     }
-
-    /** Default blocking's depth per pass (tests size products against it). */
-    static final int KC = Blocking.DEFAULT.kc();
-    /** Default blocking's rows per block. */
-    static final int MC = Blocking.DEFAULT.mc();
-    /** Default blocking's columns per block. */
-    static final int NC = Blocking.DEFAULT.nc();
     /** Below this many multiply-adds a product runs on the calling thread. */
     static final long PARALLEL_FLOPS = 1L << 21;
 
@@ -157,7 +150,7 @@ final class Gemm {
             batches *= out.dim(d);
         }
         if (c instanceof float[] && batches > 1 && epilogue == null && (long) batches * n * m * k >= PARALLEL_FLOPS
-                && (n + GemmTuning.blocking().mc() - 1) / GemmTuning.blocking().mc() < dev.kiln.Kiln.numThreads()) {
+                && rowBlocks(n, GemmTuning.blocking()) < dev.kiln.Kiln.numThreads()) {
             // a product with fewer row blocks than threads (a convolution's [O, L] per image) keeps the others idle:
             // the batch's products share the threads instead, each computed as alone (the same bits)
             Threads.forEach(batches, true, batch -> product(batch, a, ga, la, b, gb, lb, c, out, null, perBatch));
@@ -234,7 +227,7 @@ final class Gemm {
         int kcMax = blocking.kc();
         int mcMax = blocking.mc();
         int ncMax = blocking.nc();
-        int rowBlocks = (n + mcMax - 1) / mcMax;
+        int rowBlocks = rowBlocks(n, blocking);
         int nr = kernel.nr();
         float[] pb = packed(PACKED_B, Math.min(kcMax, k) * roundUp(Math.min(ncMax, m), nr));
         for (int jc = 0; jc < m; jc += ncMax) {
@@ -266,6 +259,11 @@ final class Gemm {
                 }
             }
         }
+    }
+
+    /** Blocks of rows of a for {@code n} rows. */
+    private static int rowBlocks(int n, Blocking blocking) {
+        return (n + blocking.mc() - 1) / blocking.mc();
     }
 
     private static int roundUp(int x, int step) {

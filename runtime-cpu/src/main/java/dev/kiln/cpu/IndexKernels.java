@@ -43,13 +43,15 @@ final class IndexKernels {
      * than its result's (the interpreter's copy converts).
      */
     static TensorData unslice(dev.kiln.ir.Movement.Unslice u, TensorData x, TensorType type) {
-        if (!x.layout().isContiguous()) {
-            Object dense = dense(x); // a strided or broadcast x (a sum's gradient, expanded): its elements in order first
-            if (dense == null) {
+        if (!x.layout().isContiguous()) { // a strided or broadcast x (a sum's gradient, expanded): its elements in order first
+            Object xa = x.storage().array();
+            if (xa instanceof float[]) {
+                x = new TensorData(new dev.kiln.spi.Storage.F32(Values.floats(x)), dev.kiln.spi.Layout.contiguous(x.shape()));
+            } else if (xa instanceof double[]) {
+                x = new TensorData(new dev.kiln.spi.Storage.F64(Values.doubles(x)), dev.kiln.spi.Layout.contiguous(x.shape()));
+            } else {
                 return null;
             }
-            x = new TensorData(dense instanceof float[] f ? new dev.kiln.spi.Storage.F32(f)
-                    : new dev.kiln.spi.Storage.F64((double[]) dense), dev.kiln.spi.Layout.contiguous(x.shape()));
         }
         TensorData out = TensorData.allocate(type.shape(), type.dtype());
         Shape s = x.shape();
@@ -72,52 +74,6 @@ final class IndexKernels {
             }
             for (int a = 0; a < along; a++) {
                 System.arraycopy(xa, xo + (o * along + a) * inner, oa, ((o * u.size()) + u.start() + a * u.step()) * inner, inner);
-            }
-        }
-        return out;
-    }
-
-    /**
-     * The elements of a float32 or float64 view in row-major order, in a fresh array of its storage's type (null for
-     * other storages): its last axis copied as runs (unit stride), fills (stride 0) or strided reads, the others
-     * walked as an odometer.
-     */
-    static Object dense(TensorData x) {
-        Object xa = x.storage().array();
-        if (!(xa instanceof float[]) && !(xa instanceof double[])) {
-            return null;
-        }
-        int n = x.shape().numel();
-        int r = x.shape().rank();
-        int[] shape = x.shape().toArray();
-        int[] strides = x.layout().strides();
-        int last = r == 0 ? 1 : shape[r - 1];
-        int step = r == 0 ? 0 : strides[r - 1];
-        Object out = xa instanceof float[] ? new float[n] : new double[n];
-        int[] at = new int[Math.max(r - 1, 0)];
-        int base = x.layout().offset();
-        for (int o = 0; o < n && last > 0; o += last) {
-            if (step == 1) {
-                System.arraycopy(xa, base, out, o, last);
-            } else if (out instanceof float[] fo) {
-                float[] fx = (float[]) xa;
-                for (int j = 0; j < last; j++) {
-                    fo[o + j] = fx[base + j * step];
-                }
-            } else {
-                double[] dout = (double[]) out;
-                double[] dx = (double[]) xa;
-                for (int j = 0; j < last; j++) {
-                    dout[o + j] = dx[base + j * step];
-                }
-            }
-            for (int d = r - 2; d >= 0; d--) { // the next run's start
-                base += strides[d];
-                if (++at[d] < shape[d]) {
-                    break;
-                }
-                base -= strides[d] * shape[d];
-                at[d] = 0;
             }
         }
         return out;

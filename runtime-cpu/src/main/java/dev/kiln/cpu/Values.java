@@ -43,6 +43,34 @@ final class Values {
         return out;
     }
 
+    /**
+     * The elements of a float32 value in row-major order (always a fresh array): a contiguous one copied whole, a
+     * strided or broadcast view walked by the {@link Odometer} (fused attention's permuted heads, a sum's expanded
+     * gradient). Other storages are read through {@link #doubles}.
+     */
+    static float[] floats(TensorData d) {
+        int n = d.shape().numel();
+        Layout l = d.layout();
+        if (!(d.storage().array() instanceof float[] f)) {
+            double[] v = doubles(d);
+            float[] out = new float[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = (float) v[i];
+            }
+            return out;
+        }
+        float[] out = new float[n];
+        if (l.isContiguous()) {
+            System.arraycopy(f, l.offset(), out, 0, n);
+            return out;
+        }
+        Odometer it = new Odometer(l);
+        for (int i = 0; i < n; i++, it.next()) {
+            out[i] = f[it.index()];
+        }
+        return out;
+    }
+
     /** True when every element is the same storage element (a broadcast 0-d value). */
     static boolean isBroadcastScalar(Layout l) {
         for (int i = 0; i < l.shape().rank(); i++) {

@@ -20,20 +20,33 @@ final class VectorAttention implements AttentionKernels.FloatAttention {
     /** Keys per block: the tile of scores one query row holds. */
     static final int COLS = 64;
 
-    /** Per-thread scratch: transposed k and v, a tile row of scores and probabilities. */
+    /** Per-thread scratch, reused from call to call: transposed k and v, a block's tiles and its row state. */
     private static final class Scratch {
         float[] kt = new float[0];
         float[] vt = new float[0];
         final float[] s = new float[ROWS * COLS];
         final float[] p = new float[ROWS * COLS];
+        final float[] dp = new float[ROWS * COLS];
+        /** Forward: each row's running maximum; backward: each row's g · o less its logsumexp gradient. */
+        final float[] rowA = new float[ROWS];
+        /** Forward: each row's running sum. */
+        final float[] rowB = new float[ROWS];
+        /** Forward: the rows' output accumulators; backward: the rows' output gradients. */
         float[] acc = new float[0];
+        /** Backward: the rows' dq. */
+        float[] dq = new float[0];
+    }
+
+    /** {@code a} when it holds {@code n} floats, else a new array that does. */
+    private static float[] atLeast(float[] a, int n) {
+        return a.length >= n ? a : new float[n];
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** {@code x[e][j] = m[base + j*width + e]} for j < rows: a slice's rows as columns, {@code rows} apart. */
     private static float[] transpose(float[] m, int base, int rows, int width, float[] into) {
-        float[] t = into.length >= rows * width ? into : new float[rows * width];
+        float[] t = atLeast(into, rows * width);
         for (int e = 0; e < width; e++) { // the writes in order, the reads a row apart
             int to = e * rows;
             int from = base + e;
@@ -197,9 +210,9 @@ final class VectorAttention implements AttentionKernels.FloatAttention {
         int ev = d.ev();
         Scratch w = SCRATCH.get();
         float[] kt = w.kt = transpose(k, b * sk * e, sk, e, w.kt);
-        float[] acc = w.acc = w.acc.length >= ROWS * ev ? w.acc : new float[ROWS * ev];
-        float[] m = new float[ROWS];
-        float[] sum = new float[ROWS];
+        float[] acc = w.acc = atLeast(w.acc, ROWS * ev);
+        float[] m = w.rowA;
+        float[] sum = w.rowB;
         for (int i0 = 0; i0 < l; i0 += ROWS) {
             int rows = Math.min(ROWS, l - i0);
             int qi = (b * l + i0) * e;
@@ -283,15 +296,14 @@ final class VectorAttention implements AttentionKernels.FloatAttention {
         int w1 = ev + 1;
         int dkAt = l * e;
         int dvAt = dkAt + sk * e;
-        int base = b * (dvAt + sk * ev);
-        java.util.Arrays.fill(out, base, base + dvAt + sk * ev, 0f);
+        int base = b * (dvAt + sk * ev); // out arrives zeroed: dk and dv add up into it
         Scratch w = SCRATCH.get();
         float[] kt = w.kt = transpose(k, b * sk * e, sk, e, w.kt);
         float[] vt = w.vt = transpose(v, b * sk * ev, sk, ev, w.vt);
-        float[] gr = new float[ROWS * ev]; // the block's output gradients, dense (fwd and g rows carry the logsumexp column)
-        float[] dp = new float[ROWS * COLS];
-        float[] rowDot = new float[ROWS];
-        float[] dq = new float[ROWS * e];
+        float[] gr = w.acc = atLeast(w.acc, ROWS * ev); // the block's output gradients, dense (g's rows carry a logsumexp column)
+        float[] dp = w.dp;
+        float[] rowDot = w.rowA;
+        float[] dq = w.dq = atLeast(w.dq, ROWS * e);
         for (int i0 = 0; i0 < l; i0 += ROWS) {
             int rows = Math.min(ROWS, l - i0);
             int qi = (b * l + i0) * e;

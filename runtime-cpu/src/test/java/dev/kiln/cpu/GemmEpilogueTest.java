@@ -116,10 +116,11 @@ class GemmEpilogueTest {
     void theGemmHandsOverEachRowOnceAndOnlyWhenItIsFinished() {
         int threads = Kiln.numThreads();
         try {
-            // depth over one pass (KC), columns over one block (NC), rows over several blocks (MC)
-            int n = 2 * Gemm.MC + 7;
-            int k = Gemm.KC + 9;
-            int m = Gemm.NC + 21;
+            // depth over one pass (kc), columns over one block (nc), rows over several blocks (mc) of the default blocking
+            Gemm.Blocking blocking = Gemm.Blocking.DEFAULT;
+            int n = 2 * blocking.mc() + 7;
+            int k = blocking.kc() + 9;
+            int m = blocking.nc() + 21;
             java.util.Random r = new java.util.Random(3);
             float[] a = new float[n * k];
             float[] b = new float[k * m];

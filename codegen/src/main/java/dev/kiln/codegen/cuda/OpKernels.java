@@ -376,11 +376,58 @@ final class OpKernels {
         return new int[] {batch, q.dim(r - 2), shape(in.get(1)).dim(r - 2), q.dim(r - 1), shape(in.get(2)).dim(r - 1)};
     }
 
-    /** The C of one thread's scaled score of query row {@code qi} against key row {@code j}, into {@code s}. */
-    private static String score(String j) {
-        return "            double dot = 0.0;\n"
-                + "            for (int e = 0; e < E; e++) dot += (double) qi[e] * (double) kb[(long long) " + j + " * E + e];\n"
-                + "            const double s = scale * dot;\n";
+    /** The C of one thread's scaled score of query row {@code qi} against key row {@code j}, into {@code s}, at {@code in}. */
+    private static String score(String in, String j) {
+        return in + "double dot = 0.0;\n"
+                + in + "for (int e = 0; e < E; e++) dot += (double) qi[e] * (double) kb[(long long) " + j + " * E + e];\n"
+                + in + "const double s = scale * dot;\n";
+    }
+
+    /** The C of {@code rowDot = g_i · o_i} for the output row at {@code orow}, at {@code in}. */
+    private static String rowDot(String in) {
+        return in + "double rowDot = 0.0;\n"
+                + in + "for (int c = 0; c < Ev; c++) rowDot += (double) g[orow + c] * (double) fwd[orow + c];\n";
+    }
+
+    /**
+     * The C of what one (query row, key row j) pair contributes to backward, at {@code in}: its probability {@code p}
+     * from the row's saved logsumexp and {@code ds = p (g_i · v_j - rowDot + gLse) scale}.
+     */
+    private static String pair(String in) {
+        return in + "const double p = exp(s - fwd[orow + Ev]);\n"
+                + in + "double dp = 0.0;\n"
+                + in + "for (int c = 0; c < Ev; c++) dp += (double) g[orow + c] * (double) vb[(long long) j * Ev + c];\n"
+                + in + "const double ds = p * (dp - rowDot + (double) g[orow + Ev]) * scale;\n";
+    }
+
+    /**
+     * The C that sums {@code term} over {@code loop} into {@link #ATTEND_CHUNK} double registers per chunk of
+     * {@code width} output columns ({@code chunk} names the chunk's first column, {@code c} the column in it), then
+     * stores column {@code chunk + c} through {@code kiln_store(store chunk + c, ...)}. {@code body} (indented two
+     * levels below {@code in}) computes what {@code term} reads at each step of the loop.
+     */
+    private static String chunked(String in, String chunk, String width, String loop, String body, String term, String store) {
+        String in1 = in + "    ";
+        String in2 = in1 + "    ";
+        String in3 = in2 + "    ";
+        String columns = "for (int c = 0; c < " + ATTEND_CHUNK + "; c++)";
+        String valid = "if (" + chunk + " + c < " + width + ")";
+        return in + "for (int " + chunk + " = 0; " + chunk + " < " + width + "; " + chunk + " += " + ATTEND_CHUNK + ") {\n"
+                + in1 + "double acc[" + ATTEND_CHUNK + "];\n"
+                + in1 + "#pragma unroll\n"
+                + in1 + columns + " acc[c] = 0.0;\n"
+                + in1 + loop + " {\n"
+                + body
+                + in2 + "#pragma unroll\n"
+                + in2 + columns + " {\n"
+                + in3 + valid + " acc[c] += " + term + ";\n"
+                + in2 + "}\n"
+                + in1 + "}\n"
+                + in1 + "#pragma unroll\n"
+                + in1 + columns + " {\n"
+                + in2 + valid + " kiln_store(" + store + chunk + " + c, acc[c]);\n"
+                + in1 + "}\n"
+                + in + "}\n";
     }
 
     /**
@@ -392,42 +439,31 @@ final class OpKernels {
     private void attendForward(dev.kiln.ir.Attend.Forward f, List<Integer> in, int out, String what) {
         DType d = m.dtype(out);
         String name = "kiln_attend_forward_" + s(d);
+        String i1 = "        ";
+        String i2 = i1 + "    ";
+        String i3 = i2 + "    ";
         define(name, "fused attention: each query row's softmax(q k^T scale) v and logsumexp, the scores recomputed, never stored",
                 List.of(p("q", "const " + t(d) + "*"), p("k", "const " + t(d) + "*"), p("v", "const " + t(d) + "*"), p("out", t(d) + "*"),
                         p("n", "long long"), p("L", "int"), p("S", "int"), p("E", "int"), p("Ev", "int"), p("causal", "int"),
                         p("scale", "double")),
-                LOOP + "        const long long b = i / L;\n"
-                        + "        const int row = (int) (i % L);\n"
-                        + "        const int count = causal && row + 1 < S ? row + 1 : S;\n"
-                        + "        const " + t(d) + "* qi = q + i * E;\n"
-                        + "        const " + t(d) + "* kb = k + b * S * E;\n"
-                        + "        const " + t(d) + "* vb = v + b * S * Ev;\n"
-                        + "        " + t(d) + "* o = out + i * (Ev + 1);\n"
-                        + "        double max = -INFINITY, sum = 0.0;\n"
-                        + "        for (int j = 0; j < count; j++) {\n"
-                        + score("j")
-                        + "            if (s > max) {\n                sum = sum * exp(max - s) + 1.0;\n                max = s;\n"
-                        + "            } else {\n                sum += exp(s - max);\n            }\n"
-                        + "        }\n"
-                        + "        const double lse = count == 0 ? -INFINITY : max + log(sum);\n"
-                        + "        for (int c0 = 0; c0 < Ev; c0 += " + ATTEND_CHUNK + ") {\n"
-                        + "            double acc[" + ATTEND_CHUNK + "];\n"
-                        + "            #pragma unroll\n"
-                        + "            for (int c = 0; c < " + ATTEND_CHUNK + "; c++) acc[c] = 0.0;\n"
-                        + "            for (int j = 0; j < count; j++) {\n"
-                        + score("j").replace("            ", "                ")
-                        + "                const double p = exp(s - lse);\n"
-                        + "                #pragma unroll\n"
-                        + "                for (int c = 0; c < " + ATTEND_CHUNK + "; c++) {\n"
-                        + "                    if (c0 + c < Ev) acc[c] += p * (double) vb[(long long) j * Ev + c0 + c];\n"
-                        + "                }\n"
-                        + "            }\n"
-                        + "            #pragma unroll\n"
-                        + "            for (int c = 0; c < " + ATTEND_CHUNK + "; c++) {\n"
-                        + "                if (c0 + c < Ev) kiln_store(o, c0 + c, acc[c]);\n"
-                        + "            }\n"
-                        + "        }\n"
-                        + "        kiln_store(o, Ev, lse);\n    }\n");
+                LOOP + i1 + "const long long b = i / L;\n"
+                        + i1 + "const int row = (int) (i % L);\n"
+                        + i1 + "const int count = causal && row + 1 < S ? row + 1 : S;\n"
+                        + i1 + "const " + t(d) + "* qi = q + i * E;\n"
+                        + i1 + "const " + t(d) + "* kb = k + b * S * E;\n"
+                        + i1 + "const " + t(d) + "* vb = v + b * S * Ev;\n"
+                        + i1 + t(d) + "* o = out + i * (Ev + 1);\n"
+                        + i1 + "double max = -INFINITY, sum = 0.0;\n"
+                        + i1 + "for (int j = 0; j < count; j++) {\n"
+                        + score(i2, "j")
+                        + i2 + "if (s > max) {\n" + i3 + "sum = sum * exp(max - s) + 1.0;\n" + i3 + "max = s;\n"
+                        + i2 + "} else {\n" + i3 + "sum += exp(s - max);\n" + i2 + "}\n"
+                        + i1 + "}\n"
+                        + i1 + "const double lse = count == 0 ? -INFINITY : max + log(sum);\n"
+                        + chunked(i1, "c0", "Ev", "for (int j = 0; j < count; j++)",
+                                score(i3, "j") + i3 + "const double p = exp(s - lse);\n",
+                                "p * (double) vb[(long long) j * Ev + c0 + c]", "o, ")
+                        + i1 + "kiln_store(o, Ev, lse);\n    }\n");
         int[] dims = attendDims(in);
         long n = (long) dims[0] * dims[1];
         launchOver(name, n, List.of(new Arg.Buffer(in.get(0)), new Arg.Buffer(in.get(1)), new Arg.Buffer(in.get(2)), new Arg.Buffer(out),
@@ -446,76 +482,40 @@ final class OpKernels {
         List<Param> params = List.of(p("q", "const " + tt + "*"), p("k", "const " + tt + "*"), p("v", "const " + tt + "*"),
                 p("fwd", "const " + tt + "*"), p("g", "const " + tt + "*"), p("out", tt + "*"), p("n", "long long"), p("L", "int"),
                 p("S", "int"), p("E", "int"), p("Ev", "int"), p("causal", "int"), p("scale", "double"));
-        // what one (query row i, key row j) pair contributes: its probability and ds, from the row's saved values
-        String pair = "                const double p = exp(s - fwd[orow + Ev]);\n"
-                + "                double dp = 0.0;\n"
-                + "                for (int c = 0; c < Ev; c++) dp += (double) g[orow + c] * (double) vb[(long long) j * Ev + c];\n"
-                + "                const double ds = p * (dp - rowDot + (double) g[orow + Ev]) * scale;\n";
-        String rowDot = "double rowDot = 0.0;\n"
-                + "            for (int c = 0; c < Ev; c++) rowDot += (double) g[orow + c] * (double) fwd[orow + c];\n";
-        String setup = "        const " + tt + "* kb = k + b * S * E;\n"
-                + "        const " + tt + "* vb = v + b * S * Ev;\n"
-                + "        " + tt + "* base = out + b * ((long long) L * E + (long long) S * E + (long long) S * Ev);\n";
+        String i1 = "        ";
+        String i2 = i1 + "    ";
+        String i3 = i2 + "    ";
+        String i4 = i3 + "    ";
+        String setup = i1 + "const " + tt + "* kb = k + b * S * E;\n"
+                + i1 + "const " + tt + "* vb = v + b * S * Ev;\n"
+                + i1 + tt + "* base = out + b * ((long long) L * E + (long long) S * E + (long long) S * Ev);\n";
         String rows = "kiln_attend_backward_rows_" + s(d);
         define(rows, "fused attention's dq: one thread per query row, dq_i = sum_j ds_ij k_j",
-                params, LOOP + "        const long long b = i / L;\n"
-                        + "        const int row = (int) (i % L);\n"
-                        + "        const int count = causal && row + 1 < S ? row + 1 : S;\n"
-                        + "        const " + tt + "* qi = q + i * E;\n"
+                params, LOOP + i1 + "const long long b = i / L;\n"
+                        + i1 + "const int row = (int) (i % L);\n"
+                        + i1 + "const int count = causal && row + 1 < S ? row + 1 : S;\n"
+                        + i1 + "const " + tt + "* qi = q + i * E;\n"
                         + setup
-                        + "        const long long orow = i * (Ev + 1);\n"
-                        + "        " + rowDot.replace("            ", "        ")
-                        + "        for (int e0 = 0; e0 < E; e0 += " + ATTEND_CHUNK + ") {\n"
-                        + "            double acc[" + ATTEND_CHUNK + "];\n"
-                        + "            #pragma unroll\n"
-                        + "            for (int c = 0; c < " + ATTEND_CHUNK + "; c++) acc[c] = 0.0;\n"
-                        + "            for (int j = 0; j < count; j++) {\n"
-                        + score("j").replace("            ", "                ")
-                        + pair
-                        + "                #pragma unroll\n"
-                        + "                for (int c = 0; c < " + ATTEND_CHUNK + "; c++) {\n"
-                        + "                    if (e0 + c < E) acc[c] += ds * (double) kb[(long long) j * E + e0 + c];\n"
-                        + "                }\n"
-                        + "            }\n"
-                        + "            #pragma unroll\n"
-                        + "            for (int c = 0; c < " + ATTEND_CHUNK + "; c++) {\n"
-                        + "                if (e0 + c < E) kiln_store(base, (long long) row * E + e0 + c, acc[c]);\n"
-                        + "            }\n"
-                        + "        }\n    }\n");
+                        + i1 + "const long long orow = i * (Ev + 1);\n"
+                        + rowDot(i1)
+                        + chunked(i1, "e0", "E", "for (int j = 0; j < count; j++)", score(i3, "j") + pair(i3),
+                                "ds * (double) kb[(long long) j * E + e0 + c]", "base, (long long) row * E + ")
+                        + "    }\n");
         String keys = "kiln_attend_backward_keys_" + s(d);
-        // for key row j: dk_j = sum_i ds_ij q_i over E columns, then dv_j = sum_i p_ij g_i over Ev, chunk by chunk
-        String column = "            for (int c0 = 0; c0 < WIDTH; c0 += " + ATTEND_CHUNK + ") {\n"
-                + "                double acc[" + ATTEND_CHUNK + "];\n"
-                + "                #pragma unroll\n"
-                + "                for (int c = 0; c < " + ATTEND_CHUNK + "; c++) acc[c] = 0.0;\n"
-                + "                for (int r = first; r < L; r++) {\n"
-                + "                    const " + tt + "* qi = q + (b * L + r) * E;\n"
-                + "                    const long long orow = (b * L + r) * (Ev + 1);\n"
-                + score("j").replace("            ", "                    ")
-                + "PAIR"
-                + "                    #pragma unroll\n"
-                + "                    for (int c = 0; c < " + ATTEND_CHUNK + "; c++) {\n"
-                + "                        if (c0 + c < WIDTH) acc[c] += TERM;\n"
-                + "                    }\n"
-                + "                }\n"
-                + "                #pragma unroll\n"
-                + "                for (int c = 0; c < " + ATTEND_CHUNK + "; c++) {\n"
-                + "                    if (c0 + c < WIDTH) kiln_store(base, AT + c0 + c, acc[c]);\n"
-                + "                }\n"
-                + "            }\n";
+        // for key row j, over the query rows r that see it: dk_j = sum_r ds_rj q_r over E columns, then dv_j = sum_r p_rj g_r
+        String query = i4 + "const " + tt + "* qi = q + (b * L + r) * E;\n"
+                + i4 + "const long long orow = (b * L + r) * (Ev + 1);\n"
+                + score(i4, "j");
         define(keys, "fused attention's dk and dv: one thread per key row j, over the query rows that see it",
-                params, LOOP + "        const long long b = i / S;\n"
-                        + "        const int j = (int) (i % S);\n"
-                        + "        const int first = causal ? j : 0;\n"
+                params, LOOP + i1 + "const long long b = i / S;\n"
+                        + i1 + "const int j = (int) (i % S);\n"
+                        + i1 + "const int first = causal ? j : 0;\n"
                         + setup
-                        + column.replace("WIDTH", "E").replace("TERM", "ds * (double) qi[c0 + c]")
-                                .replace("AT", "(long long) L * E + (long long) j * E")
-                                .replace("PAIR", "                    double rowDot = 0.0;\n"
-                                        + "                    for (int c = 0; c < Ev; c++) rowDot += (double) g[orow + c] * (double) fwd[orow + c];\n"
-                                        + pair.replace("                ", "                    "))
-                        + column.replace("WIDTH", "Ev").replace("TERM", "p * (double) g[orow + c0 + c]")
-                                .replace("AT", "(long long) L * E + (long long) S * E + (long long) j * Ev")
-                                .replace("PAIR", "                    const double p = exp(s - fwd[orow + Ev]);\n")
+                        + chunked(i2, "c0", "E", "for (int r = first; r < L; r++)", query + rowDot(i4) + pair(i4),
+                                "ds * (double) qi[c0 + c]", "base, (long long) L * E + (long long) j * E + ")
+                        + chunked(i2, "c0", "Ev", "for (int r = first; r < L; r++)",
+                                query + i4 + "const double p = exp(s - fwd[orow + Ev]);\n",
+                                "p * (double) g[orow + c0 + c]", "base, (long long) L * E + (long long) S * E + (long long) j * Ev + ")
                         + "    }\n");
         int[] dims = attendDims(in);
         for (boolean queries : new boolean[] {true, false}) {

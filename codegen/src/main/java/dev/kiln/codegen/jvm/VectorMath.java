@@ -40,11 +40,8 @@ public final class VectorMath {
      * −0 and NaN stays NaN).
      */
     public static FloatVector erf(FloatVector x) {
-        VectorSpecies<Double> ds = switch (x.length()) {
-            case 4 -> D128;
-            case 8 -> D256;
-            default -> D512;
-        };
+        int lanes = x.length(); // float lanes: as many doubles fit in the same width as half of them
+        VectorSpecies<Double> ds = lanes == 4 ? D128 : lanes == 8 ? D256 : D512;
         FloatVector lo = erfHalf((DoubleVector) x.convertShape(VectorOperators.F2D, ds, 0), x.species(), 0);
         FloatVector hi = erfHalf((DoubleVector) x.convertShape(VectorOperators.F2D, ds, 1), x.species(), -1);
         IntVector magnitude = lo.reinterpretAsInts().or(hi.reinterpretAsInts()); // each half fills its lanes, zeros the rest
