@@ -85,6 +85,8 @@ final class BoundPlan {
         }
     }
 
+    private static final TensorData[] NO_TARGETS = new TensorData[0];
+
     /** Binds, runs, and writes back; the caller copies the outputs out, then closes the run. */
     private Executable.Run execute(Tensor[] inputs) {
         Flat f = flat();
@@ -97,6 +99,8 @@ final class BoundPlan {
             g.bind();
         }
         Executable.Run run = exe.open();
+        boolean written;
+        TensorData[] targets = writeTargets.length == 0 ? NO_TARGETS : new TensorData[writeTargets.length];
         try {
             for (int k = 0; k < argument.length; k++) {
                 Tensor t = argument[k] >= 0 ? inputs[argument[k]] : captured[k];
@@ -104,19 +108,23 @@ final class BoundPlan {
                 // only scalars (hyper-parameters, a generator's counters) come from another device: the trace checked the rest
                 run.input(k, d.device() == device || d.device().equals(device) ? d : Backends.transfer(d, device));
             }
-            run.run();
+            for (int i = 0; i < targets.length; i++) {
+                targets[i] = writeTargets[i].data();
+            }
+            written = run.call(targets, results);
         } catch (RuntimeException | Error e) {
             run.close();
             throw e;
         }
-        // Everything has been computed; only now is anything written.
+        // Everything has been computed; only now is anything written (a backend's call wrote its targets last).
         for (Trace.GeneratorUse g : generators) {
             g.advance();
         }
-        for (int i = 0; i < writeTargets.length; i++) {
-            TensorData target = writeTargets[i].data();
-            Backends.copy(run.output(results + i), target);
-            target.storage().bumpVersion();
+        for (int i = 0; i < targets.length; i++) {
+            if (!written) {
+                Backends.copy(run.output(results + i), targets[i]);
+            }
+            targets[i].storage().bumpVersion();
         }
         for (GradEffect effect : f.effects()) {
             switch (effect) {

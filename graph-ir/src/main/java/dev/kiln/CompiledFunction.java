@@ -60,6 +60,13 @@ public final class CompiledFunction implements Step {
      * another thread traces.
      */
     private volatile Fast fast;
+    /**
+     * Static mode: the last plan found when it writes, with its signature. Read only under the
+     * write lock, where no other thread traces or runs, so its guards are checked without the trace lock.
+     */
+    private Fast lastWriter;
+    /** Hits of {@link #lastWriter}, counted under the write lock (no adder needed). */
+    private long writerHits;
 
     private record Fast(StaticPlans.Signature signature, BoundPlan plan) {
     }
@@ -114,7 +121,7 @@ public final class CompiledFunction implements Step {
                 overflows += e.poolOverflows();
             }
             long evictions = mode == Mode.STATIC ? statics.evictions() : dynamics.evictions();
-            return new CacheStats(hits.sum(), misses, compilations, evictions, overflows);
+            return new CacheStats(hits.sum() + writerHits, misses, compilations, evictions, overflows);
         }
     }
 
@@ -228,9 +235,17 @@ public final class CompiledFunction implements Step {
             // A plan found under the read lock is kept (a dynamic step is traced once per call, as
             // its Java code may draw random numbers), unless a writer in between changed its guards.
             if (plan == null || !plan.guardsHold()) {
-                plan = planFor(inputs);
+                Fast w = lastWriter;
+                if (w != null && !checkTraces && w.signature.matches(inputs) && w.plan.guardsHold()) {
+                    writerHits++;
+                    plan = w.plan;
+                } else {
+                    plan = planFor(inputs);
+                }
             }
-            writes = !plan.pure();
+            if (writes == plan.pure()) { // a volatile store only on a change: it fences
+                writes = !plan.pure();
+            }
             return run(plan, inputs, all);
         } finally {
             write.unlock();
@@ -289,6 +304,8 @@ public final class CompiledFunction implements Step {
                 Fast f = fast;
                 boolean lockFree = plan.pure() && plan.traced.readsNoGradient();
                 fast = !lockFree ? null : f != null && f.plan == plan ? f : new Fast(statics.lastSignature(), plan);
+                Fast w = lastWriter;
+                lastWriter = plan.pure() ? null : w != null && w.plan == plan ? w : new Fast(statics.lastSignature(), plan);
             }
             return plan;
         }
@@ -362,6 +379,7 @@ public final class CompiledFunction implements Step {
         }
         synchronized (traceLock) {
             fast = null;
+            lastWriter = null;
             if (mode == Mode.STATIC) {
                 statics.capacity(plans);
             } else {

@@ -22,6 +22,22 @@ public interface Executable {
         /** Runs the graph on the bound inputs. */
         void run();
 
+        /**
+         * Runs on the bound inputs; then, where the backend can, writes outputs {@code first},
+         * {@code first + 1}, ... into {@code targets} (same shapes and dtypes, on this device) after
+         * the last step, so a failing run writes nothing. A backend may generate this for its plan
+         * (the CPU backend does: its steps, and one-element outputs written where the targets lie, as
+         * bytecode); by default it runs, and the caller copies.
+         *
+         * @param targets where outputs {@code first} on go
+         * @param first the first output written into a target
+         * @return whether the targets were written; if not, the caller copies the outputs into them
+         */
+        default boolean call(TensorData[] targets, int first) {
+            run();
+            return false;
+        }
+
         /** Output {@code i} of the last {@link #run()}, in the run's own buffers. */
         TensorData output(int i);
 

@@ -5,6 +5,8 @@ import dev.kiln.spi.Layout;
 import dev.kiln.spi.TensorData;
 import dev.kiln.cache.BoundedCache;
 import dev.kiln.codegen.jvm.BytecodeCheck;
+import dev.kiln.codegen.jvm.CallEmitter;
+import dev.kiln.codegen.jvm.PlanCall;
 import dev.kiln.codegen.jvm.JvmEmitter;
 import dev.kiln.codegen.jvm.KernelTooLargeException;
 import dev.kiln.codegen.jvm.KernelFunction;
@@ -172,7 +174,7 @@ public final class CompiledPlan implements Executable {
         this.steps = made;
         long positions = 0;
         for (int i : laterVector) {
-            positions += Plan.kernel(plan.steps().get(i)).domain().numelLong();
+            positions += Plan.kernel(plan.steps().get(i)).domain().numelLong() + LANE_FORM_POSITIONS;
         }
         switchAfter = switchAfterRuns(positions);
         // one buffer set made now: the first run finds it ready
@@ -321,6 +323,13 @@ public final class CompiledPlan implements Executable {
      * compiled steps (2000-point loops) took 4.2 s cold switching at 5000 runs, 2.5 s without switching.
      */
     static final long VECTOR_AFTER_POSITIONS = 1L << 28;
+    /**
+     * What a loop's scalar lane form costs per run beyond its positions, counted as positions: it
+     * sums through lane arrays it clears and folds on every run. Measured on the seed's step at 16
+     * points: 600 ns per call in that form, 390 ns in the vector form; so a tiny loop switches after
+     * about 2^28 / 1040 runs (a fraction of a second), not after 2^24.
+     */
+    static final long LANE_FORM_POSITIONS = 1024;
     /** {@code -Dkiln.vectorAfterRuns=N}: switch after exactly N runs (tests and benchmarks). */
     private static final Integer FORCED_RUNS = Integer.getInteger("kiln.vectorAfterRuns");
     /** Kernel steps still in scalar form that have a Vector API form (guarded by the plan). */
@@ -340,6 +349,48 @@ public final class CompiledPlan implements Executable {
             return forced;
         }
         return (int) Math.min(Integer.MAX_VALUE, Math.max(VECTOR_AFTER_RUNS, VECTOR_AFTER_POSITIONS / Math.max(1, positions)));
+    }
+
+    /** Switches short loops to their vector form once the plan has run often enough (see the constructor). */
+    private void switchWhenDue() {
+        if (!laterVector.isEmpty() && ++runs >= switchAfter) {
+            switchToVectors();
+        }
+    }
+
+    /** A generated call ({@link CallEmitter}) and the step array and targets it was made for. */
+    private record Call(Object[] steps, int first, int targets, PlanCall function) {
+        boolean isFor(Object[] steps, int first, int targets) {
+            return this.steps == steps && this.first == first && this.targets == targets;
+        }
+    }
+
+    /** The last generated call (made again when the steps switch to vectors). */
+    private volatile Call call;
+
+    /** The generated call of {@code steps} writing {@code targets} outputs from {@code first} on in place: made on first use. */
+    private PlanCall callFor(Object[] steps, int first, int targets) {
+        Call c = call;
+        return c != null && c.isFor(steps, first, targets) ? c.function : makeCall(steps, first, targets);
+    }
+
+    private synchronized PlanCall makeCall(Object[] steps, int first, int targets) {
+        Call c = call;
+        if (c != null && c.isFor(steps, first, targets)) {
+            return c.function;
+        }
+        String name = "dev/kiln/cpu/Call";
+        byte[] bytes = CallEmitter.emit(name, plan, steps, first, targets);
+        BytecodeCheck.verify(bytes, name);
+        try {
+            // the step array is the class data: its kernels become the call's constants
+            Class<?> k = MethodHandles.lookup().defineHiddenClassWithClassData(bytes, steps, true).lookupClass();
+            PlanCall function = (PlanCall) k.getDeclaredConstructor().newInstance();
+            call = new Call(steps, first, targets, function);
+            return function;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("could not define the plan's call", e);
+        }
     }
 
     private synchronized void switchToVectors() {
@@ -392,7 +443,7 @@ public final class CompiledPlan implements Executable {
     }
 
     /** One run's buffers, scalar slots and chunk partials. */
-    private final class RunState implements Run {
+    private final class RunState implements Run, PlanCall.Steps {
         private final Object[] buffers;
         private final TensorData[] views;
         private final double[] scalars = new double[plan.scalarSlots()];
@@ -436,9 +487,28 @@ public final class CompiledPlan implements Executable {
 
         @Override
         public void run() {
-            if (!laterVector.isEmpty() && ++runs >= switchAfter) {
-                switchToVectors();
+            switchWhenDue();
+            runSteps();
+        }
+
+        @Override
+        public boolean call(TensorData[] targets, int first) {
+            if (freshOutputs || StepProfile.ON) {
+                return Run.super.call(targets, first);
             }
+            switchWhenDue();
+            current = CompiledPlan.this.steps;
+            if (callFor(current, first, targets.length).call(buffers, views, scalars, targets, this)) {
+                return true;
+            }
+            runSteps();
+            return false;
+        }
+
+        /** The steps of the run in progress (the array it started with: a switch to vectors replaces it whole). */
+        private Object[] current;
+
+        private void runSteps() {
             if (freshOutputs) {
                 for (int b : outputBuffers) {
                     if (!isInput[b]) {
@@ -448,70 +518,80 @@ public final class CompiledPlan implements Executable {
                     }
                 }
             }
-            Object[] steps = CompiledPlan.this.steps;
-            // an instanceof chain, final classes first: a pattern switch's type test cost more than
-            // the scalar steps themselves on a 2000-point step
-            for (int i = 0; i < steps.length; i++) {
-                Object step = steps[i];
+            current = CompiledPlan.this.steps;
+            for (int i = 0; i < current.length; i++) {
                 long start = StepProfile.ON ? System.nanoTime() : 0;
-                if (step instanceof Plan.ReadScalar r) {
-                    scalars[r.slot()] = first(buffers[r.buffer()], views[r.buffer()]);
-                } else if (step instanceof Plan.WriteScalar w) {
-                    setFirst(buffers[w.buffer()], views[w.buffer()], scalars[w.slot()]);
-                } else if (step instanceof ChunkedKernel k) {
-                    double[] p = partials[i];
-                    if (p == null || p.length < k.partialsSize()) {
-                        p = partials[i] = new double[k.partialsSize()];
-                    }
-                    k.run(buffers, scalars, p);
-                } else if (step == BatchedEpilogue.DONE_BY_GEMM) {
-                    continue;
-                } else if (step instanceof BatchedEpilogue e) {
-                    e.run(buffers, scalars, gathered[e.step().a()], gathered[e.step().b()]);
-                } else if (step instanceof GemmWithEpilogue g) {
-                    g.run(buffers, scalars, gathered[g.step().a()], gathered[g.step().b()]);
-                } else if (step instanceof Plan.MatMulStep m) {
-                    Gemm.matmul(buffers[m.a()], gathered[m.a()], m.aView(), buffers[m.b()], gathered[m.b()], m.bView(),
-                            buffers[m.out()], plan.buffers().get(m.out()).shape(), null);
-                } else if (step instanceof LazyOps.ViewStep v) {
-                    TensorData in = views[v.input()];
-                    Layout view = in.layout().view(v.op(), v.shape());
-                    TensorData result = view != null ? new TensorData(in.storage(), view)
-                            : Interpreter.execute(v.op(), List.of(in), new TensorType(v.shape(), in.dtype()));
-                    views[v.output()] = result;
-                    buffers[v.output()] = result.storage().array();
-                } else if (step instanceof LazyOps.ImplicitGather g) {
-                    Gathered lazy = new Gathered(g.op(), views[g.x()], views[g.index()], g.shape());
-                    lazy.check();
-                    gathered[g.output()] = lazy;
-                } else if (step instanceof Plan.OpStep o) {
-                    List<TensorData> ins = new ArrayList<>(o.inputs().size());
-                    for (int b : o.inputs()) {
-                        ins.add(views[b]);
-                    }
-                    Plan.Buffer out = plan.buffers().get(o.output());
-                    TensorData result;
-                    if (o.op() instanceof dev.kiln.ir.Index.ScatterAdd sa && reusable(o.output())) {
-                        // the last run's array, zeroed: a scatter into a large gradient costs its index, not a new array
-                        result = views[o.output()];
-                        Values.zero(result);
-                        if (!IndexKernels.scatterAddInto(sa, ins.get(0), ins.get(1), result)) {
-                            Interpreter.scatterAddInto(sa, ins.get(0), ins.get(1), result);
-                        }
-                    } else {
-                        TensorType type = new TensorType(out.shape(), out.dtype());
-                        TensorData fast = IndexKernels.execute(o.op(), ins, type);
-                        result = fast != null ? fast : Interpreter.execute(o.op(), ins, type);
-                    }
-                    views[o.output()] = result;
-                    buffers[o.output()] = result.storage().array();
-                } else {
-                    ((KernelFunction) step).run(buffers, scalars);
-                }
+                step(i);
                 if (StepProfile.ON) {
                     StepProfile.add(plan, i, System.nanoTime() - start);
                 }
             }
+            finish();
+        }
+
+        @Override
+        public void step(int i) {
+            Object step = current[i];
+            // an instanceof chain, final classes first: a pattern switch's type test cost more than
+            // the scalar steps themselves on a 2000-point step
+            if (step instanceof Plan.ReadScalar r) {
+                scalars[r.slot()] = first(buffers[r.buffer()], views[r.buffer()]);
+            } else if (step instanceof Plan.WriteScalar w) {
+                setFirst(buffers[w.buffer()], views[w.buffer()], scalars[w.slot()]);
+            } else if (step instanceof ChunkedKernel k) {
+                double[] p = partials[i];
+                if (p == null || p.length < k.partialsSize()) {
+                    p = partials[i] = new double[k.partialsSize()];
+                }
+                k.run(buffers, scalars, p);
+            } else if (step == BatchedEpilogue.DONE_BY_GEMM) {
+                return;
+            } else if (step instanceof BatchedEpilogue e) {
+                e.run(buffers, scalars, gathered[e.step().a()], gathered[e.step().b()]);
+            } else if (step instanceof GemmWithEpilogue g) {
+                g.run(buffers, scalars, gathered[g.step().a()], gathered[g.step().b()]);
+            } else if (step instanceof Plan.MatMulStep m) {
+                Gemm.matmul(buffers[m.a()], gathered[m.a()], m.aView(), buffers[m.b()], gathered[m.b()], m.bView(),
+                        buffers[m.out()], plan.buffers().get(m.out()).shape(), null);
+            } else if (step instanceof LazyOps.ViewStep v) {
+                TensorData in = views[v.input()];
+                Layout view = in.layout().view(v.op(), v.shape());
+                TensorData result = view != null ? new TensorData(in.storage(), view)
+                        : Interpreter.execute(v.op(), List.of(in), new TensorType(v.shape(), in.dtype()));
+                views[v.output()] = result;
+                buffers[v.output()] = result.storage().array();
+            } else if (step instanceof LazyOps.ImplicitGather g) {
+                Gathered lazy = new Gathered(g.op(), views[g.x()], views[g.index()], g.shape());
+                lazy.check();
+                gathered[g.output()] = lazy;
+            } else if (step instanceof Plan.OpStep o) {
+                List<TensorData> ins = new ArrayList<>(o.inputs().size());
+                for (int b : o.inputs()) {
+                    ins.add(views[b]);
+                }
+                Plan.Buffer out = plan.buffers().get(o.output());
+                TensorData result;
+                if (o.op() instanceof dev.kiln.ir.Index.ScatterAdd sa && reusable(o.output())) {
+                    // the last run's array, zeroed: a scatter into a large gradient costs its index, not a new array
+                    result = views[o.output()];
+                    Values.zero(result);
+                    if (!IndexKernels.scatterAddInto(sa, ins.get(0), ins.get(1), result)) {
+                        Interpreter.scatterAddInto(sa, ins.get(0), ins.get(1), result);
+                    }
+                } else {
+                    TensorType type = new TensorType(out.shape(), out.dtype());
+                    TensorData fast = IndexKernels.execute(o.op(), ins, type);
+                    result = fast != null ? fast : Interpreter.execute(o.op(), ins, type);
+                }
+                views[o.output()] = result;
+                buffers[o.output()] = result.storage().array();
+            } else {
+                ((KernelFunction) step).run(buffers, scalars);
+            }
+        }
+
+        @Override
+        public void finish() {
             for (int i = 0; i < outputViews.length; i++) {
                 int b = outputBuffers[i];
                 if (outputViews[i] == null || outputViews[i].storage() != views[b].storage()) {
