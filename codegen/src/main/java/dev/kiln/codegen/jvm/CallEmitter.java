@@ -1,5 +1,6 @@
 package dev.kiln.codegen.jvm;
 
+import static dev.kiln.codegen.jvm.MethodEmitter.pushInt;
 import static org.objectweb.asm.Opcodes.*;
 
 import dev.kiln.DType;
@@ -57,13 +58,7 @@ public final class CallEmitter {
     public static byte[] emit(String className, Plan plan, Object[] steps, int first, int targets) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
         cw.visit(V21, ACC_PUBLIC | ACC_FINAL | ACC_SUPER, className, null, "java/lang/Object", new String[] {CALL});
-        MethodVisitor init = cw.visitMethod(ACC_PUBLIC, "<init>", "()V", null, null);
-        init.visitCode();
-        init.visitVarInsn(ALOAD, 0);
-        init.visitMethodInsn(INVOKESPECIAL, "java/lang/Object", "<init>", "()V", false);
-        init.visitInsn(RETURN);
-        init.visitMaxs(0, 0);
-        init.visitEnd();
+        JvmEmitter.defaultConstructor(cw);
         kernelConstants(cw, className, steps);
         MethodVisitor mv = cw.visitMethod(ACC_PUBLIC, "call", "([Ljava/lang/Object;[" + DATA_DESC + "[D[" + DATA_DESC + "L"
                 + STEPS + ";)Z", null, null);
@@ -312,18 +307,6 @@ public final class CallEmitter {
         private void storageArray() {
             mv.visitMethodInsn(INVOKEVIRTUAL, DATA, "storage", "()L" + STORAGE + ";", false);
             mv.visitMethodInsn(INVOKEVIRTUAL, STORAGE, "array", "()Ljava/lang/Object;", false);
-        }
-    }
-
-    private static void pushInt(MethodVisitor mv, int v) {
-        if (v >= -1 && v <= 5) {
-            mv.visitInsn(ICONST_0 + v);
-        } else if (v >= Byte.MIN_VALUE && v <= Byte.MAX_VALUE) {
-            mv.visitIntInsn(BIPUSH, v);
-        } else if (v >= Short.MIN_VALUE && v <= Short.MAX_VALUE) {
-            mv.visitIntInsn(SIPUSH, v);
-        } else {
-            mv.visitLdcInsn(v);
         }
     }
 }

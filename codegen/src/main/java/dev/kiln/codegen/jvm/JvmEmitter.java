@@ -94,13 +94,7 @@ public final class JvmEmitter {
     public static byte[] emit(Kernel kernel, String className, int bufferCount, Options options) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
         cw.visit(V21, ACC_PUBLIC | ACC_FINAL | ACC_SUPER, className, null, "java/lang/Object", new String[] {MethodEmitter.FUNCTION});
-        MethodVisitor init = cw.visitMethod(ACC_PUBLIC, "<init>", "()V", null, null);
-        init.visitCode();
-        init.visitVarInsn(ALOAD, 0);
-        init.visitMethodInsn(INVOKESPECIAL, "java/lang/Object", "<init>", "()V", false);
-        init.visitInsn(RETURN);
-        init.visitMaxs(0, 0);
-        init.visitEnd();
+        defaultConstructor(cw);
         if (chunked(kernel)) {
             MethodVisitor before = method(cw, "before", "([Ljava/lang/Object;[D)V");
             LoopEmitter e = new LoopEmitter(kernel, before, bufferCount, options);
@@ -151,6 +145,17 @@ public final class JvmEmitter {
             }
         }
         return true;
+    }
+
+    /** A public no-argument constructor that calls Object's. */
+    static void defaultConstructor(ClassWriter cw) {
+        MethodVisitor init = cw.visitMethod(ACC_PUBLIC, "<init>", "()V", null, null);
+        init.visitCode();
+        init.visitVarInsn(ALOAD, 0);
+        init.visitMethodInsn(INVOKESPECIAL, "java/lang/Object", "<init>", "()V", false);
+        init.visitInsn(RETURN);
+        init.visitMaxs(0, 0);
+        init.visitEnd();
     }
 
     private static MethodVisitor method(ClassWriter cw, String name, String descriptor) {

@@ -223,6 +223,11 @@ abstract class MethodEmitter {
     }
 
     void pushInt(int v) {
+        pushInt(mv, v);
+    }
+
+    /** Pushes {@code v} with the shortest instruction that holds it. */
+    static void pushInt(MethodVisitor mv, int v) {
         if (v >= -1 && v <= 5) {
             mv.visitInsn(ICONST_0 + v);
         } else if (v >= Byte.MIN_VALUE && v <= Byte.MAX_VALUE) {
