@@ -58,7 +58,9 @@ final class Dispatch {
     static Tensor move(Movement op, Tensor in) {
         Trace t = traceOf(in);
         if (t != null) {
-            return traced(t, op, in);
+            Tensor out = traced(t, op, in);
+            out.noteView(op, in);
+            return out;
         }
         TensorType type = op.infer(List.of(in.type()));
         Layout view = in.data().layout().view(op, type.shape());

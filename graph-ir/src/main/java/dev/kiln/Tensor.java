@@ -1966,4 +1966,26 @@ public final class Tensor {
     void rebind(Node n) {
         symbol.node = n;
     }
+
+    /**
+     * While tracing: records that this symbolic result of {@code op} on {@code in} is, as eager code
+     * runs it, a view of a concrete tensor's storage (directly, or through earlier such views).
+     */
+    void noteView(Movement op, Tensor in) {
+        Tensor base = in.isSymbolic() ? in.symbol.viewOf : in;
+        if (base == null || !isSymbolic()) {
+            return;
+        }
+        dev.kiln.spi.Layout from = in.isSymbolic() ? in.symbol.viewLayout : in.data.layout();
+        dev.kiln.spi.Layout view = from.view(op, shape());
+        if (view != null) {
+            symbol.viewOf = base;
+            symbol.viewLayout = view;
+        }
+    }
+
+    /** The concrete tensor this symbolic tensor views as eager code would (see {@link #noteView}), or null. */
+    Tensor viewedConcrete() {
+        return isSymbolic() ? symbol.viewOf : null;
+    }
 }

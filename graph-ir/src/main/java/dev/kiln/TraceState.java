@@ -10,6 +10,12 @@ import dev.kiln.ir.Node;
 final class TraceState {
     final Trace trace;
     Node node;
+    /**
+     * For a symbolic tensor made by a movement that eager code runs as a view of a concrete tensor's
+     * storage: that tensor, and the layout the view would have. Null otherwise.
+     */
+    Tensor viewOf;
+    dev.kiln.spi.Layout viewLayout;
 
     TraceState(Trace trace, Node node) {
         this.trace = trace;
