@@ -366,16 +366,16 @@ public final class CompiledPlan implements Executable {
     }
 
     /** The last generated call (made again when the steps switch to vectors). */
-    private volatile Call call;
+    private volatile Call generated;
 
     /** The generated call of {@code steps} writing {@code targets} outputs from {@code first} on in place: made on first use. */
     private PlanCall callFor(Object[] steps, int first, int targets) {
-        Call c = call;
+        Call c = generated;
         return c != null && c.isFor(steps, first, targets) ? c.function : makeCall(steps, first, targets);
     }
 
     private synchronized PlanCall makeCall(Object[] steps, int first, int targets) {
-        Call c = call;
+        Call c = generated;
         if (c != null && c.isFor(steps, first, targets)) {
             return c.function;
         }
@@ -386,7 +386,7 @@ public final class CompiledPlan implements Executable {
             // the step array is the class data: its kernels become the call's constants
             Class<?> k = MethodHandles.lookup().defineHiddenClassWithClassData(bytes, steps, true).lookupClass();
             PlanCall function = (PlanCall) k.getDeclaredConstructor().newInstance();
-            call = new Call(steps, first, targets, function);
+            generated = new Call(steps, first, targets, function);
             return function;
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("could not define the plan's call", e);

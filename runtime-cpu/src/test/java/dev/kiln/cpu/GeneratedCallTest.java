@@ -67,6 +67,25 @@ class GeneratedCallTest {
     }
 
     @Test
+    void anUpdateThatIsAlsoAnotherOutputIsInItsBufferToo() {
+        // the same value as a target and as a later output (a gradient returned as well, say)
+        GraphBuilder b = new GraphBuilder();
+        Ops o = new Ops(b);
+        Node p = b.input("p", new TensorType(Shape.of(), DType.FLOAT32));
+        Node x = b.input("x", new TensorType(Shape.of(2, 3), DType.FLOAT32));
+        Node updated = o.add(p, o.mul(o.sumAll(x), -0.5));
+        CompiledPlan plan = new CompiledPlan(b.build(updated, updated));
+        TensorData target = floats(Shape.of(), 0);
+        try (Executable.Run run = plan.open()) {
+            run.input(0, floats(Shape.of(), 1));
+            run.input(1, floats(Shape.of(2, 3), 1, 2, 3, 4, 5, 6));
+            assertTrue(run.call(new TensorData[] {target}, 0));
+            assertEquals(1 - 10.5f, values(target)[0]);
+            assertEquals(1 - 10.5f, values(run.output(1))[0], "the second output reads the same value");
+        }
+    }
+
+    @Test
     void aTargetThatIsNotDenseMakesTheCallDeclineAndWriteNothing() {
         CompiledPlan plan = new CompiledPlan(update());
         TensorData p = floats(Shape.of(), 1);

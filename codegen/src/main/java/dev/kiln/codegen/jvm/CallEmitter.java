@@ -127,9 +127,9 @@ public final class CallEmitter {
             for (int k = 0; k < plan.inputs().size(); k++) {
                 slotOf[plan.inputs().get(k)] = k;
             }
-            boolean[] readBySteps = new boolean[buffers];
+            boolean[] usedBySteps = new boolean[buffers];
             for (Plan.Step s : plan.steps()) {
-                markUses(s, readBySteps);
+                markUses(s, usedBySteps);
             }
             fromSlot = new int[targets];
             java.util.Arrays.fill(fromSlot, -1);
@@ -147,7 +147,8 @@ public final class CallEmitter {
             targetOnly = new boolean[buffers];
             for (int j = 0; j < fromSlot.length; j++) {
                 int b = plan.outputs().get(first + j);
-                targetOnly[b] = fromSlot[j] >= 0 && !readBySteps[b] && plan.outputs().indexOf(b) == first + j;
+                // and no other output is this buffer (a gradient returned as well reads its array)
+                targetOnly[b] = fromSlot[j] >= 0 && !usedBySteps[b] && plan.outputs().indexOf(b) == plan.outputs().lastIndexOf(b);
             }
         }
 
