@@ -60,12 +60,12 @@ final class InPlace {
         if (trace != null) {
             Node v = trace.nodeOf(value);
             if (target.isSymbolic()) {
-                Tensor viewed = target.viewedConcrete();
+                Tensor viewed = target.viewedBase();
                 if (viewed != null) {
-                    throw new KilnException(what + ": this tensor is a view of a " + viewed.dtype() + viewed.shape()
-                            + " tensor the compiled function reads, and in compiled code a write through a view does"
-                            + " not reach the tensor it views yet; write to that tensor itself (a whole-tensor op, or"
-                            + " masked with where), or make this update outside the compiled function");
+                    throw new KilnException(what + ": this tensor is a view of a " + viewed.dtype() + viewed.shape() + " tensor "
+                            + (viewed.isSymbolic() ? "computed in" : "read by") + " the compiled function, and in compiled code"
+                            + " a write through a view does not reach the tensor it views yet; write to that tensor itself"
+                            + " (a whole-tensor op, or masked with where), or make this update outside the compiled function");
                 }
                 target.rebind(v);
             } else {

@@ -1969,14 +1969,18 @@ public final class Tensor {
 
     /**
      * While tracing: records that this symbolic result of {@code op} on {@code in} is, as eager code
-     * runs it, a view of a concrete tensor's storage (directly, or through earlier such views).
+     * runs it, a view of another tensor's storage (directly, or through earlier such views): a
+     * concrete tensor the step reads, or a value the step computed.
      */
     void noteView(Movement op, Tensor in) {
-        Tensor base = in.isSymbolic() ? in.symbol.viewOf : in;
-        if (base == null || !isSymbolic()) {
+        if (!isSymbolic()) {
             return;
         }
-        dev.kiln.spi.Layout from = in.isSymbolic() ? in.symbol.viewLayout : in.data.layout();
+        boolean chained = in.isSymbolic() && in.symbol.viewOf != null;
+        // a value the step computed is, in eager code, a fresh contiguous tensor
+        Tensor base = chained ? in.symbol.viewOf : in;
+        dev.kiln.spi.Layout from = chained ? in.symbol.viewLayout
+                : in.isSymbolic() ? dev.kiln.spi.Layout.contiguous(in.shape()) : in.data.layout();
         dev.kiln.spi.Layout view = from.view(op, shape());
         if (view != null) {
             symbol.viewOf = base;
@@ -1984,8 +1988,8 @@ public final class Tensor {
         }
     }
 
-    /** The concrete tensor this symbolic tensor views as eager code would (see {@link #noteView}), or null. */
-    Tensor viewedConcrete() {
+    /** The tensor this symbolic tensor views as eager code would (see {@link #noteView}), or null. */
+    Tensor viewedBase() {
         return isSymbolic() ? symbol.viewOf : null;
     }
 }

@@ -11,8 +11,9 @@ final class TraceState {
     final Trace trace;
     Node node;
     /**
-     * For a symbolic tensor made by a movement that eager code runs as a view of a concrete tensor's
-     * storage: that tensor, and the layout the view would have. Null otherwise.
+     * For a symbolic tensor made by a movement that eager code runs as a view of another tensor's
+     * storage: that tensor (concrete, or a value the step computed), and the layout the view would
+     * have. Null otherwise.
      */
     Tensor viewOf;
     dev.kiln.spi.Layout viewLayout;

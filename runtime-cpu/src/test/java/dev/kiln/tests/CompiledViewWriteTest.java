@@ -13,10 +13,10 @@ import dev.kiln.Tensor;
 import org.junit.jupiter.api.Test;
 
 /**
- * An in-place write, inside a compiled function, through a view of a tensor the function reads (a
- * select, a transpose, made inside the step) did not reach that tensor: eager code changed it, the
- * compiled call silently did not. It now fails with a clear error and changes nothing; a movement
- * that eager code runs as a copy is written as eager code writes it.
+ * An in-place write, inside a compiled function, through a view (a select, a transpose, made inside
+ * the step) of a tensor the function reads or computes did not reach that tensor: eager code changed
+ * it, the compiled call silently did not. It now fails with a clear error and changes nothing; a
+ * movement that eager code runs as a copy is written as eager code writes it.
  */
 class CompiledViewWriteTest {
     private static void assertRefused(Step step, Tensor watched) {
@@ -61,6 +61,22 @@ class CompiledViewWriteTest {
             }
             return p.sum();
         }, p);
+    }
+
+    @Test
+    void aWriteThroughAViewOfAValueTheStepComputedIsRefused() {
+        Tensor x = Tensor.of(new float[] {1, 2, 3, 4}).reshape(2, 2);
+        for (CompiledFunction.Mode mode : CompiledFunction.Mode.values()) {
+            KilnException e = assertThrows(KilnException.class, () -> Kiln.compile(in -> {
+                try (var noGrad = Kiln.noGrad()) {
+                    Tensor h = x.mul(2);
+                    h.select(0, 0).zero_(); // eagerly h becomes [[0, 0], [6, 8]]
+                    return h.sum();
+                }
+            }, mode).call());
+            assertTrue(e.getMessage().contains("view of a float32[2, 2] tensor computed in the compiled function"), e.getMessage());
+        }
+        assertArrayEquals(new float[] {1, 2, 3, 4}, x.toFloatArray());
     }
 
     @Test
