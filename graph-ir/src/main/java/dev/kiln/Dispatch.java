@@ -59,7 +59,7 @@ final class Dispatch {
         Trace t = traceOf(in);
         if (t != null) {
             Tensor out = traced(t, op, in);
-            out.noteView(op, in);
+            out.noteMovement(op, in);
             return out;
         }
         TensorType type = op.infer(List.of(in.type()));

@@ -25,6 +25,31 @@ final class InPlace {
         return Tensor.scalar(s, target.dtype()).to(target.device());
     }
 
+    /**
+     * The tensor that symbolic {@code t} views as eager code would run the movements that made it:
+     * a concrete tensor the trace reads, or a value it computed (a fresh, contiguous tensor in eager
+     * code); null when the last movement is one eager code runs as a copy, or there is none. Worked
+     * out only here, at an in-place write, so tracing a movement costs two field stores.
+     */
+    private static Tensor viewedBase(Tensor t) {
+        java.util.ArrayDeque<Tensor> chain = new java.util.ArrayDeque<>();
+        Tensor at = t;
+        while (at.isSymbolic() && at.traceState().movedBy != null) {
+            chain.push(at);
+            at = at.traceState().movedFrom;
+        }
+        Tensor base = at;
+        dev.kiln.spi.Layout layout = at.isSymbolic() ? dev.kiln.spi.Layout.contiguous(at.shape()) : at.data().layout();
+        for (Tensor step : chain) {
+            layout = layout.view(step.traceState().movedBy, step.shape());
+            if (layout == null) { // eager code copies here: the copy is a fresh tensor
+                base = step;
+                layout = dev.kiln.spi.Layout.contiguous(step.shape());
+            }
+        }
+        return base == t ? null : base;
+    }
+
     /** {@code target = op(target, other)}, or {@code target = other} when {@code op} is null. */
     static Tensor apply(Tensor target, Op op, Tensor other) {
         String what = op == null ? "copy_" : op.name() + "_";
@@ -60,7 +85,7 @@ final class InPlace {
         if (trace != null) {
             Node v = trace.nodeOf(value);
             if (target.isSymbolic()) {
-                Tensor viewed = target.viewedBase();
+                Tensor viewed = viewedBase(target);
                 if (viewed != null) {
                     throw new KilnException(what + ": this tensor is a view of a " + viewed.dtype() + viewed.shape() + " tensor "
                             + (viewed.isSymbolic() ? "computed in" : "read by") + " the compiled function, and in compiled code"

@@ -1967,29 +1967,16 @@ public final class Tensor {
         symbol.node = n;
     }
 
-    /**
-     * While tracing: records that this symbolic result of {@code op} on {@code in} is, as eager code
-     * runs it, a view of another tensor's storage (directly, or through earlier such views): a
-     * concrete tensor the step reads, or a value the step computed.
-     */
-    void noteView(Movement op, Tensor in) {
-        if (!isSymbolic()) {
-            return;
-        }
-        boolean chained = in.isSymbolic() && in.symbol.viewOf != null;
-        // a value the step computed is, in eager code, a fresh contiguous tensor
-        Tensor base = chained ? in.symbol.viewOf : in;
-        dev.kiln.spi.Layout from = chained ? in.symbol.viewLayout
-                : in.isSymbolic() ? dev.kiln.spi.Layout.contiguous(in.shape()) : in.data.layout();
-        dev.kiln.spi.Layout view = from.view(op, shape());
-        if (view != null) {
-            symbol.viewOf = base;
-            symbol.viewLayout = view;
+    /** While tracing: records that this symbolic tensor is {@code op}'s result on {@code in} (for {@link InPlace}'s view check). */
+    void noteMovement(Movement op, Tensor in) {
+        if (symbol != null) {
+            symbol.movedBy = op;
+            symbol.movedFrom = in;
         }
     }
 
-    /** The tensor this symbolic tensor views as eager code would (see {@link #noteView}), or null. */
-    Tensor viewedBase() {
-        return isSymbolic() ? symbol.viewOf : null;
+    /** This tensor's place in its trace, null for a concrete tensor. */
+    TraceState traceState() {
+        return symbol;
     }
 }

@@ -10,13 +10,9 @@ import dev.kiln.ir.Node;
 final class TraceState {
     final Trace trace;
     Node node;
-    /**
-     * For a symbolic tensor made by a movement that eager code runs as a view of another tensor's
-     * storage: that tensor (concrete, or a value the step computed), and the layout the view would
-     * have. Null otherwise.
-     */
-    Tensor viewOf;
-    dev.kiln.spi.Layout viewLayout;
+    /** For a symbolic tensor made by a movement: the movement and the tensor it moved; null otherwise. */
+    dev.kiln.ir.Movement movedBy;
+    Tensor movedFrom;
 
     TraceState(Trace trace, Node node) {
         this.trace = trace;
