@@ -19,25 +19,47 @@ final class BoundPlan {
     private final Device device;
     /** The arrays a run walks, made on the first run (looking a plan up, as {@code prepare} does, needs none). */
     private Flat flat;
+    /**
+     * A writing plan's own buffer set, kept from one call to the next: such calls run one at a time
+     * (under the compiled function's write lock), so they need not take a set from the executable's
+     * pool and give it back, and its captured inputs stay bound. Null before the first call, for
+     * pure plans (they may run on several threads at once) and where the backend cannot keep runs.
+     */
+    private Executable.Run kept;
+    /** The set {@link #kept} was last, once its backend agreed to keep it (guarded as {@code kept} is). */
+    private Executable.Run keeping;
+    /**
+     * Per captured input slot, the last value bound that needed no copy (contiguous, on the plan's
+     * device): the same value again is bound without checking. A race stores an equally good value.
+     */
+    private final TensorData[] bound;
 
-    /** Per input slot: the call argument it takes, or -1 for {@code captured}'s tensor; then the writes. */
-    private record Flat(int[] argument, Tensor[] captured, Trace.GeneratorUse[] generators, Tensor[] writeTargets,
-            GradEffect[] effects, int results) {
+    /**
+     * Per input slot: the call argument it takes, or -1 for {@code captured}'s tensor (and whether
+     * it is an argument, for {@link Executable.Run#keep}); then the writes.
+     */
+    private record Flat(int[] argument, boolean[] isArgument, Tensor[] captured, Trace.GeneratorUse[] generators,
+            Tensor[] writeTargets, GradEffect[] effects, int results, boolean noArguments) {
         static Flat of(Traced traced) {
             int n = traced.bindings.size();
             int[] argument = new int[n];
+            boolean[] isArgument = new boolean[n];
             Tensor[] captured = new Tensor[n];
             for (int k = 0; k < n; k++) {
                 switch (traced.bindings.get(k)) {
-                    case Binding.Argument a -> argument[k] = a.index();
+                    case Binding.Argument a -> {
+                        argument[k] = a.index();
+                        isArgument[k] = true;
+                    }
                     case Binding.Captured c -> {
                         argument[k] = -1;
                         captured[k] = c.tensor();
                     }
                 }
             }
-            return new Flat(argument, captured, traced.generators.toArray(new Trace.GeneratorUse[0]),
-                    traced.writeTargets.toArray(new Tensor[0]), traced.gradEffects.toArray(new GradEffect[0]), traced.results);
+            return new Flat(argument, isArgument, captured, traced.generators.toArray(new Trace.GeneratorUse[0]),
+                    traced.writeTargets.toArray(new Tensor[0]), traced.gradEffects.toArray(new GradEffect[0]), traced.results,
+                    !traced.bindings.stream().anyMatch(b -> b instanceof Binding.Argument));
         }
     }
 
@@ -46,6 +68,7 @@ final class BoundPlan {
         this.exe = exe;
         this.pure = traced.pure();
         this.device = traced.device;
+        this.bound = new TensorData[traced.bindings.size()];
     }
 
     /** The flattened arrays; threads racing here make equal ones (a record's final fields publish safely). */
@@ -68,20 +91,37 @@ final class BoundPlan {
 
     /** Runs and returns the first output. */
     Tensor run(Tensor[] inputs) {
-        try (Executable.Run run = execute(inputs)) {
+        Executable.Run run = execute(inputs);
+        try {
             return copyOut(run, 0);
+        } finally {
+            end(run);
         }
     }
 
     /** Runs and returns every output the function returned. */
     List<Tensor> runAll(Tensor[] inputs) {
-        try (Executable.Run run = execute(inputs)) {
+        Executable.Run run = execute(inputs);
+        try {
             int results = flat().results();
             Tensor[] out = new Tensor[results];
             for (int i = 0; i < results; i++) {
                 out[i] = copyOut(run, i);
             }
             return List.of(out);
+        } finally {
+            end(run);
+        }
+    }
+
+    /** After a run: a writing plan keeps its set for the next call (dropping the arguments), others give it back. */
+    private void end(Executable.Run run) {
+        Flat f = flat();
+        // a set already kept that holds no arguments has nothing to drop
+        if (!pure && (run == keeping && f.noArguments() || run.keep(f.isArgument()))) {
+            kept = keeping = run;
+        } else {
+            run.close();
         }
     }
 
@@ -98,21 +138,41 @@ final class BoundPlan {
         for (Trace.GeneratorUse g : generators) {
             g.bind();
         }
-        Executable.Run run = exe.open();
+        Executable.Run run = null;
+        if (!pure) {
+            run = kept;
+            kept = null; // a run that fails is not kept
+        }
+        if (run == null) {
+            run = exe.open();
+        }
         boolean written;
         TensorData[] targets = writeTargets.length == 0 ? NO_TARGETS : new TensorData[writeTargets.length];
         try {
             for (int k = 0; k < argument.length; k++) {
                 Tensor t = argument[k] >= 0 ? inputs[argument[k]] : captured[k];
-                TensorData d = t.contiguous().data();
-                // only scalars (hyper-parameters, a generator's counters) come from another device: the trace checked the rest
-                run.input(k, d.device() == device || d.device().equals(device) ? d : Backends.transfer(d, device));
+                TensorData d = t.data();
+                if (d != bound[k]) {
+                    d = t.contiguous().data();
+                    // only scalars (hyper-parameters, a generator's counters) come from another device: the trace checked the rest
+                    if (d.device() == device || d.device().equals(device)) {
+                        if (d == t.data() && argument[k] < 0) { // a call's arguments are not held
+                            bound[k] = d;
+                        }
+                    } else {
+                        d = Backends.transfer(d, device);
+                    }
+                }
+                run.input(k, d);
             }
             for (int i = 0; i < targets.length; i++) {
                 targets[i] = writeTargets[i].data();
             }
             written = run.call(targets, results);
         } catch (RuntimeException | Error e) {
+            if (!pure) {
+                keeping = null;
+            }
             run.close();
             throw e;
         }

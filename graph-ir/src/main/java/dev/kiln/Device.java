@@ -70,4 +70,26 @@ public record Device(String type, int index) {
     public String toString() {
         return type.equals("cpu") ? "cpu" : type + ":" + index;
     }
+
+    /**
+     * Equal to a device of the same type and index. Written out (a record's generated equals has
+     * no identity shortcut): every compiled call compares its tensors' devices with the plan's.
+     *
+     * @param o another object
+     * @return whether it is a device of the same type and index
+     */
+    @Override
+    public boolean equals(Object o) {
+        return this == o || o instanceof Device d && index == d.index && type.equals(d.type);
+    }
+
+    /**
+     * A hash of the type and index, consistent with {@link #equals}.
+     *
+     * @return the hash
+     */
+    @Override
+    public int hashCode() {
+        return 31 * type.hashCode() + index;
+    }
 }

@@ -2,6 +2,7 @@ package dev.kiln;
 
 import dev.kiln.internal.Tracing;
 import dev.kiln.ir.Graph;
+import dev.kiln.spi.TensorData;
 import java.util.List;
 
 /**
@@ -31,6 +32,12 @@ final class Traced {
     private final DType[] capturedDtype;
     private final Shape[] capturedShape;
     private final Device[] capturedDevice;
+    /**
+     * Per captured tensor, the storage and layout its dtype, shape and device were last found right
+     * with (a record of immutable parts): while the tensor keeps that data, only requiresGrad is
+     * compared. Races store equal answers.
+     */
+    private final TensorData[] checkedData;
     /** Guards of what else the trace read (each module's train/eval mode), checked in static and dynamic mode alike. */
     private final Tracing.Guard[] guards;
     /** The optimized graph, once compiled from this trace (for explain). */
@@ -60,6 +67,7 @@ final class Traced {
         this.capturedDtype = new DType[n];
         this.capturedShape = new Shape[n];
         this.capturedDevice = new Device[n];
+        this.checkedData = new TensorData[n];
         int i = 0;
         for (Binding b : bindings) {
             if (guardCaptured && b instanceof Binding.Captured c) {
@@ -100,11 +108,17 @@ final class Traced {
         }
         for (int i = 0; i < captured.length; i++) {
             Tensor t = captured[i];
-            // a tensor's dtype and shape change only through set_ (Module.to): compared by identity first
-            if (t.requiresGrad() != requiredGrad[i] || t.dtype() != capturedDtype[i]
-                    || t.shape() != capturedShape[i] && !t.shape().equals(capturedShape[i])
-                    || t.device() != capturedDevice[i] && !t.device().equals(capturedDevice[i])) {
+            if (t.requiresGrad() != requiredGrad[i]) {
                 return false;
+            }
+            // a tensor's dtype, shape and device change only with its data (set_, Module.to)
+            TensorData d = t.data();
+            if (d != checkedData[i]) {
+                if (d.dtype() != capturedDtype[i] || d.shape() != capturedShape[i] && !d.shape().equals(capturedShape[i])
+                        || d.device() != capturedDevice[i] && !d.device().equals(capturedDevice[i])) {
+                    return false;
+                }
+                checkedData[i] = d;
             }
         }
         return true;

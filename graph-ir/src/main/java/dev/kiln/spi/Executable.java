@@ -44,6 +44,20 @@ public interface Executable {
         /** Drops the inputs and returns the buffers to the pool. */
         @Override
         void close();
+
+        /**
+         * Ends the run without giving the buffers back, for a caller that runs this executable one
+         * call at a time and keeps the set for its next run instead of taking one from the pool (a
+         * compiled function whose plan writes, under its lock): the inputs of the slots
+         * {@code dropped} marks (a call's arguments) are dropped, the others stay bound, so that
+         * binding the same value again costs nothing. Outputs stay valid until the next run.
+         *
+         * @param dropped per input slot, whether to drop its value
+         * @return false where the backend's runs cannot be kept: nothing was done, close it instead
+         */
+        default boolean keep(boolean[] dropped) {
+            return false;
+        }
     }
 
     /** How many outputs a run has. */

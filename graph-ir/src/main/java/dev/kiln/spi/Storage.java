@@ -2,6 +2,8 @@ package dev.kiln.spi;
 
 import dev.kiln.Device;
 import dev.kiln.DType;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * The memory behind tensors: a flat run of elements of one dtype with a version counter. Views
@@ -54,9 +56,24 @@ public abstract class Storage {
         return version;
     }
 
-    /** Marks an in-place write. */
+    /**
+     * Marks an in-place write. A release store, not a volatile one: a compiled step bumps every
+     * tensor it writes on each call, and the full fence a volatile store costs was a visible part
+     * of a small step; a reader on another thread that has synchronized with the writer (the
+     * compiled function's lock, a join) still sees the new version.
+     */
     public final void bumpVersion() {
-        version++;
+        VERSION.setRelease(this, version + 1);
+    }
+
+    private static final VarHandle VERSION;
+
+    static {
+        try {
+            VERSION = MethodHandles.lookup().findVarHandle(Storage.class, "version", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 
     /** Moves the version past {@code other}'s: this storage now stands where that one stood. */

@@ -22,7 +22,7 @@ public record TensorData(Storage storage, Layout layout) {
 
     /** Whether the value is in heap storage, readable element by element here. */
     public boolean onHost() {
-        return storage.device().equals(Device.CPU);
+        return storage.device() == Device.CPU || storage.device().equals(Device.CPU);
     }
 
     /**

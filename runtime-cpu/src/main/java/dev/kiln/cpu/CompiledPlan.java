@@ -627,8 +627,34 @@ public final class CompiledPlan implements Executable {
                 }
                 java.util.Arrays.fill(outputViews, null);
             }
+            if (kept) { // back from a caller that kept it (after a failed run)
+                kept = false;
+                created.incrementAndGet();
+            }
             release(this);
         }
+
+        @Override
+        public boolean keep(boolean[] dropped) {
+            if (freshOutputs) {
+                return false;
+            }
+            for (int slot = 0; slot < dropped.length; slot++) {
+                if (dropped[slot]) {
+                    int b = inputBuffers[slot];
+                    views[b] = null;
+                    buffers[b] = null;
+                }
+            }
+            if (!kept) { // it has left the pool for good: a set the pool made anew is not an overflow
+                kept = true;
+                created.decrementAndGet();
+            }
+            return true;
+        }
+
+        /** Whether a caller keeps this set (see {@link #keep}). */
+        private boolean kept;
     }
 
     /** The single element of a one-element buffer as a double (float arrays read directly). */

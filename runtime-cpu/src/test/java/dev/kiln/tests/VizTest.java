@@ -44,7 +44,7 @@ class VizTest {
     void thePageHoldsEveryGraphAndEachKernelsCode() throws Exception {
         Path page = Kiln.viz(trainedOnce(), OUT.resolve("mlp-step.html"));
         String html = Files.readString(page);
-        for (String part : List.of("traced graph", "after simplify", "after dead-code", "fused plan", "made by autodiff", "id=\"kernel_0\"")) {
+        for (String part : List.of("traced graph", "after simplify", "after dead-code", "fused plan", "made by autodiff", "data-kernel=\"0\"")) {
             assertTrue(html.contains(part), part);
         }
         assertTrue(html.contains("== JVM bytecode") && html.contains("ALOAD"), "kernels' bytecode as text");
@@ -53,6 +53,7 @@ class VizTest {
         assertTrue(!html.contains("src=\"http") && !html.contains("href=\"http"), "no network resources");
         if (Files.isExecutable(Path.of("/usr/bin/dot"))) {
             assertTrue(html.contains("<svg") && html.contains("Layout: Graphviz dot"), "dot's SVG embedded");
+            assertTrue(html.contains("id=\"kernel_0\""), "the plan's kernels are clusters of the SVG");
         } else {
             assertTrue(html.contains("download the DOT text") && html.contains("is not installed"));
         }
