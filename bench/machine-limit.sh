@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 17's measurements in one window, Kiln and PyTorch side by side: the FMA roofline, bare GEMM,
 # the MLP training step, the cubic step (small, and eager at 10^6), one eager op against a copy loop,
-# DynamicNet's re-trace, and the cold start. Writes each tool's output under ${1:-bench/target/machine-limit}.
+# DynamicNet's re-trace, and the cold start. Writes each tool's output under ${1:-bench/target/machine-limit},
+# and last prints the ratio table (bench/ratio_table.py; also in ratios.md there).
 # Needs: python3-torch and libopenblas0-pthread (PyTorch falls back to a reference BLAS without it),
 # hyperfine (Debian). About 15 minutes on 2 cores.
 set -euo pipefail
@@ -12,7 +13,7 @@ mkdir -p "$out"
 mvn -q -DskipTests package -pl bench -am
 java="$(./kiln --print-java)"
 jmh() { "$java" --add-modules jdk.incubator.vector -cp "bench/target/classes:$(cat bench/target/classpath.txt)" org.openjdk.jmh.Main "$@"; }
-{ lscpu | grep -E 'Model name|^CPU\(s\)'; grep -o 'avx512f\|avx2' /proc/cpuinfo | sort -u | tr '\n' ' '; echo; } > "$out/cpu.txt"
+{ lscpu | grep -E 'Model name|^CPU\(s\)|^CPU family|^Model:'; grep -o 'avx512f\|avx2' /proc/cpuinfo | sort -u | tr '\n' ' '; echo; } > "$out/cpu.txt"
 jmh FmaPeakBenchmark -t 1 -f 1 -wi 2 -i 5 -r 1 > "$out/fma-1t.txt"
 jmh FmaPeakBenchmark -t 2 -f 1 -wi 2 -i 5 -r 1 > "$out/fma-2t.txt"
 jmh GemmBenchmark -wi 2 -i 5 -w 1 -r 1 -f 1 > "$out/gemm-kiln.txt"
@@ -28,3 +29,5 @@ jmh DynamicNetBenchmark -wi 3 -i 10 -w 1 -r 1 -f 3 > "$out/dynamic.txt"
 hyperfine -w 1 -r 5 './kiln sample dynamic --compiled' './kiln sample autograd --compiled' \
   "$java -version" > "$out/cold-start.txt" 2>&1
 grep -h -E '^[A-Z][A-Za-z]+Benchmark\.' "$out"/*.txt | grep -v ':' || true
+# issue 27's table, Kiln beside PyTorch (or the loop it is held to), from the files above
+python3 bench/ratio_table.py "$out" | tee "$out/ratios.md"
