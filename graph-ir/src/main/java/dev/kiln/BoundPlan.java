@@ -15,6 +15,8 @@ final class BoundPlan {
     final Traced traced;
     final Executable exe;
     private final boolean pure;
+    /** Whether the plan keeps its buffer set from one call to the next (see {@link #kept}). */
+    private final boolean keepsRuns;
     /** The device the plan runs on; its inputs, outputs and writes live there. */
     private final Device device;
     /** The arrays a run walks, made on the first run (looking a plan up, as {@code prepare} does, needs none). */
@@ -23,7 +25,8 @@ final class BoundPlan {
      * A writing plan's own buffer set, kept from one call to the next: such calls run one at a time
      * (under the compiled function's write lock), so they need not take a set from the executable's
      * pool and give it back, and its captured inputs stay bound. Null before the first call, for
-     * pure plans (they may run on several threads at once) and where the backend cannot keep runs.
+     * pure plans (they may run on several threads at once), for a dynamic call's plan (made for one
+     * call) and where the backend cannot keep runs.
      */
     private Executable.Run kept;
     /** The set {@link #kept} was last, once its backend agreed to keep it (guarded as {@code kept} is). */
@@ -31,6 +34,7 @@ final class BoundPlan {
     /**
      * Per captured input slot, the last value bound that needed no copy (contiguous, on the plan's
      * device): the same value again is bound without checking. A race stores an equally good value.
+     * Null for a plan made for one call.
      */
     private final TensorData[] bound;
 
@@ -63,12 +67,17 @@ final class BoundPlan {
         }
     }
 
-    BoundPlan(Traced traced, Executable exe) {
+    /**
+     * @param reused whether calls after this one run this bound plan again (a static plan, cached), so
+     *     that a writing plan may keep its buffer set; a dynamic call's bound plan is made for it alone
+     */
+    BoundPlan(Traced traced, Executable exe, boolean reused) {
         this.traced = traced;
         this.exe = exe;
         this.pure = traced.pure();
+        this.keepsRuns = reused && !pure;
         this.device = traced.device;
-        this.bound = new TensorData[traced.bindings.size()];
+        this.bound = reused ? new TensorData[traced.bindings.size()] : null;
     }
 
     /** The flattened arrays; threads racing here make equal ones (a record's final fields publish safely). */
@@ -118,7 +127,7 @@ final class BoundPlan {
     private void end(Executable.Run run) {
         Flat f = flat();
         // a set already kept that holds no arguments has nothing to drop
-        if (!pure && (run == keeping && f.noArguments() || run.keep(f.isArgument()))) {
+        if (keepsRuns && (run == keeping && f.noArguments() || run.keep(f.isArgument()))) {
             kept = keeping = run;
         } else {
             run.close();
@@ -139,7 +148,7 @@ final class BoundPlan {
             g.bind();
         }
         Executable.Run run = null;
-        if (!pure) {
+        if (keepsRuns) {
             run = kept;
             kept = null; // a run that fails is not kept
         }
@@ -152,11 +161,11 @@ final class BoundPlan {
             for (int k = 0; k < argument.length; k++) {
                 Tensor t = argument[k] >= 0 ? inputs[argument[k]] : captured[k];
                 TensorData d = t.data();
-                if (d != bound[k]) {
+                if (bound == null || d != bound[k]) {
                     d = t.contiguous().data();
                     // only scalars (hyper-parameters, a generator's counters) come from another device: the trace checked the rest
                     if (d.device() == device || d.device().equals(device)) {
-                        if (d == t.data() && argument[k] < 0) { // a call's arguments are not held
+                        if (bound != null && d == t.data() && argument[k] < 0) { // a call's arguments are not held
                             bound[k] = d;
                         }
                     } else {
@@ -170,7 +179,7 @@ final class BoundPlan {
             }
             written = run.call(targets, results);
         } catch (RuntimeException | Error e) {
-            if (!pure) {
+            if (keepsRuns) {
                 keeping = null;
             }
             run.close();

@@ -325,7 +325,7 @@ public final class CompiledFunction implements Step {
             }
             String reason = plans.isEmpty() ? "new input signature " + StaticPlans.Signature.of(inputs)
                     : plans.getFirst().traced.describeGuards();
-            plan = new BoundPlan(traced, compile(traced, reason));
+            plan = new BoundPlan(traced, compile(traced, reason), true);
             statics.add(plans, plan);
             return plan;
         }
@@ -363,7 +363,7 @@ public final class CompiledFunction implements Step {
         } else {
             hits.increment();
         }
-        return new BoundPlan(traced, exe);
+        return new BoundPlan(traced, exe, false); // made for this call alone: its runs go back to the pool
     }
 
     /**
