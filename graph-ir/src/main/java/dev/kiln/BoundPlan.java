@@ -48,12 +48,14 @@ final class BoundPlan {
             int n = traced.bindings.size();
             int[] argument = new int[n];
             boolean[] isArgument = new boolean[n];
+            boolean noArguments = true;
             Tensor[] captured = new Tensor[n];
             for (int k = 0; k < n; k++) {
                 switch (traced.bindings.get(k)) {
                     case Binding.Argument a -> {
                         argument[k] = a.index();
                         isArgument[k] = true;
+                        noArguments = false;
                     }
                     case Binding.Captured c -> {
                         argument[k] = -1;
@@ -63,7 +65,7 @@ final class BoundPlan {
             }
             return new Flat(argument, isArgument, captured, traced.generators.toArray(new Trace.GeneratorUse[0]),
                     traced.writeTargets.toArray(new Tensor[0]), traced.gradEffects.toArray(new GradEffect[0]), traced.results,
-                    !traced.bindings.stream().anyMatch(b -> b instanceof Binding.Argument));
+                    noArguments);
         }
     }
 
@@ -205,7 +207,7 @@ final class BoundPlan {
         return run;
     }
 
-    /** Output {@code i} as the caller's own tensor (the run's buffers go back to the pool). */
+    /** Output {@code i} as the caller's own tensor (copied: the run's buffers are written again by later runs). */
     private static Tensor copyOut(Executable.Run run, int i) {
         TensorData value = run.output(i);
         if (!value.onHost()) {
