@@ -3,9 +3,11 @@ package dev.kiln.tests;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.kiln.CompiledFunction;
 import dev.kiln.Kiln;
+import dev.kiln.KilnException;
 import dev.kiln.Tensor;
 import dev.kiln.internal.Tensors;
 import dev.kiln.spi.Storage;
@@ -58,6 +60,57 @@ class KeptRunTest {
         for (int i = 0; i < eager.length; i++) {
             assertArrayEquals(eager[i], compiled[i], 1e-5f, "call " + i);
         }
+    }
+
+    /**
+     * A call that fails while running (an index out of range, found by the gather) writes nothing,
+     * and the kept set serves the next call as before: the same losses and weights as eager.
+     */
+    @Test
+    void aFailedRunLeavesTheParametersAndTheNextCallRunsAsEager() {
+        float[][] eager = embeddingSteps(false);
+        float[][] compiled = embeddingSteps(true);
+        for (int i = 0; i < eager.length; i++) {
+            assertArrayEquals(eager[i], compiled[i], 1e-5f, "call " + i);
+        }
+    }
+
+    private static float[][] embeddingSteps(boolean compile) {
+        Kiln.manualSeed(3);
+        Tensor table = Tensor.randn(5, 3).requiresGrad_(true);
+        Function<Tensor[], Tensor> fn = in -> {
+            Tensor loss = table.indexSelect(0, in[0]).pow(2).sum();
+            loss.backward();
+            try (var g = Kiln.noGrad()) {
+                table.sub_(table.grad().mul(0.1));
+                table.clearGrad();
+            }
+            return loss;
+        };
+        CompiledFunction compiled = compile ? Kiln.compile(fn::apply) : null;
+        Tensor[] indices = {Tensor.of(0, 2, 4), Tensor.of(1, 7, 3), Tensor.of(4, 4, 1)};
+        float[][] out = new float[indices.length][];
+        for (int i = 0; i < indices.length; i++) {
+            Tensor[] args = {indices[i]};
+            float[] before = table.toFloatArray();
+            if (i == 1) {
+                assertThrows(KilnException.class, () -> {
+                    if (compile) {
+                        compiled.call(args);
+                    } else {
+                        fn.apply(args);
+                    }
+                });
+                assertArrayEquals(before, table.toFloatArray(), 0f, "a failed call wrote the table");
+                out[i] = before;
+                continue;
+            }
+            Tensor loss = compile ? compiled.call(args) : fn.apply(args);
+            float[] row = table.toFloatArray();
+            out[i] = java.util.Arrays.copyOf(row, row.length + 1);
+            out[i][row.length] = (float) loss.item();
+        }
+        return out;
     }
 
     /** Five calls; between them b changes in place, c gets new data, then a transposed (non-dense) view's copy. */
