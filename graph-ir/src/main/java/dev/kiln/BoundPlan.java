@@ -24,13 +24,11 @@ final class BoundPlan {
     /**
      * A writing plan's own buffer set, kept from one call to the next: such calls run one at a time
      * (under the compiled function's write lock), so they need not take a set from the executable's
-     * pool and give it back, and its captured inputs stay bound. Null before the first call, for
-     * pure plans (they may run on several threads at once), for a dynamic call's plan (made for one
-     * call) and where the backend cannot keep runs.
+     * pool and give it back, and its captured inputs stay bound. Null before the first call, after a
+     * failed run, for pure plans (they may run on several threads at once), for a dynamic call's plan
+     * (made for one call) and where the backend cannot keep runs.
      */
     private Executable.Run kept;
-    /** The set {@link #kept} was last, once its backend agreed to keep it (guarded as {@code kept} is). */
-    private Executable.Run keeping;
     /**
      * Per captured input slot, the last value bound that needed no copy (contiguous, on the plan's
      * device): the same value again is bound without checking. A race stores an equally good value.
@@ -127,13 +125,16 @@ final class BoundPlan {
 
     /** After a run: a writing plan keeps its set for the next call (dropping the arguments), others give it back. */
     private void end(Executable.Run run) {
-        Flat f = flat();
-        // a set already kept that holds no arguments has nothing to drop
-        if (keepsRuns && (run == keeping && f.noArguments() || run.keep(f.isArgument()))) {
-            kept = keeping = run;
-        } else {
-            run.close();
+        if (keepsRuns) {
+            Flat f = flat();
+            // a set already kept that holds no arguments has nothing to drop
+            if (run == kept && f.noArguments() || run.keep(f.isArgument())) {
+                kept = run;
+                return;
+            }
+            kept = null; // the backend cannot keep it
         }
+        run.close();
     }
 
     private static final TensorData[] NO_TARGETS = new TensorData[0];
@@ -149,11 +150,7 @@ final class BoundPlan {
         for (Trace.GeneratorUse g : generators) {
             g.bind();
         }
-        Executable.Run run = null;
-        if (keepsRuns) {
-            run = kept;
-            kept = null; // a run that fails is not kept
-        }
+        Executable.Run run = keepsRuns ? kept : null;
         if (run == null) {
             run = exe.open();
         }
@@ -182,7 +179,7 @@ final class BoundPlan {
             written = run.call(targets, results);
         } catch (RuntimeException | Error e) {
             if (keepsRuns) {
-                keeping = null;
+                kept = null; // a run that fails is not kept
             }
             run.close();
             throw e;

@@ -59,7 +59,9 @@ final class Dispatch {
         Trace t = traceOf(in);
         if (t != null) {
             Tensor out = traced(t, op, in);
-            out.noteMovement(op, in);
+            // what made it, for InPlace's check of writes through views
+            out.traceState().movedBy = op;
+            out.traceState().movedFrom = in;
             return out;
         }
         TensorType type = op.infer(List.of(in.type()));

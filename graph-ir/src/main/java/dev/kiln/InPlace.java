@@ -2,6 +2,8 @@ package dev.kiln;
 
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Op;
+import dev.kiln.spi.Layout;
+import java.util.ArrayDeque;
 
 /**
  * In-place ops ({@code add_}, {@code sub_}, {@code copy_}, ...). The new value is computed and
@@ -32,19 +34,19 @@ final class InPlace {
      * out only here, at an in-place write, so tracing a movement costs two field stores.
      */
     private static Tensor viewedBase(Tensor t) {
-        java.util.ArrayDeque<Tensor> chain = new java.util.ArrayDeque<>();
+        ArrayDeque<Tensor> chain = new ArrayDeque<>();
         Tensor at = t;
         while (at.isSymbolic() && at.traceState().movedBy != null) {
             chain.push(at);
             at = at.traceState().movedFrom;
         }
         Tensor base = at;
-        dev.kiln.spi.Layout layout = at.isSymbolic() ? dev.kiln.spi.Layout.contiguous(at.shape()) : at.data().layout();
+        Layout layout = at.isSymbolic() ? Layout.contiguous(at.shape()) : at.data().layout();
         for (Tensor step : chain) {
             layout = layout.view(step.traceState().movedBy, step.shape());
             if (layout == null) { // eager code copies here: the copy is a fresh tensor
                 base = step;
-                layout = dev.kiln.spi.Layout.contiguous(step.shape());
+                layout = Layout.contiguous(step.shape());
             }
         }
         return base == t ? null : base;

@@ -1967,14 +1967,6 @@ public final class Tensor {
         symbol.node = n;
     }
 
-    /** While tracing: records that this symbolic tensor is {@code op}'s result on {@code in} (for {@link InPlace}'s view check). */
-    void noteMovement(Movement op, Tensor in) {
-        if (symbol != null) {
-            symbol.movedBy = op;
-            symbol.movedFrom = in;
-        }
-    }
-
     /** This tensor's place in its trace, null for a concrete tensor. */
     TraceState traceState() {
         return symbol;

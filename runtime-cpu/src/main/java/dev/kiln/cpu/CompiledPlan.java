@@ -451,6 +451,8 @@ public final class CompiledPlan implements Executable {
         private final double[][] partials = new double[plan.steps().size()][];
         /** Per buffer: the gather a GEMM reads it through, where it is never materialized ({@link LazyOps.ImplicitGather}). */
         private final Gathered[] gathered;
+        /** Whether a caller keeps this set (see {@link #keep}). */
+        private boolean kept;
 
         RunState() {
             int n = plan.buffers().size();
@@ -476,7 +478,7 @@ public final class CompiledPlan implements Executable {
             if (in == views[b]) {
                 return;
             }
-            if (in.layout().offset() != 0 || !in.layout().isContiguous() || in.storage().size() != in.shape().numel()) {
+            if (!PlanCall.dense(in, in.shape().numel())) {
                 TensorData copy = TensorData.allocate(in.shape(), in.dtype());
                 copy.copyFrom(in);
                 in = copy;
@@ -614,9 +616,8 @@ public final class CompiledPlan implements Executable {
         @Override
         public void close() {
             // nothing of this run's inputs (or handed-out outputs) is kept alive by the pool
-            for (int b : inputBuffers) {
-                views[b] = null;
-                buffers[b] = null;
+            for (int slot = 0; slot < inputBuffers.length; slot++) {
+                unbind(slot);
             }
             if (freshOutputs) {
                 for (int b : outputBuffers) {
@@ -641,9 +642,7 @@ public final class CompiledPlan implements Executable {
             }
             for (int slot = 0; slot < dropped.length; slot++) {
                 if (dropped[slot]) {
-                    int b = inputBuffers[slot];
-                    views[b] = null;
-                    buffers[b] = null;
+                    unbind(slot);
                 }
             }
             if (!kept) { // it has left the pool for good: a set the pool made anew is not an overflow
@@ -653,8 +652,12 @@ public final class CompiledPlan implements Executable {
             return true;
         }
 
-        /** Whether a caller keeps this set (see {@link #keep}). */
-        private boolean kept;
+        /** Drops the value bound to input slot {@code slot}. */
+        private void unbind(int slot) {
+            int b = inputBuffers[slot];
+            views[b] = null;
+            buffers[b] = null;
+        }
     }
 
     /** The single element of a one-element buffer as a double (float arrays read directly). */

@@ -55,11 +55,7 @@ class KeptRunTest {
 
     @Test
     void capturedTensorsThatChangeBetweenCallsAreReadAnew() {
-        float[][] eager = run(false);
-        float[][] compiled = run(true);
-        for (int i = 0; i < eager.length; i++) {
-            assertArrayEquals(eager[i], compiled[i], 1e-5f, "call " + i);
-        }
+        assertCallsAgree(KeptRunTest::run);
     }
 
     /**
@@ -68,8 +64,13 @@ class KeptRunTest {
      */
     @Test
     void aFailedRunLeavesTheParametersAndTheNextCallRunsAsEager() {
-        float[][] eager = embeddingSteps(false);
-        float[][] compiled = embeddingSteps(true);
+        assertCallsAgree(KeptRunTest::embeddingSteps);
+    }
+
+    /** Each call's values, eager and compiled (the runner's argument says which), agree. */
+    private static void assertCallsAgree(java.util.function.Function<Boolean, float[][]> calls) {
+        float[][] eager = calls.apply(false);
+        float[][] compiled = calls.apply(true);
         for (int i = 0; i < eager.length; i++) {
             assertArrayEquals(eager[i], compiled[i], 1e-5f, "call " + i);
         }
