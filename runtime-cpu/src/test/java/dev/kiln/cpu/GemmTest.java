@@ -234,6 +234,38 @@ class GemmTest {
     }
 
     @Test
+    void depthPassesAreEvenAndRowBlocksShareTheThreadsEvenly() {
+        // no thin last pass: 512 at 384 is two of 256; 1024 three of 344 (the last 336); one pass when k fits
+        assertEquals(256, Gemm.depthStep(512, 384));
+        assertEquals(344, Gemm.depthStep(1024, 384));
+        assertEquals(64, Gemm.depthStep(64, 384));
+        assertEquals(384, Gemm.depthStep(384, 384));
+        assertEquals(7, Gemm.depthStep(600, 7), "never deeper than the blocking allows");
+        // 512 rows at 96 on 2 threads: 8 blocks of 64 (256 rows each), not 5 of 96 and one of 32 (288 against 224)
+        assertEquals(64, Gemm.rowStep(512, 96, 8, 2));
+        for (int n : new int[] {1, 7, 96, 97, 300, 512, 1000, 4096}) {
+            for (int threads = 1; threads <= 4; threads++) {
+                int step = Gemm.rowStep(n, 96, 8, threads);
+                assertTrue(step <= 96 && step % 8 == 0, n + " rows on " + threads + " threads: " + step);
+                // the busiest thread never has more rows than with the plain blocks of 96
+                assertTrue(busiest(n, step, threads) <= busiest(n, 96, threads), n + " rows on " + threads + " threads");
+            }
+        }
+    }
+
+    private static int busiest(int n, int step, int threads) {
+        int most = 0;
+        for (int t = 0; t < threads; t++) {
+            int rows = 0;
+            for (int from = t * step; from < n; from += threads * step) {
+                rows += Math.min(step, n - from);
+            }
+            most = Math.max(most, rows);
+        }
+        return most;
+    }
+
+    @Test
     void theVectorPathIsTheOneTestsRun() {
         // surefire starts the JVM with --add-modules jdk.incubator.vector, as ./kiln does
         assertTrue(Gemm.simd(), "the Vector API micro-kernel should be in use");
