@@ -413,9 +413,7 @@ final class Gemm {
         for (int ir = 0; ir < mc; ir += mr) {
             int rows = Math.min(mr, mc - ir);
             int base = ir * kc;
-            if (acs == 1 && rows == 8 && mr == 8) {
-                packA8(a, off + ir * ars, ars, kc, pa, base);
-            } else if (acs == 1 || ars != 1) {
+            if (acs == 1 || ars != 1) {
                 for (int i = 0; i < rows; i++) {
                     int src = off + (ir + i) * ars;
                     for (int p = 0; p < kc; p++) {
@@ -436,32 +434,6 @@ final class Gemm {
                     pa[base + i + p * mr] = 0f;
                 }
             }
-        }
-    }
-
-    /**
-     * Eight rows of a row-major a into one panel: down the depth, each step writing the panel's eight
-     * consecutive floats (row by row wrote them eight apart, 30-40% slower on an EPYC).
-     */
-    private static void packA8(float[] a, int src, int ars, int kc, float[] pa, int base) {
-        int s0 = src;
-        int s1 = s0 + ars;
-        int s2 = s1 + ars;
-        int s3 = s2 + ars;
-        int s4 = s3 + ars;
-        int s5 = s4 + ars;
-        int s6 = s5 + ars;
-        int s7 = s6 + ars;
-        for (int p = 0; p < kc; p++) {
-            int d = base + p * 8;
-            pa[d] = a[s0 + p];
-            pa[d + 1] = a[s1 + p];
-            pa[d + 2] = a[s2 + p];
-            pa[d + 3] = a[s3 + p];
-            pa[d + 4] = a[s4 + p];
-            pa[d + 5] = a[s5 + p];
-            pa[d + 6] = a[s6 + p];
-            pa[d + 7] = a[s7 + p];
         }
     }
 
