@@ -410,9 +410,28 @@ final class Gemm {
      * panel of a few kilobytes.
      */
     private static void packA(float[] a, int off, int ars, int acs, int mc, int kc, float[] pa, int mr) {
+        if (ars == 1 && acs != 1) { // a transposed view: each of its stored rows read once, its runs of mr copied to their panels
+            int full = mc - mc % mr;
+            for (int p = 0; p < kc; p++) {
+                int src = off + p * acs;
+                int dst = p * mr;
+                for (int ir = 0; ir < full; ir += mr) {
+                    System.arraycopy(a, src + ir, pa, dst + ir * kc, mr);
+                }
+            }
+            if (full < mc) { // the last panel, zero-padded
+                packA(a, off + full, ars, acs, mc - full, kc, pa, mr, full * kc);
+            }
+            return;
+        }
+        packA(a, off, ars, acs, mc, kc, pa, mr, 0);
+    }
+
+    /** {@link #packA} panel by panel, from {@code pa[paOff]}. */
+    private static void packA(float[] a, int off, int ars, int acs, int mc, int kc, float[] pa, int mr, int paOff) {
         for (int ir = 0; ir < mc; ir += mr) {
             int rows = Math.min(mr, mc - ir);
-            int base = ir * kc;
+            int base = paOff + ir * kc;
             if (acs == 1 || ars != 1) {
                 for (int i = 0; i < rows; i++) {
                     int src = off + (ir + i) * ars;
