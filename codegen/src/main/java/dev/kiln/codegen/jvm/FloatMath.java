@@ -18,6 +18,21 @@ public final class FloatMath {
     static final float LN2_LO = -2.12194440e-4f;
     static final float[] C = {1 / 5040f, 1 / 720f, 1 / 120f, 1 / 24f, 1 / 6f, 0.5f, 1f, 1f};
 
+    /**
+     * The sum of {@code count} float64 lanes (a power of two) from {@code lanes[from]} as a vector loop adds them
+     * ({@link VectorMath#SWAP8_4}): halves added lane by lane (lane i and lane i + count/2), then the halves of that, down to one —
+     * for eight lanes ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)). Overwrites the lanes (the scalar form of a
+     * vector loop zeroes them next).
+     */
+    public static double laneSum(double[] lanes, int from, int count) {
+        for (int half = count / 2; half >= 1; half /= 2) {
+            for (int i = from; i < from + half; i++) {
+                lanes[i] = lanes[i] + lanes[i + half];
+            }
+        }
+        return lanes[from];
+    }
+
     public static float exp(float x) {
         float c = Math.max(Math.min(x, 89f), -104f);
         float fn = c * LOG2E + MAGIC - MAGIC;

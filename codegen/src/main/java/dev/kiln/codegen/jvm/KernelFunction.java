@@ -29,21 +29,4 @@ public interface KernelFunction {
     default void after(Object[] buffers, double[] scalars) {
         throw new UnsupportedOperationException("not a chunked kernel");
     }
-
-    /**
-     * The calling thread's scratch for one float64 vector's lanes: vector loops fold their sums
-     * into the float64 accumulator through it, lane by lane in order (kernels are shared by
-     * threads, so not a field).
-     */
-    static double[] lanes() {
-        return Scratch.LANES.get();
-    }
-
-    /** Holder of the per-thread scratch (interfaces have no private fields). */
-    final class Scratch {
-        private static final ThreadLocal<double[]> LANES = ThreadLocal.withInitial(() -> new double[JvmEmitter.MAX_BITS / 64]);
-
-        private Scratch() {
-        }
-    }
 }

@@ -95,11 +95,6 @@ final class LoopEmitter extends VectorLoopEmitter {
         // row sums: accumulations into one element per innermost row, kept in a local for the row
         int[] rowSum = rowSums(kernel);
         boolean anySum = !kernel.reductions().isEmpty() || java.util.Arrays.stream(rowSum).anyMatch(k -> k >= 0);
-        if (vector && anySum) {
-            laneScratch = newLocal(1);
-            mv.visitMethodInsn(INVOKESTATIC, FUNCTION, "lanes", "()[D", true);
-            mv.visitVarInsn(ASTORE, laneScratch);
-        }
         int reductions = kernel.reductions().size();
         int rows = (int) java.util.Arrays.stream(rowSum).filter(k -> k >= 0).count();
         int[] acc = new int[reductions + rows];
@@ -321,7 +316,8 @@ final class LoopEmitter extends VectorLoopEmitter {
      * form adds them: a position of the row's vector part goes into float lane (position − block
      * start) mod lanes (by a fused multiply-add where the vector loop contracts the product into the
      * sum); at each block's end the lanes widen into half as many float64 lanes (low half, then high half),
-     * and at the vector part's end those fold into the accumulator in lane order. Positions after the
+     * and at the vector part's end those are summed in the vector form's fixed order ({@link FloatMath#laneSum}) into
+     * the accumulator. Positions after the
      * vector part jump to {@code tail} (added in float64, as the vector form's scalar tail adds them);
      * the others jump to {@code summed}. Lane arrays are zero between rows.
      */
@@ -407,15 +403,14 @@ final class LoopEmitter extends VectorLoopEmitter {
         mv.visitInsn(IADD);
         mv.visitVarInsn(ILOAD, vEnd);
         mv.visitJumpInsn(IF_ICMPNE, summed);
-        for (int r = 0; r < acc.length; r++) {
-            for (int l = 0; l < laneCount / 2; l++) {
-                mv.visitVarInsn(DLOAD, acc[r]);
-                mv.visitVarInsn(ALOAD, doubleLanes);
-                pushInt(laneCount / 2 * r + l);
-                mv.visitInsn(DALOAD);
-                mv.visitInsn(DADD);
-                mv.visitVarInsn(DSTORE, acc[r]);
-            }
+        for (int r = 0; r < acc.length; r++) { // the lanes summed in the vector form's order (FloatMath.laneSum)
+            mv.visitVarInsn(DLOAD, acc[r]);
+            mv.visitVarInsn(ALOAD, doubleLanes);
+            pushInt(laneCount / 2 * r);
+            pushInt(laneCount / 2);
+            mv.visitMethodInsn(INVOKESTATIC, "dev/kiln/codegen/jvm/FloatMath", "laneSum", "([DII)D", false);
+            mv.visitInsn(DADD);
+            mv.visitVarInsn(DSTORE, acc[r]);
         }
         mv.visitVarInsn(ALOAD, doubleLanes);
         mv.visitInsn(DCONST_0);

@@ -82,9 +82,6 @@ abstract class MethodEmitter {
         return out;
     }
 
-    /** Local of the calling thread's scratch array for folding vector sums ({@link KernelFunction#lanes}). */
-    int laneScratch = -1;
-
     MethodEmitter(Kernel kernel, MethodVisitor mv, int bufferCount, JvmEmitter.Options options) {
         this.kernel = kernel;
         this.mv = mv;

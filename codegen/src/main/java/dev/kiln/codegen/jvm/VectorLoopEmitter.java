@@ -158,7 +158,8 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
      * The vector part of one innermost row: positions {@code j} from the counter's start while a vector's
      * remain, leaving the counter where the scalar loop takes over. Sums add up in float vectors
      * for {@value #REDUCTION_BLOCK} positions, then widen exactly into float64 vectors (low lanes,
-     * then high), and at the row's end into the float64 accumulators lane by lane in order — the
+     * then high), and at the row's end are summed in a fixed order ({@link FloatMath#laneSum}, with
+     * {@link VectorMath#SWAP8_4} and its kind) into the float64 accumulators — the
      * same bits however the JIT compiled it, and a fixed order per row or chunk, so the same on
      * any thread count. The row ends at {@code size}, or, for a
      * chunk's first dimension ({@code chunkEnd}), at the {@code to} argument (local 4).
@@ -167,8 +168,7 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
         int vEnd = newLocal(1);
         storeVectorEnd(j, chunkEnd, size, vEnd);
         int blockEnd = newLocal(1);
-        // each sum in a float vector, folded lane by lane into its float64 accumulator every
-        // REDUCTION_BLOCK positions
+        // each sum in a float vector, widened into its float64 vector every REDUCTION_BLOCK positions
         int[] vacc = new int[acc.length];
         int[] dacc = new int[acc.length];
         for (int r = 0; r < vacc.length; r++) {
@@ -238,20 +238,23 @@ abstract class VectorLoopEmitter extends ExpressionEmitter {
         }
         mv.visitJumpInsn(GOTO, blocks);
         mv.visitLabel(done);
+        int doubles = laneCount / 2;
         for (int r = 0; r < vacc.length; r++) {
-            // the row's float64 lanes into the accumulator in lane order, through a scratch array
+            // the row's float64 lanes summed in FloatMath.laneSum's fixed order (VectorMath.SWAP...), then added to
+            // the accumulator
+            mv.visitVarInsn(DLOAD, acc[r]);
             mv.visitVarInsn(ALOAD, dacc[r]);
-            mv.visitVarInsn(ALOAD, laneScratch);
-            pushInt(0);
-            mv.visitMethodInsn(INVOKEVIRTUAL, DV, "intoArray", "([DI)V", false);
-            for (int lane = 0; lane < laneCount / 2; lane++) {
-                mv.visitVarInsn(DLOAD, acc[r]);
-                mv.visitVarInsn(ALOAD, laneScratch);
-                pushInt(lane);
-                mv.visitInsn(DALOAD);
-                mv.visitInsn(DADD);
-                mv.visitVarInsn(DSTORE, acc[r]);
+            for (int half = doubles / 2; half >= 1; half /= 2) {
+                mv.visitInsn(DUP);
+                mv.visitFieldInsn(GETSTATIC, "dev/kiln/codegen/jvm/VectorMath", "SWAP" + doubles + "_" + half,
+                        "Ljdk/incubator/vector/VectorShuffle;");
+                mv.visitMethodInsn(INVOKEVIRTUAL, DV, "rearrange", "(Ljdk/incubator/vector/VectorShuffle;)" + DV_DESC, false);
+                mv.visitMethodInsn(INVOKEVIRTUAL, DV, "add", "(" + VEC_DESC + ")" + DV_DESC, false);
             }
+            pushInt(0);
+            mv.visitMethodInsn(INVOKEVIRTUAL, DV, "lane", "(I)D", false);
+            mv.visitInsn(DADD);
+            mv.visitVarInsn(DSTORE, acc[r]);
         }
     }
 
