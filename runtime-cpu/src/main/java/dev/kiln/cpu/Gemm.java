@@ -285,14 +285,11 @@ final class Gemm {
         for (int blocks = fewest; blocks <= 2 * fewest; blocks++) {
             int step = Math.min(mcMax, roundUp((n + blocks - 1) / blocks, mr));
             int count = (n + step - 1) / step;
-            long load = 0;
-            for (int t = 0; t < threads; t++) { // blocks dealt out in turn: thread t gets blocks t, t + threads, ...
-                long rows = 0;
-                for (int b = t; b < count; b += threads) {
-                    rows += Math.min(step, n - b * step);
-                }
-                load = Math.max(load, rows);
-            }
+            // blocks dealt out in turn (thread t gets blocks t, t + threads, ...): the most blocks a thread gets, and
+            // whether a thread with that many has no short last block (the last block's thread has as many as any)
+            long most = (count + threads - 1) / threads;
+            int withMost = count % threads == 0 ? threads : count % threads;
+            long load = withMost > 1 ? most * step : most * step - ((long) count * step - n);
             if (load < bestLoad) {
                 bestLoad = load;
                 best = step;

@@ -251,6 +251,21 @@ class GemmTest {
                 assertTrue(busiest(n, step, threads) <= busiest(n, 96, threads), n + " rows on " + threads + " threads");
             }
         }
+        // the best of the candidates (1 to 2x the fewest blocks), counted block by block
+        Random r = new Random(11);
+        for (int trial = 0; trial < 2000; trial++) {
+            int n = 1 + r.nextInt(5000);
+            int mr = new int[] {4, 6, 8}[r.nextInt(3)];
+            int mc = 24 * (1 + r.nextInt(8));
+            int threads = 1 + r.nextInt(6);
+            int fewest = (n + mc - 1) / mc;
+            int best = Integer.MAX_VALUE;
+            for (int blocks = fewest; blocks <= 2 * fewest; blocks++) {
+                best = Math.min(best, busiest(n, Math.min(mc, ((n + blocks - 1) / blocks + mr - 1) / mr * mr), threads));
+            }
+            int step = Gemm.rowStep(n, mc, mr, threads);
+            assertEquals(best, busiest(n, step, threads), n + " rows, mr " + mr + ", mc " + mc + ", " + threads + " threads");
+        }
     }
 
     private static int busiest(int n, int step, int threads) {
