@@ -36,6 +36,47 @@ def jmh(text, unit="ms"):
     return rows
 
 
+def jmh_json(directory, name, unit="ms"):
+    """As jmh(), from JMH's JSON results (-rf json) beside a text file: (median, p25, p75) of every measured
+    iteration of every fork, in ms (or µs); None where the file is missing."""
+    import json
+    path = os.path.join(directory, name)
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        results = json.load(f)
+    rows = {}
+    for r in results:
+        metric = r["primaryMetric"]
+        if metric["scoreUnit"] not in SECONDS:
+            continue
+        scale = SECONDS[metric["scoreUnit"]] * (1e3 if unit == "us" else 1.0)
+        values = sorted(v * scale for fork in metric["rawData"] for v in fork)
+        if not values:
+            continue
+        params = tuple(v for _, v in sorted((r.get("params") or {}).items()))
+        rows[(r["benchmark"].rsplit(".", 1)[1], params)] = (quantile(values, 0.5), quantile(values, 0.25),
+                                                             quantile(values, 0.75))
+    return rows
+
+
+def quantile(sorted_values, q):
+    """The q-quantile of sorted values, interpolated between neighbours."""
+    at = q * (len(sorted_values) - 1)
+    low = int(at)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (at - low)
+
+
+def results(directory, name, unit="ms"):
+    """{(method, params): (value, spread text)}: the JSON's median and interquartile range where the JSON is
+    there, else the text table's mean and JMH's error."""
+    from_json = jmh_json(directory, name[:-4] + ".json", unit)
+    if from_json is not None:
+        return {k: (m, f"{fmt(lo)}–{fmt(hi)}") for k, (m, lo, hi) in from_json.items()}
+    return {k: (mean, f"± {fmt(err, 2)}") for k, (mean, err) in jmh(read(directory, name), unit).items()}
+
+
 def torch_configs(text):
     """{config label ('1', '2', 'default'): [lines]} from the output of a script run through torch_threads."""
     configs = {}
@@ -63,6 +104,14 @@ def fmt(v, digits=3):
     return "–" if v is None else f"{v:.{digits}g}" if v < 1000 else f"{v:.0f}"
 
 
+def with_spread(result):
+    """A figure and its spread: "2.74 (2.70–2.81)" for a median and its interquartile range, "2.74 ± 0.28" for a mean."""
+    if not result:
+        return "–"
+    value, spread = result
+    return f"{fmt(value)} ({spread})" if not spread.startswith("±") else f"{fmt(value)} {spread}"
+
+
 def ratio(kiln, other):
     return "–" if kiln is None or other is None or kiln == 0 else f"**{other / kiln:.2f}×**"
 
@@ -72,7 +121,7 @@ def main():
     cpu = re.sub(r"[ \t]+", " ", (read(d, "cpu.txt") or "").strip()).replace("\n", "; ")
     rows = []
 
-    gemm = jmh(read(d, "gemm-kiln.txt"))
+    gemm = results(d, "gemm-kiln.txt")
     torch_gemm = torch_configs(read(d, "gemm-pytorch.txt"))
     for shape in ["512,512,512", "1024,1024,1024", "2048,2048,2048", "4096,64,512", "4096,512,512", "512,4096,512T"]:
         for threads in ["1", "2"]:
@@ -80,27 +129,27 @@ def main():
             t = torch_value(torch_gemm.get(threads), r"^\s*" + re.escape(shape) + r":\s+([\d.]+) ms")
             if k or t:
                 rows.append((f"GEMM {shape.replace(',', '×')}, {threads} thread{'s' if threads == '2' else ''} (ms)",
-                             fmt(k and k[0]), fmt(t), ratio(k and k[0], t)))
+                             with_spread(k), fmt(t), ratio(k and k[0], t)))
 
-    mlp = jmh(read(d, "mlp-kiln.txt"))
+    mlp = results(d, "mlp-kiln.txt")
     torch_mlp = torch_configs(read(d, "mlp-pytorch.txt"))
     for threads in ["1", "2"]:
         k = mlp.get(("compiledStep", (threads,)))
         t = torch_value(torch_mlp.get(threads), r"([\d.]+) ms/step")
         if k or t:
-            rows.append((f"MLP training step, {threads} thread{'s' if threads == '2' else ''} (ms)", fmt(k and k[0]), fmt(t),
+            rows.append((f"MLP training step, {threads} thread{'s' if threads == '2' else ''} (ms)", with_spread(k), fmt(t),
                          ratio(k and k[0], t)))
 
-    cubic = jmh(read(d, "cubic-1e6.txt"))
+    cubic = results(d, "cubic-1e6.txt")
     torch_cubic = torch_configs(read(d, "cubic-pytorch.txt"))
     for threads in ["1", "2"]:
         k = cubic.get(("kilnEager", ("1000000", threads)))
         t = torch_value(torch_cubic.get(threads), r"\(1000000 points\): ([\d.]+) us")
         if k or t:
-            rows.append((f"eager cubic step at 10⁶, {threads} thread{'s' if threads == '2' else ''} (ms)", fmt(k and k[0]),
+            rows.append((f"eager cubic step at 10⁶, {threads} thread{'s' if threads == '2' else ''} (ms)", with_spread(k),
                          fmt(t and t / 1000), ratio(k and k[0], t and t / 1000)))
 
-    bw = jmh(read(d, "eager-bandwidth.txt"))
+    bw = results(d, "eager-bandwidth.txt")
     for n in ["10000000", "100000000"]:
         copy = bw.get(("copyLoop", (n, "1")))
         for op, bytes_per in [("add", 12), ("mulScalar", 8)]:
@@ -109,21 +158,21 @@ def main():
                 # bytes per second over the copy loop's (8 bytes an element)
                 share = (bytes_per / k[0]) / (8 / copy[0])
                 rows.append((f"eager {op} at {'10⁷' if n == '10000000' else '10⁸'}, 1 thread (ms)",
-                             fmt(k[0]), f"copy loop {fmt(copy[0])}", f"**{share:.2f}×** of copy bandwidth"))
+                             with_spread(k), f"copy loop {with_spread(copy)}", f"**{share:.2f}×** of copy bandwidth"))
 
-    small = jmh(read(d, "cubic-small.txt"), "us")
+    small = results(d, "cubic-small.txt", "us")
     for n in ["16", "2000"]:
         k = small.get(("kilnCompiled", (n, "1")))
         h = small.get(("handWrittenVectorLoop", (n, "1")))
         if k and h:
             target = "target ≤ 0.120 µs" if n == "16" else "target ≤ 1.2×"
-            rows.append((f"compiled cubic step, {n} points (µs)", fmt(k[0]), f"hand-written vector loop {fmt(h[0])}",
+            rows.append((f"compiled cubic step, {n} points (µs)", with_spread(k), f"hand-written vector loop {with_spread(h)}",
                          f"{k[0] / h[0]:.2f}× the loop's time ({target})"))
 
-    dyn = jmh(read(d, "dynamic.txt"), "us")
+    dyn = results(d, "dynamic.txt", "us")
     r = dyn.get(("retraceAndLookup", ()))
     if r:
-        rows.append(("DynamicNet re-trace + lookup (µs)", f"{fmt(r[0])} ± {fmt(r[1], 2)}", "target 5", ""))
+        rows.append(("DynamicNet re-trace + lookup (µs)", with_spread(r), "target 5", ""))
     whole = dyn.get(("whole30000StepRun", ()))
 
     cold = read(d, "cold-start.txt") or ""
