@@ -8,8 +8,8 @@ import dev.kiln.Shape;
  * strided views (a transpose is just strides) into a dense row-major {@code c}.
  *
  * <p>float32 is a blocked GEMM in the manner of GotoBLAS: {@code b} is packed by blocks of
- * {@link Blocking#kc} rows and {@link Blocking#nc} columns into panels {@code nr} wide (the panels
- * shared out among the threads), {@code a} by blocks of {@link Blocking#mc} rows into panels
+ * {@link Blocking#kc} rows and {@link Blocking#nc} columns into panels {@code nr} wide (on several threads
+ * each packs its own copy), {@code a} by blocks of {@link Blocking#mc} rows into panels
  * {@code mr} high, and a register-blocked micro-kernel computes each {@code mr x nr} tile over the
  * block's depth — with the Vector API (at the JVM's chosen width, {@link VectorSupport#bits()}) when
  * {@code jdk.incubator.vector} is present, else in scalar Java. Row blocks are independent tasks for
@@ -83,6 +83,13 @@ final class Gemm {
     private static final MicroKernel KERNEL = choose();
     private static final ThreadLocal<float[]> PACKED_A = new ThreadLocal<>();
     private static final ThreadLocal<float[]> PACKED_B = new ThreadLocal<>();
+    /** A thread's own packed block of b in a product shared by threads, and the pass it was packed for. */
+    private static final ThreadLocal<OwnB> OWN_B = ThreadLocal.withInitial(OwnB::new);
+
+    private static final class OwnB {
+        float[] panels;
+        Object pass;
+    }
 
     private Gemm() {
     }
@@ -229,20 +236,16 @@ final class Gemm {
         int nr = kernel.nr();
         int mcMax = parallel ? rowStep(n, blocking.mc(), kernel.mr(), dev.kiln.Kiln.numThreads()) : blocking.mc();
         int rowBlocks = (n + mcMax - 1) / mcMax;
-        float[] pb = packed(PACKED_B, Math.min(kcMax, k) * roundUp(Math.min(ncMax, m), nr));
+        int sizeB = Math.min(kcMax, k) * roundUp(Math.min(ncMax, m), nr);
+        float[] pb = parallel ? null : packed(PACKED_B, sizeB);
         int kcStep = depthStep(k, kcMax);
         for (int jc = 0; jc < m; jc += ncMax) {
             int nc = Math.min(ncMax, m - jc);
             for (int pc = 0; pc < k; pc += kcStep) {
                 int kc = Math.min(kcStep, k - pc);
                 int from = offB + pc * brs + jc * bcs;
-                int panels = (nc + nr - 1) / nr;
-                int packers = parallel ? Math.min(panels, dev.kiln.Kiln.numThreads()) : 1;
-                if (packers == 1) {
-                    packPanels(b, gb, from, brs, bcs, kc, nc, pb, nr, 0, panels);
-                } else { // the panels shared out: with one thread packing, the others would wait
-                    Threads.forEach(packers, true, part -> packPanels(b, gb, from, brs, bcs, kc, nc, pb, nr,
-                            part * panels / packers, (part + 1) * panels / packers));
+                if (!parallel) {
+                    packBlock(b, gb, from, brs, bcs, kc, nc, pb, nr);
                 }
                 boolean accumulate = pc > 0;
                 int column = jc;
@@ -255,8 +258,22 @@ final class Gemm {
                                 kernel, finish);
                     }
                 } else {
-                    Threads.forEach(rowBlocks, true, block -> rowBlock(block, mcMax, a, ga, offA, ars, acs, pb, c, offC, n, m,
-                            kc, nc, column, depth, accumulate, kernel, finish));
+                    // each thread packs this block of b into its own buffer before its first row block of the pass:
+                    // one buffer shared by the threads (each packing a part, then all waiting) was slower on two
+                    // threads — 256³ 0.233 -> 0.203 ms, 512³ 1.54 -> 1.47, 4096x512x512 14.0 -> 13.3, never slower
+                    Object pass = new Object();
+                    Threads.forEach(rowBlocks, true, block -> {
+                        OwnB own = OWN_B.get();
+                        if (own.pass != pass) {
+                            if (own.panels == null || own.panels.length < sizeB) {
+                                own.panels = new float[sizeB];
+                            }
+                            packBlock(b, gb, from, brs, bcs, kc, nc, own.panels, nr);
+                            own.pass = pass;
+                        }
+                        rowBlock(block, mcMax, a, ga, offA, ars, acs, own.panels, c, offC, n, m, kc, nc, column, depth,
+                                accumulate, kernel, finish);
+                    });
                 }
             }
         }
@@ -307,18 +324,12 @@ final class Gemm {
         return (x + step - 1) / step * step;
     }
 
-    /** Packs panels {@code first <= j < last} of a {@code kc x nc} block of b (array or gather) into their places in {@code pb}. */
-    private static void packPanels(float[] b, Gathered gb, int off, int brs, int bcs, int kc, int nc, float[] pb, int nr,
-            int first, int last) {
-        int j0 = first * nr;
-        int cols = Math.min(nc, last * nr) - j0;
-        if (cols <= 0) {
-            return;
-        }
+    /** Packs a {@code kc x nc} block of b (array or gather) into panels {@code nr} wide in {@code pb}. */
+    private static void packBlock(float[] b, Gathered gb, int off, int brs, int bcs, int kc, int nc, float[] pb, int nr) {
         if (gb != null) {
-            packB(gb, off + j0 * bcs, brs, bcs, kc, cols, pb, j0 * kc, nr);
+            packB(gb, off, brs, bcs, kc, nc, pb, 0, nr);
         } else {
-            packB(b, off + j0 * bcs, brs, bcs, kc, cols, pb, j0 * kc, nr);
+            packB(b, off, brs, bcs, kc, nc, pb, 0, nr);
         }
     }
 
