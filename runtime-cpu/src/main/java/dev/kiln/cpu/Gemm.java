@@ -82,11 +82,10 @@ final class Gemm {
 
     private static final MicroKernel KERNEL = choose();
     private static final ThreadLocal<float[]> PACKED_A = new ThreadLocal<>();
-    private static final ThreadLocal<float[]> PACKED_B = new ThreadLocal<>();
-    /** A thread's own packed block of b in a product shared by threads, and the pass it was packed for. */
-    private static final ThreadLocal<OwnB> OWN_B = ThreadLocal.withInitial(OwnB::new);
+    private static final ThreadLocal<PackedB> PACKED_B = ThreadLocal.withInitial(PackedB::new);
 
-    private static final class OwnB {
+    /** A thread's packed block of b, and the pass of a product shared by threads it was packed for (else null). */
+    private static final class PackedB {
         float[] panels;
         Object pass;
     }
@@ -107,6 +106,15 @@ final class Gemm {
             buffers.set(buffer);
         }
         return buffer;
+    }
+
+    /** This thread's buffer for b's packed block, of at least {@code size} floats. */
+    private static PackedB packedB(int size) {
+        PackedB own = PACKED_B.get();
+        if (own.panels == null || own.panels.length < size) {
+            own.panels = new float[size];
+        }
+        return own;
     }
 
     /** The micro-kernel float32 products use. */
@@ -237,7 +245,7 @@ final class Gemm {
         int mcMax = parallel ? rowStep(n, blocking.mc(), kernel.mr(), dev.kiln.Kiln.numThreads()) : blocking.mc();
         int rowBlocks = (n + mcMax - 1) / mcMax;
         int sizeB = Math.min(kcMax, k) * roundUp(Math.min(ncMax, m), nr);
-        float[] pb = parallel ? null : packed(PACKED_B, sizeB);
+        PackedB own = parallel ? null : packedB(sizeB);
         int kcStep = depthStep(k, kcMax);
         for (int jc = 0; jc < m; jc += ncMax) {
             int nc = Math.min(ncMax, m - jc);
@@ -245,7 +253,8 @@ final class Gemm {
                 int kc = Math.min(kcStep, k - pc);
                 int from = offB + pc * brs + jc * bcs;
                 if (!parallel) {
-                    packBlock(b, gb, from, brs, bcs, kc, nc, pb, nr);
+                    packBlock(b, gb, from, brs, bcs, kc, nc, own.panels, nr);
+                    own.pass = null;
                 }
                 boolean accumulate = pc > 0;
                 int column = jc;
@@ -254,8 +263,8 @@ final class Gemm {
                 Rows finish = jc + ncMax >= m && pc + kcStep >= k ? epilogue : null;
                 if (!parallel) { // on this thread, without a task object: a small product allocates nothing
                     for (int block = 0; block < rowBlocks; block++) {
-                        rowBlock(block, mcMax, a, ga, offA, ars, acs, pb, c, offC, n, m, kc, nc, column, depth, accumulate,
-                                kernel, finish);
+                        rowBlock(block, mcMax, a, ga, offA, ars, acs, own.panels, c, offC, n, m, kc, nc, column, depth,
+                                accumulate, kernel, finish);
                     }
                 } else {
                     // each thread packs this block of b into its own buffer before its first row block of the pass:
@@ -263,15 +272,12 @@ final class Gemm {
                     // threads — 256³ 0.233 -> 0.203 ms, 512³ 1.54 -> 1.47, 4096x512x512 14.0 -> 13.3, never slower
                     Object pass = new Object();
                     Threads.forEach(rowBlocks, true, block -> {
-                        OwnB own = OWN_B.get();
-                        if (own.pass != pass) {
-                            if (own.panels == null || own.panels.length < sizeB) {
-                                own.panels = new float[sizeB];
-                            }
-                            packBlock(b, gb, from, brs, bcs, kc, nc, own.panels, nr);
-                            own.pass = pass;
+                        PackedB mine = packedB(sizeB);
+                        if (mine.pass != pass) {
+                            packBlock(b, gb, from, brs, bcs, kc, nc, mine.panels, nr);
+                            mine.pass = pass;
                         }
-                        rowBlock(block, mcMax, a, ga, offA, ars, acs, own.panels, c, offC, n, m, kc, nc, column, depth,
+                        rowBlock(block, mcMax, a, ga, offA, ars, acs, mine.panels, c, offC, n, m, kc, nc, column, depth,
                                 accumulate, kernel, finish);
                     });
                 }
@@ -363,21 +369,31 @@ final class Gemm {
      * where b is row-major, columns walked down where it is a transposed view (its rows have unit stride).
      */
     private static void packB(float[] b, int off, int brs, int bcs, int kc, int nc, float[] pb, int pbOff, int nr) {
-        if (bcs == 1) { // row-major: each row of the block read once, in order, its runs of nr copied to their panels
+        if (bcs == 1) { // row-major
             int full = nc - nc % nr;
-            for (int p = 0; p < kc; p++) {
-                int src = off + p * brs;
-                int dst = pbOff + p * nr;
-                for (int jr = 0; jr < full; jr += nr) {
-                    System.arraycopy(b, src + jr, pb, dst + jr * kc, nr);
-                }
-            }
+            copyRunsToPanels(b, off, brs, kc, full, pb, pbOff, nr);
             if (full < nc) { // the last panel, zero-padded
                 packBByPanel(b, off + full, brs, bcs, kc, nc - full, pb, pbOff + full * kc, nr);
             }
             return;
         }
         packBByPanel(b, off, brs, bcs, kc, nc, pb, pbOff, nr);
+    }
+
+    /**
+     * The first {@code full} floats (a multiple of {@code width}) of {@code depth} stored rows, {@code stride} apart from
+     * {@code off}, into panels {@code width} wide: each row read once, in order, and its run at column j copied to
+     * {@code dst[dstOff + j * depth + p * width]} — how b's rows and a transposed a's stored rows are packed.
+     */
+    private static void copyRunsToPanels(float[] src, int off, int stride, int depth, int full, float[] dst, int dstOff,
+            int width) {
+        for (int p = 0; p < depth; p++) {
+            int from = off + p * stride;
+            int to = dstOff + p * width;
+            for (int j = 0; j < full; j += width) {
+                System.arraycopy(src, from + j, dst, to + j * depth, width);
+            }
+        }
     }
 
     /** {@link #packB} panel by panel (b transposed or strided, or a last panel narrower than nr). */
@@ -418,15 +434,9 @@ final class Gemm {
      * panel of a few kilobytes.
      */
     private static void packA(float[] a, int off, int ars, int acs, int mc, int kc, float[] pa, int mr) {
-        if (ars == 1 && acs != 1) { // a transposed view: each of its stored rows read once, its runs of mr copied to their panels
+        if (ars == 1 && acs != 1) { // a transposed view: its stored rows are a's columns
             int full = mc - mc % mr;
-            for (int p = 0; p < kc; p++) {
-                int src = off + p * acs;
-                int dst = p * mr;
-                for (int ir = 0; ir < full; ir += mr) {
-                    System.arraycopy(a, src + ir, pa, dst + ir * kc, mr);
-                }
-            }
+            copyRunsToPanels(a, off, acs, kc, full, pa, 0, mr);
             if (full < mc) { // the last panel, zero-padded
                 packA(a, off + full, ars, acs, mc - full, kc, pa, mr, full * kc);
             }
