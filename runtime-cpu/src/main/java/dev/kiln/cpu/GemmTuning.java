@@ -9,17 +9,18 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Properties;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The float32 GEMM's cache blocking ({@link Gemm.Blocking}) for the CPU it runs on: chosen once per
  * process, at the first product large enough to run on several threads, as ATLAS and tinygrad's
- * search do — a short search (about a second on a 2-core machine) over depth, row and column blocks, timed on one
+ * search do — a short search (about 1.5 seconds on a 2-core machine) over depth, row and column blocks, timed on one
  * thread, whose result is kept per CPU model, micro-kernel and JDK in {@code gemm-blocking.properties}
  * under Kiln's cache folder, so later processes read it instead of searching. The blocking changes
  * speed only: every element is the same chain of fused multiply-adds whatever the blocking.
  *
  * <p>Settings (system properties): {@code kiln.gemm.tune=false} skips both the search and the cache
- * (the default blocking, 256 x 96 x 1024); {@code kiln.gemm.blocking=kc,mc,nc} sets one; {@code
+ * (the default blocking, 1024 x 96 x 1024); {@code kiln.gemm.blocking=kc,mc,nc} sets one; {@code
  * kiln.cache.dir} moves the cache folder (default {@code $XDG_CACHE_HOME/kiln}, else {@code
  * ~/.cache/kiln}). A cache that cannot be read or written is left alone: the search's choice then
  * lasts for the process.
@@ -27,8 +28,12 @@ import java.util.Properties;
 final class GemmTuning {
     private static final System.Logger LOG = System.getLogger("dev.kiln.cpu");
     static final String FILE = "gemm-blocking.properties";
-    /** Depths tried, then rows, then columns (each search step keeps the best so far for the others). */
-    static final List<Integer> DEPTHS = List.of(128, 192, 256, 384, 512);
+    /**
+     * Depths tried, then rows, then columns (each search step keeps the best so far for the others). The
+     * workload's depth must tell every candidate depth apart ({@link Workload#separates}): passes of equal depth
+     * made 512 and 384 the same two passes of 384 for a workload 768 deep, so deeper passes were never timed.
+     */
+    static final List<Integer> DEPTHS = List.of(128, 192, 256, 384, 512, 1024);
     static final List<Integer> ROWS = List.of(48, 72, 96, 144, 192);
     static final List<Integer> COLUMNS = List.of(512, 1024, 2048, 4096);
     /** A candidate replaces the best so far only when this much faster (timings on a shared machine are noisy). */
@@ -94,8 +99,16 @@ final class GemmTuning {
 
     /** The product the search times, and how often. */
     record Workload(int n, int k, int m, int repeats) {
-        /** About 1.6 GFLOP a product: long enough that c and b no longer fit the caches of one core. */
-        static final Workload DEFAULT = new Workload(1024, 768, 1024, 3);
+        /**
+         * About 2.1 GFLOP a product: long enough that c and b no longer fit the caches of one core, and 1024 deep,
+         * so that each candidate depth makes passes of its own depth (128 x 8, 176 x 6, 256 x 4, 344 x 3, 512 x 2, 1024).
+         */
+        static final Workload DEFAULT = new Workload(1024, 1024, 1024, 3);
+
+        /** Whether no two of {@code depths} cut this workload into passes of the same depth (else the search cannot tell them apart). */
+        boolean separates(List<Integer> depths) {
+            return depths.stream().map(d -> Gemm.depthStep(k, d)).distinct().count() == depths.size();
+        }
     }
 
     /** Coordinate search from the default: the fastest depth, then row block, then column block, each timed as the best of a few runs. */
@@ -110,9 +123,19 @@ final class GemmTuning {
         for (int i = 0; i < b.length; i++) {
             b[i] = (float) random.nextDouble(-1, 1);
         }
+        ToDoubleFunction<Gemm.Blocking> timer = blocking -> time(blocking, kernel, w, a, b, c);
+        timer.applyAsDouble(Gemm.Blocking.DEFAULT); // the compiler's warm-up
+        return search(timer);
+    }
+
+    /**
+     * The coordinate search with {@code timer} (a blocking's time for the workload). A candidate that looks
+     * {@link #MARGIN} faster than the best so far is compared with the best timed again at once: a shared host's
+     * slow moment makes a timing longer, never shorter, so a best timed in one would let any candidate replace it.
+     */
+    static Gemm.Blocking search(ToDoubleFunction<Gemm.Blocking> timer) {
         Gemm.Blocking best = Gemm.Blocking.DEFAULT;
-        time(best, kernel, w, a, b, c); // the compiler's warm-up
-        double bestTime = time(best, kernel, w, a, b, c);
+        double bestTime = timer.applyAsDouble(best);
         for (int step = 0; step < 3; step++) {
             List<Integer> values = step == 0 ? DEPTHS : step == 1 ? ROWS : COLUMNS;
             Gemm.Blocking base = best;
@@ -122,10 +145,13 @@ final class GemmTuning {
                 if (candidate.equals(base)) {
                     continue;
                 }
-                double t = time(candidate, kernel, w, a, b, c);
+                double t = timer.applyAsDouble(candidate);
                 if (t < bestTime * (1 - MARGIN)) {
-                    best = candidate;
-                    bestTime = t;
+                    bestTime = Math.min(bestTime, timer.applyAsDouble(best));
+                    if (t < bestTime * (1 - MARGIN)) {
+                        best = candidate;
+                        bestTime = t;
+                    }
                 }
             }
         }
@@ -143,10 +169,19 @@ final class GemmTuning {
         return best;
     }
 
-    /** What a cached choice is valid for: the CPU model, the micro-kernel (its width and tile) and the JDK's feature release. */
+    /**
+     * The search's version in cache keys: a choice cached by an earlier search (one that could not try deeper passes)
+     * is searched again.
+     */
+    static final int SEARCH = 2;
+
+    /**
+     * What a cached choice is valid for: the CPU model, the micro-kernel (its width and tile), the JDK's feature release
+     * and the search's version.
+     */
     static String key(Gemm.MicroKernel kernel) {
         return cpuModel() + " / " + kernel.getClass().getSimpleName() + " " + kernel.mr() + "x" + kernel.nr() + " / java "
-                + Runtime.version().feature();
+                + Runtime.version().feature() + " / search " + SEARCH;
     }
 
     /** The CPU's model name from /proc/cpuinfo, else the architecture and processor count. */

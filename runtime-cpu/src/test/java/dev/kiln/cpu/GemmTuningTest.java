@@ -1,6 +1,7 @@
 package dev.kiln.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -58,6 +59,52 @@ class GemmTuningTest {
         Files.writeString(file, "this=256,100,1024\n"); // 100 rows: not a multiple of every kernel's mr
         Gemm.Blocking chosen = GemmTuning.cachedOrSearched(dir, "this", kernel, SMALL);
         assertEquals(chosen.toString(), load(file).getProperty("this"));
+    }
+
+    @Test
+    void theSearchedWorkloadCutsEveryCandidateDepthIntoPassesOfItsOwn() {
+        assertTrue(GemmTuning.Workload.DEFAULT.separates(GemmTuning.DEPTHS),
+                "each candidate depth must time something the others do not");
+        // the workload before was 768 deep: 384 and 512 both made two passes of 384, and 1024 one of 768 as 768 would
+        assertFalse(new GemmTuning.Workload(1024, 768, 1024, 3).separates(GemmTuning.DEPTHS));
+        assertEquals(384, Gemm.depthStep(768, 512));
+        // the default is a candidate, so a search that finds nothing better keeps a blocking it could have chosen
+        assertTrue(GemmTuning.DEPTHS.contains(Gemm.Blocking.DEFAULT.kc()) && GemmTuning.ROWS.contains(Gemm.Blocking.DEFAULT.mc())
+                && GemmTuning.COLUMNS.contains(Gemm.Blocking.DEFAULT.nc()), Gemm.Blocking.DEFAULT.toString());
+    }
+
+    @Test
+    void aChoiceCachedByAnEarlierSearchIsSearchedAgain(@TempDir Path dir) throws IOException {
+        Gemm.MicroKernel kernel = Gemm.kernel();
+        String key = GemmTuning.key(kernel);
+        assertTrue(key.endsWith(" / search " + GemmTuning.SEARCH), key);
+        // the key the first search wrote (no version): its choice (7 deep, no candidate) must not be read
+        String earlier = key.substring(0, key.lastIndexOf(" / search "));
+        Properties old = new Properties();
+        old.setProperty(earlier, "7,48,64");
+        try (var out = Files.newOutputStream(dir.resolve(GemmTuning.FILE))) {
+            old.store(out, null);
+        }
+        Gemm.Blocking chosen = GemmTuning.cachedOrSearched(dir, key, kernel, SMALL);
+        assertTrue(GemmTuning.DEPTHS.contains(chosen.kc()), "searched again: " + chosen);
+        Properties p = load(dir.resolve(GemmTuning.FILE));
+        assertEquals("7,48,64", p.getProperty(earlier), "other keys are kept");
+        assertEquals(chosen.toString(), p.getProperty(key));
+    }
+
+    @Test
+    void aBestTimedInASlowMomentIsTimedAgainBeforeACandidateReplacesIt() {
+        // every blocking takes 100, but the default's first timing fell in a slow moment of the host
+        int[] defaultTimings = {0};
+        Gemm.Blocking chosen = GemmTuning.search(blocking -> blocking.equals(Gemm.Blocking.DEFAULT) && defaultTimings[0]++ == 0 ? 200 : 100);
+        assertEquals(Gemm.Blocking.DEFAULT, chosen, "no candidate was faster");
+        assertEquals(2, defaultTimings[0], "the default was timed again once, then kept as the best time");
+        // a candidate truly faster (a depth, then a row block on top of it) is still found
+        Gemm.Blocking deep = new Gemm.Blocking(512, Gemm.Blocking.DEFAULT.mc(), Gemm.Blocking.DEFAULT.nc());
+        Gemm.Blocking deepRows = new Gemm.Blocking(512, 144, Gemm.Blocking.DEFAULT.nc());
+        assertEquals(deepRows, GemmTuning.search(blocking -> blocking.equals(deepRows) ? 70 : blocking.equals(deep) ? 80 : 100));
+        // within the margin is not faster
+        assertEquals(Gemm.Blocking.DEFAULT, GemmTuning.search(blocking -> blocking.equals(deep) ? 98 : 100));
     }
 
     @Test
