@@ -15,7 +15,7 @@ import java.util.function.ToDoubleFunction;
  * The float32 GEMM's cache blocking ({@link Gemm.Blocking}) for the CPU it runs on: chosen once per
  * process, at the first product large enough to run on several threads, as ATLAS and tinygrad's
  * search do — a short search (about 1.5 seconds on a 2-core machine) over depth, row and column blocks, timed on one
- * thread, whose result is kept per CPU model, micro-kernel and JDK in {@code gemm-blocking.properties}
+ * thread, whose result is kept per CPU model, micro-kernel, JDK and search version in {@code gemm-blocking.properties}
  * under Kiln's cache folder, so later processes read it instead of searching. The blocking changes
  * speed only: every element is the same chain of fused multiply-adds whatever the blocking.
  *
