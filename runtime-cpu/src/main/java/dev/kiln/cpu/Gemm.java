@@ -374,38 +374,13 @@ final class Gemm {
      */
     private static void packB(float[] b, int off, int brs, int bcs, int kc, int nc, float[] pb, int pbOff, int nr) {
         if (bcs == 1) { // row-major
-            int full = nc - nc % nr;
-            copyRunsToPanels(b, off, brs, kc, full, pb, pbOff, nr);
-            if (full < nc) { // the last panel, zero-padded
-                packBByPanel(b, off + full, brs, bcs, kc, nc - full, pb, pbOff + full * kc, nr);
-            }
+            copyRunsToPanels(b, off, brs, kc, nc, pb, pbOff, nr);
             return;
         }
-        packBByPanel(b, off, brs, bcs, kc, nc, pb, pbOff, nr);
-    }
-
-    /**
-     * The first {@code full} floats (a multiple of {@code width}) of {@code depth} stored rows, {@code stride} apart from
-     * {@code off}, into panels {@code width} wide: each row read once, in order, and its run at column j copied to
-     * {@code dst[dstOff + j * depth + p * width]} — how b's rows and a transposed a's stored rows are packed.
-     */
-    private static void copyRunsToPanels(float[] src, int off, int stride, int depth, int full, float[] dst, int dstOff,
-            int width) {
-        for (int p = 0; p < depth; p++) {
-            int from = off + p * stride;
-            int to = dstOff + p * width;
-            for (int j = 0; j < full; j += width) {
-                System.arraycopy(src, from + j, dst, to + j * depth, width);
-            }
-        }
-    }
-
-    /** {@link #packB} panel by panel (b transposed or strided, or a last panel narrower than nr). */
-    private static void packBByPanel(float[] b, int off, int brs, int bcs, int kc, int nc, float[] pb, int pbOff, int nr) {
         for (int jr = 0; jr < nc; jr += nr) {
             int cols = Math.min(nr, nc - jr);
             int base = pbOff + jr * kc;
-            if (bcs != 1 && brs == 1) {
+            if (brs == 1) {
                 for (int j = 0; j < cols; j++) {
                     int src = off + (jr + j) * bcs;
                     for (int p = 0; p < kc; p++) {
@@ -416,12 +391,8 @@ final class Gemm {
                 for (int p = 0; p < kc; p++) {
                     int src = off + p * brs + jr * bcs;
                     int dst = base + p * nr;
-                    if (bcs == 1) {
-                        System.arraycopy(b, src, pb, dst, cols);
-                    } else {
-                        for (int j = 0; j < cols; j++) {
-                            pb[dst + j] = b[src + j * bcs];
-                        }
+                    for (int j = 0; j < cols; j++) {
+                        pb[dst + j] = b[src + j * bcs];
                     }
                 }
             }
@@ -432,42 +403,46 @@ final class Gemm {
     }
 
     /**
-     * Packs an {@code mc x kc} block of a into panels {@code mr} high: panel i holds column p at {@code
-     * i*kc*mr + p*mr}, zero-padded. Reads follow a's layout: row by row where a is row-major, down the
-     * columns where it is a transposed view (a weight gradient's {@code h^T}); the writes stay in one
-     * panel of a few kilobytes.
+     * The first {@code count} floats of {@code depth} stored rows, {@code stride} apart from {@code off}, into panels
+     * {@code width} wide from {@code dst[dstOff]} (the last one zero-padded): each row read once, in order, and its run
+     * at column j copied to {@code dst[dstOff + j * depth + p * width]} — how b's rows and a transposed a's stored rows
+     * are packed.
      */
-    private static void packA(float[] a, int off, int ars, int acs, int mc, int kc, float[] pa, int mr) {
-        if (ars == 1 && acs != 1) { // a transposed view: its stored rows are a's columns
-            int full = mc - mc % mr;
-            copyRunsToPanels(a, off, acs, kc, full, pa, 0, mr);
-            if (full < mc) { // the last panel, zero-padded
-                packA(a, off + full, ars, acs, mc - full, kc, pa, mr, full * kc);
+    private static void copyRunsToPanels(float[] src, int off, int stride, int depth, int count, float[] dst, int dstOff,
+            int width) {
+        int full = count - count % width;
+        int rest = count - full;
+        for (int p = 0; p < depth; p++) {
+            int from = off + p * stride;
+            int to = dstOff + p * width;
+            for (int j = 0; j < full; j += width) {
+                System.arraycopy(src, from + j, dst, to + j * depth, width);
             }
-            return;
+            if (rest > 0) {
+                int last = to + full * depth;
+                System.arraycopy(src, from + full, dst, last, rest);
+                java.util.Arrays.fill(dst, last + rest, last + width, 0f);
+            }
         }
-        packA(a, off, ars, acs, mc, kc, pa, mr, 0);
     }
 
-    /** {@link #packA} panel by panel, from {@code pa[paOff]}. */
-    private static void packA(float[] a, int off, int ars, int acs, int mc, int kc, float[] pa, int mr, int paOff) {
+    /**
+     * Packs an {@code mc x kc} block of a into panels {@code mr} high: panel i holds column p at {@code
+     * i*kc*mr + p*mr}, zero-padded. Reads follow a's layout: row by row where a is row-major, along the stored
+     * rows where it is a transposed view (a weight gradient's {@code h^T}: its stored rows are a's columns).
+     */
+    private static void packA(float[] a, int off, int ars, int acs, int mc, int kc, float[] pa, int mr) {
+        if (ars == 1 && acs != 1) { // a transposed view
+            copyRunsToPanels(a, off, acs, kc, mc, pa, 0, mr);
+            return;
+        }
         for (int ir = 0; ir < mc; ir += mr) {
             int rows = Math.min(mr, mc - ir);
-            int base = paOff + ir * kc;
-            if (acs == 1 || ars != 1) {
-                for (int i = 0; i < rows; i++) {
-                    int src = off + (ir + i) * ars;
-                    for (int p = 0; p < kc; p++) {
-                        pa[base + i + p * mr] = a[src + p * acs];
-                    }
-                }
-            } else {
+            int base = ir * kc;
+            for (int i = 0; i < rows; i++) {
+                int src = off + (ir + i) * ars;
                 for (int p = 0; p < kc; p++) {
-                    int src = off + ir + p * acs;
-                    int dst = base + p * mr;
-                    for (int i = 0; i < rows; i++) {
-                        pa[dst + i] = a[src + i];
-                    }
+                    pa[base + i + p * mr] = a[src + p * acs];
                 }
             }
             for (int i = rows; i < mr; i++) {
